@@ -1,0 +1,800 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Inventory model: landing zones, workspaces, projects -> tenants, and its validation.
+
+Standard library only. The replication modules call ``validate`` (or
+``validate_or_raise``) before the first API call, so every check that can be
+made from the inventory alone lives here: schema, identifiers, references,
+Keystone name limits and name collisions after patterns. ``build_tenants``
+turns the inventory into the desired state of one platform. See docs/inventory.md.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._naming import (
+    DEFAULT_EUID_PATTERN,
+    DEFAULT_PATTERNS,
+    MAX_TAGS,
+    PATTERN_FIELDS,
+    PatternError,
+    check_euid_pattern,
+    name_problems,
+    pattern_fields,
+    render,
+    render_euid,
+    tag_problems,
+)
+
+PROJECT_ROLES = ('reader', 'user', 'admin')
+DEFAULT_ROLE_MAPPING = {'reader': ['reader'], 'user': ['member'], 'admin': ['member', 'manager']}
+DOMAIN_MODES = ('default', 'per_workspace')
+STATES = ('present', 'deleted')
+DEFAULT_DOMAIN_NAME = 'Default'
+DEFAULT_DOMAIN_ID = 'default'
+# Used when a project names no landing zone and one with this name exists.
+DEFAULT_LANDING_ZONE = 'default'
+
+# Ownership tags on Keystone projects. Everything starting with 'lz-' is reserved
+# for the collection, so inventory tags can never forge ownership.
+MANAGED_TAG = 'lz-managed'
+WORKSPACE_TAG = 'lz-ws='
+PROJECT_TAG = 'lz-proj='
+LANDING_ZONE_TAG = 'lz-zone='
+RESERVED_TAG_PREFIX = 'lz-'
+
+IDENTIFIER_RE = re.compile(r'^[a-z0-9]([a-z0-9-]*[a-z0-9])?$')
+WORKSPACE_ID_MAX = 16
+PROJECT_ID_MAX = 30
+LANDING_ZONE_NAME_RE = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$')
+LANDING_ZONE_NAME_MAX = 64
+
+TOP_KEYS = ('landing_zones', 'workspaces')
+LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
+                     'delete_projects', 'extra_tags', 'quota', 'quota_sizes')
+QUOTA_KEYS = ('size', 'values')
+WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
+PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
+BINDING_KEYS = ('euid', 'role')
+
+
+class ValidationIssue(object):
+    """One validation error: where in the inventory (``path``) and what is wrong."""
+
+    def __init__(self, path, message):
+        self.path = path
+        self.message = message
+
+    def __str__(self):
+        return '%s: %s' % (self.path, self.message) if self.path else self.message
+
+    def __repr__(self):
+        return 'ValidationIssue(%r, %r)' % (self.path, self.message)
+
+    def __eq__(self, other):
+        return isinstance(other, ValidationIssue) and (self.path, self.message) == (other.path, other.message)
+
+    def __hash__(self):
+        return hash((self.path, self.message))
+
+    def to_dict(self):
+        return {'path': self.path, 'message': self.message}
+
+
+class InventoryError(ValueError):
+    """The inventory is invalid; ``errors`` holds every ValidationIssue, all listed in the message."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        lines = ['inventory is invalid (%d error%s):' % (len(self.errors), '' if len(self.errors) == 1 else 's')]
+        lines.extend('- %s' % e for e in self.errors)
+        super(InventoryError, self).__init__('\n'.join(lines))
+
+
+class LandingZone(object):
+    """A validated landing zone with defaults filled in."""
+
+    def __init__(self, name, domain_mode, domain_name, role_mapping, patterns, euid_pattern,
+                 delete_projects, extra_tags, quota_size, quota_values, quota_sizes):
+        self.name = name
+        self.domain_mode = domain_mode
+        self.domain_name = domain_name
+        self.role_mapping = role_mapping
+        self.patterns = patterns
+        self.euid_pattern = euid_pattern
+        self.delete_projects = delete_projects
+        self.extra_tags = extra_tags
+        self.quota_size = quota_size
+        self.quota_values = quota_values
+        self.quota_sizes = quota_sizes
+
+
+class Group(object):
+    """A managed Keystone group of one tenant: one per project role."""
+
+    def __init__(self, role, name, keystone_roles, euids, members):
+        self.role = role
+        self.name = name
+        self.keystone_roles = keystone_roles
+        self.euids = euids
+        self.members = members
+
+    def to_dict(self):
+        return {'role': self.role, 'name': self.name, 'keystone_roles': list(self.keystone_roles),
+                'euids': list(self.euids), 'members': list(self.members)}
+
+    def __repr__(self):
+        return 'Group(%r)' % self.to_dict()
+
+
+class Tenant(object):
+    """The desired state of one project on one platform (one Keystone project).
+
+    Fields: platform, workspace, project (identifiers), workspace_name,
+    project_name, landing_zone, path (inventory path of the project), key
+    ('<workspace>/<project>'), name (Keystone project name), domain_name,
+    domain_id ('default' for the default domain, else None: look up by name),
+    domain_managed (True when the collection owns the domain: per_workspace),
+    description, tags, groups (list of Group, in PROJECT_ROLES order), state,
+    enabled, delete_allowed, quota_size, quota_size_values, quota_values,
+    quota_overrides.
+    """
+
+    FIELDS = ('platform', 'workspace', 'project', 'workspace_name', 'project_name', 'landing_zone', 'path',
+              'key', 'name', 'domain_name', 'domain_id', 'domain_managed', 'description', 'tags', 'groups',
+              'state', 'enabled', 'delete_allowed', 'quota_size', 'quota_size_values', 'quota_values',
+              'quota_overrides')
+
+    def __init__(self, **fields):
+        for field in self.FIELDS:
+            setattr(self, field, fields.pop(field))
+        if fields:
+            raise TypeError('unknown tenant fields: %s' % ', '.join(sorted(fields)))
+
+    def group(self, role):
+        """The Group for project role ``role``, or None."""
+        for group in self.groups:
+            if group.role == role:
+                return group
+        return None
+
+    def effective_quota(self):
+        """Flat quota: the named size, then landing zone values, then project overrides (later wins)."""
+        quota = dict(self.quota_size_values)
+        quota.update(self.quota_values)
+        quota.update(self.quota_overrides)
+        return quota
+
+    def to_dict(self):
+        data = dict((field, getattr(self, field)) for field in self.FIELDS)
+        data['groups'] = [g.to_dict() for g in self.groups]
+        data['tags'] = list(self.tags)
+        return data
+
+    def __repr__(self):
+        return 'Tenant(%s@%s)' % (self.key, self.platform)
+
+
+def owner_tags(workspace, project, landing_zone):
+    """The tags that mark a Keystone project as ours and say which inventory project it is."""
+    return [MANAGED_TAG, WORKSPACE_TAG + workspace, PROJECT_TAG + project, LANDING_ZONE_TAG + landing_zone]
+
+
+def parse_owner_tags(tags):
+    """Read ownership back from Keystone project tags.
+
+    Returns None when the project does not carry the marker (not ours: never touch
+    it), else a dict with workspace, project and landing_zone (None if missing).
+    """
+    tags = list(tags or [])
+    if MANAGED_TAG not in tags:
+        return None
+    owner = {'workspace': None, 'project': None, 'landing_zone': None}
+    for tag in tags:
+        for prefix, field in ((WORKSPACE_TAG, 'workspace'), (PROJECT_TAG, 'project'),
+                              (LANDING_ZONE_TAG, 'landing_zone')):
+            if tag.startswith(prefix):
+                owner[field] = tag[len(prefix):]
+    return owner
+
+
+# --------------------------------------------------------------------------------------------
+# Small schema helpers. Each appends ValidationIssue objects to ``errors`` and returns
+# a normalised value (or None when invalid), so one pass reports every problem.
+# --------------------------------------------------------------------------------------------
+
+def _sub(path, key):
+    if isinstance(key, int):
+        return '%s[%d]' % (path, key)
+    return '%s.%s' % (path, key) if path else str(key)
+
+
+def _type_name(value):
+    return {dict: 'a mapping', list: 'a list', str: 'a string', bool: 'a boolean',
+            int: 'an integer', float: 'a number', type(None): 'null'}.get(type(value), type(value).__name__)
+
+
+def _expect(value, kinds, what, path, errors):
+    """True if ``value`` is one of ``kinds`` (bool is never an int here)."""
+    if isinstance(value, bool) and bool not in kinds:
+        ok = False
+    else:
+        ok = isinstance(value, kinds)
+    if not ok:
+        errors.append(ValidationIssue(path, 'must be %s, got %s' % (what, _type_name(value))))
+    return ok
+
+
+def _mapping(value, allowed, required, path, errors):
+    """Check a mapping's type and keys; unknown keys are errors (typos must not pass silently)."""
+    if not _expect(value, (dict,), 'a mapping', path, errors):
+        return False
+    for key in value:
+        if key not in allowed:
+            errors.append(ValidationIssue(_sub(path, key), 'unknown key %r; allowed: %s'
+                                          % (key, ', '.join(allowed))))
+    for key in required:
+        if key not in value:
+            errors.append(ValidationIssue(_sub(path, key), 'is required'))
+    return True
+
+
+def _text(value, path, errors, what='a non-empty string'):
+    """A non-empty single-line string without surrounding whitespace."""
+    if not _expect(value, (str,), what, path, errors):
+        return None
+    if not value.strip():
+        errors.append(ValidationIssue(path, 'must not be empty'))
+        return None
+    if value != value.strip() or re.search(r'[\x00-\x1f\x7f]', value):
+        errors.append(ValidationIssue(path, '%r has surrounding whitespace or control characters' % value))
+        return None
+    return value
+
+
+def _identifier(value, max_len, path, errors):
+    if not _expect(value, (str,), 'a string', path, errors):
+        return None
+    if len(value) > max_len:
+        errors.append(ValidationIssue(path, 'identifier %r is %d characters long; at most %d allowed'
+                                      % (value, len(value), max_len)))
+        return None
+    if not IDENTIFIER_RE.match(value):
+        errors.append(ValidationIssue(path, 'identifier %r must be lower-case letters, digits and inner '
+                                            'hyphens (%s)' % (value, IDENTIFIER_RE.pattern)))
+        return None
+    return value
+
+
+def _choice(value, choices, path, errors):
+    if not _expect(value, (str,), 'a string', path, errors):
+        return None
+    if value not in choices:
+        errors.append(ValidationIssue(path, '%r is not one of %s' % (value, ', '.join(choices))))
+        return None
+    return value
+
+
+def _tag_value(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
+
+
+def _tags(value, path, errors):
+    """Normalise inventory tags into a dict: 'key' -> 'key=value' for mappings, 'tag' -> 'tag' for lists.
+
+    Mapping tags of a later source override the same key of an earlier one (a
+    project can override its workspace's cost centre). The 'lz-' prefix is
+    reserved for ownership tags.
+    """
+    result = {}
+    if value is None:
+        return result
+    if isinstance(value, dict):
+        items = []
+        for key, val in value.items():
+            tpath = _sub(path, key)
+            if not isinstance(key, str) or not key or '=' in key:
+                errors.append(ValidationIssue(tpath, 'tag key must be a non-empty string without "="'))
+                continue
+            if not _expect(val, (str, int, float, bool), 'a string or number', tpath, errors):
+                continue
+            items.append((tpath, key, '%s=%s' % (key, _tag_value(val))))
+    elif isinstance(value, list):
+        items = []
+        for index, tag in enumerate(value):
+            tpath = _sub(path, index)
+            if _expect(tag, (str,), 'a string', tpath, errors):
+                items.append((tpath, tag, tag))
+    else:
+        errors.append(ValidationIssue(path, 'must be a mapping or a list of strings, got %s' % _type_name(value)))
+        return result
+    for tpath, key, tag in items:
+        problems = tag_problems(tag)
+        if tag.startswith(RESERVED_TAG_PREFIX):
+            problems.append('tag %r uses the prefix %r, reserved for ownership tags' % (tag, RESERVED_TAG_PREFIX))
+        for problem in problems:
+            errors.append(ValidationIssue(tpath, problem))
+        if not problems:
+            result[key] = tag
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Landing zones
+# --------------------------------------------------------------------------------------------
+
+def _role_mapping(value, path, errors):
+    """Merge the inventory's role mapping over the defaults; every role maps to >= 1 Keystone role."""
+    mapping = dict((role, list(roles)) for role, roles in DEFAULT_ROLE_MAPPING.items())
+    if value is None or not _expect(value, (dict,), 'a mapping', path, errors):
+        return mapping
+    for role, roles in value.items():
+        rpath = _sub(path, role)
+        if role not in PROJECT_ROLES:
+            errors.append(ValidationIssue(rpath, 'unknown project role %r; known: %s'
+                                          % (role, ', '.join(PROJECT_ROLES))))
+            continue
+        if isinstance(roles, str):
+            roles = [roles]
+        if not _expect(roles, (list,), 'a list of Keystone role names', rpath, errors):
+            continue
+        if not roles:
+            errors.append(ValidationIssue(rpath, 'must name at least one Keystone role'))
+            continue
+        names = []
+        for index, name in enumerate(roles):
+            name = _text(name, _sub(rpath, index), errors)
+            if name is None:
+                continue
+            if name in names:
+                errors.append(ValidationIssue(_sub(rpath, index), 'duplicate Keystone role %r' % name))
+                continue
+            names.append(name)
+        mapping[role] = names
+    return mapping
+
+
+def _patterns(value, path, errors):
+    patterns = dict(DEFAULT_PATTERNS)
+    if value is None or not _mapping(value, tuple(DEFAULT_PATTERNS), (), path, errors):
+        return patterns
+    for kind, pattern in value.items():
+        if kind not in DEFAULT_PATTERNS:
+            continue
+        ppath = _sub(path, kind)
+        if not _expect(pattern, (str,), 'a string', ppath, errors):
+            continue
+        try:
+            pattern_fields(pattern, PATTERN_FIELDS[kind])
+        except PatternError as exc:
+            errors.append(ValidationIssue(ppath, str(exc)))
+            continue
+        if not pattern.strip():
+            errors.append(ValidationIssue(ppath, 'must not be empty'))
+            continue
+        patterns[kind] = pattern
+    return patterns
+
+
+def _quota(value, quota_sizes, path, errors):
+    """Landing zone quota: optional named ``size`` and ``values``; quota keys are checked elsewhere."""
+    if value is None or not _mapping(value, QUOTA_KEYS, (), path, errors):
+        return None, {}
+    size = value.get('size')
+    if size is not None and _expect(size, (str,), 'a string', _sub(path, 'size'), errors):
+        if size not in quota_sizes:
+            errors.append(ValidationIssue(_sub(path, 'size'), 'unknown quota size %r; defined in quota_sizes: %s'
+                                          % (size, ', '.join(sorted(quota_sizes)) or 'none')))
+    values = value.get('values')
+    if values is None or not _expect(values, (dict,), 'a mapping', _sub(path, 'values'), errors):
+        values = {}
+    return size, dict(values)
+
+
+def _landing_zone(name, raw, path, errors):
+    """Validate one landing zone; returns a LandingZone, or None if it has errors."""
+    start = len(errors)
+    if not isinstance(name, str) or not LANDING_ZONE_NAME_RE.match(name) or len(name) > LANDING_ZONE_NAME_MAX:
+        errors.append(ValidationIssue(path, 'landing zone name %r must be at most %d letters, digits, "_" and "-"'
+                                      % (name, LANDING_ZONE_NAME_MAX)))
+    if raw is None:
+        raw = {}
+    if not _mapping(raw, LANDING_ZONE_KEYS, (), path, errors):
+        return None
+    mode = _choice(raw.get('domain_mode', 'default'), DOMAIN_MODES, _sub(path, 'domain_mode'), errors)
+    domain_name = None
+    if 'domain_name' in raw:
+        dpath = _sub(path, 'domain_name')
+        if mode == 'per_workspace':
+            errors.append(ValidationIssue(dpath, 'applies to domain_mode default only; per_workspace domains '
+                                                 'are named by patterns.domain'))
+        domain_name = _text(raw['domain_name'], dpath, errors)
+        for problem in name_problems(domain_name or 'x', 'domain'):
+            errors.append(ValidationIssue(dpath, problem))
+    euid_pattern = raw.get('euid_pattern', DEFAULT_EUID_PATTERN)
+    try:
+        check_euid_pattern(euid_pattern)
+    except PatternError as exc:
+        errors.append(ValidationIssue(_sub(path, 'euid_pattern'), str(exc)))
+    delete_projects = raw.get('delete_projects', False)
+    _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
+    quota_sizes = raw.get('quota_sizes') or {}
+    if _expect(quota_sizes, (dict,), 'a mapping of size name to quota values', _sub(path, 'quota_sizes'), errors):
+        for size, values in quota_sizes.items():
+            _expect(values, (dict,), 'a mapping of quota values', _sub(_sub(path, 'quota_sizes'), size), errors)
+    else:
+        quota_sizes = {}
+    zone = LandingZone(
+        name=name,
+        domain_mode=mode,
+        domain_name=domain_name,
+        role_mapping=_role_mapping(raw.get('role_mapping'), _sub(path, 'role_mapping'), errors),
+        patterns=_patterns(raw.get('patterns'), _sub(path, 'patterns'), errors),
+        euid_pattern=euid_pattern,
+        delete_projects=delete_projects,
+        extra_tags=_tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors),
+        quota_size=None, quota_values={}, quota_sizes=quota_sizes,
+    )
+    zone.quota_size, zone.quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
+    return zone if len(errors) == start else None
+
+
+# --------------------------------------------------------------------------------------------
+# Workspaces and projects
+# --------------------------------------------------------------------------------------------
+
+class _Record(object):
+    """A project that passed schema checks (internal)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+def _bindings(value, path, errors):
+    """(euid, role) pairs; a user may hold several roles, the exact same binding twice is an error."""
+    bindings = []
+    if value is None or not _expect(value, (list,), 'a list', path, errors):
+        return bindings
+    for index, raw in enumerate(value):
+        bpath = _sub(path, index)
+        if not _mapping(raw, BINDING_KEYS, BINDING_KEYS, bpath, errors):
+            continue
+        euid = _text(raw.get('euid'), _sub(bpath, 'euid'), errors) if 'euid' in raw else None
+        role = _choice(raw.get('role'), PROJECT_ROLES, _sub(bpath, 'role'), errors) if 'role' in raw else None
+        if euid is None or role is None:
+            continue
+        if (euid, role) in bindings:
+            errors.append(ValidationIssue(bpath, 'duplicate binding of %r to role %r' % (euid, role)))
+            continue
+        bindings.append((euid, role))
+    return bindings
+
+
+def _landing_zone_ref(value, path, zone_names, platforms, errors):
+    """A landing zone name, or a mapping platform -> landing zone name."""
+    if value is None:
+        if DEFAULT_LANDING_ZONE in zone_names:
+            return DEFAULT_LANDING_ZONE
+        errors.append(ValidationIssue(path, 'is required (no landing zone named %r to default to)'
+                                      % DEFAULT_LANDING_ZONE))
+        return None
+    if isinstance(value, str):
+        refs = {None: value}
+    elif isinstance(value, dict) and value:
+        refs = value
+    else:
+        errors.append(ValidationIssue(path, 'must be a landing zone name or a non-empty mapping of platform to '
+                                            'landing zone name, got %s' % _type_name(value)))
+        return None
+    ok = True
+    for platform, zone in refs.items():
+        zpath = path if platform is None else _sub(path, platform)
+        if platform is not None and platforms is not None and platform not in platforms:
+            errors.append(ValidationIssue(zpath, 'unknown platform %r; known: %s'
+                                          % (platform, ', '.join(platforms))))
+            ok = False
+        if not _expect(zone, (str,), 'a landing zone name', zpath, errors):
+            ok = False
+        elif zone not in zone_names:
+            errors.append(ValidationIssue(zpath, 'unknown landing zone %r; defined: %s'
+                                          % (zone, ', '.join(sorted(zone_names)) or 'none')))
+            ok = False
+    if not ok:
+        return None
+    return value
+
+
+def _platform_list(value, path, platforms, errors):
+    if value is None:
+        return None
+    if not _expect(value, (list,), 'a list of platform names', path, errors):
+        return None
+    result = []
+    for index, platform in enumerate(value):
+        ppath = _sub(path, index)
+        if not _expect(platform, (str,), 'a string', ppath, errors):
+            continue
+        if platforms is not None and platform not in platforms:
+            errors.append(ValidationIssue(ppath, 'unknown platform %r; known: %s' % (platform, ', '.join(platforms))))
+        elif platform in result:
+            errors.append(ValidationIssue(ppath, 'duplicate platform %r' % platform))
+        else:
+            result.append(platform)
+    return result
+
+
+def _project_platforms(project, all_platforms, errors):
+    """Where a project lives: its ``platforms``, else the platforms its landing zone mapping names, else all."""
+    zone_ref = project.landing_zone
+    if project.platforms is not None:
+        result = project.platforms
+    elif isinstance(zone_ref, dict):
+        result = [p for p in zone_ref if all_platforms is None or p in all_platforms]
+    else:
+        result = list(all_platforms or [])
+    if isinstance(zone_ref, dict):
+        for platform in result:
+            if platform not in zone_ref:
+                errors.append(ValidationIssue(_sub(project.path, 'landing_zone'),
+                                              'names no landing zone for platform %r' % platform))
+    return result
+
+
+def _project(raw, path, workspace, zone_names, platforms, errors):
+    start = len(errors)
+    if not _mapping(raw, PROJECT_KEYS, ('identifier',), path, errors):
+        return None
+    identifier = _identifier(raw.get('identifier'), PROJECT_ID_MAX, _sub(path, 'identifier'), errors) \
+        if 'identifier' in raw else None
+    name = raw.get('name', identifier)
+    if 'name' in raw:
+        name = _text(name, _sub(path, 'name'), errors)
+    project = _Record(
+        path=path, workspace=workspace, identifier=identifier, name=name,
+        tags=_tags(raw.get('tags'), _sub(path, 'tags'), errors),
+        landing_zone=_landing_zone_ref(raw.get('landing_zone'), _sub(path, 'landing_zone'), zone_names, platforms,
+                                       errors),
+        platforms=_platform_list(raw.get('platforms'), _sub(path, 'platforms'), platforms, errors),
+        bindings=_bindings(raw.get('bindings'), _sub(path, 'bindings'), errors),
+        state=_choice(raw.get('state', 'present'), STATES, _sub(path, 'state'), errors),
+        quota=raw.get('quota') or {},
+    )
+    _expect(project.quota, (dict,), 'a mapping of quota overrides', _sub(path, 'quota'), errors)
+    return project if len(errors) == start else None
+
+
+def _workspaces(value, zone_names, platforms, errors):
+    """Validate workspaces and their projects; returns the projects that passed schema checks."""
+    projects = []
+    if value is None or not _expect(value, (list,), 'a list', 'workspaces', errors):
+        return projects
+    seen = {}
+    for index, raw in enumerate(value):
+        path = _sub('workspaces', index)
+        start = len(errors)
+        if not _mapping(raw, WORKSPACE_KEYS, ('identifier',), path, errors):
+            continue
+        ipath = _sub(path, 'identifier')
+        identifier = _identifier(raw.get('identifier'), WORKSPACE_ID_MAX, ipath, errors) \
+            if 'identifier' in raw else None
+        if identifier is not None:
+            if identifier in seen:
+                errors.append(ValidationIssue(ipath, 'duplicate workspace identifier %r (also %s)'
+                                              % (identifier, seen[identifier])))
+            else:
+                seen[identifier] = path
+        name = _text(raw['name'], _sub(path, 'name'), errors) if 'name' in raw else identifier
+        workspace = _Record(path=path, identifier=identifier, name=name,
+                             tags=_tags(raw.get('tags'), _sub(path, 'tags'), errors))
+        workspace_ok = len(errors) == start
+        projects.extend(_workspace_projects(raw.get('projects'), path, workspace, zone_names, platforms,
+                                            errors, workspace_ok))
+    return projects
+
+
+def _workspace_projects(value, path, workspace, zone_names, platforms, errors, workspace_ok):
+    projects = []
+    ppath = _sub(path, 'projects')
+    if value is None or not _expect(value, (list,), 'a list', ppath, errors):
+        return projects
+    seen = {}
+    for index, raw in enumerate(value):
+        project = _project(raw, _sub(ppath, index), workspace, zone_names, platforms, errors)
+        identifier = raw.get('identifier') if isinstance(raw, dict) else None
+        if isinstance(identifier, str):
+            if identifier in seen:
+                errors.append(ValidationIssue(_sub(_sub(ppath, index), 'identifier'),
+                                              'duplicate project identifier %r in workspace (also %s)'
+                                              % (identifier, seen[identifier])))
+                continue
+            seen[identifier] = _sub(ppath, index)
+        if project is not None and workspace_ok:
+            projects.append(project)
+    return projects
+
+
+# --------------------------------------------------------------------------------------------
+# Tenants: names after patterns, Keystone limits, collisions
+# --------------------------------------------------------------------------------------------
+
+def _tenant(project, platform, zone):
+    """Compute the Tenant of ``project`` on ``platform`` under ``zone`` (no checks)."""
+    workspace = project.workspace
+    values = {'workspace': workspace.identifier, 'project': project.identifier, 'platform': platform,
+              'workspace_name': workspace.name, 'project_name': project.name}
+    name = render(zone.patterns['project'], values)
+    values['tenant'] = name
+    if zone.domain_mode == 'per_workspace':
+        domain_name, domain_id = render(zone.patterns['domain'], values), None
+    elif zone.domain_name is None:
+        domain_name, domain_id = DEFAULT_DOMAIN_NAME, DEFAULT_DOMAIN_ID
+    else:
+        domain_name, domain_id = zone.domain_name, None
+    user_tags = dict(zone.extra_tags)
+    user_tags.update(workspace.tags)
+    user_tags.update(project.tags)
+    groups = []
+    for role in PROJECT_ROLES:
+        euids = sorted(set(euid for euid, brole in project.bindings if brole == role))
+        values['role'] = role
+        groups.append(Group(role=role, name=render(zone.patterns['group'], values),
+                            keystone_roles=list(zone.role_mapping[role]), euids=euids,
+                            members=sorted(set(render_euid(zone.euid_pattern, e) for e in euids))))
+    del values['role']
+    size = zone.quota_size
+    return Tenant(
+        platform=platform, workspace=workspace.identifier, project=project.identifier,
+        workspace_name=workspace.name, project_name=project.name, landing_zone=zone.name,
+        path=project.path, key='%s/%s' % (workspace.identifier, project.identifier),
+        name=name, domain_name=domain_name, domain_id=domain_id,
+        domain_managed=zone.domain_mode == 'per_workspace',
+        description=render(zone.patterns['description'], values),
+        tags=owner_tags(workspace.identifier, project.identifier, zone.name) + sorted(set(user_tags.values())),
+        groups=groups, state=project.state, enabled=project.state == 'present',
+        delete_allowed=zone.delete_projects, quota_size=size,
+        quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
+        quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
+    )
+
+
+def _tenant_problems(tenant, errors):
+    """Keystone limits on the rendered names and tags of one tenant."""
+    where = 'on platform %r (landing zone %r): ' % (tenant.platform, tenant.landing_zone)
+    for problem in name_problems(tenant.name, 'project'):
+        errors.append(ValidationIssue(tenant.path, where + problem))
+    if tenant.domain_managed:
+        for problem in name_problems(tenant.domain_name, 'domain'):
+            errors.append(ValidationIssue(tenant.path, where + problem))
+    for group in tenant.groups:
+        for problem in name_problems(group.name, 'group'):
+            errors.append(ValidationIssue(tenant.path, where + problem))
+    if len(tenant.tags) > MAX_TAGS:
+        errors.append(ValidationIssue(tenant.path, where + '%d tags; Keystone allows %d per project'
+                                      % (len(tenant.tags), MAX_TAGS)))
+
+
+def _collisions(tenants, errors):
+    """Names that two things would share in Keystone (compared case-insensitively, as MySQL does).
+
+    Projects and groups are unique per domain; a per_workspace domain belongs to
+    one workspace and must not be a domain that default-mode zones share.
+    """
+    projects, groups, domains = {}, {}, {}
+    for tenant in tenants:
+        where = 'on platform %r: ' % tenant.platform
+        domain = tenant.domain_name.casefold()
+        key = (tenant.platform, domain, tenant.name.casefold())
+        other = projects.setdefault(key, tenant)
+        if other is not tenant:
+            errors.append(ValidationIssue(tenant.path, where + 'project name %r in domain %r is also the name of '
+                                          '%s (%s)' % (tenant.name, tenant.domain_name, other.path, other.key)))
+        for group in tenant.groups:
+            key = (tenant.platform, domain, group.name.casefold())
+            other, role = groups.setdefault(key, (tenant, group.role))
+            if other is not tenant or role != group.role:
+                errors.append(ValidationIssue(tenant.path, where + 'group name %r (role %s) in domain %r is also '
+                                              'the group of %s (%s, role %s)' % (group.name, group.role,
+                                                                                 tenant.domain_name, other.path,
+                                                                                 other.key, role)))
+        owner = tenant.workspace if tenant.domain_managed else None
+        key = (tenant.platform, domain)
+        other = domains.setdefault(key, (owner, tenant))
+        if other[0] != owner:
+            errors.append(ValidationIssue(tenant.path, where + 'domain %r is %s but also %s (%s)' % (
+                tenant.domain_name, _domain_use(owner), _domain_use(other[0]), other[1].path)))
+
+
+def _domain_use(owner):
+    return 'the shared domain of default-mode landing zones' if owner is None \
+        else 'the per_workspace domain of workspace %r' % owner
+
+
+def _analyse(inventory, platforms, check_platform_names=True):
+    """Validate everything; return (errors, tenants of every platform in ``platforms``)."""
+    errors = []
+    if not _mapping(inventory, TOP_KEYS, (), '', errors):
+        return errors, []
+    known = list(platforms) if check_platform_names else None
+    zones, zone_names = {}, set()
+    raw_zones = inventory.get('landing_zones') or {}
+    if _expect(raw_zones, (dict,), 'a mapping of landing zone name to settings', 'landing_zones', errors):
+        for name, raw in raw_zones.items():
+            zone_names.add(name)
+            zone = _landing_zone(name, raw, _sub('landing_zones', name), errors)
+            if zone is not None:
+                zones[name] = zone
+    projects = _workspaces(inventory.get('workspaces'), zone_names, known, errors)
+    tenants = []
+    for project in projects:
+        for platform in _project_platforms(project, platforms, errors):
+            if platform not in platforms:
+                continue
+            ref = project.landing_zone
+            zone = zones.get(ref.get(platform) if isinstance(ref, dict) else ref)
+            if zone is None:
+                continue  # its landing zone has errors, already reported
+            tenant = _tenant(project, platform, zone)
+            _tenant_problems(tenant, errors)
+            tenants.append(tenant)
+    _collisions(tenants, errors)
+    return _unique(errors), tenants
+
+
+def _unique(errors):
+    seen, result = set(), []
+    for error in errors:
+        if error not in seen:
+            seen.add(error)
+            result.append(error)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+def _platform_names(platforms):
+    if isinstance(platforms, str) or not isinstance(platforms, (list, tuple, set, frozenset)):
+        raise TypeError('platforms must be a list of platform names')
+    return list(platforms)
+
+
+def validate(inventory, platforms):
+    """Return every ValidationIssue of ``inventory`` (empty list: valid).
+
+    ``inventory`` is a mapping with ``landing_zones`` and ``workspaces``;
+    ``platforms`` lists the known platform names (the inventory hosts of the
+    ``platforms`` group). Names and collisions are checked on every platform.
+    """
+    return _analyse(inventory, _platform_names(platforms))[0]
+
+
+def validate_or_raise(inventory, platforms):
+    """Raise InventoryError listing every problem, with its path, if the inventory is invalid."""
+    errors = validate(inventory, platforms)
+    if errors:
+        raise InventoryError(errors)
+
+
+def build_tenants(inventory, platform, platforms=None):
+    """Return the Tenant list (inventory order) that ``platform`` should hold.
+
+    With ``platforms`` (all known platform names) the whole inventory is validated
+    as ``validate`` does; without it, only ``platform`` is considered and platform
+    names in the inventory are not checked. Raises InventoryError when invalid.
+    """
+    if platforms is None:
+        errors, tenants = _analyse(inventory, [platform], check_platform_names=False)
+    else:
+        platforms = _platform_names(platforms)
+        if platform not in platforms:
+            raise ValueError('platform %r is not one of the known platforms %s' % (platform, ', '.join(platforms)))
+        errors, tenants = _analyse(inventory, platforms)
+    if errors:
+        raise InventoryError(errors)
+    return [t for t in tenants if t.platform == platform]
