@@ -1,0 +1,823 @@
+#!/usr/bin/env python3
+"""Local, real OpenStack control plane for the collection's tests and benchmarks.
+
+    python3 tests/localcloud/localcloud.py install|up|down|status|env
+
+Standard library only. Everything listens on 127.0.0.1; all state lives under
+<repo>/.localcloud/ (override with LOCALCLOUD_STATE_DIR). Services are plug-ins:
+one module per service in tests/localcloud/services/ (see README.md there).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+if __name__ == "__main__":  # service modules do `from localcloud import ...`: give them this very module
+    sys.modules.setdefault("localcloud", sys.modules[__name__])
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+REQUIREMENTS = HERE / "requirements-cloud.txt"
+SERVICES_DIR = HERE / "services"
+HOST = "127.0.0.1"
+REGION = "RegionOne"
+
+# Default ports; override each with LOCALCLOUD_<NAME>_PORT (e.g. LOCALCLOUD_GLANCE_PORT=19292).
+DEFAULT_PORTS = {
+    "keystone": 5000,
+    "glance": 9292,
+    "placement": 8778,
+    "nova": 8774,
+    "cinder": 8776,
+    "neutron": 9696,
+    "octavia": 9876,
+    "rabbitmq": 5672,
+    "rabbitmq_dist": 25672,
+    "mariadb": 13306,
+}
+
+APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev"]
+
+
+class LocalCloudError(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"[localcloud] {msg}", flush=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def write_ini(path, sections: dict) -> Path:
+    """Write an ini file from {section: {key: value}}.
+
+    Values: bool -> true/false, list/tuple -> comma-joined, None -> key omitted,
+    everything else str(). Sections are written in the order given.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for section, items in sections.items():
+        out.append(f"[{section}]")
+        for key, value in items.items():
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, (list, tuple)):
+                value = ",".join(str(v) for v in value)
+            out.append(f"{key} = {value}")
+        out.append("")
+    text = "\n".join(out)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def listening_ports() -> dict:
+    """{port: 'process description'} for TCP sockets listening, from `ss -ltnp`."""
+    res = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True)
+    ports = {}
+    for line in res.stdout.splitlines():
+        parts = line.split()
+        if len(parts) < 4:
+            continue
+        local = parts[3]
+        m = re.search(r":(\d+)$", local)
+        if not m:
+            continue
+        who = " ".join(parts[5:]) if len(parts) > 5 else "(unknown process)"
+        ports.setdefault(int(m.group(1)), f"{local} {who}")
+    return ports
+
+
+def port_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def http_ready(url: str, timeout: float = 3.0) -> bool:
+    """True if the URL answers with any HTTP status below 500."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status < 500
+    except urllib.error.HTTPError as e:
+        return e.code < 500
+    except (OSError, ValueError):
+        return False
+
+
+def proc_starttime(pid: int) -> Optional[str]:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] == "Z":
+        return None
+    return fields[19]  # field 22: starttime
+
+
+def proc_rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def proc_pgid(pid: int) -> Optional[int]:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2:].split()[2])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+# --------------------------------------------------------------------------- process specs
+
+@dataclass
+class Proc:
+    """A long-running process of a service.
+
+    name:   unique process name; log at log/<name>.log, pid at run/<name>.pid
+    argv:   full command line (use ctx.venv_bin() / ctx.uwsgi_argv())
+    env:    extra environment (merged over os.environ plus the venv on PATH)
+    port:   TCP port it listens on (checked free before start, checked by status/down)
+    ready_url: readiness = this URL answers with an HTTP status < 500
+    ready:  alternative readiness check: callable(ctx) -> bool
+    timeout: seconds to wait for readiness
+    cwd:    working directory (default: state dir)
+    """
+    name: str
+    argv: list
+    env: dict = field(default_factory=dict)
+    port: Optional[int] = None
+    ready_url: Optional[str] = None
+    ready: Optional[Callable] = None
+    timeout: float = 90.0
+    cwd: Optional[str] = None
+
+
+# --------------------------------------------------------------------------- keystone REST
+
+class Keystone:
+    """Tiny idempotent Keystone v3 admin client (stdlib), one token reused."""
+
+    def __init__(self, ctx: "Ctx"):
+        self.ctx = ctx
+        self.url = ctx.keystone_url + "/v3"
+        self._token = None
+        self._roles = None
+
+    def _req(self, method, path, body=None, ok=(200, 201, 204)):
+        if self._token is None and path != "/auth/tokens":
+            self._login()
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if self._token:
+            req.add_header("X-Auth-Token", self._token)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                raw = resp.read()
+                return resp, (json.loads(raw) if raw else None)
+        except urllib.error.HTTPError as e:
+            if e.code in ok:
+                return e, None
+            raise LocalCloudError(f"keystone {method} {path}: HTTP {e.code}: {e.read()[:300]!r}")
+
+    def _login(self):
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"id": "default"}, "password": self.ctx.password("admin")}}},
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+        resp, _ = self._req("POST", "/auth/tokens", body)
+        self._token = resp.headers["X-Subject-Token"]
+
+    def _find(self, collection, key, **query):
+        qs = "&".join(f"{k}={urllib.request.quote(str(v))}" for k, v in query.items())
+        _, data = self._req("GET", f"/{collection}?{qs}")
+        return data[key]
+
+    def ensure_project(self, name, description=""):
+        found = self._find("projects", "projects", name=name, domain_id="default")
+        if found:
+            return found[0]["id"]
+        _, data = self._req("POST", "/projects", {"project": {
+            "name": name, "domain_id": "default", "description": description, "enabled": True}})
+        return data["project"]["id"]
+
+    def ensure_user(self, name, password, project_id=None):
+        found = self._find("users", "users", name=name, domain_id="default")
+        if found:
+            return found[0]["id"]
+        user = {"name": name, "domain_id": "default", "password": password, "enabled": True}
+        if project_id:
+            user["default_project_id"] = project_id
+        _, data = self._req("POST", "/users", {"user": user})
+        return data["user"]["id"]
+
+    def role_id(self, name):
+        if self._roles is None:
+            _, data = self._req("GET", "/roles")
+            self._roles = {r["name"]: r["id"] for r in data["roles"]}
+        if name not in self._roles:
+            _, data = self._req("POST", "/roles", {"role": {"name": name}})
+            self._roles[name] = data["role"]["id"]
+        return self._roles[name]
+
+    def grant(self, user_id, role, project_id=None, system=False):
+        rid = self.role_id(role)
+        if system:
+            self._req("PUT", f"/system/users/{user_id}/roles/{rid}")
+        if project_id:
+            self._req("PUT", f"/projects/{project_id}/users/{user_id}/roles/{rid}")
+
+    def ensure_service(self, name, stype, description=""):
+        for s in self._find("services", "services", type=stype):
+            if s.get("name") == name:
+                return s["id"]
+        _, data = self._req("POST", "/services", {"service": {
+            "name": name, "type": stype, "description": description, "enabled": True}})
+        return data["service"]["id"]
+
+    def ensure_endpoints(self, service_id, url, interfaces=("public", "internal", "admin")):
+        existing = self._find("endpoints", "endpoints", service_id=service_id)
+        for iface in interfaces:
+            match = [e for e in existing if e["interface"] == iface and e.get("region_id") == REGION]
+            if match:
+                if match[0]["url"] != url:
+                    self._req("PATCH", f"/endpoints/{match[0]['id']}", {"endpoint": {"url": url}})
+                continue
+            self._req("POST", "/endpoints", {"endpoint": {
+                "service_id": service_id, "interface": iface, "url": url,
+                "region_id": REGION, "enabled": True}})
+
+    def register_service(self, user, name, stype, url, description=""):
+        """Service user in project `service` (roles admin + service), service, 3 endpoints."""
+        project = self.ensure_project("service", "Service users of the local cloud")
+        uid = self.ensure_user(user, self.ctx.password(user), project)
+        for role in ("admin", "service"):
+            self.grant(uid, role, project_id=project)
+        sid = self.ensure_service(name, stype, description)
+        self.ensure_endpoints(sid, url)
+        return sid
+
+
+# --------------------------------------------------------------------------- context
+
+class Ctx:
+    """Everything a service module needs. See README.md for the documented fields."""
+
+    def __init__(self, state: Optional[Path] = None):
+        self.repo = REPO
+        self.state = Path(state or os.environ.get("LOCALCLOUD_STATE_DIR") or REPO / ".localcloud").resolve()
+        self.venv = self.state / "venv"
+        self.etc = self.state / "etc"
+        self.logs = self.state / "log"
+        self.run_dir = self.state / "run"
+        self.data = self.state / "data"
+        self.clouds_yaml = self.state / "clouds.yaml"
+        self.host = HOST
+        self.region = REGION
+        self.ports = {k: int(os.environ.get(f"LOCALCLOUD_{k.upper()}_PORT", v)) for k, v in DEFAULT_PORTS.items()}
+        self._passwords = None
+        self._keystone = None
+        self.mysql_socket = self.data / "mariadb" / "mysqld.sock"
+
+    # --- paths
+    def etc_dir(self, service: str) -> Path:
+        p = self.etc / service
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def data_dir(self, *parts: str) -> Path:
+        p = self.data.joinpath(*parts)
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def log_path(self, name: str) -> Path:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        return self.logs / f"{name}.log"
+
+    def venv_bin(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+    def port(self, name: str) -> int:
+        return self.ports[name]
+
+    def url(self, name: str, path: str = "") -> str:
+        return f"http://{HOST}:{self.ports[name]}{path}"
+
+    @property
+    def keystone_url(self) -> str:
+        return self.url("keystone")
+
+    @property
+    def auth_url(self) -> str:
+        return self.keystone_url + "/v3"
+
+    # --- secrets
+    def password(self, name: str) -> str:
+        """Password for an account, generated once and kept in <state>/passwords.json (mode 600)."""
+        f = self.state / "passwords.json"
+        if self._passwords is None:
+            self._passwords = json.loads(f.read_text()) if f.exists() else {}
+        if name not in self._passwords:
+            self._passwords[name] = secrets.token_urlsafe(18)
+            self.state.mkdir(parents=True, exist_ok=True)
+            tmp = f.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self._passwords, indent=1, sort_keys=True))
+            os.chmod(tmp, 0o600)
+            tmp.replace(f)
+        return self._passwords[name]
+
+    # --- databases / messaging
+    def mysql(self, sql: str) -> str:
+        """Run SQL as MariaDB root over the unix socket; returns stdout."""
+        res = subprocess.run(["mariadb", f"--socket={self.mysql_socket}", "-uroot", "-N", "-B", "-e", sql],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            raise LocalCloudError(f"mariadb: {sql!r}: {res.stderr.strip()}")
+        return res.stdout
+
+    def mysql_url(self, dbname: str) -> str:
+        """Create the database if missing and return its SQLAlchemy URL (user `openstack`)."""
+        self.mysql(f"CREATE DATABASE IF NOT EXISTS `{dbname}` CHARACTER SET utf8mb4")
+        return (f"mysql+pymysql://openstack:{self.password('mariadb-openstack')}@{HOST}:"
+                f"{self.ports['mariadb']}/{dbname}?charset=utf8mb4")
+
+    def sqlite_url(self, name: str) -> str:
+        return f"sqlite:///{self.data_dir('sqlite') / (name + '.sqlite')}"
+
+    @property
+    def transport_url(self) -> str:
+        return f"rabbit://openstack:{self.password('rabbitmq-openstack')}@{HOST}:{self.ports['rabbitmq']}/"
+
+    def authtoken(self, user: str) -> dict:
+        """[keystone_authtoken] section for a service user (created by Keystone.register_service)."""
+        return {
+            "www_authenticate_uri": self.auth_url,
+            "auth_url": self.auth_url,
+            "auth_type": "password",
+            "project_domain_name": "Default",
+            "user_domain_name": "Default",
+            "project_name": "service",
+            "username": user,
+            "password": self.password(user),
+            "region_name": REGION,
+            "service_token_roles_required": True,
+        }
+
+    @property
+    def keystone(self) -> Keystone:
+        if self._keystone is None:
+            self._keystone = Keystone(self)
+        return self._keystone
+
+    # --- markers (first-time-only steps)
+    def marker(self, name: str) -> Path:
+        return self.data_dir("markers") / name
+
+    def done(self, name: str) -> bool:
+        return self.marker(name).exists()
+
+    def mark(self, name: str) -> None:
+        self.marker(name).write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+
+    # --- commands
+    def env(self, extra: Optional[dict] = None) -> dict:
+        env = dict(os.environ)
+        env["PATH"] = f"{self.venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"
+        env["VIRTUAL_ENV"] = str(self.venv)
+        env.pop("PYTHONPATH", None)
+        if extra:
+            env.update(extra)
+        return env
+
+    def run(self, argv, log: str, env: Optional[dict] = None, check: bool = True,
+            input: Optional[str] = None, timeout: float = 600) -> subprocess.CompletedProcess:
+        """Run a command (venv bin on PATH), appending its output to log/<log>.log."""
+        lp = self.log_path(log)
+        with open(lp, "a") as fh:
+            fh.write(f"\n=== {time.strftime('%H:%M:%S')} $ {shlex.join(str(a) for a in argv)}\n")
+            fh.flush()
+            res = subprocess.run([str(a) for a in argv], stdout=fh, stderr=subprocess.STDOUT,
+                                 env=self.env(env), cwd=str(self.state), input=input, text=True,
+                                 timeout=timeout)
+        if check and res.returncode != 0:
+            raise LocalCloudError(f"command failed (rc={res.returncode}): {shlex.join(str(a) for a in argv)}"
+                                  f"\n  see log: {lp}")
+        return res
+
+    def uwsgi_argv(self, name: str, port: int, module: Optional[str] = None, wsgi_file: Optional[str] = None,
+                   pyargv: Optional[str] = None, processes: int = 1, threads: int = 4,
+                   extra: Optional[list] = None) -> list:
+        """uWSGI command line per local-cloud.md (http11 socket, die-on-term, quick reload...)."""
+        argv = [self.venv_bin("uwsgi"),
+                "--http11-socket", f"{HOST}:{port}",
+                "--virtualenv", str(self.venv),
+                "--master", "--die-on-term",
+                "--processes", str(processes), "--threads", str(threads),
+                "--need-app", "--buffer-size", "65535",
+                "--worker-reload-mercy", "5",
+                "--procname-prefix-spaced", f"localcloud-{name}",
+                "--chdir", str(self.state)]
+        if module:
+            argv += ["--module", module]
+        if wsgi_file:
+            argv += ["--wsgi-file", wsgi_file]
+        if pyargv:
+            argv += ["--pyargv", pyargv]
+        return argv + list(extra or [])
+
+    def wait(self, what: str, check: Callable[[], bool], timeout: float = 60, interval: float = 0.2,
+             proc_alive: Optional[Callable[[], bool]] = None, log_path: Optional[Path] = None) -> float:
+        """Poll check() until true; raise LocalCloudError naming `what` (and the log) on timeout/death."""
+        t0 = time.monotonic()
+        while True:
+            if check():
+                return time.monotonic() - t0
+            if proc_alive is not None and not proc_alive():
+                raise LocalCloudError(f"{what} died while starting; see log: {log_path}")
+            if time.monotonic() - t0 > timeout:
+                raise LocalCloudError(f"{what} not ready after {timeout:.0f}s; see log: {log_path}")
+            time.sleep(interval)
+
+    # --- pid bookkeeping (run/<name>.pid + run/<name>.json)
+    def record(self, name: str, pid: int, port: Optional[int], argv, ready_url: Optional[str] = None,
+               group: bool = True, service: str = "", late: bool = False) -> None:
+        """Record a started process. group: it leads its own process group (signal the group);
+        late: stop it after the others (e.g. epmd)."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / f"{name}.pid").write_text(f"{pid}\n")
+        (self.run_dir / f"{name}.json").write_text(json.dumps({
+            "name": name, "pid": pid, "starttime": proc_starttime(pid), "port": port,
+            "ready_url": ready_url, "group": group, "service": service, "late": late,
+            "argv": [str(a) for a in argv], "started": time.time()}, indent=1))
+
+    def records(self) -> list:
+        out = []
+        if self.run_dir.is_dir():
+            for f in self.run_dir.glob("*.json"):
+                try:
+                    out.append(json.loads(f.read_text()))
+                except (OSError, ValueError):
+                    pass
+        return sorted(out, key=lambda r: r.get("started", 0))
+
+    def record_of(self, name: str) -> Optional[dict]:
+        f = self.run_dir / f"{name}.json"
+        try:
+            return json.loads(f.read_text())
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def alive(rec: Optional[dict]) -> bool:
+        """The recorded process still runs (same pid AND same start time: no pid reuse)."""
+        return bool(rec) and proc_starttime(rec["pid"]) is not None and \
+            proc_starttime(rec["pid"]) == rec.get("starttime")
+
+    def forget(self, name: str) -> None:
+        for suffix in (".pid", ".json"):
+            (self.run_dir / f"{name}{suffix}").unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- services
+
+def load_services(ctx: Ctx) -> list:
+    """Service modules from services/*.py, sorted by ORDER; LOCALCLOUD_SERVICES=a,b restricts
+    (their REQUIRES are added). A module with ENABLED = False is skipped unless named."""
+    mods = {}
+    for f in sorted(SERVICES_DIR.glob("*.py")):
+        if f.name.startswith("_"):
+            continue
+        spec = importlib.util.spec_from_file_location(f"localcloud_services.{f.stem}", f)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        mods[mod.NAME] = mod
+    wanted = os.environ.get("LOCALCLOUD_SERVICES")
+    if wanted:
+        names = set()
+        todo = [w.strip() for w in wanted.split(",") if w.strip()]
+        while todo:
+            n = todo.pop()
+            if n not in mods:
+                raise LocalCloudError(f"unknown service {n!r}; known: {', '.join(sorted(mods))}")
+            if n not in names:
+                names.add(n)
+                todo.extend(getattr(mods[n], "REQUIRES", ()))
+    else:
+        names = {n for n, m in mods.items() if getattr(m, "ENABLED", True)}
+    return sorted((mods[n] for n in names), key=lambda m: (m.ORDER, m.NAME))
+
+
+def service_ports(ctx: Ctx, mod) -> list:
+    return [ctx.ports[p] if isinstance(p, str) else int(p) for p in getattr(mod, "PORTS", ())]
+
+
+# --------------------------------------------------------------------------- install
+
+def _apt_missing() -> list:
+    res = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n", *APT_PACKAGES],
+                         capture_output=True, text=True)
+    ok = {l.split()[0] for l in res.stdout.splitlines() if len(l.split()) > 1 and l.split()[1] == "ii"}
+    return [p for p in APT_PACKAGES if p not in ok]
+
+
+def _req_hash() -> str:
+    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+
+
+def install_needed(ctx: Ctx) -> bool:
+    h = ctx.venv / ".localcloud-requirements.sha256"
+    return bool(_apt_missing()) or not h.exists() or h.read_text().strip() != _req_hash() \
+        or not Path(ctx.venv_bin("uwsgi")).exists()
+
+
+def cmd_install(ctx: Ctx) -> None:
+    t0 = time.monotonic()
+    missing = _apt_missing()
+    if missing:
+        policy = Path("/usr/sbin/policy-rc.d")
+        created = not policy.exists()
+        if created:  # keep packages from starting their own system services
+            policy.write_text("#!/bin/sh\nexit 101\n")
+            policy.chmod(0o755)
+        try:
+            log(f"apt-get install {' '.join(missing)}")
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            r = subprocess.run(["apt-get", "install", "-y", "-q", *missing], env=env)
+            if r.returncode != 0:
+                subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
+                subprocess.run(["apt-get", "install", "-y", "-q", *missing], env=env, check=True)
+        finally:
+            if created:
+                policy.unlink(missing_ok=True)
+    hfile = ctx.venv / ".localcloud-requirements.sha256"
+    want = _req_hash()
+    if not (hfile.exists() and hfile.read_text().strip() == want and Path(ctx.venv_bin("uwsgi")).exists()):
+        if not (ctx.venv / "bin" / "python").exists():
+            log(f"creating venv {ctx.venv}")
+            ctx.state.mkdir(parents=True, exist_ok=True)
+            subprocess.run([sys.executable, "-m", "venv", str(ctx.venv)], check=True)
+            subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-U", "pip", "wheel", "setuptools"], check=True)
+        log(f"pip install -r {REQUIREMENTS.relative_to(REPO)} (first time ~2 min)")
+        subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+        hfile.write_text(want + "\n")
+    log(f"install: ok ({time.monotonic() - t0:.1f}s)")
+
+
+# --------------------------------------------------------------------------- up / down / status
+
+def check_ports_free(ctx: Ctx, mods) -> None:
+    ours = {r["port"] for r in ctx.records() if r.get("port") and ctx.alive(r)}
+    held = listening_ports()
+    busy = []
+    for mod in mods:
+        for port in service_ports(ctx, mod):
+            if port in held and port not in ours:
+                busy.append(f"  port {port} ({mod.NAME}) is taken by: {held[port]}")
+    if busy:
+        raise LocalCloudError("ports needed by the local cloud are in use:\n" + "\n".join(busy)
+                              + "\n(stop that process or choose another port with LOCALCLOUD_<NAME>_PORT)")
+
+
+def start_proc(ctx: Ctx, mod, p: Proc) -> float:
+    rec = ctx.record_of(p.name)
+    if ctx.alive(rec):
+        log(f"  {p.name}: already running (pid {rec['pid']})")
+        return 0.0
+    lp = ctx.log_path(p.name)
+    fh = open(lp, "a")
+    fh.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} start: {shlex.join(str(a) for a in p.argv)}\n")
+    fh.flush()
+    popen = subprocess.Popen([str(a) for a in p.argv], stdout=fh, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=ctx.env(p.env), cwd=p.cwd or str(ctx.state),
+                             start_new_session=True)
+    fh.close()
+    ctx.record(p.name, popen.pid, p.port, p.argv, p.ready_url, service=mod.NAME)
+
+    def check():
+        if p.ready is not None:
+            return p.ready(ctx)
+        if p.ready_url:
+            return http_ready(p.ready_url)
+        if p.port:
+            return port_open(p.port)
+        return True
+
+    try:
+        took = ctx.wait(f"{mod.NAME}/{p.name}", check, timeout=p.timeout,
+                        proc_alive=lambda: popen.poll() is None, log_path=lp)
+    except LocalCloudError:
+        raise
+    log(f"  {p.name}: ready in {took:.1f}s (pid {popen.pid}, port {p.port}, log {lp})")
+    return took
+
+
+def total_rss_kb(ctx: Ctx) -> int:
+    groups, pids = set(), set()
+    for r in ctx.records():
+        if ctx.alive(r):
+            pids.add(r["pid"])
+            if r.get("group", True):
+                groups.add(r["pid"])
+    total = 0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            pid = int(d.name)
+            if pid in pids or proc_pgid(pid) in groups:
+                total += proc_rss_kb(pid)
+    return total
+
+
+def cmd_up(ctx: Ctx) -> None:
+    t_start = time.monotonic()
+    timings = []
+    if install_needed(ctx):
+        t = time.monotonic()
+        cmd_install(ctx)
+        timings.append(("install", time.monotonic() - t))
+    for d in (ctx.etc, ctx.logs, ctx.run_dir, ctx.data):
+        d.mkdir(parents=True, exist_ok=True)
+    mods = load_services(ctx)
+    check_ports_free(ctx, mods)
+    log(f"services: {', '.join(m.NAME for m in mods)}; state: {ctx.state}")
+    for mod in mods:
+        t = time.monotonic()
+        step = "configure"
+        try:
+            if hasattr(mod, "configure"):
+                mod.configure(ctx)
+            marker = f"{mod.NAME}.db-initialised"
+            if hasattr(mod, "init_db") and not ctx.done(marker):
+                step = "init_db"
+                mod.init_db(ctx)
+                ctx.mark(marker)
+            step = "start"
+            for p in (mod.processes(ctx) if hasattr(mod, "processes") else []):
+                start_proc(ctx, mod, p)
+            if hasattr(mod, "post_start"):
+                step = "post_start"
+                mod.post_start(ctx)
+            if hasattr(mod, "register"):
+                step = "register"
+                mod.register(ctx)
+        except LocalCloudError as e:
+            raise LocalCloudError(f"service {mod.NAME} failed at {step}: {e}") from None
+        except Exception as e:  # noqa: BLE001 - report which service broke
+            raise LocalCloudError(f"service {mod.NAME} failed at {step}: {type(e).__name__}: {e}"
+                                  f"\n  logs under {ctx.logs}") from e
+        dt = time.monotonic() - t
+        timings.append((mod.NAME, dt))
+        log(f"{mod.NAME}: up in {dt:.1f}s")
+    write_clouds_yaml(ctx)
+    total = time.monotonic() - t_start
+    log("phase timings: " + ", ".join(f"{n} {d:.1f}s" for n, d in timings))
+    log(f"total start-up: {total:.1f}s; total RSS of started processes: {total_rss_kb(ctx) / 1024:.0f} MiB")
+    log(f"clouds.yaml: {ctx.clouds_yaml}  (eval \"$(python3 {Path(__file__).relative_to(REPO)} env)\")")
+
+
+def write_clouds_yaml(ctx: Ctx) -> None:
+    lines = ["# generated by tests/localcloud/localcloud.py; passwords in passwords.json", "clouds:"]
+    for cloud, user in (("admin", "admin"), ("replicator", "replicator"), ("metering", "metering")):
+        lines += [f"  {cloud}:",
+                  f"    region_name: {REGION}",
+                  "    identity_api_version: 3",
+                  "    interface: public",
+                  "    auth:",
+                  f"      auth_url: {ctx.auth_url}",
+                  f"      username: {user}",
+                  f"      password: '{ctx.password(user)}'",
+                  "      user_domain_name: Default",
+                  "      project_name: admin",
+                  "      project_domain_name: Default"]
+    ctx.clouds_yaml.write_text("\n".join(lines) + "\n")
+    os.chmod(ctx.clouds_yaml, 0o600)
+
+
+def _signal(rec: dict, sig: int) -> None:
+    try:
+        if rec.get("group", True):
+            os.killpg(rec["pid"], sig)
+        else:
+            os.kill(rec["pid"], sig)
+    except ProcessLookupError:
+        pass
+
+
+def cmd_down(ctx: Ctx, grace: float = 15.0) -> None:
+    t0 = time.monotonic()
+    recs = ctx.records()
+    # stop in reverse start order; hooks (e.g. rabbitmq's epmd) are records too
+    for rec in sorted(recs, key=lambda r: (bool(r.get("late")), -r.get("started", 0))):
+        name = rec["name"]
+        if not ctx.alive(rec):
+            ctx.forget(name)
+            continue
+        t = time.monotonic()
+        _signal(rec, signal.SIGTERM)
+        while ctx.alive(rec) and time.monotonic() - t < grace:
+            time.sleep(0.1)
+        if ctx.alive(rec):
+            log(f"  {name}: still alive after {grace:.0f}s, SIGKILL")
+            _signal(rec, signal.SIGKILL)
+            while ctx.alive(rec) and time.monotonic() - t < grace + 5:
+                time.sleep(0.1)
+        # the group may still hold children (uwsgi workers): wait for them too
+        if rec.get("group", True):
+            while time.monotonic() - t < grace + 5:
+                try:
+                    os.killpg(rec["pid"], 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+        log(f"  {name}: stopped (pid {rec['pid']}, {time.monotonic() - t:.1f}s)")
+        ctx.forget(name)
+    held = listening_ports()
+    left = [f"port {r['port']}: {held[r['port']]}" for r in recs if r.get("port") in held]
+    if left:
+        raise LocalCloudError("still listening after down: " + "; ".join(left))
+    log(f"down: ok ({time.monotonic() - t0:.1f}s)")
+
+
+def cmd_status(ctx: Ctx) -> int:
+    recs = {r["name"]: r for r in ctx.records()}
+    expected = []
+    for mod in load_services(ctx):
+        try:
+            expected += [(mod.NAME, p) for p in (mod.processes(ctx) if hasattr(mod, "processes") else [])]
+        except Exception:  # noqa: BLE001 - status must not fail on a half-configured service
+            pass
+    names = [p.name for _, p in expected] + [n for n in recs if n not in {p.name for _, p in expected}]
+    ok = True
+    print(f"{'process':<22} {'pid':>8} {'alive':<6} {'port':>6} {'listen':<7} health")
+    for name in names:
+        rec = recs.get(name)
+        spec = next((p for _, p in expected if p.name == name), None)
+        alive = ctx.alive(rec)
+        port = (rec or {}).get("port") or (spec.port if spec else None)
+        listen = port_open(port) if port else None
+        url = (rec or {}).get("ready_url") or (spec.ready_url if spec else None)
+        health = ("ok" if http_ready(url) else "FAIL") + f" {url}" if url and alive else ("-" if alive else "down")
+        good = alive and (listen is not False) and not health.startswith("FAIL")
+        ok &= good
+        print(f"{name:<22} {str(rec['pid']) if rec else '-':>8} {'yes' if alive else 'NO':<6} "
+              f"{port or '-':>6} {'-' if listen is None else ('yes' if listen else 'NO'):<7} {health}")
+    if alive_total := [r for r in recs.values() if ctx.alive(r)]:
+        print(f"total RSS: {total_rss_kb(ctx) / 1024:.0f} MiB over {len(alive_total)} recorded processes")
+    print("status: " + ("all up" if ok and names else "NOT all up"))
+    return 0 if ok and names else 1
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["install", "up", "down", "status", "env"])
+    args = ap.parse_args(argv)
+    ctx = Ctx()
+    try:
+        if args.command == "install":
+            cmd_install(ctx)
+        elif args.command == "up":
+            cmd_up(ctx)
+        elif args.command == "down":
+            cmd_down(ctx)
+        elif args.command == "status":
+            return cmd_status(ctx)
+        elif args.command == "env":
+            print(f"export OS_CLIENT_CONFIG_FILE={shlex.quote(str(ctx.clouds_yaml))}")
+    except LocalCloudError as e:
+        print(f"[localcloud] ERROR: {e}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as e:
+        print(f"[localcloud] ERROR: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Keystone: one uWSGI process with 8 threads (the in-memory cache is per process), fernet tokens,
+database on MariaDB (many concurrent writers during benchmarks), bootstrap in RegionOne.
+
+Accounts (idempotent, every `up`):
+  replicator  admin on project `admin` and on the system scope (the collection's replication account)
+  metering    reader on project `admin` and system-scoped reader (services' policies may widen it later)
+  project `service` for the service users (created by each service's register()).
+"""
+from localcloud import Proc, write_ini
+
+NAME = "keystone"
+ORDER = 30
+PORTS = ["keystone"]
+
+
+def _conf(ctx):
+    return ctx.etc_dir("keystone") / "keystone.conf"
+
+
+def configure(ctx):
+    etc = ctx.etc_dir("keystone")
+    write_ini(_conf(ctx), {
+        "DEFAULT": {"log_file": ctx.log_path("keystone"), "debug": False},
+        "database": {"connection": ctx.mysql_url("keystone"), "max_pool_size": 20, "max_overflow": 20},
+        "token": {"provider": "fernet", "expiration": 14400},
+        "fernet_tokens": {"key_repository": etc / "fernet-keys", "max_active_keys": 3},
+        "credential": {"key_repository": etc / "credential-keys"},
+        "cache": {"enabled": True, "backend": "dogpile.cache.memory"},
+        "oslo_messaging_notifications": {"driver": "noop"},
+    })
+
+
+def _manage(ctx, *args):
+    ctx.run([ctx.venv_bin("keystone-manage"), "--config-file", _conf(ctx), *args], log="keystone-manage")
+
+
+def init_db(ctx):
+    _manage(ctx, "fernet_setup", "--keystone-user", "root", "--keystone-group", "root")
+    _manage(ctx, "credential_setup", "--keystone-user", "root", "--keystone-group", "root")
+    _manage(ctx, "db_sync")
+    _manage(ctx, "bootstrap", "--bootstrap-password", ctx.password("admin"),
+            "--bootstrap-username", "admin", "--bootstrap-project-name", "admin",
+            "--bootstrap-role-name", "admin", "--bootstrap-service-name", "keystone",
+            "--bootstrap-region-id", ctx.region,
+            "--bootstrap-admin-url", ctx.auth_url, "--bootstrap-internal-url", ctx.auth_url,
+            "--bootstrap-public-url", ctx.auth_url)
+
+
+def processes(ctx):
+    return [Proc("keystone",
+                 ctx.uwsgi_argv("keystone", ctx.port("keystone"), module="keystone.wsgi.api:application",
+                                threads=8),
+                 env={"OS_KEYSTONE_CONFIG_DIR": str(ctx.etc_dir("keystone"))},
+                 port=ctx.port("keystone"), ready_url=ctx.auth_url, timeout=60)]
+
+
+def register(ctx):
+    ks = ctx.keystone
+    # identity endpoint follows the configured port even if it changed since bootstrap
+    ks.ensure_endpoints(ks.ensure_service("keystone", "identity"), ctx.auth_url)
+    admin_project = ks.ensure_project("admin")
+    ks.ensure_project("service", "Service users of the local cloud")
+    rep = ks.ensure_user("replicator", ctx.password("replicator"), admin_project)
+    ks.grant(rep, "admin", project_id=admin_project, system=True)
+    met = ks.ensure_user("metering", ctx.password("metering"), admin_project)
+    ks.grant(met, "reader", project_id=admin_project, system=True)
