@@ -423,7 +423,8 @@ def _landing_zone(name, raw, path, errors):
         errors.append(ValidationIssue(_sub(path, 'euid_pattern'), str(exc)))
     delete_projects = raw.get('delete_projects', False)
     _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
-    quota_sizes = raw.get('quota_sizes') or {}
+    quota_sizes = raw.get('quota_sizes')
+    quota_sizes = {} if quota_sizes is None else quota_sizes
     if _expect(quota_sizes, (dict,), 'a mapping of size name to quota values', _sub(path, 'quota_sizes'), errors):
         for size, values in quota_sizes.items():
             _expect(values, (dict,), 'a mapping of quota values', _sub(_sub(path, 'quota_sizes'), size), errors)
@@ -562,7 +563,7 @@ def _project(raw, path, workspace, zone_names, platforms, errors):
         platforms=_platform_list(raw.get('platforms'), _sub(path, 'platforms'), platforms, errors),
         bindings=_bindings(raw.get('bindings'), _sub(path, 'bindings'), errors),
         state=_choice(raw.get('state', 'present'), STATES, _sub(path, 'state'), errors),
-        quota=raw.get('quota') or {},
+        quota={} if raw.get('quota') is None else raw['quota'],
     )
     _expect(project.quota, (dict,), 'a mapping of quota overrides', _sub(path, 'quota'), errors)
     return project if len(errors) == start else None
@@ -721,7 +722,8 @@ def _analyse(inventory, platforms, check_platform_names=True):
         return errors, []
     known = list(platforms) if check_platform_names else None
     zones, zone_names = {}, set()
-    raw_zones = inventory.get('landing_zones') or {}
+    raw_zones = inventory.get('landing_zones')
+    raw_zones = {} if raw_zones is None else raw_zones
     if _expect(raw_zones, (dict,), 'a mapping of landing zone name to settings', 'landing_zones', errors):
         for name, raw in raw_zones.items():
             zone_names.add(name)
