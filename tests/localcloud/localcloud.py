@@ -594,12 +594,19 @@ def cmd_install(ctx: Ctx) -> None:
 # --------------------------------------------------------------------------- up / down / status
 
 def check_ports_free(ctx: Ctx, mods) -> None:
-    ours = {r["port"] for r in ctx.records() if r.get("port") and ctx.alive(r)}
+    live = [r for r in ctx.records() if ctx.alive(r)]
+    our_pids = {r["pid"] for r in live}
+    our_groups = {r["pid"] for r in live if r.get("group", True)}
+
+    def ours(desc: str) -> bool:  # held by one of our recorded processes or its process group
+        pids = [int(p) for p in re.findall(r"pid=(\d+)", desc)]
+        return any(p in our_pids or proc_pgid(p) in our_groups for p in pids)
+
     held = listening_ports()
     busy = []
     for mod in mods:
         for port in service_ports(ctx, mod):
-            if port in held and port not in ours:
+            if port in held and not ours(held[port]):
                 busy.append(f"  port {port} ({mod.NAME}) is taken by: {held[port]}")
     if busy:
         raise LocalCloudError("ports needed by the local cloud are in use:\n" + "\n".join(busy)
@@ -730,34 +737,52 @@ def _signal(rec: dict, sig: int) -> None:
         pass
 
 
+def _stop(ctx: Ctx, recs: list, grace: float) -> None:
+    """SIGTERM all of recs at once, SIGKILL what is left after `grace` seconds; wait for process groups."""
+    t = time.monotonic()
+    live = [r for r in recs if ctx.alive(r)]
+    for r in recs:
+        if r not in live:
+            ctx.forget(r["name"])
+    for r in live:
+        _signal(r, signal.SIGTERM)
+
+    def gone(r):
+        if ctx.alive(r):
+            return False
+        if r.get("group", True):  # group members (uwsgi workers, erl children) too
+            try:
+                os.killpg(r["pid"], 0)
+                return False
+            except ProcessLookupError:
+                pass
+        return True
+
+    pending = list(live)
+    killed = False
+    while pending:
+        for r in [r for r in pending if gone(r)]:
+            log(f"  {r['name']}: stopped (pid {r['pid']}, {time.monotonic() - t:.1f}s)")
+            ctx.forget(r["name"])
+            pending.remove(r)
+        if not pending:
+            break
+        if not killed and time.monotonic() - t > grace:
+            for r in pending:
+                log(f"  {r['name']}: still alive after {grace:.0f}s, SIGKILL")
+                _signal(r, signal.SIGKILL)
+            killed = True
+        if time.monotonic() - t > grace + 10:
+            raise LocalCloudError("could not stop: " + ", ".join(f"{r['name']} (pid {r['pid']})" for r in pending))
+        time.sleep(0.1)
+
+
 def cmd_down(ctx: Ctx, grace: float = 15.0) -> None:
     t0 = time.monotonic()
     recs = ctx.records()
-    # stop in reverse start order; hooks (e.g. rabbitmq's epmd) are records too
-    for rec in sorted(recs, key=lambda r: (bool(r.get("late")), -r.get("started", 0))):
-        name = rec["name"]
-        if not ctx.alive(rec):
-            ctx.forget(name)
-            continue
-        t = time.monotonic()
-        _signal(rec, signal.SIGTERM)
-        while ctx.alive(rec) and time.monotonic() - t < grace:
-            time.sleep(0.1)
-        if ctx.alive(rec):
-            log(f"  {name}: still alive after {grace:.0f}s, SIGKILL")
-            _signal(rec, signal.SIGKILL)
-            while ctx.alive(rec) and time.monotonic() - t < grace + 5:
-                time.sleep(0.1)
-        # the group may still hold children (uwsgi workers): wait for them too
-        if rec.get("group", True):
-            while time.monotonic() - t < grace + 5:
-                try:
-                    os.killpg(rec["pid"], 0)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.1)
-        log(f"  {name}: stopped (pid {rec['pid']}, {time.monotonic() - t:.1f}s)")
-        ctx.forget(name)
+    # everything at once, then the `late` ones (epmd, after RabbitMQ)
+    _stop(ctx, [r for r in recs if not r.get("late")], grace)
+    _stop(ctx, [r for r in recs if r.get("late")], grace)
     held = listening_ports()
     left = [f"port {r['port']}: {held[r['port']]}" for r in recs if r.get("port") in held]
     if left:
