@@ -641,6 +641,8 @@ def start_proc(ctx: Ctx, mod, p: Proc) -> float:
         took = ctx.wait(f"{mod.NAME}/{p.name}", check, timeout=p.timeout,
                         proc_alive=lambda: popen.poll() is None, log_path=lp)
     except LocalCloudError:
+        if popen.poll() is not None:  # died: no stale record (a hung one stays, for `down`)
+            ctx.forget(p.name)
         raise
     log(f"  {p.name}: ready in {took:.1f}s (pid {popen.pid}, port {p.port}, log {lp})")
     return took
