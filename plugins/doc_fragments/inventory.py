@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The inventory model (docs/inventory.md) as module options: one call takes a whole platform.
+    DOCUMENTATION = r'''
+options:
+  platform:
+    description:
+      - Name of the platform (the inventory host) being replicated.
+    type: str
+    required: true
+  platforms:
+    description:
+      - Names of all platforms of the inventory, so that a project's C(platforms) list is
+        validated against them. Defaults to O(platform) alone.
+    type: list
+    elements: str
+  landing_zones:
+    description:
+      - Landing zones by name (domain mode, role mapping, name patterns, euid pattern, deletion
+        automation, extra tags, quotas). See C(docs/inventory.md).
+    type: dict
+    required: true
+  workspaces:
+    description:
+      - Workspaces with their projects, bindings and lifecycle state. See C(docs/inventory.md).
+      - The whole inventory is validated before the first API call; an error names the path of
+        the offending entry, for example C(workspaces[3].projects[0].bindings[2].role).
+    type: list
+    elements: dict
+    required: true
+  only_workspaces:
+    description:
+      - Replicate only these workspace identifiers (onboarding one workspace). The whole
+        inventory is still validated. Orphans are neither reported nor pruned in this mode,
+        since the rest of the inventory is out of view.
+    type: list
+    elements: str
+'''

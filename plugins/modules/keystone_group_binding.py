@@ -1,0 +1,108 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: keystone_group_binding
+short_description: Replicate project role bindings into Keystone groups, grants and members
+version_added: 0.1.0
+description:
+  - For every tenant of one platform and every project role (C(reader), C(user), C(admin)), keeps
+    one Keystone group (named after the landing zone's group pattern), grants it the Keystone
+    roles the landing zone maps the project role to on the tenant's project, and makes its members
+    exactly the users whose C(User.name) equals a bound euid after the euid pattern.
+  - Members not in the inventory are removed; a user that does not exist yet is a remark
+    (C(user_not_found)) and is added on the first run after it appears; a role change moves the
+    user between groups.
+  - Reads Keystone in bulk (groups, direct and effective role assignments with names, which give
+    group memberships without one request per group; users only where a euid is not yet known),
+    plans locally and writes only the differences in parallel.
+  - Only groups created by this module (extra attributes C(lz_tenant), C(lz_role)) are changed or
+    deleted; a foreign group with a colliding name is a failure remark and is left untouched.
+  - Run M(landingzone.openstack.keystone_tenant) first: the tenants' projects must exist.
+author:
+  - landingzone.openstack maintainers
+options: {}
+extends_documentation_fragment:
+  - landingzone.openstack.openstack
+  - landingzone.openstack.inventory
+  - landingzone.openstack.attributes
+'''
+
+EXAMPLES = r'''
+- name: Replicate access of this platform's tenants
+  landingzone.openstack.keystone_group_binding:
+    cloud: replicator
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ lz_landing_zones }}"
+    workspaces: "{{ lz_workspaces }}"
+'''
+
+RETURN = r'''
+tenants:
+  description: One row per tenant of the platform.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    tenant:
+      description: C(<workspace>/<project>).
+      type: str
+    name:
+      description: Keystone project name.
+      type: str
+    project_id:
+      description: Keystone project id.
+      type: str
+    status:
+      description: V(ok), V(changed), V(remarks) or V(failed).
+      type: str
+    changes:
+      description: Changes made (or, in check mode, planned).
+      type: list
+      elements: str
+    remarks:
+      description: Replication remarks (for example C(user_not_found)), each with C(code),
+        C(message) and C(severity).
+      type: list
+      elements: dict
+summary:
+  description: Number of tenants per status.
+  returned: always
+  type: dict
+planned:
+  description: Every write of the plan, in order.
+  returned: always
+  type: list
+  elements: str
+requests:
+  description: HTTP requests sent to the platform, in total, by method and by endpoint.
+  returned: always
+  type: dict
+errors:
+  description: Inventory validation errors, each with C(path) and C(message).
+  returned: when the inventory is invalid
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication import (
+    ASPECT_ACCESS,
+    argument_spec,
+    run_module,
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run_module(module, ASPECT_ACCESS)
+
+
+if __name__ == '__main__':
+    main()

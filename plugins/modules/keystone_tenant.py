@@ -1,0 +1,134 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: keystone_tenant
+short_description: Replicate inventory projects into Keystone projects of one platform
+version_added: 0.1.0
+description:
+  - Makes the Keystone projects (tenants) of one platform match the inventory, all tenants in one
+    call. Reads Keystone in a few list calls, plans locally, writes only the differences in
+    parallel, with retries that cannot create duplicates.
+  - A tenant's project is named and described after its landing zone's patterns, lives in the
+    C(default) domain or in a per-workspace domain (created when missing), and carries ownership
+    tags (C(lz-managed), C(lz-ws=<workspace>), C(lz-proj=<project>), C(lz-zone=<landing zone>))
+    plus the inventory's tags. Only projects carrying these tags are ever changed.
+  - A project in state C(deleted) is disabled, its managed groups are deleted, and the Keystone
+    project is deleted only when its landing zone sets C(delete_projects); otherwise it stays
+    disabled and a remark says so.
+  - Projects that carry the marker but that the inventory no longer names are reported as orphans
+    and removed only with O(prune=true).
+  - Groups, role grants and members are the job of M(landingzone.openstack.keystone_group_binding).
+author:
+  - landingzone.openstack maintainers
+options:
+  prune:
+    description:
+      - Delete orphans (projects with this collection's marker that the inventory no longer
+        names): disable, delete their managed groups, delete the project.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - landingzone.openstack.openstack
+  - landingzone.openstack.inventory
+  - landingzone.openstack.attributes
+'''
+
+EXAMPLES = r'''
+- name: Replicate the tenants of this platform
+  landingzone.openstack.keystone_tenant:
+    cloud: replicator
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ lz_landing_zones }}"
+    workspaces: "{{ lz_workspaces }}"
+
+- name: Show the plan only (like terraform plan)
+  landingzone.openstack.keystone_tenant:
+    cloud: replicator
+    platform: local
+    landing_zones: "{{ lz_landing_zones }}"
+    workspaces: "{{ lz_workspaces }}"
+  check_mode: true
+  diff: true
+'''
+
+RETURN = r'''
+tenants:
+  description: One row per tenant of the platform.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    tenant:
+      description: C(<workspace>/<project>).
+      type: str
+      sample: acme/web
+    name:
+      description: Keystone project name.
+      type: str
+      sample: acme-web
+    project_id:
+      description: Keystone project id (null while it does not exist).
+      type: str
+    status:
+      description: V(ok), V(changed), V(remarks) or V(failed).
+      type: str
+    changes:
+      description: Changes made (or, in check mode, planned).
+      type: list
+      elements: str
+    remarks:
+      description: Replication remarks, each with C(code), C(message) and C(severity).
+      type: list
+      elements: dict
+orphans:
+  description: Projects with this collection's marker that the inventory no longer names.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Number of tenants per status.
+  returned: always
+  type: dict
+  sample: {ok: 10, changed: 1, remarks: 0, failed: 0}
+planned:
+  description: Every write of the plan, in order.
+  returned: always
+  type: list
+  elements: str
+requests:
+  description: HTTP requests sent to the platform, in total, by method and by endpoint.
+  returned: always
+  type: dict
+  sample: {total: 3, by_method: {POST: 1, GET: 2}, by_service: {"127.0.0.1:5000": 3}}
+errors:
+  description: Inventory validation errors, each with C(path) and C(message).
+  returned: when the inventory is invalid
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication import (
+    ASPECT_TENANTS,
+    argument_spec,
+    run_module,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(prune=dict(type='bool', default=False)),
+        supports_check_mode=True,
+    )
+    run_module(module, ASPECT_TENANTS, prune=module.params['prune'])
+
+
+if __name__ == '__main__':
+    main()

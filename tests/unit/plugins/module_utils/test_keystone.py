@@ -1,0 +1,281 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planning and safe-retry logic of the Keystone layer, on hand-made snapshots (no API)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _keystone as ks
+from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError, RestClient
+
+MARK = ['lz-managed', 'lz-ws=acme', 'lz-proj=web']
+
+
+def spec(state='present', delete=False, name='acme-web', members=None, domain='default',
+         key='acme/web', marker=None):
+    members = members if members is not None else {'reader': [], 'user': ['bob'], 'admin': ['alice']}
+    mapping = {'reader': ['reader'], 'user': ['member'], 'admin': ['member', 'manager']}
+    groups = [ks.GroupSpec(role, '%s-%s' % (name, role), mapping[role], members.get(role, []))
+              for role in ('reader', 'user', 'admin')]
+    return ks.TenantSpec(key=key, name=name, domain=domain, description='Web (Acme)',
+                         tags=(marker or MARK) + ['lz-zone=default', 'prod'],
+                         marker_tags=marker or MARK, state=state, delete_project=delete, groups=groups)
+
+
+def project(pid='p1', name='acme-web', tags=None, enabled=True, domain_id='default',
+            description='Web (Acme)'):
+    return dict(id=pid, name=name, domain_id=domain_id, enabled=enabled, description=description,
+                tags=tags if tags is not None else MARK + ['lz-zone=default', 'prod'])
+
+
+def snapshot(projects=(), groups=(), grants=None, members=None, users=None):
+    snap = ks.Snapshot()
+    snap.domains = [dict(id='default', name='Default')]
+    snap.projects = list(projects)
+    snap.groups = list(groups)
+    snap.roles_by_name = {'reader': 'r-reader', 'member': 'r-member', 'manager': 'r-manager'}
+    snap.group_grants = grants or {}
+    snap.members = members or {}
+    snap.users_by_name = users or {}
+    return snap
+
+
+def group(gid, role, name=None, key='acme/web'):
+    return {'id': gid, 'name': name or 'acme-web-%s' % role, 'domain_id': 'default',
+            ks.GROUP_OWNER_ATTR: key, ks.GROUP_ROLE_ATTR: role}
+
+
+def converged_snapshot():
+    groups = [group('g-reader', 'reader'), group('g-user', 'user'), group('g-admin', 'admin')]
+    grants = {('g-reader', 'p1'): {'r-reader'}, ('g-user', 'p1'): {'r-member'},
+              ('g-admin', 'p1'): {'r-member', 'r-manager'}}
+    members = {'g-user': {'u-bob': 'bob'}, 'g-admin': {'u-alice': 'alice'}}
+    users = {'bob': ['u-bob'], 'alice': ['u-alice']}
+    return snapshot([project()], groups, grants, members, users)
+
+
+class TestPlanTenants(object):
+    def test_creates_missing_project(self):
+        results, orphans, actions = ks.plan_tenants(snapshot(), [spec()], ['lz-managed'])
+        assert [a.summary for a in actions] == ['create project acme-web']
+        assert results[0].status == 'changed'
+        assert orphans == []
+
+    def test_converged_project_is_ok_and_plans_nothing(self):
+        results, orphans, actions = ks.plan_tenants(snapshot([project()]), [spec()], ['lz-managed'])
+        assert actions == []
+        assert results[0].status == 'ok'
+        assert results[0].project_id == 'p1'
+
+    def test_drift_is_patched_in_one_request(self):
+        drifted = project(name='renamed', enabled=False, description='old',
+                          tags=MARK + ['lz-zone=default'])
+        results, dummy, actions = ks.plan_tenants(snapshot([drifted]), [spec()], ['lz-managed'])
+        assert len(actions) == 1
+        assert actions[0].summary == 'update project acme-web (description, enabled, name, tags)'
+        assert [r['code'] for r in results[0].remarks] == ['renamed_outside']
+
+    def test_foreign_project_with_same_name_is_never_touched(self):
+        foreign = project(pid='x', tags=['team-owned'])
+        results, dummy, actions = ks.plan_tenants(snapshot([foreign]), [spec()], ['lz-managed'])
+        assert actions == []
+        assert results[0].status == 'failed'
+        assert results[0].remarks[0]['code'] == 'name_collision'
+
+    def test_deleted_without_automation_disables_deletes_groups_and_marks(self):
+        snap = converged_snapshot()
+        results, dummy, actions = ks.plan_tenants(snap, [spec(state='deleted')], ['lz-managed'])
+        summaries = [a.summary for a in actions]
+        assert summaries[0] == 'disable project acme-web'
+        assert sorted(summaries[1:4]) == ['delete group acme-web-admin', 'delete group acme-web-reader',
+                                          'delete group acme-web-user']
+        assert summaries[4] == 'mark project acme-web access-revoked'
+        assert 'delete project acme-web' not in summaries
+        assert [r['code'] for r in results[0].remarks] == ['kept_disabled']
+        phases = [a.phase for a in actions]
+        assert phases == sorted(phases), 'disable before group deletion before project step'
+
+    def test_deleted_with_automation_deletes_project_last(self):
+        results, dummy, actions = ks.plan_tenants(converged_snapshot(), [spec(state='deleted', delete=True)],
+                                                  ['lz-managed'])
+        assert actions[-1].summary == 'delete project acme-web'
+        assert actions[-1].phase == ks.PHASE_DELETE_PROJECT
+
+    def test_deleted_and_revoked_project_needs_no_group_listing(self):
+        done = project(enabled=False, tags=MARK + [ks.ACCESS_REVOKED_TAG])
+        assert not ks.deletion_pending(done)
+        results, dummy, actions = ks.plan_tenants(snapshot([done]), [spec(state='deleted')], ['lz-managed'])
+        assert actions == []
+        assert results[0].status == 'remarks'
+
+    def test_orphans_reported_and_pruned_only_on_request(self):
+        orphan = project(pid='p9', name='old-one', tags=['lz-managed', 'lz-ws=old', 'lz-proj=one'])
+        snap = snapshot([project(), orphan])
+        dummy, orphans, actions = ks.plan_tenants(snap, [spec()], ['lz-managed'])
+        assert [o.project_id for o in orphans] == ['p9'] and actions == []
+        assert orphans[0].remarks[0]['code'] == 'orphan'
+        dummy, orphans, actions = ks.plan_tenants(snap, [spec()], ['lz-managed'], prune=True)
+        assert [a.summary for a in actions] == ['disable project old-one', 'delete project old-one']
+
+    def test_no_orphans_when_only_part_of_the_inventory_is_replicated(self):
+        orphan = project(pid='p9', name='old-one', tags=['lz-managed', 'lz-ws=old', 'lz-proj=one'])
+        dummy, orphans, actions = ks.plan_tenants(snapshot([orphan]), [spec()], ['lz-managed'],
+                                                  prune=True, ownership_complete=False)
+        assert orphans == [] and [a.summary for a in actions] == ['create project acme-web']
+
+    def test_per_workspace_domain_created_once(self):
+        a = spec(domain='lz-acme')
+        b = spec(domain='lz-acme', key='acme/api', name='acme-api',
+                 marker=['lz-managed', 'lz-ws=acme', 'lz-proj=api'])
+        dummy, dummy2, actions = ks.plan_tenants(snapshot(), [a, b], ['lz-managed'])
+        assert [x.summary for x in actions] == ['create domain lz-acme', 'create project acme-web',
+                                                'create project acme-api']
+
+    def test_duplicate_managed_projects_fail_without_changes(self):
+        snap = snapshot([project(), project(pid='p2')])
+        results, dummy, actions = ks.plan_tenants(snap, [spec()], ['lz-managed'])
+        assert actions == [] and results[0].status == 'failed'
+
+
+class TestPlanAccess(object):
+    def test_converged_access_plans_nothing(self):
+        results, actions = ks.plan_access(converged_snapshot(), [spec()])
+        assert actions == []
+        assert results[0].status == 'ok'
+
+    def test_from_empty_minimum_writes(self):
+        snap = snapshot([project()], users={'bob': ['u-bob'], 'alice': ['u-alice']})
+        results, actions = ks.plan_access(snap, [spec()])
+        summaries = [a.summary for a in actions]
+        # 3 groups + 4 grants + 2 members: the minimum for this tenant
+        assert len(summaries) == 9
+        assert summaries.count('create group acme-web-user') == 1
+        assert 'add bob to group acme-web-user' in summaries
+
+    def test_missing_user_is_a_remark_not_a_failure(self):
+        snap = converged_snapshot()
+        results, actions = ks.plan_access(snap, [spec(members={'user': ['bob', 'carol'], 'admin': ['alice']})])
+        assert actions == []
+        assert results[0].status == 'remarks'
+        assert results[0].remarks[0]['code'] == 'user_not_found'
+
+    def test_role_change_moves_user_between_groups(self):
+        snap = converged_snapshot()
+        results, actions = ks.plan_access(snap, [spec(members={'user': [], 'admin': ['alice', 'bob']})])
+        assert sorted(a.summary for a in actions) == ['add bob to group acme-web-admin',
+                                                      'remove bob from group acme-web-user']
+
+    def test_extra_grant_on_managed_group_is_revoked(self):
+        snap = converged_snapshot()
+        snap.group_grants[('g-reader', 'p1')] = {'r-reader', 'r-manager'}
+        dummy, actions = ks.plan_access(snap, [spec()])
+        assert [a.summary for a in actions] == ['revoke manager from group acme-web-reader']
+
+    def test_foreign_group_with_colliding_name_fails_untouched(self):
+        snap = snapshot([project()], groups=[{'id': 'gx', 'name': 'acme-web-reader', 'domain_id': 'default'}])
+        results, actions = ks.plan_access(snap, [spec()])
+        assert results[0].status == 'failed'
+        assert not any('acme-web-reader' in a.summary for a in actions)
+
+    def test_missing_project_fails_unless_check_mode(self):
+        results, actions = ks.plan_access(snapshot(), [spec()])
+        assert results[0].status == 'failed' and actions == []
+        results, actions = ks.plan_access(snapshot(), [spec()], project_ids={'acme/web': None})
+        assert results[0].status == 'changed' and actions
+
+    def test_group_of_unmapped_role_is_deleted(self):
+        snap = converged_snapshot()
+        snap.groups.append(group('g-old', 'auditor'))
+        dummy, actions = ks.plan_access(snap, [spec()])
+        assert [a.summary for a in actions] == ['delete group acme-web-auditor']
+
+
+class FakeResponse(object):
+    def __init__(self, status, body=None):
+        self.status_code = status
+        self._body = body or {}
+        self.content = b'x' if body is not None else b''
+        self.text = ''
+
+    def json(self):
+        return self._body
+
+
+class FakeAdapter(object):
+    """Scripted answers per (method, path); records what was sent."""
+
+    def __init__(self, script):
+        self.script = script
+        self.sent = []
+
+    def request(self, path, method, json=None, params=None, raise_exc=False):
+        self.sent.append((method, path))
+        answer = self.script[(method, path)].pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def rest_with(script, retries=3):
+    return RestClient(FakeAdapter(script), retries=retries, sleep=lambda s: None)
+
+
+class TestSafeRetries(object):
+    def test_get_retried_after_503(self):
+        rest = rest_with({('GET', '/projects'): [FakeResponse(503), FakeResponse(200, {'projects': []})]})
+        assert rest.get('/projects') == {'projects': []}
+
+    def test_post_is_not_blindly_retried(self):
+        rest = rest_with({('POST', '/projects'): [FakeResponse(503)]})
+        with pytest.raises(ApiError) as info:
+            rest.request('POST', '/projects', json={})
+        assert info.value.ambiguous
+        assert rest.adapter.sent == [('POST', '/projects')]
+
+    def test_ambiguous_create_that_landed_is_adopted_not_repeated(self):
+        rest = rest_with({('POST', '/projects'): [FakeResponse(504)]})
+        found = {'id': 'p1'}
+        assert ks.create_idempotent(rest, '/projects', 'project', {}, lambda: found) is found
+        assert rest.adapter.sent == [('POST', '/projects')]
+
+    def test_ambiguous_create_that_did_not_land_is_retried(self):
+        rest = rest_with({('POST', '/projects'): [FakeResponse(503),
+                                                  FakeResponse(201, {'project': {'id': 'p2'}})]})
+        assert ks.create_idempotent(rest, '/projects', 'project', {}, lambda: None) == {'id': 'p2'}
+
+    def test_conflict_with_foreign_resource_raises(self):
+        rest = rest_with({('POST', '/groups'): [FakeResponse(409, {'error': {'message': 'dup'}})]})
+        with pytest.raises(ApiError) as info:
+            ks.create_idempotent(rest, '/groups', 'group', {}, lambda: None)
+        assert info.value.status == 409
+
+    def test_client_error_is_not_retried(self):
+        rest = rest_with({('PATCH', '/projects/p1'): [FakeResponse(400, {'error': {'message': 'bad'}})]})
+        with pytest.raises(ApiError) as info:
+            rest.request('PATCH', '/projects/p1', json={})
+        assert info.value.status == 400 and 'bad' in str(info.value)
+
+    def test_truncated_listing_is_refused(self):
+        rest = rest_with({('GET', '/projects'): [FakeResponse(200, {'projects': [], 'truncated': True})],
+                          ('GET', '/domains'): [FakeResponse(200, {'domains': []})]})
+        with pytest.raises(ks.KeystoneStateError):
+            ks.Snapshot.read(rest)
+
+
+class TestApply(object):
+    def test_failed_tenant_skips_its_later_phases(self):
+        calls = []
+
+        def fail(ctx):
+            raise ApiError('POST', '/projects', 500, 'boom')
+
+        actions = [ks.Action(ks.PHASE_PROJECT, 'a', 'create project a', fail),
+                   ks.Action(ks.PHASE_GROUP, 'a', 'create group a', lambda ctx: calls.append('a')),
+                   ks.Action(ks.PHASE_GROUP, 'b', 'create group b', lambda ctx: calls.append('b'))]
+        results = [ks.Result('a', 'a'), ks.Result('b', 'b')]
+        failed = ks.apply(ks.ApplyContext(None, ks.Snapshot()), actions, results, max_workers=2)
+        assert failed == set(['a'])
+        assert calls == ['b']
+        assert results[0].status == 'failed'
