@@ -44,6 +44,7 @@ MANAGED_TAG = 'lz-managed'
 WORKSPACE_TAG = 'lz-ws='
 PROJECT_TAG = 'lz-proj='
 LANDING_ZONE_TAG = 'lz-zone='
+PLATFORM_TAG = 'lz-platform='
 RESERVED_TAG_PREFIX = 'lz-'
 
 IDENTIFIER_RE = re.compile(r'^[a-z0-9]([a-z0-9-]*[a-z0-9])?$')
@@ -54,7 +55,9 @@ LANDING_ZONE_NAME_MAX = 64
 
 TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
-                     'delete_projects', 'extra_tags', 'quota', 'quota_sizes')
+                     'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage')
+# quota_below_usage: what the quota module does with a decrease below current usage (docs/quotas.md).
+QUOTA_BELOW_USAGE = ('remark', 'apply')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
 PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
@@ -178,9 +181,21 @@ class Tenant(object):
         return 'Tenant(%s@%s)' % (self.key, self.platform)
 
 
-def owner_tags(workspace, project, landing_zone):
-    """The tags that mark a Keystone project as ours and say which inventory project it is."""
-    return [MANAGED_TAG, WORKSPACE_TAG + workspace, PROJECT_TAG + project, LANDING_ZONE_TAG + landing_zone]
+def owner_tags(workspace, project, landing_zone, platform=None):
+    """The tags that mark a Keystone project as ours and say which inventory project it is.
+
+    The platform tag scopes ownership to one platform, so that platforms sharing one Keystone
+    (regions) never take each other's projects for orphans.
+    """
+    tags = [MANAGED_TAG, WORKSPACE_TAG + workspace, PROJECT_TAG + project, LANDING_ZONE_TAG + landing_zone]
+    if platform is not None:
+        tags.append(PLATFORM_TAG + platform)
+    return tags
+
+
+def platform_marker_tags(platform):
+    """Tags every project of this collection on ``platform`` carries (orphan detection)."""
+    return [MANAGED_TAG, PLATFORM_TAG + platform]
 
 
 def parse_owner_tags(tags):
@@ -192,10 +207,10 @@ def parse_owner_tags(tags):
     tags = list(tags or [])
     if MANAGED_TAG not in tags:
         return None
-    owner = {'workspace': None, 'project': None, 'landing_zone': None}
+    owner = {'workspace': None, 'project': None, 'landing_zone': None, 'platform': None}
     for tag in tags:
         for prefix, field in ((WORKSPACE_TAG, 'workspace'), (PROJECT_TAG, 'project'),
-                              (LANDING_ZONE_TAG, 'landing_zone')):
+                              (LANDING_ZONE_TAG, 'landing_zone'), (PLATFORM_TAG, 'platform')):
             if tag.startswith(prefix):
                 owner[field] = tag[len(prefix):]
     return owner
@@ -421,6 +436,8 @@ def _landing_zone(name, raw, path, errors):
         check_euid_pattern(euid_pattern)
     except PatternError as exc:
         errors.append(ValidationIssue(_sub(path, 'euid_pattern'), str(exc)))
+    if raw.get('quota_below_usage') is not None:
+        _choice(raw['quota_below_usage'], QUOTA_BELOW_USAGE, _sub(path, 'quota_below_usage'), errors)
     delete_projects = raw.get('delete_projects', False)
     _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
     quota_sizes = raw.get('quota_sizes')
@@ -655,7 +672,7 @@ def _tenant(project, platform, zone):
         name=name, domain_name=domain_name, domain_id=domain_id,
         domain_managed=zone.domain_mode == 'per_workspace',
         description=render(zone.patterns['description'], values),
-        tags=owner_tags(workspace.identifier, project.identifier, zone.name) + sorted(set(user_tags.values())),
+        tags=owner_tags(workspace.identifier, project.identifier, zone.name, platform) + sorted(set(user_tags.values())),
         groups=groups, state=project.state, enabled=project.state == 'present',
         delete_allowed=zone.delete_projects, quota_size=size,
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},

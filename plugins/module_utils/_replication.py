@@ -15,9 +15,10 @@ from ansible_collections.landingzone.openstack.plugins.module_utils import _clie
 from ansible_collections.landingzone.openstack.plugins.module_utils import _keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import (
     InventoryError,
-    MANAGED_TAG,
+    LANDING_ZONE_TAG,
     build_tenants,
     owner_tags,
+    platform_marker_tags,
     validate_or_raise,
 )
 
@@ -46,8 +47,9 @@ def marker_tags(tenant):
     The landing-zone tag is left out on purpose: moving a project to another landing zone must
     update the project, not orphan it.
     """
-    return [t for t in owner_tags(tenant.workspace, tenant.project, tenant.landing_zone)
-            if not t.startswith('lz-zone=')]
+    return [t for t in owner_tags(tenant.workspace, tenant.project, tenant.landing_zone,
+                                  tenant.platform)
+            if not t.startswith(LANDING_ZONE_TAG)]
 
 
 def tenant_spec(tenant):
@@ -136,7 +138,7 @@ def _replicate(module, rest, specs, aspect, prune):
         if _needs_groups(snap, specs, prune):
             snap.read_groups(rest)
         results, orphans, actions = _keystone.plan_tenants(
-            snap, specs, _managed_tags(), prune=prune,
+            snap, specs, platform_marker_tags(module.params['platform']), prune=prune,
             ownership_complete=not module.params.get('only_workspaces'))
     else:
         snap = _keystone.Snapshot.read(rest, domains=False, projects=True, groups=True,
@@ -166,10 +168,6 @@ def _replicate(module, rest, specs, aspect, prune):
         after = dict((r.key, r.after) for r in results + orphans if r.changes)
         out['diff'] = dict(before=before, after=after)
     return out
-
-
-def _managed_tags():
-    return [MANAGED_TAG]
 
 
 def _needs_groups(snap, specs, prune):

@@ -78,7 +78,8 @@ def test_example_inventory_builds_expected_tenants():
     assert web.name == 'shop-web'
     assert (web.domain_name, web.domain_id, web.domain_managed) == ('Default', 'default', False)
     assert web.description == 'Storefront (Web Shop)'
-    assert web.tags == ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-zone=default', 'cost-centre=4711', 'env=prod']
+    assert web.tags == ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-zone=default', 'lz-platform=local',
+                         'cost-centre=4711', 'env=prod']
     assert [(g.role, g.name, g.keystone_roles, g.members) for g in web.groups] == [
         ('reader', 'shop-web-reader', ['reader'], ['bob', 'carol']),
         ('user', 'shop-web-user', ['member'], ['bob']),
@@ -399,7 +400,7 @@ def test_tags_merge_zone_workspace_project_with_override():
     inventory['workspaces'][0]['tags'] = {'cost-centre': '1', 'team': 'shop'}
     inventory['landing_zones']['default'] = {'extra_tags': ['managed-by-platform']}
     tenant, = build_tenants(inventory, 'local')
-    assert tenant.tags == owner_tags('shop', 'web', 'default') + [
+    assert tenant.tags == owner_tags('shop', 'web', 'default', tenant.platform) + [
         'cost-centre=2', 'critical=true', 'managed-by-platform', 'team=shop']
 
 
@@ -418,16 +419,20 @@ def test_tag_errors(tags, path, fragment):
 
 
 def test_too_many_tags():
-    inventory = minimal(tags=['t%d' % i for i in range(77)])
+    inventory = minimal(tags=['t%d' % i for i in range(76)])
     assert_error(inventory, 'workspaces[0].projects[0]', '81 tags; Keystone allows 80')
 
 
 def test_owner_tags_round_trip():
     tags = owner_tags('shop', 'web', 'default') + ['env=prod']
-    assert parse_owner_tags(tags) == {'workspace': 'shop', 'project': 'web', 'landing_zone': 'default'}
+    assert parse_owner_tags(tags) == {'workspace': 'shop', 'project': 'web', 'landing_zone': 'default',
+                                      'platform': None}
+    tags = owner_tags('shop', 'web', 'default', 'fra1')
+    assert parse_owner_tags(tags)['platform'] == 'fra1'
     assert parse_owner_tags(['lz-ws=shop']) is None
     assert parse_owner_tags(None) is None
-    assert parse_owner_tags([MANAGED_TAG]) == {'workspace': None, 'project': None, 'landing_zone': None}
+    assert parse_owner_tags([MANAGED_TAG]) == {'workspace': None, 'project': None, 'landing_zone': None,
+                                               'platform': None}
 
 
 # ---------------------------------------------------------------------------- names after patterns

@@ -1,0 +1,87 @@
+# landingzone.openstack — developer entry points.
+#   make demo   set everything up and run the main job against the local real cloud
+#   make test   run every test (starts the local cloud when it is down, leaves it as it found it)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT      := $(abspath .)
+VENV      := $(ROOT)/.venv
+PY        := $(VENV)/bin/python
+BIN       := $(VENV)/bin
+CLOUD     := python3 $(ROOT)/tests/localcloud/localcloud.py
+COLL_ROOT := $(ROOT)/build/collections
+COLL_LINK := $(COLL_ROOT)/ansible_collections/landingzone/openstack
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export OS_CLIENT_CONFIG_FILE ?= $(ROOT)/.localcloud/clouds.yaml
+export PATH := $(BIN):$(PATH)
+TENANTS   ?= 1000
+PYTEST_ARGS ?=
+
+.PHONY: help venv collection cloud-up cloud-down cloud-status cloud-env demo test test-unit \
+        test-integration lint sanity molecule build bench-replicate changelog clean
+
+help:
+	@echo "make demo | test | test-unit | test-integration | lint | sanity | molecule | build"
+	@echo "make cloud-up | cloud-down | cloud-status | -s cloud-env | bench-replicate TENANTS=N"
+
+# The collection's own environment (ansible-core, lint, pytest, openstacksdk). The OpenStack
+# servers have a separate venv under .localcloud/ so their pins never leak in here.
+$(VENV)/.stamp: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+# Ansible finds the collection through a symlink: ANSIBLE_COLLECTIONS_PATH=build/collections.
+collection:
+	@mkdir -p $(dir $(COLL_LINK))
+	@ln -sfn $(ROOT) $(COLL_LINK)
+
+cloud-up:
+	$(CLOUD) up
+
+cloud-down:
+	$(CLOUD) down
+
+cloud-status:
+	$(CLOUD) status
+
+cloud-env:
+	@$(CLOUD) env
+
+demo: venv collection cloud-up
+	$(PY) $(ROOT)/tests/demo.py
+
+test: venv collection
+	$(PY) $(ROOT)/tests/run_all.py $(PYTEST_ARGS)
+
+test-unit: venv collection
+	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+test-integration: venv collection
+	$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+lint: venv collection
+	cd $(ROOT) && $(BIN)/ansible-lint --profile production
+
+sanity: venv
+	$(PY) $(ROOT)/tests/sanity.py
+
+molecule: venv collection
+	cd $(ROOT)/extensions && $(BIN)/molecule test -s replicate
+
+build: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path $(ROOT)/build
+
+changelog: venv
+	$(BIN)/antsibull-changelog lint
+
+bench-replicate: venv collection cloud-up
+	$(PY) $(ROOT)/bench/replicate.py --tenants $(TENANTS)
+
+clean:
+	rm -rf $(ROOT)/build $(ROOT)/tests/output

@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: openstack_quota
+short_description: Replicate the quotas of all tenants of one platform (Nova, Cinder, Neutron, Octavia)
+version_added: 0.1.0
+description:
+  - Makes the quotas of every tenant of one platform match the inventory, in one call. A tenant's
+    quota is its landing zone's named size (C(quota.size) from C(quota_sizes)), then the landing
+    zone's C(quota.values), then the project's own C(quota) overrides (later wins).
+  - Keys form one flat namespace across services, for example C(compute.cores),
+    C(volume.gigabytes), C(volume.gigabytes_<volume type>), C(network.router),
+    C(load_balancer.load_balancers); V(-1) means unlimited. See C(docs/quotas.md). Unknown keys
+    and negative values other than V(-1) are inventory errors, reported with their path before
+    any request.
+  - Keys a tenant does not set are left alone. Every run compares all set keys with the platform
+    and writes back what differs (drift, for example a quota changed by hand), one request per
+    service per tenant, only the differing keys.
+  - Current quotas are read in bulk where the API allows it (Neutron and Octavia list all
+    projects in one request) and in parallel elsewhere (Nova and Cinder, one read per tenant
+    that sets keys of that service, usage included).
+  - Tenant projects are found by their ownership tags from one Keystone project listing; a
+    tenant whose project does not exist yet is a remark (run
+    M(landingzone.openstack.keystone_tenant) first). Tenants in state C(deleted) are skipped.
+  - A service missing from the platform's catalog is skipped with a remark; a quota for a volume
+    type that does not exist is a remark; a decrease below current usage is a remark and not
+    applied, unless the landing zone sets C(quota_below_usage=apply).
+author:
+  - landingzone.openstack maintainers
+options:
+  services:
+    description:
+      - The services whose quotas this run manages. Keys of other services are left alone,
+        without remark.
+    type: list
+    elements: str
+    choices: [compute, volume, network, load_balancer]
+    default: [compute, volume, network, load_balancer]
+extends_documentation_fragment:
+  - landingzone.openstack.openstack
+  - landingzone.openstack.inventory
+  - landingzone.openstack.attributes
+'''
+
+EXAMPLES = r'''
+- name: Replicate the quotas of this platform
+  landingzone.openstack.openstack_quota:
+    cloud: replicator
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ lz_landing_zones }}"
+    workspaces: "{{ lz_workspaces }}"
+
+- name: Show the quota drift only (old -> new per key)
+  landingzone.openstack.openstack_quota:
+    cloud: replicator
+    platform: local
+    landing_zones: "{{ lz_landing_zones }}"
+    workspaces: "{{ lz_workspaces }}"
+  check_mode: true
+  diff: true
+
+- name: Only Nova and Cinder quotas
+  landingzone.openstack.openstack_quota:
+    cloud: replicator
+    platform: local
+    landing_zones: "{{ lz_landing_zones }}"
+    workspaces: "{{ lz_workspaces }}"
+    services: [compute, volume]
+'''
+
+RETURN = r'''
+tenants:
+  description: One row per tenant of the platform (tenants in state C(deleted) are not listed).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    tenant:
+      description: C(<workspace>/<project>).
+      type: str
+      sample: acme/web
+    name:
+      description: Keystone project name.
+      type: str
+    project_id:
+      description: Keystone project id (null while the project does not exist).
+      type: str
+    status:
+      description: V(ok), V(changed), V(remarks) or V(failed).
+      type: str
+    changes:
+      description: "Quotas set (in check mode, to be set), each as C(<key>: <old> -> <new>)."
+      type: list
+      elements: str
+      sample: ["compute.cores: 20 -> 8"]
+    drift:
+      description: >-
+        Every key whose platform value differs from the inventory, with C(old) and C(new); a key
+        not applied (below usage) also has C(used) and C(skipped).
+      type: dict
+      sample: {compute.cores: {old: 20, new: 8}}
+    fixed:
+      description: Keys written in this run (empty in check mode).
+      type: list
+      elements: str
+    remarks:
+      description: >-
+        Remarks with C(code) (V(service_missing), V(volume_type_missing), V(below_usage),
+        V(below_usage_applied), V(key_not_supported), V(no_project), V(read_failed),
+        V(api_error)), C(message), C(severity) and the C(keys) concerned.
+      type: list
+      elements: dict
+summary:
+  description: Number of tenants per status.
+  returned: always
+  type: dict
+  sample: {ok: 10, changed: 1, remarks: 0, failed: 0}
+planned:
+  description: Every write of the plan (one per service per tenant that differs).
+  returned: always
+  type: list
+  elements: str
+services:
+  description: Managed services that the platform's catalog has (and that some tenant sets keys of).
+  returned: always
+  type: list
+  elements: str
+missing_services:
+  description: Services some tenant sets keys of that the platform's catalog does not have.
+  returned: always
+  type: list
+  elements: str
+requests:
+  description: >-
+    HTTP requests sent, in total, by method, by endpoint (C(by_service)) and by API name
+    (C(by_api): identity, compute, volume, network, load_balancer).
+  returned: always
+  type: dict
+  sample: {total: 4, by_method: {GET: 4}, by_api: {identity: 2, network: 1, compute: 1}}
+errors:
+  description: Inventory validation errors, each with C(path) and C(message).
+  returned: when the inventory is invalid
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota import SERVICES, run_module
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication import argument_spec
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(services=dict(type='list', elements='str', choices=list(SERVICES),
+                                                  default=list(SERVICES))),
+        supports_check_mode=True,
+    )
+    run_module(module)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the collection the way a platform engineer does: ansible-playbook with an inventory.
+
+`run_playbook` writes an inventory (one platform host, local connection, this venv's Python) and
+a playbook into a temporary directory, runs `ansible-playbook` with the json stdout callback and
+returns the exit code and, per task name, the host's result. Tests assert on those results and on
+what the real cloud lists afterwards.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(REPO_ROOT, 'build', 'collections')
+BIN = os.path.dirname(sys.executable)
+
+
+def ensure_collection_link():
+    link = os.path.join(COLLECTIONS, 'ansible_collections', 'landingzone', 'openstack')
+    if not os.path.lexists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(REPO_ROOT, link)
+    return COLLECTIONS
+
+
+class PlaybookRun(object):
+    def __init__(self, rc, results, stdout, stderr, workdir):
+        self.rc = rc
+        self.results = results      # task name -> result dict of the host
+        self.stdout = stdout
+        self.stderr = stderr
+        self.workdir = workdir
+
+    def __getitem__(self, task_name):
+        return self.results[task_name]
+
+    @property
+    def changed(self):
+        return any(r.get('changed') for r in self.results.values())
+
+    def stats(self, host='local'):
+        return self._stats.get(host, {})
+
+
+def run_playbook(tasks=None, host_vars=None, group_vars=None, playbook=None, check=False,
+                 diff=False, extra_args=(), env=None, host='local', workdir=None, timeout=1800):
+    """Run ``tasks`` (a list of task dicts) or a ``playbook`` path on one platform host.
+
+    ``group_vars`` become the inventory's ``all`` vars (landing_zones, workspaces, ...).
+    Returns a PlaybookRun; ``run.rc`` is ansible-playbook's exit code.
+    """
+    workdir = workdir or tempfile.mkdtemp(prefix='lz-play-')
+    hvars = dict(ansible_connection='local', ansible_python_interpreter=sys.executable,
+                 lz_cloud='replicator', lz_metering_cloud='metering')
+    hvars.update(host_vars or {})
+    inventory = {'all': {'vars': group_vars or {},
+                         'children': {'platforms': {'hosts': {host: hvars}}}}}
+    inv_path = os.path.join(workdir, 'inventory.yml')
+    with open(inv_path, 'w') as handle:
+        yaml.safe_dump(inventory, handle)
+    if playbook is None:
+        playbook = os.path.join(workdir, 'play.yml')
+        with open(playbook, 'w') as handle:
+            yaml.safe_dump([{'name': 'test play', 'hosts': 'platforms', 'gather_facts': False,
+                             'tasks': tasks}], handle, sort_keys=False)
+    run_env = dict(os.environ)
+    run_env.update(ANSIBLE_COLLECTIONS_PATH=ensure_collection_link(),
+                   ANSIBLE_STDOUT_CALLBACK='ansible.builtin.json',
+                   ANSIBLE_CALLBACK_RESULT_FORMAT='json',
+                   ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+                   ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false')
+    run_env.update(env or {})
+    cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', inv_path, playbook]
+    if check:
+        cmd.append('--check')
+    if diff:
+        cmd.append('--diff')
+    cmd.extend(extra_args)
+    proc = subprocess.run(cmd, cwd=workdir, env=run_env, capture_output=True, text=True,
+                          timeout=timeout)
+    results, stats = {}, {}
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        data = None
+    if data:
+        for play in data.get('plays', []):
+            for task in play.get('tasks', []):
+                name = task['task']['name']
+                if host in task.get('hosts', {}):
+                    results[name] = task['hosts'][host]
+        stats = data.get('stats', {})
+    run = PlaybookRun(proc.returncode, results, proc.stdout, proc.stderr, workdir)
+    run._stats = stats
+    return run
