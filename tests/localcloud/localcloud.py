@@ -50,9 +50,10 @@ DEFAULT_PORTS = {
     "rabbitmq": 5672,
     "rabbitmq_dist": 25672,
     "mariadb": 13306,
+    "postgresql": 15432,
 }
 
-APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev"]
+APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev", "postgresql"]
 
 
 class LocalCloudError(Exception):
