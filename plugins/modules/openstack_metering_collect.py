@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: openstack_metering_collect
+short_description: Sample every billable resource of a platform into the usage ledger
+version_added: 0.1.0
+description:
+  - Lists every billable resource of every project of one platform, one paginated listing per
+    kind across all projects (requests grow with pages, not with projects), and records the
+    samples in the usage ledger in one transaction.
+  - "Kinds and billable traits: V(servers) (flavor name, vcpus, ram MiB, root/ephemeral disk GiB,
+    status, vm_state, created/launched/terminated times), V(volumes) (size GiB, volume type,
+    status, availability zone), V(snapshots) (size GiB, status), V(floating_ips) (attached or
+    not), V(routers) (external gateway or not), V(load_balancers) (flavor, provider,
+    provisioning/operating status, listener and pool counts), V(images) (size, status,
+    visibility, owner). Plus one record per Keystone project, with workspace and project from the
+    ownership tags set by replication; projects without them are attributed to V(unmanaged)."
+  - Servers deleted since the last complete server collection are listed with C(changes-since),
+    so a server that lived between two samples is recorded with its real lifetime.
+  - A service missing from the catalog, or failing, is a remark for its kind; the other kinds are
+    still recorded. The module fails only when no kind at all could be collected.
+  - The ledger stores states, not raw samples; running the same collection twice adds no
+    observation rows, and a run killed mid-way leaves nothing of itself. See C(docs/metering.md).
+  - Meant for the reader-only metering account.
+author:
+  - landingzone.openstack maintainers
+options:
+  platform:
+    description:
+      - Name of the platform (the inventory host); the ledger keys everything by it.
+    type: str
+    required: true
+  kinds:
+    description:
+      - Resource kinds to collect.
+    type: list
+    elements: str
+    choices: [servers, volumes, snapshots, floating_ips, routers, load_balancers, images]
+    default: [servers, volumes, snapshots, floating_ips, routers, load_balancers, images]
+  page_size:
+    description:
+      - Items asked for per page (C(limit)); services cap it at their own maximum (Nova 1000).
+    type: int
+    default: 1000
+  ledger_path:
+    description:
+      - SQLite ledger file, created (with its directory) when missing.
+      - Used when O(ledger_dsn) is not set. When neither is set, E(LZ_LEDGER_DSN) selects
+        PostgreSQL, else the default file C(~/.local/share/landingzone/ledger.sqlite).
+    type: path
+  ledger_dsn:
+    description:
+      - PostgreSQL ledger, a libpq connection string or URI
+        (C(postgresql://user:password@host:5432/ledger)). Needs psycopg 3 on the host running
+        the module. Never logged.
+    type: str
+notes:
+  - In check mode the platform is collected but nothing is written; a missing SQLite ledger is
+    not created.
+extends_documentation_fragment:
+  - landingzone.openstack.openstack
+  - landingzone.openstack.attributes
+'''
+
+EXAMPLES = r'''
+- name: Sample the platform into the SQLite ledger
+  landingzone.openstack.openstack_metering_collect:
+    cloud: metering
+    platform: "{{ inventory_hostname }}"
+    ledger_path: /var/lib/landingzone/ledger.sqlite
+
+- name: Many collectors (AWX) against one PostgreSQL ledger
+  landingzone.openstack.openstack_metering_collect:
+    cloud: metering
+    platform: "{{ inventory_hostname }}"
+    ledger_dsn: "{{ lz_ledger_dsn }}"
+    kinds: [servers, volumes, floating_ips]
+'''
+
+RETURN = r'''
+run_id:
+  description: Id of the collection run in the ledger.
+  returned: always
+  type: str
+status:
+  description: V(ok), or V(partial) when a kind failed (see O(remarks)).
+  returned: always
+  type: str
+window_start:
+  description: Start of the C(changes-since) window (the last complete collection), or null.
+  returned: always
+  type: str
+window_end:
+  description: Sample time of this run (UTC).
+  returned: always
+  type: str
+counts:
+  description: Resources per kind (null for a kind that could not be collected) and projects.
+  returned: always
+  type: dict
+  sample: {servers: 12, volumes: 30, snapshots: 2, floating_ips: 5, routers: 3, load_balancers: null, images: 4, projects: 9}
+complete_kinds:
+  description: Kinds whose listing was complete.
+  returned: always
+  type: list
+  elements: str
+remarks:
+  description: Findings, each with C(kind), C(code), C(message) and C(severity).
+  returned: always
+  type: list
+  elements: dict
+requests:
+  description:
+    - C(per_kind) and C(per_service) listing requests, C(seconds_per_kind), and C(http) every
+      HTTP request sent (with token requests) by method and endpoint.
+  returned: always
+  type: dict
+written:
+  description: Rows inserted and updated per table; C(duplicate) when the run was already there.
+  returned: unless check mode
+  type: dict
+ledger:
+  description: Backend (V(sqlite) or V(postgresql)) and target (path, or DSN without password).
+  returned: always
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import (
+    collect_argument_spec,
+    run_collect_module,
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=collect_argument_spec(), supports_check_mode=True)
+    run_collect_module(module)
+
+
+if __name__ == '__main__':
+    main()
