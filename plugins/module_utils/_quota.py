@@ -174,8 +174,9 @@ class TenantQuota(object):
     """Desired quotas of one tenant: ``quota`` (flat key -> value) and the below-usage policy."""
 
     def __init__(self, key, name, workspace, project, quota, below_usage=DEFAULT_BELOW_USAGE,
-                 size=None, path=None):
+                 size=None, path=None, platform=None):
         self.key = key
+        self.platform = platform
         self.name = name
         self.workspace = workspace
         self.project = project
@@ -217,7 +218,7 @@ def desired_quotas(inventory, platform, platforms=None, only_workspaces=None):
         result.append(TenantQuota(tenant.key, tenant.name, tenant.workspace, tenant.project,
                                   tenant.effective_quota(),
                                   below_usage=zone.get('quota_below_usage') or DEFAULT_BELOW_USAGE,
-                                  size=tenant.quota_size, path=tenant.path))
+                                  size=tenant.quota_size, path=tenant.path, platform=tenant.platform))
     return result
 
 
@@ -260,13 +261,13 @@ def parse_quota_set(quota_set):
 
 
 def parse_flat(quota):
-    """A Neutron/Octavia quota (field -> limit) -> {field: Current}."""
+    """A Neutron/Octavia quota (field -> limit) -> {field: Current}; a null limit stays None."""
     result = {}
     for field, value in (quota or {}).items():
         if field in ('project_id', 'tenant_id', 'id') or isinstance(value, bool):
             continue
         if isinstance(value, int) or value is None:
-            result[field] = Current(UNLIMITED if value is None else value)
+            result[field] = Current(value)   # None (Octavia): the default applies, filled in by the reader
     return result
 
 
@@ -500,6 +501,14 @@ def _listing_all(rest, path, key):
         params = {'marker': marker}
 
 
+def _lacks(have, fields):
+    for field in (fields if fields is not None else have):
+        cur = have.get(field)
+        if cur is None or cur.limit is None:
+            return True
+    return False
+
+
 class Reader(object):
     """Reads current quotas of one service for a set of projects, as few requests as the API allows."""
 
@@ -508,8 +517,12 @@ class Reader(object):
         self.max_workers = max_workers
         self.errors = {}              # (service, project id or None) -> message
 
-    def read(self, service, project_ids):
-        """{project_id: {field: Current}} for ``project_ids``; failures are recorded in ``errors``."""
+    def read(self, service, project_ids, fields=None):
+        """{project_id: {field: Current}} for ``project_ids``; failures are recorded in ``errors``.
+
+        ``fields``: the API fields the tenants set; the defaults (Neutron, Octavia) are read only
+        when one of them is not in the listing (a project without own quota, or a null limit).
+        """
         from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError
         rest = self.clients[service]
         project_ids = sorted(set(project_ids))
@@ -517,19 +530,22 @@ class Reader(object):
             return {}
         if service in (NETWORK, LOAD_BALANCER):
             path, default_path, key = {
-                NETWORK: ('/v2.0/quotas', '/v2.0/quotas/%s/default' % project_ids[0], 'quotas'),
-                LOAD_BALANCER: ('/v2/lbaas/quotas', '/v2/lbaas/quotas/defaults', 'quotas'),
+                NETWORK: ('/quotas', '/quotas/%s/default' % project_ids[0], 'quotas'),
+                LOAD_BALANCER: ('/lbaas/quotas', '/lbaas/quotas/defaults', 'quotas'),
             }[service]
             try:
                 listed = dict((q.get('project_id') or q.get('tenant_id'), parse_flat(q))
                               for q in _listing_all(rest, path, key))
                 result = dict((pid, listed[pid]) for pid in project_ids if pid in listed)
-                if len(result) < len(project_ids):
+                if any(pid not in result or _lacks(result[pid], fields) for pid in project_ids):
                     # Projects without their own quota have the defaults: one request for all.
                     body = rest.get(default_path) or {}
                     defaults = parse_flat(body.get('quota') or {})
                     for pid in project_ids:
-                        result.setdefault(pid, dict(defaults))
+                        have = result.setdefault(pid, {})
+                        for field, cur in defaults.items():
+                            if have.get(field) is None or have[field].limit is None:
+                                have[field] = cur
                 return result
             except ApiError as exc:
                 self.errors[(service, None)] = str(exc)
@@ -555,7 +571,7 @@ class Reader(object):
 
         def one(pid):
             try:
-                body = rest.get('/v2.0/quotas/%s/details' % pid) or {}
+                body = rest.get('/quotas/%s/details' % pid) or {}
                 return pid, parse_neutron_details(body.get('quota'))
             except ApiError:
                 return pid, None  # usage stays unknown: the decrease is applied as planned
@@ -572,8 +588,8 @@ def write_request(write):
     if write.service == VOLUME:
         return '/os-quota-sets/%s' % write.project_id, {'quota_set': values}
     if write.service == NETWORK:
-        return '/v2.0/quotas/%s' % write.project_id, {'quota': values}
-    return '/v2/lbaas/quotas/%s' % write.project_id, {'quota': values}
+        return '/quotas/%s' % write.project_id, {'quota': values}
+    return '/lbaas/quotas/%s' % write.project_id, {'quota': values}
 
 
 def apply(clients, writes, results, max_workers=8):
@@ -607,7 +623,7 @@ def catalog_clients(conn, services, retries):
     for service in services:
         try:
             proxy = getattr(conn, SERVICE_PROXIES[service])
-            endpoint = proxy.get_endpoint()
+            endpoint = _endpoint_of(proxy)
         except Exception:  # noqa: BLE001 - keystoneauth/openstacksdk raise several "not found" types
             endpoint = None
         if endpoint:
@@ -616,15 +632,29 @@ def catalog_clients(conn, services, retries):
     return clients
 
 
+def _endpoint_of(proxy):
+    # The adapter's own lookup: some proxies shadow get_endpoint (identity: the endpoint resource).
+    from keystoneauth1.adapter import Adapter
+    return Adapter.get_endpoint(proxy)
+
+
 def find_projects(projects, tenants):
-    """tenant key -> project id, by the marker tags (lz-managed, lz-ws=, lz-proj=) of one listing."""
+    """tenant key -> project id, by the marker tags of one listing (as keystone_tenant's marker_tags).
+
+    A project is a tenant's when it carries lz-managed, lz-ws=<workspace>, lz-proj=<project> and,
+    for a tenant of a platform, lz-platform=<platform>.
+    """
     index = {}
     for project in projects:
         owner = parse_owner_tags(project.get('tags'))
         if owner and owner['workspace'] and owner['project']:
-            index.setdefault((owner['workspace'], owner['project']), project['id'])
-    return dict((t.key, index[(t.workspace, t.project)]) for t in tenants
-                if (t.workspace, t.project) in index)
+            index.setdefault((owner['workspace'], owner['project'], owner.get('platform')), project['id'])
+    found = {}
+    for tenant in tenants:
+        pid = index.get((tenant.workspace, tenant.project, tenant.platform))
+        if pid is not None:
+            found[tenant.key] = pid
+    return found
 
 
 def _netloc(url):
@@ -655,9 +685,13 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     reader = Reader(clients, max_workers=max_workers)
     current = {}
     for service in sorted(clients):
-        pids = [project_ids[t.key] for t in tenants
-                if t.key in project_ids and service in by_service(t.quota)]
-        current[service] = reader.read(service, pids)
+        pids, fields = [], set()
+        for tenant in tenants:
+            wanted = by_service(tenant.quota).get(service)
+            if wanted and tenant.key in project_ids:
+                pids.append(project_ids[tenant.key])
+                fields.update(wanted)
+        current[service] = reader.read(service, pids, fields)
     for service in sorted(clients):
         usage = reader.read_usage(service, needs_usage(tenants, project_ids, current, service))
         for pid, fields in usage.items():
@@ -674,7 +708,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
                missing_services=sorted(wanted_services - set(clients)))
     out['_diff'] = diff(results)
     out['_clients'] = clients
-    out['_identity_endpoint'] = identity.adapter.get_endpoint()
+    out['_identity_endpoint'] = _endpoint_of(conn.identity)
     return out
 
 

@@ -43,9 +43,9 @@ def inventory(zone=None, project_quota=None, state='present'):
             'workspaces': [{'identifier': 'shop', 'projects': [project]}]}
 
 
-def tq(quota, below='remark', key='shop/web'):
+def tq(quota, below='remark', key='shop/web', platform='local'):
     ws, proj = key.split('/')
-    return TenantQuota(key, '%s-%s' % (ws, proj), ws, proj, quota, below_usage=below)
+    return TenantQuota(key, '%s-%s' % (ws, proj), ws, proj, quota, below_usage=below, platform=platform)
 
 
 # ------------------------------------------------------------------------------- namespace
@@ -142,17 +142,19 @@ def test_parse_quota_set_with_usage():
 
 def test_parse_flat_and_neutron_details():
     assert parse_flat({'project_id': 'p', 'tenant_id': 'p', 'router': 10, 'load_balancer': None}) == \
-        {'router': Current(10), 'load_balancer': Current(-1)}
+        {'router': Current(10), 'load_balancer': Current(None)}
     assert parse_neutron_details({'router': {'limit': 10, 'used': 2, 'reserved': 1}}) == \
         {'router': Current(10, 3)}
 
 
 def test_find_projects_by_marker_tags():
-    projects = [{'id': 'a', 'tags': ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-zone=x']},
-                {'id': 'b', 'tags': ['lz-ws=shop', 'lz-proj=db']},   # no lz-managed: not ours
+    projects = [{'id': 'o', 'tags': ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-platform=other']},
+                {'id': 'a', 'tags': ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-zone=x', 'lz-platform=local']},
+                {'id': 'b', 'tags': ['lz-ws=shop', 'lz-proj=db', 'lz-platform=local']},   # not ours
                 {'id': 'c', 'tags': None}]
     tenants = [tq({}, key='shop/web'), tq({}, key='shop/db')]
     assert find_projects(projects, tenants) == {'shop/web': 'a'}
+    assert desired_quotas(inventory(), 'local')[0].platform == 'local'
 
 
 # ------------------------------------------------------------------------------- planning
@@ -274,8 +276,8 @@ def test_needs_usage_only_for_decreases_without_known_usage():
 @pytest.mark.parametrize('service, path, body', [
     ('compute', '/os-quota-sets/p', {'quota_set': {'cores': 1}}),
     ('volume', '/os-quota-sets/p', {'quota_set': {'cores': 1}}),
-    ('network', '/v2.0/quotas/p', {'quota': {'cores': 1}}),
-    ('load_balancer', '/v2/lbaas/quotas/p', {'quota': {'cores': 1}}),
+    ('network', '/quotas/p', {'quota': {'cores': 1}}),
+    ('load_balancer', '/lbaas/quotas/p', {'quota': {'cores': 1}}),
 ])
 def test_write_request(service, path, body):
     assert write_request(Write(service, 'k', 'p', {'cores': 1})) == (path, body)
