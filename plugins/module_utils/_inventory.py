@@ -608,7 +608,7 @@ def _workspaces(value, zone_names, platforms, errors):
                 seen[identifier] = path
         name = _text(raw['name'], _sub(path, 'name'), errors) if 'name' in raw else identifier
         workspace = _Record(path=path, identifier=identifier, name=name,
-                             tags=_tags(raw.get('tags'), _sub(path, 'tags'), errors))
+                            tags=_tags(raw.get('tags'), _sub(path, 'tags'), errors))
         workspace_ok = len(errors) == start
         projects.extend(_workspace_projects(raw.get('projects'), path, workspace, zone_names, platforms,
                                             errors, workspace_ok))

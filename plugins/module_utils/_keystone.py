@@ -25,6 +25,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import parse_owner_tags
 
 GROUP_OWNER_ATTR = 'lz_tenant'
 GROUP_ROLE_ATTR = 'lz_role'
@@ -373,6 +374,10 @@ def plan_tenants(snap, tenants, managed_tags, prune=False, ownership_complete=Tr
 
 
 def _orphan_key(proj):
+    # The same key the tenant had (its managed groups carry it), else the project id.
+    owner = parse_owner_tags(proj.get('tags')) or {}
+    if owner.get('workspace') and owner.get('project'):
+        return '%s/%s' % (owner['workspace'], owner['project'])
     return 'orphan/%s' % proj['id']
 
 
@@ -589,8 +594,8 @@ def _plan_tenant_access(snap, spec, proj, domain_id, res, actions):
                                       _patch_fn('/groups/%s' % grp['id'], 'group',
                                                 {'name': gspec.name})))
             if proj is not None:
-                current_roles = set(_role_names(snap, snap.group_grants.get((grp['id'], proj['id']),
-                                                                              ())))
+                granted = snap.group_grants.get((grp['id'], proj['id']), ())
+                current_roles = set(_role_names(snap, granted))
             current_members = snap.members.get(grp['id'], {})
             _remark_foreign_grants(snap, grp, proj, res)
         else:

@@ -13,7 +13,7 @@ description:
   - Checks the whole inventory (schema, identifiers, references to landing zones, roles and
     platforms, Keystone name limits and name collisions after the naming patterns) and returns
     the tenants it describes for O(platform).
-  - Sends no request: the connection options are accepted (so that C(module_defaults) for the
+  - Sends no request. The connection options are accepted (so that C(module_defaults) for the
     action group apply) and ignored.
   - On error, every problem is listed with its path in the inventory, for example
     C(workspaces[3].projects[0].bindings[2].role).

@@ -29,7 +29,7 @@ options:
   prune:
     description:
       - Delete orphans (projects with this collection's marker that the inventory no longer
-        names): disable, delete their managed groups, delete the project.
+        names). Each is disabled, its managed groups are deleted, then the project.
     type: bool
     default: false
 extends_documentation_fragment:

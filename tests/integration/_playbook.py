@@ -3,8 +3,9 @@
 """Run the collection the way a platform engineer does: ansible-playbook with an inventory.
 
 `run_playbook` writes an inventory (one platform host, local connection, this venv's Python) and
-a playbook into a temporary directory, runs `ansible-playbook` with the json stdout callback and
-returns the exit code and, per task name, the host's result. Tests assert on those results and on
+a playbook into a temporary directory, runs `ansible-playbook` and
+returns the exit code and, per task name, the host's result (collected by the test-only
+callback callback_plugins/lz_results.py). Tests assert on those results and on
 what the real cloud lists afterwards.
 """
 
@@ -19,7 +20,8 @@ import tempfile
 
 import yaml
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 COLLECTIONS = os.path.join(REPO_ROOT, 'build', 'collections')
 BIN = os.path.dirname(sys.executable)
 
@@ -74,8 +76,9 @@ def run_playbook(tasks=None, host_vars=None, group_vars=None, playbook=None, che
                              'tasks': tasks}], handle, sort_keys=False)
     run_env = dict(os.environ)
     run_env.update(ANSIBLE_COLLECTIONS_PATH=ensure_collection_link(),
-                   ANSIBLE_STDOUT_CALLBACK='ansible.builtin.json',
-                   ANSIBLE_CALLBACK_RESULT_FORMAT='json',
+                   ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+                   ANSIBLE_CALLBACKS_ENABLED='lz_results',
+                   LZ_RESULTS_FILE=os.path.join(workdir, 'results.json'),
                    ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
                    ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false')
     run_env.update(env or {})
@@ -86,19 +89,20 @@ def run_playbook(tasks=None, host_vars=None, group_vars=None, playbook=None, che
         cmd.append('--diff')
     cmd.extend(extra_args)
     proc = subprocess.run(cmd, cwd=workdir, env=run_env, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
     results, stats = {}, {}
     try:
-        data = json.loads(proc.stdout)
-    except ValueError:
+        with open(run_env['LZ_RESULTS_FILE']) as handle:
+            data = json.load(handle)
+    except (IOError, ValueError):
         data = None
     if data:
-        for play in data.get('plays', []):
-            for task in play.get('tasks', []):
-                name = task['task']['name']
-                if host in task.get('hosts', {}):
-                    results[name] = task['hosts'][host]
-        stats = data.get('stats', {})
+        for task in data['tasks']:
+            if task['host'] == host:
+                # role tasks are named '<role> : <task>'; index them by both names
+                results[task['task']] = task['result']
+                results[task['task'].split(' : ', 1)[-1]] = task['result']
+        stats = data['stats']
     run = PlaybookRun(proc.returncode, results, proc.stdout, proc.stderr, workdir)
     run._stats = stats
     return run

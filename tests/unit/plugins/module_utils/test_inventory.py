@@ -22,7 +22,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory i
 )
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
-PLATFORMS = ['local', 'other']
+PLATFORMS = ('local', 'other')
 
 
 def minimal(**project):
@@ -79,7 +79,7 @@ def test_example_inventory_builds_expected_tenants():
     assert (web.domain_name, web.domain_id, web.domain_managed) == ('Default', 'default', False)
     assert web.description == 'Storefront (Web Shop)'
     assert web.tags == ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-zone=default', 'lz-platform=local',
-                         'cost-centre=4711', 'env=prod']
+                        'cost-centre=4711', 'env=prod']
     assert [(g.role, g.name, g.keystone_roles, g.members) for g in web.groups] == [
         ('reader', 'shop-web-reader', ['reader'], ['bob', 'carol']),
         ('user', 'shop-web-user', ['member'], ['bob']),
@@ -545,8 +545,8 @@ def test_per_workspace_domains_collide_when_pattern_ignores_workspace():
 
 def test_per_workspace_domain_clashes_with_shared_default_domain():
     inventory = minimal()
-    inventory['workspaces'].append({'identifier': 'default', 'projects': [{'identifier': 'api',
-                                                                            'landing_zone': 'corp'}]})
+    inventory['workspaces'].append({'identifier': 'default',
+                                    'projects': [{'identifier': 'api', 'landing_zone': 'corp'}]})
     inventory['landing_zones']['corp'] = {'domain_mode': 'per_workspace'}
     messages = errors_at(inventory, 'workspaces[1].projects[0]', ['local'])
     assert any('shared domain' in m for m in messages), messages

@@ -118,6 +118,12 @@ class TestPlanTenants(object):
         assert orphans[0].remarks[0]['code'] == 'orphan'
         dummy, orphans, actions = ks.plan_tenants(snap, [spec()], ['lz-managed'], prune=True)
         assert [a.summary for a in actions] == ['disable project old-one', 'delete project old-one']
+        # the orphan's managed groups go with it
+        snap.groups.append(group('g-old', 'user', name='old-one-user', key='old/one'))
+        dummy, orphans, actions = ks.plan_tenants(snap, [spec()], ['lz-managed'], prune=True)
+        assert [a.summary for a in actions] == ['disable project old-one', 'delete group old-one-user',
+                                                'delete project old-one']
+        assert orphans[0].key == 'old/one'
 
     def test_no_orphans_when_only_part_of_the_inventory_is_replicated(self):
         orphan = project(pid='p9', name='old-one', tags=['lz-managed', 'lz-ws=old', 'lz-proj=one'])

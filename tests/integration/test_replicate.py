@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""replicate.yml against the local cloud's real Keystone, driven like a platform engineer does.
+
+Each test uses its own platform name, so ownership (the `lz-platform=` tag) keeps the tests'
+projects apart from each other's and from the demo's; everything is listed back from Keystone with
+the replicator account after the run.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import json
+import os
+import tempfile
+
+import pytest
+
+from _playbook import REPO_ROOT, run_playbook
+
+PLAYBOOK = os.path.join(REPO_ROOT, 'playbooks', 'replicate.yml')
+
+ZONES = {
+    'default': {'domain_mode': 'default', 'delete_projects': False},
+    'auto': {'domain_mode': 'default', 'delete_projects': True},
+    'isolated': {'domain_mode': 'per_workspace', 'patterns': {'domain': 'lz-{workspace}'}},
+}
+
+
+def replicate(platform, workspaces, check=False, diff=False, zones=None, **role_vars):
+    workdir = tempfile.mkdtemp(prefix='lz-replicate-')
+    group_vars = dict(landing_zones=zones or ZONES, workspaces=workspaces,
+                      lz_report_dir=os.path.join(workdir, 'reports'))
+    group_vars.update(role_vars)
+    return run_playbook(playbook=PLAYBOOK, group_vars=group_vars, host=platform, check=check,
+                        diff=diff, workdir=workdir)
+
+
+def recap(run, platform):
+    return run.stats(platform)
+
+
+def report(run, platform):
+    with open(os.path.join(run.workdir, 'reports', '%s.json' % platform)) as handle:
+        return json.load(handle)
+
+
+class Keystone(object):
+    """What the replicator account lists, for assertions."""
+
+    def __init__(self, conn, platform):
+        self.conn = conn
+        self.platform = platform
+
+    def projects(self, workspace=None):
+        tags = ['lz-platform=%s' % self.platform]
+        if workspace:
+            tags.append('lz-ws=%s' % workspace)
+        return list(self.conn.identity.projects(tags=','.join(tags)))
+
+    def project(self, workspace, project):
+        found = [p for p in self.projects(workspace) if 'lz-proj=%s' % project in p.tags]
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    def groups(self, key):
+        return [g for g in self.conn.identity.groups() if getattr(g, 'lz_tenant', None) == key
+                or (g.to_dict(computed=False).get('lz_tenant') == key)]
+
+    def group_named(self, name, domain_id='default'):
+        found = list(self.conn.identity.groups(name=name, domain_id=domain_id))
+        return found[0] if found else None
+
+    def members(self, group):
+        return sorted(u.name for u in self.conn.identity.group_users(group))
+
+    def group_roles(self, group, project):
+        names = dict((r.id, r.name) for r in self.conn.identity.roles())
+        return sorted(names[a.role['id']] for a in
+                      self.conn.identity.role_assignments(group_id=group.id,
+                                                          scope_project_id=project.id))
+
+
+@pytest.fixture
+def platform(unique):
+    return 'it%s' % unique
+
+
+@pytest.fixture
+def keystone(replicator, platform):
+    ks = Keystone(replicator, platform)
+    yield ks
+    # Clean up whatever the test replicated on its own platform.
+    for proj in ks.projects():
+        for grp in list(replicator.identity.groups()):
+            if (grp.to_dict(computed=False).get('lz_tenant') or '').split('/')[0] in \
+                    [t[len('lz-ws='):] for t in proj.tags if t.startswith('lz-ws=')]:
+                replicator.identity.delete_group(grp, ignore_missing=True)
+        replicator.identity.update_project(proj, is_enabled=False)
+        replicator.identity.delete_project(proj, ignore_missing=True)
+
+
+@pytest.fixture
+def make_user(replicator):
+    created = []
+
+    def make(name):
+        user = replicator.identity.create_user(name=name, domain_id='default', password='x-%s' % name)
+        created.append(user)
+        return user
+    yield make
+    for user in created:
+        replicator.identity.delete_user(user, ignore_missing=True)
+
+
+def workspace(ident, projects):
+    return {'identifier': ident, 'name': 'Workspace %s' % ident, 'tags': {'cost-centre': '42'},
+            'projects': projects}
+
+
+def test_converge_check_idempotence_and_binding_changes(keystone, platform, unique, make_user):
+    ws = 'w%s' % unique
+    alice, bob, carol = ('alice-%s' % unique, 'bob-%s' % unique, 'carol-%s' % unique)
+    make_user(alice)
+    make_user(bob)
+    project = {'identifier': 'web', 'name': 'Storefront', 'landing_zone': 'default',
+               'bindings': [{'euid': alice, 'role': 'admin'}, {'euid': bob, 'role': 'user'},
+                            {'euid': carol, 'role': 'reader'}]}
+    inventory = [workspace(ws, [project])]
+
+    # --check --diff: the whole plan, nothing written
+    run = replicate(platform, inventory, check=True, diff=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert run['Replicate tenants']['changed'] is True
+    assert 'create project %s-web' % ws in run['Replicate tenants']['planned']
+    assert 'create group %s-web-admin' % ws in run['Replicate access']['planned']
+    assert keystone.projects(ws) == []
+    assert keystone.group_named('%s-web-admin' % ws) is None
+
+    # converge
+    run = replicate(platform, inventory)
+    assert run.rc == 0, run.stdout[-3000:]
+    proj = keystone.project(ws, 'web')
+    assert proj.name == '%s-web' % ws and proj.is_enabled
+    assert proj.description == 'Storefront (Workspace %s)' % ws
+    assert set(['lz-managed', 'lz-ws=%s' % ws, 'lz-proj=web', 'lz-platform=%s' % platform,
+                'cost-centre=42']) <= set(proj.tags)
+    admin = keystone.group_named('%s-web-admin' % ws)
+    user = keystone.group_named('%s-web-user' % ws)
+    reader = keystone.group_named('%s-web-reader' % ws)
+    assert keystone.group_roles(admin, proj) == ['manager', 'member']
+    assert keystone.group_roles(user, proj) == ['member']
+    assert keystone.group_roles(reader, proj) == ['reader']
+    assert keystone.members(admin) == [alice]
+    assert keystone.members(user) == [bob]
+    assert keystone.members(reader) == []
+    rep = report(run, platform)
+    row = rep['tenants'][0]
+    assert row['tenant'] == '%s/web' % ws and row['status'] == 'changed'
+    assert [r['code'] for r in row['remarks']] == ['user_not_found']
+    assert carol in row['remarks'][0]['message']
+
+    # second run: nothing to do
+    run = replicate(platform, inventory)
+    assert run.rc == 0
+    assert recap(run, platform)['changed'] == 0, run.stdout[-3000:]
+    assert run['Replicate access']['requests']['total'] <= 8  # +1 for the still-missing user
+
+    # the missing user appears: bound on the next run
+    make_user(carol)
+    run = replicate(platform, inventory)
+    assert run.rc == 0
+    assert keystone.members(reader) == [carol]
+
+    # role change (bob: user -> admin), binding removal (alice), display name change
+    project['bindings'] = [{'euid': bob, 'role': 'admin'}, {'euid': carol, 'role': 'reader'}]
+    project['name'] = 'Shop front'
+    run = replicate(platform, inventory)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert keystone.members(admin) == [bob]
+    assert keystone.members(user) == []
+    assert keystone.members(reader) == [carol]
+    assert keystone.project(ws, 'web').description == 'Shop front (Workspace %s)' % ws
+    # ids are stable: nothing was recreated
+    assert keystone.project(ws, 'web').id == proj.id
+    assert keystone.group_named('%s-web-admin' % ws).id == admin.id
+    run = replicate(platform, inventory)
+    assert recap(run, platform)['changed'] == 0
+
+
+def test_deletion_lifecycle_with_and_without_automation(keystone, platform, unique, make_user):
+    ws = 'd%s' % unique
+    dave = 'dave-%s' % unique
+    make_user(dave)
+    keep = {'identifier': 'keep', 'name': 'Kept', 'landing_zone': 'default',
+            'bindings': [{'euid': dave, 'role': 'user'}]}
+    auto = {'identifier': 'auto', 'name': 'Auto', 'landing_zone': 'auto',
+            'bindings': [{'euid': dave, 'role': 'user'}]}
+    inventory = [workspace(ws, [keep, auto])]
+    assert replicate(platform, inventory).rc == 0
+    kept_id = keystone.project(ws, 'keep').id
+    assert keystone.project(ws, 'auto') is not None
+
+    keep['state'] = auto['state'] = 'deleted'
+    run = replicate(platform, inventory)
+    assert run.rc == 0, run.stdout[-3000:]
+    kept = keystone.project(ws, 'keep')
+    assert kept.id == kept_id and kept.is_enabled is False
+    assert 'lz-access-revoked' in kept.tags
+    assert keystone.project(ws, 'auto') is None
+    for name in ('keep', 'auto'):
+        for role in ('reader', 'user', 'admin'):
+            assert keystone.group_named('%s-%s-%s' % (ws, name, role)) is None
+    remarks = dict((r['tenant'], [m['code'] for m in r['remarks']]) for r in report(run, platform)['tenants'])
+    assert remarks['%s/keep' % ws] == ['kept_disabled']
+
+    run = replicate(platform, inventory)
+    assert recap(run, platform)['changed'] == 0, run.stdout[-3000:]
+    # a finished lifecycle costs no group listing
+    assert run['Replicate tenants']['requests']['by_method'].get('GET', 0) <= 3
+
+
+def test_orphans_are_reported_and_pruned_only_on_request(keystone, platform, unique):
+    ws = 'o%s' % unique
+    projects = [{'identifier': 'one', 'name': 'One'}, {'identifier': 'two', 'name': 'Two'}]
+    zones = dict(ZONES)
+    zones['default'] = dict(ZONES['default'])
+    assert replicate(platform, [workspace(ws, copy.deepcopy(projects))]).rc == 0
+    assert len(keystone.projects(ws)) == 2
+
+    run = replicate(platform, [workspace(ws, projects[:1])])
+    assert run.rc == 0
+    orphans = run['Replicate tenants']['orphans']
+    assert [o['name'] for o in orphans] == ['%s-two' % ws]
+    assert len(keystone.projects(ws)) == 2
+
+    run = replicate(platform, [workspace(ws, projects[:1])], replicate_prune=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert [p.name for p in keystone.projects(ws)] == ['%s-one' % ws]
+    assert keystone.group_named('%s-two-user' % ws) is None
+
+
+def test_per_workspace_domain(keystone, platform, unique, replicator):
+    ws = 'p%s' % unique
+    inventory = [workspace(ws, [{'identifier': 'api', 'name': 'API', 'landing_zone': 'isolated'}])]
+    try:
+        run = replicate(platform, inventory)
+        assert run.rc == 0, run.stdout[-3000:]
+        domain = replicator.identity.find_domain('lz-%s' % ws)
+        assert domain is not None
+        proj = keystone.project(ws, 'api')
+        assert proj.domain_id == domain.id
+        assert keystone.group_named('%s-api-admin' % ws, domain_id=domain.id) is not None
+        assert recap(replicate(platform, inventory), platform)['changed'] == 0
+    finally:
+        for proj in keystone.projects(ws):
+            replicator.identity.update_project(proj, is_enabled=False)
+            replicator.identity.delete_project(proj)
+        domain = replicator.identity.find_domain('lz-%s' % ws)
+        if domain is not None:
+            for grp in replicator.identity.groups(domain_id=domain.id):
+                replicator.identity.delete_group(grp)
+            replicator.identity.update_domain(domain, is_enabled=False)
+            replicator.identity.delete_domain(domain)
+
+
+def test_foreign_project_with_colliding_name_is_left_untouched(keystone, platform, unique, replicator):
+    ws = 'f%s' % unique
+    foreign = replicator.identity.create_project(name='%s-web' % ws, domain_id='default',
+                                                 description='not ours', tags=['team-x'])
+    try:
+        run = replicate(platform, [workspace(ws, [{'identifier': 'web', 'name': 'Web'}])])
+        assert run.rc != 0, 'the play must fail visibly'
+        rows = run['Write the replication report']
+        assert rows['summary']['failed'] == 1
+        after = replicator.identity.get_project(foreign.id)
+        assert (after.description, after.tags, after.is_enabled) == ('not ours', ['team-x'], True)
+        assert keystone.group_named('%s-web-admin' % ws) is None
+    finally:
+        replicator.identity.delete_project(foreign.id, ignore_missing=True)
+
+
+def test_bad_inventory_fails_with_path_and_no_request(keystone, platform, unique):
+    ws = 'b%s' % unique
+    inventory = [workspace(ws, [{'identifier': 'web', 'name': 'Web',
+                                 'bindings': [{'euid': 'x', 'role': 'superuser'}]}])]
+    run = replicate(platform, inventory)
+    assert run.rc != 0
+    validation = run['Validate the inventory before any API call']
+    assert validation['failed'] is True
+    paths = [e['path'] for e in validation['errors']]
+    assert 'workspaces[0].projects[0].bindings[0].role' in paths
+    assert 'Replicate tenants' not in run.results  # nothing ran after validation
+    assert keystone.projects(ws) == []
+    # the module itself refuses too, before connecting: zero requests
+    run = run_playbook(tasks=[{'name': 'tenants', 'landingzone.openstack.keystone_tenant': {
+        'cloud': 'replicator', 'platform': platform, 'landing_zones': ZONES, 'workspaces': inventory}}],
+        host=platform)
+    assert run.rc != 0
+    assert run['tenants']['requests'] == {'total': 0}
+    assert 'workspaces[0].projects[0].bindings[0].role' in run['tenants']['msg']
