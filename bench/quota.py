@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bench openstack_quota: quotas for N tenants on the local cloud, converge run then no-op run.
+
+Tenant projects are created directly with openstacksdk (parallel, tagged with the marker tags
+keystone_tenant would set, under their own platform name so nothing else is touched) and reused
+on the next bench run. The runs go through the module's own code (module_utils._quota.converge)
+with a fresh connection each, so requests are counted as the module counts them, per API.
+
+    eval "$(python3 tests/localcloud/localcloud.py env)"
+    .venv/bin/python bench/quota.py --tenants 1000
+    .venv/bin/python bench/quota.py --tenants 1000 --cleanup     # delete the bench projects
+
+Prints a table and, last, one JSON line.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'unit'))
+import conftest  # noqa: E402,F401 - makes ansible_collections.landingzone.openstack importable
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _client, _quota  # noqa: E402
+
+PER_WORKSPACE = 100
+APIS = ('identity', 'compute', 'volume', 'network', 'load_balancer')
+
+
+def inventory(n, size, with_lb):
+    small = {'compute.cores': 8, 'compute.ram': 16384, 'compute.instances': 4, 'volume.gigabytes': 200,
+             'volume.volumes': 10, 'volume.gigabytes_ssd': 50, 'network.router': 2, 'network.floatingip': 4}
+    large = dict((k, v * 4) for k, v in small.items())
+    if with_lb:
+        small.update({'load_balancer.load_balancers': 2, 'load_balancer.listeners': 4})
+        large.update({'load_balancer.load_balancers': 8, 'load_balancer.listeners': 16})
+    workspaces = []
+    for i in range(n):
+        if i % PER_WORKSPACE == 0:
+            workspaces.append({'identifier': 'bq%d' % (i // PER_WORKSPACE), 'projects': []})
+        project = {'identifier': 'p%d' % i}
+        if i % 10 == 0:
+            project['quota'] = {'compute.cores': 12}   # some per-project overrides
+        workspaces[-1]['projects'].append(project)
+    return {'landing_zones': {'default': {'quota': {'size': size},
+                                          'quota_sizes': {'small': small, 'large': large}}},
+            'workspaces': workspaces}
+
+
+def ensure_projects(conn, tenants, platform, workers):
+    have = set()
+    for project in conn.identity.projects(tags='lz-managed,lz-platform=%s' % platform):
+        owner = dict(t.split('=', 1) for t in project.tags if '=' in t)
+        have.add((owner.get('lz-ws'), owner.get('lz-proj')))
+    missing = [t for t in tenants if (t.workspace, t.project) not in have]
+
+    def create(tenant):
+        conn.identity.create_project(
+            name='%s-%s-%s' % (platform, tenant.workspace, tenant.project), domain_id='default',
+            tags=['lz-managed', 'lz-ws=' + tenant.workspace, 'lz-proj=' + tenant.project,
+                  'lz-zone=default', 'lz-platform=' + platform])
+    started = time.time()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(create, missing))
+    return len(missing), time.time() - started
+
+
+def cleanup(conn, platform, workers):
+    projects = list(conn.identity.projects(tags='lz-managed,lz-platform=%s' % platform))
+
+    def delete(project):
+        conn.identity.update_project(project, is_enabled=False)
+        conn.identity.delete_project(project)
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(delete, projects))
+    return len(projects)
+
+
+def run(cloud, tenants, workers, check=False):
+    conn, counter = _client.connect({'cloud': cloud, 'api_timeout': 60})
+    started = time.time()
+    out = _quota.converge(conn, tenants, max_workers=workers, check_mode=check)
+    elapsed = time.time() - started
+    counts = _quota.requests_by_service(counter, out.pop('_clients'), out.pop('_identity_endpoint'))
+    out.pop('_diff')
+    failures = [r['remarks'][-1]['message'][:300] for r in out['tenants'] if r['status'] == 'failed'][:3]
+    return dict(failures=failures, seconds=round(elapsed, 2), changed=out['summary']['changed'], summary=out['summary'],
+                writes=len(out['planned']), requests=counts['total'], by_api=counts['by_api'],
+                by_method=counts['by_method'], services=out['services'],
+                missing_services=out['missing_services'])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--tenants', type=int, default=1000)
+    ap.add_argument('--platform', default='benchquota', help='platform name (lz-platform tag) of the bench')
+    ap.add_argument('--cloud', default='replicator')
+    ap.add_argument('--workers', type=int, default=16, help='max_workers of the module (default 16)')
+    ap.add_argument('--no-lb', action='store_true', help='leave Octavia keys out')
+    ap.add_argument('--cleanup', action='store_true', help='delete the bench projects and exit')
+    args = ap.parse_args()
+    warnings.simplefilter('ignore')
+
+    import openstack
+    admin = openstack.connect(cloud=args.cloud)
+    if args.cleanup:
+        print(json.dumps({'deleted': cleanup(admin, args.platform, args.workers)}))
+        return
+
+    # Flip between small and large on every bench run, so that the converge run always has work.
+    marker = os.path.join(REPO_ROOT, '.localcloud', 'bench-quota-size')
+    last = open(marker).read().strip() if os.path.exists(marker) else 'large'
+    size = 'small' if last == 'large' else 'large'
+    inv = inventory(args.tenants, size, not args.no_lb)
+    tenants = _quota.desired_quotas(inv, args.platform)
+    created, create_s = ensure_projects(admin, tenants, args.platform, args.workers)
+
+    converge = run(args.cloud, tenants, args.workers)
+    with open(marker, 'w') as handle:
+        handle.write(size)
+    noop = run(args.cloud, tenants, args.workers)
+
+    print('openstack_quota bench: %d tenants (size %s), %d projects created in %.1fs, workers %d'
+          % (args.tenants, size, created, create_s, args.workers))
+    print('%-10s %8s %8s %8s %6s  %s' % ('run', 'seconds', 'requests', 'writes', 'changed',
+                                          '  '.join('%s' % a for a in APIS)))
+    for name, res in (('converge', converge), ('no-op', noop)):
+        print('%-10s %8.2f %8d %8d %6d  %s' % (name, res['seconds'], res['requests'], res['writes'], res['changed'],
+                                               '  '.join('%s=%d' % (a, res['by_api'].get(a, 0)) for a in APIS)))
+    for name, res in (('converge', converge), ('no-op', noop)):
+        for message in res['failures']:
+            print('%s failure: %s' % (name, message))
+    if noop['missing_services']:
+        print('services not in the catalog (keys skipped with a remark): %s' % ', '.join(noop['missing_services']))
+    print(json.dumps({'bench': 'quota', 'tenants': args.tenants, 'size': size, 'created': created,
+                      'converge': converge, 'noop': noop}))
+
+
+if __name__ == '__main__':
+    main()
