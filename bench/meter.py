@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark of metering on the local cloud: wall time, requests per kind, ledger rows/s, memory.
+
+    eval "$(python3 tests/localcloud/localcloud.py env)"
+    .venv/bin/python bench/meter.py                       # modest: 200 servers, 200 volumes, 50 FIPs, 20 projects
+    .venv/bin/python bench/meter.py --ledger postgresql   # the same into PostgreSQL (tests/localcloud postgresql)
+    .venv/bin/python bench/meter.py --servers 2000 --volumes 2000 --fips 500 --projects 200 --workers 32
+                                                          # the issue's scale (fake Nova driver; ~10/project
+                                                          # stays within the default quotas)
+    .venv/bin/python bench/meter.py --cleanup             # delete the bench projects and their resources
+
+Setup (replicator account) is idempotent: projects `bench-meter-NNN` are reused and only missing
+resources are created, so a second run measures at once. The measurement runs in a child
+process with the metering (reader) account only: a first collection into an empty ledger, then
+a second one (nothing changed: no new rows). Peak memory is the child's ru_maxrss.
+Output: a table, then one JSON line.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import concurrent.futures
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'unit'))
+import conftest  # noqa: E402,F401 - makes ansible_collections importable
+
+PREFIX = 'bench-meter-'
+
+
+def log(msg):
+    print('[bench] %s' % msg, file=sys.stderr, flush=True)
+
+
+def dsn_from_state():
+    if os.environ.get('LZ_LEDGER_DSN'):
+        return os.environ['LZ_LEDGER_DSN']
+    state = os.environ.get('LOCALCLOUD_STATE_DIR') or os.path.join(ROOT, '.localcloud')
+    with open(os.path.join(state, 'ledger.dsn')) as fh:
+        return fh.read().strip()
+
+
+def spread(total, buckets):
+    return [total // buckets + (1 if i < total % buckets else 0) for i in range(buckets)]
+
+
+# ---------------------------------------------------------------------------------- setup
+
+def setup(args):
+    import openstack
+    admin = openstack.connect(cloud='replicator')
+    role = admin.identity.find_role('admin', ignore_missing=False)
+    public = admin.network.find_network('public', ignore_missing=False)
+    flavor = admin.compute.find_flavor('m1.tiny', ignore_missing=False)
+    image = admin.image.find_image('cirros-fake', ignore_missing=False)
+    existing = dict((p.name, p) for p in admin.identity.projects() if p.name.startswith(PREFIX))
+    projects = []
+    for i in range(args.projects):
+        name = '%s%03d' % (PREFIX, i)
+        project = existing.get(name)
+        if project is None:
+            tags = ['lz-managed', 'lz-ws=bench', 'lz-proj=p%03d' % i] if i % 4 else []
+            project = admin.identity.create_project(name=name, domain_id='default', tags=tags)
+            admin.identity.assign_project_role_to_user(project.id, admin.current_user_id, role.id)
+        projects.append(project)
+    want_servers = spread(args.servers, args.projects)
+    want_volumes = spread(args.volumes, args.projects)
+    want_fips = spread(args.fips, args.projects)
+
+    def fill(i):
+        conn = admin.connect_as_project({'id': projects[i].id})
+        made = dict(servers=0, volumes=0, fips=0)
+        have = len(list(conn.compute.servers()))
+        for n in range(have, want_servers[i]):
+            conn.compute.create_server(name='bench-%d' % n, flavor_id=flavor.id, image_id=image.id,
+                                       networks='none')
+            made['servers'] += 1
+        have = len(list(conn.block_storage.volumes()))
+        for n in range(have, want_volumes[i]):
+            conn.block_storage.create_volume(size=1, name='bench-%d' % n)
+            made['volumes'] += 1
+        have = len(list(conn.network.ips(project_id=projects[i].id)))
+        for n in range(have, want_fips[i]):
+            conn.network.create_ip(floating_network_id=public.id)
+            made['fips'] += 1
+        return made
+
+    t0 = time.time()
+    totals = dict(servers=0, volumes=0, fips=0)
+    with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
+        for made in pool.map(fill, range(args.projects)):
+            for k in totals:
+                totals[k] += made[k]
+    log('setup: created %s in %.1fs' % (totals, time.time() - t0))
+    # wait until servers settled (fake driver: seconds)
+    ids = set(p.id for p in projects)
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        building = [s for s in admin.compute.servers(all_projects=True)
+                    if s.project_id in ids and s.status not in ('ACTIVE', 'ERROR')]
+        if not building:
+            break
+        time.sleep(2)
+    return totals
+
+
+def cleanup():
+    import openstack
+    admin = openstack.connect(cloud='replicator')
+    projects = [p for p in admin.identity.projects() if p.name.startswith(PREFIX)]
+
+    def empty(project):
+        conn = admin.connect_as_project({'id': project.id})
+        for s in conn.compute.servers():
+            conn.compute.delete_server(s.id)
+        for ip in conn.network.ips(project_id=project.id):
+            conn.network.delete_ip(ip.id)
+        for s in list(conn.compute.servers()):
+            conn.compute.wait_for_delete(s, wait=300)
+        for v in conn.block_storage.volumes():
+            conn.block_storage.delete_volume(v.id)
+        for v in list(conn.block_storage.volumes()):
+            conn.block_storage.wait_for_delete(v, wait=300)
+        admin.identity.delete_project(project.id)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(empty, projects))
+    log('deleted %d bench projects' % len(projects))
+
+
+# ---------------------------------------------------------------------------------- measure
+
+def measure(args):
+    """Child process: two collections with the metering account into an empty ledger."""
+    from ansible_collections.landingzone.openstack.plugins.module_utils import _client, _ledger, _metering
+    if args.ledger == 'postgresql':
+        import psycopg
+        base = dsn_from_state()
+        name = 'lz_bench_%s' % uuid.uuid4().hex[:10]
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute('CREATE DATABASE %s' % name)
+        target = dict(dsn='%s/%s' % (base.rsplit('/', 1)[0], name))
+    else:
+        target = dict(path=os.path.join(tempfile.mkdtemp(prefix='lz-bench-'), 'ledger.sqlite'))
+    out = dict(ledger=args.ledger, page_size=args.page_size, collections=[])
+    try:
+        ledger = _ledger.open_ledger(**target)
+        for label in ('first', 'second (no change)'):
+            t0 = time.time()
+            conn, counter = _client.connect(dict(cloud='metering', api_timeout=60))
+            since = _metering.since_from_ledger(ledger, 'local', list(_metering.KINDS))
+            run = _metering.collect(conn, 'local', None, since, args.page_size, 4, counter)
+            t1 = time.time()
+            written = ledger.record_run(run)
+            t2 = time.time()
+            rows = sum(written['inserted'].values()) + sum(written['updated'].values()) + 1
+            out['collections'].append(dict(
+                label=label, status=run['status'], counts=run['counts'],
+                remarks=[r['code'] for r in run['remarks']],
+                requests_per_kind=run['requests']['per_kind'], http_total=counter.total,
+                collect_s=round(t1 - t0, 3), write_s=round(t2 - t1, 3), wall_s=round(t2 - t0, 3),
+                rows_written=rows, rows_per_s=round(rows / max(t2 - t1, 1e-6)),
+                inserted=written['inserted'], seconds_per_kind=run['requests']['seconds_per_kind']))
+        out['ledger_rows'] = ledger.counts()
+        ledger.close()
+    finally:
+        if args.ledger == 'postgresql':
+            with psycopg.connect(base, autocommit=True) as admin:
+                admin.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
+    out['peak_rss_mib'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    print(json.dumps(out))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--servers', type=int, default=200)
+    ap.add_argument('--volumes', type=int, default=200)
+    ap.add_argument('--fips', type=int, default=50)
+    ap.add_argument('--projects', type=int, default=20)
+    ap.add_argument('--workers', type=int, default=16, help='parallel setup workers')
+    ap.add_argument('--page-size', type=int, default=1000)
+    ap.add_argument('--ledger', choices=['sqlite', 'postgresql'], default='sqlite')
+    ap.add_argument('--cleanup', action='store_true', help='delete the bench projects and exit')
+    ap.add_argument('--no-setup', action='store_true', help='measure what the cloud holds now')
+    ap.add_argument('--measure-child', action='store_true', help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.measure_child:
+        return measure(args)
+    if args.cleanup:
+        return cleanup()
+    created = {} if args.no_setup else setup(args)
+    t0 = time.time()
+    child = subprocess.run([sys.executable, __file__, '--measure-child', '--ledger', args.ledger,
+                            '--page-size', str(args.page_size)], capture_output=True, text=True)
+    if child.returncode:
+        sys.stderr.write(child.stderr)
+        sys.exit(child.returncode)
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    print('%-20s %9s %9s %9s %8s %8s %10s' % ('collection', 'resources', 'requests', 'collect_s',
+                                              'write_s', 'wall_s', 'rows/s'))
+    for c in result['collections']:
+        resources = sum(v for v in c['counts'].values() if v)
+        print('%-20s %9d %9d %9.2f %8.2f %8.2f %10d' % (c['label'], resources, c['http_total'],
+                                                      c['collect_s'], c['write_s'], c['wall_s'],
+                                                      c['rows_per_s']))
+    first = result['collections'][0]
+    print('requests per kind: %s' % first['requests_per_kind'])
+    print('counts: %s' % first['counts'])
+    print('ledger rows: %s; peak RSS of the collector: %.1f MiB' % (result['ledger_rows'],
+                                                                   result['peak_rss_mib']))
+    summary = dict(bench='meter', scale=dict(servers=args.servers, volumes=args.volumes, fips=args.fips,
+                                             projects=args.projects), created=created,
+                   ledger=args.ledger, page_size=args.page_size,
+                   wall_s=first['wall_s'], collect_s=first['collect_s'], write_s=first['write_s'],
+                   requests_per_kind=first['requests_per_kind'], http_total=first['http_total'],
+                   counts=first['counts'], rows_per_s=first['rows_per_s'],
+                   second=dict(wall_s=result['collections'][1]['wall_s'],
+                               inserted=result['collections'][1]['inserted']),
+                   ledger_rows=result['ledger_rows'], peak_rss_mib=result['peak_rss_mib'],
+                   remarks=first['remarks'], measure_s=round(time.time() - t0, 2))
+    print(json.dumps(summary))
+
+
+if __name__ == '__main__':
+    main()
