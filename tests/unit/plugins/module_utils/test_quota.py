@@ -290,3 +290,44 @@ def test_plan_many_tenants_is_linear():
            'network': dict((pid, {'router': Current(2)}) for pid in ids.values())}
     results, writes = plan(tenants, ids, cur, ALL)
     assert writes == [] and summary(results)['ok'] == 2000
+
+
+# ------------------------------------------------------------------------------- reader (fake REST)
+
+class FakeRest(object):
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def get(self, path, params=None, missing_ok=False):
+        self.calls.append(path)
+        return self.answers(path)
+
+
+def test_reader_lists_neutron_once_and_reads_defaults_only_when_needed():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
+    listing = {'quotas': [{'project_id': 'p1', 'router': 2, 'port': 50}]}
+    rest = FakeRest(lambda path: listing if path == '/quotas' else {'quota': {'router': 10, 'port': 500}})
+    reader = Reader({'network': rest})
+    assert reader.read('network', ['p1'], {'router'}) == {'p1': {'router': Current(2), 'port': Current(50)}}
+    assert rest.calls == ['/quotas']
+    got = reader.read('network', ['p1', 'p2'], {'router'})
+    assert got['p2'] == {'router': Current(10), 'port': Current(500)}
+    assert rest.calls[1:] == ['/quotas', '/quotas/p1/default']
+
+
+def test_reader_fills_octavia_null_limits_from_defaults():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
+    listing = {'quotas': [{'project_id': 'p1', 'load_balancer': 3, 'listener': None}], 'quotas_links': []}
+    rest = FakeRest(lambda path: listing if path == '/lbaas/quotas' else {'quota': {'load_balancer': -1,
+                                                                                    'listener': 7}})
+    got = Reader({'load_balancer': rest}).read('load_balancer', ['p1'], {'listener'})
+    assert got == {'p1': {'load_balancer': Current(3), 'listener': Current(7)}}
+
+
+def test_reader_nova_one_read_per_project_with_usage():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
+    rest = FakeRest(lambda path: {'quota_set': {'id': 'x', 'cores': {'limit': 4, 'in_use': 1, 'reserved': 0}}})
+    got = Reader({'compute': rest}, max_workers=4).read('compute', ['p%d' % i for i in range(10)])
+    assert len(got) == 10 and got['p3'] == {'cores': Current(4, 1)}
+    assert sorted(rest.calls) == sorted('/os-quota-sets/p%d/detail' % i for i in range(10))
