@@ -153,18 +153,36 @@ def _log_ready(ctx, name):
     return check
 
 
+def _compute_ready(ctx):
+    """Log ready and the compute service counts as up for the scheduler (ComputeFilter: last report
+    younger than service_down_time = 60 s). After a long stop the first report comes ~5 s after start;
+    a boot before that ends in NoValidHost."""
+    logged = _log_ready(ctx, "nova-compute")
+
+    def check(c):
+        return logged(c) and c.mysql(
+            "SELECT COUNT(*) FROM nova_cell1.services WHERE `binary`='nova-compute' "
+            f"AND host='{HOST}' AND deleted=0 AND disabled=0 "
+            "AND COALESCE(updated_at, created_at) > UTC_TIMESTAMP() - INTERVAL 50 SECOND").strip() != "0"
+    return check
+
+
 def processes(ctx):
     conf = str(_conf(ctx))
     procs = [Proc("nova-api",
                   ctx.uwsgi_argv("nova-api", ctx.port("nova"), module="nova.wsgi.osapi_compute:application",
-                                 threads=4),
+                                 threads=4,
+                                 # load the app in the worker, not the master: at load nova-api checks the
+                                 # compute versions over all cells with a thread pool, which a fork
+                                 # would leave without threads (every request then hangs)
+                                 extra=["--lazy-apps"]),
                   env={"OS_NOVA_CONFIG_DIR": str(_etc(ctx)),
                        "OS_NOVA_CONFIG_FILES": "api-paste.ini;nova.conf;nova-api.conf"},
                   port=ctx.port("nova"), ready_url=ctx.url("nova", "/"), timeout=90)]
     for daemon in ("conductor", "scheduler", "compute"):
         name = f"nova-{daemon}"
-        procs.append(Proc(name, [ctx.venv_bin(name), "--config-file", conf],
-                          ready=_log_ready(ctx, name), timeout=90))
+        ready = _compute_ready(ctx) if daemon == "compute" else _log_ready(ctx, name)
+        procs.append(Proc(name, [ctx.venv_bin(name), "--config-file", conf], ready=ready, timeout=90))
     return procs
 
 
