@@ -62,6 +62,8 @@ SERVICE_PROXIES = {COMPUTE: 'compute', VOLUME: 'block_storage', NETWORK: 'networ
                    LOAD_BALANCER: 'load_balancer'}
 
 BELOW_USAGE_POLICIES = ('remark', 'apply')
+# Cinder answers 400 to any limit below in_use + reserved (no force flag): always a remark there.
+CANNOT_FORCE_BELOW_USAGE = frozenset([VOLUME])
 DEFAULT_BELOW_USAGE = 'remark'
 UNLIMITED = -1
 
@@ -431,7 +433,7 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
                 entry = {'old': cur.limit, 'new': new}
                 if is_decrease_below_usage(cur.limit, new, cur.used):
                     entry['used'] = cur.used
-                    if tenant.below_usage == 'apply':
+                    if tenant.below_usage == 'apply' and service not in CANNOT_FORCE_BELOW_USAGE:
                         force = True
                         res.remark('below_usage_applied', '%s: %s -> %s is below the usage %s; applied as '
                                    'the landing zone sets quota_below_usage: apply'
@@ -440,9 +442,12 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
                         entry['skipped'] = 'below_usage'
                         below.append(key)
                         res.drift[key] = entry
-                        res.remark('below_usage', '%s: %s -> %s is below the usage %s; not applied (set '
-                                   'quota_below_usage: apply on the landing zone to force it)'
-                                   % (key, cur.limit, new, cur.used), keys=[key])
+                        if service in CANNOT_FORCE_BELOW_USAGE:
+                            hint = '%s refuses a limit below usage even when forced' % service
+                        else:
+                            hint = 'set quota_below_usage: apply on the landing zone to force it'
+                        res.remark('below_usage', '%s: %s -> %s is below the usage %s; not applied (%s)'
+                                   % (key, cur.limit, new, cur.used, hint), keys=[key])
                         continue
                 res.drift[key] = entry
                 values[field] = new

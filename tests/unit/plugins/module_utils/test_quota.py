@@ -331,3 +331,12 @@ def test_reader_nova_one_read_per_project_with_usage():
     got = Reader({'compute': rest}, max_workers=4).read('compute', ['p%d' % i for i in range(10)])
     assert len(got) == 10 and got['p3'] == {'cores': Current(4, 1)}
     assert sorted(rest.calls) == sorted('/os-quota-sets/p%d/detail' % i for i in range(10))
+
+
+def test_plan_cinder_below_usage_stays_a_remark_even_with_apply():
+    t = tq({'volume.volumes': 1, 'volume.gigabytes': 40}, below='apply')
+    cur = current(volume={'volumes': Current(5, 2), 'gigabytes': Current(50, 2)})
+    results, writes = plan([t], {'shop/web': 'p1'}, cur, ALL)
+    assert [(w.values, w.force) for w in writes] == [({'gigabytes': 40}, False)]
+    remark = results[0].remarks[0]
+    assert remark['code'] == 'below_usage' and 'refuses' in remark['message']
