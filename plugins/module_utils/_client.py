@@ -108,7 +108,37 @@ def connect(params):
     conn = openstack.connect(**kwargs)
     counter = RequestCounter()
     conn.session.session.hooks.setdefault('response', []).append(counter.hook)
+    authenticate(conn, params.get('retries') or 0)
     return conn, counter
+
+
+def authenticate(conn, retries, backoff=0.3, sleep=time.sleep):
+    """Get the token up front, retrying connection failures and 5xx (a token is safe to re-ask)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return conn.authorize()
+        except Exception as exc:  # noqa: BLE001 - keystoneauth and openstacksdk wrap differently
+            if attempt > retries or not _transient(exc):
+                raise
+        sleep(random.uniform(0, backoff * (2 ** (attempt - 1))))
+
+
+def _transient(exc):
+    """True for failures worth retrying: no answer, or a 5xx, anywhere in the cause chain."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, ksa_exc.ConnectionError):
+            return True
+        status = getattr(exc, 'http_status', None) or getattr(exc, 'status_code', None)
+        if status in RETRIABLE_STATUSES:
+            return True
+        if type(exc).__name__ in ('DiscoveryFailure',):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 class RestClient(object):
@@ -135,7 +165,9 @@ class RestClient(object):
             try:
                 resp = self.adapter.request(path, method, json=json, params=params,
                                             raise_exc=False)
-            except ksa_exc.ConnectionError as exc:
+            except Exception as exc:  # noqa: BLE001 - see _transient
+                if not _transient(exc):
+                    raise
                 error = ApiError(method, path, message=str(exc) or type(exc).__name__,
                                  ambiguous=True)
             else:

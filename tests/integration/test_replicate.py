@@ -64,9 +64,10 @@ class Keystone(object):
         assert len(found) <= 1, found
         return found[0] if found else None
 
-    def groups(self, key):
-        return [g for g in self.conn.identity.groups() if getattr(g, 'lz_tenant', None) == key
-                or (g.to_dict(computed=False).get('lz_tenant') == key)]
+    def managed_groups(self, workspace):
+        # raw REST: the SDK's Group resource drops the extra attributes that mark ours
+        return [g for g in self.conn.identity.get('/groups').json()['groups']
+                if (g.get('lz_tenant') or '').startswith(workspace + '/')]
 
     def group_named(self, name, domain_id='default'):
         found = list(self.conn.identity.groups(name=name, domain_id=domain_id))
@@ -93,10 +94,10 @@ def keystone(replicator, platform):
     yield ks
     # Clean up whatever the test replicated on its own platform.
     for proj in ks.projects():
-        for grp in list(replicator.identity.groups()):
-            if (grp.to_dict(computed=False).get('lz_tenant') or '').split('/')[0] in \
-                    [t[len('lz-ws='):] for t in proj.tags if t.startswith('lz-ws=')]:
-                replicator.identity.delete_group(grp, ignore_missing=True)
+        for tag in proj.tags:
+            if tag.startswith('lz-ws='):
+                for grp in ks.managed_groups(tag[len('lz-ws='):]):
+                    replicator.identity.delete_group(grp['id'], ignore_missing=True)
         replicator.identity.update_project(proj, is_enabled=False)
         replicator.identity.delete_project(proj, ignore_missing=True)
 
