@@ -92,7 +92,11 @@ def run(cloud, tenants, workers, check=False):
     counts = _quota.requests_by_service(counter, out.pop('_clients'), out.pop('_identity_endpoint'))
     out.pop('_diff')
     failures = [r['remarks'][-1]['message'][:300] for r in out['tenants'] if r['status'] == 'failed'][:3]
-    return dict(failures=failures, seconds=round(elapsed, 2), changed=out['summary']['changed'], summary=out['summary'],
+    codes = {}
+    for row in out['tenants']:
+        for remark in row['remarks']:
+            codes[remark['code']] = codes.get(remark['code'], 0) + 1
+    return dict(failures=failures, remark_codes=codes, seconds=round(elapsed, 2), changed=out['summary']['changed'], summary=out['summary'],
                 writes=len(out['planned']), requests=counts['total'], by_api=counts['by_api'],
                 by_method=counts['by_method'], services=out['services'],
                 missing_services=out['missing_services'])

@@ -493,15 +493,26 @@ def _pool_map(func, items, max_workers):
 
 
 def _listing_all(rest, path, key):
-    """A listing with Octavia-style ``<key>_links`` paging followed to its end."""
+    """A listing with ``<key>_links`` paging followed; returns (items, complete).
+
+    Octavia's quota listing cannot page (its marker query fails with HTTP 500 past
+    pagination_max_limit): a failed next page ends the listing as incomplete, and the caller
+    reads the projects it did not see one by one.
+    """
+    from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError
     items, params = [], None
     while True:
-        body = rest.get(path, params=params) or {}
+        try:
+            body = rest.get(path, params=params) or {}
+        except ApiError:
+            if params is None:
+                raise
+            return items, False
         page = body.get(key) or []
         items.extend(page)
         nxt = [link for link in body.get(key + '_links') or [] if link.get('rel') == 'next']
         if not nxt or not page:
-            return items
+            return items, True
         marker = page[-1].get('project_id') or page[-1].get('id')
         params = {'marker': marker}
 
@@ -539,9 +550,14 @@ class Reader(object):
                 LOAD_BALANCER: ('/lbaas/quotas', '/lbaas/quotas/defaults', 'quotas'),
             }[service]
             try:
-                listed = dict((q.get('project_id') or q.get('tenant_id'), parse_flat(q))
-                              for q in _listing_all(rest, path, key))
+                items, complete = _listing_all(rest, path, key)
+                listed = dict((q.get('project_id') or q.get('tenant_id'), parse_flat(q)) for q in items)
                 result = dict((pid, listed[pid]) for pid in project_ids if pid in listed)
+                if not complete:
+                    unseen = [pid for pid in project_ids if pid not in result]
+                    one = '%s/%%s' % path
+                    for pid, body in _pool_map(lambda p: (p, rest.get(one % p) or {}), unseen, self.max_workers):
+                        result[pid] = parse_flat(body.get('quota') or {})
                 if any(pid not in result or _lacks(result[pid], fields) for pid in project_ids):
                     # Projects without their own quota have the defaults: one request for all.
                     body = rest.get(default_path) or {}

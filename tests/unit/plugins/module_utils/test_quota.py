@@ -340,3 +340,22 @@ def test_plan_cinder_below_usage_stays_a_remark_even_with_apply():
     assert [(w.values, w.force) for w in writes] == [({'gigabytes': 40}, False)]
     remark = results[0].remarks[0]
     assert remark['code'] == 'below_usage' and 'refuses' in remark['message']
+
+
+def test_reader_octavia_failed_page_falls_back_to_per_project_reads():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError
+    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
+
+    class Rest(FakeRest):
+        def get(self, path, params=None, missing_ok=False):
+            self.calls.append((path, params))
+            if params:
+                raise ApiError('GET', path, 500, 'Entity namespace for "quotas" has no property "id"')
+            if path == '/lbaas/quotas':
+                return {'quotas': [{'project_id': 'p1', 'load_balancer': 1}],
+                        'quotas_links': [{'rel': 'next', 'href': 'x'}]}
+            return {'quota': {'project_id': 'p2', 'load_balancer': 2}}
+    rest = Rest(None)
+    got = Reader({'load_balancer': rest}).read('load_balancer', ['p1', 'p2'], {'load_balancer'})
+    assert got == {'p1': {'load_balancer': Current(1)}, 'p2': {'load_balancer': Current(2)}}
+    assert ('/lbaas/quotas/p2', None) in rest.calls
