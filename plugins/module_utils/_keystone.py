@@ -127,14 +127,48 @@ class Action(object):
 # Snapshot
 # ----------------------------------------------------------------------------------------------
 
-def _listing(rest, path, key, params=None):
-    body = rest.get(path, params=params)
-    if body.get('truncated'):
-        raise KeystoneStateError(
-            'Keystone truncated the listing %s (list_limit). Refusing to plan on partial data: '
-            'raise [DEFAULT] list_limit (and the per-driver list_limit) above the number of '
-            '%s on this cloud.' % (path, key))
-    return body.get(key, [])
+# Keystone (2024.2 and later) pages its listings: without ``limit`` it silently stops at
+# ``[DEFAULT] max_db_limit`` (1000 by default) and gives no next link. Asking for a large limit
+# makes it page at its maximum and say where the next page is.
+PAGE_LIMIT = 100000
+PAGINATED = frozenset(['/projects', '/groups', '/users', '/domains', '/roles'])
+
+
+def list_all(rest, path, key, params=None):
+    """Every item of a Keystone listing: follows ``links.next``; refuses a truncated listing.
+
+    Older Keystones ignore ``limit`` and answer in one page, unless ``list_limit`` truncates the
+    answer (``truncated: true``): planning on partial data would create duplicates, so that is an
+    error that names the setting.
+    """
+    query = dict(params or {})
+    if path in PAGINATED:
+        query['limit'] = PAGE_LIMIT
+    items = []
+    for dummy in range(10000):
+        body = rest.get(path, params=query)
+        if body.get('truncated'):
+            raise KeystoneStateError(
+                'Keystone truncated the listing %s (list_limit). Refusing to plan on partial data: '
+                'raise [DEFAULT] list_limit (and the per-driver list_limit) above the number of '
+                '%s on this cloud.' % (path, key))
+        items.extend(body.get(key, []))
+        marker = _next_marker(body)
+        if marker is None or path not in PAGINATED:
+            return items
+        query['marker'] = marker
+    raise KeystoneStateError('listing %s did not end after 10000 pages' % path)
+
+
+def _next_marker(body):
+    link = (body.get('links') or {}).get('next')
+    if not link or '?' not in link:
+        return None
+    for part in link.split('?', 1)[1].split('&'):
+        name, dummy, value = part.partition('=')
+        if name == 'marker' and value:
+            return value
+    return None
 
 
 class Snapshot(object):
@@ -162,7 +196,7 @@ class Snapshot(object):
         if domains:
             snap.read_domains(rest)
         if projects:
-            snap.projects = [p for p in _listing(rest, '/projects', 'projects')
+            snap.projects = [p for p in list_all(rest, '/projects', 'projects')
                              if not p.get('is_domain')]
         if groups:
             snap.read_groups(rest)
@@ -171,13 +205,13 @@ class Snapshot(object):
         return snap
 
     def read_domains(self, rest):
-        self.domains = _listing(rest, '/domains', 'domains')
+        self.domains = list_all(rest, '/domains', 'domains')
 
     def read_groups(self, rest):
-        self.groups = _listing(rest, '/groups', 'groups')
+        self.groups = list_all(rest, '/groups', 'groups')
 
     def _read_assignments(self, rest):
-        direct = _listing(rest, '/role_assignments', 'role_assignments',
+        direct = list_all(rest, '/role_assignments', 'role_assignments',
                           params={'include_names': 'true'})
         for ra in direct:
             project = ra.get('scope', {}).get('project')
@@ -191,7 +225,7 @@ class Snapshot(object):
             elif 'user' in ra:
                 self.user_grants.setdefault(project['id'], []).append(
                     (ra['user'].get('name'), role.get('name')))
-        effective = _listing(rest, '/role_assignments', 'role_assignments',
+        effective = list_all(rest, '/role_assignments', 'role_assignments',
                              params={'effective': 'true', 'include_names': 'true'})
         for ra in effective:
             link = ra.get('links', {}).get('membership')
@@ -211,7 +245,7 @@ class Snapshot(object):
                 ids.append(user_id)
 
     def read_roles(self, rest):
-        for role in _listing(rest, '/roles', 'roles'):
+        for role in list_all(rest, '/roles', 'roles'):
             if not role.get('domain_id'):
                 self.roles_by_name[role['name']] = role['id']
 
@@ -221,11 +255,11 @@ class Snapshot(object):
         if not unknown:
             return
         if len(unknown) > USER_LOOKUP_BULK_THRESHOLD:
-            for user in _listing(rest, '/users', 'users'):
+            for user in list_all(rest, '/users', 'users'):
                 self.remember_user(user['name'], user['id'])
         else:
             for name in unknown:
-                for user in _listing(rest, '/users', 'users', params={'name': name}):
+                for user in list_all(rest, '/users', 'users', params={'name': name}):
                     self.remember_user(user['name'], user['id'])
         for name in unknown:
             self.users_by_name.setdefault(name, [])

@@ -701,7 +701,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     wanted_services = set(s for t in tenants for s in by_service(t.quota)) & set(services)
     project_ids = {}
     if wanted_services:
-        project_ids = find_projects(_keystone._listing(identity, '/projects', 'projects'), tenants)
+        project_ids = find_projects(_keystone.list_all(identity, '/projects', 'projects'), tenants)
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
     current = {}

@@ -822,11 +822,26 @@ def cmd_status(ctx: Ctx) -> int:
     return 0 if ok and names else 1
 
 
+def _lock(ctx: Ctx) -> None:
+    """One install/up/down at a time: two concurrent `up`s start duplicate, unrecorded processes."""
+    import fcntl
+    ctx.state.mkdir(parents=True, exist_ok=True)
+    handle = open(ctx.state / ".lock", "w")  # kept open (and locked) until the process exits
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log("another localcloud install/up/down is running; waiting for it")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    _lock.handle = handle
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["install", "up", "down", "status", "env"])
     args = ap.parse_args(argv)
     ctx = Ctx()
+    if args.command in ("install", "up", "down"):
+        _lock(ctx)
     try:
         if args.command == "install":
             cmd_install(ctx)

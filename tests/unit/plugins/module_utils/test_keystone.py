@@ -224,6 +224,16 @@ class FakeAdapter(object):
         return answer
 
 
+class RecordingAdapter(object):
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.params = []
+
+    def request(self, path, method, json=None, params=None, raise_exc=False):
+        self.params.append(dict(params or {}))
+        return self.answers.pop(0)
+
+
 def rest_with(script, retries=3):
     return RestClient(FakeAdapter(script), retries=retries, sleep=lambda s: None)
 
@@ -262,6 +272,21 @@ class TestSafeRetries(object):
         with pytest.raises(ApiError) as info:
             rest.request('PATCH', '/projects/p1', json={})
         assert info.value.status == 400 and 'bad' in str(info.value)
+
+    def test_listing_follows_pages(self):
+        page1 = {'projects': [{'id': 'a'}], 'links': {'next': 'http://k/v3/projects?limit=1&marker=a'}}
+        page2 = {'projects': [{'id': 'b'}], 'links': {'next': None}}
+        adapter = RecordingAdapter([FakeResponse(200, page1), FakeResponse(200, page2)])
+        rest = RestClient(adapter, retries=0, sleep=lambda s: None)
+        assert [p['id'] for p in ks.list_all(rest, '/projects', 'projects')] == ['a', 'b']
+        assert adapter.params[0]['limit'] == ks.PAGE_LIMIT and 'marker' not in adapter.params[0]
+        assert adapter.params[1]['marker'] == 'a'
+
+    def test_role_assignments_are_not_paged(self):
+        adapter = RecordingAdapter([FakeResponse(200, {'role_assignments': [], 'links': {'next': None}})])
+        ks.list_all(RestClient(adapter, retries=0), '/role_assignments', 'role_assignments',
+                    params={'include_names': 'true'})
+        assert adapter.params == [{'include_names': 'true'}]
 
     def test_truncated_listing_is_refused(self):
         rest = rest_with({('GET', '/projects'): [FakeResponse(200, {'projects': [], 'truncated': True})],
