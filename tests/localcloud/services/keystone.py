@@ -20,7 +20,10 @@ def _conf(ctx):
 def configure(ctx):
     etc = ctx.etc_dir("keystone")
     write_ini(_conf(ctx), {
-        "DEFAULT": {"log_file": ctx.log_path("keystone"), "debug": False},
+        # max_db_limit: Keystone pages its listings at this size (default 1000) and, asked without
+        # `limit`, silently stops there. The collection follows the pages either way; a larger
+        # page keeps a replication run of a few thousand tenants at a few list calls.
+        "DEFAULT": {"log_file": ctx.log_path("keystone"), "debug": False, "max_db_limit": 10000},
         "database": {"connection": ctx.mysql_url("keystone"), "max_pool_size": 20, "max_overflow": 20},
         "token": {"provider": "fernet", "expiration": 14400},
         "fernet_tokens": {"key_repository": etc / "fernet-keys", "max_active_keys": 3},
