@@ -147,16 +147,18 @@ def list_all(rest, path, key, params=None):
     items = []
     for dummy in range(10000):
         body = rest.get(path, params=query)
+        items.extend(body.get(key, []))
+        marker = _next_marker(body) if path in PAGINATED else None
+        if marker is not None:
+            # a paged answer also says truncated: true; the next page completes it
+            query['marker'] = marker
+            continue
         if body.get('truncated'):
             raise KeystoneStateError(
                 'Keystone truncated the listing %s (list_limit). Refusing to plan on partial data: '
                 'raise [DEFAULT] list_limit (and the per-driver list_limit) above the number of '
                 '%s on this cloud.' % (path, key))
-        items.extend(body.get(key, []))
-        marker = _next_marker(body)
-        if marker is None or path not in PAGINATED:
-            return items
-        query['marker'] = marker
+        return items
     raise KeystoneStateError('listing %s did not end after 10000 pages' % path)
 
 

@@ -274,7 +274,8 @@ class TestSafeRetries(object):
         assert info.value.status == 400 and 'bad' in str(info.value)
 
     def test_listing_follows_pages(self):
-        page1 = {'projects': [{'id': 'a'}], 'links': {'next': 'http://k/v3/projects?limit=1&marker=a'}}
+        page1 = {'projects': [{'id': 'a'}], 'truncated': True,
+                 'links': {'next': 'http://k/v3/projects?limit=1&marker=a'}}
         page2 = {'projects': [{'id': 'b'}], 'links': {'next': None}}
         adapter = RecordingAdapter([FakeResponse(200, page1), FakeResponse(200, page2)])
         rest = RestClient(adapter, retries=0, sleep=lambda s: None)
