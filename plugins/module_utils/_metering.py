@@ -218,7 +218,8 @@ LISTINGS = {
     'floating_ips': ('/floatingips', 'floatingips', {}, floating_ip_record),
     'routers': ('/routers', 'routers', {}, router_record),
     'load_balancers': ('/lbaas/loadbalancers', 'loadbalancers', {}, load_balancer_record),
-    'images': ('/images', 'images', {}, image_record),
+    # visibility=all: community images too; member_status=all: shared ones not yet accepted
+    'images': ('/images', 'images', {'visibility': 'all', 'member_status': 'all'}, image_record),
 }
 
 
@@ -295,22 +296,38 @@ def system_scoped(conn, counter=None):
     return sys_conn
 
 
+def _list_projects(rest, pager):
+    """All projects, following Keystone's pagination (``limit``/``marker``, ``links.next``; newer
+    Keystone caps an unpaginated list at its maximum page without saying so)."""
+    params = {'limit': pager.page_size}
+    out, seen = [], set()
+    while True:
+        pager.requests['projects'] = pager.requests.get('projects', 0) + 1
+        body = rest.get('/projects', params=params) or {}
+        page = body.get('projects') or []
+        out.extend(page)
+        nxt = (body.get('links') or {}).get('next')
+        query = dict(parse_qsl(urlsplit(nxt).query)) if nxt else None
+        if not page or not query or query.get('marker') in seen:
+            return out, bool(body.get('truncated')) and not query
+        seen.add(query.get('marker'))
+        params = query
+
+
 def collect_projects(conn, pager, retries=4, counter=None):
     """(project records, remarks, complete)."""
     remarks = []
     rest = _client.RestClient(conn.identity, retries=retries)
     try:
-        pager.requests['projects'] = pager.requests.get('projects', 0) + 1
-        body = rest.get('/projects')
+        projects, truncated = _list_projects(rest, pager)
     except _client.ApiError as exc:
         if exc.status not in (401, 403):
             raise
-        body = None
-    if body is None:
+        projects = None
+    if projects is None:
         try:
             sys_rest = _client.RestClient(system_scoped(conn, counter).identity, retries=retries)
-            pager.requests['projects'] += 1
-            body = sys_rest.get('/projects')
+            projects, truncated = _list_projects(sys_rest, pager)
             remarks.append(remark('projects', 'system_scope', 'projects listed with a '
                                   'system-scoped token: the project-scoped reader may not list '
                                   'projects', 'info'))
@@ -321,11 +338,10 @@ def collect_projects(conn, pager, retries=4, counter=None):
                                   'list projects (%s); only its own projects have names, other '
                                   'resources are attributed to unmanaged' % (exc,)))
             return [project_record(p) for p in body.get('projects') or []], remarks, False
-    if body.get('truncated'):
+    if truncated:
         remarks.append(remark('projects', 'projects_truncated', 'Keystone truncated the project '
                               'list (list_limit): raise [DEFAULT] list_limit'))
-    return [project_record(p) for p in body.get('projects') or []], remarks, \
-        not body.get('truncated')
+    return [project_record(p) for p in projects], remarks, not truncated
 
 
 # ------------------------------------------------------------------------------ a run
