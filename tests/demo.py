@@ -56,7 +56,8 @@ def ensure_users(conn):
 def show_state(conn):
     names = dict((r.id, r.name) for r in conn.identity.roles())
     print('\nKeystone after replication (platform "local"):')
-    for proj in sorted(conn.identity.projects(tags='lz-managed,lz-platform=local'), key=lambda p: p.name):
+    for proj in sorted([p for p in conn.identity.projects(limit=1000)
+                              if set(['lz-managed', 'lz-platform=local']) <= set(p.tags or [])], key=lambda p: p.name):
         print('  project %-22s %-8s domain=%s tags=%s' % (proj.name, 'enabled' if proj.is_enabled else 'DISABLED',
                                                           proj.domain_id, ','.join(proj.tags)))
         grants = {}

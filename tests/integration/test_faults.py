@@ -24,6 +24,7 @@ import yaml
 
 from _playbook import BIN, ensure_collection_link, run_playbook
 from faultproxy import FaultProxy
+from test_replicate import tagged_projects
 
 ZONES = {'default': {'domain_mode': 'default', 'delete_projects': True}}
 TENANTS = 8
@@ -67,7 +68,7 @@ def managed_groups(conn, ws):
 
 
 def assert_converged_without_duplicates(conn, ws, platform, users):
-    projects = list(conn.identity.projects(tags='lz-ws=%s,lz-platform=%s' % (ws, platform)))
+    projects = tagged_projects(conn, ['lz-ws=%s' % ws, 'lz-platform=%s' % platform])
     names = sorted(p.name for p in projects)
     assert names == sorted('%s-p%d' % (ws, i) for i in range(TENANTS)), names
     by_name = dict((p.name, p) for p in projects)
@@ -105,7 +106,7 @@ def cleanup(replicator):
     for ws in workspaces:
         for grp in managed_groups(replicator, ws):
             replicator.identity.delete_group(grp['id'], ignore_missing=True)
-        for proj in replicator.identity.projects(tags='lz-ws=%s' % ws):
+        for proj in tagged_projects(replicator, ['lz-ws=%s' % ws]):
             replicator.identity.update_project(proj, is_enabled=False)
             replicator.identity.delete_project(proj, ignore_missing=True)
 
@@ -159,12 +160,12 @@ def test_killed_run_then_rerun_converges_without_duplicates(replicator, unique, 
     deadline = time.time() + 60
     while time.time() < deadline:
         # kill as soon as the first projects exist, while groups and grants are still being written
-        if list(replicator.identity.projects(tags='lz-ws=%s' % ws)):
+        if list(tagged_projects(replicator, ['lz-ws=%s' % ws])):
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    partial = list(replicator.identity.projects(tags='lz-ws=%s' % ws))
+    partial = list(tagged_projects(replicator, ['lz-ws=%s' % ws]))
     assert partial, 'the run was killed before it wrote anything'
     rerun = run_playbook(tasks=tasks('replicator'), group_vars=group_vars, host=platform)
     assert rerun.rc == 0, rerun.stdout[-3000:]
