@@ -56,6 +56,7 @@ def inventory(n, size, with_lb):
 
 
 def ensure_projects(conn, tenants, platform, workers):
+    import openstack
     have = set()
     for project in conn.identity.projects(tags='lz-managed,lz-platform=%s' % platform):
         owner = dict(t.split('=', 1) for t in project.tags if '=' in t)
@@ -63,6 +64,12 @@ def ensure_projects(conn, tenants, platform, workers):
     missing = [t for t in tenants if (t.workspace, t.project) not in have]
 
     def create(tenant):
+        try:
+            _create(tenant)
+        except openstack.exceptions.ConflictException:
+            pass   # exists already (the tag listing may be truncated by Keystone's list_limit)
+
+    def _create(tenant):
         conn.identity.create_project(
             name='%s-%s-%s' % (platform, tenant.workspace, tenant.project), domain_id='default',
             tags=['lz-managed', 'lz-ws=' + tenant.workspace, 'lz-proj=' + tenant.project,
