@@ -84,6 +84,13 @@ def cleanup(conn, platform, workers):
     projects = list(conn.identity.projects(tags='lz-managed,lz-platform=%s' % platform))
 
     def delete(project):
+        # Quota rows outlive their project in Neutron and Octavia (Octavia's listing cannot page
+        # past 1000 rows): reset them first.
+        for proxy, path in ((conn.network, '/quotas/%s'), (conn.load_balancer, '/lbaas/quotas/%s')):
+            try:
+                proxy.delete(path % project.id)
+            except Exception:  # noqa: BLE001 - service absent or nothing to reset
+                pass
         conn.identity.update_project(project, is_enabled=False)
         conn.identity.delete_project(project)
     with ThreadPoolExecutor(workers) as pool:
