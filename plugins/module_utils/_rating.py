@@ -1,0 +1,520 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rating: ledger observations -> usage intervals -> charges (line items), exact decimals.
+
+Reads the ledger only through its documented read API (``projects``, ``lifetimes``,
+``iter_observations``); standard library only; money and quantities are ``decimal.Decimal``.
+
+Periods
+    ``period_window(period='2026-11')`` is the UTC calendar month; ``start``/``end`` any window;
+    ``preview=True`` the running month up to ``now``; nothing given: the last complete month.
+    A period is *closed* when it is not a preview and its end is in the past at rating time.
+
+The gap rule (how samples become intervals)
+    The ledger stores one row per *state* of a resource (``observed_at`` = the sample that first
+    saw it, ``last_seen_at`` = the last sample that still saw it) and one lifetime row
+    (``created_at``/``deleted_at`` as the API reports them, ``gone_at`` = the first complete
+    listing that no longer showed it). A resource's life runs
+
+    - from ``created_at`` (the API's creation time; the first sample when the API gives none),
+    - to ``deleted_at`` when the API reported it (Nova ``terminated_at``: exact), else, when a
+      complete listing missed it (``gone_at``), to the catalog's ``vanished_end``:
+      ``midpoint`` (default) = halfway between ``last_seen_at`` and ``gone_at``;
+      ``last_seen`` = the last sample that saw it; ``gone`` = the listing that missed it;
+      else (still alive) to its latest sample ``last_seen_at`` (never beyond what was seen).
+
+    Each state counts from its ``observed_at`` (the first state from the life's start) up to the
+    next state's ``observed_at`` or the end of life, and is clipped to the period.
+
+    Error bound, per resource, in quantity-hours of a meter (q = the meter's quantity of a
+    state, e.g. vCPUs, GiB, 1): with samples s_1 < s_2 < ... (every one a complete listing)
+
+    - a state change that really happened in (s_k-1, s_k] is billed from s_k: at most
+      |q_new - q_old| x (s_k - s_k-1) per change (the old state is billed until it was seen
+      changed); several changes within one gap: max |q - q_billed| x gap;
+    - the end: exact with ``deleted_at``; otherwise the resource ended in
+      (last_seen_at, gone_at]: at most q x (gone_at - last_seen_at) / 2 for ``midpoint``, the
+      whole gap for ``last_seen``/``gone`` (``last_seen`` never over-bills, ``gone`` never
+      under-bills);
+    - alive at the end of the period: billed to its latest sample, so under-billed by at most
+      q x (period end - last sample) (the preview lags by at most one collection interval);
+    - the start is exact when the API gives the creation time (every collected kind does).
+
+    So with hourly collections and no state change, a deleted volume is off by at most 30
+    minutes of its size; a server deleted through Nova not at all. tests/unit/plugins/
+    module_utils/test_rating.py checks the bound against generated ground truths.
+
+Which states are billed
+    Servers: statuses in the catalog's ``billed_server_states`` (default: not BUILD, ERROR,
+    SHELVED_OFFLOADED, SOFT_DELETED, DELETED, UNKNOWN). A server whose *first* recorded state is
+    DELETED (created and deleted between two samples, found by ``changes-since``) is billed for
+    its Nova lifetime, created to terminated. Every state of the other kinds is billed.
+
+Charges
+    Every billed span is split where a price or discount starts or ends (the catalog's
+    boundaries); each piece is priced with the price in force at its start. Line items are
+    per (platform, project, resource, meter, SKU, unit price, discount): quantity = the exact
+    sum of quantity x seconds / 3600, rounded to 6 places; list cost = quantity x unit price,
+    cost = list cost x (100 - discount %) / 100, both rounded to 6 places (ROUND_HALF_EVEN).
+    Totals are sums of the line items' rounded figures, so totals equal the sum of the items
+    exactly. Project monthly fees: one ``project_monthly_fee`` per managed project (workspace
+    not ``unmanaged``) that the ledger knew during the period, as the fraction of each calendar
+    month the period covers (1 for a whole month).
+
+Closed periods are immutable
+    ``reconcile(previous_items, new_items)`` returns the correction line items (deltas of
+    quantity and costs per line key, ``charge_class='correction'``) that make the stored items
+    add up to a re-rating; the caller (``_reports``) appends them and never rewrites the
+    original items of a closed period.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import bisect
+import calendar
+import datetime
+import decimal
+import hashlib
+import re
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _pricing
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import UNMANAGED, parse_ts, ts
+
+D = decimal.Decimal
+UTC = datetime.timezone.utc
+Q6 = D('0.000001')
+US_PER_HOUR = D(3600 * 10 ** 6)
+ZERO = D(0)
+PERIOD_RE = re.compile(r'^(\d{4})-(\d{2})$')
+KIND_RESOURCE_TYPE = {
+    'servers': 'Server', 'volumes': 'Volume', 'snapshots': 'Volume Snapshot',
+    'floating_ips': 'Floating IP', 'routers': 'Router', 'load_balancers': 'Load Balancer',
+    'images': 'Image', None: 'Project',
+}
+# attributes that travel into a line item's tags
+TAG_ATTRIBUTES = ('flavor', 'volume_type', 'status', 'provider', 'flavor_id', 'address', 'disk_format')
+
+
+class RatingError(ValueError):
+    pass
+
+
+def q6(value):
+    return value.quantize(Q6, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def dec(value):
+    """A number from the ledger (int, float, str) -> Decimal via its text; None -> 0."""
+    if value is None or isinstance(value, bool):
+        return ZERO
+    return D(str(value))
+
+
+def micros(a, b):
+    """Whole microseconds from a to b (exact integer)."""
+    delta = b - a
+    return (delta.days * 86400 + delta.seconds) * 10 ** 6 + delta.microseconds
+
+
+def _month_start(dt):
+    return datetime.datetime(dt.year, dt.month, 1, tzinfo=UTC)
+
+
+def _next_month(dt):
+    return datetime.datetime(dt.year + (dt.month == 12), dt.month % 12 + 1, 1, tzinfo=UTC)
+
+
+class Period(object):
+    """A rating window [start, end) with its label (directory name) and state."""
+
+    def __init__(self, label, start, end, closed, preview, kind):
+        self.label = label
+        self.start = start
+        self.end = end
+        self.closed = closed
+        self.preview = preview
+        self.kind = kind  # month | window | preview
+
+    def to_dict(self):
+        return dict(label=self.label, start=ts(self.start), end=ts(self.end), closed=self.closed,
+                    preview=self.preview, kind=self.kind)
+
+
+def period_window(period=None, start=None, end=None, preview=False, now=None):
+    """The Period for a month ``YYYY-MM``, a ``start``/``end`` window, or the running month
+    (``preview``); the last complete month when nothing is given."""
+    now = now or datetime.datetime.now(UTC)
+    if preview:
+        if period or start or end:
+            raise RatingError('preview rates the running month: give no period/start/end with it')
+        begin = _month_start(now)
+        return Period(begin.strftime('%Y-%m') + '-preview', begin, now, False, True, 'preview')
+    if period:
+        if start or end:
+            raise RatingError('give either period or start/end, not both')
+        m = PERIOD_RE.match(str(period))
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise RatingError('period must be a month YYYY-MM, got %r' % (period,))
+        begin = datetime.datetime(int(m.group(1)), int(m.group(2)), 1, tzinfo=UTC)
+        finish = _next_month(begin)
+        return Period(str(period), begin, finish, finish <= now, False, 'month')
+    if start or end:
+        if not (start and end):
+            raise RatingError('a window needs both start and end')
+        try:
+            begin, finish = _pricing.parse_time(start), _pricing.parse_time(end)
+        except ValueError as exc:
+            raise RatingError('start/end: %s' % exc)
+        if finish <= begin:
+            raise RatingError('end must be after start')
+        label = '%s--%s' % (begin.strftime('%Y%m%dT%H%M%SZ'), finish.strftime('%Y%m%dT%H%M%SZ'))
+        return Period(label, begin, finish, finish <= now, False, 'window')
+    finish = _month_start(now)
+    begin = _month_start(finish - datetime.timedelta(days=1))
+    return Period(begin.strftime('%Y-%m'), begin, finish, True, False, 'month')
+
+
+# ------------------------------------------------------------------------------ intervals
+
+def life_bounds(states, life, vanished_end='midpoint'):
+    """(start, end) datetimes of a resource's billable life, by the gap rule (module doc)."""
+    first = parse_ts(states[0]['observed_at'])
+    last = parse_ts(states[-1]['last_seen_at'])
+    if not life:
+        return first, last
+    start = first
+    if life.get('created_at'):
+        start = min(first, parse_ts(life['created_at']))
+    if life.get('deleted_at'):
+        return start, parse_ts(life['deleted_at'])
+    seen = max(last, parse_ts(life['last_seen_at'])) if life.get('last_seen_at') else last
+    if life.get('gone_at'):
+        gone = parse_ts(life['gone_at'])
+        if vanished_end == 'gone':
+            return start, gone
+        if vanished_end == 'midpoint' and gone > seen:
+            return start, seen + (gone - seen) / 2
+    return start, seen
+
+
+def intervals(states, life, vanished_end='midpoint'):
+    """[(start, end, state)] of one resource: each state from its observed_at (the first from
+    the life's start) to the next state's observed_at or the end of life; empty spans dropped."""
+    start, end = life_bounds(states, life, vanished_end)
+    out = []
+    for i, state in enumerate(states):
+        a = start if i == 0 else parse_ts(state['observed_at'])
+        b = end if i + 1 == len(states) else min(parse_ts(states[i + 1]['observed_at']), end)
+        if b > a:
+            out.append((a, b, state))
+    return out
+
+
+def meters_for(catalog, kind, attributes, first_state=False):
+    """[(meter, selector, quantity)] that price one state, [] when it is not billed, or None
+    when the kind is billed but the catalog has no price for this state (unpriced)."""
+    a = attributes or {}
+    if kind == 'servers':
+        status = a.get('status')
+        if status not in catalog.billed_server_states and not (status == 'DELETED' and first_state):
+            return []
+        flavor = a.get('flavor')
+        if flavor and catalog.has('server_hours', flavor):
+            return [('server_hours', flavor, D(1))]
+        out = []
+        if catalog.has('server_vcpu_hours'):
+            out.append(('server_vcpu_hours', None, dec(a.get('vcpus'))))
+        if catalog.has('server_ram_gib_hours'):
+            out.append(('server_ram_gib_hours', None, dec(a.get('ram_mib')) / D(1024)))
+        if out:
+            return out
+        if catalog.has('server_hours'):
+            return [('server_hours', None, D(1))]
+        return None
+    simple = {'snapshots': ('snapshot_gib_hours', 'size_gib'), 'images': ('image_gib_hours', 'size_gib'),
+              'floating_ips': ('floating_ip_hours', None), 'routers': ('router_hours', None)}
+    if kind in simple:
+        meter, attr = simple[kind]
+        if not catalog.has(meter):
+            return None
+        return [(meter, None, dec(a.get(attr)) if attr else D(1))]
+    selected = {'volumes': ('volume_gib_hours', a.get('volume_type'), 'size_gib'),
+                'load_balancers': ('load_balancer_hours', a.get('flavor_id'), None)}
+    if kind in selected:
+        meter, selector, attr = selected[kind]
+        quantity = dec(a.get(attr)) if attr else D(1)
+        if selector and catalog.has(meter, selector):
+            return [(meter, selector, quantity)]
+        if catalog.has(meter):
+            return [(meter, None, quantity)]
+        return None
+    return None
+
+
+# ------------------------------------------------------------------------------ rating
+
+class Rater(object):
+    """Accumulates charges for one period; feed it resources, then ``result()``."""
+
+    def __init__(self, catalog, period):
+        self.catalog = catalog
+        self.period = period
+        self.boundaries = [b for b in catalog.boundaries() if period.start < b < period.end]
+        self.lines = {}
+        self.daily = {}
+        self.unpriced = {}
+        day = datetime.datetime(period.start.year, period.start.month, period.start.day, tzinfo=UTC)
+        self.days = []
+        while day < period.end:
+            self.days.append(day)
+            day += datetime.timedelta(days=1)
+
+    def _pieces(self, a, b):
+        """[a, b) split at the catalog's boundaries."""
+        i = bisect.bisect_right(self.boundaries, a)
+        out = []
+        while i < len(self.boundaries) and self.boundaries[i] < b:
+            out.append((a, self.boundaries[i]))
+            a = self.boundaries[i]
+            i += 1
+        out.append((a, b))
+        return out
+
+    def _daily(self, a, b, rate_us):
+        """Spread cost (rate per microsecond-quantity) over the days of [a, b)."""
+        i = max(0, bisect.bisect_right(self.days, a) - 1)
+        while a < b:
+            day_end = self.days[i + 1] if i + 1 < len(self.days) else self.period.end
+            c = min(b, day_end)
+            key = self.days[i]
+            self.daily[key] = self.daily.get(key, ZERO) + rate_us * micros(a, c)
+            a = c
+            i += 1
+
+    def add_charge(self, owner, kind, resource_id, resource_name, tags, meter, selector, quantity, a, b, extra_key=None):
+        """Charge ``quantity`` of ``meter`` over [a, b) (already clipped to the period)."""
+        for pa, pb in self._pieces(a, b):
+            price = None
+            for candidate in self.catalog.candidates(meter, selector) or ():
+                if candidate.applies(pa):
+                    price = candidate
+                    break
+            if price is None:
+                key = (kind, meter, selector)
+                self.unpriced[key] = self.unpriced.get(key, ZERO) + quantity * micros(pa, pb)
+                continue
+            pct = self.catalog.discount(owner['workspace'], meter, pa)
+            key = (owner['platform'], owner['project_id'], kind, resource_id, meter, price.sku,
+                   price.unit_price, pct, extra_key)
+            line = self.lines.get(key)
+            if line is None:
+                line = self.lines[key] = dict(owner=owner, kind=kind, resource_id=resource_id,
+                                              resource_name=resource_name, tags=tags, meter=meter,
+                                              price=price, discount=pct, qus=ZERO, start=pa, end=pb,
+                                              extra_key=extra_key)
+            line['qus'] += quantity * micros(pa, pb)
+            line['start'] = min(line['start'], pa)
+            line['end'] = max(line['end'], pb)
+            line['resource_name'] = resource_name or line['resource_name']
+            line['tags'] = tags
+            rate = quantity * price.unit_price * (D(100) - pct) / D(100)
+            if rate:
+                self._daily(pa, pb, rate)
+
+    def add_resource(self, owners, kind, resource_id, states, life):
+        """Rate one resource (its states in time order and its lifetime row or None)."""
+        start, end = self.period.start, self.period.end
+        for a, b, state in intervals(states, life, self.catalog.vanished_end):
+            lo, hi = max(a, start), min(b, end)
+            if hi <= lo:
+                continue
+            first = state is states[0]
+            meters = meters_for(self.catalog, kind, state.get('attributes'), first)
+            if meters is None:
+                if kind in self.catalog.kinds:
+                    key = (kind, None, _selector_value(kind, state.get('attributes')))
+                    self.unpriced[key] = self.unpriced.get(key, ZERO) + micros(lo, hi)
+                continue
+            owner = owners(state.get('project_id'))
+            attrs = state.get('attributes') or {}
+            tags = dict((k, attrs[k]) for k in TAG_ATTRIBUTES if attrs.get(k) is not None)
+            for meter, selector, quantity in meters:
+                if quantity:
+                    self.add_charge(owner, kind, resource_id, attrs.get('name'), tags, meter, selector,
+                                    quantity, lo, hi)
+
+    def add_project_fees(self, owner, first_seen, last_seen):
+        """The monthly fee of one project the ledger knew in [first_seen, last_seen]."""
+        if not self.catalog.has('project_monthly_fee') or owner['workspace'] == UNMANAGED:
+            return
+        if first_seen >= self.period.end or last_seen < self.period.start:
+            return
+        month = _month_start(self.period.start)
+        while month < self.period.end:
+            nxt = _next_month(month)
+            lo, hi = max(month, self.period.start), min(nxt, self.period.end)
+            if hi > lo:
+                fraction = D(micros(lo, hi)) / D(micros(month, nxt))
+                # quantity in months; qus is kept in quantity-microseconds-per-hour like the others
+                self.add_charge(owner, None, owner['project_id'], owner.get('tenant'), {}, 'project_monthly_fee',
+                                None, fraction * US_PER_HOUR / D(micros(lo, hi)), lo, hi, month.strftime('%Y-%m'))
+            month = nxt
+
+    def result(self):
+        items = []
+        for key in sorted(self.lines, key=lambda k: tuple('' if x is None else str(x) for x in k)):
+            line = self.lines[key]
+            items.append(line_item(line, self.period))
+        unpriced = [dict(kind=k[0], meter=k[1], selector=k[2], quantity_hours=str(q6(v / US_PER_HOUR)))
+                    for k, v in sorted(self.unpriced.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
+        daily = [dict(day=d.strftime('%Y-%m-%d'), cost=str(q6(self.daily.get(d, ZERO) / US_PER_HOUR)))
+                 for d in self.days]
+        return dict(items=items, daily=daily, unpriced=unpriced)
+
+
+def _selector_value(kind, attributes):
+    a = attributes or {}
+    return {'servers': a.get('flavor'), 'volumes': a.get('volume_type'),
+            'load_balancers': a.get('flavor_id')}.get(kind)
+
+
+def line_key(item):
+    """What identifies a line across re-ratings (corrections are per key)."""
+    fields = ('platform', 'project_id', 'resource_id', 'meter', 'sku', 'unit_price', 'discount_percent', 'month')
+    return '|'.join(str(item.get(k) or '') for k in fields)
+
+
+def line_item(line, period):
+    owner, price = line['owner'], line['price']
+    quantity = q6(line['qus'] / US_PER_HOUR)
+    list_cost = q6(quantity * price.unit_price)
+    cost = q6(list_cost * (D(100) - line['discount']) / D(100))
+    spec = _pricing.METERS[line['meter']]
+    item = dict(
+        platform=owner['platform'], workspace=owner['workspace'], project=owner['project'],
+        project_id=owner['project_id'], tenant=owner.get('tenant'), landing_zone=owner.get('landing_zone'),
+        kind=line['kind'], resource_id=line['resource_id'], resource_name=line['resource_name'],
+        resource_type=KIND_RESOURCE_TYPE.get(line['kind']), meter=line['meter'], sku=price.sku,
+        service=spec['service'], service_category=spec['category'],
+        charge_category='Purchase' if line['meter'] == 'project_monthly_fee' else 'Usage',
+        charge_class=None, revision=0,
+        description=price.description or '%s%s' % (spec['description'], ' (%s)' % price.selector if price.selector else ''),
+        quantity=str(quantity), unit=price.unit, unit_price=str(price.unit_price),
+        discount_percent=str(line['discount']), list_cost=str(list_cost), cost=str(cost),
+        currency=price.currency, charge_start=ts(line['start']), charge_end=ts(line['end']),
+        billing_start=ts(period.start), billing_end=ts(period.end), tags=dict(line['tags']),
+    )
+    if line.get('extra_key'):
+        item['month'] = line['extra_key']
+    item['key'] = line_key(item)
+    item['id'] = hashlib.sha256(('%s|%s' % (item['key'], 0)).encode('utf-8')).hexdigest()[:20]
+    return item
+
+
+def rate(ledger, catalog, period, platforms=None):
+    """Rate ``period`` from ``ledger`` with ``catalog``: {items, daily, unpriced, platforms}."""
+    rater = Rater(catalog, period)
+    known = set(p['platform'] for p in ledger.projects())
+    if platforms:
+        chosen = sorted(platforms)
+    else:
+        chosen = sorted(known | set(r['platform'] for r in ledger.runs()))
+    kinds = sorted(k for k in catalog.kinds)
+    for platform in chosen:
+        projects = dict((p['project_id'], p) for p in ledger.projects(platform))
+        cache = {}
+
+        def owner(project_id, platform=platform, projects=projects, cache=cache):
+            if project_id not in cache:
+                p = projects.get(project_id) or {}
+                cache[project_id] = dict(platform=platform, project_id=project_id,
+                                         workspace=p.get('workspace') or UNMANAGED,
+                                         project=p.get('project') or p.get('name') or project_id,
+                                         tenant=p.get('name'), landing_zone=p.get('landing_zone'))
+            return cache[project_id]
+
+        if kinds:
+            lives = dict(((lt['kind'], lt['resource_id']), lt)
+                         for lt in ledger.lifetimes(platform, None, None, kinds))
+            current, states = None, []
+            # no end filter: a first state observed after the period still starts at created_at
+            for obs in ledger.iter_observations(platform, None, None, kinds):
+                key = (obs['kind'], obs['resource_id'])
+                if key != current:
+                    if states:
+                        _flush(rater, owner, current, states, lives)
+                    current, states = key, []
+                states.append(obs)
+            if states:
+                _flush(rater, owner, current, states, lives)
+        for p in projects.values():
+            rater.add_project_fees(owner(p['project_id']), parse_ts(p['first_seen_at']), parse_ts(p['last_seen_at']))
+    out = rater.result()
+    out['platforms'] = chosen
+    return out
+
+
+def _flush(rater, owner, key, states, lives):
+    life = lives.get(key)
+    rater.add_resource(owner, key[0], key[1], states, life)
+
+
+# ------------------------------------------------------------------------------ totals, corrections
+
+def totals(items):
+    """Sums of the items' rounded figures: overall, per currency, workspace, project, service, meter."""
+    out = dict(cost=ZERO, list_cost=ZERO, by_workspace={}, by_project={}, by_service={}, by_meter={},
+               by_platform={}, currency=None, items=len(items))
+    for item in items:
+        cost, list_cost = D(item['cost']), D(item['list_cost'])
+        out['cost'] += cost
+        out['list_cost'] += list_cost
+        out['currency'] = out['currency'] or item['currency']
+        for field, key in (('by_workspace', item['workspace']),
+                           ('by_project', '%s/%s' % (item['workspace'], item['project'])),
+                           ('by_service', item['service']), ('by_meter', item['meter']),
+                           ('by_platform', item['platform'])):
+            out[field][key] = out[field].get(key, ZERO) + cost
+    return out
+
+
+def totals_json(t):
+    """``totals`` with Decimals as strings (JSON, Ansible results)."""
+    out = {}
+    for k, v in t.items():
+        if isinstance(v, dict):
+            out[k] = dict((kk, str(vv)) for kk, vv in sorted(v.items()))
+        elif isinstance(v, D):
+            out[k] = str(v)
+        else:
+            out[k] = v
+    return out
+
+
+def reconcile(previous, new, revision):
+    """Correction items (revision ``revision``) that turn the sum of ``previous`` (originals and
+    earlier corrections) into ``new``: per line key, the deltas of quantity, list cost and cost."""
+    old_sum, old_item = {}, {}
+    for item in previous:
+        acc = old_sum.setdefault(item['key'], [ZERO, ZERO, ZERO])
+        acc[0] += D(item['quantity'])
+        acc[1] += D(item['list_cost'])
+        acc[2] += D(item['cost'])
+        old_item.setdefault(item['key'], item)
+    new_by_key = dict((item['key'], item) for item in new)
+    corrections = []
+    for key in sorted(set(old_sum) | set(new_by_key)):
+        target = new_by_key.get(key)
+        now = [D(target['quantity']), D(target['list_cost']), D(target['cost'])] if target else [ZERO, ZERO, ZERO]
+        was = old_sum.get(key, [ZERO, ZERO, ZERO])
+        delta = [n - w for n, w in zip(now, was)]
+        if not any(delta):
+            continue
+        base = dict(target or old_item[key])
+        base.update(quantity=str(delta[0]), list_cost=str(delta[1]), cost=str(delta[2]),
+                    charge_class='correction', revision=revision)
+        base['id'] = hashlib.sha256(('%s|%s' % (key, revision)).encode('utf-8')).hexdigest()[:20]
+        corrections.append(base)
+    return corrections
