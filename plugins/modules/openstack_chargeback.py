@@ -1,0 +1,222 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: openstack_chargeback
+short_description: Rate the usage ledger with a price catalog into per-period chargeback reports
+version_added: 0.1.0
+description:
+  - Reads the usage ledger written by M(landingzone.openstack.openstack_metering_collect), turns the
+    recorded resource states into usage intervals and charges with O(price_catalog), and writes the
+    reports of the period under O(output_dir)/I(label) - C(line_items.csv), C(line_items.json),
+    C(focus.csv) (FOCUS-compatible) and C(report.html) (static, inline SVG charts).
+  - "Intervals: a resource's life runs from its creation time (as the API reported it) to its
+    deletion time, or, when a complete listing no longer showed it, to the midpoint between the last
+    sample that saw it and that listing (C(price_catalog.vanished_end)); a still existing resource
+    is billed up to its latest sample. Each state counts from the sample that first saw it to the
+    next state. See docs/chargeback.md for the error bound."
+  - A closed period (its end is in the past) is immutable - rating it again appends correction line
+    items (C(ChargeClass=Correction)) for whatever changed, and changes nothing when nothing did.
+    An open period and the preview are rewritten each time.
+  - Talks to no cloud. In check mode it rates and returns the figures but writes nothing.
+author:
+  - landingzone.openstack maintainers
+options:
+  price_catalog:
+    description:
+      - The price catalog (inventory variable C(price_catalog)), validated before any work; every
+        problem is reported with its path, for example C(price_catalog.prices[3].unit).
+      - Keys C(currency), C(prices) (C(meter), C(unit), C(unit_price), optional C(flavor) or
+        C(volume_type), C(effective_from), C(effective_to)), optional C(discounts) (C(workspace),
+        C(percent), C(meters), C(effective_from), C(effective_to)), C(billed_server_states) and
+        C(vanished_end). See docs/chargeback.md.
+    type: dict
+    required: true
+  period:
+    description:
+      - The UTC calendar month to rate, C(YYYY-MM).
+      - When none of O(period), O(start)/O(end) and O(preview) is given, the last complete month.
+    type: str
+  start:
+    description:
+      - Start of a window to rate instead of a month (ISO 8601 or a date, UTC). Needs O(end).
+    type: str
+  end:
+    description:
+      - End (exclusive) of the window. Needs O(start).
+    type: str
+  preview:
+    description:
+      - Rate the running month up to now (label C(YYYY-MM-preview)); never closed.
+    type: bool
+    default: false
+  output_dir:
+    description:
+      - Directory under which each period gets its own directory of reports (created).
+    type: path
+    default: ~/.local/share/landingzone/chargeback
+  platforms:
+    description:
+      - Only these platforms of the ledger; all of them when not set.
+    type: list
+    elements: str
+  ledger_path:
+    description:
+      - SQLite ledger file. Used when O(ledger_dsn) is not set; when neither is set,
+        E(LZ_LEDGER_DSN) selects PostgreSQL, else C(~/.local/share/landingzone/ledger.sqlite).
+    type: path
+  ledger_dsn:
+    description:
+      - PostgreSQL ledger connection string (needs psycopg 3). Never logged.
+    type: str
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Rates the period and returns the figures; writes no file.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  action_group:
+    description: Use C(group/landingzone.openstack.openstack) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - landingzone.openstack.openstack
+'''
+
+EXAMPLES = r'''
+- name: Chargeback of November 2026
+  landingzone.openstack.openstack_chargeback:
+    ledger_path: /var/lib/landingzone/ledger.sqlite
+    price_catalog: "{{ price_catalog }}"
+    period: "2026-11"
+    output_dir: /var/lib/landingzone/chargeback
+  register: chargeback
+
+- name: Preview of the running month, one platform
+  landingzone.openstack.openstack_chargeback:
+    price_catalog: "{{ price_catalog }}"
+    preview: true
+    platforms: [fra1]
+'''
+
+RETURN = r'''
+status:
+  description:
+    - V(new) (a closed period rated for the first time), V(unchanged) (closed, nothing changed, no
+      file written), V(corrected) (closed, correction items appended), V(open) (a period not yet
+      over) or V(preview).
+  returned: always
+  type: str
+period:
+  description: The period rated - label, start, end (UTC), closed, preview.
+  returned: always
+  type: dict
+directory:
+  description: The period's report directory.
+  returned: always
+  type: str
+files:
+  description: The report files of the period (written unless check mode or V(unchanged)).
+  returned: always
+  type: list
+  elements: str
+totals:
+  description:
+    - Sums of the line items (decimal strings) - C(cost), C(list_cost), and C(by_workspace),
+      C(by_project), C(by_service), C(by_meter), C(by_platform).
+  returned: always
+  type: dict
+currency:
+  description: The catalog's currency.
+  returned: always
+  type: str
+items:
+  description: Number of line items (originals and corrections).
+  returned: always
+  type: int
+corrections:
+  description: Correction items appended by this run.
+  returned: always
+  type: int
+revisions:
+  description: Revisions of the period (0 = the original rating), each with rated_at and corrections.
+  returned: always
+  type: list
+  elements: dict
+daily:
+  description: Cost per UTC day of the period (C(day), C(cost)).
+  returned: always
+  type: list
+  elements: dict
+unpriced:
+  description: Usage of priced kinds that no price of the catalog matched (kind, meter, selector, quantity_hours).
+  returned: always
+  type: list
+  elements: dict
+platforms:
+  description: The platforms rated.
+  returned: always
+  type: list
+  elements: str
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger, _pricing, _rating, _reports
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            price_catalog=dict(type='dict', required=True),
+            period=dict(type='str'),
+            start=dict(type='str'),
+            end=dict(type='str'),
+            preview=dict(type='bool', default=False),
+            output_dir=dict(type='path', default='~/.local/share/landingzone/chargeback'),
+            platforms=dict(type='list', elements='str'),
+            ledger_path=dict(type='path'),
+            ledger_dsn=dict(type='str', no_log=True),
+        ),
+        mutually_exclusive=[('period', 'start'), ('period', 'end'), ('preview', 'period')],
+        required_together=[('start', 'end')],
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        catalog = _pricing.load(p['price_catalog'])
+    except _pricing.CatalogError as exc:
+        module.fail_json(msg=str(exc), errors=[e.to_dict() for e in exc.errors])
+    try:
+        period = _rating.period_window(p['period'], p['start'], p['end'], p['preview'])
+    except _rating.RatingError as exc:
+        module.fail_json(msg=str(exc))
+    backend, target = _ledger.resolve_target(p['ledger_path'], p['ledger_dsn'])
+    if backend == 'sqlite' and not os.path.exists(target):
+        module.fail_json(msg='no ledger at %s (run openstack_metering_collect first)' % target)
+    try:
+        ledger = _ledger.open_ledger(p['ledger_path'], p['ledger_dsn'], migrate=False)
+    except _ledger.LedgerError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        if ledger.schema_version() != _ledger.SCHEMA_VERSION:
+            module.fail_json(msg='the ledger has schema version %d, this collection reads %d: run a collection '
+                                 '(it migrates) or upgrade the collection' % (ledger.schema_version(), _ledger.SCHEMA_VERSION))
+        doc, result = _reports.chargeback(ledger, catalog, period, os.path.expanduser(p['output_dir']),
+                                          p['platforms'], write_files=not module.check_mode)
+    except (_ledger.LedgerError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    finally:
+        ledger.close()
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
