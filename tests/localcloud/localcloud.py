@@ -53,7 +53,7 @@ DEFAULT_PORTS = {
     "postgresql": 15432,
 }
 
-APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev", "postgresql"]
+APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev", "postgresql", "chromium"]
 
 
 class LocalCloudError(Exception):

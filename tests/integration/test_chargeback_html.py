@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The static HTML report opened in headless Debian Chromium: screenshot, and the DOM carries the
+SVG charts with the figures (cost by workspace, by service, day by day)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+import os
+import re
+import subprocess
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def _make_collection_importable():
+    # under pytest both conftests are module `conftest`: load the unit one under its own name
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('lz_unit_conftest', os.path.join(REPO_ROOT, 'tests', 'unit', 'conftest.py'))
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+_make_collection_importable()
+from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger, _pricing, _rating, _reports  # noqa: E402
+
+CHROMIUM = '/usr/bin/chromium'
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync']
+UTC = datetime.timezone.utc
+T0 = datetime.datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def chromium(tmp_path, *args):
+    assert os.path.exists(CHROMIUM), 'apt-get install -y chromium (tests/localcloud/localcloud.py APT_PACKAGES)'
+    cmd = [CHROMIUM] + FLAGS + ['--user-data-dir=%s' % (tmp_path / 'profile')] + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _ledger_with_usage(path):
+    ledger = _ledger.open_ledger(path=path)
+    projects = [dict(project_id='P%d' % i, name='t-%s' % ws, domain_id='default', workspace=ws, project='app',
+                     landing_zone='default', managed=True, enabled=True, tags=[]) for i, ws in enumerate(['finance', 'research'])]
+    lifetimes = [dict(kind='servers', resource_id='s0', project_id='P0', created_at=_ledger.ts(T0), deleted_at=None),
+                 dict(kind='volumes', resource_id='v1', project_id='P1', created_at=_ledger.ts(T0), deleted_at=None)]
+    for day in (1, 10, 20, 31):
+        at = T0 + datetime.timedelta(days=day - 1, hours=23)
+        obs = [dict(kind='servers', resource_id='s0', project_id='P0',
+                    attributes=dict(name='web', flavor='m1.small', vcpus=1, ram_mib=2048, status='ACTIVE'))]
+        if day < 20:
+            obs.append(dict(kind='volumes', resource_id='v1', project_id='P1',
+                            attributes=dict(name='data', size_gib=500, volume_type='ssd', status='available')))
+        ledger.record_run(dict(id='r%d' % day, platform='local', started_at=_ledger.ts(at), finished_at=_ledger.ts(at),
+                               window_start=None, window_end=_ledger.ts(at), status='ok', counts={}, remarks=[],
+                               complete_kinds=['servers', 'volumes'], requests={}, projects=projects,
+                               observations=obs, lifetimes=lifetimes[:len(obs)]))
+    return ledger
+
+
+def test_html_report_renders_in_headless_chromium(tmp_path):
+    ledger = _ledger_with_usage(str(tmp_path / 'ledger.sqlite'))
+    catalog = _pricing.load(dict(currency='EUR', prices=[
+        dict(meter='server_hours', flavor='m1.small', unit='hour', unit_price='0.10'),
+        dict(meter='volume_gib_hours', unit='GiB-hour', unit_price='0.0002')]))
+    period = _rating.period_window('2026-10', now=T0 + datetime.timedelta(days=40))
+    doc, result = _reports.chargeback(ledger, catalog, period, str(tmp_path / 'reports'))
+    ledger.close()
+    html = os.path.join(result['directory'], 'report.html')
+    # expected figures: server from Oct 1 to its latest sample Oct 31 23:00, 743 h x 0.10; volume 500 GiB from Oct 1 to the midpoint of
+    # Oct 10 23:00 .. Oct 20 23:00 = Oct 15 23:00 -> 359 h x 500 x 0.0002
+    assert result['totals']['by_workspace'] == {'finance': '74.300000', 'research': '35.900000'}
+
+    shot = tmp_path / 'report.png'
+    run = chromium(tmp_path, '--screenshot=%s' % shot, '--window-size=1280,2000', 'file://' + html)
+    assert shot.exists() and shot.stat().st_size > 10000, run.stderr[-2000:]
+    dom = chromium(tmp_path, '--dump-dom', 'file://' + html)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = dom.stdout
+    for chart in ('chart-workspace', 'chart-service', 'chart-daily'):
+        assert re.search(r'<svg[^>]*id="%s"' % chart, text), chart
+    bars = dict(re.findall(r'<rect class="bar"[^>]*data-label="([^"]+)" data-value="([^"]+)"', text))
+    assert bars['finance'] == '74.30' and bars['research'] == '35.90'
+    assert bars['Compute'] == '74.30' and bars['Block Storage'] == '35.90'
+    # Oct 1: 24 h server (2.40) + 24 h x 500 GiB volume (2.40); Oct 15: 2.40 + 23 h of volume (2.30);
+    # Oct 31: 23 h of server only
+    assert (bars['2026-10-01'], bars['2026-10-15'], bars['2026-10-16'], bars['2026-10-31']) == ('4.80', '4.70', '2.40', '2.30')
+    assert len([d for d in bars if d.startswith('2026-10-')]) == 31
+    assert 'Total 110.20 EUR' in text
+    if os.environ.get('LZ_KEEP_SCREENSHOT'):
+        import shutil
+        shutil.copy(str(shot), os.environ['LZ_KEEP_SCREENSHOT'])
