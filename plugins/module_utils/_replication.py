@@ -13,6 +13,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _client
 from ansible_collections.landingzone.openstack.plugins.module_utils import _keystone
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota import validate_quotas
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import (
     InventoryError,
     LANDING_ZONE_TAG,
@@ -69,7 +70,16 @@ def desired_tenants(params):
     if params['platform'] not in platforms:
         platforms = list(platforms) + [params['platform']]
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
-    validate_or_raise(inventory, platforms)
+    # The whole inventory, quota keys included: a bad quota key must stop the run before the
+    # tenants are written, not after.
+    errors = []
+    try:
+        validate_or_raise(inventory, platforms)
+    except InventoryError as exc:
+        errors.extend(exc.errors)
+    errors.extend(validate_quotas(inventory))
+    if errors:
+        raise InventoryError(errors)
     tenants = build_tenants(inventory, params['platform'], platforms)
     only = params.get('only_workspaces')
     if only:

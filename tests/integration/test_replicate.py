@@ -292,13 +292,16 @@ def test_foreign_project_with_colliding_name_is_left_untouched(keystone, platfor
 def test_bad_inventory_fails_with_path_and_no_request(keystone, platform, unique):
     ws = 'b%s' % unique
     inventory = [workspace(ws, [{'identifier': 'web', 'name': 'Web',
-                                 'bindings': [{'euid': 'x', 'role': 'superuser'}]}])]
+                                 'bindings': [{'euid': 'x', 'role': 'superuser'}]},
+                                {'identifier': 'api', 'name': 'API', 'quota': {'compute.corez': 4}}])]
     run = replicate(platform, inventory)
     assert run.rc != 0
     validation = run['Validate the inventory before any API call']
     assert validation['failed'] is True
     paths = [e['path'] for e in validation['errors']]
     assert 'workspaces[0].projects[0].bindings[0].role' in paths
+    # quota keys are part of the inventory: a typo stops the run before the tenants are written
+    assert any(p.startswith('workspaces[0].projects[1].quota') for p in paths), paths
     assert 'Replicate tenants' not in run.results  # nothing ran after validation
     assert keystone.projects(ws) == []
     # the module itself refuses too, before connecting: zero requests
