@@ -56,10 +56,11 @@ def ensure_users(conn):
 def show_state(conn):
     names = dict((r.id, r.name) for r in conn.identity.roles())
     print('\nKeystone after replication (platform "local"):')
-    for proj in sorted([p for p in conn.identity.projects(limit=1000)
-                              if set(['lz-managed', 'lz-platform=local']) <= set(p.tags or [])], key=lambda p: p.name):
-        print('  project %-22s %-8s domain=%s tags=%s' % (proj.name, 'enabled' if proj.is_enabled else 'DISABLED',
-                                                          proj.domain_id, ','.join(proj.tags)))
+    ours = [p for p in conn.identity.projects(limit=1000)
+            if set(['lz-managed', 'lz-platform=local']) <= set(p.tags or [])]
+    for proj in sorted(ours, key=lambda p: p.name):
+        state = 'enabled' if proj.is_enabled else 'DISABLED'
+        print('  project %-22s %-8s domain=%s tags=%s' % (proj.name, state, proj.domain_id, ','.join(proj.tags)))
         grants = {}
         for ra in conn.identity.role_assignments(scope_project_id=proj.id):
             if ra.group:
@@ -67,8 +68,8 @@ def show_state(conn):
         for group_id, roles in sorted(grants.items()):
             group = conn.identity.get_group(group_id)
             members = sorted(u.name for u in conn.identity.group_users(group))
-            print('    group %-28s roles=%-16s members=%s' % (group.name, ','.join(sorted(roles)),
-                                                            ','.join(members) or '-'))
+            print('    group %-28s roles=%-16s members=%s'
+                  % (group.name, ','.join(sorted(roles)), ','.join(members) or '-'))
 
 
 def main():

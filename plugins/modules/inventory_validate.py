@@ -18,7 +18,7 @@ description:
   - On error, every problem is listed with its path in the inventory, for example
     C(workspaces[3].projects[0].bindings[2].role).
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options: {}
 extends_documentation_fragment:
   - landingzone.openstack.openstack

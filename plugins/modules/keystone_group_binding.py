@@ -22,9 +22,9 @@ description:
     plans locally and writes only the differences in parallel.
   - Only groups created by this module (extra attributes C(lz_tenant), C(lz_role)) are changed or
     deleted; a foreign group with a colliding name is a failure remark and is left untouched.
-  - Run M(landingzone.openstack.keystone_tenant) first: the tenants' projects must exist.
+  - Run M(landingzone.openstack.keystone_tenant) first, so that the tenants' projects exist.
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options: {}
 extends_documentation_fragment:
   - landingzone.openstack.openstack

@@ -24,7 +24,7 @@ description:
     and removed only with O(prune=true).
   - Groups, role grants and members are the job of M(landingzone.openstack.keystone_group_binding).
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options:
   prune:
     description:

@@ -31,7 +31,7 @@ description:
     type that does not exist is a remark; a decrease below current usage is a remark and not
     applied, unless the landing zone sets C(quota_below_usage=apply).
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options:
   services:
     description:

@@ -17,7 +17,7 @@ description:
   - The file is written atomically. In check mode the report of the plan is written too (it
     changes nothing on the platform).
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options:
   platform:
     description: Name of the platform the report is about.

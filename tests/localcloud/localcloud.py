@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Local, real OpenStack control plane for the collection's tests and benchmarks.
 
     python3 tests/localcloud/localcloud.py install|up|down|status|env
@@ -94,7 +93,7 @@ def write_ini(path, sections: dict) -> Path:
 
 def listening_ports() -> dict:
     """{port: 'process description'} for TCP sockets listening, from `ss -ltnp`."""
-    res = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True)
+    res = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=False)
     ports = {}
     for line in res.stdout.splitlines():
         parts = line.split()
@@ -214,19 +213,19 @@ class Keystone:
         body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
             "name": "admin", "domain": {"id": "default"}, "password": self.ctx.password("admin")}}},
             "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-        resp, _ = self._req("POST", "/auth/tokens", body)
+        resp, dummy = self._req("POST", "/auth/tokens", body)
         self._token = resp.headers["X-Subject-Token"]
 
     def _find(self, collection, key, **query):
         qs = "&".join(f"{k}={urllib.request.quote(str(v))}" for k, v in query.items())
-        _, data = self._req("GET", f"/{collection}?{qs}")
+        dummy, data = self._req("GET", f"/{collection}?{qs}")
         return data[key]
 
     def ensure_project(self, name, description=""):
         found = self._find("projects", "projects", name=name, domain_id="default")
         if found:
             return found[0]["id"]
-        _, data = self._req("POST", "/projects", {"project": {
+        dummy, data = self._req("POST", "/projects", {"project": {
             "name": name, "domain_id": "default", "description": description, "enabled": True}})
         return data["project"]["id"]
 
@@ -237,15 +236,15 @@ class Keystone:
         user = {"name": name, "domain_id": "default", "password": password, "enabled": True}
         if project_id:
             user["default_project_id"] = project_id
-        _, data = self._req("POST", "/users", {"user": user})
+        dummy, data = self._req("POST", "/users", {"user": user})
         return data["user"]["id"]
 
     def role_id(self, name):
         if self._roles is None:
-            _, data = self._req("GET", "/roles")
+            dummy, data = self._req("GET", "/roles")
             self._roles = {r["name"]: r["id"] for r in data["roles"]}
         if name not in self._roles:
-            _, data = self._req("POST", "/roles", {"role": {"name": name}})
+            dummy, data = self._req("POST", "/roles", {"role": {"name": name}})
             self._roles[name] = data["role"]["id"]
         return self._roles[name]
 
@@ -260,7 +259,7 @@ class Keystone:
         for s in self._find("services", "services", type=stype):
             if s.get("name") == name:
                 return s["id"]
-        _, data = self._req("POST", "/services", {"service": {
+        dummy, data = self._req("POST", "/services", {"service": {
             "name": name, "type": stype, "description": description, "enabled": True}})
         return data["service"]["id"]
 
@@ -359,7 +358,7 @@ class Ctx:
     def mysql(self, sql: str) -> str:
         """Run SQL as MariaDB root over the unix socket; returns stdout."""
         res = subprocess.run(["mariadb", f"--socket={self.mysql_socket}", "-uroot", "-N", "-B", "-e", sql],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
         if res.returncode != 0:
             raise LocalCloudError(f"mariadb: {sql!r}: {res.stderr.strip()}")
         return res.stdout
@@ -427,7 +426,7 @@ class Ctx:
             fh.flush()
             res = subprocess.run([str(a) for a in argv], stdout=fh, stderr=subprocess.STDOUT,
                                  env=self.env(env), cwd=str(self.state), input=input, text=True,
-                                 timeout=timeout)
+                                 timeout=timeout, check=False)
         if check and res.returncode != 0:
             raise LocalCloudError(f"command failed (rc={res.returncode}): {shlex.join(str(a) for a in argv)}"
                                   f"\n  see log: {lp}")
@@ -544,7 +543,7 @@ def service_ports(ctx: Ctx, mod) -> list:
 
 def _apt_missing() -> list:
     res = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n", *APT_PACKAGES],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     ok = {l.split()[0] for l in res.stdout.splitlines() if len(l.split()) > 1 and l.split()[1] == "ii"}
     return [p for p in APT_PACKAGES if p not in ok]
 
@@ -571,7 +570,7 @@ def cmd_install(ctx: Ctx) -> None:
         try:
             log(f"apt-get install {' '.join(missing)}")
             env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-            r = subprocess.run(["apt-get", "install", "-y", "-q", *missing], env=env)
+            r = subprocess.run(["apt-get", "install", "-y", "-q", *missing], env=env, check=False)
             if r.returncode != 0:
                 subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
                 subprocess.run(["apt-get", "install", "-y", "-q", *missing], env=env, check=True)
@@ -801,12 +800,12 @@ def cmd_status(ctx: Ctx) -> int:
             expected += [(mod.NAME, p) for p in (mod.processes(ctx) if hasattr(mod, "processes") else [])]
         except Exception:  # noqa: BLE001 - status must not fail on a half-configured service
             pass
-    names = [p.name for _, p in expected] + [n for n in recs if n not in {p.name for _, p in expected}]
+    names = [p.name for dummy, p in expected] + [n for n in recs if n not in {p.name for dummy, p in expected}]
     ok = True
     print(f"{'process':<22} {'pid':>8} {'alive':<6} {'port':>6} {'listen':<7} health")
     for name in names:
         rec = recs.get(name)
-        spec = next((p for _, p in expected if p.name == name), None)
+        spec = next((p for dummy, p in expected if p.name == name), None)
         alive = ctx.alive(rec)
         port = (rec or {}).get("port") or (spec.port if spec else None)
         listen = port_open(port) if port else None

@@ -9,9 +9,7 @@ Deleting a server asks Neutron for the instance's ports: Neutron must be in the 
 Policy (etc/nova/policy.yaml): read-only overrides for the `metering` account (reader on project
 `admin`), see tests/localcloud/README.md "Metering account: policy".
 """
-import datetime
 import json
-import re
 import urllib.error
 import urllib.request
 

@@ -67,7 +67,7 @@ def _ensure_ca(ctx):
         return key, cert
     res = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256",
                           "-days", "3650", "-subj", "/O=localcloud/CN=localcloud-octavia-ca",
-                          "-keyout", str(key), "-out", str(cert)], capture_output=True, text=True)
+                          "-keyout", str(key), "-out", str(cert)], capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise LocalCloudError(f"openssl CA generation failed: {res.stderr.strip()}")
     os.chmod(key, 0o600)

@@ -63,8 +63,9 @@ def post_start(ctx):
     # epmd: record it if we caused it to start
     if not _epmd_was_there and not ctx.alive(ctx.record_of("epmd")):
         import re
-        for line in __import__("subprocess").run(["ss", "-ltnpH", f"sport = :{EPMD_PORT}"],
-                                                  capture_output=True, text=True).stdout.splitlines():
+        listing = __import__("subprocess").run(["ss", "-ltnpH", f"sport = :{EPMD_PORT}"],
+                                               capture_output=True, text=True, check=False)
+        for line in listing.stdout.splitlines():
             m = re.search(r'"epmd",pid=(\d+)', line)
             if m and proc_starttime(int(m.group(1))):
                 ctx.record("epmd", int(m.group(1)), EPMD_PORT, ["epmd"], group=False, service=NAME, late=True)
