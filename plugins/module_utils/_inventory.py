@@ -800,6 +800,31 @@ def validate_or_raise(inventory, platforms):
         raise InventoryError(errors)
 
 
+def select_tenants(inventory, platform, platforms=None, only_workspaces=None, validators=()):
+    """Validate the whole inventory and return the tenants of ``platform`` (no request).
+
+    ``validators``: further checks of the inventory (e.g. the quota key namespace), each a
+    callable returning ValidationIssues; every problem of every check is reported at once.
+    ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace).
+    """
+    platforms = list(platforms or [platform])
+    if platform not in platforms:
+        platforms.append(platform)
+    errors = validate(inventory, platforms)
+    for check in validators:
+        errors.extend(check(inventory))
+    if errors:
+        raise InventoryError(_unique(errors))
+    tenants = build_tenants(inventory, platform, platforms)
+    if only_workspaces:
+        missing = sorted(set(only_workspaces) - set(t.workspace for t in tenants))
+        if missing:
+            raise InventoryError([ValidationIssue('only_workspaces', 'unknown workspace(s) on this platform: %s'
+                                                  % ', '.join(missing))])
+        tenants = [t for t in tenants if t.workspace in only_workspaces]
+    return tenants
+
+
 def build_tenants(inventory, platform, platforms=None):
     """Return the Tenant list (inventory order) that ``platform`` should hold.
 

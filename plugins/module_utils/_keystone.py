@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import parse_owner_tags
+from ansible_collections.landingzone.openstack.plugins.module_utils._report import TenantResult
 
 GROUP_OWNER_ATTR = 'lz_tenant'
 GROUP_ROLE_ATTR = 'lz_role'
@@ -78,39 +79,13 @@ class TenantSpec(object):
         self.project = project
 
 
-class Result(object):
-    """What happened (or would happen) to one tenant; becomes one row of the report."""
+class Result(TenantResult):
+    """A tenant's row, plus its Keystone state before and after (for --diff)."""
 
     def __init__(self, key, name):
-        self.key = key
-        self.name = name
-        self.project_id = None
-        self.changes = []
-        self.remarks = []
-        self.errors = []
+        super(Result, self).__init__(key, name)
         self.before = {}
         self.after = {}
-
-    def remark(self, code, message, severity='warning'):
-        self.remarks.append(dict(code=code, message=message, severity=severity))
-
-    def fail(self, code, message):
-        self.remark(code, message, severity='error')
-        self.errors.append(message)
-
-    @property
-    def status(self):
-        if self.errors:
-            return 'failed'
-        if self.changes:
-            return 'changed'
-        if self.remarks:
-            return 'remarks'
-        return 'ok'
-
-    def as_dict(self):
-        return dict(tenant=self.key, name=self.name, project_id=self.project_id,
-                    status=self.status, changes=list(self.changes), remarks=list(self.remarks))
 
 
 class Action(object):

@@ -22,10 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import (
     InventoryError,
     ValidationIssue,
-    build_tenants,
     parse_owner_tags,
-    validate_or_raise,
+    select_tenants,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._report import TenantResult
 
 # ----------------------------------------------------------------------------------------------
 # Key namespace
@@ -193,24 +193,7 @@ def desired_quotas(inventory, platform, platforms=None, only_workspaces=None):
 
     Tenants in state ``deleted`` are not managed. Raises InventoryError listing every problem.
     """
-    platforms = list(platforms or [platform])
-    if platform not in platforms:
-        platforms.append(platform)
-    errors = []
-    try:
-        validate_or_raise(inventory, platforms)
-    except InventoryError as exc:
-        errors.extend(exc.errors)
-    errors.extend(validate_quotas(inventory))
-    if errors:
-        raise InventoryError(errors)
-    tenants = build_tenants(inventory, platform, platforms)
-    if only_workspaces:
-        missing = sorted(set(only_workspaces) - set(t.workspace for t in tenants))
-        if missing:
-            raise InventoryError([ValidationIssue('only_workspaces', 'unknown workspace(s) on this platform: %s'
-                                                  % ', '.join(missing))])
-        tenants = [t for t in tenants if t.workspace in only_workspaces]
+    tenants = select_tenants(inventory, platform, platforms, only_workspaces, validators=[validate_quotas])
     zones = inventory.get('landing_zones') or {}
     result = []
     for tenant in tenants:
@@ -286,47 +269,26 @@ def parse_neutron_details(quota):
 # Plan (pure)
 # ----------------------------------------------------------------------------------------------
 
-class Result(object):
-    """What happened (or would happen) to one tenant's quotas; one row of the report."""
+class Result(TenantResult):
+    """A tenant's quota row: drift found (old -> new per key) and the keys written."""
 
     def __init__(self, key, name):
-        self.key = key
-        self.name = name
-        self.project_id = None
+        super(Result, self).__init__(key, name)
         self.drift = {}      # flat key -> {'old': x, 'new': y}: differs from the inventory
         self.fixed = []      # flat keys written (empty in check mode)
-        self.remarks = []
-        self.errors = []
 
     def remark(self, code, message, severity='warning', keys=None):
-        entry = dict(code=code, message=message, severity=severity)
-        if keys:
-            entry['keys'] = sorted(keys)
-        self.remarks.append(entry)
-
-    def fail(self, code, message):
-        self.remark(code, message, severity='error')
-        self.errors.append(message)
+        super(Result, self).remark(code, message, severity, keys=sorted(keys) if keys else None)
 
     @property
     def changes(self):
         return ['%s: %s -> %s' % (k, self.drift[k]['old'], self.drift[k]['new'])
                 for k in sorted(self.drift) if not self.drift[k].get('skipped')]
 
-    @property
-    def status(self):
-        if self.errors:
-            return 'failed'
-        if self.changes:
-            return 'changed'
-        if self.remarks:
-            return 'remarks'
-        return 'ok'
-
     def as_dict(self):
-        return dict(tenant=self.key, name=self.name, project_id=self.project_id, status=self.status,
-                    changes=self.changes, drift=dict((k, dict(v)) for k, v in self.drift.items()),
-                    fixed=sorted(self.fixed), remarks=list(self.remarks))
+        row = super(Result, self).as_dict()
+        row.update(drift=dict((k, dict(v)) for k, v in self.drift.items()), fixed=sorted(self.fixed))
+        return row
 
 
 class Write(object):
@@ -555,8 +517,8 @@ class Reader(object):
                 result = dict((pid, listed[pid]) for pid in project_ids if pid in listed)
                 if not complete:
                     unseen = [pid for pid in project_ids if pid not in result]
-                    one = '%s/%%s' % path
-                    for pid, body in _pool_map(lambda p: (p, rest.get(one % p) or {}), unseen, self.max_workers):
+                    single = '%s/%%s' % path
+                    for pid, body in _pool_map(lambda p: (p, rest.get(single % p) or {}), unseen, self.max_workers):
                         result[pid] = parse_flat(body.get('quota') or {})
                 if any(pid not in result or _lacks(result[pid], fields) for pid in project_ids):
                     # Projects without their own quota have the defaults: one request for all.

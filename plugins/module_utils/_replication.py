@@ -17,10 +17,9 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota impor
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import (
     InventoryError,
     LANDING_ZONE_TAG,
-    build_tenants,
     owner_tags,
     platform_marker_tags,
-    validate_or_raise,
+    select_tenants,
 )
 
 ASPECT_TENANTS = 'tenants'
@@ -65,36 +64,14 @@ def tenant_spec(tenant):
 
 
 def desired_tenants(params):
-    """Validate the inventory and return this platform's TenantSpecs (no API call)."""
-    platforms = params.get('platforms') or [params['platform']]
-    if params['platform'] not in platforms:
-        platforms = list(platforms) + [params['platform']]
+    """Validate the whole inventory (quota keys included) and return this platform's TenantSpecs.
+
+    No request is made: a bad quota key must stop the run before the tenants are written.
+    """
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
-    # The whole inventory, quota keys included: a bad quota key must stop the run before the
-    # tenants are written, not after.
-    errors = []
-    try:
-        validate_or_raise(inventory, platforms)
-    except InventoryError as exc:
-        errors.extend(exc.errors)
-    errors.extend(validate_quotas(inventory))
-    if errors:
-        raise InventoryError(errors)
-    tenants = build_tenants(inventory, params['platform'], platforms)
-    only = params.get('only_workspaces')
-    if only:
-        known = set(t.workspace for t in tenants)
-        missing = sorted(set(only) - known)
-        if missing:
-            raise InventoryError([_issue('only_workspaces', 'unknown workspace(s) on this '
-                                         'platform: %s' % ', '.join(missing))])
-        tenants = [t for t in tenants if t.workspace in only]
+    tenants = select_tenants(inventory, params['platform'], params.get('platforms'),
+                             params.get('only_workspaces'), validators=[validate_quotas])
     return [tenant_spec(t) for t in tenants]
-
-
-def _issue(path, message):
-    from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import ValidationIssue
-    return ValidationIssue(path, message)
 
 
 def _summary(rows):

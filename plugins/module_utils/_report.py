@@ -17,6 +17,49 @@ import tempfile
 STATUS_RANK = {'ok': 0, 'remarks': 1, 'changed': 2, 'failed': 3}
 
 
+class TenantResult(object):
+    """What happened (or would happen) to one tenant in one step; one row of the report.
+
+    Status: ``failed`` when an error remark was made, else ``changed`` when there are changes,
+    else ``remarks`` when there are remarks, else ``ok``.
+    """
+
+    def __init__(self, key, name):
+        self.key = key
+        self.name = name
+        self.project_id = None
+        self._changes = []
+        self.remarks = []
+        self.errors = []
+
+    @property
+    def changes(self):
+        return self._changes
+
+    def remark(self, code, message, severity='warning', **extra):
+        entry = dict(code=code, message=message, severity=severity)
+        entry.update((k, v) for k, v in extra.items() if v)
+        self.remarks.append(entry)
+
+    def fail(self, code, message, **extra):
+        self.remark(code, message, severity='error', **extra)
+        self.errors.append(message)
+
+    @property
+    def status(self):
+        if self.errors:
+            return 'failed'
+        if self.changes:
+            return 'changed'
+        if self.remarks:
+            return 'remarks'
+        return 'ok'
+
+    def as_dict(self):
+        return dict(tenant=self.key, name=self.name, project_id=self.project_id,
+                    status=self.status, changes=list(self.changes), remarks=list(self.remarks))
+
+
 def merge(steps):
     """``steps``: list of (step name, module result or None). Returns the report dict."""
     tenants = {}
