@@ -9,6 +9,7 @@
     .venv/bin/python bench/meter.py --servers 2000 --volumes 2000 --fips 500 --projects 200 --workers 32
                                                           # the issue's scale (fake Nova driver; ~10/project
                                                           # stays within the default quotas)
+    .venv/bin/python bench/meter.py --synthetic 10000 [--ledger postgresql]   # ledger write speed only
     .venv/bin/python bench/meter.py --cleanup             # delete the bench projects and their resources
 
 Setup (replicator account) is idempotent: projects `bench-meter-NNN` are reused and only missing
@@ -50,6 +51,19 @@ def dsn_from_state():
         return fh.read().strip()
 
 
+def retry(fn, *args, **kwargs):
+    """The test cloud's SQLite-backed Neutron answers 500 ("database is locked") under load; the
+    request was rolled back, so it is tried again."""
+    from openstack import exceptions as sdk_exc
+    for attempt in range(8):
+        try:
+            return fn(*args, **kwargs)
+        except sdk_exc.HttpException as exc:
+            if attempt == 7 or (exc.status_code or 0) < 500:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
 def spread(total, buckets):
     return [total // buckets + (1 if i < total % buckets else 0) for i in range(buckets)]
 
@@ -63,11 +77,12 @@ def setup(args):
     public = admin.network.find_network('public', ignore_missing=False)
     flavor = admin.compute.find_flavor('m1.tiny', ignore_missing=False)
     image = admin.image.find_image('cirros-fake', ignore_missing=False)
-    existing = dict((p.name, p) for p in admin.identity.projects() if p.name.startswith(PREFIX))
     projects = []
     for i in range(args.projects):
         name = '%s%03d' % (PREFIX, i)
-        project = existing.get(name)
+        # by name: Keystone caps an unpaginated project list silently
+        found = list(admin.identity.projects(name=name, domain_id='default'))
+        project = found[0] if found else None
         if project is None:
             tags = ['lz-managed', 'lz-ws=bench', 'lz-proj=p%03d' % i] if i % 4 else []
             project = admin.identity.create_project(name=name, domain_id='default', tags=tags)
@@ -82,16 +97,16 @@ def setup(args):
         made = dict(servers=0, volumes=0, fips=0)
         have = len(list(conn.compute.servers()))
         for n in range(have, want_servers[i]):
-            conn.compute.create_server(name='bench-%d' % n, flavor_id=flavor.id, image_id=image.id,
+            retry(conn.compute.create_server, name='bench-%d' % n, flavor_id=flavor.id, image_id=image.id,
                                        networks='none')
             made['servers'] += 1
         have = len(list(conn.block_storage.volumes()))
         for n in range(have, want_volumes[i]):
-            conn.block_storage.create_volume(size=1, name='bench-%d' % n)
+            retry(conn.block_storage.create_volume, size=1, name='bench-%d' % n)
             made['volumes'] += 1
         have = len(list(conn.network.ips(project_id=projects[i].id)))
         for n in range(have, want_fips[i]):
-            conn.network.create_ip(floating_network_id=public.id)
+            retry(conn.network.create_ip, floating_network_id=public.id)
             made['fips'] += 1
         return made
 
@@ -117,7 +132,8 @@ def setup(args):
 def cleanup():
     import openstack
     admin = openstack.connect(cloud='replicator')
-    projects = [p for p in admin.identity.projects() if p.name.startswith(PREFIX)]
+    projects = [p for p in admin.identity.projects(name__contains=PREFIX, limit=1000)
+                if p.name.startswith(PREFIX)]
 
     def empty(project):
         conn = admin.connect_as_project({'id': project.id})
@@ -180,6 +196,62 @@ def measure(args):
     print(json.dumps(out))
 
 
+def synthetic(args):
+    """Ledger only (no cloud): write N resources twice, then change 10 % of them."""
+    from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger
+    base = name = None
+    if args.ledger == 'postgresql':
+        import psycopg
+        base = dsn_from_state()
+        name = 'lz_bench_%s' % uuid.uuid4().hex[:10]
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute('CREATE DATABASE %s' % name)
+        target = dict(dsn='%s/%s' % (base.rsplit('/', 1)[0], name))
+    else:
+        target = dict(path=os.path.join(tempfile.mkdtemp(prefix='lz-bench-'), 'ledger.sqlite'))
+    n, projects = args.synthetic, max(args.projects, 1)
+    kinds = ['servers', 'volumes', 'floating_ips']
+
+    def make_run(at, changed=0.0):
+        obs, lives = [], []
+        for i in range(n):
+            kind = kinds[i % 3]
+            size = 2 if i < n * changed else 1
+            obs.append(dict(kind=kind, resource_id='r%06d' % i, project_id='p%03d' % (i % projects),
+                            attributes=dict(size_gib=size, vcpus=size, status='ACTIVE')))
+            lives.append(dict(kind=kind, resource_id='r%06d' % i, project_id='p%03d' % (i % projects),
+                              created_at='2026-01-01T00:00:00Z'))
+        return dict(id=str(uuid.uuid4()), platform='synthetic', window_end=at, observations=obs,
+                    lifetimes=lives, complete_kinds=kinds,
+                    projects=[dict(project_id='p%03d' % j, name='p%03d' % j) for j in range(projects)])
+    rows = []
+    try:
+        with _ledger.open_ledger(**target) as ledger:
+            for label, at, changed in (('first', '2026-01-01T01:00:00Z', 0.0),
+                                       ('same again', '2026-01-01T02:00:00Z', 0.0),
+                                       ('10% changed', '2026-01-01T03:00:00Z', 0.1)):
+                run = make_run(at, changed)
+                t0 = time.time()
+                written = ledger.record_run(run)
+                dt = time.time() - t0
+                touched = sum(written['inserted'].values()) + sum(written['updated'].values()) + 1
+                rows.append(dict(label=label, seconds=round(dt, 3), rows=touched,
+                                 rows_per_s=round(touched / dt), resources_per_s=round(n / dt),
+                                 inserted=written['inserted']))
+            counts = ledger.counts()
+    finally:
+        if name:
+            with psycopg.connect(base, autocommit=True) as admin:
+                admin.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
+    print('%-14s %8s %8s %10s %12s' % ('write', 'seconds', 'rows', 'rows/s', 'resources/s'))
+    for r in rows:
+        print('%-14s %8.3f %8d %10d %12d' % (r['label'], r['seconds'], r['rows'], r['rows_per_s'],
+                                            r['resources_per_s']))
+    print(json.dumps(dict(bench='meter-ledger', ledger=args.ledger, resources=n, writes=rows,
+                          ledger_rows=counts,
+                          peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1))))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--servers', type=int, default=200)
@@ -191,12 +263,16 @@ def main():
     ap.add_argument('--ledger', choices=['sqlite', 'postgresql'], default='sqlite')
     ap.add_argument('--cleanup', action='store_true', help='delete the bench projects and exit')
     ap.add_argument('--no-setup', action='store_true', help='measure what the cloud holds now')
+    ap.add_argument('--synthetic', type=int, metavar='N',
+                    help='ledger only, no cloud: write N synthetic resources (e.g. 10000)')
     ap.add_argument('--measure-child', action='store_true', help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure_child:
         return measure(args)
     if args.cleanup:
         return cleanup()
+    if args.synthetic:
+        return synthetic(args)
     created = {} if args.no_setup else setup(args)
     t0 = time.time()
     child = subprocess.run([sys.executable, __file__, '--measure-child', '--ledger', args.ledger,

@@ -265,6 +265,19 @@ class Ledger(object):
             sql = sql.replace('?', self._param)
         cur.executemany(sql, rows)
 
+    def _bulk_update(self, cur, table, columns, keys, rows, guard=None):
+        """UPDATE ``table`` SET columns WHERE keys (AND table.guard < new guard value) for each
+        row (column values, then key values). Backends may do it faster than statement-wise."""
+        if not rows:
+            return
+        sql = 'UPDATE %s SET %s WHERE %s' % (table, ', '.join('%s = ?' % c for c in columns),
+                                             ' AND '.join('%s = ?' % k for k in keys))
+        if guard:
+            sql += ' AND %s < ?' % guard
+            at = columns.index(guard)
+            rows = [tuple(r) + (r[at],) for r in rows]
+        self._executemany(cur, sql, rows)
+
     def _query(self, sql, args=()):
         cur = self._conn.cursor()
         try:
@@ -431,7 +444,7 @@ class Ledger(object):
                 current = self._state_at(cur, platform, key, at)  # an older sample: rare
             if current is not None and current[2] == digest:
                 if at > current[1]:
-                    touches.append((at, platform, key[0], key[1], current[0], at))
+                    touches.append((at, platform, key[0], key[1], current[0]))
                 continue
             inserts.append((platform, key[0], key[1], at, at, obs.get('project_id'), digest,
                             canonical_json(attrs), run_id))
@@ -446,11 +459,11 @@ class Ledger(object):
                                    'DO NOTHING', batch)
             if on_batch:
                 on_batch('observations', len(batch))
-        for start in range(0, len(touches), 1000):
-            batch = touches[start:start + 1000]
-            self._executemany(cur, 'UPDATE observations SET last_seen_at = ? WHERE platform = ? '
-                                   'AND kind = ? AND resource_id = ? AND observed_at = ? '
-                                   'AND last_seen_at < ?', batch)
+        for start in range(0, len(touches), 5000):
+            batch = touches[start:start + 5000]
+            self._bulk_update(cur, 'observations', ['last_seen_at'],
+                              ['platform', 'kind', 'resource_id', 'observed_at'], batch,
+                              guard='last_seen_at')
             if on_batch:
                 on_batch('observations', len(batch))
         written['inserted']['observations'] += len(inserts)
@@ -507,11 +520,10 @@ class Ledger(object):
                                'created_at, deleted_at, first_seen_at, last_seen_at, gone_at) '
                                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) '
                                'ON CONFLICT (platform, kind, resource_id) DO NOTHING', inserts)
-        self._executemany(cur, 'UPDATE lifetimes SET project_id = ?, created_at = ?, '
-                               'deleted_at = ?, first_seen_at = ?, last_seen_at = ?, gone_at = ? '
-                               'WHERE platform = ? AND kind = ? AND resource_id = ?', updates)
-        self._executemany(cur, 'UPDATE lifetimes SET gone_at = ? WHERE platform = ? AND kind = ? '
-                               'AND resource_id = ?', gone)
+        self._bulk_update(cur, 'lifetimes', ['project_id', 'created_at', 'deleted_at',
+                                             'first_seen_at', 'last_seen_at', 'gone_at'],
+                          ['platform', 'kind', 'resource_id'], updates)
+        self._bulk_update(cur, 'lifetimes', ['gone_at'], ['platform', 'kind', 'resource_id'], gone)
         written['inserted']['lifetimes'] += len(inserts)
         written['updated']['lifetimes'] += len(updates)
         written['updated']['gone'] += len(gone)
@@ -735,6 +747,26 @@ class PostgresLedger(Ledger):
 
     def _end_read(self):
         self._conn.rollback()  # do not keep a read transaction open
+
+    def _bulk_update(self, cur, table, columns, keys, rows, guard=None):
+        # One statement per row costs a round trip each (~0.5 ms): COPY the rows into a temporary
+        # table and update with one join instead (10,000 rows: ~0.3 s instead of ~5 s).
+        if len(rows) < 50:
+            return super(PostgresLedger, self)._bulk_update(cur, table, columns, keys, rows, guard)
+        names = list(columns) + list(keys)
+        tmp = 'lz_update_%s_%s' % (table, '_'.join(c[:3] for c in columns))
+        cur.execute('CREATE TEMP TABLE IF NOT EXISTS %s (%s) ON COMMIT DROP'
+                    % (tmp, ', '.join('%s TEXT' % n for n in names)))
+        with cur.copy('COPY %s (%s) FROM STDIN' % (tmp, ', '.join(names))) as copy:
+            for row in rows:
+                copy.write_row(row)
+        sql = 'UPDATE %s AS t SET %s FROM %s AS u WHERE %s' % (
+            table, ', '.join('%s = u.%s' % (c, c) for c in columns), tmp,
+            ' AND '.join('t.%s = u.%s' % (k, k) for k in keys))
+        if guard:
+            sql += ' AND t.%s < u.%s' % (guard, guard)
+        cur.execute(sql)
+        cur.execute('DELETE FROM %s' % tmp)
 
     def _transaction(self, platform=None):
         state = {}

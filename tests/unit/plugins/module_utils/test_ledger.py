@@ -280,3 +280,27 @@ def test_killed_process_mid_run_leaves_ledger_unchanged(target):
         after = (ledger.counts(), ledger.projects(), list(ledger.iter_observations()))
         assert after == before
         assert ledger.record_run(make_run(T1, [server('s1')]))['duplicate'] is False
+
+
+def test_bulk_updates_of_many_resources(target):
+    # Above the backends' bulk thresholds (PostgreSQL updates through COPY + one join).
+    n = 300
+    with open_ledger(**target) as ledger:
+        lives = [dict(kind='servers', resource_id='s%d' % i, project_id='p1', created_at=T0)
+                 for i in range(n)]
+        ledger.record_run(make_run(T0, [server('s%d' % i) for i in range(n)], lives))
+        ledger.record_run(make_run(T1, [server('s%d' % i) for i in range(n)], lives))
+        # T2: the first 100 changed, the last 100 gone
+        ledger.record_run(make_run(T2, [server('s%d' % i, vcpus=4 if i < 100 else 2)
+                                        for i in range(200)], lives[:200]))
+        rows = list(ledger.iter_observations())
+        assert len(rows) == n + 100
+        by = {}
+        for r in rows:
+            by.setdefault(r['resource_id'], []).append(r)
+        assert [(r['observed_at'], r['last_seen_at']) for r in by['s0']] == [(ts(T0), ts(T1)), (ts(T2), ts(T2))]
+        assert [(r['observed_at'], r['last_seen_at']) for r in by['s150']] == [(ts(T0), ts(T2))]
+        assert [(r['observed_at'], r['last_seen_at']) for r in by['s250']] == [(ts(T0), ts(T1))]
+        lt = dict((x['resource_id'], x) for x in ledger.lifetimes())
+        assert lt['s250']['gone_at'] == ts(T2) and lt['s150']['gone_at'] is None
+        assert lt['s150']['last_seen_at'] == ts(T2) and lt['s150']['created_at'] == ts(T0)
