@@ -81,7 +81,7 @@ def main():
         t_gen = time.monotonic() - t0
         counts = ledger.counts()
         rss_gen = peak_mib()
-        with open(os.path.join(REPO_ROOT, 'examples', 'inventory', 'group_vars', 'all', 'price_catalog.yaml')) as fh:
+        with open(os.path.join(REPO_ROOT, 'examples', 'inventory', 'group_vars', 'all', 'price_catalog.yml')) as fh:
             catalog = _pricing.load(yaml.safe_load(fh)['price_catalog'])
         period = _rating.period_window('2026-09')
         t0 = time.monotonic()

@@ -24,7 +24,7 @@ description:
     An open period and the preview are rewritten each time.
   - Talks to no cloud. In check mode it rates and returns the figures but writes nothing.
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options:
   price_catalog:
     description:

@@ -24,7 +24,7 @@ def paths(catalog):
 
 
 def test_example_catalog_is_valid():
-    with open(os.path.join(REPO_ROOT, 'examples', 'inventory', 'group_vars', 'all', 'price_catalog.yaml')) as fh:
+    with open(os.path.join(REPO_ROOT, 'examples', 'inventory', 'group_vars', 'all', 'price_catalog.yml')) as fh:
         catalog = yaml.safe_load(fh)['price_catalog']
     assert _pricing.validate(catalog) == []
     loaded = _pricing.load(catalog)
