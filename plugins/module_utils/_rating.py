@@ -73,7 +73,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import bisect
-import calendar
 import datetime
 import decimal
 import hashlib
@@ -413,6 +412,24 @@ def line_item(line, period):
     return item
 
 
+class _Owners(object):
+    """Who a project id belongs to on one platform (workspace/project from the ledger), memoised."""
+
+    def __init__(self, platform, projects):
+        self.platform = platform
+        self.projects = dict((p['project_id'], p) for p in projects)
+        self.cache = {}
+
+    def __call__(self, project_id):
+        if project_id not in self.cache:
+            p = self.projects.get(project_id) or {}
+            self.cache[project_id] = dict(platform=self.platform, project_id=project_id,
+                                          workspace=p.get('workspace') or UNMANAGED,
+                                          project=p.get('project') or p.get('name') or project_id,
+                                          tenant=p.get('name'), landing_zone=p.get('landing_zone'))
+        return self.cache[project_id]
+
+
 def rate(ledger, catalog, period, platforms=None):
     """Rate ``period`` from ``ledger`` with ``catalog``: {items, daily, unpriced, platforms}."""
     rater = Rater(catalog, period)
@@ -423,17 +440,7 @@ def rate(ledger, catalog, period, platforms=None):
         chosen = sorted(known | set(r['platform'] for r in ledger.runs()))
     kinds = sorted(k for k in catalog.kinds)
     for platform in chosen:
-        projects = dict((p['project_id'], p) for p in ledger.projects(platform))
-        cache = {}
-
-        def owner(project_id, platform=platform, projects=projects, cache=cache):
-            if project_id not in cache:
-                p = projects.get(project_id) or {}
-                cache[project_id] = dict(platform=platform, project_id=project_id,
-                                         workspace=p.get('workspace') or UNMANAGED,
-                                         project=p.get('project') or p.get('name') or project_id,
-                                         tenant=p.get('name'), landing_zone=p.get('landing_zone'))
-            return cache[project_id]
+        owner = _Owners(platform, ledger.projects(platform))
 
         if kinds:
             lives = dict(((lt['kind'], lt['resource_id']), lt)
@@ -449,7 +456,7 @@ def rate(ledger, catalog, period, platforms=None):
                 states.append(obs)
             if states:
                 _flush(rater, owner, current, states, lives)
-        for p in projects.values():
+        for p in owner.projects.values():
             rater.add_project_fees(owner(p['project_id']), parse_ts(p['first_seen_at']), parse_ts(p['last_seen_at']))
     out = rater.result()
     out['platforms'] = chosen

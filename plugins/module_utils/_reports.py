@@ -200,7 +200,7 @@ def hbar_chart(chart_id, title, rows, currency):
     rows = sorted(rows, key=lambda r: (-r[1], r[0]))
     width, label_w, bar_h, gap = 760, 220, 22, 8
     height = 40 + len(rows) * (bar_h + gap) + 10
-    peak = max([v for _, v in rows] + [D(0)])
+    peak = max([v for dummy, v in rows] + [D(0)])
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="%s" role="img" width="%d" height="%d" '
              'viewBox="0 0 %d %d" data-currency="%s"><title>%s</title>'
              % (chart_id, width, height, width, height, _esc(currency), _esc(title)),

@@ -209,7 +209,7 @@ def main():
         if ledger.schema_version() != _ledger.SCHEMA_VERSION:
             module.fail_json(msg='the ledger has schema version %d, this collection reads %d: run a collection '
                                  '(it migrates) or upgrade the collection' % (ledger.schema_version(), _ledger.SCHEMA_VERSION))
-        doc, result = _reports.chargeback(ledger, catalog, period, os.path.expanduser(p['output_dir']),
+        doc, result = _reports.chargeback(ledger, catalog, period, p['output_dir'],
                                           p['platforms'], write_files=not module.check_mode)
     except (_ledger.LedgerError, OSError) as exc:
         module.fail_json(msg=str(exc))

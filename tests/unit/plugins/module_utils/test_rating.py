@@ -10,7 +10,6 @@ __metaclass__ = type
 import csv
 import datetime
 import decimal
-import io
 import json
 import os
 import shutil
@@ -106,8 +105,8 @@ class Cloud(object):
         """The documented bound (quantity-hours) for ``res`` sampled at ``samples``."""
         seen = [s for s in samples if res['created'] <= s and (res['deleted'] is None or s < res['deleted'])]
         life_end = res['deleted'] or end
-        qmax = max(q for _, q in res['states'])
-        changes = [since for since, _ in res['states'][1:]]
+        qmax = max(q for dummy, q in res['states'])
+        changes = [since for since, dummy in res['states'][1:]]
         total = D(0)
         hours = _pos_hours
         if not seen:
@@ -161,7 +160,7 @@ def scenario(draw):
         deleted = draw(st.one_of(st.none(), st.just(created + life)))
         n_states = draw(st.integers(1, 3))
         states = [(created, draw(st.integers(1, 64)))]
-        for _ in range(n_states - 1):
+        for dummy in range(n_states - 1):
             lo = states[-1][0] + datetime.timedelta(minutes=1)
             hi = (deleted or created + life) - datetime.timedelta(minutes=1)
             if hi <= lo:
@@ -427,13 +426,13 @@ def test_open_period_and_preview_are_rewritten(tmpdir_path):
     catalog = _pricing.load(CATALOG)
     now = T0 + 11 * H
     out = os.path.join(tmpdir_path, 'reports')
-    _, result = _reports.chargeback(cloud.ledger, catalog, _rating.period_window(preview=True, now=now), out)
+    dummy, result = _reports.chargeback(cloud.ledger, catalog, _rating.period_window(preview=True, now=now), out)
     assert result['status'] == 'preview' and result['directory'].endswith('2026-10-preview')
     assert result['totals']['cost'] == '10.000000'
     cloud.sample(T0 + 12 * H)
-    _, result = _reports.chargeback(cloud.ledger, catalog, _rating.period_window(preview=True, now=now + H), out)
+    dummy, result = _reports.chargeback(cloud.ledger, catalog, _rating.period_window(preview=True, now=now + H), out)
     assert result['totals']['cost'] == '12.000000' and result['corrections'] == 0
-    _, result = _reports.chargeback(cloud.ledger, catalog, _rating.period_window('2026-10', now=now), out)
+    dummy, result = _reports.chargeback(cloud.ledger, catalog, _rating.period_window('2026-10', now=now), out)
     assert result['status'] == 'open'
 
 
