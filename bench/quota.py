@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bench openstack_quota: quotas for N tenants on the local cloud, converge run then no-op run.
@@ -27,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'unit'))
-import conftest  # noqa: E402,F401 - makes ansible_collections.landingzone.openstack importable
+__import__("conftest")  # makes ansible_collections.landingzone.openstack importable
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _client, _quota  # noqa: E402
 
@@ -148,11 +147,11 @@ def main():
 
     print('openstack_quota bench: %d tenants (size %s), %d projects created in %.1fs, workers %d'
           % (args.tenants, size, created, create_s, args.workers))
-    print('%-10s %8s %8s %8s %6s  %s' % ('run', 'seconds', 'requests', 'writes', 'changed',
-                                          '  '.join('%s' % a for a in APIS)))
+    header = ('run', 'seconds', 'requests', 'writes', 'changed', '  '.join('%s' % a for a in APIS))
+    print('%-10s %8s %8s %8s %6s  %s' % header)
     for name, res in (('converge', converge), ('no-op', noop)):
-        print('%-10s %8.2f %8d %8d %6d  %s' % (name, res['seconds'], res['requests'], res['writes'], res['changed'],
-                                               '  '.join('%s=%d' % (a, res['by_api'].get(a, 0)) for a in APIS)))
+        by_api = '  '.join('%s=%d' % (a, res['by_api'].get(a, 0)) for a in APIS)
+        print('%-10s %8.2f %8d %8d %6d  %s' % (name, res['seconds'], res['requests'], res['writes'], res['changed'], by_api))
     for name, res in (('converge', converge), ('no-op', noop)):
         for message in res['failures']:
             print('%s failure: %s' % (name, message))

@@ -308,8 +308,8 @@ class Write(object):
             ', '.join('%s=%s' % (k, self.values[k]) for k in sorted(self.values)))
 
     def __repr__(self):
-        return 'Write(%r, %r, %r%s)' % (self.service, self.tenant_key, self.values,
-                                       ', force' if self.force else '')
+        force = ', force' if self.force else ''
+        return 'Write(%r, %r, %r%s)' % (self.service, self.tenant_key, self.values, force)
 
 
 def is_decrease_below_usage(old, new, used):
@@ -725,7 +725,7 @@ def run_module(module):
         out['diff'] = result_diff
     if out['summary']['failed']:
         failed = [r['tenant'] for r in out['tenants'] if r['status'] == 'failed']
-        out['msg'] = '%d tenant(s) failed on platform %s: %s' % (len(failed), params['platform'],
-                                                                ', '.join(failed[:20]))
+        out['msg'] = '%d tenant(s) failed on platform %s: %s' % (
+            len(failed), params['platform'], ', '.join(failed[:20]))
         module.fail_json(**out)
     module.exit_json(**out)

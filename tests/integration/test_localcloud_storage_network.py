@@ -67,13 +67,13 @@ def project_resources(replicator, request):
     vol = conn.block_storage.create_volume(size=1, name='it-vol-%s' % unique)
     cleanups.append(('volume', lambda: (conn.block_storage.delete_volume(vol.id, ignore_missing=True),
                                         conn.block_storage.wait_for_delete(vol, interval=0.5, wait=WAIT))))
-    res['volume'] = conn.block_storage.wait_for_status(vol, 'available', failures=['error'],
-                                                        interval=0.3, wait=WAIT)
+    res['volume'] = conn.block_storage.wait_for_status(
+        vol, 'available', failures=['error'], interval=0.3, wait=WAIT)
     snap = conn.block_storage.create_snapshot(volume_id=vol.id, name='it-snap-%s' % unique)
     cleanups.append(('snapshot', lambda: (conn.block_storage.delete_snapshot(snap.id, ignore_missing=True),
                                           conn.block_storage.wait_for_delete(snap, interval=0.5, wait=WAIT))))
-    res['snapshot'] = conn.block_storage.wait_for_status(snap, 'available', failures=['error'],
-                                                          interval=0.3, wait=WAIT)
+    res['snapshot'] = conn.block_storage.wait_for_status(
+        snap, 'available', failures=['error'], interval=0.3, wait=WAIT)
 
     # --- Neutron: router with external gateway, floating IP, tenant network for the LB VIP
     public = replicator.network.find_network('public', ignore_missing=False)

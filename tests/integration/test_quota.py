@@ -35,8 +35,13 @@ def zones(size='small', values=None, below=None):
 
 def workspaces(ws, projects=('a', 'b'), overrides=None):
     overrides = overrides or {}
-    return [{'identifier': ws, 'projects': [dict({'identifier': p}, **({'quota': overrides[p]} if p in overrides
-                                                                         else {})) for p in projects]}]
+    entries = []
+    for p in projects:
+        entry = {'identifier': p}
+        if p in overrides:
+            entry['quota'] = overrides[p]
+        entries.append(entry)
+    return [{'identifier': ws, 'projects': entries}]
 
 
 def play(platform, landing_zones, wss, check=False, diff=False, tenants=False, env=None, cloud='replicator',
