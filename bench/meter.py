@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of metering on the local cloud: wall time, requests per kind, ledger rows/s, memory.
@@ -34,7 +33,7 @@ import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'unit'))
-import conftest  # noqa: E402,F401 - makes ansible_collections importable
+import conftest  # noqa: E402,F401 pylint: disable=unused-import - makes ansible_collections importable
 
 PREFIX = 'bench-meter-'
 
@@ -97,8 +96,8 @@ def setup(args):
         made = dict(servers=0, volumes=0, fips=0)
         have = len(list(conn.compute.servers()))
         for n in range(have, want_servers[i]):
-            retry(conn.compute.create_server, name='bench-%d' % n, flavor_id=flavor.id, image_id=image.id,
-                                       networks='none')
+            retry(conn.compute.create_server, name='bench-%d' % n, flavor_id=flavor.id,
+                  image_id=image.id, networks='none')
             made['servers'] += 1
         have = len(list(conn.block_storage.volumes()))
         for n in range(have, want_volumes[i]):
@@ -245,8 +244,8 @@ def synthetic(args):
                 admin.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
     print('%-14s %8s %8s %10s %12s' % ('write', 'seconds', 'rows', 'rows/s', 'resources/s'))
     for r in rows:
-        print('%-14s %8.3f %8d %10d %12d' % (r['label'], r['seconds'], r['rows'], r['rows_per_s'],
-                                            r['resources_per_s']))
+        print('%-14s %8.3f %8d %10d %12d'
+              % (r['label'], r['seconds'], r['rows'], r['rows_per_s'], r['resources_per_s']))
     print(json.dumps(dict(bench='meter-ledger', ledger=args.ledger, resources=n, writes=rows,
                           ledger_rows=counts,
                           peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1))))
@@ -276,7 +275,8 @@ def main():
     created = {} if args.no_setup else setup(args)
     t0 = time.time()
     child = subprocess.run([sys.executable, __file__, '--measure-child', '--ledger', args.ledger,
-                            '--page-size', str(args.page_size)], capture_output=True, text=True)
+                            '--page-size', str(args.page_size)], capture_output=True, text=True,
+                           check=False)
     if child.returncode:
         sys.stderr.write(child.stderr)
         sys.exit(child.returncode)
@@ -285,16 +285,16 @@ def main():
                                               'write_s', 'wall_s', 'rows/s'))
     for c in result['collections']:
         resources = sum(v for v in c['counts'].values() if v)
-        print('%-20s %9d %9d %9.2f %8.2f %8.2f %10d' % (c['label'], resources, c['http_total'],
-                                                      c['collect_s'], c['write_s'], c['wall_s'],
-                                                      c['rows_per_s']))
+        print('%-20s %9d %9d %9.2f %8.2f %8.2f %10d'
+              % (c['label'], resources, c['http_total'], c['collect_s'], c['write_s'], c['wall_s'],
+                 c['rows_per_s']))
     first = result['collections'][0]
     print('requests per kind: %s' % first['requests_per_kind'])
     print('counts: %s' % first['counts'])
-    print('ledger rows: %s; peak RSS of the collector: %.1f MiB' % (result['ledger_rows'],
-                                                                   result['peak_rss_mib']))
-    summary = dict(bench='meter', scale=dict(servers=args.servers, volumes=args.volumes, fips=args.fips,
-                                             projects=args.projects), created=created,
+    print('ledger rows: %s; peak RSS of the collector: %.1f MiB'
+          % (result['ledger_rows'], result['peak_rss_mib']))
+    scale = dict(servers=args.servers, volumes=args.volumes, fips=args.fips, projects=args.projects)
+    summary = dict(bench='meter', scale=scale, created=created,
                    ledger=args.ledger, page_size=args.page_size,
                    wall_s=first['wall_s'], collect_s=first['collect_s'], write_s=first['write_s'],
                    requests_per_kind=first['requests_per_kind'], http_total=first['http_total'],

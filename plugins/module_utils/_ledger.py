@@ -487,7 +487,7 @@ class Ledger(object):
         api = dict(((lt['kind'], lt['resource_id']), lt) for lt in lifetimes)
         for key in api:
             by_key.setdefault(key, (sample, sample, api[key].get('project_id')))
-        kinds = sorted(set(k for k, _ in by_key) | set(complete_kinds))
+        kinds = sorted(set(key[0] for key in by_key) | set(complete_kinds))
         known = {}
         for kind in kinds:
             self._execute(cur, 'SELECT resource_id, project_id, created_at, deleted_at, '

@@ -234,7 +234,7 @@ def collect_kind(conn, kind, pager, retries=4, since=None):
     """(observations, lifetimes, remarks) of one kind; raises on failure."""
     path, key, extra, record = LISTINGS[kind]
     rest = _rest_for(conn, kind, retries)
-    items, _ = pager.list(rest, kind, path, key, extra)
+    items = pager.list(rest, kind, path, key, extra)[0]
     observations, lifetimes, remarks = [], [], []
     seen = set()
     for item in items:
@@ -245,7 +245,7 @@ def collect_kind(conn, kind, pager, retries=4, since=None):
         observations.append(obs)
         lifetimes.append(life)
     if kind == 'servers' and since:
-        changed, _ = pager.list(rest, kind, path, key, dict(extra, **{'changes-since': since}))
+        changed = pager.list(rest, kind, path, key, dict(extra, **{'changes-since': since}))[0]
         for item in changed:
             if item.get('status') != 'DELETED' or item['id'] in seen:
                 continue
@@ -383,7 +383,7 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
         timings[kind] = round(time.time() - t0, 3)
     t0 = time.time()
     try:
-        projects, project_remarks, _ = collect_projects(conn, pager, retries, counter)
+        projects, project_remarks = collect_projects(conn, pager, retries, counter)[:2]
     except Exception as exc:  # noqa: BLE001
         projects, project_remarks = [], [remark('projects', _failure_code(exc),
                                                 'projects not listed: %s' % exc, 'error')]

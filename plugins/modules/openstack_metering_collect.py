@@ -28,7 +28,7 @@ description:
     observation rows, and a run killed mid-way leaves nothing of itself. See C(docs/metering.md).
   - Meant for the reader-only metering account.
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options:
   platform:
     description:
@@ -88,7 +88,7 @@ run_id:
   returned: always
   type: str
 status:
-  description: V(ok), or V(partial) when a kind failed (see O(remarks)).
+  description: V(ok), or V(partial) when a kind failed (see RV(remarks)).
   returned: always
   type: str
 window_start:

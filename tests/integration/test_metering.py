@@ -168,7 +168,7 @@ def cloud(replicator, request):
         net = _retry(conn.network.create_network, name='mt-%s-net' % key)
         cleanups.append(('network ' + key, lambda c=conn, n=net: c.network.delete_network(n.id, ignore_missing=True)))
         subnet = _retry(conn.network.create_subnet, network_id=net.id, name='mt-%s-subnet' % key,
-                                            cidr='10.78.%d.0/24' % (ord(key) - 96), ip_version=4)
+                        cidr='10.78.%d.0/24' % (ord(key) - 96), ip_version=4)
         cleanups.append(('subnet ' + key, lambda c=conn, s=subnet: c.network.delete_subnet(s.id, ignore_missing=True)))
         fip = _retry(conn.network.create_ip, floating_network_id=public.id)
         cleanups.append(('fip ' + key, lambda c=conn, f=fip: c.network.delete_ip(f.id, ignore_missing=True)))

@@ -58,8 +58,7 @@ PG = _pg_reachable()
 
 
 def _with_db(dsn, name):
-    head, _ = dsn.rsplit('/', 1)
-    return '%s/%s' % (head, name)
+    return '%s/%s' % (dsn.rsplit('/', 1)[0], name)
 
 
 @pytest.fixture(params=['sqlite', pytest.param('postgresql', marks=pytest.mark.skipif(
