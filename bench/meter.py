@@ -32,8 +32,9 @@ import time
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# tests/unit/conftest.py makes ansible_collections importable from the checkout
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'unit'))
-import conftest  # noqa: E402,F401 pylint: disable=unused-import - makes ansible_collections importable
+import conftest  # noqa: E402,F401 pylint: disable=unused-import
 
 PREFIX = 'bench-meter-'
 
