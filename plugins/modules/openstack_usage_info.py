@@ -19,7 +19,7 @@ description:
     else the first complete listing that no longer showed it, else the last sample).
   - Talks to no cloud; needs no credentials but the ledger's.
 author:
-  - landingzone.openstack maintainers
+  - landingzone.openstack maintainers (@landingzone)
 options:
   platform:
     description:
