@@ -21,7 +21,7 @@ from localcloud import LocalCloudError, Proc, write_ini
 NAME = "neutron"
 ORDER = 80
 PORTS = ["neutron"]
-REQUIRES = ["keystone"]
+REQUIRES = ["keystone", "mariadb"]
 
 PUBLIC = {"network": "public", "physnet": "public", "vlan": 100, "subnet": "public-subnet",
           "cidr": "172.24.4.0/24", "gateway": "172.24.4.1", "pool": ("172.24.4.10", "172.24.4.250")}
@@ -88,7 +88,8 @@ def configure(ctx):
             "api_workers": 1,
             "rpc_workers": 0,
         },
-        "database": {"connection": ctx.sqlite_url("neutron")},
+        # MariaDB, not SQLite: the API's concurrent writes met "database is locked" on SQLite.
+        "database": {"connection": ctx.mysql_url("neutron"), "max_pool_size": 10, "max_overflow": 10},
         "keystone_authtoken": ctx.authtoken("neutron"),
         "quotas": {"quota_driver": "neutron.db.quota.driver_nolock.DbQuotaNoLockDriver"},
         "oslo_messaging_notifications": {"driver": "noop"},
@@ -116,9 +117,8 @@ print("neutron schema created from models:", len(head.get_metadata().tables), "t
 
 
 def init_db(ctx):
-    db = ctx.data_dir("sqlite") / "neutron.sqlite"
-    db.unlink(missing_ok=True)  # a half-done earlier attempt (no marker) starts over
-    ctx.run([ctx.venv_bin("python"), "-c", _SCHEMA, ctx.sqlite_url("neutron")], log="neutron-db-manage")
+    ctx.mysql("DROP DATABASE IF EXISTS neutron")  # a half-done earlier attempt (no marker) starts over
+    ctx.run([ctx.venv_bin("python"), "-c", _SCHEMA, ctx.mysql_url("neutron")], log="neutron-db-manage")
     ctx.run([ctx.venv_bin("neutron-db-manage"), "--config-file", _conf(ctx), "--config-file", _ml2(ctx),
              "stamp", "heads"], log="neutron-db-manage")
 

@@ -24,7 +24,7 @@ from localcloud import LocalCloudError, Proc, write_ini
 NAME = "octavia"
 ORDER = 90
 PORTS = ["octavia"]
-REQUIRES = ["keystone", "rabbitmq"]
+REQUIRES = ["keystone", "rabbitmq", "mariadb"]
 
 NOOP_NETWORK_DB = Path("/tmp/octavia-network-noop.db")
 
@@ -84,7 +84,8 @@ def configure(ctx):
             "enabled_provider_drivers": "amphora:The Octavia Amphora driver (noop backends)",
             "default_provider_driver": "amphora",
         },
-        "database": {"connection": ctx.sqlite_url("octavia"), "pool_timeout": ""},
+        # MariaDB, not SQLite: api and worker writing one SQLite file met "database is locked".
+        "database": {"connection": ctx.mysql_url("octavia"), "pool_timeout": ""},
         "controller_worker": {
             "network_driver": "network_noop_driver",
             "compute_driver": "compute_noop_driver",
@@ -165,10 +166,9 @@ print("octavia schema created from models:", len(base_models.BASE.metadata.table
 
 
 def init_db(ctx):
-    db = ctx.data_dir("sqlite") / "octavia.sqlite"
-    db.unlink(missing_ok=True)  # a half-done earlier attempt (no marker) starts over
+    ctx.mysql("DROP DATABASE IF EXISTS octavia")  # a half-done earlier attempt (no marker) starts over
     NOOP_NETWORK_DB.unlink(missing_ok=True)  # noop network state of an earlier cloud
-    ctx.run([ctx.venv_bin("python"), "-c", _SCHEMA, ctx.sqlite_url("octavia")], log="octavia-db-manage")
+    ctx.run([ctx.venv_bin("python"), "-c", _SCHEMA, ctx.mysql_url("octavia")], log="octavia-db-manage")
     ctx.run([ctx.venv_bin("octavia-db-manage"), "--config-file", _conf(ctx), "stamp", "head"],
             log="octavia-db-manage")
 
