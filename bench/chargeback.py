@@ -67,7 +67,7 @@ def generate(ledger, projects, days, start):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--projects', type=int, default=1000)
     parser.add_argument('--days', type=int, default=30)
     args = parser.parse_args()
@@ -90,7 +90,7 @@ def main():
         doc, result = _reports.chargeback(ledger, catalog, period, os.path.join(work, 'reports'))
         t_all = time.monotonic() - t0
         t0 = time.monotonic()
-        _, again = _reports.chargeback(ledger, catalog, period, os.path.join(work, 'reports'))
+        dummy, again = _reports.chargeback(ledger, catalog, period, os.path.join(work, 'reports'))
         t_again = time.monotonic() - t0
         sizes = dict((os.path.basename(f), os.path.getsize(f)) for f in result['files'])
         ledger.close()

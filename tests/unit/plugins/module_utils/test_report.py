@@ -44,8 +44,8 @@ def test_a_step_that_failed_before_any_tenant_is_an_error_of_the_report():
 
 
 def test_validation_errors_carry_their_paths():
-    report = _report.merge([('validation', dict(failed=True, msg='invalid inventory',
-                                                 errors=[dict(path='workspaces[0].identifier', message='bad')]))])
+    errors = [dict(path='workspaces[0].identifier', message='bad')]
+    report = _report.merge([('validation', dict(failed=True, msg='invalid inventory', errors=errors))])
     assert report['errors'][0] == dict(path='workspaces[0].identifier', message='bad', step='validation')
 
 
