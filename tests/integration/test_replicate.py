@@ -341,3 +341,26 @@ def test_one_failing_platform_does_not_stop_the_others(keystone, platform, uniqu
     assert broken_report['errors'], broken_report
     with open(str(tmp_path / 'reports' / ('%s.json' % platform))) as handle:
         assert json.load(handle)['summary']['changed'] == 1
+
+
+def test_secrets_never_reach_output_or_results(keystone, platform, unique):
+    """auth given inline (no clouds.yaml entry): the password is in no output, even with -vvv."""
+    import yaml
+    with open(os.environ['OS_CLIENT_CONFIG_FILE']) as handle:
+        auth = dict(yaml.safe_load(handle)['clouds']['replicator']['auth'])
+    password = auth['password']
+    ws = 's%s' % unique
+    task = {'name': 'tenants', 'landingzone.openstack.keystone_tenant': {
+        'auth': auth, 'auth_type': 'password', 'region_name': 'RegionOne', 'platform': platform,
+        'landing_zones': ZONES, 'workspaces': [workspace(ws, [{'identifier': 'web', 'name': 'Web'}])]}}
+    run = run_playbook(tasks=[task], host=platform, extra_args=['-vvv'])
+    assert run.rc == 0, run.stdout[-3000:]
+    assert keystone.project(ws, 'web') is not None
+    assert password not in run.stdout and password not in run.stderr
+    assert password not in json.dumps(run.results)
+    # and a failing authentication does not echo it either
+    task['landingzone.openstack.keystone_tenant']['auth'] = dict(auth, password=password + 'x')
+    run = run_playbook(tasks=[task], host=platform, extra_args=['-vvv'])
+    assert run.rc != 0
+    assert password not in run.stdout and password not in run.stderr
+    assert password not in json.dumps(run.results)
