@@ -146,6 +146,8 @@ def module_requests(data):
     by_method, total, changed = {}, 0, False
     for task in data['tasks']:
         result = task['result']
+        if result.get('timings'):
+            log('  %s: %s' % (task['task'], result['timings']))
         changed = changed or bool(result.get('changed'))
         req = result.get('requests') or {}
         total += req.get('total', 0)

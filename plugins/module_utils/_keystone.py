@@ -165,6 +165,8 @@ class Snapshot(object):
         # user name -> list of user ids with that name (any domain)
         self.users_by_name = {}
         self._lock = threading.Lock()
+        self._indexes = {}
+        self._grants_by_group = None
 
     # -- reading ------------------------------------------------------------------------------
     @classmethod
@@ -242,38 +244,54 @@ class Snapshot(object):
             self.users_by_name.setdefault(name, [])
 
     # -- lookups ------------------------------------------------------------------------------
+    # Indexes are rebuilt whenever the list they index changed (a domain created during apply):
+    # planning 1,000s of tenants must not scan every project for every tenant.
+    def _index(self, name, items, build):
+        key = (id(items), len(items))
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] != key:
+            index = {}
+            for item in items:
+                for k in build(item):
+                    index.setdefault(k, []).append(item)
+            cached = self._indexes[name] = (key, index)
+        return cached[1]
+
     def domain_id(self, name):
         if name in (None, '', DEFAULT_DOMAIN_ID, 'Default'):
             return DEFAULT_DOMAIN_ID
-        for dom in self.domains:
-            if dom['name'] == name or dom['id'] == name:
-                return dom['id']
-        return None
+        found = self._index('domains', self.domains, lambda d: (d['name'], d['id'])).get(name)
+        return found[0]['id'] if found else None
 
     def domain_name(self, domain_id):
-        for dom in self.domains:
-            if dom['id'] == domain_id:
-                return dom['name']
-        return domain_id
+        found = self._index('domains', self.domains, lambda d: (d['name'], d['id'])).get(domain_id)
+        return found[0]['name'] if found else domain_id
 
     def owned_projects(self, marker_tags):
         wanted = set(marker_tags)
-        return [p for p in self.projects if wanted.issubset(p.get('tags') or ())]
+        by_tag = self._index('project_tags', self.projects, lambda p: p.get('tags') or ())
+        # the rarest marker tag narrows the candidates (lz-proj=... names few projects)
+        candidates = min((by_tag.get(t, []) for t in wanted), key=len) if wanted else self.projects
+        return [p for p in candidates if wanted.issubset(p.get('tags') or ())]
 
     def project_named(self, name, domain_id):
-        for proj in self.projects:
-            if proj['name'] == name and proj['domain_id'] == domain_id:
-                return proj
-        return None
+        found = self._index('project_names', self.projects, lambda p: [(p['name'], p['domain_id'])])
+        return (found.get((name, domain_id)) or [None])[0]
 
     def owned_groups(self, tenant_key):
-        return [g for g in self.groups if g.get(GROUP_OWNER_ATTR) == tenant_key]
+        return list(self._index('group_owner', self.groups, lambda g: [g.get(GROUP_OWNER_ATTR)]).get(tenant_key, []))
 
     def group_named(self, name, domain_id):
-        for grp in self.groups:
-            if grp['name'] == name and grp['domain_id'] == domain_id:
-                return grp
-        return None
+        found = self._index('group_names', self.groups, lambda g: [(g['name'], g['domain_id'])])
+        return (found.get((name, domain_id)) or [None])[0]
+
+    def grants_of_group(self, group_id):
+        """{project_id: role ids} granted directly to ``group_id``."""
+        if self._grants_by_group is None:
+            self._grants_by_group = {}
+            for (gid, pid), roles in self.group_grants.items():
+                self._grants_by_group.setdefault(gid, {})[pid] = roles
+        return self._grants_by_group.get(group_id, {})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -675,8 +693,8 @@ def _role_names(snap, role_ids):
 
 
 def _remark_foreign_grants(snap, grp, proj, res):
-    for (group_id, project_id), roles in sorted(snap.group_grants.items()):
-        if group_id == grp['id'] and (proj is None or project_id != proj['id']):
+    for project_id, roles in sorted(snap.grants_of_group(grp['id']).items()):
+        if proj is None or project_id != proj['id']:
             res.remark('foreign_assignment',
                        'managed group %s also holds %s on project %s, granted outside the '
                        'inventory; left as is' % (grp['name'], ', '.join(sorted(_role_names(snap, roles))),

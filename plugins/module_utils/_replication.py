@@ -9,6 +9,8 @@ to ``run_module`` with what they replicate (``ASPECT_TENANTS`` or ``ASPECT_ACCES
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import time
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _client
@@ -120,10 +122,13 @@ def _requests(counter):
 
 
 def _replicate(module, rest, specs, aspect, prune):
+    started = time.time()
+    timings = {}
     if aspect == ASPECT_TENANTS:
         snap = _keystone.Snapshot.read(rest, domains=True, projects=True)
         if _needs_groups(snap, specs, prune):
             snap.read_groups(rest)
+        timings['snapshot'] = time.time() - started
         results, orphans, actions = _keystone.plan_tenants(
             snap, specs, platform_marker_tags(module.params['platform']), prune=prune,
             ownership_complete=not module.params.get('only_workspaces'))
@@ -136,8 +141,10 @@ def _replicate(module, rest, specs, aspect, prune):
         snap.resolve_users(rest, [m for s in specs if s.state == 'present'
                                   for g in s.groups for m in g.members])
         project_ids = dict((s.key, None) for s in specs) if module.check_mode else None
+        timings['snapshot'] = time.time() - started
         results, actions = _keystone.plan_access(snap, specs, project_ids=project_ids)
         orphans = []
+    timings['plan'] = time.time() - started - timings['snapshot']
     if actions and not module.check_mode:
         ctx = _keystone.ApplyContext(rest, snap)
         for res in results:
@@ -147,9 +154,11 @@ def _replicate(module, rest, specs, aspect, prune):
     rows = [r.as_dict() for r in results]
     orphan_rows = [r.as_dict() for r in orphans]
     changed = any(r.changes for r in results + orphans)
+    timings['apply'] = time.time() - started - timings['snapshot'] - timings['plan']
     out = dict(changed=changed, tenants=rows, orphans=orphan_rows,
                summary=_summary(rows + orphan_rows),
-               planned=[a.summary for a in actions])
+               planned=[a.summary for a in actions],
+               timings=dict((k, round(v, 3)) for k, v in timings.items()))
     if module._diff:
         before = dict((r.key, r.before) for r in results + orphans if r.changes)
         after = dict((r.key, r.after) for r in results + orphans if r.changes)

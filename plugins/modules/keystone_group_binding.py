@@ -79,6 +79,11 @@ planned:
   returned: always
   type: list
   elements: str
+timings:
+  description: Seconds spent reading Keystone (C(snapshot)), planning (C(plan)) and writing (C(apply)).
+  returned: success
+  type: dict
+  sample: {snapshot: 0.41, plan: 0.02, apply: 3.1}
 requests:
   description: HTTP requests sent to the platform, in total, by method and by endpoint.
   returned: always
