@@ -341,7 +341,10 @@ def main():
                 noop_request_ratio=round(float(anchor['noop']['requests']) / ours20['noop']['requests'], 1))
     finally:
         if not args.keep:
-            cleanup(conn, created)
+            try:
+                cleanup(conn, created)
+            except Exception as exc:  # noqa: BLE001 - the figures matter more than the cleanup
+                log('cleanup failed (%s): rerun with the same workspaces or delete by hand' % exc)
     print('%-34s %s' % ('measure', 'value'))
     for key, value in result.items():
         print('%-34s %s' % (key, value))
