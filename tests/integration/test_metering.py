@@ -335,6 +335,8 @@ def test_short_lived_server_is_recorded_with_its_lifetime(cloud, ledger_target, 
         server = conn.compute.create_server(name='mt-short', flavor_id=flavor.id, image_id=image.id,
                                             networks='none')
         conn.compute.wait_for_server(server, status='ACTIVE', interval=0.3, wait=WAIT)
+        # Nova's times have whole seconds: let the server live a measurable lifetime
+        time.sleep(2)
         conn.compute.delete_server(server.id)
         conn.compute.wait_for_delete(server, interval=0.3, wait=WAIT)
         t_gone = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)
