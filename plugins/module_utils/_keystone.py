@@ -48,7 +48,15 @@ PHASE_DELETE_PROJECT = 6
 
 
 class KeystoneStateError(Exception):
-    """Keystone's state cannot be read safely (e.g. a listing truncated by list_limit)."""
+    """Keystone's state cannot be read safely (e.g. a listing truncated by list_limit).
+
+    ``items`` holds what was listed before the truncation, for callers that can report a partial
+    answer (metering) instead of refusing it (replication).
+    """
+
+    def __init__(self, message, items=None):
+        super(KeystoneStateError, self).__init__(message)
+        self.items = items or []
 
 
 class GroupSpec(object):
@@ -109,18 +117,21 @@ PAGE_LIMIT = 100000
 PAGINATED = frozenset(['/projects', '/groups', '/users', '/domains', '/roles'])
 
 
-def list_all(rest, path, key, params=None):
+def list_all(rest, path, key, params=None, on_request=None):
     """Every item of a Keystone listing: follows ``links.next``; refuses a truncated listing.
 
     Older Keystones ignore ``limit`` and answer in one page, unless ``list_limit`` truncates the
     answer (``truncated: true``): planning on partial data would create duplicates, so that is an
-    error that names the setting.
+    error that names the setting. ``on_request`` is called before each page is asked for (callers
+    that count requests per purpose).
     """
     query = dict(params or {})
     if path in PAGINATED:
         query['limit'] = PAGE_LIMIT
     items = []
     for dummy in range(10000):
+        if on_request is not None:
+            on_request()
         body = rest.get(path, params=query)
         items.extend(body.get(key, []))
         marker = _next_marker(body) if path in PAGINATED else None
@@ -132,7 +143,7 @@ def list_all(rest, path, key, params=None):
             raise KeystoneStateError(
                 'Keystone truncated the listing %s (list_limit). Refusing to plan on partial data: '
                 'raise [DEFAULT] list_limit (and the per-driver list_limit) above the number of '
-                '%s on this cloud.' % (path, key))
+                '%s on this cloud.' % (path, key), items)
         return items
     raise KeystoneStateError('listing %s did not end after 10000 pages' % path)
 

@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - Python 2
     from urlparse import parse_qsl, urlsplit
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _client
+from ansible_collections.landingzone.openstack.plugins.module_utils import _keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import (
     parse_owner_tags,
@@ -297,21 +298,14 @@ def system_scoped(conn, counter=None):
 
 
 def _list_projects(rest, pager):
-    """All projects, following Keystone's pagination (``limit``/``marker``, ``links.next``; newer
-    Keystone caps an unpaginated list at its maximum page without saying so)."""
-    params = {'limit': pager.page_size}
-    out, seen = [], set()
-    while True:
+    """(all projects, truncated): Keystone's pages followed by ``_keystone.list_all``; a listing cut
+    by ``list_limit`` is kept, partial, and reported rather than refused."""
+    def count():
         pager.requests['projects'] = pager.requests.get('projects', 0) + 1
-        body = rest.get('/projects', params=params) or {}
-        page = body.get('projects') or []
-        out.extend(page)
-        nxt = (body.get('links') or {}).get('next')
-        query = dict(parse_qsl(urlsplit(nxt).query)) if nxt else None
-        if not page or not query or query.get('marker') in seen:
-            return out, bool(body.get('truncated')) and not query
-        seen.add(query.get('marker'))
-        params = query
+    try:
+        return _keystone.list_all(rest, '/projects', 'projects', on_request=count), False
+    except _keystone.KeystoneStateError as exc:
+        return exc.items, True
 
 
 def collect_projects(conn, pager, retries=4, counter=None):

@@ -295,6 +295,13 @@ class TestSafeRetries(object):
         with pytest.raises(ks.KeystoneStateError):
             ks.Snapshot.read(rest)
 
+    def test_truncation_keeps_the_partial_listing_and_counts_pages(self):
+        pages = []
+        rest = rest_with({('GET', '/projects'): [FakeResponse(200, {'projects': [{'id': 'a'}], 'truncated': True})]})
+        with pytest.raises(ks.KeystoneStateError) as info:
+            ks.list_all(rest, '/projects', 'projects', on_request=lambda: pages.append(1))
+        assert info.value.items == [{'id': 'a'}] and pages == [1]
+
 
 class TestApply(object):
     def test_failed_tenant_skips_its_later_phases(self):
