@@ -25,7 +25,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory i
     parse_owner_tags,
     select_tenants,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._report import TenantResult
+from ansible_collections.landingzone.openstack.plugins.module_utils._report import TenantResult, exit_with_rows
 
 # ----------------------------------------------------------------------------------------------
 # Key namespace
@@ -723,9 +723,4 @@ def run_module(module):
     out['requests'] = requests_by_service(counter, out.pop('_clients'), out.pop('_identity_endpoint'))
     if module._diff:
         out['diff'] = result_diff
-    if out['summary']['failed']:
-        failed = [r['tenant'] for r in out['tenants'] if r['status'] == 'failed']
-        out['msg'] = '%d tenant(s) failed on platform %s: %s' % (
-            len(failed), params['platform'], ', '.join(failed[:20]))
-        module.fail_json(**out)
-    module.exit_json(**out)
+    exit_with_rows(module, out, params['platform'])

@@ -16,6 +16,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.landingzone.openstack.plugins.module_utils import _client
 from ansible_collections.landingzone.openstack.plugins.module_utils import _keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._report import exit_with_rows
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import (
     InventoryError,
     LANDING_ZONE_TAG,
@@ -109,12 +110,7 @@ def run_module(module, aspect, prune=False):
         module.fail_json(msg='cannot connect to the platform: %s: %s'
                          % (type(exc).__name__, exc), requests=_requests(counter))
     result['requests'] = _requests(counter)
-    if result['summary']['failed']:
-        failed = [r['tenant'] for r in result['tenants'] if r['status'] == 'failed']
-        result['msg'] = '%d tenant(s) failed on platform %s: %s' % (
-            len(failed), params['platform'], ', '.join(failed[:20]))
-        module.fail_json(**result)
-    module.exit_json(**result)
+    exit_with_rows(module, result, params['platform'])
 
 
 def _requests(counter):

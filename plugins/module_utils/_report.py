@@ -60,6 +60,19 @@ class TenantResult(object):
                     status=self.status, changes=list(self.changes), remarks=list(self.remarks))
 
 
+def exit_with_rows(module, result, platform):
+    """End a per-tenant module run: exit_json, or fail_json naming the failed tenants.
+
+    A failed tenant fails the task (and the platform, visibly), with every row still returned.
+    """
+    failed = [row['tenant'] for row in result['tenants'] if row['status'] == 'failed']
+    if failed:
+        result['msg'] = '%d tenant(s) failed on platform %s: %s' % (len(failed), platform,
+                                                                   ', '.join(failed[:20]))
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
 def merge(steps):
     """``steps``: list of (step name, module result or None). Returns the report dict."""
     tenants = {}
