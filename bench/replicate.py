@@ -37,7 +37,7 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
-from faultproxy import FaultProxy  # noqa: E402
+from faultproxy import FaultProxy, clouds_yaml_via  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 CALLBACKS = os.path.join(ROOT, 'tests', 'integration', 'callback_plugins')
@@ -252,24 +252,11 @@ def run_anchor(platform, zones, workspaces, clouds_yaml, cloud, proxy):
     return out
 
 
-def proxied_clouds_yaml(port):
-    with open(os.environ['OS_CLIENT_CONFIG_FILE']) as handle:
-        clouds = yaml.safe_load(handle)
-    counted = dict(clouds['clouds']['replicator'])
-    counted['auth'] = dict(counted['auth'], auth_url='http://127.0.0.1:%d/v3' % port)
-    counted['identity_endpoint_override'] = 'http://127.0.0.1:%d/v3' % port
-    clouds['clouds']['counted'] = counted
-    fd, path = tempfile.mkstemp(prefix='lz-counted-', suffix='.yaml')
-    with os.fdopen(fd, 'w') as handle:
-        yaml.safe_dump(clouds, handle)
-    return path
-
-
 def side_by_side(conn, run_id, tenants, users):
     zones, ours_ws = desired('%sa' % run_id, tenants, users)
     dummy, anchor_ws = desired('%sb' % run_id, tenants, users)
     with FaultProxy(5000, {}) as proxy:
-        path = proxied_clouds_yaml(proxy.port)
+        path = clouds_yaml_via(proxy.port, 'counted')
         try:
             ours = run_ours(run_id, 'bench%sa' % run_id, zones, ours_ws, cloud='counted', clouds_yaml=path,
                             proxy=proxy)

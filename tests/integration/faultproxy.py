@@ -17,8 +17,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import http.client
+import os
 import random
 import socket
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,3 +125,19 @@ class FaultProxy(object):
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+def clouds_yaml_via(proxy_port, name, base='replicator'):
+    """A copy of the local cloud's clouds.yaml with cloud ``name``: the ``base`` account with all
+    identity traffic (token and API) through the proxy. Returns its path; the caller removes it."""
+    import yaml
+    with open(os.environ['OS_CLIENT_CONFIG_FILE']) as handle:
+        clouds = yaml.safe_load(handle)
+    cloud = dict(clouds['clouds'][base])
+    cloud['auth'] = dict(cloud['auth'], auth_url='http://127.0.0.1:%d/v3' % proxy_port)
+    cloud['identity_endpoint_override'] = 'http://127.0.0.1:%d/v3' % proxy_port
+    clouds['clouds'][name] = cloud
+    fd, path = tempfile.mkstemp(prefix='lz-%s-' % name, suffix='.yaml')
+    with os.fdopen(fd, 'w') as handle:
+        yaml.safe_dump(clouds, handle)
+    return path

@@ -16,14 +16,13 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 import yaml
 
 from _playbook import BIN, ensure_collection_link, run_playbook
-from faultproxy import FaultProxy
+from faultproxy import FaultProxy, clouds_yaml_via
 from test_replicate import tagged_projects
 
 ZONES = {'default': {'domain_mode': 'default', 'delete_projects': True}}
@@ -45,20 +44,6 @@ def tasks(cloud, timeout=2, retries=6):
               'max_workers': 4}
     return [{'name': 'tenants', 'landingzone.openstack.keystone_tenant': common},
             {'name': 'access', 'landingzone.openstack.keystone_group_binding': common}]
-
-
-def faulty_clouds_yaml(proxy_port):
-    """clouds.yaml with a `faulty` cloud: the replicator, all identity traffic via the proxy."""
-    with open(os.environ['OS_CLIENT_CONFIG_FILE']) as handle:
-        clouds = yaml.safe_load(handle)
-    faulty = dict(clouds['clouds']['replicator'])
-    faulty['auth'] = dict(faulty['auth'], auth_url='http://127.0.0.1:%d/v3' % proxy_port)
-    faulty['identity_endpoint_override'] = 'http://127.0.0.1:%d/v3' % proxy_port
-    clouds['clouds']['faulty'] = faulty
-    fd, path = tempfile.mkstemp(prefix='lz-faulty-', suffix='.yaml')
-    with os.fdopen(fd, 'w') as handle:
-        yaml.safe_dump(clouds, handle)
-    return path
 
 
 def managed_groups(conn, ws):
@@ -119,7 +104,7 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
     rates = {'503_before': 0.06, '503_after': 0.08, 'drop_before': 0.03, 'drop_after': 0.05,
              'delay': 0.03}
     with FaultProxy(5000, rates, delay=3.0, seed=int(unique, 16)) as proxy:
-        path = faulty_clouds_yaml(proxy.port)
+        path = clouds_yaml_via(proxy.port, 'faulty')
         try:
             faulty = run_playbook(tasks=tasks('faulty'), group_vars=group_vars, host=platform,
                                   env={'OS_CLIENT_CONFIG_FILE': path})
