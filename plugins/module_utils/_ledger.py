@@ -74,6 +74,11 @@ import os
 import sqlite3
 
 DEFAULT_PATH = '~/.local/share/landingzone/ledger.sqlite'
+# Module options of every module that opens the ledger (doc fragment landingzone.openstack.ledger).
+LEDGER_ARGSPEC = dict(
+    ledger_path=dict(type='path'),
+    ledger_dsn=dict(type='str', no_log=True),
+)
 DSN_ENV = 'LZ_LEDGER_DSN'
 UNMANAGED = 'unmanaged'
 

@@ -455,10 +455,7 @@ def summary(run, written=None):
 
 # ------------------------------------------------------------------------------ module runs
 
-LEDGER_ARGSPEC = dict(
-    ledger_path=dict(type='path'),
-    ledger_dsn=dict(type='str', no_log=True),
-)
+LEDGER_ARGSPEC = _ledger.LEDGER_ARGSPEC
 
 
 def collect_argument_spec():

@@ -64,15 +64,8 @@ options:
       - Only these platforms of the ledger; all of them when not set.
     type: list
     elements: str
-  ledger_path:
-    description:
-      - SQLite ledger file. Used when O(ledger_dsn) is not set; when neither is set,
-        E(LZ_LEDGER_DSN) selects PostgreSQL, else C(~/.local/share/landingzone/ledger.sqlite).
-    type: path
-  ledger_dsn:
-    description:
-      - PostgreSQL ledger connection string (needs psycopg 3). Never logged.
-    type: str
+extends_documentation_fragment:
+  - landingzone.openstack.ledger
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -173,18 +166,18 @@ from ansible_collections.landingzone.openstack.plugins.module_utils import _ledg
 
 
 def main():
+    argument_spec = dict(_ledger.LEDGER_ARGSPEC)
+    argument_spec.update(
+        price_catalog=dict(type='dict', required=True),
+        period=dict(type='str'),
+        start=dict(type='str'),
+        end=dict(type='str'),
+        preview=dict(type='bool', default=False),
+        output_dir=dict(type='path', default='~/.local/share/landingzone/chargeback'),
+        platforms=dict(type='list', elements='str'),
+    )
     module = AnsibleModule(
-        argument_spec=dict(
-            price_catalog=dict(type='dict', required=True),
-            period=dict(type='str'),
-            start=dict(type='str'),
-            end=dict(type='str'),
-            preview=dict(type='bool', default=False),
-            output_dir=dict(type='path', default='~/.local/share/landingzone/chargeback'),
-            platforms=dict(type='list', elements='str'),
-            ledger_path=dict(type='path'),
-            ledger_dsn=dict(type='str', no_log=True),
-        ),
+        argument_spec=argument_spec,
         mutually_exclusive=[('period', 'start'), ('period', 'end'), ('preview', 'period')],
         required_together=[('start', 'end')],
         supports_check_mode=True,

@@ -47,22 +47,11 @@ options:
       - Items asked for per page (C(limit)); services cap it at their own maximum (Nova 1000).
     type: int
     default: 1000
-  ledger_path:
-    description:
-      - SQLite ledger file, created (with its directory) when missing.
-      - Used when O(ledger_dsn) is not set. When neither is set, E(LZ_LEDGER_DSN) selects
-        PostgreSQL, else the default file C(~/.local/share/landingzone/ledger.sqlite).
-    type: path
-  ledger_dsn:
-    description:
-      - PostgreSQL ledger, a libpq connection string or URI
-        (C(postgresql://user:password@host:5432/ledger)). Needs psycopg 3 on the host running
-        the module. Never logged.
-    type: str
 notes:
   - In check mode the platform is collected but nothing is written; a missing SQLite ledger is
     not created.
 extends_documentation_fragment:
+  - landingzone.openstack.ledger
   - landingzone.openstack.openstack
   - landingzone.openstack.attributes
 '''

@@ -43,16 +43,8 @@ options:
     description:
       - Only this workspace (V(unmanaged) for projects without the ownership marker).
     type: str
-  ledger_path:
-    description:
-      - SQLite ledger file. Used when O(ledger_dsn) is not set; when neither is set,
-        E(LZ_LEDGER_DSN) selects PostgreSQL, else C(~/.local/share/landingzone/ledger.sqlite).
-    type: path
-  ledger_dsn:
-    description:
-      - PostgreSQL ledger connection string (needs psycopg 3). Never logged.
-    type: str
 extends_documentation_fragment:
+  - landingzone.openstack.ledger
   - landingzone.openstack.attributes.INFO_MODULE
 '''
 
