@@ -51,19 +51,6 @@ def dsn_from_state():
         return fh.read().strip()
 
 
-def retry(fn, *args, **kwargs):
-    """The test cloud's SQLite-backed Neutron answers 500 ("database is locked") under load; the
-    request was rolled back, so it is tried again."""
-    from openstack import exceptions as sdk_exc
-    for attempt in range(8):
-        try:
-            return fn(*args, **kwargs)
-        except sdk_exc.HttpException as exc:
-            if attempt == 7 or (exc.status_code or 0) < 500:
-                raise
-            time.sleep(0.5 * (attempt + 1))
-
-
 def spread(total, buckets):
     return [total // buckets + (1 if i < total % buckets else 0) for i in range(buckets)]
 
@@ -97,16 +84,15 @@ def setup(args):
         made = dict(servers=0, volumes=0, fips=0)
         have = len(list(conn.compute.servers()))
         for n in range(have, want_servers[i]):
-            retry(conn.compute.create_server, name='bench-%d' % n, flavor_id=flavor.id,
-                  image_id=image.id, networks='none')
+            conn.compute.create_server(name='bench-%d' % n, flavor_id=flavor.id, image_id=image.id, networks='none')
             made['servers'] += 1
         have = len(list(conn.block_storage.volumes()))
         for n in range(have, want_volumes[i]):
-            retry(conn.block_storage.create_volume, size=1, name='bench-%d' % n)
+            conn.block_storage.create_volume(size=1, name='bench-%d' % n)
             made['volumes'] += 1
         have = len(list(conn.network.ips(project_id=projects[i].id)))
         for n in range(have, want_fips[i]):
-            retry(conn.network.create_ip, floating_network_id=public.id)
+            conn.network.create_ip(floating_network_id=public.id)
             made['fips'] += 1
         return made
 

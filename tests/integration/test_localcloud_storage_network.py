@@ -10,24 +10,12 @@ must list each of them across all projects, with the right project, and must not
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import time
 import uuid
 
 import pytest
 from openstack import exceptions as sdk_exc
 
 WAIT = 120
-
-
-def _wait(what, check, timeout=WAIT, interval=0.5):
-    t0 = time.monotonic()
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() - t0 > timeout:
-            raise AssertionError('timed out waiting for %s' % what)
-        time.sleep(interval)
 
 
 def _by_id(items, wanted):

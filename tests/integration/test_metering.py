@@ -45,30 +45,6 @@ OPENSTACK_CLI = os.path.join(REPO_ROOT, '.localcloud', 'venv', 'bin', 'openstack
 WAIT = 120
 
 
-def _wait(what, check, timeout=WAIT, interval=0.5):
-    t0 = time.monotonic()
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() - t0 > timeout:
-            raise AssertionError('timed out waiting for %s' % what)
-        time.sleep(interval)
-
-
-def _retry(fn, *args, **kwargs):
-    """Neutron and Octavia of the test cloud keep SQLite databases that answer 500 ("database is
-    locked") under load; such a request was rolled back, so trying again cannot duplicate."""
-    from openstack import exceptions as sdk_exc
-    for attempt in range(5):
-        try:
-            return fn(*args, **kwargs)
-        except sdk_exc.HttpException as exc:
-            if attempt == 4 or (exc.status_code or 0) < 500:
-                raise
-            time.sleep(1 + attempt)
-
-
 def ledger_dsn():
     dsn = os.environ.get('LZ_LEDGER_DSN')
     if not dsn:
@@ -108,7 +84,7 @@ def cloud(replicator, request):
 
     def finalizer():
         for name, fn in reversed(cleanups):
-            for attempt in range(4):  # the test cloud's SQLite services answer 500 when locked
+            for attempt in range(4):  # a delete can race the service's own teardown (LB, ports)
                 try:
                     fn()
                     break
@@ -162,27 +138,27 @@ def cloud(replicator, request):
 
         # router with an external gateway, except in the unmanaged project
         gateway = {'network_id': public.id} if key != 'c' else None
-        router = _retry(conn.network.create_router, name='mt-%s-router' % key, external_gateway_info=gateway)
+        router = conn.network.create_router(name='mt-%s-router' % key, external_gateway_info=gateway)
         cleanups.append(('router ' + key, lambda c=conn, r=router: c.network.delete_router(r.id, ignore_missing=True)))
         ids['routers'] = router.id
-        net = _retry(conn.network.create_network, name='mt-%s-net' % key)
+        net = conn.network.create_network(name='mt-%s-net' % key)
         cleanups.append(('network ' + key, lambda c=conn, n=net: c.network.delete_network(n.id, ignore_missing=True)))
-        subnet = _retry(conn.network.create_subnet, network_id=net.id, name='mt-%s-subnet' % key,
-                        cidr='10.78.%d.0/24' % (ord(key) - 96), ip_version=4)
+        subnet = conn.network.create_subnet(network_id=net.id, name='mt-%s-subnet' % key,
+                                            cidr='10.78.%d.0/24' % (ord(key) - 96), ip_version=4)
         cleanups.append(('subnet ' + key, lambda c=conn, s=subnet: c.network.delete_subnet(s.id, ignore_missing=True)))
-        fip = _retry(conn.network.create_ip, floating_network_id=public.id)
+        fip = conn.network.create_ip(floating_network_id=public.id)
         cleanups.append(('fip ' + key, lambda c=conn, f=fip: c.network.delete_ip(f.id, ignore_missing=True)))
         ids['floating_ips'] = fip.id
         if key == 'a':  # one attached floating IP: port behind the router
-            _retry(conn.network.add_interface_to_router, router, subnet=subnet.id)
+            conn.network.add_interface_to_router(router, subnet=subnet.id)
             cleanups.append(('router interface', lambda c=conn, r=router, s=subnet:
                              c.network.remove_interface_from_router(r, subnet=s.id)))
-            port = _retry(conn.network.create_port, network_id=net.id, name='mt-a-port')
+            port = conn.network.create_port(network_id=net.id, name='mt-a-port')
             cleanups.append(('port', lambda c=conn, p=port: c.network.delete_port(p.id, ignore_missing=True)))
-            _retry(conn.network.update_ip, fip, port_id=port.id)
+            conn.network.update_ip(fip, port_id=port.id)
             cleanups.append(('fip detach', lambda c=conn, f=fip: c.network.update_ip(f.id, port_id=None)))
 
-        lb = _retry(conn.load_balancer.create_load_balancer, name='mt-%s-lb' % key, vip_subnet_id=subnet.id)
+        lb = conn.load_balancer.create_load_balancer(name='mt-%s-lb' % key, vip_subnet_id=subnet.id)
 
         def delete_lb(c=conn, lb=lb):
             try:
