@@ -67,8 +67,8 @@ def exit_with_rows(module, result, platform):
     """
     failed = [row['tenant'] for row in result['tenants'] if row['status'] == 'failed']
     if failed:
-        result['msg'] = '%d tenant(s) failed on platform %s: %s' % (len(failed), platform,
-                                                                   ', '.join(failed[:20]))
+        result['msg'] = '%d tenant(s) failed on platform %s: %s' % (
+            len(failed), platform, ', '.join(failed[:20]))
         module.fail_json(**result)
     module.exit_json(**result)
 
