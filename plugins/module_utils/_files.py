@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Local files the modules write (reports): atomically, so a reader never sees half a file."""
+
+import os
+import tempfile
+
+
+def atomic_write(path, text, move=None):
+    """Write ``text`` to ``path``: a temporary file beside it, fsynced, then moved over it.
+
+    ``move`` is the module's ``atomic_move`` (keeps the target's mode, owner and SELinux
+    context); without a module (tests, benches) ``os.replace``. A failure leaves the old file.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        (move or os.replace)(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

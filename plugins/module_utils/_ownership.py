@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ownership: what marks a Keystone object as the collection's, and which tenant it is.
+
+The main safety rule, "never touch what is not ours", lives here and only here:
+
+* a project is ours when it carries ``lz-managed`` and the tenant's marker tags
+  (``lz-ws=<workspace>``, ``lz-proj=<project>``, ``lz-platform=<platform>``); the landing-zone tag
+  ``lz-zone=`` is informative (moving a project to another landing zone updates it, never
+  orphans it);
+* a group is ours when it carries the extra attributes ``lz_tenant``/``lz_role`` written at
+  creation;
+* everything starting with ``lz-`` is reserved, so inventory tags can never forge ownership.
+
+Standard library only.
+"""
+
+MANAGED_TAG = 'lz-managed'
+WORKSPACE_TAG = 'lz-ws='
+PROJECT_TAG = 'lz-proj='
+LANDING_ZONE_TAG = 'lz-zone='
+PLATFORM_TAG = 'lz-platform='
+RESERVED_TAG_PREFIX = 'lz-'
+# Set on a project kept disabled after its deletion lifecycle ran (groups deleted): later runs
+# need not list groups to know there is nothing left to revoke.
+ACCESS_REVOKED_TAG = 'lz-access-revoked'
+
+GROUP_OWNER_ATTR = 'lz_tenant'
+GROUP_ROLE_ATTR = 'lz_role'
+
+
+def owner_tags(workspace, project, landing_zone, platform):
+    """Every ownership tag of a tenant's project (what keystone_tenant writes)."""
+    return [MANAGED_TAG, WORKSPACE_TAG + workspace, PROJECT_TAG + project,
+            LANDING_ZONE_TAG + landing_zone, PLATFORM_TAG + platform]
+
+
+def marker_tags(workspace, project, platform):
+    """The tags that identify a tenant's project: ours, and which workspace/project/platform.
+
+    The platform tag scopes ownership to one platform, so that platforms sharing one Keystone
+    (regions) never take each other's projects.
+    """
+    return [MANAGED_TAG, WORKSPACE_TAG + workspace, PROJECT_TAG + project, PLATFORM_TAG + platform]
+
+
+def platform_marker_tags(platform):
+    """Tags every project of this collection on ``platform`` carries (orphan detection)."""
+    return [MANAGED_TAG, PLATFORM_TAG + platform]
+
+
+def carries(obj, tags):
+    """True when the Keystone object ``obj`` carries every tag of ``tags``."""
+    return set(tags).issubset(obj.get('tags') or ())
+
+
+def parse_owner_tags(tags):
+    """Ownership read back from project tags: None when not ours, else a dict with workspace,
+    project, landing_zone and platform (None where the tag is missing)."""
+    tags = list(tags or [])
+    if MANAGED_TAG not in tags:
+        return None
+    owner = {'workspace': None, 'project': None, 'landing_zone': None, 'platform': None}
+    for tag in tags:
+        for prefix, field in ((WORKSPACE_TAG, 'workspace'), (PROJECT_TAG, 'project'),
+                              (LANDING_ZONE_TAG, 'landing_zone'), (PLATFORM_TAG, 'platform')):
+            if tag.startswith(prefix):
+                owner[field] = tag[len(prefix):]
+    return owner
+
+
+def owner_key(tags):
+    """The tenant key ``<workspace>/<project>`` a project's tags name, or None."""
+    owner = parse_owner_tags(tags) or {}
+    if owner.get('workspace') and owner.get('project'):
+        return '%s/%s' % (owner['workspace'], owner['project'])
+    return None
+
+
+def projects_by_tenant(projects, tenants):
+    """tenant key -> [projects carrying the tenant's marker tags], from one project listing.
+
+    A key with several projects is a conflict for the caller to report; tenants without a
+    project are absent.
+    """
+    index = {}
+    for project in projects:
+        owner = parse_owner_tags(project.get('tags'))
+        if owner and owner['workspace'] and owner['project'] and owner['platform']:
+            index.setdefault((owner['workspace'], owner['project'], owner['platform']), []).append(project)
+    found = {}
+    for tenant in tenants:
+        matches = index.get((tenant.workspace, tenant.project, tenant.platform))
+        if matches:
+            found[tenant.key] = matches
+    return found
+
+
+def group_owner(group):
+    """(tenant key, project role) of a managed group, or None when the group is not ours."""
+    key = group.get(GROUP_OWNER_ATTR)
+    return (key, group.get(GROUP_ROLE_ATTR)) if key else None
+
+
+def group_owner_attrs(tenant_key, role):
+    """The extra attributes a managed group is created with."""
+    return {GROUP_OWNER_ATTR: tenant_key, GROUP_ROLE_ATTR: role}

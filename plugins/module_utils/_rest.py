@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""REST access to a platform: the connection, request counting, the retry loop and the pager.
+
+The modules talk REST through openstacksdk's service proxies (keystoneauth adapters) rather than
+through resource objects: planners need exact control over which requests are sent, so that they
+can count them, retry only what is safe to retry, and look up after an ambiguous create.
+Everything that sends a request goes through ``RestClient``; every listing through ``list_all``.
+"""
+
+import random
+import threading
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+try:
+    import openstack
+    from keystoneauth1 import exceptions as ksa_exc
+    HAS_SDK = True
+    SDK_IMPORT_ERROR = None
+    # Failures after which a request may be sent again: no answer reached us.
+    TRANSIENT_ERRORS = (ksa_exc.ConnectionError, ksa_exc.DiscoveryFailure)
+except ImportError as exc:  # pragma: no cover - exercised only without the SDK
+    HAS_SDK = False
+    SDK_IMPORT_ERROR = exc
+    TRANSIENT_ERRORS = (OSError,)
+
+# Statuses after which a request may or may not have been carried out by the server.
+RETRIABLE_STATUSES = frozenset([500, 502, 503, 504])
+# Keystone (2024.2 and later) pages its listings: without ``limit`` it silently stops at
+# ``[DEFAULT] max_db_limit`` (1000 by default) and gives no next link. Asking for a large limit
+# makes it page at its maximum and say where the next page is. Older Keystones ignore it.
+KEYSTONE_PAGE_LIMIT = 100000
+KEYSTONE_PAGED = frozenset(['/projects', '/groups', '/users', '/domains', '/roles'])
+# A listing that has not ended after this many pages is a server bug, not data.
+MAX_PAGES = 10000
+
+
+class ApiError(Exception):
+    """An OpenStack API answered with an error (or did not answer at all: ``ambiguous``)."""
+
+    def __init__(self, method, url, status=None, message='', ambiguous=False):
+        self.method = method
+        self.url = url
+        self.status = status
+        self.ambiguous = ambiguous
+        text = '%s %s: %s%s' % (method, url, 'HTTP %s ' % status if status else '', message)
+        super().__init__(text.strip())
+
+
+class IncompleteListing(Exception):
+    """A listing did not give every item: truncated by the server (Keystone ``list_limit``) or
+    endless. ``items`` holds what was listed, for callers that report a partial answer."""
+
+    def __init__(self, message, items=None):
+        super().__init__(message)
+        self.items = items or []
+
+
+class RequestCounter:
+    """Counts every HTTP request the session sends, by method and by endpoint (host:port).
+
+    Installed as a requests response hook, so token requests and version discovery are counted
+    too: the count is a product figure, and it must not hide what the client does behind us.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.by_method = {}
+        self.by_service = {}
+        self.total = 0
+
+    def hook(self, response, *args, **kwargs):
+        request = response.request
+        service = netloc(request.url)
+        with self._lock:
+            self.total += 1
+            self.by_method[request.method] = self.by_method.get(request.method, 0) + 1
+            self.by_service[service] = self.by_service.get(service, 0) + 1
+        return response
+
+    def install(self, conn):
+        conn.session.session.hooks.setdefault('response', []).append(self.hook)
+
+    def as_dict(self):
+        with self._lock:
+            return dict(total=self.total, by_method=dict(self.by_method),
+                        by_service=dict(self.by_service))
+
+
+def netloc(url):
+    """host:port of a URL: the counter groups by it, since the catalog maps ports to services."""
+    rest = (url or '').split('://', 1)[-1]
+    return rest.split('/', 1)[0]
+
+
+def connect(params):
+    """Open the one connection of a run from the connection options; returns (conn, counter)."""
+    kwargs = dict(api_timeout=params.get('api_timeout'))
+    for key in ('cloud', 'auth', 'auth_type', 'region_name', 'interface'):
+        if params.get(key):
+            kwargs[key] = params[key]
+    if params.get('validate_certs') is not None:
+        kwargs['verify'] = params['validate_certs']
+    if params.get('ca_cert'):
+        kwargs['cacert'] = params['ca_cert']
+    conn = openstack.connect(**kwargs)
+    counter = RequestCounter()
+    counter.install(conn)
+    authenticate(conn, params.get('retries') or 0)
+    return conn, counter
+
+
+def _backoff(attempt, base, sleep):
+    # Full jitter: parallel workers hitting one overloaded server should not retry in step.
+    sleep(random.uniform(0, base * (2 ** (attempt - 1))))
+
+
+def authenticate(conn, retries, backoff=0.3, sleep=time.sleep):
+    """Get the token up front, retrying connection failures and 5xx (a token is safe to re-ask)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return conn.authorize()
+        except Exception as exc:  # noqa: BLE001 - re-raised unless transient (see transient())
+            if attempt > retries or not transient(exc):
+                raise
+        _backoff(attempt, backoff, sleep)
+
+
+def transient(exc):
+    """True for failures worth retrying: no answer, or a 5xx, anywhere in the cause chain."""
+    for dummy in range(5):
+        if exc is None:
+            return False
+        if isinstance(exc, TRANSIENT_ERRORS):
+            return True
+        status = getattr(exc, 'http_status', None) or getattr(exc, 'status_code', None)
+        if status in RETRIABLE_STATUSES:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class RestClient:
+    """REST calls on one service (a keystoneauth adapter) with retries that are safe.
+
+    Idempotent requests (GET, PUT, PATCH, DELETE, HEAD) are retried on connection failures,
+    timeouts and 5xx. A POST is never blindly retried: a timeout or a 5xx leaves it unknown
+    whether the server created the resource, so the caller gets ApiError(ambiguous=True) and
+    looks the resource up before trying again. That is what keeps faults from leaving duplicates.
+    ``microversion`` goes with every request (keystoneauth sets the service's header).
+    """
+
+    def __init__(self, adapter, retries=4, backoff=0.3, sleep=time.sleep, microversion=None):
+        self.adapter = adapter
+        self.retries = retries
+        self.backoff = backoff
+        self.microversion = microversion
+        self._sleep = sleep
+
+    def request(self, method, path, json=None, params=None, ok=(200, 201, 202, 204),
+                missing_ok=False):
+        kwargs = dict(json=json, params=params, raise_exc=False)
+        if self.microversion:
+            kwargs['microversion'] = self.microversion
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = self.adapter.request(path, method, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - re-raised unless transient (see transient())
+                if not transient(exc):
+                    raise
+                error = ApiError(method, path, message=str(exc) or type(exc).__name__,
+                                 ambiguous=True)
+            else:
+                if resp.status_code in ok:
+                    return resp.json() if resp.content else {}
+                if missing_ok and resp.status_code == 404:
+                    return None
+                error = ApiError(method, path, resp.status_code, _error_text(resp),
+                                 ambiguous=resp.status_code in RETRIABLE_STATUSES)
+                if not error.ambiguous:
+                    raise error
+            if method == 'POST' or attempt > self.retries:
+                raise error
+            _backoff(attempt, self.backoff, self._sleep)
+
+    def get(self, path, params=None, missing_ok=False):
+        return self.request('GET', path, params=params, ok=(200,), missing_ok=missing_ok)
+
+
+def _error_text(resp):
+    try:
+        body = resp.json()
+    except ValueError:
+        return (resp.text or '')[:200]
+    if isinstance(body, dict):
+        err = body.get('error') or body.get('NeutronError') or body
+        if isinstance(err, dict):
+            return str(err.get('message') or err.get('title') or err)[:300]
+    return str(body)[:300]
+
+
+# ----------------------------------------------------------------------------------------------
+# The pager
+# ----------------------------------------------------------------------------------------------
+
+def next_query(body, key):
+    """Query of the next page, or None. Keystone: ``links.next``; Nova, Cinder, Neutron,
+    Octavia: ``<key>_links`` rel=next; Glance: ``next``."""
+    href = (body.get('links') or {}).get('next') if isinstance(body.get('links'), dict) else None
+    for link in body.get(key + '_links') or []:
+        if link.get('rel') == 'next':
+            href = link.get('href')
+    if href is None and isinstance(body.get('next'), str):
+        href = body['next']
+    if not href:
+        return None
+    return dict(parse_qsl(urlsplit(href).query, keep_blank_values=True))
+
+
+def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_ok=False):
+    """Every item of a listing, following the service's next links; returns (items, complete).
+
+    ``limit`` is sent as the page size. A listing the server cut without a next link
+    (``truncated: true``, Keystone's ``list_limit``) raises IncompleteListing: planning on partial
+    data would create duplicates. With ``partial_ok`` the caller takes what was listed instead,
+    also when a later page fails (Octavia's quota listing answers 500 past its page limit), and
+    ``complete`` says whether it got everything. ``on_request`` is called before each page.
+    """
+    query = dict(params or {})
+    if limit:
+        query['limit'] = limit
+    items, seen = [], set()
+    for dummy in range(MAX_PAGES):
+        if on_request is not None:
+            on_request()
+        try:
+            body = rest.get(path, params=query) or {}
+        except ApiError:
+            if not partial_ok or not items:
+                raise
+            return items, False
+        page = body.get(key) or []
+        items.extend(page)
+        nxt = next_query(body, key) if page else None
+        if nxt is not None:
+            marker = nxt.get('marker') or page[-1].get('id') or page[-1].get('project_id')
+            if marker in seen:
+                # The server ignores the marker and gave a page again: drop the repeat.
+                del items[len(items) - len(page):]
+                return items, True
+            seen.add(marker)
+            query = dict(query, **nxt)
+            query['marker'] = marker
+            continue
+        if body.get('truncated'):
+            if partial_ok:
+                return items, False
+            raise IncompleteListing(
+                'the listing %s was truncated by the server (Keystone list_limit). Refusing to '
+                'plan on partial data: raise [DEFAULT] list_limit (and the per-driver list_limit) '
+                'above the number of %s on this cloud.' % (path, key), items)
+        return items, True
+    raise IncompleteListing('listing %s did not end after %d pages' % (path, MAX_PAGES), items)
