@@ -4,7 +4,7 @@
 
 Tenant projects are created directly with openstacksdk (parallel, tagged with the marker tags
 keystone_tenant would set, under their own platform name so nothing else is touched) and reused
-on the next bench run. The runs go through the module's own code (module_utils._quota.converge)
+on the next bench run. The runs go through the module's own code (module_utils._quota.runner.converge)
 with a fresh connection each, so requests are counted as the module counts them, per API.
 
     eval "$(python3 tests/localcloud/localcloud.py env)"
@@ -28,7 +28,8 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'unit'))
 __import__("conftest")  # makes ansible_collections.landingzone.openstack importable
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _client, _quota  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils import _rest  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota import runner as _quota  # noqa: E402
 
 PER_WORKSPACE = 100
 APIS = ('identity', 'compute', 'volume', 'network', 'load_balancer')
@@ -98,12 +99,11 @@ def cleanup(conn, platform, workers):
 
 
 def run(cloud, tenants, workers, check=False):
-    conn, counter = _client.connect({'cloud': cloud, 'api_timeout': 60})
+    conn, counter = _rest.connect({'cloud': cloud, 'api_timeout': 60})
     started = time.time()
-    out = _quota.converge(conn, tenants, max_workers=workers, check_mode=check)
+    out, dummy, clients, identity_endpoint = _quota.converge(conn, tenants, max_workers=workers, check_mode=check)
     elapsed = time.time() - started
-    counts = _quota.requests_by_service(counter, out.pop('_clients'), out.pop('_identity_endpoint'))
-    out.pop('_diff')
+    counts = _quota.requests_by_service(counter, clients, identity_endpoint)
     failures = [r['remarks'][-1]['message'][:300] for r in out['tenants'] if r['status'] == 'failed'][:3]
     codes = {}
     for row in out['tenants']:
@@ -137,7 +137,7 @@ def main():
     last = open(marker).read().strip() if os.path.exists(marker) else 'large'
     size = 'small' if last == 'large' else 'large'
     inv = inventory(args.tenants, size, not args.no_lb)
-    tenants = _quota.desired_quotas(inv, args.platform)
+    tenants = _quota.quota_tenants(inv, args.platform)
     created, create_s = ensure_projects(admin, tenants, args.platform, args.workers)
 
     converge = run(args.cloud, tenants, args.workers)

@@ -1,12 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
+class ModuleDocFragment:
+    """Module attributes, composable: one check/diff fragment plus one action-group fragment."""
 
-class ModuleDocFragment(object):
-
+    # Modules that change a platform: check mode and diff in full.
     DOCUMENTATION = r'''
 options: {}
 attributes:
@@ -16,14 +15,9 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
-  action_group:
-    description: Use C(group/landingzone.openstack.openstack) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - landingzone.openstack.openstack
 '''
 
-    # For modules that only read.
+    # Modules that only read.
     INFO_MODULE = r'''
 options: {}
 attributes:
@@ -35,9 +29,40 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: N/A
     details: This module does not change anything.
+'''
+
+    # Modules that take the connection options (doc fragment landingzone.openstack.openstack).
+    ACTION_GROUP_OPENSTACK = r'''
+options: {}
+attributes:
   action_group:
-    description: Use C(group/landingzone.openstack.openstack) in C(module_defaults) to set defaults for this module.
+    description: Use C(group/landingzone.openstack.openstack) in C(module_defaults) to set the connection options.
     support: full
     membership:
       - landingzone.openstack.openstack
+'''
+
+    # Modules that take the inventory options only (doc fragment landingzone.openstack.inventory).
+    ACTION_GROUP_INVENTORY = r'''
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/landingzone.openstack.inventory) in C(module_defaults) to set the inventory options.
+    support: full
+    membership:
+      - landingzone.openstack.inventory
+'''
+
+    # Modules that replicate the inventory into a platform: both option groups.
+    ACTION_GROUP_REPLICATION = r'''
+options: {}
+attributes:
+  action_group:
+    description:
+      - Use C(group/landingzone.openstack.openstack) in C(module_defaults) to set the connection options
+        and C(group/landingzone.openstack.inventory) to set the inventory options.
+    support: full
+    membership:
+      - landingzone.openstack.openstack
+      - landingzone.openstack.inventory
 '''

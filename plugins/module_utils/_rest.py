@@ -11,6 +11,7 @@ Everything that sends a request goes through ``RestClient``; every listing throu
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl, urlsplit
 
 try:
@@ -20,10 +21,15 @@ try:
     SDK_IMPORT_ERROR = None
     # Failures after which a request may be sent again: no answer reached us.
     TRANSIENT_ERRORS = (ksa_exc.ConnectionError, ksa_exc.DiscoveryFailure)
+    # What openstacksdk and keystoneauth raise for a service the catalog does not have.
+    MISSING_SERVICE_ERRORS = (ksa_exc.EndpointNotFound, openstack.exceptions.ServiceDisabledException,
+                              openstack.exceptions.ServiceDiscoveryException,
+                              openstack.exceptions.EndpointNotFound)
 except ImportError as exc:  # pragma: no cover - exercised only without the SDK
     HAS_SDK = False
     SDK_IMPORT_ERROR = exc
     TRANSIENT_ERRORS = (OSError,)
+    MISSING_SERVICE_ERRORS = ()
 
 # Statuses after which a request may or may not have been carried out by the server.
 RETRIABLE_STATUSES = frozenset([500, 502, 503, 504])
@@ -109,6 +115,16 @@ def connect(params):
     counter.install(conn)
     authenticate(conn, params.get('retries') or 0)
     return conn, counter
+
+
+def endpoint_of(conn, proxy_name):
+    """The endpoint URL of a service proxy of ``conn``, or None when the catalog has no such service."""
+    from keystoneauth1.adapter import Adapter
+    try:
+        # The adapter's own lookup: some proxies shadow get_endpoint (identity: the endpoint resource).
+        return Adapter.get_endpoint(getattr(conn, proxy_name))
+    except MISSING_SERVICE_ERRORS:
+        return None
 
 
 def _backoff(attempt, base, sleep):
@@ -222,10 +238,11 @@ def next_query(body, key):
     return dict(parse_qsl(urlsplit(href).query, keep_blank_values=True))
 
 
-def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_ok=False):
+def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_ok=False, marker_of=None):
     """Every item of a listing, following the service's next links; returns (items, complete).
 
-    ``limit`` is sent as the page size. A listing the server cut without a next link
+    ``limit`` is sent as the page size; ``marker_of(last item)`` gives the next marker where the
+    service's next link has none that works (Neutron's quota listing). A listing the server cut without a next link
     (``truncated: true``, Keystone's ``list_limit``) raises IncompleteListing: planning on partial
     data would create duplicates. With ``partial_ok`` the caller takes what was listed instead,
     also when a later page fails (Octavia's quota listing answers 500 past its page limit), and
@@ -248,7 +265,7 @@ def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_
         items.extend(page)
         nxt = next_query(body, key) if page else None
         if nxt is not None:
-            marker = nxt.get('marker') or page[-1].get('id') or page[-1].get('project_id')
+            marker = marker_of(page[-1]) if marker_of else nxt.get('marker') or page[-1].get('id')
             if marker in seen:
                 # The server ignores the marker and gave a page again: drop the repeat.
                 del items[len(items) - len(page):]
@@ -266,3 +283,12 @@ def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_
                 'above the number of %s on this cloud.' % (path, key), items)
         return items, True
     raise IncompleteListing('listing %s did not end after %d pages' % (path, MAX_PAGES), items)
+
+
+def pool_map(func, items, max_workers):
+    """``[func(item) for item in items]`` in a bounded thread pool (requests of independent items)."""
+    items = list(items)
+    if len(items) <= 1 or max_workers <= 1:
+        return [func(i) for i in items]
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
+        return list(pool.map(func, items))

@@ -2,9 +2,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: keystone_tenant
 short_description: Replicate inventory projects into Keystone projects of one platform
@@ -36,6 +33,7 @@ extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
   - landingzone.openstack.attributes
+  - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
 
 EXAMPLES = r'''
@@ -118,20 +116,12 @@ errors:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication import (
-    ASPECT_TENANTS,
-    argument_spec,
-    run_module,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import ASPECT_TENANTS, run_module
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(prune=dict(type='bool', default=False)),
-        supports_check_mode=True,
-    )
+    module = LandingZoneModule(argument_spec=dict(prune=dict(type='bool', default=False)), connection=True, inventory=True)
     run_module(module, ASPECT_TENANTS, prune=module.params['prune'])
 
 

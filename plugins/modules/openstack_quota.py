@@ -2,9 +2,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: openstack_quota
 short_description: Replicate the quotas of all tenants of one platform (Nova, Cinder, Neutron, Octavia)
@@ -45,6 +42,7 @@ extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
   - landingzone.openstack.attributes
+  - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
 
 EXAMPLES = r'''
@@ -150,18 +148,15 @@ errors:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota import SERVICES, run_module
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication import argument_spec
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import SERVICES
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import run_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(services=dict(type='list', elements='str', choices=list(SERVICES),
-                                                  default=list(SERVICES))),
-        supports_check_mode=True,
-    )
+    module = LandingZoneModule(
+        argument_spec=dict(services=dict(type='list', elements='str', choices=list(SERVICES), default=list(SERVICES))),
+        connection=True, inventory=True)
     run_module(module)
 
 

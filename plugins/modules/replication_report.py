@@ -2,9 +2,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: replication_report
 short_description: Write the JSON replication report of one platform and summarise it
@@ -75,40 +72,16 @@ path:
   type: str
 '''
 
-import datetime
-import os
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.landingzone.openstack.plugins.module_utils._report import (
-    human_summary,
-    merge,
-    write_json,
-)
-
-STEP_ORDER = ('tenants', 'access', 'quotas')
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.runner import run_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            platform=dict(type='str', required=True),
-            path=dict(type='path', required=True),
-            steps=dict(type='dict', required=True),
-        ),
-        supports_check_mode=True,
-    )
-    steps = module.params['steps']
-    names = [s for s in STEP_ORDER if s in steps] + sorted(s for s in steps if s not in STEP_ORDER)
-    report = merge([(name, steps[name]) for name in names])
-    report['platform'] = module.params['platform']
-    report['check_mode'] = module.check_mode
-    report['generated_at'] = datetime.datetime.now(datetime.timezone.utc).isoformat()
-    path = os.path.abspath(module.params['path'])
-    write_json(path, report)
-    failed = [row['tenant'] for row in report['tenants'] if row['status'] == 'failed']
-    module.exit_json(changed=False, summary=report['summary'], path=path, failed_tenants=failed,
-                     lines=human_summary(module.params['platform'], report, module.check_mode))
+    run_module(LandingZoneModule(argument_spec=dict(
+        platform=dict(type='str', required=True),
+        path=dict(type='path', required=True),
+        steps=dict(type='dict', required=True),
+    )))
 
 
 if __name__ == '__main__':

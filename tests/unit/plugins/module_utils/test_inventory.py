@@ -10,16 +10,9 @@ import os
 
 import pytest
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import (
-    MANAGED_TAG,
-    InventoryError,
-    ValidationIssue,
-    build_tenants,
-    owner_tags,
-    parse_owner_tags,
-    validate,
-    validate_or_raise,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import InventoryError, ValidationIssue
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import build_tenants, validate, validate_or_raise
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import MANAGED_TAG, owner_tags, parse_owner_tags
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 PLATFORMS = ('local', 'other')
@@ -207,10 +200,13 @@ def test_inventory_must_be_mapping():
     assert [str(e) for e in validate([], PLATFORMS)] == ['must be a mapping, got a list']
 
 
-def test_quota_keys_are_not_validated_here():
+def test_quota_keys_are_validated_with_the_inventory():
+    # One validation of the whole inventory, quota key namespace included: every module (and
+    # inventory_validate) rejects a bad key before any request.
     inventory = minimal(quota={'anything.goes': 1})
     inventory['landing_zones']['default'] = {'quota': {'values': {'whatever': 2}}}
-    assert validate(inventory, PLATFORMS) == []
+    assert sorted(paths(inventory)) == ['landing_zones.default.quota.values.whatever',
+                                        'workspaces[0].projects[0].quota.anything.goes']
 
 
 # ---------------------------------------------------------------------------- identifiers
@@ -425,7 +421,7 @@ def test_too_many_tags():
 
 
 def test_owner_tags_round_trip():
-    tags = owner_tags('shop', 'web', 'default') + ['env=prod']
+    tags = [t for t in owner_tags('shop', 'web', 'default', 'fra1') if not t.startswith('lz-platform=')] + ['env=prod']
     assert parse_owner_tags(tags) == {'workspace': 'shop', 'project': 'web', 'landing_zone': 'default',
                                       'platform': None}
     tags = owner_tags('shop', 'web', 'default', 'fra1')

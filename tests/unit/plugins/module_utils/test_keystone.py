@@ -2,26 +2,44 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Planning and safe-retry logic of the Keystone layer, on hand-made snapshots (no API)."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
+import types
 
 import pytest
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _keystone as ks
-from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError, RestClient
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import Group, Tenant
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import apply as ks_apply
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import plan as ks_plan
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import snapshot as ks_snapshot
+from ansible_collections.landingzone.openstack.plugins.module_utils import _ownership, _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError, RestClient
 
-MARK = ['lz-managed', 'lz-ws=acme', 'lz-proj=web']
+# One namespace for the layer's public names, as the tests read best.
+ks = types.SimpleNamespace(**dict(
+    (name, getattr(mod, name)) for mod in (ks_snapshot, ks_plan, ks_apply) for name in dir(mod)
+    if not name.startswith('_')))
+ks.GROUP_OWNER_ATTR = _ownership.GROUP_OWNER_ATTR
+ks.GROUP_ROLE_ATTR = _ownership.GROUP_ROLE_ATTR
+ks.ACCESS_REVOKED_TAG = _ownership.ACCESS_REVOKED_TAG
+
+MARK = ['lz-managed', 'lz-ws=acme', 'lz-proj=web', 'lz-platform=local']
 
 
 def spec(state='present', delete=False, name='acme-web', members=None, domain='default',
-         key='acme/web', marker=None):
+         key='acme/web'):
+    """A model Tenant as the inventory validation builds it."""
     members = members if members is not None else {'reader': [], 'user': ['bob'], 'admin': ['alice']}
     mapping = {'reader': ['reader'], 'user': ['member'], 'admin': ['member', 'manager']}
-    groups = [ks.GroupSpec(role, '%s-%s' % (name, role), mapping[role], members.get(role, []))
+    workspace, project_id = key.split('/')
+    groups = [Group(role, '%s-%s' % (name, role), mapping[role], members.get(role, []), members.get(role, []))
               for role in ('reader', 'user', 'admin')]
-    return ks.TenantSpec(key=key, name=name, domain=domain, description='Web (Acme)',
-                         tags=(marker or MARK) + ['lz-zone=default', 'prod'],
-                         marker_tags=marker or MARK, state=state, delete_project=delete, groups=groups)
+    tenant = Tenant(platform='local', workspace=workspace, project=project_id, workspace_name=workspace,
+                    project_name=project_id, landing_zone='default', path='workspaces[0].projects[0]', key=key,
+                    name=name, domain_name=domain, domain_id='default' if domain == 'default' else None,
+                    domain_managed=domain != 'default', description='Web (Acme)', tags=[], groups=groups,
+                    state=state, enabled=state == 'present', delete_allowed=delete, quota_size=None,
+                    quota_size_values={}, quota_values={}, quota_overrides={})
+    tenant.tags = tenant.marker_tags + ['lz-zone=default', 'prod']
+    return tenant
 
 
 def project(pid='p1', name='acme-web', tags=None, enabled=True, domain_id='default',
@@ -56,7 +74,7 @@ def converged_snapshot():
     return snapshot([project()], groups, grants, members, users)
 
 
-class TestPlanTenants(object):
+class TestPlanTenants:
     def test_creates_missing_project(self):
         results, orphans, actions = ks.plan_tenants(snapshot(), [spec()], ['lz-managed'])
         assert [a.summary for a in actions] == ['create project acme-web']
@@ -133,8 +151,7 @@ class TestPlanTenants(object):
 
     def test_per_workspace_domain_created_once(self):
         a = spec(domain='lz-acme')
-        b = spec(domain='lz-acme', key='acme/api', name='acme-api',
-                 marker=['lz-managed', 'lz-ws=acme', 'lz-proj=api'])
+        b = spec(domain='lz-acme', key='acme/api', name='acme-api')
         dummy, dummy2, actions = ks.plan_tenants(snapshot(), [a, b], ['lz-managed'])
         assert [x.summary for x in actions] == ['create domain lz-acme', 'create project acme-web',
                                                 'create project acme-api']
@@ -145,7 +162,7 @@ class TestPlanTenants(object):
         assert actions == [] and results[0].status == 'failed'
 
 
-class TestPlanAccess(object):
+class TestPlanAccess:
     def test_converged_access_plans_nothing(self):
         results, actions = ks.plan_access(converged_snapshot(), [spec()])
         assert actions == []
@@ -198,7 +215,7 @@ class TestPlanAccess(object):
         assert [a.summary for a in actions] == ['delete group acme-web-auditor']
 
 
-class FakeResponse(object):
+class FakeResponse:
     def __init__(self, status, body=None):
         self.status_code = status
         self._body = body or {}
@@ -209,14 +226,14 @@ class FakeResponse(object):
         return self._body
 
 
-class FakeAdapter(object):
+class FakeAdapter:
     """Scripted answers per (method, path); records what was sent."""
 
     def __init__(self, script):
         self.script = script
         self.sent = []
 
-    def request(self, path, method, json=None, params=None, raise_exc=False):
+    def request(self, path, method, json=None, params=None, raise_exc=False, **kwargs):
         self.sent.append((method, path))
         answer = self.script[(method, path)].pop(0)
         if isinstance(answer, Exception):
@@ -224,12 +241,12 @@ class FakeAdapter(object):
         return answer
 
 
-class RecordingAdapter(object):
+class RecordingAdapter:
     def __init__(self, answers):
         self.answers = list(answers)
         self.params = []
 
-    def request(self, path, method, json=None, params=None, raise_exc=False):
+    def request(self, path, method, json=None, params=None, raise_exc=False, **kwargs):
         self.params.append(dict(params or {}))
         return self.answers.pop(0)
 
@@ -238,7 +255,7 @@ def rest_with(script, retries=3):
     return RestClient(FakeAdapter(script), retries=retries, sleep=lambda s: None)
 
 
-class TestSafeRetries(object):
+class TestSafeRetries:
     def test_get_retried_after_503(self):
         rest = rest_with({('GET', '/projects'): [FakeResponse(503), FakeResponse(200, {'projects': []})]})
         assert rest.get('/projects') == {'projects': []}
@@ -279,42 +296,44 @@ class TestSafeRetries(object):
         page2 = {'projects': [{'id': 'b'}], 'links': {'next': None}}
         adapter = RecordingAdapter([FakeResponse(200, page1), FakeResponse(200, page2)])
         rest = RestClient(adapter, retries=0, sleep=lambda s: None)
-        assert [p['id'] for p in ks.list_all(rest, '/projects', 'projects')] == ['a', 'b']
-        assert adapter.params[0]['limit'] == ks.PAGE_LIMIT and 'marker' not in adapter.params[0]
+        assert [p['id'] for p in ks.list_keystone(rest, '/projects', 'projects')] == ['a', 'b']
+        assert adapter.params[0]['limit'] == _rest.KEYSTONE_PAGE_LIMIT and 'marker' not in adapter.params[0]
         assert adapter.params[1]['marker'] == 'a'
 
     def test_role_assignments_are_not_paged(self):
         adapter = RecordingAdapter([FakeResponse(200, {'role_assignments': [], 'links': {'next': None}})])
-        ks.list_all(RestClient(adapter, retries=0), '/role_assignments', 'role_assignments',
-                    params={'include_names': 'true'})
+        ks.list_keystone(RestClient(adapter, retries=0), '/role_assignments', 'role_assignments',
+                         params={'include_names': 'true'})
         assert adapter.params == [{'include_names': 'true'}]
 
     def test_truncated_listing_is_refused(self):
         rest = rest_with({('GET', '/projects'): [FakeResponse(200, {'projects': [], 'truncated': True})],
                           ('GET', '/domains'): [FakeResponse(200, {'domains': []})]})
-        with pytest.raises(ks.KeystoneStateError):
+        with pytest.raises(_rest.IncompleteListing):
             ks.Snapshot.read(rest)
 
     def test_truncation_keeps_the_partial_listing_and_counts_pages(self):
         pages = []
         rest = rest_with({('GET', '/projects'): [FakeResponse(200, {'projects': [{'id': 'a'}], 'truncated': True})]})
-        with pytest.raises(ks.KeystoneStateError) as info:
-            ks.list_all(rest, '/projects', 'projects', on_request=lambda: pages.append(1))
+        with pytest.raises(_rest.IncompleteListing) as info:
+            _rest.list_all(rest, '/projects', 'projects', on_request=lambda: pages.append(1))
         assert info.value.items == [{'id': 'a'}] and pages == [1]
 
 
-class TestApply(object):
+class TestApply:
     def test_failed_tenant_skips_its_later_phases(self):
         calls = []
 
         def fail(ctx):
             raise ApiError('POST', '/projects', 500, 'boom')
 
-        actions = [ks.Action(ks.PHASE_PROJECT, 'a', 'create project a', fail),
-                   ks.Action(ks.PHASE_GROUP, 'a', 'create group a', lambda ctx: calls.append('a')),
-                   ks.Action(ks.PHASE_GROUP, 'b', 'create group b', lambda ctx: calls.append('b'))]
+        operations = dict(fail=fail, record=lambda ctx, name: calls.append(name))
+        actions = [ks.Action(ks.PHASE_PROJECT, 'a', 'create project a', 'fail'),
+                   ks.Action(ks.PHASE_GROUP, 'a', 'create group a', 'record', name='a'),
+                   ks.Action(ks.PHASE_GROUP, 'b', 'create group b', 'record', name='b')]
         results = [ks.Result('a', 'a'), ks.Result('b', 'b')]
-        failed = ks.apply(ks.ApplyContext(None, ks.Snapshot()), actions, results, max_workers=2)
+        failed = ks.apply(ks.ApplyContext(None, ks.Snapshot()), actions, results, max_workers=2,
+                          operations=operations)
         assert failed == set(['a'])
         assert calls == ['b']
         assert results[0].status == 'failed'

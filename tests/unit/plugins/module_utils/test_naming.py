@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._naming import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
     PATTERN_FIELDS,
     PatternError,
     check_euid_pattern,

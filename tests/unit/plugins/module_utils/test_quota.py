@@ -1,32 +1,26 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import sys
 
 import pytest
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import InventoryError, validate
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota import (
-    Current,
-    TenantQuota,
-    Write,
-    desired_quotas,
-    diff,
-    find_projects,
-    is_decrease_below_usage,
-    needs_usage,
-    parse_flat,
-    parse_neutron_details,
-    parse_quota_set,
-    plan,
-    split_key,
-    summary,
-    validate_quotas,
-    write_request,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import InventoryError
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import Tenant
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import validate
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import marker_tags, projects_by_tenant
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import write_request
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import split_key, validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import Write, diff, is_decrease_below_usage, needs_usage, plan
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Current, Reader, parse_flat, parse_neutron_details, parse_quota_set
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import quota_tenants as desired_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
+
+
+def summary(results):
+    return status_counts([r.as_dict() for r in results])
+
 
 ALL = {'compute', 'volume', 'network', 'load_balancer'}
 
@@ -44,8 +38,14 @@ def inventory(zone=None, project_quota=None, state='present'):
 
 
 def tq(quota, below='remark', key='shop/web', platform='local'):
+    """A model Tenant whose effective quota is ``quota``."""
     ws, proj = key.split('/')
-    return TenantQuota(key, '%s-%s' % (ws, proj), ws, proj, quota, below_usage=below, platform=platform)
+    return Tenant(platform=platform, workspace=ws, project=proj, workspace_name=ws, project_name=proj,
+                  landing_zone='default', path='workspaces[0].projects[0]', key=key, name='%s-%s' % (ws, proj),
+                  domain_name='Default', domain_id='default', domain_managed=False, description='',
+                  tags=marker_tags(ws, proj, platform), groups=[], state='present', enabled=True,
+                  delete_allowed=False, quota_size=None, quota_size_values={}, quota_values={},
+                  quota_overrides=dict(quota), quota_below_usage=below)
 
 
 # ------------------------------------------------------------------------------- namespace
@@ -114,17 +114,17 @@ def test_validation_makes_no_request_and_needs_no_sdk(monkeypatch):
 def test_below_usage_policy_is_a_landing_zone_key():
     inv = inventory(zone={'quota_below_usage': 'apply', 'quota': {'values': {'compute.cores': 4}}})
     assert validate(inv, ['local']) == []
-    assert desired_quotas(inv, 'local')[0].below_usage == 'apply'
+    assert desired_quotas(inv, 'local')[0].quota_below_usage == 'apply'
     inv = inventory(zone={'quota_below_usage': 'force'})
     assert [e.path for e in validate(inv, ['local'])] == ['landing_zones.default.quota_below_usage']
-    assert desired_quotas(inventory(), 'local')[0].below_usage == 'remark'
+    assert desired_quotas(inventory(), 'local')[0].quota_below_usage == 'remark'
 
 
 def test_desired_quota_merges_size_values_and_overrides():
     tenants = desired_quotas(inventory(project_quota={'compute.cores': 16}), 'local')
     assert [t.key for t in tenants] == ['shop/web']
     assert tenants[0].quota == {'compute.cores': 16, 'volume.gigabytes': 100, 'network.router': 2}
-    assert tenants[0].size == 'small'
+    assert tenants[0].quota_size == 'small'
 
 
 def test_deleted_tenants_are_not_managed():
@@ -147,13 +147,13 @@ def test_parse_flat_and_neutron_details():
         {'router': Current(10, 3)}
 
 
-def test_find_projects_by_marker_tags():
+def test_projects_by_tenant_by_marker_tags():
     projects = [{'id': 'o', 'tags': ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-platform=other']},
                 {'id': 'a', 'tags': ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-zone=x', 'lz-platform=local']},
                 {'id': 'b', 'tags': ['lz-ws=shop', 'lz-proj=db', 'lz-platform=local']},   # not ours
                 {'id': 'c', 'tags': None}]
     tenants = [tq({}, key='shop/web'), tq({}, key='shop/db')]
-    assert find_projects(projects, tenants) == {'shop/web': 'a'}
+    assert projects_by_tenant(projects, tenants) == {'shop/web': [projects[1]]}
     assert desired_quotas(inventory(), 'local')[0].platform == 'local'
 
 
@@ -294,7 +294,7 @@ def test_plan_many_tenants_is_linear():
 
 # ------------------------------------------------------------------------------- reader (fake REST)
 
-class FakeRest(object):
+class FakeRest:
     def __init__(self, answers):
         self.answers = answers
         self.calls = []
@@ -305,7 +305,6 @@ class FakeRest(object):
 
 
 def test_reader_lists_neutron_once_and_reads_defaults_only_when_needed():
-    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
     listing = {'quotas': [{'project_id': 'p1', 'router': 2, 'port': 50}]}
     rest = FakeRest(lambda path: listing if path == '/quotas' else {'quota': {'router': 10, 'port': 500}})
     reader = Reader({'network': rest})
@@ -317,7 +316,6 @@ def test_reader_lists_neutron_once_and_reads_defaults_only_when_needed():
 
 
 def test_reader_fills_octavia_null_limits_from_defaults():
-    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
     listing = {'quotas': [{'project_id': 'p1', 'load_balancer': 3, 'listener': None}], 'quotas_links': []}
     rest = FakeRest(lambda path: listing if path == '/lbaas/quotas' else {'quota': {'load_balancer': -1,
                                                                                     'listener': 7}})
@@ -326,7 +324,6 @@ def test_reader_fills_octavia_null_limits_from_defaults():
 
 
 def test_reader_nova_one_read_per_project_with_usage():
-    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
     rest = FakeRest(lambda path: {'quota_set': {'id': 'x', 'cores': {'limit': 4, 'in_use': 1, 'reserved': 0}}})
     got = Reader({'compute': rest}, max_workers=4).read('compute', ['p%d' % i for i in range(10)])
     assert len(got) == 10 and got['p3'] == {'cores': Current(4, 1)}
@@ -343,8 +340,6 @@ def test_plan_cinder_below_usage_stays_a_remark_even_with_apply():
 
 
 def test_reader_octavia_failed_page_falls_back_to_per_project_reads():
-    from ansible_collections.landingzone.openstack.plugins.module_utils._client import ApiError
-    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import Reader
 
     class Rest(FakeRest):
         def get(self, path, params=None, missing_ok=False):
@@ -359,3 +354,10 @@ def test_reader_octavia_failed_page_falls_back_to_per_project_reads():
     got = Reader({'load_balancer': rest}).read('load_balancer', ['p1', 'p2'], {'load_balancer'})
     assert got == {'p1': {'load_balancer': Current(1)}, 'p2': {'load_balancer': Current(2)}}
     assert ('/lbaas/quotas/p2', None) in rest.calls
+
+
+def test_plan_duplicate_managed_projects_fail_without_writes():
+    t = tq({'compute.cores': 8})
+    results, writes = plan([t], {}, {}, ALL, duplicates={'shop/web': ['p2', 'p1']})
+    assert writes == [] and results[0].status == 'failed'
+    assert results[0].remarks[0]['code'] == 'duplicate_managed_projects' and 'p1, p2' in results[0].remarks[0]['message']

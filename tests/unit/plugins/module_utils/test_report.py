@@ -2,12 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The replication report merges the steps' rows per tenant; the worst status wins."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
-import json
-
-from ansible_collections.landingzone.openstack.plugins.module_utils import _report
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication import report as _report
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
 
 
 def row(tenant, status, changes=(), remarks=()):
@@ -49,15 +45,8 @@ def test_validation_errors_carry_their_paths():
     assert report['errors'][0] == dict(path='workspaces[0].identifier', message='bad', step='validation')
 
 
-def test_write_json_is_atomic(tmp_path):
-    path = tmp_path / 'sub' / 'report.json'
-    _report.write_json(str(path), dict(a=1))
-    assert json.loads(path.read_text()) == dict(a=1)
-    assert [p.name for p in path.parent.iterdir()] == ['report.json']
-
-
 def test_tenant_result_status_order():
-    res = _report.TenantResult('a/x', 'a-x')
+    res = TenantResult('a/x', 'a-x')
     assert res.status == 'ok'
     res.remark('note', 'n')
     assert res.status == 'remarks'

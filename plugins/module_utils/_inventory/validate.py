@@ -1,21 +1,39 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Inventory model: landing zones, workspaces, projects -> tenants, and its validation.
+"""Inventory validation: the raw inventory -> every problem with its path, or the Tenants.
 
-Standard library only. The replication modules call ``validate`` (or
-``validate_or_raise``) before the first API call, so every check that can be
-made from the inventory alone lives here: schema, identifiers, references,
-Keystone name limits and name collisions after patterns. ``build_tenants``
-turns the inventory into the desired state of one platform. See docs/inventory.md.
+Standard library only. The modules validate before the first API call, so every check that can
+be made from the inventory alone lives here: schema, identifiers, references, Keystone name
+limits and name collisions after patterns. One analysis of the inventory gives both the problems
+and the tenants (``select_tenants``). See docs/inventory.md.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._naming import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    RESERVED_TAG_PREFIX,
+    owner_tags,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import (
+    InventoryError,
+    ValidationIssue,
+    unique,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import (
+    DEFAULT_DOMAIN_ID,
+    DEFAULT_DOMAIN_NAME,
+    DEFAULT_QUOTA_BELOW_USAGE,
+    DEFAULT_ROLE_MAPPING,
+    DOMAIN_MODES,
+    PROJECT_ROLES,
+    QUOTA_BELOW_USAGE,
+    STATES,
+    Group,
+    LandingZone,
+    Tenant,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
     DEFAULT_EUID_PATTERN,
     DEFAULT_PATTERNS,
     MAX_TAGS,
@@ -29,23 +47,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._naming impo
     tag_problems,
 )
 
-PROJECT_ROLES = ('reader', 'user', 'admin')
-DEFAULT_ROLE_MAPPING = {'reader': ['reader'], 'user': ['member'], 'admin': ['member', 'manager']}
-DOMAIN_MODES = ('default', 'per_workspace')
-STATES = ('present', 'deleted')
-DEFAULT_DOMAIN_NAME = 'Default'
-DEFAULT_DOMAIN_ID = 'default'
 # Used when a project names no landing zone and one with this name exists.
 DEFAULT_LANDING_ZONE = 'default'
-
-# Ownership tags on Keystone projects. Everything starting with 'lz-' is reserved
-# for the collection, so inventory tags can never forge ownership.
-MANAGED_TAG = 'lz-managed'
-WORKSPACE_TAG = 'lz-ws='
-PROJECT_TAG = 'lz-proj='
-LANDING_ZONE_TAG = 'lz-zone='
-PLATFORM_TAG = 'lz-platform='
-RESERVED_TAG_PREFIX = 'lz-'
 
 IDENTIFIER_RE = re.compile(r'^[a-z0-9]([a-z0-9-]*[a-z0-9])?$')
 WORKSPACE_ID_MAX = 16
@@ -56,164 +59,10 @@ LANDING_ZONE_NAME_MAX = 64
 TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
                      'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage')
-# quota_below_usage: what the quota module does with a decrease below current usage (docs/quotas.md).
-QUOTA_BELOW_USAGE = ('remark', 'apply')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
 PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
 BINDING_KEYS = ('euid', 'role')
-
-
-class ValidationIssue(object):
-    """One validation error: where in the inventory (``path``) and what is wrong."""
-
-    def __init__(self, path, message):
-        self.path = path
-        self.message = message
-
-    def __str__(self):
-        return '%s: %s' % (self.path, self.message) if self.path else self.message
-
-    def __repr__(self):
-        return 'ValidationIssue(%r, %r)' % (self.path, self.message)
-
-    def __eq__(self, other):
-        return isinstance(other, ValidationIssue) and (self.path, self.message) == (other.path, other.message)
-
-    def __hash__(self):
-        return hash((self.path, self.message))
-
-    def to_dict(self):
-        return {'path': self.path, 'message': self.message}
-
-
-class InventoryError(ValueError):
-    """The inventory is invalid; ``errors`` holds every ValidationIssue, all listed in the message."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        lines = ['inventory is invalid (%d error%s):' % (len(self.errors), '' if len(self.errors) == 1 else 's')]
-        lines.extend('- %s' % e for e in self.errors)
-        super(InventoryError, self).__init__('\n'.join(lines))
-
-
-class LandingZone(object):
-    """A validated landing zone with defaults filled in."""
-
-    def __init__(self, name, domain_mode, domain_name, role_mapping, patterns, euid_pattern,
-                 delete_projects, extra_tags, quota_size, quota_values, quota_sizes):
-        self.name = name
-        self.domain_mode = domain_mode
-        self.domain_name = domain_name
-        self.role_mapping = role_mapping
-        self.patterns = patterns
-        self.euid_pattern = euid_pattern
-        self.delete_projects = delete_projects
-        self.extra_tags = extra_tags
-        self.quota_size = quota_size
-        self.quota_values = quota_values
-        self.quota_sizes = quota_sizes
-
-
-class Group(object):
-    """A managed Keystone group of one tenant: one per project role."""
-
-    def __init__(self, role, name, keystone_roles, euids, members):
-        self.role = role
-        self.name = name
-        self.keystone_roles = keystone_roles
-        self.euids = euids
-        self.members = members
-
-    def to_dict(self):
-        return {'role': self.role, 'name': self.name, 'keystone_roles': list(self.keystone_roles),
-                'euids': list(self.euids), 'members': list(self.members)}
-
-    def __repr__(self):
-        return 'Group(%r)' % self.to_dict()
-
-
-class Tenant(object):
-    """The desired state of one project on one platform (one Keystone project).
-
-    Fields: platform, workspace, project (identifiers), workspace_name,
-    project_name, landing_zone, path (inventory path of the project), key
-    ('<workspace>/<project>'), name (Keystone project name), domain_name,
-    domain_id ('default' for the default domain, else None: look up by name),
-    domain_managed (True when the collection owns the domain: per_workspace),
-    description, tags, groups (list of Group, in PROJECT_ROLES order), state,
-    enabled, delete_allowed, quota_size, quota_size_values, quota_values,
-    quota_overrides.
-    """
-
-    FIELDS = ('platform', 'workspace', 'project', 'workspace_name', 'project_name', 'landing_zone', 'path',
-              'key', 'name', 'domain_name', 'domain_id', 'domain_managed', 'description', 'tags', 'groups',
-              'state', 'enabled', 'delete_allowed', 'quota_size', 'quota_size_values', 'quota_values',
-              'quota_overrides')
-
-    def __init__(self, **fields):
-        for field in self.FIELDS:
-            setattr(self, field, fields.pop(field))
-        if fields:
-            raise TypeError('unknown tenant fields: %s' % ', '.join(sorted(fields)))
-
-    def group(self, role):
-        """The Group for project role ``role``, or None."""
-        for group in self.groups:
-            if group.role == role:
-                return group
-        return None
-
-    def effective_quota(self):
-        """Flat quota: the named size, then landing zone values, then project overrides (later wins)."""
-        quota = dict(self.quota_size_values)
-        quota.update(self.quota_values)
-        quota.update(self.quota_overrides)
-        return quota
-
-    def to_dict(self):
-        data = dict((field, getattr(self, field)) for field in self.FIELDS)
-        data['groups'] = [g.to_dict() for g in self.groups]
-        data['tags'] = list(self.tags)
-        return data
-
-    def __repr__(self):
-        return 'Tenant(%s@%s)' % (self.key, self.platform)
-
-
-def owner_tags(workspace, project, landing_zone, platform=None):
-    """The tags that mark a Keystone project as ours and say which inventory project it is.
-
-    The platform tag scopes ownership to one platform, so that platforms sharing one Keystone
-    (regions) never take each other's projects for orphans.
-    """
-    tags = [MANAGED_TAG, WORKSPACE_TAG + workspace, PROJECT_TAG + project, LANDING_ZONE_TAG + landing_zone]
-    if platform is not None:
-        tags.append(PLATFORM_TAG + platform)
-    return tags
-
-
-def platform_marker_tags(platform):
-    """Tags every project of this collection on ``platform`` carries (orphan detection)."""
-    return [MANAGED_TAG, PLATFORM_TAG + platform]
-
-
-def parse_owner_tags(tags):
-    """Read ownership back from Keystone project tags.
-
-    Returns None when the project does not carry the marker (not ours: never touch
-    it), else a dict with workspace, project and landing_zone (None if missing).
-    """
-    tags = list(tags or [])
-    if MANAGED_TAG not in tags:
-        return None
-    owner = {'workspace': None, 'project': None, 'landing_zone': None, 'platform': None}
-    for tag in tags:
-        for prefix, field in ((WORKSPACE_TAG, 'workspace'), (PROJECT_TAG, 'project'),
-                              (LANDING_ZONE_TAG, 'landing_zone'), (PLATFORM_TAG, 'platform')):
-            if tag.startswith(prefix):
-                owner[field] = tag[len(prefix):]
-    return owner
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,8 +285,10 @@ def _landing_zone(name, raw, path, errors):
         check_euid_pattern(euid_pattern)
     except PatternError as exc:
         errors.append(ValidationIssue(_sub(path, 'euid_pattern'), str(exc)))
+    below_usage = DEFAULT_QUOTA_BELOW_USAGE
     if raw.get('quota_below_usage') is not None:
-        _choice(raw['quota_below_usage'], QUOTA_BELOW_USAGE, _sub(path, 'quota_below_usage'), errors)
+        below_usage = _choice(raw['quota_below_usage'], QUOTA_BELOW_USAGE, _sub(path, 'quota_below_usage'),
+                              errors)
     delete_projects = raw.get('delete_projects', False)
     _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
     quota_sizes = raw.get('quota_sizes')
@@ -456,7 +307,7 @@ def _landing_zone(name, raw, path, errors):
         euid_pattern=euid_pattern,
         delete_projects=delete_projects,
         extra_tags=_tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors),
-        quota_size=None, quota_values={}, quota_sizes=quota_sizes,
+        quota_size=None, quota_values={}, quota_sizes=quota_sizes, quota_below_usage=below_usage,
     )
     zone.quota_size, zone.quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
     return zone if len(errors) == start else None
@@ -466,7 +317,7 @@ def _landing_zone(name, raw, path, errors):
 # Workspaces and projects
 # --------------------------------------------------------------------------------------------
 
-class _Record(object):
+class _Record:
     """A project that passed schema checks (internal)."""
 
     def __init__(self, **fields):
@@ -677,6 +528,7 @@ def _tenant(project, platform, zone):
         delete_allowed=zone.delete_projects, quota_size=size,
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
+        quota_below_usage=zone.quota_below_usage,
     )
 
 
@@ -761,16 +613,8 @@ def _analyse(inventory, platforms, check_platform_names=True):
             _tenant_problems(tenant, errors)
             tenants.append(tenant)
     _collisions(tenants, errors)
-    return _unique(errors), tenants
-
-
-def _unique(errors):
-    seen, result = set(), []
-    for error in errors:
-        if error not in seen:
-            seen.add(error)
-            result.append(error)
-    return result
+    errors.extend(validate_quotas(inventory))
+    return unique(errors), tenants
 
 
 # --------------------------------------------------------------------------------------------
@@ -800,22 +644,19 @@ def validate_or_raise(inventory, platforms):
         raise InventoryError(errors)
 
 
-def select_tenants(inventory, platform, platforms=None, only_workspaces=None, validators=()):
+def select_tenants(inventory, platform, platforms=None, only_workspaces=None):
     """Validate the whole inventory and return the tenants of ``platform`` (no request).
 
-    ``validators``: further checks of the inventory (e.g. the quota key namespace), each a
-    callable returning ValidationIssues; every problem of every check is reported at once.
     ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace).
+    The inventory is analysed once: the same pass gives the problems and the tenants.
     """
-    platforms = list(platforms or [platform])
+    platforms = _platform_names(platforms or [platform])
     if platform not in platforms:
         platforms.append(platform)
-    errors = validate(inventory, platforms)
-    for check in validators:
-        errors.extend(check(inventory))
+    errors, tenants = _analyse(inventory, platforms)
     if errors:
-        raise InventoryError(_unique(errors))
-    tenants = build_tenants(inventory, platform, platforms)
+        raise InventoryError(errors)
+    tenants = [t for t in tenants if t.platform == platform]
     if only_workspaces:
         missing = sorted(set(only_workspaces) - set(t.workspace for t in tenants))
         if missing:

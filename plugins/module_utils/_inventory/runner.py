@@ -1,0 +1,15 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory_validate module run: the whole inventory checked, the platform's tenants listed."""
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
+
+
+def run_validate_module(module):
+    params = module.params
+    inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
+    tenants = module.run(select_tenants, inventory, params['platform'], params.get('platforms'),
+                         params.get('only_workspaces'))
+    module.exit_json(changed=False, requests=dict(total=0), tenants=[
+        dict(tenant=t.key, name=t.name, domain=t.domain, state=t.state,
+             groups=dict((g.role, g.name) for g in t.groups)) for t in tenants])

@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Carrying out a Keystone plan: phase by phase, each phase in a bounded thread pool.
+
+Every operation is idempotent, and a create that failed ambiguously (timeout, 5xx) is preceded by
+a lookup before it is tried again, so a re-run after any fault converges without duplicates.
+A tenant whose write failed skips its later writes; the other tenants go on.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    GROUP_OWNER_ATTR,
+    carries,
+    group_owner_attrs,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
+
+
+class ApplyContext:
+    """The REST client, the snapshot, and the ids of what this run created."""
+
+    def __init__(self, rest, snapshot):
+        self.rest = rest
+        self.snapshot = snapshot
+        self.project_ids = {}   # tenant key -> project id
+        self.group_ids = {}     # (tenant key, role) -> group id
+        self.domain_ids = {}    # domain name -> id
+        self._lock = threading.Lock()
+
+    def set(self, table, key, value):
+        with self._lock:
+            getattr(self, table)[key] = value
+
+    def domain_of(self, domain):
+        return self.snapshot.domain_id(domain) or self.domain_ids.get(domain)
+
+
+def create_idempotent(rest, path, key, body, lookup):
+    """POST ``body``; after an ambiguous failure or a 409, adopt what ``lookup()`` finds.
+
+    ``lookup`` returns the resource if it exists *and is ours*, else None. A POST is retried only
+    after the lookup says the first attempt did not land.
+    """
+    last = None
+    for dummy in range(rest.retries + 1):
+        try:
+            return rest.request('POST', path, json={key: body}, ok=(200, 201))[key]
+        except ApiError as exc:
+            last = exc
+            if not exc.ambiguous and exc.status != 409:
+                raise
+        found = lookup()
+        if found is not None:
+            return found
+        if last.status == 409:
+            raise last
+    raise last
+
+
+def create_domain(ctx, name):
+    def lookup():
+        found = ctx.rest.get('/domains', params={'name': name}).get('domains', [])
+        return found[0] if found else None
+    dom = create_idempotent(ctx.rest, '/domains', 'domain',
+                            dict(name=name, description='landing zone domain of workspace %s' % name,
+                                 enabled=True), lookup)
+    ctx.set('domain_ids', name, dom['id'])
+    ctx.snapshot.add_domain(dom)
+
+
+def create_project(ctx, tenant):
+    domain_id = ctx.domain_of(tenant.domain)
+    body = dict(name=tenant.name, domain_id=domain_id, description=tenant.description,
+                enabled=True, tags=sorted(tenant.tags))
+
+    def lookup():
+        found = ctx.rest.get('/projects', params={'name': tenant.name, 'domain_id': domain_id})
+        return next((p for p in found.get('projects', []) if carries(p, tenant.marker_tags)), None)
+    proj = create_idempotent(ctx.rest, '/projects', 'project', body, lookup)
+    ctx.set('project_ids', tenant.key, proj['id'])
+
+
+def create_group(ctx, tenant, group, domain_id):
+    dom = domain_id or ctx.domain_of(tenant.domain)
+    body = dict(name=group.name, domain_id=dom,
+                description='landing zone group: %s of %s' % (group.role, tenant.key),
+                **group_owner_attrs(tenant.key, group.role))
+
+    def lookup():
+        found = ctx.rest.get('/groups', params={'name': group.name, 'domain_id': dom})
+        return next((g for g in found.get('groups', []) if g.get(GROUP_OWNER_ATTR) == tenant.key), None)
+    grp = create_idempotent(ctx.rest, '/groups', 'group', body, lookup)
+    ctx.set('group_ids', (tenant.key, group.role), grp['id'])
+
+
+def patch(ctx, path, resource, body):
+    ctx.rest.request('PATCH', path, json={resource: body}, ok=(200,))
+
+
+def delete(ctx, path):
+    # A 404 after a retried DELETE means the first attempt landed.
+    ctx.rest.request('DELETE', path, ok=(204,), missing_ok=True)
+
+
+def _group_id(ctx, key, role, group, method):
+    group_id = group['id'] if group else ctx.group_ids.get((key, role))
+    if not group_id:
+        raise ApiError(method, 'tenant %s' % key, message='group was not created earlier in this run')
+    return group_id
+
+
+def grant(ctx, key, role, group, role_id, method):
+    """Grant (PUT) or revoke (DELETE) ``role_id`` to the tenant's group on its project."""
+    group_id = _group_id(ctx, key, role, group, method)
+    project_id = ctx.project_ids.get(key)
+    if not project_id:
+        raise ApiError(method, 'tenant %s' % key, message='project was not created earlier in this run')
+    ctx.rest.request(method, '/projects/%s/groups/%s/roles/%s' % (project_id, group_id, role_id),
+                     ok=(204,), missing_ok=method == 'DELETE')
+
+
+def member(ctx, key, role, group, user_id, method):
+    """Add (PUT) or remove (DELETE) a user of the tenant's group."""
+    group_id = _group_id(ctx, key, role, group, method)
+    ctx.rest.request(method, '/groups/%s/users/%s' % (group_id, user_id), ok=(204,),
+                     missing_ok=method == 'DELETE')
+
+
+OPERATIONS = dict(create_domain=create_domain, create_project=create_project, create_group=create_group,
+                  patch=patch, delete=delete, grant=grant, member=member)
+
+
+def apply(ctx, actions, results, max_workers=8, operations=None):
+    """Run ``actions`` phase by phase; a tenant whose action failed skips its later actions.
+
+    Returns the keys of the tenants that failed; their results carry an ``api_error``.
+    """
+    operations = operations or OPERATIONS
+    by_key = dict((r.key, r) for r in results)
+    failed = set()
+    lock = threading.Lock()
+
+    def run(action):
+        if action.tenant_key in failed:
+            return
+        try:
+            operations[action.op](ctx, **action.args)
+        except ApiError as exc:
+            with lock:
+                failed.add(action.tenant_key)
+                res = by_key.get(action.tenant_key)
+                if res is not None:
+                    res.fail('api_error', '%s failed: %s' % (action.summary, exc))
+
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        for phase in sorted(set(a.phase for a in actions)):
+            list(pool.map(run, [a for a in actions if a.phase == phase]))
+    for res in results:
+        if res.key in ctx.project_ids and not res.project_id:
+            res.project_id = ctx.project_ids[res.key]
+    return failed

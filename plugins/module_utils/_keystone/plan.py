@@ -1,0 +1,372 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Keystone planning: pure functions of (snapshot, desired tenants) -> per-tenant results + actions.
+
+``plan_tenants`` plans projects, per-workspace domains, the deletion lifecycle and orphans;
+``plan_access`` plans groups, group role grants and memberships. Both read only the snapshot and
+the ``Tenant`` model, and return ``Action`` objects: data (an operation name and its arguments)
+that ``apply`` carries out. Unit tests drive them with hand-made snapshots.
+"""
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    ACCESS_REVOKED_TAG,
+    GROUP_ROLE_ATTR,
+    carries,
+    owner_key,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import DEFAULT_DOMAIN_ID
+
+# Apply phases: everything in one phase may run in parallel; phases run in order.
+PHASE_DOMAIN = 0
+PHASE_PROJECT = 1
+PHASE_GROUP = 2
+PHASE_ACCESS = 3
+PHASE_DISABLE = 4
+PHASE_DELETE_GROUP = 5
+PHASE_DELETE_PROJECT = 6
+
+
+class Result(TenantResult):
+    """A tenant's row, plus its Keystone state before and after (for --diff)."""
+
+    def __init__(self, key, name):
+        super().__init__(key, name)
+        self.before = {}
+        self.after = {}
+
+
+class Action:
+    """One write: ``op`` (an operation of ``apply.OPERATIONS``) with its ``args``.
+
+    ``summary`` is what check mode and reports show.
+    """
+
+    def __init__(self, phase, tenant_key, summary, op, **args):
+        self.phase = phase
+        self.tenant_key = tenant_key
+        self.summary = summary
+        self.op = op
+        self.args = args
+
+    def __repr__(self):
+        return 'Action(%d, %r, %r)' % (self.phase, self.tenant_key, self.summary)
+
+
+def _patch_project(phase, key, summary, project_id, patch):
+    return Action(phase, key, summary, 'patch', path='/projects/%s' % project_id, resource='project',
+                  body=patch)
+
+
+def _delete(phase, key, summary, path):
+    return Action(phase, key, summary, 'delete', path=path)
+
+
+# ----------------------------------------------------------------------------------------------
+# Tenants (projects, domains, deletion lifecycle, orphans)
+# ----------------------------------------------------------------------------------------------
+
+def _project_state(proj, snap):
+    if not proj:
+        return {}
+    return dict(name=proj['name'], domain=snap.domain_name(proj['domain_id']),
+                description=proj.get('description') or '', enabled=proj.get('enabled', True),
+                tags=sorted(proj.get('tags') or []))
+
+
+def plan_tenants(snap, tenants, managed_tags, prune=False, ownership_complete=True):
+    """Plan projects (and per-workspace domains) for ``tenants`` (model Tenants).
+
+    ``managed_tags``: tags that every project of this collection on this platform carries; a
+    project with them but matching no tenant is an orphan. ``ownership_complete`` is False when
+    only a subset of the inventory is replicated (e.g. one workspace onboarded): orphans are then
+    neither reported nor pruned, since the rest of the inventory is not known.
+    """
+    results = []
+    actions = []
+    planned_domains = set()
+    claimed = set()
+    for tenant in tenants:
+        res = Result(tenant.key, tenant.name)
+        results.append(res)
+        owned = snap.owned_projects(tenant.marker_tags)
+        if len(owned) > 1:
+            res.fail('duplicate_managed_projects',
+                     'several projects carry the marker of %s: %s; resolve by hand'
+                     % (tenant.key, ', '.join('%s (%s)' % (p['name'], p['id']) for p in owned)))
+            claimed.update(p['id'] for p in owned)
+            continue
+        proj = owned[0] if owned else None
+        if proj:
+            claimed.add(proj['id'])
+            res.project_id = proj['id']
+        res.before = _project_state(proj, snap)
+        if tenant.state == 'deleted':
+            _plan_deletion(snap, tenant.key, tenant.name, proj, res, actions, tenant.delete_allowed,
+                           'deleted')
+            continue
+        _plan_present(snap, tenant, proj, res, actions, planned_domains)
+
+    orphans = []
+    if ownership_complete:
+        for proj in snap.projects:
+            if proj['id'] in claimed or not carries(proj, managed_tags):
+                continue
+            # The same key the tenant had (its managed groups carry it), else the project id.
+            key = owner_key(proj.get('tags')) or 'orphan/%s' % proj['id']
+            res = Result(key, proj['name'])
+            res.project_id = proj['id']
+            res.before = _project_state(proj, snap)
+            if prune:
+                _plan_deletion(snap, key, proj['name'], proj, res, actions, True, 'orphan')
+            else:
+                res.remark('orphan', 'project %s (%s) carries this collection\'s marker but the '
+                           'inventory no longer names it; left as is (prune: true removes it)'
+                           % (proj['name'], proj['id']))
+                res.after = res.before
+            orphans.append(res)
+    return results, orphans, actions
+
+
+def _plan_present(snap, tenant, proj, res, actions, planned_domains):
+    domain = tenant.domain
+    domain_id = snap.domain_id(domain)
+    if domain_id is None and domain not in planned_domains:
+        planned_domains.add(domain)
+        res.changes.append('create domain %s' % domain)
+        actions.append(Action(PHASE_DOMAIN, tenant.key, 'create domain %s' % domain, 'create_domain',
+                              name=domain))
+    after = dict(name=tenant.name, domain=domain if domain_id != DEFAULT_DOMAIN_ID
+                 else snap.domain_name(DEFAULT_DOMAIN_ID),
+                 description=tenant.description, enabled=True, tags=sorted(tenant.tags))
+    res.after = after
+    if proj is None:
+        clash = snap.project_named(tenant.name, domain_id) if domain_id else None
+        if clash is not None:
+            res.fail('name_collision',
+                     'a project named %s already exists in domain %s (%s) and does not carry this '
+                     'collection\'s marker; it is left untouched' % (tenant.name, domain, clash['id']))
+            res.after = res.before
+            return
+        res.changes.append('create project %s' % tenant.name)
+        actions.append(Action(PHASE_PROJECT, tenant.key, 'create project %s' % tenant.name,
+                              'create_project', tenant=tenant))
+        return
+    if domain_id is not None and proj['domain_id'] != domain_id:
+        res.remark('domain_mismatch',
+                   'project %s is in domain %s, the landing zone says %s; Keystone cannot move '
+                   'projects between domains, so it stays where it is'
+                   % (proj['name'], snap.domain_name(proj['domain_id']), domain))
+        res.after['domain'] = snap.domain_name(proj['domain_id'])
+    patch = {}
+    if proj['name'] != tenant.name:
+        res.remark('renamed_outside', 'project %s was renamed outside the inventory; set back to %s'
+                   % (proj['name'], tenant.name))
+        patch['name'] = tenant.name
+    if (proj.get('description') or '') != tenant.description:
+        patch['description'] = tenant.description
+    if not proj.get('enabled', True):
+        patch['enabled'] = True
+    if sorted(proj.get('tags') or []) != sorted(tenant.tags):
+        patch['tags'] = sorted(tenant.tags)
+    if patch:
+        summary = 'update project %s (%s)' % (tenant.name, ', '.join(sorted(patch)))
+        res.changes.append(summary)
+        actions.append(_patch_project(PHASE_PROJECT, tenant.key, summary, proj['id'], patch))
+
+
+def deletion_pending(proj):
+    """True when a deleted tenant's project still needs lifecycle work (groups may remain)."""
+    return proj is not None and ACCESS_REVOKED_TAG not in (proj.get('tags') or ())
+
+
+def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
+    """Deleted (or pruned) tenant: disable, then delete managed groups, then the project if allowed.
+
+    When the landing zone does not allow deletion, the project is kept disabled and tagged
+    ``lz-access-revoked`` once its groups are gone, so that later runs know without listing groups.
+    """
+    if proj is not None and not deletion_pending(proj):
+        res.before = res.after = _project_state(proj, snap)
+        res.remark('kept_disabled', 'project %s is %s in the inventory; its landing zone does not '
+                   'allow automated deletion, so it is left disabled' % (proj['name'], why))
+        if proj.get('enabled', True):
+            res.changes.append('disable project %s' % proj['name'])
+            actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % proj['name'],
+                                          proj['id'], {'enabled': False}))
+            res.after = dict(res.before, enabled=False)
+        return
+    groups = snap.owned_groups(key)
+    if proj is None and not groups:
+        res.after = {}
+        return
+    label = proj['name'] if proj else name
+    if proj is not None and proj.get('enabled', True):
+        res.changes.append('disable project %s' % label)
+        actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % label, proj['id'],
+                                      {'enabled': False}))
+    for grp in groups:
+        res.changes.append('delete group %s' % grp['name'])
+        actions.append(_delete(PHASE_DELETE_GROUP, key, 'delete group %s' % grp['name'],
+                               '/groups/%s' % grp['id']))
+    if proj is None:
+        res.after = {}
+        return
+    if delete_project:
+        res.changes.append('delete project %s' % label)
+        actions.append(_delete(PHASE_DELETE_PROJECT, key, 'delete project %s' % label,
+                               '/projects/%s' % proj['id']))
+        res.after = {}
+    else:
+        res.remark('kept_disabled', 'project %s is %s in the inventory; its landing zone does not '
+                   'allow automated deletion, so it is left disabled' % (label, why))
+        tags = sorted(set(proj.get('tags') or []) | set([ACCESS_REVOKED_TAG]))
+        res.changes.append('mark project %s access-revoked' % label)
+        actions.append(_patch_project(PHASE_DELETE_PROJECT, key, 'mark project %s access-revoked' % label,
+                                      proj['id'], {'tags': tags}))
+        res.after = dict(res.before, enabled=False, tags=tags)
+
+
+# ----------------------------------------------------------------------------------------------
+# Access (groups, role grants, memberships)
+# ----------------------------------------------------------------------------------------------
+
+def plan_access(snap, tenants, project_ids=None):
+    """Plan groups, group role grants and memberships for present tenants.
+
+    Needs a snapshot with groups and assignments, ``snap.roles_by_name`` complete for the mapped
+    roles, and users resolved (``Snapshot.resolve_users``). ``project_ids`` may map tenant keys of
+    projects that do not exist yet (check mode) to None.
+    """
+    results = []
+    actions = []
+    for tenant in tenants:
+        res = Result(tenant.key, tenant.name)
+        results.append(res)
+        if tenant.state != 'present':
+            res.after = res.before = {}
+            continue
+        owned = snap.owned_projects(tenant.marker_tags)
+        if len(owned) != 1:
+            if project_ids is not None and tenant.key in project_ids:
+                proj = None
+            else:
+                res.fail('project_missing' if not owned else 'duplicate_managed_projects',
+                         'project of %s %s; run keystone_tenant first'
+                         % (tenant.key, 'does not exist' if not owned else 'is ambiguous'))
+                continue
+        else:
+            proj = owned[0]
+            res.project_id = proj['id']
+        domain_id = proj['domain_id'] if proj else snap.domain_id(tenant.domain)
+        _plan_tenant_access(snap, tenant, proj, domain_id, res, actions)
+    return results, actions
+
+
+def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
+    owned_groups = {}
+    for grp in snap.owned_groups(tenant.key):
+        owned_groups.setdefault(grp.get(GROUP_ROLE_ATTR), []).append(grp)
+    before, after = {}, {}
+    desired_roles = set()
+    for gspec in tenant.groups:
+        desired_roles.add(gspec.role)
+        candidates = owned_groups.get(gspec.role, [])
+        grp = candidates[0] if candidates else None
+        for extra in candidates[1:]:
+            res.changes.append('delete duplicate group %s' % extra['name'])
+            actions.append(_delete(PHASE_GROUP, tenant.key, 'delete duplicate group %s' % extra['name'],
+                                   '/groups/%s' % extra['id']))
+        if grp is None and domain_id is not None:
+            clash = snap.group_named(gspec.name, domain_id)
+            if clash is not None:
+                res.fail('group_name_collision',
+                         'a group named %s already exists in domain %s (%s) and is not managed by '
+                         'this collection; it is left untouched'
+                         % (gspec.name, snap.domain_name(domain_id), clash['id']))
+                continue
+        current_roles, current_members = set(), {}
+        if grp is not None:
+            if grp['name'] != gspec.name:
+                summary = 'rename group %s to %s' % (grp['name'], gspec.name)
+                res.changes.append(summary)
+                actions.append(Action(PHASE_GROUP, tenant.key, summary, 'patch',
+                                      path='/groups/%s' % grp['id'], resource='group',
+                                      body={'name': gspec.name}))
+            if proj is not None:
+                granted = snap.group_grants.get((grp['id'], proj['id']), ())
+                current_roles = set(_role_names(snap, granted))
+            current_members = snap.members.get(grp['id'], {})
+            _remark_foreign_grants(snap, grp, proj, res)
+        else:
+            res.changes.append('create group %s' % gspec.name)
+            actions.append(Action(PHASE_GROUP, tenant.key, 'create group %s' % gspec.name, 'create_group',
+                                  tenant=tenant, group=gspec, domain_id=domain_id))
+        before[gspec.role] = dict(group=grp['name'] if grp else None,
+                                  roles=sorted(current_roles),
+                                  members=sorted(current_members.values())) if grp else None
+        target = dict(key=tenant.key, role=gspec.role, group=grp)
+        # Grants
+        for role in sorted(set(gspec.keystone_roles) - current_roles):
+            if role not in snap.roles_by_name:
+                res.fail('unknown_role', 'Keystone role %s (mapped from %s) does not exist'
+                         % (role, gspec.role))
+                continue
+            summary = 'grant %s to group %s' % (role, gspec.name)
+            res.changes.append(summary)
+            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'grant', method='PUT',
+                                  role_id=snap.roles_by_name[role], **target))
+        for role in sorted(current_roles - set(gspec.keystone_roles)):
+            summary = 'revoke %s from group %s' % (role, gspec.name)
+            res.changes.append(summary)
+            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'grant', method='DELETE',
+                                  role_id=snap.roles_by_name[role], **target))
+        # Members
+        desired_ids = {}
+        for name in gspec.members:
+            ids = snap.users_by_name.get(name, [])
+            if not ids:
+                res.remark('user_not_found', 'user %s (%s) does not exist yet; bound on a later run'
+                           % (name, gspec.role))
+            elif len(ids) > 1:
+                res.remark('user_ambiguous', 'several users are named %s; none is bound' % name)
+            else:
+                desired_ids[ids[0]] = name
+        for user_id in sorted(set(desired_ids) - set(current_members)):
+            summary = 'add %s to group %s' % (desired_ids[user_id], gspec.name)
+            res.changes.append(summary)
+            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'member', method='PUT',
+                                  user_id=user_id, **target))
+        for user_id in sorted(set(current_members) - set(desired_ids)):
+            name = current_members[user_id]
+            if name in gspec.members:
+                continue  # ambiguous name: neither add nor remove
+            summary = 'remove %s from group %s' % (name, gspec.name)
+            res.changes.append(summary)
+            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'member', method='DELETE',
+                                  user_id=user_id, **target))
+        after[gspec.role] = dict(group=gspec.name, roles=sorted(gspec.keystone_roles),
+                                 members=sorted(desired_ids.values()))
+    for role, groups in sorted(owned_groups.items()):
+        if role in desired_roles:
+            continue
+        for grp in groups:
+            before[role] = dict(group=grp['name'])
+            res.changes.append('delete group %s (role %s no longer mapped)' % (grp['name'], role))
+            actions.append(_delete(PHASE_GROUP, tenant.key, 'delete group %s' % grp['name'],
+                                   '/groups/%s' % grp['id']))
+    res.before, res.after = before, after
+
+
+def _role_names(snap, role_ids):
+    names = dict((v, k) for k, v in snap.roles_by_name.items())
+    return [names.get(r, r) for r in role_ids]
+
+
+def _remark_foreign_grants(snap, grp, proj, res):
+    for project_id, roles in sorted(snap.grants_of_group(grp['id']).items()):
+        if proj is None or project_id != proj['id']:
+            res.remark('foreign_assignment',
+                       'managed group %s also holds %s on project %s, granted outside the '
+                       'inventory; left as is' % (grp['name'], ', '.join(sorted(_role_names(snap, roles))),
+                                                  project_id))

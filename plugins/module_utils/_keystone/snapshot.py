@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a platform's Keystone state in bulk: the snapshot the planners work on.
+
+A handful of list calls (projects, groups, direct and *effective* role assignments with names; the
+effective listing gives group memberships without one request per group). Truncated listings
+(``list_limit``) are refused by the pager: planning on partial data would create duplicates.
+Lookups are indexed, so planning thousands of tenants never scans every project per tenant.
+"""
+
+import threading
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import GROUP_OWNER_ATTR
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
+    KEYSTONE_PAGE_LIMIT,
+    KEYSTONE_PAGED,
+    list_all,
+)
+
+DEFAULT_DOMAIN_ID = 'default'
+# Above this many unknown users, one GET /v3/users beats one filtered GET per user.
+USER_LOOKUP_BULK_THRESHOLD = 25
+
+
+def list_keystone(rest, path, key, params=None):
+    """Every item of a Keystone listing (paged where Keystone pages; a truncated one raises)."""
+    limit = KEYSTONE_PAGE_LIMIT if path in KEYSTONE_PAGED else None
+    return list_all(rest, path, key, params, limit=limit)[0]
+
+
+class Snapshot:
+    """Keystone state of one platform, read in bulk."""
+
+    def __init__(self):
+        self.domains = []
+        self.projects = []
+        self.groups = []
+        self.roles_by_name = {}
+        # (group_id, project_id) -> set of role ids granted directly to the group on the project
+        self.group_grants = {}
+        # project_id -> [(user_name, role_name)] for roles given to users directly
+        self.user_grants = {}
+        # group_id -> {user_id: user_name}, learnt from effective assignments
+        self.members = {}
+        # user name -> list of user ids with that name (any domain)
+        self.users_by_name = {}
+        self.lock = threading.Lock()
+        self._indexes = {}
+        self._grants_by_group = None
+
+    # -- reading ------------------------------------------------------------------------------
+    @classmethod
+    def read(cls, rest, projects=True, domains=True, groups=False, assignments=False):
+        snap = cls()
+        if domains:
+            snap.read_domains(rest)
+        if projects:
+            snap.projects = [p for p in list_keystone(rest, '/projects', 'projects')
+                             if not p.get('is_domain')]
+        if groups:
+            snap.read_groups(rest)
+        if assignments:
+            snap.read_assignments(rest)
+        return snap
+
+    def read_domains(self, rest):
+        self.domains = list_keystone(rest, '/domains', 'domains')
+
+    def read_groups(self, rest):
+        self.groups = list_keystone(rest, '/groups', 'groups')
+
+    def read_assignments(self, rest):
+        direct = list_keystone(rest, '/role_assignments', 'role_assignments',
+                               params={'include_names': 'true'})
+        for ra in direct:
+            project = ra.get('scope', {}).get('project')
+            role = ra.get('role', {})
+            if not project:
+                continue
+            self.roles_by_name.setdefault(role.get('name'), role.get('id'))
+            if 'group' in ra:
+                key = (ra['group']['id'], project['id'])
+                self.group_grants.setdefault(key, set()).add(role['id'])
+            elif 'user' in ra:
+                self.user_grants.setdefault(project['id'], []).append(
+                    (ra['user'].get('name'), role.get('name')))
+        effective = list_keystone(rest, '/role_assignments', 'role_assignments',
+                                  params={'effective': 'true', 'include_names': 'true'})
+        for ra in effective:
+            link = ra.get('links', {}).get('membership')
+            user = ra.get('user')
+            if not link or not user:
+                continue
+            # .../v3/groups/{group_id}/users/{user_id}
+            parts = link.rstrip('/').split('/')
+            group_id = parts[-3]
+            self.members.setdefault(group_id, {})[user['id']] = user.get('name')
+            self.remember_user(user.get('name'), user['id'])
+
+    def remember_user(self, name, user_id):
+        with self.lock:
+            ids = self.users_by_name.setdefault(name, [])
+            if user_id not in ids:
+                ids.append(user_id)
+
+    def read_roles(self, rest):
+        for role in list_keystone(rest, '/roles', 'roles'):
+            if not role.get('domain_id'):
+                self.roles_by_name[role['name']] = role['id']
+
+    def resolve_users(self, rest, names):
+        """Learn the ids of users by name: per name for a few, one full listing for many."""
+        unknown = sorted(set(n for n in names if n not in self.users_by_name))
+        if not unknown:
+            return
+        if len(unknown) > USER_LOOKUP_BULK_THRESHOLD:
+            for user in list_keystone(rest, '/users', 'users'):
+                self.remember_user(user['name'], user['id'])
+        else:
+            for name in unknown:
+                for user in list_keystone(rest, '/users', 'users', params={'name': name}):
+                    self.remember_user(user['name'], user['id'])
+        for name in unknown:
+            self.users_by_name.setdefault(name, [])
+
+    # -- changes made during apply --------------------------------------------------------------
+    def add_domain(self, domain):
+        with self.lock:
+            self.domains.append(domain)
+
+    # -- lookups ------------------------------------------------------------------------------
+    # Indexes are rebuilt whenever the list they index changed (a domain created during apply).
+    def _index(self, name, items, build):
+        key = (id(items), len(items))
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] != key:
+            index = {}
+            for item in items:
+                for k in build(item):
+                    index.setdefault(k, []).append(item)
+            cached = self._indexes[name] = (key, index)
+        return cached[1]
+
+    def domain_id(self, name):
+        if name in (None, '', DEFAULT_DOMAIN_ID, 'Default'):
+            return DEFAULT_DOMAIN_ID
+        found = self._index('domains', self.domains, lambda d: (d['name'], d['id'])).get(name)
+        return found[0]['id'] if found else None
+
+    def domain_name(self, domain_id):
+        found = self._index('domains', self.domains, lambda d: (d['name'], d['id'])).get(domain_id)
+        return found[0]['name'] if found else domain_id
+
+    def owned_projects(self, marker_tags):
+        """Projects carrying every tag of ``marker_tags`` (see _ownership.marker_tags)."""
+        wanted = set(marker_tags)
+        by_tag = self._index('project_tags', self.projects, lambda p: p.get('tags') or ())
+        # the rarest marker tag narrows the candidates (lz-proj=... names few projects)
+        candidates = min((by_tag.get(t, []) for t in wanted), key=len) if wanted else self.projects
+        return [p for p in candidates if wanted.issubset(p.get('tags') or ())]
+
+    def project_named(self, name, domain_id):
+        found = self._index('project_names', self.projects, lambda p: [(p['name'], p['domain_id'])])
+        return (found.get((name, domain_id)) or [None])[0]
+
+    def owned_groups(self, tenant_key):
+        return list(self._index('group_owner', self.groups,
+                                lambda g: [g.get(GROUP_OWNER_ATTR)]).get(tenant_key, []))
+
+    def group_named(self, name, domain_id):
+        found = self._index('group_names', self.groups, lambda g: [(g['name'], g['domain_id'])])
+        return (found.get((name, domain_id)) or [None])[0]
+
+    def grants_of_group(self, group_id):
+        """{project_id: role ids} granted directly to ``group_id``."""
+        if self._grants_by_group is None:
+            self._grants_by_group = {}
+            for (gid, pid), roles in self.group_grants.items():
+                self._grants_by_group.setdefault(gid, {})[pid] = roles
+        return self._grants_by_group.get(group_id, {})

@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The quota key namespace: one flat key space over Nova, Cinder, Neutron and Octavia, pure.
+
+``compute.cores``, ``volume.gigabytes_<type>``, ``network.router``,
+``load_balancer.load_balancers``, ...: ``split_key`` maps a key onto its service and the field of
+that service's quota API, ``key_problems`` checks an inventory mapping of them. Standard library
+only: the inventory validation uses it before any request. See docs/quotas.md.
+"""
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import ValidationIssue
+
+COMPUTE = 'compute'
+VOLUME = 'volume'
+NETWORK = 'network'
+LOAD_BALANCER = 'load_balancer'
+SERVICES = (COMPUTE, VOLUME, NETWORK, LOAD_BALANCER)
+
+# service -> {our key suffix: field of the service's quota API}
+KEYS = {
+    COMPUTE: dict((k, k) for k in (
+        'instances', 'cores', 'ram', 'key_pairs', 'server_groups', 'server_group_members',
+        'metadata_items')),
+    VOLUME: dict((k, k) for k in (
+        'volumes', 'gigabytes', 'snapshots', 'backups', 'backup_gigabytes', 'per_volume_gigabytes',
+        'groups')),
+    NETWORK: dict((k, k) for k in (
+        'network', 'subnet', 'subnetpool', 'port', 'router', 'floatingip', 'security_group',
+        'security_group_rule', 'rbac_policy')),
+    LOAD_BALANCER: {
+        'load_balancers': 'load_balancer', 'listeners': 'listener', 'pools': 'pool',
+        'members': 'member', 'health_monitors': 'health_monitor', 'l7policies': 'l7policy',
+        'l7rules': 'l7rule',
+    },
+}
+# Cinder keeps these three per volume type: volume.gigabytes_<type> -> gigabytes_<type>.
+VOLUME_TYPE_PREFIXES = ('gigabytes_', 'volumes_', 'snapshots_')
+
+# What the platform's service catalog calls them (openstacksdk proxy attribute, catalog type).
+SERVICE_PROXIES = {COMPUTE: 'compute', VOLUME: 'block_storage', NETWORK: 'network',
+                   LOAD_BALANCER: 'load_balancer'}
+
+# Cinder answers 400 to any limit below in_use + reserved (no force flag): always a remark there.
+CANNOT_FORCE_BELOW_USAGE = frozenset([VOLUME])
+UNLIMITED = -1
+
+
+def split_key(key):
+    """``'compute.cores'`` -> ``('compute', 'cores')`` (the service and its API field), else None."""
+    if not isinstance(key, str) or '.' not in key:
+        return None
+    service, rest = key.split('.', 1)
+    fields = KEYS.get(service)
+    if fields is None:
+        return None
+    if rest in fields:
+        return service, fields[rest]
+    if service == VOLUME:
+        for prefix in VOLUME_TYPE_PREFIXES:
+            if rest.startswith(prefix) and len(rest) > len(prefix):
+                return service, rest
+    return None
+
+
+def volume_type_of(field):
+    """The volume type of a per-type Cinder field (``gigabytes_ssd`` -> ``ssd``), else None."""
+    if field in KEYS[VOLUME]:
+        return None
+    for prefix in VOLUME_TYPE_PREFIXES:
+        if field.startswith(prefix):
+            return field[len(prefix):]
+    return None
+
+
+def all_keys():
+    """Every fixed key of the namespace (per-volume-type keys are patterns), sorted by service."""
+    return ['%s.%s' % (service, key) for service in SERVICES for key in KEYS[service]]
+
+
+def key_problems(values, path):
+    """ValidationIssues of one mapping of quota key -> value (unknown key, not -1 or more)."""
+    problems = []
+    if not isinstance(values, dict):
+        return problems  # the inventory validation reports the type
+    for key, value in values.items():
+        kpath = '%s.%s' % (path, key) if path else str(key)
+        if split_key(key) is None:
+            problems.append(ValidationIssue(kpath, 'unknown quota key %r; keys are <service>.<name> with '
+                                                   'service one of %s (see docs/quotas.md), per volume '
+                                                   'type volume.gigabytes_<type>, volume.volumes_<type>, '
+                                                   'volume.snapshots_<type>' % (key, ', '.join(SERVICES))))
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(ValidationIssue(kpath, 'quota must be an integer (-1 for unlimited), got %r'
+                                            % (value,)))
+        elif value < UNLIMITED:
+            problems.append(ValidationIssue(kpath, 'quota %d is negative; only -1 (unlimited) is allowed'
+                                            % value))
+    return problems
+
+
+def validate_quotas(inventory):
+    """Every quota key/value problem of ``inventory``, with its path (no request is made)."""
+    problems = []
+    zones = inventory.get('landing_zones') or {}
+    if isinstance(zones, dict):
+        for name, zone in zones.items():
+            if not isinstance(zone, dict):
+                continue
+            zpath = 'landing_zones.%s' % name
+            quota = zone.get('quota')
+            if isinstance(quota, dict):
+                problems.extend(key_problems(quota.get('values'), zpath + '.quota.values'))
+            sizes = zone.get('quota_sizes')
+            if isinstance(sizes, dict):
+                for size, values in sizes.items():
+                    problems.extend(key_problems(values, '%s.quota_sizes.%s' % (zpath, size)))
+    workspaces = inventory.get('workspaces') or []
+    if isinstance(workspaces, list):
+        for wi, workspace in enumerate(workspaces):
+            projects = workspace.get('projects') if isinstance(workspace, dict) else None
+            if not isinstance(projects, list):
+                continue
+            for pi, project in enumerate(projects):
+                if isinstance(project, dict):
+                    problems.extend(key_problems(project.get('quota'),
+                                                 'workspaces[%d].projects[%d].quota' % (wi, pi)))
+    return problems
+
+
+def by_service(quota):
+    """Flat quota -> {service: {api field: value}}."""
+    result = {}
+    for key, value in quota.items():
+        service, field = split_key(key)
+        result.setdefault(service, {})[field] = value
+    return result
+
+
+def flat_key(service, field):
+    """The namespace key of a service's API field (inverse of split_key)."""
+    for ours, api in KEYS[service].items():
+        if api == field:
+            return '%s.%s' % (service, ours)
+    return '%s.%s' % (service, field)
+

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The openstack_quota module run: validate, connect, find projects, read, plan, apply, report."""
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import apply
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+    SERVICE_PROXIES,
+    SERVICES,
+    by_service,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import diff, needs_usage, plan
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Reader
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
+
+
+def quota_tenants(inventory, platform, platforms=None, only_workspaces=None):
+    """The present tenants of ``platform`` after validating the whole inventory (no request)."""
+    return [t for t in select_tenants(inventory, platform, platforms, only_workspaces) if t.state == 'present']
+
+
+def catalog_clients(conn, services, retries):
+    """{service: RestClient} for the managed services that the platform's catalog has."""
+    clients = {}
+    for service in services:
+        endpoint = _rest.endpoint_of(conn, SERVICE_PROXIES[service])
+        if endpoint:
+            clients[service] = _rest.RestClient(getattr(conn, SERVICE_PROXIES[service]), retries=retries)
+            clients[service].endpoint = endpoint
+    return clients
+
+
+def requests_by_service(counter, clients, identity_endpoint):
+    """The counter's per-endpoint figures with service names (identity, compute, ...)."""
+    counts = counter.as_dict() if counter is not None else dict(total=0)
+    names = {_rest.netloc(identity_endpoint): 'identity'}
+    for service, client in clients.items():
+        names[_rest.netloc(getattr(client, 'endpoint', ''))] = service
+    counts['by_api'] = dict((names.get(netloc, netloc), n) for netloc, n in (counts.get('by_service') or {}).items())
+    return counts
+
+
+def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False):
+    """One whole run against an open connection: returns the module result (without exit)."""
+    identity = _rest.RestClient(conn.identity, retries=retries)
+    wanted_services = set(s for t in tenants for s in by_service(t.quota)) & set(services)
+    found = {}
+    if wanted_services:
+        found = projects_by_tenant(list_keystone(identity, '/projects', 'projects'), tenants)
+    project_ids = dict((key, projects[0]['id']) for key, projects in found.items() if len(projects) == 1)
+    duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)
+    clients = catalog_clients(conn, sorted(wanted_services), retries)
+    reader = Reader(clients, max_workers=max_workers)
+    current = {}
+    for service in sorted(clients):
+        pids, fields = [], set()
+        for tenant in tenants:
+            wanted = by_service(tenant.quota).get(service)
+            if wanted and tenant.key in project_ids:
+                pids.append(project_ids[tenant.key])
+                fields.update(wanted)
+        current[service] = reader.read(service, pids, fields)
+    for service in sorted(clients):
+        usage = reader.read_usage(service, needs_usage(tenants, project_ids, current, service))
+        for pid, fields in usage.items():
+            for field, cur in fields.items():
+                if field in current[service].get(pid, {}):
+                    current[service][pid][field] = cur
+    results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
+                           read_errors=reader.errors, duplicates=duplicates)
+    if writes and not check_mode:
+        apply(clients, writes, results, max_workers=max_workers)
+    rows = [r.as_dict() for r in results]
+    out = dict(changed=any(r.changes for r in results), tenants=rows, summary=summary(rows),
+               planned=[w.summary for w in writes], services=sorted(clients),
+               missing_services=sorted(wanted_services - set(clients)))
+    return out, diff(results), clients, _rest.endpoint_of(conn, 'identity')
+
+
+def run_module(module):
+    """Run openstack_quota to its end (exit_json / fail_json)."""
+    params = module.params
+    inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
+    tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
+                         params.get('only_workspaces'))
+    conn = module.connect()
+    out, result_diff, clients, identity_endpoint = module.run(
+        converge, conn, tenants, services=params['services'], retries=params['retries'],
+        max_workers=params['max_workers'], check_mode=module.check_mode)
+    out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)
+    if module._diff:
+        out['diff'] = result_diff
+    module.exit_with_rows(out, params['platform'])
