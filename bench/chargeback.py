@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bench: rate a month for N projects (default 1,000) with hourly samples.
 
-Generates a SQLite ledger in a temporary directory directly through ``_ledger.record_run``: each
+Generates a SQLite ledger in a temporary directory directly through the ledger's ``record_run``: each
 project has a server, a volume, a floating IP and a router; every hour is one collection run (720
 runs for a 30-day month); a tenth of the servers is resized mid-month and a tenth of the volumes
 is deleted mid-month (so the ledger holds state changes and gone resources). Then rates the
@@ -10,8 +10,6 @@ month with the example price catalog and writes the reports. Prints a table and 
 
     .venv/bin/python bench/chargeback.py [--projects 1000] [--days 30]
 """
-
-from __future__ import absolute_import, division, print_function
 
 import argparse
 import datetime
@@ -28,7 +26,9 @@ import yaml
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'unit'))
 __import__("conftest")  # makes ansible_collections importable
-from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger, _pricing, _rating, _reports  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing, rating, reports  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store  # noqa: E402
 
 UTC = datetime.timezone.utc
 
@@ -41,7 +41,7 @@ def generate(ledger, projects, days, start):
     prj = [dict(project_id='p%04d' % i, name='ws%02d-app%04d' % (i % 50, i), domain_id='default',
                 workspace='ws%02d' % (i % 50), project='app%04d' % i, landing_zone='default', managed=True,
                 enabled=True, tags=['lz-managed']) for i in range(projects)]
-    created = _ledger.ts(start - datetime.timedelta(days=3))
+    created = _time.ts(start - datetime.timedelta(days=3))
     for h in range(days * 24):
         at = start + datetime.timedelta(hours=h, minutes=7)
         mid = h >= days * 12
@@ -60,8 +60,8 @@ def generate(ledger, projects, days, start):
             if h == 0:
                 for o in obs[-4:]:
                     lts.append(dict(kind=o['kind'], resource_id=o['resource_id'], project_id=pid, created_at=created))
-        ledger.record_run(dict(id='bench-%d' % h, platform='bench', started_at=_ledger.ts(at), finished_at=_ledger.ts(at),
-                               window_start=None, window_end=_ledger.ts(at), status='ok', counts={}, remarks=[],
+        ledger.record_run(dict(id='bench-%d' % h, platform='bench', started_at=_time.ts(at), finished_at=_time.ts(at),
+                               window_start=None, window_end=_time.ts(at), status='ok', counts={}, remarks=[],
                                complete_kinds=['servers', 'volumes', 'floating_ips', 'routers'], requests={},
                                projects=prj if h == 0 else [], observations=obs, lifetimes=lts))
 
@@ -74,30 +74,30 @@ def main():
     work = tempfile.mkdtemp(prefix='lz-bench-chargeback-')
     try:
         start = datetime.datetime(2026, 9, 1, tzinfo=UTC)
-        ledger = _ledger.open_ledger(path=os.path.join(work, 'ledger.sqlite'))
+        ledger = store.open_ledger(path=os.path.join(work, 'ledger.sqlite'))
         t0 = time.monotonic()
         generate(ledger, args.projects, args.days, start)
         t_gen = time.monotonic() - t0
         counts = ledger.counts()
         rss_gen = peak_mib()
         with open(os.path.join(REPO_ROOT, 'examples', 'inventory', 'group_vars', 'all', 'price_catalog.yml')) as fh:
-            catalog = _pricing.load(yaml.safe_load(fh)['price_catalog'])
-        period = _rating.period_window('2026-09')
+            catalog = pricing.load(yaml.safe_load(fh)['price_catalog'])
+        period = rating.period_window('2026-09')
         t0 = time.monotonic()
-        rating = _rating.rate(ledger, catalog, period)
+        rated = rating.rate(ledger, catalog, period)
         t_rate = time.monotonic() - t0
         t0 = time.monotonic()
-        doc, result = _reports.chargeback(ledger, catalog, period, os.path.join(work, 'reports'))
+        doc, result = reports.chargeback(ledger, catalog, period, os.path.join(work, 'reports'))
         t_all = time.monotonic() - t0
         t0 = time.monotonic()
-        dummy, again = _reports.chargeback(ledger, catalog, period, os.path.join(work, 'reports'))
+        dummy, again = reports.chargeback(ledger, catalog, period, os.path.join(work, 'reports'))
         t_again = time.monotonic() - t0
         sizes = dict((os.path.basename(f), os.path.getsize(f)) for f in result['files'])
         ledger.close()
         rows = [('projects', args.projects), ('hourly runs', args.days * 24), ('ledger rows', counts),
                 ('generate ledger (s)', round(t_gen, 2)), ('rate month (s)', round(t_rate, 2)),
                 ('rate + write reports (s)', round(t_all, 2)), ('re-rate closed, unchanged (s)', round(t_again, 2)),
-                ('line items', len(rating['items'])), ('total cost', '%s %s' % (result['totals']['cost'], result['currency'])),
+                ('line items', len(rated['items'])), ('total cost', '%s %s' % (result['totals']['cost'], result['currency'])),
                 ('report bytes', sizes), ('peak RSS after generating (MiB)', round(rss_gen, 1)),
                 ('peak RSS (MiB)', round(peak_mib(), 1))]
         for name, value in rows:
@@ -105,7 +105,7 @@ def main():
         print(json.dumps(dict(bench='chargeback', projects=args.projects, runs=args.days * 24, ledger=counts,
                               generate_s=round(t_gen, 3), rate_s=round(t_rate, 3), rate_and_write_s=round(t_all, 3),
                               rerate_unchanged_s=round(t_again, 3), rerate_status=again['status'],
-                              line_items=len(rating['items']), total=result['totals']['cost'], currency=result['currency'],
+                              line_items=len(rated['items']), total=result['totals']['cost'], currency=result['currency'],
                               report_bytes=sizes, peak_rss_mib=round(peak_mib(), 1))))
     finally:
         shutil.rmtree(work, ignore_errors=True)

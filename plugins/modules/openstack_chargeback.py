@@ -2,9 +2,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: openstack_chargeback
 short_description: Rate the usage ledger with a price catalog into per-period chargeback reports
@@ -75,10 +72,8 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   action_group:
-    description: Use C(group/landingzone.openstack.openstack) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - landingzone.openstack.openstack
+    description: Member of no action group (it takes no connection options).
+    support: none
 '''
 
 EXAMPLES = r'''
@@ -158,57 +153,13 @@ platforms:
   elements: str
 '''
 
-import os
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger, _pricing, _rating, _reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import runner
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 
 
 def main():
-    argument_spec = dict(_ledger.LEDGER_ARGSPEC)
-    argument_spec.update(
-        price_catalog=dict(type='dict', required=True),
-        period=dict(type='str'),
-        start=dict(type='str'),
-        end=dict(type='str'),
-        preview=dict(type='bool', default=False),
-        output_dir=dict(type='path', default='~/.local/share/landingzone/chargeback'),
-        platforms=dict(type='list', elements='str'),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[('period', 'start'), ('period', 'end'), ('preview', 'period')],
-        required_together=[('start', 'end')],
-        supports_check_mode=True,
-    )
-    p = module.params
-    try:
-        catalog = _pricing.load(p['price_catalog'])
-    except _pricing.CatalogError as exc:
-        module.fail_json(msg=str(exc), errors=[e.to_dict() for e in exc.errors])
-    try:
-        period = _rating.period_window(p['period'], p['start'], p['end'], p['preview'])
-    except _rating.RatingError as exc:
-        module.fail_json(msg=str(exc))
-    backend, target = _ledger.resolve_target(p['ledger_path'], p['ledger_dsn'])
-    if backend == 'sqlite' and not os.path.exists(target):
-        module.fail_json(msg='no ledger at %s (run openstack_metering_collect first)' % target)
-    try:
-        ledger = _ledger.open_ledger(p['ledger_path'], p['ledger_dsn'], migrate=False)
-    except _ledger.LedgerError as exc:
-        module.fail_json(msg=str(exc))
-    try:
-        if ledger.schema_version() != _ledger.SCHEMA_VERSION:
-            module.fail_json(msg='the ledger has schema version %d, this collection reads %d: run a collection '
-                                 '(it migrates) or upgrade the collection' % (ledger.schema_version(), _ledger.SCHEMA_VERSION))
-        doc, result = _reports.chargeback(ledger, catalog, period, p['output_dir'],
-                                          p['platforms'], write_files=not module.check_mode)
-    except (_ledger.LedgerError, OSError) as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        ledger.close()
-    module.exit_json(**result)
+    module = LandingZoneModule(argument_spec=runner.CHARGEBACK_OPTIONS, ledger=True, **runner.CHARGEBACK_KWARGS)
+    runner.run_chargeback(module)
 
 
 if __name__ == '__main__':

@@ -2,9 +2,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: openstack_usage_info
 short_description: Read usage per project and resource kind for a time window from the ledger
@@ -14,9 +11,19 @@ description:
     returns, per platform, project and kind, the number of resources, their hours and
     quantity-hours (vCPU-hours for servers, GiB-hours for volumes, snapshots and images, hours for
     floating IPs, routers and load balancers) within the window.
-  - Each recorded state of a resource counts from its start (the resource's creation time for its
-    first state) to the next state or the end of its life (deletion time as the API reported it,
-    else the first complete listing that no longer showed it, else the last sample).
+  - The hours come from the same intervals and billed states as the invoice of
+    M(landingzone.openstack.openstack_chargeback), so for the same ledger and window they equal its
+    quantities - RV(usage[].hours) of servers the C(server_hours), of floating IPs, routers and load
+    balancers their C(*_hours); RV(usage[].quantity_hours) the C(server_vcpu_hours) and the
+    C(volume_gib_hours), C(snapshot_gib_hours) and C(image_gib_hours).
+  - "Intervals: each recorded state of a resource counts from its start (the resource's creation
+    time for its first state) to the next state or the end of its life: the deletion time as the
+    API reported it; for a resource that a complete listing no longer showed, the midpoint between
+    the last sample that saw it and that listing (C(price_catalog.vanished_end)); else, still
+    alive, the latest sample. Servers count only in billed states (C(price_catalog.billed_server_states),
+    by default every status but BUILD, ERROR, SHELVED_OFFLOADED, SOFT_DELETED, DELETED and UNKNOWN;
+    a server only ever seen DELETED counts for its Nova lifetime); every state of the other kinds
+    counts. See docs/chargeback.md."
   - Talks to no cloud; needs no credentials but the ledger's.
 author:
   - landingzone.openstack maintainers (@landingzone)
@@ -43,9 +50,28 @@ options:
     description:
       - Only this workspace (V(unmanaged) for projects without the ownership marker).
     type: str
+  price_catalog:
+    description:
+      - The price catalog of M(landingzone.openstack.openstack_chargeback) (inventory variable
+        C(price_catalog)), validated like there. Only its C(vanished_end) and C(billed_server_states)
+        are used here, so that the hours match the invoice made with it.
+      - When not set, the catalog defaults - C(vanished_end=midpoint) and the default billed server
+        states.
+    type: dict
 extends_documentation_fragment:
   - landingzone.openstack.ledger
-  - landingzone.openstack.attributes.INFO_MODULE
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: This module does not change anything.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: N/A
+    details: This module does not change anything.
+  action_group:
+    description: Member of no action group (it takes no connection options).
+    support: none
 '''
 
 EXAMPLES = r'''
@@ -56,6 +82,13 @@ EXAMPLES = r'''
     start: "2026-10-01T00:00:00Z"
     end: "2026-11-01T00:00:00Z"
   register: usage
+
+- name: The same hours as the invoice made with this catalog
+  landingzone.openstack.openstack_usage_info:
+    ledger_path: /var/lib/landingzone/ledger.sqlite
+    price_catalog: "{{ price_catalog }}"
+    start: "2026-10-01T00:00:00Z"
+    end: "2026-11-01T00:00:00Z"
 '''
 
 RETURN = r'''
@@ -84,10 +117,10 @@ usage:
       description: Resource kind.
       type: str
     resources:
-      description: Resources of the kind that existed in the window.
+      description: Resources of the kind with billed time in the window.
       type: int
     hours:
-      description: Resource-hours in the window.
+      description: Resource-hours in the window (servers - in billed states only).
       type: float
     quantity_hours:
       description: Hours times the quantity of the kind, see RV(usage[].unit).
@@ -115,17 +148,13 @@ window:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering import (
-    run_usage_module,
-    usage_argument_spec,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import runner
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 
 
 def main():
-    module = AnsibleModule(argument_spec=usage_argument_spec(), supports_check_mode=True)
-    run_usage_module(module)
+    module = LandingZoneModule(argument_spec=runner.USAGE_OPTIONS, ledger=True)
+    runner.run_usage(module)
 
 
 if __name__ == '__main__':

@@ -5,9 +5,6 @@ a volume, the metering module collects several times (the volume is deleted in b
 chargeback playbook rates the window, and the report matches figures computed by hand from the
 ledger's sample times and Nova's/Cinder's own creation times."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import csv
 import datetime
 import decimal
@@ -30,8 +27,11 @@ def _make_collection_importable():
 
 
 _make_collection_importable()
-from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger  # noqa: E402
 
+# The ledger of these tests is SQLite: an LZ_LEDGER_DSN of the environment would win over ledger_path.
+SQLITE = {'LZ_LEDGER_DSN': ''}
 CATALOG = {'currency': 'EUR', 'prices': [
     {'meter': 'server_hours', 'flavor': 'm1.tiny', 'unit': 'hour', 'unit_price': '3.6'},
     {'meter': 'volume_gib_hours', 'unit': 'GiB-hour', 'unit_price': '1.8'},
@@ -40,13 +40,14 @@ CATALOG = {'currency': 'EUR', 'prices': [
 
 def collect(ledger_path):
     run = run_playbook(tasks=[{'name': 'collect', 'landingzone.openstack.openstack_metering_collect': {
-        'cloud': 'metering', 'platform': 'local', 'ledger_path': ledger_path, 'kinds': ['servers', 'volumes']}}])
+        'cloud': 'metering', 'platform': 'local', 'ledger_path': ledger_path, 'kinds': ['servers', 'volumes']}}],
+                       env=SQLITE)
     assert run.rc == 0 and run['collect']['status'] == 'ok', run.stdout[-3000:]
     return run['collect']
 
 
 def hours(a, b):
-    delta = _ledger.parse_ts(b) - _ledger.parse_ts(a)
+    delta = _time.parse_ts(b) - _time.parse_ts(a)
     return D((delta.days * 86400 + delta.seconds) * 10 ** 6 + delta.microseconds) / D(3600 * 10 ** 6)
 
 
@@ -87,16 +88,17 @@ def test_chargeback_of_collected_usage_matches_hand_computed_figures(replicator,
             lives = dict((lt['resource_id'], lt) for lt in ledger.lifetimes('local'))
         srv, vol = lives[server.id], lives[volume.id]
         # what the APIs said
-        assert srv['created_at'] == _ledger.ts(conn.compute.get_server(server.id).created_at)
-        assert vol['created_at'] == _ledger.ts(volume.created_at)
-        assert (vol['last_seen_at'], vol['gone_at']) == (_ledger.ts(second['window_end']), _ledger.ts(third['window_end']))
-        assert srv['last_seen_at'] == _ledger.ts(fourth['window_end'])
+        assert srv['created_at'] == _time.ts(conn.compute.get_server(server.id).created_at)
+        assert vol['created_at'] == _time.ts(volume.created_at)
+        assert (vol['last_seen_at'], vol['gone_at']) == (_time.ts(second['window_end']), _time.ts(third['window_end']))
+        assert srv['last_seen_at'] == _time.ts(fourth['window_end'])
         assert first['window_end'] < second['window_end']
 
         out = str(tmp_path / 'reports')
         play = run_playbook(playbook=os.path.join(REPO_ROOT, 'playbooks', 'chargeback.yml'), host='localhost',
                             group_vars={'lz_ledger_path': ledger_path, 'lz_chargeback_dir': out, 'price_catalog': CATALOG},
-                            extra_args=['-e', 'chargeback_start=%s' % start.isoformat(), '-e', 'chargeback_end=%s' % end.isoformat()])
+                            extra_args=['-e', 'chargeback_start=%s' % start.isoformat(), '-e', 'chargeback_end=%s' % end.isoformat()],
+                            env=SQLITE)
         assert play.rc == 0, play.stdout[-3000:]
         result = play['Rate the ledger into chargeback reports']
         assert result['status'] == 'open' and result['changed']
@@ -104,7 +106,7 @@ def test_chargeback_of_collected_usage_matches_hand_computed_figures(replicator,
         # by hand: the server from Nova's created time to its latest sample, 1 x 3.6 per hour;
         # the volume from Cinder's created time to the midpoint of (last seen, gone), 2 GiB x 1.8
         server_h = q6(hours(srv['created_at'], srv['last_seen_at']))
-        vol_end = _ledger.ts(_ledger.parse_ts(vol['last_seen_at']) + (_ledger.parse_ts(vol['gone_at']) - _ledger.parse_ts(vol['last_seen_at'])) / 2)
+        vol_end = _time.ts(_time.parse_ts(vol['last_seen_at']) + (_time.parse_ts(vol['gone_at']) - _time.parse_ts(vol['last_seen_at'])) / 2)
         volume_q = q6(2 * hours(vol['created_at'], vol_end))
         expected = q6(server_h * D('3.6')) + q6(volume_q * D('1.8'))
         workspace = 'cb%s' % unique
@@ -124,18 +126,31 @@ def test_chargeback_of_collected_usage_matches_hand_computed_figures(replicator,
         with open(os.path.join(result['directory'], 'line_items.json')) as fh:
             assert json.load(fh)['period']['label'] == result['period']['label']
 
+        # openstack_usage_info reports the same hours as the invoice, for the same window
+        info = run_playbook(tasks=[{'name': 'usage', 'landingzone.openstack.openstack_usage_info': {
+            'ledger_path': ledger_path, 'platform': 'local', 'workspace': workspace, 'price_catalog': CATALOG,
+            'start': start.isoformat(), 'end': end.isoformat()}}], env=SQLITE)
+        assert info.rc == 0, info.stdout[-3000:]
+        usage = dict((u['kind'], u) for u in info['usage']['usage'])
+        assert sorted(usage) == ['servers', 'volumes']
+        assert (usage['servers']['resources'], usage['volumes']['resources']) == (1, 1)
+        assert D(str(usage['servers']['hours'])) == server_h          # = server_hours of m1.tiny
+        assert D(str(usage['volumes']['quantity_hours'])) == volume_q  # = volume_gib_hours
+
         # check mode: rates, writes nothing
         check = run_playbook(playbook=os.path.join(REPO_ROOT, 'playbooks', 'chargeback.yml'), host='localhost',
                              group_vars={'lz_ledger_path': ledger_path, 'lz_chargeback_dir': str(tmp_path / 'dry'),
                                          'price_catalog': CATALOG}, check=True,
-                             extra_args=['-e', 'chargeback_start=%s' % start.isoformat(), '-e', 'chargeback_end=%s' % end.isoformat()])
+                             extra_args=['-e', 'chargeback_start=%s' % start.isoformat(), '-e', 'chargeback_end=%s' % end.isoformat()],
+                             env=SQLITE)
         assert check.rc == 0, check.stdout[-3000:]
         assert D(check['Rate the ledger into chargeback reports']['totals']['by_workspace'][workspace]) == expected
         assert not os.path.exists(str(tmp_path / 'dry'))
         # an invalid catalog fails before any work, with the path of the problem
         bad = run_playbook(playbook=os.path.join(REPO_ROOT, 'playbooks', 'chargeback.yml'), host='localhost',
                            group_vars={'lz_ledger_path': ledger_path, 'lz_chargeback_dir': out,
-                                       'price_catalog': dict(CATALOG, prices=[dict(CATALOG['prices'][0], unit='day')])})
+                                       'price_catalog': dict(CATALOG, prices=[dict(CATALOG['prices'][0], unit='day')])},
+                           env=SQLITE)
         assert bad.rc != 0 and 'price_catalog.prices[0].unit' in bad.stdout
     finally:
         if conn is not None:

@@ -3,9 +3,6 @@
 """The static HTML report opened in headless Debian Chromium: screenshot, and the DOM carries the
 SVG charts with the figures (cost by workspace, by service, day by day)."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import os
 import re
@@ -24,7 +21,11 @@ def _make_collection_importable():
 
 
 _make_collection_importable()
-from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger, _pricing, _rating, _reports  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing as _pricing  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating as _rating  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import reports as _reports  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger  # noqa: E402
 
 CHROMIUM = '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -43,8 +44,8 @@ def _ledger_with_usage(path):
     ledger = _ledger.open_ledger(path=path)
     projects = [dict(project_id='P%d' % i, name='t-%s' % ws, domain_id='default', workspace=ws, project='app',
                      landing_zone='default', managed=True, enabled=True, tags=[]) for i, ws in enumerate(['finance', 'research'])]
-    lifetimes = [dict(kind='servers', resource_id='s0', project_id='P0', created_at=_ledger.ts(T0), deleted_at=None),
-                 dict(kind='volumes', resource_id='v1', project_id='P1', created_at=_ledger.ts(T0), deleted_at=None)]
+    lifetimes = [dict(kind='servers', resource_id='s0', project_id='P0', created_at=_time.ts(T0), deleted_at=None),
+                 dict(kind='volumes', resource_id='v1', project_id='P1', created_at=_time.ts(T0), deleted_at=None)]
     for day in (1, 10, 20, 31):
         at = T0 + datetime.timedelta(days=day - 1, hours=23)
         obs = [dict(kind='servers', resource_id='s0', project_id='P0',
@@ -52,8 +53,8 @@ def _ledger_with_usage(path):
         if day < 20:
             obs.append(dict(kind='volumes', resource_id='v1', project_id='P1',
                             attributes=dict(name='data', size_gib=500, volume_type='ssd', status='available')))
-        ledger.record_run(dict(id='r%d' % day, platform='local', started_at=_ledger.ts(at), finished_at=_ledger.ts(at),
-                               window_start=None, window_end=_ledger.ts(at), status='ok', counts={}, remarks=[],
+        ledger.record_run(dict(id='r%d' % day, platform='local', started_at=_time.ts(at), finished_at=_time.ts(at),
+                               window_start=None, window_end=_time.ts(at), status='ok', counts={}, remarks=[],
                                complete_kinds=['servers', 'volumes'], requests={}, projects=projects,
                                observations=obs, lifetimes=lifetimes[:len(obs)]))
     return ledger

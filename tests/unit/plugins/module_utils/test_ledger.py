@@ -7,9 +7,6 @@ throw-away database. Without a reachable server the PostgreSQL cases are skipped
 integration tests fail instead).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import os
 import signal
 import subprocess
@@ -20,12 +17,11 @@ import uuid
 
 import pytest
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger
-from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import (
-    LedgerError,
-    open_ledger,
-    ts,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import LedgerError, open_ledger
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))))
@@ -107,16 +103,18 @@ def test_ts_normalises_api_forms():
     assert ts('2026-01-01T10:00:00.123') == '2026-01-01T10:00:00.123000Z'
     assert ts('2026-01-01 10:00:00.1234567+02:00') == '2026-01-01T08:00:00.123456Z'
     assert ts(None) is None
-    with pytest.raises(LedgerError):
+    with pytest.raises(_time.TimeError):
         ts('yesterday')
 
 
-def test_resolve_target_prefers_option_then_environment():
-    assert _ledger.resolve_target(None, 'postgresql://x/y', {})[0] == 'postgresql'
-    assert _ledger.resolve_target(None, None, {'LZ_LEDGER_DSN': 'postgresql://a/b'}) == \
-        ('postgresql', 'postgresql://a/b')
-    assert _ledger.resolve_target('/tmp/l.sqlite', None, {'LZ_LEDGER_DSN': 'x'}) == \
-        ('sqlite', '/tmp/l.sqlite')
+def test_resolve_target_dsn_wins_over_path():
+    # ledger_dsn falls back to LZ_LEDGER_DSN (_argspec.LEDGER), so a DSN from the environment
+    # arrives here as dsn and wins over ledger_path as well.
+    assert _ledger.resolve_target(None, 'postgresql://x/y') == ('postgresql', 'postgresql://x/y')
+    assert _ledger.resolve_target('/tmp/l.sqlite', 'postgresql://a/b') == ('postgresql', 'postgresql://a/b')
+    assert _ledger.resolve_target('/tmp/l.sqlite', None) == ('sqlite', '/tmp/l.sqlite')
+    assert _ledger.resolve_target('/tmp/l.sqlite', '') == ('sqlite', '/tmp/l.sqlite')
+    assert _ledger.resolve_target(None, None) == ('sqlite', os.path.expanduser(_ledger.DEFAULT_PATH))
 
 
 def test_migrations_applied_once_and_newer_schema_refused(target):
@@ -188,14 +186,14 @@ def test_short_lived_server_and_usage(target):
                                          created_at=created, deleted_at=deleted)]))
         life = [lt for lt in ledger.lifetimes() if lt['resource_id'] == 's9'][0]
         assert (life['start_at'], life['end_at']) == (ts(created), ts(deleted))
-        usage = dict(((u['project_id'], u['kind']), u) for u in ledger.usage(start=T0, end=T2))
+        usage = dict(((u['project_id'], u['kind']), u) for u in rating.usage(ledger, start=T0, end=T2))
         assert usage[('p2', 'servers')]['hours'] == 0.5
         assert usage[('p2', 'servers')]['quantity_hours'] == 4.0
         assert usage[('p2', 'servers')]['workspace'] == 'unmanaged'
         assert usage[('p1', 'servers')]['hours'] == 1.0
         assert usage[('p1', 'servers')]['workspace'] == 'acme'
         assert usage[('p1', 'servers')]['project'] == 'web'
-        assert ledger.usage(start=T2, end='2026-01-01T13:00:00Z') == []
+        assert rating.usage(ledger, start=T2, end='2026-01-01T13:00:00Z') == []
 
 
 def test_projects_and_runs_read_api(target):
@@ -206,6 +204,7 @@ def test_projects_and_runs_read_api(target):
         assert [r['id'] for r in ledger.runs(start=T1)] == ['run-b']
         assert ledger.last_complete('local', 'servers') == ts(T0)
         assert ledger.last_complete('local', 'volumes') is None
+        assert ledger.last_complete('other', 'servers') is None
         projects = dict((p['project_id'], p) for p in ledger.projects('local'))
         assert projects['p1']['workspace'] == 'acme' and projects['p1']['managed'] is True
         assert projects['p2']['workspace'] == 'unmanaged'
@@ -244,7 +243,7 @@ KILLED_CHILD = textwrap.dedent('''
     import json, sys, time, uuid
     sys.path.insert(0, sys.argv[1])
     import conftest  # makes ansible_collections importable
-    from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import open_ledger
+    from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import open_ledger
     target = json.loads(sys.argv[2])
     ledger = open_ledger(**target)
     obs = [dict(kind='volumes', resource_id='v%d' % i, project_id='p1',

@@ -2,9 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Price catalog validation: every problem reported with its path, before any work."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import decimal
 import os
@@ -12,7 +9,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _pricing
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing as _pricing
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 D = decimal.Decimal
@@ -93,10 +90,17 @@ def test_prices_are_exact_decimals_and_discounts_do_not_stack():
     assert catalog.discount('x', 'router_hours', at) == D(0)
 
 
-def test_parse_time_forms():
-    assert _pricing.parse_time('2026-11-01') == datetime.datetime(2026, 11, 1, tzinfo=UTC)
-    assert _pricing.parse_time(datetime.date(2026, 11, 1)) == datetime.datetime(2026, 11, 1, tzinfo=UTC)
-    assert _pricing.parse_time('2026-11-01T02:00:00+02:00') == datetime.datetime(2026, 11, 1, tzinfo=UTC)
-    assert _pricing.parse_time('2026-11-01T00:00:00.5Z').microsecond == 500000
-    with pytest.raises(ValueError):
-        _pricing.parse_time('tomorrow')
+def test_effective_dates_accept_the_time_forms():
+    # dates are midnight UTC, offsets are converted, fractions kept (_time.parse)
+    forms = ['2026-11-01', datetime.date(2026, 11, 1), '2026-11-01T02:00:00+02:00', '2026-11-01T00:00:00Z',
+             '2026-11-01 00:00:00']
+    for form in forms:
+        catalog = _pricing.load({'currency': 'EUR', 'prices': [
+            {'meter': 'router_hours', 'unit': 'hour', 'unit_price': 1, 'effective_from': form}]})
+        assert catalog.prices[0].start == datetime.datetime(2026, 11, 1, tzinfo=UTC), form
+    catalog = _pricing.load({'currency': 'EUR', 'prices': [
+        {'meter': 'router_hours', 'unit': 'hour', 'unit_price': 1, 'effective_from': '2026-11-01T00:00:00.5Z'}]})
+    assert catalog.prices[0].start.microsecond == 500000
+    assert paths({'currency': 'EUR', 'prices': [
+        {'meter': 'router_hours', 'unit': 'hour', 'unit_price': 1, 'effective_from': 'tomorrow'}]}) == \
+        ['price_catalog.prices[0].effective_from']

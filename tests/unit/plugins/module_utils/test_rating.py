@@ -4,9 +4,6 @@
 real ledger (record_run into a temporary SQLite file), are rated, and the billed quantities must
 match the true ones within the documented sampling error bound (_rating module docstring)."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import csv
 import datetime
 import decimal
@@ -18,7 +15,11 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger, _pricing, _rating, _reports
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing as _pricing
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating as _rating
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import reports as _reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger
 
 D = decimal.Decimal
 UTC = datetime.timezone.utc
@@ -35,7 +36,7 @@ def _pos_hours(td):
     return max(hours(td), D(0))
 
 
-class Cloud(object):
+class Cloud:
     """Ground truth: resources with true lives and states; sampled into a real ledger."""
 
     def __init__(self, path, platform='p1'):
@@ -75,7 +76,7 @@ class Cloud(object):
                 observations.append(dict(kind=res['kind'], resource_id=res['id'], project_id=res['project'],
                                          attributes=attrs))
                 lifetimes.append(dict(kind=res['kind'], resource_id=res['id'], project_id=res['project'],
-                                      created_at=_ledger.ts(res['created']), deleted_at=None))
+                                      created_at=_time.ts(res['created']), deleted_at=None))
             elif res['nova'] and res['deleted'] is not None and res['deleted'] <= at and not res['reported']:
                 # Nova changes-since: the deleted server with its real times, once
                 res['reported'] = True
@@ -83,9 +84,9 @@ class Cloud(object):
                 observations.append(dict(kind='servers', resource_id=res['id'], project_id=res['project'],
                                          attributes=dict(res['attrs'], vcpus=last, status='DELETED', flavor='f%d' % last)))
                 lifetimes.append(dict(kind='servers', resource_id=res['id'], project_id=res['project'],
-                                      created_at=_ledger.ts(res['created']), deleted_at=_ledger.ts(res['deleted'])))
-        run = dict(id='run-%d' % self.n, platform=self.platform, started_at=_ledger.ts(at), finished_at=_ledger.ts(at),
-                   window_start=None, window_end=_ledger.ts(at), status='ok', counts={}, remarks=[],
+                                      created_at=_time.ts(res['created']), deleted_at=_time.ts(res['deleted'])))
+        run = dict(id='run-%d' % self.n, platform=self.platform, started_at=_time.ts(at), finished_at=_time.ts(at),
+                   window_start=None, window_end=_time.ts(at), status='ok', counts={}, remarks=[],
                    complete_kinds=list(kinds), requests={}, projects=self.projects, observations=observations,
                    lifetimes=lifetimes)
         self.ledger.record_run(run)
@@ -245,7 +246,7 @@ def test_price_change_splits_the_charge_exactly(tmpdir_path, size, price_a, pric
         qb = D(size) * D(30 * 24 * 60 - split_min) / D(60)
         assert D(by_price[str(price_a)]['quantity']) == _rating.q6(qa)
         assert D(by_price[str(price_b)]['quantity']) == _rating.q6(qb)
-        assert by_price[str(price_a)]['charge_end'] == by_price[str(price_b)]['charge_start'] == _ledger.ts(boundary)
+        assert by_price[str(price_a)]['charge_end'] == by_price[str(price_b)]['charge_start'] == _time.ts(boundary)
         for item in items:
             list_cost = _rating.q6(D(item['quantity']) * D(item['unit_price']))
             assert D(item['list_cost']) == list_cost
@@ -267,10 +268,10 @@ def test_vanished_resource_is_billed_to_the_chosen_point(tmpdir_path, rule, end_
     for h in (5, 10, 20):
         cloud.sample(T0 + h * H)
     life = cloud.ledger.lifetimes('p1')[0]
-    assert (life['last_seen_at'], life['gone_at']) == (_ledger.ts(T0 + 10 * H), _ledger.ts(T0 + 20 * H))
+    assert (life['last_seen_at'], life['gone_at']) == (_time.ts(T0 + 10 * H), _time.ts(T0 + 20 * H))
     catalog = _pricing.load(dict(CATALOG, vanished_end=rule))
     items = _rating.rate(cloud.ledger, catalog, _rating.period_window('2026-10', now=T0 + 40 * 24 * H))['items']
-    assert [(i['quantity'], i['charge_end']) for i in items] == [('%d.000000' % (10 * end_hours), _ledger.ts(T0 + end_hours * H))]
+    assert [(i['quantity'], i['charge_end']) for i in items] == [('%d.000000' % (10 * end_hours), _time.ts(T0 + end_hours * H))]
 
 
 def test_server_states_billed_are_configurable(tmpdir_path):

@@ -1,21 +1,22 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The usage ledger: what metering collected, stored idempotently; read back by chargeback.
+"""The usage ledger, storage only: what metering collected, stored idempotently; read back by chargeback.
 
 One small interface, two backends: a SQLite file (stdlib ``sqlite3``, the default) and
 PostgreSQL (psycopg 3, imported only when used), for teams that run many collectors against one
 store. The SQL is the same for both (no autoincrement, JSON kept as text, times as text).
 
 Opening
-    ``open_ledger(path=None, dsn=None)`` -> ``Ledger``. With ``dsn`` (or, when neither is
-    given, environment ``LZ_LEDGER_DSN``) PostgreSQL, else the SQLite file ``path``
-    (default ``DEFAULT_PATH``). Opening applies the missing schema migrations (table
+    ``open_ledger(path=None, dsn=None)`` -> ``Ledger``. With ``dsn`` PostgreSQL, else the SQLite
+    file ``path`` (default ``DEFAULT_PATH``). The modules' ``ledger_dsn`` option falls back to
+    the environment ``LZ_LEDGER_DSN`` (``_argspec.LEDGER``), so a DSN from the environment wins
+    over ``ledger_path`` too. Opening applies the missing schema migrations (table
     ``schema_version``, list ``MIGRATIONS``); a ledger newer than the code is refused.
     ``Ledger.close()``; ``Ledger`` is also a context manager.
 
 Times
     Every time is a UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (fixed width, so text order is time
-    order in both backends). ``ts(value)`` normalises datetimes and the ISO strings of the
+    order in both backends); ``_time.ts`` normalises datetimes and the ISO strings of the
     OpenStack APIs to it. Window arguments accept a datetime or such a string.
 
 Writing: one collection run = one transaction
@@ -57,43 +58,24 @@ Reading (used by openstack_usage_info and chargeback)
       attributes (dict), run_id.
     - ``lifetimes(platform=None, start=None, end=None, kinds=None)`` -> lifetimes that overlap
       the window (dicts, with ``end_at``: deleted_at, else gone_at, else last_seen_at).
-    - ``usage(platform=None, start=None, end=None, kinds=None)`` -> per platform/project/kind
-      over the window: resources, hours, quantity-hours of the kind's unit (``UNITS``), with
-      workspace/project attribution. Each state is billed from its start (the resource's
-      ``created_at`` for its first state) to the next state, or to the end of life.
     - ``counts()`` -> rows per table (tests, benchmarks).
+
+    Usage hours are not computed here: ``_chargeback.rating.usage`` derives them from the same
+    intervals as the invoice.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
-import datetime
 import hashlib
 import json
 import os
 import sqlite3
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts, utcnow
+
 DEFAULT_PATH = '~/.local/share/landingzone/ledger.sqlite'
-# Module options of every module that opens the ledger (doc fragment landingzone.openstack.ledger).
-LEDGER_ARGSPEC = dict(
-    ledger_path=dict(type='path'),
-    ledger_dsn=dict(type='str', no_log=True),
-)
-DSN_ENV = 'LZ_LEDGER_DSN'
+# Workspace of projects without the ownership marker, and of project ids Keystone did not list.
 UNMANAGED = 'unmanaged'
-
+# The resource kinds the ledger holds (metering's record table has one entry per kind).
 KINDS = ('servers', 'volumes', 'snapshots', 'floating_ips', 'routers', 'load_balancers', 'images')
-
-# The quantity a kind is usually rated by (quantity-hours in ``usage``): attribute and unit.
-UNITS = {
-    'servers': ('vcpus', 'vcpu'),
-    'volumes': ('size_gib', 'GiB'),
-    'snapshots': ('size_gib', 'GiB'),
-    'images': ('size_gib', 'GiB'),
-    'floating_ips': (None, 'ip'),
-    'routers': (None, 'router'),
-    'load_balancers': (None, 'load balancer'),
-}
 
 # Versioned schema. Append, never edit: each entry is (version, description, statements).
 # The SQL must run unchanged on SQLite and PostgreSQL.
@@ -169,43 +151,8 @@ class LedgerError(Exception):
 
 # ------------------------------------------------------------------------------------ helpers
 
-_TS_FORMAT = '%Y-%m-%dT%H:%M:%S.%fZ'
-
-
-def utcnow():
-    return ts(datetime.datetime.now(datetime.timezone.utc))
-
-
-def ts(value):
-    """Normalise a datetime or an ISO-8601 string (any of the OpenStack APIs' forms) to
-    ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` UTC. None and '' stay None."""
-    if value is None or value == '':
-        return None
-    if isinstance(value, datetime.datetime):
-        dt = value
-    else:
-        text = str(value).strip().replace(' ', 'T')
-        if text.endswith('Z') or text.endswith('z'):
-            text = text[:-1] + '+00:00'
-        if '.' in text:
-            # Python < 3.11 accepts only 3 or 6 fraction digits.
-            head, frac = text.split('.', 1)
-            digits = ''
-            while frac and frac[0].isdigit():
-                digits, frac = digits + frac[0], frac[1:]
-            text = '%s.%s%s' % (head, (digits + '000000')[:6], frac)
-        try:
-            dt = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            raise LedgerError('not an ISO-8601 time: %r' % (value,))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=datetime.timezone.utc)
-    return dt.astimezone(datetime.timezone.utc).strftime(_TS_FORMAT)
-
-
-def parse_ts(value):
-    """Ledger time text -> aware datetime (UTC)."""
-    return datetime.datetime.strptime(value, _TS_FORMAT).replace(tzinfo=datetime.timezone.utc)
+def _now():
+    return ts(utcnow())
 
 
 def canonical_json(value):
@@ -218,19 +165,16 @@ def state_hash(project_id, attributes):
     return hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]
 
 
-def resolve_target(path=None, dsn=None, environ=None):
-    """('postgresql', dsn) or ('sqlite', path) for the given options and the environment."""
-    environ = os.environ if environ is None else environ
+def resolve_target(path=None, dsn=None):
+    """('postgresql', dsn) or ('sqlite', path): a DSN wins over a path (the modules' ledger_dsn
+    option falls back to LZ_LEDGER_DSN, so the environment's DSN wins over ledger_path too)."""
     if dsn:
         return 'postgresql', dsn
-    if not path and environ.get(DSN_ENV):
-        return 'postgresql', environ[DSN_ENV]
     return 'sqlite', os.path.expanduser(path or DEFAULT_PATH)
 
 
 def open_ledger(path=None, dsn=None, migrate=True):
-    """Open (and migrate) the ledger: PostgreSQL with ``dsn`` (or env LZ_LEDGER_DSN when no
-    ``path`` is given), else the SQLite file ``path``."""
+    """Open (and migrate) the ledger: PostgreSQL with ``dsn``, else the SQLite file ``path``."""
     backend, target = resolve_target(path, dsn)
     if backend == 'postgresql':
         ledger = PostgresLedger(target)
@@ -247,7 +191,7 @@ def open_ledger(path=None, dsn=None, migrate=True):
 
 # ------------------------------------------------------------------------------------ ledger
 
-class Ledger(object):
+class Ledger:
     """Backend-neutral logic. Subclasses provide the connection and transactions."""
 
     backend = None
@@ -335,7 +279,7 @@ class Ledger(object):
                 for statement in statements:
                     self._execute(cur, statement)
                 self._execute(cur, 'INSERT INTO schema_version (version, description, applied_at)'
-                                   ' VALUES (?, ?, ?)', (version, description, utcnow()))
+                                   ' VALUES (?, ?, ?)', (version, description, _now()))
                 applied.append(version)
         if self.schema_version() > SCHEMA_VERSION:
             raise LedgerError('the ledger has schema version %d, newer than this collection '
@@ -573,11 +517,12 @@ class Ledger(object):
         return out
 
     def last_complete(self, platform, kind):
-        """window_end of the latest run that listed ``kind`` completely (None if none)."""
-        for run in reversed(self.runs(platform)):
-            if kind in run['complete_kinds']:
-                return run['window_end']
-        return None
+        """window_end of the latest run that listed ``kind`` completely (None if none): the start
+        of the collector's ``changes-since`` window. ``complete_kinds`` is canonical JSON, so
+        the kind appears in it as ``"kind"``."""
+        rows = self._query('SELECT MAX(window_end) FROM collection_runs WHERE platform = ? AND '
+                           'complete_kinds LIKE ?', (platform, '%%"%s"%%' % kind))
+        return rows[0][0] if rows else None
 
     def projects(self, platform=None):
         where, args = self._where(platform)
@@ -595,7 +540,7 @@ class Ledger(object):
         """Yield the states overlapping [start, end): observed_at < end, last_seen_at >= start.
 
         A state's billable span runs past its last_seen_at up to the next state or the end of
-        life; for that, read ``lifetimes`` or use ``usage``."""
+        life; for that, read ``lifetimes`` (``_chargeback.rating`` does)."""
         extra = []
         if start:
             extra.append(('last_seen_at >= ?', [ts(start)]))
@@ -633,52 +578,6 @@ class Ledger(object):
             out.append(item)
         return out
 
-    def usage(self, platform=None, start=None, end=None, kinds=None):
-        """Usage per (platform, project, kind) over [start, end): see the module docstring."""
-        start, end = ts(start), ts(end)
-        lives = dict(((lt['platform'], lt['kind'], lt['resource_id']), lt)
-                     for lt in self.lifetimes(platform, None, None, kinds))
-        owners = dict(((p['platform'], p['project_id']), p) for p in self.projects(platform))
-        rows = {}
-        states = {}
-        for obs in self.iter_observations(platform, None, end, kinds):
-            states.setdefault((obs['platform'], obs['kind'], obs['resource_id']), []).append(obs)
-        for key, seq in states.items():
-            life = lives.get(key)
-            life_start = life['start_at'] if life else seq[0]['observed_at']
-            life_end = life['end_at'] if life else seq[-1]['last_seen_at']
-            attr = UNITS.get(key[1], (None, None))[0]
-            counted = set()
-            for i, obs in enumerate(seq):
-                span_start = life_start if i == 0 else obs['observed_at']
-                span_end = min(seq[i + 1]['observed_at'], life_end) if i + 1 < len(seq) \
-                    else life_end
-                lo = max(span_start, start) if start else span_start
-                hi = min(span_end, end) if end else span_end
-                if hi < lo or (hi == lo and span_start != span_end):
-                    continue  # outside the window (an instant-long life still counts)
-                hours = (parse_ts(hi) - parse_ts(lo)).total_seconds() / 3600.0
-                project_id = obs['project_id']
-                owner = owners.get((key[0], project_id)) or {}
-                row = rows.setdefault((key[0], project_id, key[1]), dict(
-                    platform=key[0], project_id=project_id, kind=key[1],
-                    workspace=owner.get('workspace') or UNMANAGED,
-                    project=owner.get('project') or owner.get('name') or project_id,
-                    project_name=owner.get('name'), resources=0, hours=0.0,
-                    quantity_hours=0.0, unit=UNITS.get(key[1], (None, None))[1]))
-                if (key, project_id) not in counted:
-                    counted.add((key, project_id))
-                    row['resources'] += 1
-                row['hours'] += hours
-                quantity = obs['attributes'].get(attr) if attr else 1
-                row['quantity_hours'] += hours * float(quantity or 0)
-        out = sorted(rows.values(), key=lambda r: (r['platform'], r['workspace'], r['project'] or '',
-                                                   r['kind']))
-        for row in out:
-            row['hours'] = round(row['hours'], 6)
-            row['quantity_hours'] = round(row['quantity_hours'], 6)
-        return out
-
     def counts(self):
         out = {}
         for table in ('collection_runs', 'projects', 'observations', 'lifetimes'):
@@ -686,7 +585,7 @@ class Ledger(object):
         return out
 
 
-class _Tx(object):
+class _Tx:
     def __init__(self, enter, leave):
         self._enter, self._leave = enter, leave
 
@@ -713,7 +612,7 @@ class SqliteLedger(Ledger):
             self._conn.execute('PRAGMA journal_mode=WAL')
             self._conn.execute('PRAGMA synchronous=NORMAL')
         except sqlite3.Error as exc:
-            raise LedgerError('cannot open the SQLite ledger %s: %s' % (path, exc))
+            raise LedgerError('cannot open the SQLite ledger %s: %s' % (path, exc)) from exc
 
     def _transaction(self, platform=None):
         state = {}
@@ -741,14 +640,14 @@ class PostgresLedger(Ledger):
         self.target = _redact(dsn)
         try:
             import psycopg  # noqa: F401 - lazily: only PostgreSQL users need it
-        except ImportError:
-            raise LedgerError('the PostgreSQL ledger needs psycopg 3 (pip install "psycopg[binary]")')
+        except ImportError as exc:
+            raise LedgerError('the PostgreSQL ledger needs psycopg 3 (pip install "psycopg[binary]")') from exc
         self._psycopg = psycopg
         try:
             self._conn = psycopg.connect(dsn, autocommit=False, connect_timeout=15)
         except psycopg.Error as exc:
             raise LedgerError('cannot connect to the PostgreSQL ledger %s: %s'
-                              % (self.target, str(exc).strip()))
+                              % (self.target, str(exc).strip())) from exc
 
     def _end_read(self):
         self._conn.rollback()  # do not keep a read transaction open
@@ -757,7 +656,7 @@ class PostgresLedger(Ledger):
         # One statement per row costs a round trip each (~0.5 ms): COPY the rows into a temporary
         # table and update with one join instead (10,000 rows: ~0.3 s instead of ~5 s).
         if len(rows) < 50:
-            return super(PostgresLedger, self)._bulk_update(cur, table, columns, keys, rows, guard)
+            return super()._bulk_update(cur, table, columns, keys, rows, guard)
         names = list(columns) + list(keys)
         tmp = 'lz_update_%s_%s' % (table, '_'.join(c[:3] for c in columns))
         cur.execute('CREATE TEMP TABLE IF NOT EXISTS %s (%s) ON COMMIT DROP'

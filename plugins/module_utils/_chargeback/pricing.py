@@ -38,15 +38,12 @@ a meter and selector (overlaps are validation errors).
 ``CatalogError`` listing every issue, before any work.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import decimal
 import re
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import ValidationIssue
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import ValidationIssue
 
 D = decimal.Decimal
 ROOT = 'price_catalog'
@@ -86,7 +83,7 @@ METER_ORDER = ('server_hours', 'server_vcpu_hours', 'server_ram_gib_hours', 'vol
 # Nova server statuses billed unless the catalog says otherwise: the server holds its flavor's
 # resources. Not billed by default: BUILD, ERROR, SHELVED_OFFLOADED (no hypervisor resources),
 # SOFT_DELETED, DELETED (a server only ever seen as DELETED is billed for its Nova lifetime,
-# see _rating), UNKNOWN.
+# see .rating), UNKNOWN.
 BILLED_SERVER_STATES = ('ACTIVE', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT',
                         'REBUILD', 'RESCUE', 'RESIZE', 'REVERT_RESIZE', 'SHELVED', 'SHUTOFF',
                         'SUSPENDED', 'VERIFY_RESIZE')
@@ -99,7 +96,6 @@ PRICE_KEYS = ('meter', 'unit', 'unit_price', 'currency', 'effective_from', 'effe
               'flavor', 'volume_type', 'description')
 DISCOUNT_KEYS = ('workspace', 'percent', 'meters', 'effective_from', 'effective_to')
 CURRENCY_RE = re.compile(r'^[A-Z]{3}$')
-_DATE_RE = re.compile(r'^\d{4}-\d{2}-\d{2}$')
 
 
 class CatalogError(ValueError):
@@ -109,10 +105,10 @@ class CatalogError(ValueError):
         self.errors = list(errors)
         lines = ['price catalog is invalid (%d error%s):' % (len(self.errors), '' if len(self.errors) == 1 else 's')]
         lines.extend('- %s' % e for e in self.errors)
-        super(CatalogError, self).__init__('\n'.join(lines))
+        super().__init__('\n'.join(lines))
 
 
-class Price(object):
+class Price:
     """One validated price: meter, selector value (or None), unit price, effective window."""
 
     def __init__(self, index, meter, selector, unit_price, currency, start, end, description=None):
@@ -137,7 +133,7 @@ class Price(object):
         return 'Price(%s, %s, %s..%s)' % (self.sku, self.unit_price, self.start, self.end)
 
 
-class Discount(object):
+class Discount:
     def __init__(self, index, workspace, percent, meters, start, end):
         self.index = index
         self.workspace = workspace
@@ -151,7 +147,7 @@ class Discount(object):
                 and (self.start is None or self.start <= at) and (self.end is None or at < self.end))
 
 
-class Catalog(object):
+class Catalog:
     """A validated price catalog."""
 
     def __init__(self, currency, prices, discounts, billed_server_states, vanished_end):
@@ -192,63 +188,32 @@ class Catalog(object):
         return best
 
 
-def parse_time(value):
-    """A date (midnight UTC), datetime or ISO text -> aware UTC datetime; ValueError if not."""
-    if isinstance(value, datetime.datetime):
-        dt = value
-    elif isinstance(value, datetime.date):
-        dt = datetime.datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip()
-        if _DATE_RE.match(text):
-            text += 'T00:00:00'
-        text = text.replace(' ', 'T')
-        if text.endswith('Z') or text.endswith('z'):
-            text = text[:-1] + '+00:00'
-        dt = datetime.datetime.strptime(text[:19], '%Y-%m-%dT%H:%M:%S')
-        rest = text[19:]
-        if rest.startswith('.'):
-            digits = re.match(r'\.(\d+)', rest).group(1)
-            dt = dt.replace(microsecond=int((digits + '000000')[:6]))
-            rest = rest[1 + len(digits):]
-        if rest:
-            m = re.match(r'^([+-])(\d{2}):?(\d{2})$', rest)
-            if not m:
-                raise ValueError('not an ISO-8601 time: %r' % (value,))
-            offset = datetime.timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
-            tz = datetime.timezone(offset if m.group(1) == '+' else -offset)
-            dt = dt.replace(tzinfo=tz)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=datetime.timezone.utc)
-    return dt.astimezone(datetime.timezone.utc)
-
-
 def parse_decimal(value):
     """Inventory number -> Decimal (through its text, so 0.1 stays 0.1). ValueError if not."""
     if isinstance(value, bool) or value is None:
         raise ValueError('not a number')
     try:
         out = D(str(value).strip())
-    except decimal.InvalidOperation:
-        raise ValueError('not a number')
+    except decimal.InvalidOperation as exc:
+        raise ValueError('not a number') from exc
     if not out.is_finite():
         raise ValueError('not a finite number')
     return out
 
 
-def _time(errors, path, value):
+def _catalog_time(errors, path, value):
     if value is None:
         return None
     try:
-        return parse_time(value)
-    except (ValueError, TypeError, AttributeError):
+        return _time.parse(value)
+    except _time.TimeError:
         errors.append(ValidationIssue(path, 'not a date or ISO-8601 time: %r' % (value,)))
         return None
 
 
 def _window(errors, path, item):
-    start = _time(errors, path + '.effective_from', item.get('effective_from'))
-    end = _time(errors, path + '.effective_to', item.get('effective_to'))
+    start = _catalog_time(errors, path + '.effective_from', item.get('effective_from'))
+    end = _catalog_time(errors, path + '.effective_to', item.get('effective_to'))
     if start is not None and end is not None and end <= start:
         errors.append(ValidationIssue(path + '.effective_to', 'must be after effective_from'))
     return start, end

@@ -1,9 +1,16 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Rating: ledger observations -> usage intervals -> charges (line items), exact decimals.
+"""Rating: ledger observations -> usage intervals -> charges (line items) and usage hours.
 
 Reads the ledger only through its documented read API (``projects``, ``lifetimes``,
 ``iter_observations``); standard library only; money and quantities are ``decimal.Decimal``.
+Pure: no file, no cloud (the reports are ``.reports``, the module runs ``.runner``).
+
+Usage hours (``usage``, what openstack_usage_info returns) come from the very same intervals
+and billed states as the invoice: for one ledger and period, a kind's ``hours`` equal the
+quantity of its hour meter (``server_hours``, ``floating_ip_hours``, ``router_hours``,
+``load_balancer_hours``) and its ``quantity_hours`` the quantity of its quantity meter
+(``server_vcpu_hours``, ``volume_gib_hours``, ``snapshot_gib_hours``, ``image_gib_hours``).
 
 Periods
     ``period_window(period='2026-11')`` is the UTC calendar month; ``start``/``end`` any window;
@@ -64,13 +71,9 @@ Charges
 Closed periods are immutable
     ``reconcile(previous_items, new_items)`` returns the correction line items (deltas of
     quantity and costs per line key, ``charge_class='correction'``) that make the stored items
-    add up to a re-rating; the caller (``_reports``) appends them and never rewrites the
+    add up to a re-rating; the caller (``.reports``) appends them and never rewrites the
     original items of a closed period.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import bisect
 import datetime
@@ -78,8 +81,10 @@ import decimal
 import hashlib
 import re
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _pricing
-from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import UNMANAGED, parse_ts, ts
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import UNMANAGED
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import parse_ts, ts
 
 D = decimal.Decimal
 UTC = datetime.timezone.utc
@@ -125,7 +130,7 @@ def _next_month(dt):
     return datetime.datetime(dt.year + (dt.month == 12), dt.month % 12 + 1, 1, tzinfo=UTC)
 
 
-class Period(object):
+class Period:
     """A rating window [start, end) with its label (directory name) and state."""
 
     def __init__(self, label, start, end, closed, preview, kind):
@@ -163,9 +168,9 @@ def period_window(period=None, start=None, end=None, preview=False, now=None):
         if not (start and end):
             raise RatingError('a window needs both start and end')
         try:
-            begin, finish = _pricing.parse_time(start), _pricing.parse_time(end)
-        except ValueError as exc:
-            raise RatingError('start/end: %s' % exc)
+            begin, finish = _time.parse(start), _time.parse(end)
+        except _time.TimeError as exc:
+            raise RatingError('start/end: %s' % exc) from exc
         if finish <= begin:
             raise RatingError('end must be after start')
         label = '%s--%s' % (begin.strftime('%Y%m%dT%H%M%SZ'), finish.strftime('%Y%m%dT%H%M%SZ'))
@@ -211,14 +216,22 @@ def intervals(states, life, vanished_end='midpoint'):
     return out
 
 
+def billed(kind, attributes, first_state, billed_server_states):
+    """Whether a state is billed: a server in a billed status (or only ever seen DELETED, i.e.
+    created and deleted between two samples: its first state); every state of the other kinds."""
+    if kind != 'servers':
+        return True
+    status = (attributes or {}).get('status')
+    return status in billed_server_states or (status == 'DELETED' and first_state)
+
+
 def meters_for(catalog, kind, attributes, first_state=False):
     """[(meter, selector, quantity)] that price one state, [] when it is not billed, or None
     when the kind is billed but the catalog has no price for this state (unpriced)."""
     a = attributes or {}
+    if not billed(kind, a, first_state, catalog.billed_server_states):
+        return []
     if kind == 'servers':
-        status = a.get('status')
-        if status not in catalog.billed_server_states and not (status == 'DELETED' and first_state):
-            return []
         flavor = a.get('flavor')
         if flavor and catalog.has('server_hours', flavor):
             return [('server_hours', flavor, D(1))]
@@ -254,7 +267,7 @@ def meters_for(catalog, kind, attributes, first_state=False):
 
 # ------------------------------------------------------------------------------ rating
 
-class Rater(object):
+class Rater:
     """Accumulates charges for one period; feed it resources, then ``result()``."""
 
     def __init__(self, catalog, period):
@@ -390,7 +403,7 @@ def line_item(line, period):
     quantity = q6(line['qus'] / US_PER_HOUR)
     list_cost = q6(quantity * price.unit_price)
     cost = q6(list_cost * (D(100) - line['discount']) / D(100))
-    spec = _pricing.METERS[line['meter']]
+    spec = pricing.METERS[line['meter']]
     item = dict(
         platform=owner['platform'], workspace=owner['workspace'], project=owner['project'],
         project_id=owner['project_id'], tenant=owner.get('tenant'), landing_zone=owner.get('landing_zone'),
@@ -412,7 +425,7 @@ def line_item(line, period):
     return item
 
 
-class _Owners(object):
+class _Owners:
     """Who a project id belongs to on one platform (workspace/project from the ledger), memoised."""
 
     def __init__(self, platform, projects):
@@ -430,32 +443,41 @@ class _Owners(object):
         return self.cache[project_id]
 
 
+def chosen_platforms(ledger, platforms=None):
+    """The platforms to read: those given, else every platform the ledger knows."""
+    if platforms:
+        return sorted(platforms)
+    return sorted(set(p['platform'] for p in ledger.projects()) | set(r['platform'] for r in ledger.runs()))
+
+
+def resources(ledger, platform, kinds):
+    """Yield (kind, resource_id, states, lifetime or None) of every resource of ``kinds`` on
+    ``platform``, states in time order. No time filter: a first state observed after a period
+    still starts at the resource's created_at, possibly inside it."""
+    if not kinds:
+        return
+    lives = dict(((lt['kind'], lt['resource_id']), lt) for lt in ledger.lifetimes(platform, None, None, kinds))
+    current, states = None, []
+    for obs in ledger.iter_observations(platform, None, None, kinds):
+        key = (obs['kind'], obs['resource_id'])
+        if key != current:
+            if states:
+                yield current[0], current[1], states, lives.get(current)
+            current, states = key, []
+        states.append(obs)
+    if states:
+        yield current[0], current[1], states, lives.get(current)
+
+
 def rate(ledger, catalog, period, platforms=None):
     """Rate ``period`` from ``ledger`` with ``catalog``: {items, daily, unpriced, platforms}."""
     rater = Rater(catalog, period)
-    known = set(p['platform'] for p in ledger.projects())
-    if platforms:
-        chosen = sorted(platforms)
-    else:
-        chosen = sorted(known | set(r['platform'] for r in ledger.runs()))
-    kinds = sorted(k for k in catalog.kinds)
+    chosen = chosen_platforms(ledger, platforms)
+    kinds = sorted(catalog.kinds)
     for platform in chosen:
         owner = _Owners(platform, ledger.projects(platform))
-
-        if kinds:
-            lives = dict(((lt['kind'], lt['resource_id']), lt)
-                         for lt in ledger.lifetimes(platform, None, None, kinds))
-            current, states = None, []
-            # no end filter: a first state observed after the period still starts at created_at
-            for obs in ledger.iter_observations(platform, None, None, kinds):
-                key = (obs['kind'], obs['resource_id'])
-                if key != current:
-                    if states:
-                        _flush(rater, owner, current, states, lives)
-                    current, states = key, []
-                states.append(obs)
-            if states:
-                _flush(rater, owner, current, states, lives)
+        for kind, resource_id, states, life in resources(ledger, platform, kinds):
+            rater.add_resource(owner, kind, resource_id, states, life)
         for p in owner.projects.values():
             rater.add_project_fees(owner(p['project_id']), parse_ts(p['first_seen_at']), parse_ts(p['last_seen_at']))
     out = rater.result()
@@ -463,9 +485,79 @@ def rate(ledger, catalog, period, platforms=None):
     return out
 
 
-def _flush(rater, owner, key, states, lives):
-    life = lives.get(key)
-    rater.add_resource(owner, key[0], key[1], states, life)
+# ------------------------------------------------------------------------------ usage hours
+
+# The quantity of a kind's quantity-hours and its unit; the meters whose quantities they equal.
+UNITS = {
+    'servers': ('vcpus', 'vcpu'),
+    'volumes': ('size_gib', 'GiB'),
+    'snapshots': ('size_gib', 'GiB'),
+    'images': ('size_gib', 'GiB'),
+    'floating_ips': (None, 'ip'),
+    'routers': (None, 'router'),
+    'load_balancers': (None, 'load balancer'),
+}
+HOUR_METERS = {'servers': 'server_hours', 'floating_ips': 'floating_ip_hours', 'routers': 'router_hours',
+               'load_balancers': 'load_balancer_hours'}
+QUANTITY_METERS = {'servers': 'server_vcpu_hours', 'volumes': 'volume_gib_hours',
+                   'snapshots': 'snapshot_gib_hours', 'images': 'image_gib_hours'}
+ALL_KINDS = tuple(UNITS)
+
+
+def usage(ledger, platform=None, start=None, end=None, kinds=None, vanished_end='midpoint',
+          billed_server_states=pricing.BILLED_SERVER_STATES):
+    """Usage per (platform, project, kind) within [start, end) (None: unbounded), from the
+    invoice's intervals (``intervals``) and billed states (``billed``): resources, hours and
+    quantity-hours of the kind's unit (``UNITS``), with workspace/project attribution.
+
+    ``vanished_end`` and ``billed_server_states`` are the price catalog's (defaults: the
+    catalog's defaults). Figures are exact decimals rounded to 6 places, returned as floats."""
+    lo_bound = _time.parse(start) if start else None
+    hi_bound = _time.parse(end) if end else None
+    states_billed = frozenset(billed_server_states)
+    kinds = sorted(kinds or ALL_KINDS)
+    rows = {}
+    for plat in chosen_platforms(ledger, [platform] if platform else None):
+        owner = _Owners(plat, ledger.projects(plat))
+        for kind, resource_id, states, life in resources(ledger, plat, kinds):
+            attr = UNITS[kind][0]
+            counted = set()
+            for a, b, state in intervals(states, life, vanished_end):
+                lo = max(a, lo_bound) if lo_bound else a
+                hi = min(b, hi_bound) if hi_bound else b
+                if hi <= lo or not billed(kind, state.get('attributes'), state is states[0], states_billed):
+                    continue
+                who = owner(state.get('project_id'))
+                row = rows.get((plat, who['project_id'], kind))
+                if row is None:
+                    row = rows[(plat, who['project_id'], kind)] = dict(
+                        platform=plat, project_id=who['project_id'], kind=kind, workspace=who['workspace'],
+                        project=who['project'], project_name=who['tenant'], resources=0, hus=ZERO, qus=ZERO,
+                        unit=UNITS[kind][1])
+                if who['project_id'] not in counted:
+                    counted.add(who['project_id'])
+                    row['resources'] += 1
+                span = micros(lo, hi)
+                row['hus'] += span
+                row['qus'] += (dec((state.get('attributes') or {}).get(attr)) if attr else D(1)) * span
+    out = []
+    for row in sorted(rows.values(), key=lambda r: (r['platform'], r['workspace'], r['project'] or '', r['kind'])):
+        hus, qus = row.pop('hus'), row.pop('qus')
+        row['hours'] = float(q6(D(hus) / US_PER_HOUR))
+        row['quantity_hours'] = float(q6(qus / US_PER_HOUR))
+        out.append(row)
+    return out
+
+
+def usage_totals(rows):
+    """Per kind: resources, hours and quantity-hours summed over ``rows`` (of ``usage``)."""
+    totals = {}
+    for row in rows:
+        t = totals.setdefault(row['kind'], dict(resources=0, hours=0.0, quantity_hours=0.0, unit=row['unit']))
+        t['resources'] += row['resources']
+        t['hours'] = round(t['hours'] + row['hours'], 6)
+        t['quantity_hours'] = round(t['quantity_hours'] + row['quantity_hours'], 6)
+    return totals
 
 
 # ------------------------------------------------------------------------------ totals, corrections

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The chargeback HTML page of a period: static (no script, no external CSS or fonts), inline SVG
+bar charts of cost by workspace, by service and day by day (each bar carries ``data-label`` and
+``data-value``), tables by project and meter. Every text from the ledger or the catalog goes
+through ``html.escape``. Pure: returns text, ``.reports`` writes it.
+"""
+
+import decimal
+from html import escape
+
+D = decimal.Decimal
+
+
+def _esc(text):
+    return escape(str(text), quote=True)
+
+
+def money(value):
+    return '{0:,.2f}'.format(D(value).quantize(D('0.01'), rounding=decimal.ROUND_HALF_EVEN))
+
+
+COLORS = ('#2f6fb3', '#e07b24', '#3a9a5b', '#b8433b', '#7c5bb0', '#8c6d31', '#c9509b', '#5f6b73', '#b3a42f', '#2aa3b0')
+
+
+def hbar_chart(chart_id, title, rows, currency):
+    """Horizontal bars: rows [(label, Decimal)] largest first."""
+    rows = sorted(rows, key=lambda r: (-r[1], r[0]))
+    width, label_w, bar_h, gap = 760, 220, 22, 8
+    height = 40 + len(rows) * (bar_h + gap) + 10
+    peak = max([v for dummy, v in rows] + [D(0)])
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="%s" role="img" width="%d" height="%d" '
+             'viewBox="0 0 %d %d" data-currency="%s"><title>%s</title>'
+             % (chart_id, width, height, width, height, _esc(currency), _esc(title)),
+             '<text x="0" y="20" class="chart-title" font-size="15" font-weight="bold">%s</text>' % _esc(title)]
+    for i, (label, value) in enumerate(rows):
+        y = 36 + i * (bar_h + gap)
+        w = 0 if peak <= 0 else int(round(float(value / peak) * (width - label_w - 130)))
+        parts.append('<text x="%d" y="%d" font-size="13" text-anchor="end" class="label">%s</text>'
+                     % (label_w - 8, y + 16, _esc(label)))
+        parts.append('<rect class="bar" x="%d" y="%d" width="%d" height="%d" fill="%s" data-label="%s" data-value="%s">'
+                     '<title>%s: %s %s</title></rect>'
+                     % (label_w, y, max(w, 1), bar_h, COLORS[i % len(COLORS)], _esc(label), _esc(money(value)),
+                        _esc(label), money(value), _esc(currency)))
+        parts.append('<text x="%d" y="%d" font-size="13" class="value">%s</text>' % (label_w + max(w, 1) + 6, y + 16, money(value)))
+    parts.append('</svg>')
+    return ''.join(parts)
+
+
+def day_chart(chart_id, title, daily, currency):
+    """Vertical bars per day."""
+    width, height, left, bottom, top = 1180, 300, 70, 50, 34
+    n = max(len(daily), 1)
+    slot = (width - left - 10) / float(n)
+    values = [D(d['cost']) for d in daily]
+    peak = max(values + [D(0)])
+    plot_h = height - top - bottom
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="%s" role="img" width="%d" height="%d" '
+             'viewBox="0 0 %d %d" data-currency="%s"><title>%s</title>'
+             % (chart_id, width, height, width, height, _esc(currency), _esc(title)),
+             '<text x="0" y="20" font-size="15" font-weight="bold" class="chart-title">%s</text>' % _esc(title),
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#888"/>' % (left, top + plot_h, width - 10, top + plot_h)]
+    for frac in (D('0.5'), D(1)):
+        y = top + plot_h - int(round(float(frac) * plot_h))
+        parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#ddd"/>' % (left, y, width - 10, y))
+        parts.append('<text x="%d" y="%d" font-size="11" text-anchor="end">%s</text>' % (left - 4, y + 4, money(peak * frac)))
+    for i, (day, value) in enumerate(zip(daily, values)):
+        h = 0 if peak <= 0 else int(round(float(value / peak) * plot_h))
+        x = left + i * slot
+        parts.append('<rect class="bar" x="%.1f" y="%d" width="%.1f" height="%d" fill="#2f6fb3" data-label="%s" '
+                     'data-value="%s"><title>%s: %s %s</title></rect>'
+                     % (x + 1, top + plot_h - h, max(slot - 2, 1), h, day['day'], money(value), day['day'],
+                        money(value), _esc(currency)))
+        if n <= 12 or i % max(1, n // 10) == 0:
+            parts.append('<text x="%.1f" y="%d" font-size="11" text-anchor="middle" class="label">%s</text>'
+                         % (x + slot / 2, top + plot_h + 16, day['day'][5:]))
+    parts.append('</svg>')
+    return ''.join(parts)
+
+
+STYLE = '''
+body { font-family: sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 22px; margin-bottom: 4px; }
+.meta { color: #555; margin-bottom: 16px; }
+.total { font-size: 28px; font-weight: bold; margin: 8px 0 20px 0; }
+section { margin-bottom: 28px; }
+table { border-collapse: collapse; font-size: 13px; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.remark { color: #8a4b00; }
+'''
+
+
+def report(doc):
+    """The page of a period document (``reports.build``)."""
+    t = doc['totals']
+    currency = doc.get('currency') or ''
+    period = doc['period']
+    title = 'Chargeback %s' % period['label']
+    by_ws = [(k, D(v)) for k, v in t['by_workspace'].items()]
+    by_service = [(k, D(v)) for k, v in t['by_service'].items()]
+    projects = {}
+    for item in doc['items']:
+        key = (item['workspace'], item['project'], item['platform'], item.get('tenant') or '')
+        projects[key] = projects.get(key, D(0)) + D(item['cost'])
+    out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>%s</title><style>%s</style></head><body>'
+           % (_esc(title), STYLE),
+           '<h1>%s</h1>' % _esc(title),
+           '<div class="meta">%s to %s (UTC) &middot; status %s &middot; platforms %s &middot; rated %s</div>'
+           % (_esc(period['start']), _esc(period['end']), _esc(doc['status']), _esc(', '.join(doc.get('platforms') or [])),
+              _esc(doc['rated_at'])),
+           '<div class="total" id="total" data-value="%s">Total %s %s</div>' % (money(t['cost']), money(t['cost']), _esc(currency))]
+    if D(t['list_cost']) != D(t['cost']):
+        out.append('<div class="meta">List cost %s %s; discounts %s %s</div>'
+                   % (money(t['list_cost']), _esc(currency), money(D(t['list_cost']) - D(t['cost'])), _esc(currency)))
+    out.append('<section>%s</section>' % hbar_chart('chart-workspace', 'Cost by workspace (%s)' % currency, by_ws, currency))
+    out.append('<section>%s</section>' % hbar_chart('chart-service', 'Cost by service (%s)' % currency, by_service, currency))
+    out.append('<section>%s</section>' % day_chart('chart-daily', 'Cost day by day (%s)' % currency, doc['daily'], currency))
+    out.append('<section><h2>By project</h2><table id="table-projects"><tr><th>workspace</th><th>project</th>'
+               '<th>tenant</th><th>platform</th><th class="num">cost (%s)</th></tr>' % _esc(currency))
+    for (ws, proj, platform, tenant), cost in sorted(projects.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+        out.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>'
+                   % (_esc(ws), _esc(proj), _esc(tenant), _esc(platform), money(cost)))
+    out.append('</table></section>')
+    out.append('<section><h2>By meter</h2><table id="table-meters"><tr><th>meter</th><th class="num">cost (%s)</th></tr>'
+               % _esc(currency))
+    for meter, cost in sorted(t['by_meter'].items()):
+        out.append('<tr><td>%s</td><td class="num">%s</td></tr>' % (_esc(meter), money(cost)))
+    out.append('</table></section>')
+    if doc.get('revisions') and len(doc['revisions']) > 1:
+        out.append('<section><h2>Revisions</h2><ul>')
+        for rev in doc['revisions']:
+            out.append('<li>revision %s rated %s: %s correction item(s)</li>'
+                       % (rev['revision'], _esc(rev['rated_at']), rev['corrections']))
+        out.append('</ul></section>')
+    if doc.get('unpriced'):
+        out.append('<section><h2>Unpriced usage</h2><ul class="remark">')
+        for u in doc['unpriced']:
+            out.append('<li>%s %s %s: %s quantity-hours</li>' % (_esc(u['kind']), _esc(u['meter'] or ''),
+                                                                 _esc(u['selector'] or ''), _esc(u['quantity_hours'])))
+        out.append('</ul></section>')
+    out.append('<div class="meta">%d line items; line_items.csv, line_items.json and focus.csv hold them all.</div>'
+               % len(doc['items']))
+    out.append('</body></html>\n')
+    return '\n'.join(out)

@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Chargeback reports: one directory per period, every file written atomically.
+
+``<output_dir>/<period label>/`` (label ``2026-11``, ``2026-12-preview`` or
+``20261101T000000Z--20261115T000000Z``):
+
+- ``line_items.json``: the period, its revisions, every line item (originals and corrections),
+  the totals, the day-by-day costs and the unpriced usage. It is also the *store* of the
+  period: a closed period rated again is compared with it and only correction items are
+  appended (``rating.reconcile``); the original items are never rewritten.
+- ``line_items.csv``: the same items, one row each (``LINE_COLUMNS``).
+- ``focus.csv``: FOCUS-compatible cost and usage rows (``FOCUS_COLUMNS``; ``x_`` columns are
+  ours).
+- ``report.html``: a static page (``.html``).
+
+Each file is written through ``_files.atomic_write`` (a temporary file beside it, fsynced, then
+moved over the old one with the module's ``atomic_move``), so a reader never sees half a file;
+``line_items.json`` is written last, so an interrupted write leaves the previous store in place.
+"""
+
+import csv
+import decimal
+import io
+import json
+import os
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import html, rating
+
+D = decimal.Decimal
+STORE = 'line_items.json'
+FILES = ('line_items.csv', 'focus.csv', 'report.html', STORE)
+FORMAT_VERSION = 1
+
+LINE_COLUMNS = ('workspace', 'project', 'tenant', 'platform', 'project_id', 'resource_id', 'resource_name',
+                'resource_type', 'meter', 'sku', 'quantity', 'unit', 'unit_price', 'discount_percent',
+                'list_cost', 'cost', 'currency', 'charge_start', 'charge_end', 'charge_class', 'revision', 'tags')
+FOCUS_COLUMNS = ('BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost', 'BillingCurrency',
+                 'BillingPeriodStart', 'BillingPeriodEnd', 'ChargePeriodStart', 'ChargePeriodEnd',
+                 'ChargeCategory', 'ChargeClass', 'ChargeDescription', 'ChargeFrequency',
+                 'ConsumedQuantity', 'ConsumedUnit', 'PricingQuantity', 'PricingUnit', 'ListUnitPrice',
+                 'ContractedUnitPrice', 'ResourceId', 'ResourceName', 'ResourceType', 'ServiceName',
+                 'ServiceCategory', 'SubAccountId', 'SubAccountName', 'SkuId', 'Tags', 'RegionId',
+                 'x_Workspace', 'x_Project', 'x_Platform', 'x_LandingZone', 'x_Meter', 'x_DiscountPercent',
+                 'x_Revision', 'x_LineKey')
+
+
+def _focus_time(value):
+    return value[:19] + 'Z' if value else ''
+
+
+def load_store(directory):
+    """The stored document of a period directory, or None."""
+    path = os.path.join(directory, STORE)
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def build(period, rated, previous, rated_at):
+    """The period's document: the new rating, or (closed period already rated closed) the
+    stored items plus corrections. ``status``: new, unchanged, corrected, open or preview."""
+    new_items = rated['items']
+    revisions = []
+    if period.closed and previous and previous.get('period', {}).get('closed'):
+        old_items = previous['items']
+        revision = max([r['revision'] for r in previous.get('revisions', [])] + [0]) + 1
+        corrections = rating.reconcile(old_items, new_items, revision)
+        revisions = list(previous.get('revisions', []))
+        if corrections:
+            revisions.append(dict(revision=revision, rated_at=rated_at, corrections=len(corrections)))
+            status = 'corrected'
+        else:
+            status = 'unchanged'
+        items = list(old_items) + corrections
+    else:
+        items = list(new_items)
+        revisions = [dict(revision=0, rated_at=rated_at, corrections=0)]
+        status = 'preview' if period.preview else ('new' if period.closed else 'open')
+        corrections = []
+    totals = rating.totals(items)
+    return dict(format=FORMAT_VERSION, period=period.to_dict(), status=status, rated_at=rated_at,
+                revisions=revisions, platforms=rated.get('platforms', []),
+                currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
+                daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
+                items=items)
+
+
+def render(doc):
+    """{file name: text} of every report file of ``doc``."""
+    return {'line_items.csv': line_items_csv(doc), 'focus.csv': focus_csv(doc),
+            'report.html': html.report(doc), STORE: json.dumps(doc, indent=1, sort_keys=True) + '\n'}
+
+
+def write(directory, doc, move=None):
+    """Write every report of ``doc`` into ``directory`` (created), the store last. Returns paths.
+    ``move``: the module's ``atomic_move`` (see ``_files.atomic_write``)."""
+    os.makedirs(directory, exist_ok=True)
+    texts = render(doc)
+    out = []
+    for name in FILES:
+        path = os.path.join(directory, name)
+        _files.atomic_write(path, texts[name], move)
+        out.append(path)
+    return out
+
+
+def _csv(rows, columns):
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator='\n')
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(['' if row.get(c) is None else row.get(c) for c in columns])
+    return buf.getvalue()
+
+
+def line_items_csv(doc):
+    rows = []
+    for item in doc['items']:
+        row = dict(item)
+        row['tags'] = json.dumps(item.get('tags') or {}, sort_keys=True)
+        rows.append(row)
+    return _csv(rows, LINE_COLUMNS)
+
+
+def focus_rows(doc):
+    period = doc['period']
+    for item in doc['items']:
+        unit_price = D(item['unit_price'])
+        contracted_price = unit_price * (D(100) - D(item['discount_percent'])) / D(100)
+        tags = dict(item.get('tags') or {})
+        tags.update({'lz-workspace': item['workspace'], 'lz-project': item['project']})
+        yield {
+            'BilledCost': item['cost'], 'EffectiveCost': item['cost'], 'ListCost': item['list_cost'],
+            'ContractedCost': item['cost'], 'BillingCurrency': item['currency'],
+            'BillingPeriodStart': _focus_time(period['start']), 'BillingPeriodEnd': _focus_time(period['end']),
+            'ChargePeriodStart': _focus_time(item['charge_start']), 'ChargePeriodEnd': _focus_time(item['charge_end']),
+            'ChargeCategory': item['charge_category'],
+            'ChargeClass': 'Correction' if item.get('charge_class') == 'correction' else '',
+            'ChargeDescription': item['description'],
+            'ChargeFrequency': 'Recurring' if item['charge_category'] == 'Purchase' else 'Usage-Based',
+            'ConsumedQuantity': item['quantity'] if item['charge_category'] == 'Usage' else '',
+            'ConsumedUnit': item['unit'] if item['charge_category'] == 'Usage' else '',
+            'PricingQuantity': item['quantity'], 'PricingUnit': item['unit'],
+            'ListUnitPrice': item['unit_price'], 'ContractedUnitPrice': str(rating.q6(contracted_price)),
+            'ResourceId': item['resource_id'], 'ResourceName': item.get('resource_name') or '',
+            'ResourceType': item.get('resource_type') or '', 'ServiceName': item['service'],
+            'ServiceCategory': item['service_category'], 'SubAccountId': item['project_id'],
+            'SubAccountName': item.get('tenant') or item['project'], 'SkuId': item['sku'],
+            'Tags': json.dumps(tags, sort_keys=True), 'RegionId': item['platform'],
+            'x_Workspace': item['workspace'], 'x_Project': item['project'], 'x_Platform': item['platform'],
+            'x_LandingZone': item.get('landing_zone') or '', 'x_Meter': item['meter'],
+            'x_DiscountPercent': item['discount_percent'], 'x_Revision': item.get('revision', 0),
+            'x_LineKey': item['key'],
+        }
+
+
+def focus_csv(doc):
+    return _csv(focus_rows(doc), FOCUS_COLUMNS)
+
+
+# ------------------------------------------------------------------------------ one call
+
+def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_files=True, rated_at=None,
+               move=None):
+    """Rate ``period`` and (unless ``write_files`` is false, e.g. check mode) write its reports
+    under ``output_dir/<label>``. Returns (doc, result): ``result`` says whether anything changed
+    (a closed period already rated and unchanged writes nothing), the files and a summary."""
+    rated_at = rated_at or _time.ts(_time.utcnow())
+    rated = rating.rate(ledger, catalog, period, platforms)
+    rated['currency'] = catalog.currency
+    directory = os.path.join(output_dir, period.label) if output_dir else None
+    previous = load_store(directory) if directory else None
+    doc = build(period, rated, previous, rated_at)
+    changed = doc['status'] != 'unchanged'
+    files = [os.path.join(directory, name) for name in FILES] if directory else []
+    if changed and write_files and directory:
+        write(directory, doc, move)
+    result = dict(changed=changed, status=doc['status'], period=doc['period'], directory=directory, files=files,
+                  totals=doc['totals'], currency=doc['currency'], corrections=doc['corrections'],
+                  revisions=doc['revisions'], unpriced=doc['unpriced'], daily=doc['daily'],
+                  platforms=doc['platforms'], items=len(doc['items']))
+    return doc, result

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The module runs of openstack_chargeback and openstack_usage_info: options, ledger, one exit.
+
+Both read only the ledger: nothing here imports the SDK, the inventory or the Keystone code.
+"""
+
+import os
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing, rating, reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
+
+DEFAULT_OUTPUT_DIR = '~/.local/share/landingzone/chargeback'
+
+CHARGEBACK_OPTIONS = dict(
+    price_catalog=dict(type='dict', required=True),
+    period=dict(type='str'),
+    start=dict(type='str'),
+    end=dict(type='str'),
+    preview=dict(type='bool', default=False),
+    output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
+    platforms=dict(type='list', elements='str'),
+)
+CHARGEBACK_KWARGS = dict(
+    mutually_exclusive=[('period', 'start'), ('period', 'end'), ('preview', 'period')],
+    required_together=[('start', 'end')],
+)
+
+USAGE_OPTIONS = dict(
+    platform=dict(type='str'),
+    start=dict(type='str'),
+    end=dict(type='str'),
+    kinds=dict(type='list', elements='str', choices=list(store.KINDS)),
+    workspace=dict(type='str'),
+    price_catalog=dict(type='dict'),
+)
+
+
+def load_catalog(module, catalog):
+    try:
+        return pricing.load(catalog)
+    except pricing.CatalogError as exc:
+        module.fail(str(exc), errors=[e.to_dict() for e in exc.errors])
+
+
+def open_for_reading(module):
+    """The ledger of the module's options, opened without migrating, at the schema we read."""
+    p = module.params
+    backend, target = store.resolve_target(p.get('ledger_path'), p.get('ledger_dsn'))
+    if backend == 'sqlite' and not os.path.exists(target):
+        module.fail('no ledger at %s (run openstack_metering_collect first)' % target)
+    try:
+        ledger = store.open_ledger(p.get('ledger_path'), p.get('ledger_dsn'), migrate=False)
+    except store.LedgerError as exc:
+        module.fail(str(exc))
+    try:
+        version = ledger.schema_version()
+    except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors: an empty or foreign file
+        ledger.close()
+        module.fail('%s is not a usage ledger: %s' % (ledger.target, exc))
+    if version != store.SCHEMA_VERSION:
+        ledger.close()
+        module.fail('the ledger has schema version %d, this collection reads %d: run a collection '
+                    '(it migrates) or upgrade the collection' % (version, store.SCHEMA_VERSION))
+    return ledger
+
+
+def run_chargeback(module):
+    """openstack_chargeback: rate the period, write its reports (not in check mode)."""
+    p = module.params
+    catalog = load_catalog(module, p['price_catalog'])
+    try:
+        period = rating.period_window(p['period'], p['start'], p['end'], p['preview'])
+    except rating.RatingError as exc:
+        module.fail(str(exc))
+    ledger = open_for_reading(module)
+    try:
+        dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],
+                                           write_files=not module.check_mode, move=module.atomic_move)
+    except (store.LedgerError, OSError) as exc:
+        module.fail(str(exc))
+    finally:
+        ledger.close()
+    module.exit_json(**result)
+
+
+def run_usage(module):
+    """openstack_usage_info: usage per project and kind over a window, from the invoice's intervals."""
+    p = module.params
+    try:
+        start, end = _time.ts(p.get('start')), _time.ts(p.get('end'))
+    except _time.TimeError as exc:
+        module.fail('start/end: %s' % exc)
+    vanished_end, billed_states = 'midpoint', pricing.BILLED_SERVER_STATES
+    if p.get('price_catalog') is not None:
+        catalog = load_catalog(module, p['price_catalog'])
+        vanished_end, billed_states = catalog.vanished_end, catalog.billed_server_states
+    ledger = open_for_reading(module)
+    try:
+        usage = rating.usage(ledger, p.get('platform'), start, end, p.get('kinds'), vanished_end, billed_states)
+        runs = ledger.runs(p.get('platform'), start, end)
+        projects = ledger.projects(p.get('platform'))
+    finally:
+        ledger.close()
+    if p.get('workspace'):
+        usage = [u for u in usage if u['workspace'] == p['workspace']]
+    module.exit_json(changed=False, usage=usage, totals=rating.usage_totals(usage), projects=projects,
+                     runs=[dict(id=r['id'], platform=r['platform'], status=r['status'], window_end=r['window_end'],
+                                counts=r['counts'], remarks=len(r['remarks'])) for r in runs],
+                     window=dict(start=start, end=end))

@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""openstack_chargeback and openstack_usage_info as modules (argument spec, fail paths, the ledger
+options) on a small SQLite ledger; and the reports' atomic writing."""
+
+import json
+import os
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing, rating, reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
+from ansible_collections.landingzone.openstack.plugins.modules import openstack_chargeback, openstack_usage_info
+
+CATALOG = dict(currency='EUR', prices=[dict(meter='server_hours', unit='hour', unit_price='2'),
+                                       dict(meter='volume_gib_hours', unit='GiB-hour', unit_price='0.5')])
+SDK_MODULES = ('openstack', 'keystoneauth1')
+
+
+def run_module(module, args, monkeypatch, capsys):
+    """Run ``module.main()`` with ``args``; returns its JSON result (failed or not)."""
+    monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
+    monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy', raising=False)
+    with pytest.raises(SystemExit):
+        module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def ledger_path(tmp_path):
+    path = str(tmp_path / 'ledger.sqlite')
+    project = dict(project_id='P1', name='ws1-alpha', workspace='ws1', project='alpha', managed=True)
+    with store.open_ledger(path=path) as ledger:
+        for hour, status in ((1, 'ACTIVE'), (3, 'SHELVED_OFFLOADED'), (5, 'ACTIVE')):
+            at = _time.ts('2026-10-01T%02d:00:00Z' % hour)
+            ledger.record_run(dict(
+                id='r%d' % hour, platform='p1', window_end=at, complete_kinds=['servers', 'volumes'],
+                projects=[project],
+                observations=[dict(kind='servers', resource_id='s1', project_id='P1',
+                                   attributes=dict(flavor='m1', vcpus=2, status=status)),
+                              dict(kind='volumes', resource_id='v1', project_id='P1', attributes=dict(size_gib=4))],
+                lifetimes=[dict(kind='servers', resource_id='s1', project_id='P1', created_at='2026-10-01T00:00:00Z'),
+                           dict(kind='volumes', resource_id='v1', project_id='P1', created_at='2026-10-01T00:00:00Z')]))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_env_dsn(monkeypatch):
+    monkeypatch.delenv('LZ_LEDGER_DSN', raising=False)
+
+
+WINDOW = dict(start='2026-10-01T00:00:00Z', end='2026-10-02T00:00:00Z')
+
+
+def test_usage_info_reports_the_invoice_hours(ledger_path, monkeypatch, capsys, tmp_path):
+    out = run_module(openstack_usage_info, dict(ledger_path=ledger_path, **WINDOW), monkeypatch, capsys)
+    assert not out.get('failed'), out
+    rows = dict((u['kind'], u) for u in out['usage'])
+    # ACTIVE 0..3, shelved 3..5 (not billed), ACTIVE 5..5 (its latest sample): 3 h; the volume 0..5
+    assert (rows['servers']['hours'], rows['servers']['quantity_hours']) == (3.0, 6.0)
+    assert (rows['volumes']['hours'], rows['volumes']['quantity_hours']) == (5.0, 20.0)
+    assert out['totals']['servers'] == dict(resources=1, hours=3.0, quantity_hours=6.0, unit='vcpu')
+    assert out['changed'] is False and [r['id'] for r in out['runs']] == ['r1', 'r3', 'r5']
+    assert out['window'] == dict(start='2026-10-01T00:00:00.000000Z', end='2026-10-02T00:00:00.000000Z')
+    # the same as the invoice of the window, and the catalog's billed states are taken into account
+    cb = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG,
+                                               output_dir=str(tmp_path / 'cb'), **WINDOW), monkeypatch, capsys)
+    assert cb['totals']['by_meter'] == {'server_hours': '6.000000', 'volume_gib_hours': '10.000000'}
+    shelved = dict(CATALOG, billed_server_states=['ACTIVE', 'SHELVED_OFFLOADED'])
+    out = run_module(openstack_usage_info, dict(ledger_path=ledger_path, price_catalog=shelved, kinds=['servers'],
+                                                **WINDOW), monkeypatch, capsys)
+    assert [(u['kind'], u['hours']) for u in out['usage']] == [('servers', 5.0)]
+
+
+@pytest.mark.parametrize('args,message', [
+    (dict(start='yesterday'), 'start/end: not an ISO-8601 time'),
+    (dict(price_catalog=dict(CATALOG, vanished_end='later')), 'price_catalog.vanished_end'),
+    (dict(kinds=['vms']), 'value of kinds must be one or more of'),
+])
+def test_usage_info_fail_paths(ledger_path, monkeypatch, capsys, args, message):
+    out = run_module(openstack_usage_info, dict(ledger_path=ledger_path, **args), monkeypatch, capsys)
+    assert out['failed'] and message in out['msg'], out
+
+
+def test_usage_info_without_ledger_and_at_an_older_schema(tmp_path, monkeypatch, capsys):
+    missing = str(tmp_path / 'none.sqlite')
+    out = run_module(openstack_usage_info, dict(ledger_path=missing), monkeypatch, capsys)
+    assert out['failed'] and out['msg'].startswith('no ledger at %s' % missing)
+    assert not os.path.exists(missing)  # a reader never creates a ledger
+    old = str(tmp_path / 'old.sqlite')
+    with store.open_ledger(path=old, migrate=False) as ledger:
+        ledger.migrate(target=1)
+    out = run_module(openstack_usage_info, dict(ledger_path=old), monkeypatch, capsys)
+    assert out['failed'] and 'schema version 1' in out['msg']
+
+
+def test_ledger_dsn_from_the_environment_wins_over_ledger_path(ledger_path, monkeypatch, capsys):
+    # env_fallback: LZ_LEDGER_DSN arrives as ledger_dsn, and a DSN wins over ledger_path
+    monkeypatch.setenv('LZ_LEDGER_DSN', 'postgresql://lz:secret@127.0.0.1:9/ledger?connect_timeout=2')
+    out = run_module(openstack_usage_info, dict(ledger_path=ledger_path), monkeypatch, capsys)
+    assert out['failed'] and 'PostgreSQL ledger' in out['msg'], out
+    assert 'secret' not in json.dumps(out)
+    # an empty variable selects nothing: the SQLite path again
+    monkeypatch.setenv('LZ_LEDGER_DSN', '')
+    out = run_module(openstack_usage_info, dict(ledger_path=ledger_path), monkeypatch, capsys)
+    assert not out.get('failed') and out['usage']
+
+
+def test_chargeback_module_writes_reports_and_check_mode_writes_nothing(ledger_path, monkeypatch, capsys, tmp_path):
+    out_dir = str(tmp_path / 'reports')
+    args = dict(ledger_path=ledger_path, price_catalog=CATALOG, output_dir=out_dir, period='2026-10')
+    dry = run_module(openstack_chargeback, dict(args, _ansible_check_mode=True), monkeypatch, capsys)
+    assert dry['changed'] and dry['status'] == 'new' and not os.path.exists(out_dir)
+    out = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert out['status'] == 'new' and out['totals']['cost'] == '16.000000' and out['items'] == 2
+    assert sorted(os.listdir(os.path.join(out_dir, '2026-10'))) == sorted(reports.FILES)
+    again = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert (again['changed'], again['status']) == (False, 'unchanged')
+
+
+@pytest.mark.parametrize('args,message', [
+    (dict(price_catalog=dict(CATALOG, prices=[dict(CATALOG['prices'][0], unit='day')])), 'price_catalog.prices[0].unit'),
+    (dict(price_catalog=CATALOG, period='2026-10', start='2026-10-01', end='2026-10-02'), 'mutually exclusive'),
+    (dict(price_catalog=CATALOG, start='2026-10-01'), 'parameters are required together'),
+    (dict(price_catalog=CATALOG, period='2026-13'), 'period must be a month'),
+    (dict(price_catalog=CATALOG, cloud='x'), 'Unsupported parameters'),
+])
+def test_chargeback_fail_paths(ledger_path, monkeypatch, capsys, tmp_path, args, message):
+    out = run_module(openstack_chargeback, dict(ledger_path=ledger_path, output_dir=str(tmp_path / 'r'), **args),
+                     monkeypatch, capsys)
+    assert out['failed'] and message in out['msg'], out
+    if 'errors' in out:
+        assert [e['path'] for e in out['errors']] == ['price_catalog.prices[0].unit']
+
+
+def test_chargeback_without_ledger(tmp_path, monkeypatch, capsys):
+    out = run_module(openstack_chargeback, dict(ledger_path=str(tmp_path / 'none.sqlite'), price_catalog=CATALOG),
+                     monkeypatch, capsys)
+    assert out['failed'] and out['msg'].startswith('no ledger at')
+
+
+READERS = ['ansible_collections.landingzone.openstack.plugins.modules.openstack_usage_info',
+           'ansible_collections.landingzone.openstack.plugins.modules.openstack_chargeback']
+MU = 'ansible_collections.landingzone.openstack.plugins.module_utils.'
+
+
+def _imports(roots, stop=()):
+    """Every collection module imported (transitively, statically: what Ansiballz ships) by ``roots``;
+    modules in ``stop`` are listed but not followed."""
+    import ast
+    import importlib.util
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):  # ``from package.module import Name``: Name is no module
+            continue
+        if spec is None or not (spec.origin or '').endswith('.py'):
+            continue
+        seen.add(name)
+        if name in stop:
+            continue
+        with open(spec.origin) as fh:
+            tree = ast.parse(fh.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('ansible_collections'):
+                todo.append(node.module)
+                todo.extend('%s.%s' % (node.module, alias.name) for alias in node.names)
+            elif isinstance(node, ast.Import):
+                todo.extend(alias.name for alias in node.names if alias.name.startswith('ansible_collections'))
+    return seen
+
+
+def test_ledger_readers_import_no_sdk_inventory_or_keystone_code():
+    closure = _imports(READERS)
+    assert MU + '_chargeback.runner' in closure and MU + '_ledger.store' in closure
+    for name in ('_client', '_keystone', '_replication', '_quota', '_report', '_inventory.validate',
+                 '_inventory.model', '_inventory.naming', '_metering', '_metering.collect'):
+        assert MU + name not in closure, name
+    # the chargeback side itself never reaches the REST/SDK layer; only the module base does
+    ours = _imports(READERS, stop=(MU + '_module',))
+    assert MU + '_rest' not in ours and not [n for n in ours if n.endswith('_rest')]
+
+
+def test_reports_write_is_atomic(tmp_path):
+    """A write that fails half-way leaves the previous files intact and no temporary file behind."""
+    directory = str(tmp_path / '2026-10')
+    doc = dict(format=1, period=dict(label='2026-10', start='2026-10-01T00:00:00.000000Z',
+                                     end='2026-11-01T00:00:00.000000Z', closed=True, preview=False, kind='month'),
+               status='new', rated_at='x', revisions=[], platforms=['p1'], currency='EUR',
+               totals=rating.totals_json(rating.totals([])), daily=[], unpriced=[], corrections=0, items=[])
+    reports.write(directory, doc)
+    before = dict((n, open(os.path.join(directory, n)).read()) for n in reports.FILES)
+    changed = dict(doc, status='corrected', rated_at='y')
+    calls = []
+
+    def failing_move(src, dest):
+        calls.append(os.path.basename(dest))
+        if dest.endswith(reports.STORE):
+            raise OSError('disk full')
+        os.replace(src, dest)
+    with pytest.raises(OSError, match='disk full'):
+        reports.write(directory, changed, move=failing_move)
+    assert calls == list(reports.FILES)  # the store is written last
+    after = dict((n, open(os.path.join(directory, n)).read()) for n in reports.FILES)
+    assert after[reports.STORE] == before[reports.STORE]  # the store (the period's truth) is the old one
+    assert json.loads(after[reports.STORE])['status'] == 'new'
+    assert after['report.html'] != before['report.html']  # the files written before the failure are whole new ones
+    assert sorted(os.listdir(directory)) == sorted(reports.FILES)  # no temporary file left
+    assert pricing.VANISHED_END  # the catalog module is importable alongside (no cycle)
