@@ -18,8 +18,6 @@ a second one (nothing changed: no new rows). Peak memory is the child's ru_maxrs
 Output: a table, then one JSON line.
 """
 
-from __future__ import absolute_import, division, print_function
-
 import argparse
 import concurrent.futures
 import json
@@ -143,7 +141,9 @@ def cleanup():
 
 def measure(args):
     """Child process: two collections with the metering account into an empty ledger."""
-    from ansible_collections.landingzone.openstack.plugins.module_utils import _client, _ledger, _metering
+    from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+    from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger
+    from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, runner
     if args.ledger == 'postgresql':
         import psycopg
         base = dsn_from_state()
@@ -158,9 +158,9 @@ def measure(args):
         ledger = _ledger.open_ledger(**target)
         for label in ('first', 'second (no change)'):
             t0 = time.time()
-            conn, counter = _client.connect(dict(cloud='metering', api_timeout=60))
-            since = _metering.since_from_ledger(ledger, 'local', list(_metering.KINDS))
-            run = _metering.collect(conn, 'local', None, since, args.page_size, 4, counter)
+            conn, counter = _rest.connect(dict(cloud='metering', api_timeout=60, retries=4))
+            since = runner.since_window(ledger, 'local', list(_ledger.KINDS))
+            run = collect.collect(conn, 'local', None, since, args.page_size, 4, counter)
             t1 = time.time()
             written = ledger.record_run(run)
             t2 = time.time()
@@ -184,7 +184,7 @@ def measure(args):
 
 def synthetic(args):
     """Ledger only (no cloud): write N resources twice, then change 10 % of them."""
-    from ansible_collections.landingzone.openstack.plugins.module_utils import _ledger
+    from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger
     base = name = None
     if args.ledger == 'postgresql':
         import psycopg

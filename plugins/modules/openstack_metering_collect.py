@@ -2,9 +2,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: openstack_metering_collect
 short_description: Sample every billable resource of a platform into the usage ledger
@@ -23,7 +20,8 @@ description:
   - Servers deleted since the last complete server collection are listed with C(changes-since),
     so a server that lived between two samples is recorded with its real lifetime.
   - A service missing from the catalog, or failing, is a remark for its kind; the other kinds are
-    still recorded. The module fails only when no kind at all could be collected.
+    still recorded. The module fails only when no kind at all could be collected, when it cannot
+    connect to the platform, or when the ledger does not take the run.
   - The ledger stores states, not raw samples; running the same collection twice adds no
     observation rows, and a run killed mid-way leaves nothing of itself. See C(docs/metering.md).
   - Meant for the reader-only metering account.
@@ -119,17 +117,13 @@ ledger:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering import (
-    collect_argument_spec,
-    run_collect_module,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import runner
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 
 
 def main():
-    module = AnsibleModule(argument_spec=collect_argument_spec(), supports_check_mode=True)
-    run_collect_module(module)
+    module = LandingZoneModule(argument_spec=runner.OPTIONS, connection=True, ledger=True)
+    runner.run(module)
 
 
 if __name__ == '__main__':

@@ -8,9 +8,6 @@ balancer and an image. The collection itself runs with the reader-only `metering
 the ledger must match what the replicator (openstacksdk and the `openstack` CLI) lists.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import json
 import os
@@ -39,7 +36,12 @@ def _make_collection_importable():
 
 
 _make_collection_importable()
-from ansible_collections.landingzone.openstack.plugins.module_utils import _client, _ledger, _metering
+from ansible_collections.landingzone.openstack.plugins.module_utils import _rest, _time  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger  # noqa: E402
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, runner  # noqa: E402
+
+KINDS = _ledger.KINDS
 
 OPENSTACK_CLI = os.path.join(REPO_ROOT, '.localcloud', 'venv', 'bin', 'openstack')
 WAIT = 120
@@ -187,9 +189,9 @@ def cloud(replicator, request):
 
 def metering_collect(ledger, platform='local', kinds=None):
     """One collection with the metering account only (as the module does)."""
-    conn, counter = _client.connect(dict(cloud='metering', api_timeout=30))
-    since = _metering.since_from_ledger(ledger, platform, kinds or list(_metering.KINDS))
-    run = _metering.collect(conn, platform, kinds, since, counter=counter)
+    conn, counter = _rest.connect(dict(cloud='metering', api_timeout=30, retries=4))
+    since = runner.since_window(ledger, platform, kinds or list(KINDS))
+    run = collect.collect(conn, platform, kinds, since, counter=counter)
     run['requests']['http'] = counter.as_dict()
     return run
 
@@ -213,13 +215,13 @@ def test_collection_matches_the_cloud(cloud, ledger_target, replicator):
     with _ledger.open_ledger(**ledger_target) as ledger:
         run = metering_collect(ledger)
         assert run['status'] == 'ok', run['remarks']
-        assert sorted(run['complete_kinds']) == sorted(_metering.KINDS)
+        assert sorted(run['complete_kinds']) == sorted(KINDS)
         ledger.record_run(run)
 
         # requests grow with pages, not with projects: one page per kind here
-        for kind in _metering.KINDS:
+        for kind in KINDS:
             assert run['requests']['per_kind'][kind] == 1, run['requests']
-        for kind in _metering.KINDS:
+        for kind in KINDS:
             expected = set(cloud['ids'][k][kind] for k in cloud['ids'])
             assert set(ours(ledger, cloud, kind)) == expected, kind
 
@@ -243,15 +245,20 @@ def test_collection_matches_the_cloud(cloud, ledger_target, replicator):
             assert obs['attributes']['status'] == row['Status'] == 'available'
         assert volumes[cloud['ids']['b']['volumes']]['attributes']['volume_type'] == 'ssd'
         # --- the other kinds against openstacksdk (replicator)
-        for snap in replicator.block_storage.snapshots(all_projects=True):
-            if snap.id in ours(ledger, cloud, 'snapshots'):
-                obs = ours(ledger, cloud, 'snapshots')[snap.id]
-                assert (obs['attributes']['size_gib'], obs['attributes']['status']) == (snap.size, snap.status)
-                assert obs['project_id'] == snap.project_id
+        snapshots = ours(ledger, cloud, 'snapshots')
+        listed = dict((snap.id, snap) for snap in replicator.block_storage.snapshots(all_projects=True)
+                      if snap.id in snapshots)
+        assert sorted(listed) == sorted(snapshots)  # every snapshot of ours, compared below
+        for sid, snap in listed.items():
+            obs = snapshots[sid]
+            assert (obs['attributes']['size_gib'], obs['attributes']['status']) == (snap.size, snap.status)
+            assert obs['project_id'] == snap.project_id
         fips = ours(ledger, cloud, 'floating_ips')
         assert fips[cloud['ids']['a']['floating_ips']]['attributes']['attached'] is True
         assert fips[cloud['ids']['b']['floating_ips']]['attributes']['attached'] is False
-        for fip in replicator.network.ips(project_id=pid['a']):
+        listed = list(replicator.network.ips(project_id=pid['a']))
+        assert [fip.id for fip in listed] == [cloud['ids']['a']['floating_ips']]
+        for fip in listed:
             assert fips[fip.id]['attributes']['address'] == fip.floating_ip_address
         routers = ours(ledger, cloud, 'routers')
         assert routers[cloud['ids']['a']['routers']]['attributes']['external_gateway'] is True
@@ -275,9 +282,9 @@ def test_collection_matches_the_cloud(cloud, ledger_target, replicator):
             ('mt%s' % cloud['unique'], 'alpha')
         assert projects[pid['b']]['project'] == 'beta' and projects[pid['b']]['managed']
         assert projects[pid['c']]['workspace'] == 'unmanaged' and not projects[pid['c']]['managed']
-        usage = [u for u in ledger.usage('local') if u['project_id'] in pid.values()]
+        usage = [u for u in rating.usage(ledger, 'local') if u['project_id'] in pid.values()]
         assert set((u['workspace'], u['kind']) for u in usage if u['project_id'] == pid['c']) == \
-            set(('unmanaged', k) for k in _metering.KINDS)
+            set(('unmanaged', k) for k in KINDS)
 
 
 def test_same_collection_twice_adds_no_rows(cloud, ledger_target):
@@ -292,7 +299,7 @@ def test_same_collection_twice_adds_no_rows(cloud, ledger_target):
         written = ledger.record_run(second)
         mine = set(p['id'] for p in cloud['projects'].values())
         new = [o for o in ledger.iter_observations('local', start=second['window_end'])
-               if o['project_id'] in mine and o['observed_at'] == _ledger.ts(second['window_end'])]
+               if o['project_id'] in mine and o['observed_at'] == _time.ts(second['window_end'])]
         assert new == []
         after = ledger.counts()
         assert after['collection_runs'] == before['collection_runs'] + 1
@@ -328,13 +335,13 @@ def test_short_lived_server_is_recorded_with_its_lifetime(cloud, ledger_target, 
         nova = [s for s in replicator.compute.servers(all_projects=True, changes_since=t_create.isoformat())
                 if s.id == server.id][0]
         assert nova.status == 'DELETED'
-        assert life['created_at'] == _ledger.ts(nova.created_at)
-        assert life['deleted_at'] == _ledger.ts(nova.terminated_at)
-        assert _ledger.ts(t_create) <= life['created_at'] < life['deleted_at'] <= _ledger.ts(t_gone)
+        assert life['created_at'] == _time.ts(nova.created_at)
+        assert life['deleted_at'] == _time.ts(nova.terminated_at)
+        assert _time.ts(t_create) <= life['created_at'] < life['deleted_at'] <= _time.ts(t_gone)
         obs = [o for o in ledger.iter_observations('local', kinds=['servers']) if o['resource_id'] == server.id]
         assert obs[-1]['attributes']['flavor'] == 'm1.small' and obs[-1]['attributes']['vcpus'] == 1
-        usage = [u for u in ledger.usage('local', kinds=['servers']) if u['project_id'] == proj['id']]
-        expected = (_ledger.parse_ts(life['deleted_at']) - _ledger.parse_ts(life['created_at'])).total_seconds()
+        usage = [u for u in rating.usage(ledger, 'local', kinds=['servers']) if u['project_id'] == proj['id']]
+        expected = (_time.parse_ts(life['deleted_at']) - _time.parse_ts(life['created_at'])).total_seconds()
         assert usage and usage[0]['hours'] * 3600 >= expected - 0.01
 
 
@@ -342,10 +349,12 @@ KILLED = textwrap.dedent('''
     import json, os, sys, time
     sys.path.insert(0, sys.argv[1])
     import conftest  # noqa: F401 - makes ansible_collections importable
-    from ansible_collections.landingzone.openstack.plugins.module_utils import _client, _ledger, _metering
-    ledger = _ledger.open_ledger(**json.loads(sys.argv[2]))
-    conn, counter = _client.connect(dict(cloud='metering', api_timeout=30))
-    run = _metering.collect(conn, 'local', counter=counter)
+    from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+    from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
+    from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect
+    ledger = store.open_ledger(**json.loads(sys.argv[2]))
+    conn, counter = _rest.connect(dict(cloud='metering', api_timeout=30, retries=4))
+    run = collect.collect(conn, 'local', counter=counter)
     def slow(table, n):
         if table == 'observations':
             print('writing', flush=True)
@@ -374,20 +383,23 @@ def test_collection_killed_mid_way_leaves_the_ledger_as_before(cloud, ledger_tar
 def test_meter_playbook_and_usage_info(cloud, ledger_target):
     host_vars = {'lz_ledger_path': ledger_target['path']} if 'path' in ledger_target else \
         {'lz_ledger_dsn': ledger_target['dsn']}
-    run = run_playbook(playbook=os.path.join(REPO_ROOT, 'playbooks', 'meter.yml'), host_vars=host_vars)
+    # ledger_dsn falls back to LZ_LEDGER_DSN and wins over ledger_path: keep the SQLite case SQLite
+    env = {'LZ_LEDGER_DSN': ''} if 'path' in ledger_target else None
+    run = run_playbook(playbook=os.path.join(REPO_ROOT, 'playbooks', 'meter.yml'), host_vars=host_vars, env=env)
     assert run.rc == 0, run.stdout[-3000:]
     collected = run['Collect usage samples into the ledger']
     assert collected['changed'] and collected['status'] == 'ok'
     assert collected['counts']['servers'] >= 3 and collected['counts']['projects'] >= 3
     info = run_playbook(tasks=[{'name': 'usage', 'landingzone.openstack.openstack_usage_info': dict(
         ledger_target and {('ledger_path' if 'path' in ledger_target else 'ledger_dsn'):
-                           list(ledger_target.values())[0]}, platform='local', workspace='mt%s' % cloud['unique'])}])
+                           list(ledger_target.values())[0]}, platform='local', workspace='mt%s' % cloud['unique'])}],
+                        env=env)
     assert info.rc == 0, info.stdout[-3000:]
     usage = info['usage']['usage']
     assert sorted(set((u['project'], u['kind']) for u in usage)) == sorted(
-        (p, k) for p in ('alpha', 'beta') for k in _metering.KINDS)
+        (p, k) for p in ('alpha', 'beta') for k in KINDS)
     assert all(u['resources'] == 1 for u in usage)
     # check mode collects without writing
     check = run_playbook(playbook=os.path.join(REPO_ROOT, 'playbooks', 'meter.yml'), host_vars=host_vars,
-                         check=True)
+                         check=True, env=env)
     assert check.rc == 0 and not check['Collect usage samples into the ledger']['changed']

@@ -1,0 +1,221 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Metering collection (reading): one listing per resource kind across all projects.
+
+Every kind is one paginated listing over all projects (``all_tenants=1`` where the API wants
+it; Neutron and Octavia list everything the account's policy lets it see), through the one
+pager ``_rest.list_all``, so the number of requests grows with pages (``page_size`` items each),
+not with projects. Servers take one more listing: ``changes-since`` the last complete server
+collection (minus ``OVERLAP_SECONDS``), which returns the servers deleted in between with their
+real ``created``/``terminated_at``: a server that lived between two samples is still billed.
+
+``collect(conn, platform, kinds, since, ...)`` returns the ``run`` dict that the ledger's
+``record_run`` writes in one transaction. A kind whose service is missing from the catalog, or
+whose listing fails, gets a remark and is left out of ``complete_kinds`` (so nothing of that kind
+is marked gone); the other kinds are recorded.
+
+Projects: ``GET /v3/projects`` through the pager (Keystone pages with ``limit``; a listing cut by
+``list_limit`` is kept, partial, with a remark). The metering account is a reader; Keystone's
+default policy lets a *project*-scoped reader list only its own projects, so on 401/403 the
+collector asks once for a *system*-scoped token of the same account (the local cloud's metering
+user has the system reader role) and, if that fails too, falls back to ``/v3/auth/projects``
+with a remark. Records come from ``records`` (pure).
+"""
+
+import datetime
+import time
+import uuid
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _rest, _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import KINDS
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import KIND_TABLE, remark
+
+try:
+    import openstack
+    from keystoneauth1 import exceptions as ksa_exc
+    from openstack import exceptions as os_exc
+    # The service is not in the catalog, or disabled in the cloud's configuration.
+    SERVICE_MISSING = (ksa_exc.EndpointNotFound, os_exc.EndpointNotFound, os_exc.ServiceDisabledException)
+except ImportError:  # pragma: no cover - the module checks the SDK before collecting
+    openstack = None
+    SERVICE_MISSING = ()
+
+OVERLAP_SECONDS = 300       # changes-since reaches back a little: clock skew, slow commits
+DEFAULT_PAGE_SIZE = 1000
+
+
+class Requests:
+    """Listing requests per kind (the pager calls ``counter(kind)`` before each page)."""
+
+    def __init__(self):
+        self.per_kind = {}
+
+    def counter(self, kind):
+        def count():
+            self.per_kind[kind] = self.per_kind.get(kind, 0) + 1
+        return count
+
+    def per_service(self):
+        out = {}
+        for kind, n in self.per_kind.items():
+            service = KIND_TABLE[kind]['service'] if kind in KIND_TABLE else 'identity'
+            out[service] = out.get(service, 0) + n
+        return out
+
+
+def failure_code(exc):
+    """The remark code of a kind that could not be collected."""
+    if isinstance(exc, SERVICE_MISSING):
+        return 'service_missing'
+    if isinstance(exc, _rest.ApiError) and exc.status in (401, 403):
+        return 'forbidden'
+    return 'service_failed'
+
+
+# ------------------------------------------------------------------------------ resources
+
+def collect_kind(conn, kind, requests, page_size=DEFAULT_PAGE_SIZE, retries=4, since=None):
+    """(observations, lifetimes, remarks) of one kind; raises on failure."""
+    spec = KIND_TABLE[kind]
+    rest = _rest.RestClient(getattr(conn, spec['proxy']), retries=retries, microversion=spec.get('microversion'))
+    listings = [spec['query']]
+    if kind == 'servers' and since:
+        listings.append(dict(spec['query'], **{'changes-since': since}))
+    observations, lifetimes, remarks, seen = [], [], [], set()
+    for n, query in enumerate(listings):
+        items = _rest.list_all(rest, spec['path'], spec['key'], params=query, limit=page_size,
+                               on_request=requests.counter(kind))[0]
+        for item in items:
+            # a resource that moved across a page boundary; from changes-since only the deleted
+            if item.get('id') in seen or (n and item.get('status') != 'DELETED'):
+                continue
+            seen.add(item['id'])
+            obs, life = records.record(kind, item)
+            observations.append(obs)
+            lifetimes.append(life)
+    missing = sum(1 for o in observations if not o['project_id'])
+    if missing:
+        remarks.append(remark(kind, 'project_unknown', '%d %s without a project id: the account '
+                              'may not see the project attribute (policy)' % (missing, kind)))
+    return observations, lifetimes, remarks
+
+
+# ------------------------------------------------------------------------------ projects
+
+def system_scoped(conn, counter=None):
+    """A connection of the same account with a system-scoped token (for Keystone listings)."""
+    config = conn.config.config
+    auth = dict(config.get('auth') or {})
+    for key in list(auth):
+        if key.startswith('project_') or key.startswith('tenant_') or key in ('domain_id', 'domain_name'):
+            auth.pop(key)
+    auth['system_scope'] = 'all'
+    kwargs = dict(auth=auth, auth_type=config.get('auth_type') or 'password', identity_api_version='3')
+    for key in ('region_name', 'interface', 'verify', 'cacert', 'api_timeout'):
+        if config.get(key) is not None:
+            kwargs[key] = config[key]
+    sys_conn = openstack.connect(**kwargs)
+    if counter is not None:
+        counter.install(sys_conn)
+    return sys_conn
+
+
+def _list_projects(rest, requests):
+    """(all projects, complete): Keystone's pages; a listing cut by ``list_limit`` is kept."""
+    return _rest.list_all(rest, '/projects', 'projects', limit=_rest.KEYSTONE_PAGE_LIMIT,
+                          on_request=requests.counter('projects'), partial_ok=True)
+
+
+def collect_projects(conn, requests, retries=4, counter=None):
+    """(project records, remarks, complete)."""
+    remarks = []
+    rest = _rest.RestClient(conn.identity, retries=retries)
+    try:
+        projects, complete = _list_projects(rest, requests)
+    except _rest.ApiError as exc:
+        if exc.status not in (401, 403):
+            raise
+        projects = None
+    if projects is None:
+        try:
+            sys_rest = _rest.RestClient(system_scoped(conn, counter).identity, retries=retries)
+            projects, complete = _list_projects(sys_rest, requests)
+            remarks.append(remark('projects', 'system_scope', 'projects listed with a system-scoped token: the '
+                                  'project-scoped reader may not list projects', 'info'))
+        except Exception as exc:  # noqa: BLE001 - any auth/config error: fall back below
+            requests.counter('projects')()
+            body = rest.get('/auth/projects')
+            remarks.append(remark('projects', 'projects_partial', 'the metering account may not list projects '
+                                  '(%s); only its own projects have names, other resources are attributed to '
+                                  'unmanaged' % (exc,)))
+            return [records.project_record(p) for p in body.get('projects') or []], remarks, False
+    if not complete:
+        remarks.append(remark('projects', 'projects_truncated', 'Keystone truncated the project list '
+                              '(list_limit): raise [DEFAULT] list_limit'))
+    return [records.project_record(p) for p in projects], remarks, complete
+
+
+# ------------------------------------------------------------------------------ a run
+
+def changes_since(last_complete):
+    """The ``changes-since`` of a kind whose last complete listing was at ``last_complete``."""
+    back = _time.parse_ts(last_complete) - datetime.timedelta(seconds=OVERLAP_SECONDS)
+    return back.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE, retries=4, counter=None,
+            now=None):
+    """Collect one run (see the module docstring); ``since`` = per-kind start of the changes-since
+    window (dict kind -> ledger time of its last complete listing, ``Ledger.last_complete``)."""
+    kinds = list(kinds or KINDS)
+    since = since or {}
+    sample = _time.ts(now or _time.utcnow())
+    requests = Requests()
+    observations, lifetimes, remarks, complete, counts, timings = [], [], [], [], {}, {}
+    for kind in kinds:
+        t0 = time.time()
+        try:
+            obs, lives, kind_remarks = collect_kind(conn, kind, requests, page_size, retries,
+                                                    changes_since(since[kind]) if since.get(kind) else None)
+        except Exception as exc:  # noqa: BLE001 - one service failing must not stop the others
+            code = failure_code(exc)
+            remarks.append(remark(kind, code, '%s not collected: %s: %s' % (kind, type(exc).__name__, exc),
+                                  'warning' if code == 'service_missing' else 'error'))
+            counts[kind] = None
+            timings[kind] = round(time.time() - t0, 3)
+            continue
+        observations.extend(obs)
+        lifetimes.extend(lives)
+        remarks.extend(kind_remarks)
+        complete.append(kind)
+        counts[kind] = len(obs)
+        timings[kind] = round(time.time() - t0, 3)
+    t0 = time.time()
+    try:
+        projects, project_remarks = collect_projects(conn, requests, retries, counter)[:2]
+    except Exception as exc:  # noqa: BLE001 - the resources are still recorded, as unmanaged
+        projects, project_remarks = [], [remark('projects', failure_code(exc), 'projects not listed: %s' % exc,
+                                                'error')]
+    timings['projects'] = round(time.time() - t0, 3)
+    remarks.extend(project_remarks)
+    known = set(p['project_id'] for p in projects)
+    # images carry their owner; an owner unknown to Keystone is still a project id
+    unknown = sorted(set(o['project_id'] for o in observations if o['project_id']) - known)
+    projects.extend(records.unknown_project(project_id) for project_id in unknown)
+    if unknown:
+        remarks.append(remark('projects', 'projects_unknown', '%d project id(s) on resources are not in the '
+                              'project list: attributed to unmanaged' % len(unknown), 'info'))
+    counts['projects'] = len(projects)
+    failed = [r for r in remarks if r['severity'] == 'error']
+    return dict(id=str(uuid.uuid4()), platform=platform, started_at=sample, finished_at=_time.ts(_time.utcnow()),
+                window_start=_window_start(since, kinds), window_end=sample,
+                status='partial' if failed else 'ok', counts=counts, remarks=remarks, complete_kinds=complete,
+                projects=projects, observations=observations, lifetimes=lifetimes,
+                requests=dict(per_kind=dict(requests.per_kind), per_service=requests.per_service(),
+                              seconds_per_kind=timings))
+
+
+def _window_start(since, kinds):
+    values = [since[k] for k in kinds if since.get(k)]
+    return min(values) if values else None
