@@ -63,7 +63,7 @@ test-unit: venv collection
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
 
 test-integration: venv collection
-	$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
+	$(PY) -m pytest -q tests/localcloud tests/integration $(PYTEST_ARGS)
 
 lint: venv collection
 	cd $(ROOT) && $(BIN)/ansible-lint --profile production

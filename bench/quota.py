@@ -14,8 +14,6 @@ with a fresh connection each, so requests are counted as the module counts them,
 Prints a table and, last, one JSON line.
 """
 
-from __future__ import absolute_import, division, print_function
-
 import argparse
 import json
 import os

@@ -18,9 +18,6 @@
 Prints a table, then one JSON line (the last line of output).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import argparse
 import glob
 import json

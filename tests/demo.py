@@ -13,9 +13,6 @@ With the local cloud up (the Makefile starts it), this:
    rates the running month with chargeback.yml (CSV, JSON, FOCUS CSV, HTML under build/demo/).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import os
 import subprocess
 import sys

@@ -8,9 +8,6 @@ ansible-test sanity, the molecule scenario of the replicate role, the changelog 
 collection build. Prints the time of each phase; exits non-zero when any phase failed.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import os
 import subprocess
 import sys
@@ -74,7 +71,7 @@ def main(argv):
             if phase('cloud-up', CLOUD + ['up']) != 0:
                 raise SystemExit(1)
         phase('pytest', [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-                         '--junitxml', JUNIT, 'tests/unit', 'tests/integration'] + argv)
+                         '--junitxml', JUNIT, 'tests/unit', 'tests/localcloud', 'tests/integration'] + argv)
         phase('ansible-lint', [os.path.join(BIN, 'ansible-lint'), '--profile', 'production'])
         phase('sanity', [sys.executable, os.path.join(ROOT, 'tests', 'sanity.py')])
         if os.path.isdir(os.path.join(ROOT, 'extensions', 'molecule')):

@@ -9,9 +9,6 @@ callback callback_plugins/lz_results.py). Tests assert on those results and on
 what the real cloud lists afterwards.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import os
 import subprocess
@@ -34,7 +31,7 @@ def ensure_collection_link():
     return COLLECTIONS
 
 
-class PlaybookRun(object):
+class PlaybookRun:
     def __init__(self, rc, results, stdout, stderr, workdir):
         self.rc = rc
         self.results = results      # task name -> result dict of the host

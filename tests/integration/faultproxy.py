@@ -13,9 +13,6 @@ Faults, drawn per request from a seeded generator:
 Only loopback is used, every fault is counted, and the proxy stops with the test.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import http.client
 import os
 import random
@@ -29,7 +26,7 @@ FAULTS = ('503_before', '503_after', 'drop_before', 'drop_after', 'delay')
 HOP_HEADERS = set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade'])
 
 
-class FaultProxy(object):
+class FaultProxy:
     def __init__(self, upstream_port, rates, delay=3.0, seed=1, upstream_host='127.0.0.1'):
         self.upstream = (upstream_host, upstream_port)
         self.rates = dict(rates)

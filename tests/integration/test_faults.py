@@ -9,9 +9,6 @@ afterwards: one project per tenant, one group per tenant and role, exact grants 
 A run killed mid-way (SIGKILL of ansible-playbook) is followed by a re-run the same way.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import os
 import signal
 import subprocess

@@ -8,9 +8,6 @@ name (ownership tag lz-platform=), so tests never see each other's projects. Quo
 with openstacksdk (replicator account) after each run.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import copy
 
 import pytest
@@ -68,7 +65,7 @@ def ws(unique):
     return 'w%s' % unique
 
 
-class Cloud(object):
+class Cloud:
     """Quotas as the replicator lists them."""
 
     def __init__(self, conn):

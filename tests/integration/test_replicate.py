@@ -7,9 +7,6 @@ projects apart from each other's and from the demo's; everything is listed back 
 the replicator account after the run.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import copy
 import json
 import os
@@ -53,7 +50,7 @@ def tagged_projects(conn, tags):
     return [p for p in conn.identity.projects(limit=1000) if wanted.issubset(p.tags or [])]
 
 
-class Keystone(object):
+class Keystone:
     """What the replicator account lists, for assertions."""
 
     def __init__(self, conn, platform):

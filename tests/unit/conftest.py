@@ -9,10 +9,6 @@ ansible-test runs from ``.../ansible_collections/landingzone/openstack`` already
 namespace packages (no ``__init__.py``), which is what Ansible's loader expects too.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import sys
 import tempfile

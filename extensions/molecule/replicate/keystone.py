@@ -2,9 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """openstacksdk checks for the molecule scenario (independent of the collection's own code)."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import sys
 
 import openstack

@@ -11,10 +11,6 @@ attribute access, indexing, conversions and format specs are rejected, so an
 inventory cannot reach into Python objects.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 import string
 

@@ -10,6 +10,7 @@ Lookups are indexed, so planning thousands of tenants never scans every project 
 
 import threading
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import GROUP_OWNER_ATTR
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
     KEYSTONE_PAGE_LIMIT,
@@ -17,7 +18,6 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._rest import
     list_all,
 )
 
-DEFAULT_DOMAIN_ID = 'default'
 # Above this many unknown users, one GET /v3/users beats one filtered GET per user.
 USER_LOOKUP_BULK_THRESHOLD = 25
 

@@ -64,19 +64,3 @@ def human_summary(platform, report, check_mode=False):
     for err in report['errors']:
         lines.append('  error %s: %s' % (err.get('path') or err.get('step'), err.get('message')))
     return lines
-
-
-def human_summary(platform, report, check_mode=False):
-    s = report['summary']
-    line = ('%s%s: %d tenants: %d changed, %d ok, %d with remarks, %d failed; %d orphans; '
-            '%d requests' % ('[plan] ' if check_mode else '', platform, len(report['tenants']),
-                             s['changed'], s['ok'], s['remarks'], s['failed'], s['orphans'],
-                             sum(report['requests'].values())))
-    lines = [line]
-    for row in report['tenants']:
-        for remark in row['remarks']:
-            lines.append('  %s [%s] %s: %s' % (row['tenant'], remark.get('severity', 'warning'),
-                                               remark.get('code'), remark.get('message')))
-    for err in report['errors']:
-        lines.append('  error %s: %s' % (err.get('path') or err.get('step'), err.get('message')))
-    return lines

@@ -6,9 +6,6 @@ ansible-core no longer ships a json stdout callback; the tests need the modules'
 results next to the normal, human-readable output.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 name: lz_results
 type: aggregate
@@ -32,7 +29,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self):
-        super(CallbackModule, self).__init__()
+        super().__init__()
         self.tasks = []
 
     def _record(self, result, status):

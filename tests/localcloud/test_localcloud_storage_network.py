@@ -7,9 +7,6 @@ an external gateway on `public`, a floating IP and a load balancer. The metering
 must list each of them across all projects, with the right project, and must not be able to write.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import uuid
 
 import pytest

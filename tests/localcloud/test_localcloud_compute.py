@@ -8,9 +8,6 @@ written by tests/localcloud/services/{nova,glance}.py): the services answer, the
 server, private image and usage are visible, and nothing can be created.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import time
 
