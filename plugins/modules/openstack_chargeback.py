@@ -71,9 +71,6 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  action_group:
-    description: Member of no action group (it takes no connection options).
-    support: none
 '''
 
 EXAMPLES = r'''

@@ -69,9 +69,6 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: N/A
     details: This module does not change anything.
-  action_group:
-    description: Member of no action group (it takes no connection options).
-    support: none
 '''
 
 EXAMPLES = r'''

@@ -39,9 +39,9 @@ CATALOG = {'currency': 'EUR', 'prices': [
 
 
 def collect(ledger_path):
-    run = run_playbook(tasks=[{'name': 'collect', 'landingzone.openstack.openstack_metering_collect': {
-        'cloud': 'metering', 'platform': 'local', 'ledger_path': ledger_path, 'kinds': ['servers', 'volumes']}}],
-                       env=SQLITE)
+    task = {'name': 'collect', 'landingzone.openstack.openstack_metering_collect': {
+        'cloud': 'metering', 'platform': 'local', 'ledger_path': ledger_path, 'kinds': ['servers', 'volumes']}}
+    run = run_playbook(tasks=[task], env=SQLITE)
     assert run.rc == 0 and run['collect']['status'] == 'ok', run.stdout[-3000:]
     return run['collect']
 

@@ -31,6 +31,13 @@ def obs(kind, rid, project='P1', **attrs):
     return dict(kind=kind, resource_id=rid, project_id=project, attributes=attrs)
 
 
+SERVER = dict(flavor='m1.small', vcpus=2, ram_mib=2048, status='ACTIVE')
+
+
+def server(rid, project='P1', **changes):
+    return dict(kind='servers', resource_id=rid, project_id=project, attributes={**SERVER, **changes})
+
+
 def life(kind, rid, created, project='P1', deleted=None):
     return dict(kind=kind, resource_id=rid, project_id=project, created_at=at(created),
                 deleted_at=at(deleted) if deleted is not None else None)
@@ -47,26 +54,25 @@ def ledger(tmp_path):
     """Every kind, with state changes, a vanished volume, a shelved server, a server seen only as
     DELETED (changes-since), a resource created before the period, and one observed after it."""
     with store.open_ledger(path=str(tmp_path / 'ledger.sqlite')) as led:
-        server = dict(flavor='m1.small', vcpus=2, ram_mib=2048, status='ACTIVE')
         lives = [life('servers', 's1', -30), life('volumes', 'v1', 1.5), life('volumes', 'v2', 2, project='P2'),
                  life('snapshots', 'sn1', 3), life('images', 'i1', -100), life('floating_ips', 'f1', 0.25),
                  life('routers', 'r1', 0.5), life('load_balancers', 'lb1', 4, project='P2')]
-        every = [obs('servers', 's1', **server), obs('volumes', 'v1', size_gib=10, volume_type='ssd'),
+        every = [server('s1'), obs('volumes', 'v1', size_gib=10, volume_type='ssd'),
                  obs('volumes', 'v2', 'P2', size_gib=3), obs('snapshots', 'sn1', size_gib=10),
                  obs('images', 'i1', size_gib=0.5), obs('floating_ips', 'f1', attached=True),
                  obs('routers', 'r1', external_gateway=True), obs('load_balancers', 'lb1', 'P2', flavor_id=None)]
         sample(led, 5, every, lives)
         # s1 resized to 4 vCPUs, v1 grown, f1 detached
-        every[0] = obs('servers', 's1', **dict(server, vcpus=4))
+        every[0] = server('s1', vcpus=4)
         every[1] = obs('volumes', 'v1', size_gib=20, volume_type='ssd')
         every[5] = obs('floating_ips', 'f1', attached=False)
         sample(led, 10, every)
         # s1 shelved (not billed by default), v2 gone (vanished: the listing at 20 misses it), a server
         # created and deleted between two samples appears only as DELETED
-        shelved = obs('servers', 's1', **dict(server, vcpus=4, status='SHELVED_OFFLOADED'))
-        short = obs('servers', 's9', 'P2', **dict(server, vcpus=8, status='DELETED'))
+        shelved = server('s1', vcpus=4, status='SHELVED_OFFLOADED')
+        short = server('s9', 'P2', vcpus=8, status='DELETED')
         sample(led, 15, [shelved, short] + every[1:], [life('servers', 's9', 11, project='P2', deleted=12.5)])
-        sample(led, 20, [obs('servers', 's1', **dict(server, vcpus=4))] + every[1:2] + every[3:])
+        sample(led, 20, [server('s1', vcpus=4)] + every[1:2] + every[3:])
         # after the period (ends at 24 h): a router created inside it, first seen at 30 h
         sample(led, 30, [obs('routers', 'r2', external_gateway=False)], [life('routers', 'r2', 22)])
         yield led
