@@ -6,4 +6,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'integration'))
-from _fixtures import clouds_yaml, metering, replicator, unique  # noqa: E402,F401 - pytest fixtures
+import _fixtures  # noqa: E402 - found through the path set above
+
+clouds_yaml = _fixtures.clouds_yaml
+replicator = _fixtures.replicator
+metering = _fixtures.metering
+unique = _fixtures.unique

@@ -39,4 +39,3 @@ def apply(clients, writes, results, max_workers=8):
         with lock:
             res.fixed.extend(flat_key(write.service, f) for f in write.values)
     pool_map(run, writes, max_workers)
-

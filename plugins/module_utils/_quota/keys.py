@@ -143,4 +143,3 @@ def flat_key(service, field):
         if api == field:
             return '%s.%s' % (service, ours)
     return '%s.%s' % (service, field)
-

@@ -146,4 +146,3 @@ class Reader:
             except ApiError:
                 return pid, None  # usage stays unknown: the decrease is applied as planned
         return dict((pid, q) for pid, q in pool_map(one, project_ids, self.max_workers) if q)
-
