@@ -16,6 +16,14 @@ def atomic_write(path, text, move=None):
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
     try:
+        # mkstemp makes the file 0600: give it the mode the target has, or a new file's mode.
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, 'w', encoding='utf-8', newline='') as handle:
             handle.write(text)
             handle.flush()

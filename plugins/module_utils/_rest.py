@@ -38,6 +38,8 @@ RETRIABLE_STATUSES = frozenset([500, 502, 503, 504])
 # makes it page at its maximum and say where the next page is. Older Keystones ignore it.
 KEYSTONE_PAGE_LIMIT = 100000
 KEYSTONE_PAGED = frozenset(['/projects', '/groups', '/users', '/domains', '/roles'])
+# The longest wait between two tries of a request, in seconds (before jitter).
+MAX_BACKOFF = 10.0
 # A listing that has not ended after this many pages is a server bug, not data.
 MAX_PAGES = 10000
 
@@ -129,7 +131,7 @@ def endpoint_of(conn, proxy_name):
 
 def _backoff(attempt, base, sleep):
     # Full jitter: parallel workers hitting one overloaded server should not retry in step.
-    sleep(random.uniform(0, base * (2 ** (attempt - 1))))
+    sleep(random.uniform(0, min(MAX_BACKOFF, base * (2 ** (attempt - 1)))))
 
 
 def authenticate(conn, retries, backoff=0.3, sleep=time.sleep):
@@ -244,9 +246,10 @@ def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_
     ``limit`` is sent as the page size; ``marker_of(last item)`` gives the next marker where the
     service's next link has none that works (Neutron's quota listing). A listing the server cut without a next link
     (``truncated: true``, Keystone's ``list_limit``) raises IncompleteListing: planning on partial
-    data would create duplicates. With ``partial_ok`` the caller takes what was listed instead,
-    also when a later page fails (Octavia's quota listing answers 500 past its page limit), and
-    ``complete`` says whether it got everything. ``on_request`` is called before each page.
+    data would create duplicates; so does a server that repeats a page (it ignores the marker) or
+    a listing without end. With ``partial_ok`` the caller takes what was listed instead, also when
+    a later page fails (Octavia's quota listing answers 500 past its page limit), and ``complete``
+    says whether it got everything. ``on_request`` is called before each page.
     """
     query = dict(params or {})
     if limit:
@@ -267,9 +270,13 @@ def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_
         if nxt is not None:
             marker = marker_of(page[-1]) if marker_of else nxt.get('marker') or page[-1].get('id')
             if marker in seen:
-                # The server ignores the marker and gave a page again: drop the repeat.
+                # The server ignores the marker and gave a page again: what lies beyond is unknown.
                 del items[len(items) - len(page):]
-                return items, True
+                if partial_ok:
+                    return items, False
+                raise IncompleteListing('the listing %s repeated a page (the server ignores the marker %s): '
+                                        'refusing to take %d %s for all of them' % (path, marker, len(items), key),
+                                        items)
             seen.add(marker)
             query = dict(query, **nxt)
             query['marker'] = marker
@@ -282,6 +289,8 @@ def list_all(rest, path, key, params=None, limit=None, on_request=None, partial_
                 'plan on partial data: raise [DEFAULT] list_limit (and the per-driver list_limit) '
                 'above the number of %s on this cloud.' % (path, key), items)
         return items, True
+    if partial_ok:
+        return items, False
     raise IncompleteListing('listing %s did not end after %d pages' % (path, MAX_PAGES), items)
 
 

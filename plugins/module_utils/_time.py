@@ -38,20 +38,27 @@ def parse(value):
         except ValueError as exc:
             raise TimeError('not an ISO-8601 time: %r (%s)' % (value, exc))
         if zone and zone.upper() != 'Z':
-            sign = 1 if zone[0] == '+' else -1
             digits = zone[1:].replace(':', '')
-            offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-            dt = dt.replace(tzinfo=datetime.timezone(sign * offset))
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if hours > 23 or minutes > 59:
+                raise TimeError('not an ISO-8601 time: %r (offset out of range)' % (value,))
+            offset = datetime.timedelta(hours=hours, minutes=minutes)
+            dt = dt.replace(tzinfo=datetime.timezone(offset if zone[0] == '+' else -offset))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:
+        raise TimeError('not a time this collection can store: %r (outside years 1-9999 in UTC)' % (value,))
 
 
 def ts(value):
     """The ledger's text of a time (see ``parse``); None and '' stay None."""
     if value is None or value == '':
         return None
-    return parse(value).strftime(TS_FORMAT)
+    dt = parse(value)
+    # %Y does not zero-pad years below 1000 on every libc: the width must not depend on it.
+    return '%04d%s' % (dt.year, dt.strftime(TS_FORMAT[2:]))
 
 
 def parse_ts(text):

@@ -46,7 +46,7 @@ def replicate(module, rest, tenants, aspect, prune=False):
     timings = {}
     if aspect == ASPECT_TENANTS:
         snap = Snapshot.read(rest, domains=True, projects=True)
-        if _needs_groups(snap, tenants, prune):
+        if needs_groups(snap, tenants, prune):
             snap.read_groups(rest)
         timings['snapshot'] = time.time() - started
         results, orphans, actions = plan_tenants(
@@ -54,9 +54,9 @@ def replicate(module, rest, tenants, aspect, prune=False):
             ownership_complete=not module.params.get('only_workspaces'))
     else:
         snap = Snapshot.read(rest, domains=False, projects=True, groups=True, assignments=True)
-        if _needs_domains(snap, tenants):
+        if needs_domains(snap, tenants):
             snap.read_domains(rest)
-        _ensure_roles(rest, snap, tenants)
+        ensure_roles(rest, snap, tenants)
         snap.resolve_users(rest, [m for t in tenants if t.state == 'present' for g in t.groups for m in g.members])
         project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
         timings['snapshot'] = time.time() - started
@@ -81,7 +81,7 @@ def replicate(module, rest, tenants, aspect, prune=False):
     return out
 
 
-def _needs_groups(snap, tenants, prune):
+def needs_groups(snap, tenants, prune):
     # Groups are listed only when a deletion lifecycle still has work to do: this keeps the no-op
     # run at a few calls.
     if prune:
@@ -94,14 +94,14 @@ def _needs_groups(snap, tenants, prune):
     return False
 
 
-def _needs_domains(snap, tenants):
+def needs_domains(snap, tenants):
     # Groups are created in their project's domain; the domain list is needed only for tenants
     # whose project does not exist yet (check mode before the first run).
     return any(t.state == 'present' and t.domain != DEFAULT_DOMAIN_ID and not snap.owned_projects(t.marker_tags)
                for t in tenants)
 
 
-def _ensure_roles(rest, snap, tenants):
+def ensure_roles(rest, snap, tenants):
     # Role ids come free with the assignment listing; list roles only when a mapped role has not
     # been seen there (first run, or a new mapping).
     wanted = set(r for t in tenants for g in t.groups for r in g.keystone_roles)

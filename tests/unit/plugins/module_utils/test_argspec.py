@@ -2,9 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The option groups of _argspec and the doc fragments that document them say the same thing."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import copy
 
 import pytest

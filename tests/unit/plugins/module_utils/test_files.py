@@ -2,9 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """atomic_write: a reader sees the old file or the new one, never half of one, and no litter."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import os
 
 import pytest
@@ -189,3 +186,20 @@ def test_fsync_is_called_before_the_move(tmp_path, monkeypatch):
         os.replace(src, dst)
     atomic_write(str(tmp_path / 'r'), 'x', move=move)
     assert events == ['fsync', 'move']
+
+
+def test_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / 'report.json'
+    path.write_text('old')
+    os.chmod(str(path), 0o640)
+    atomic_write(str(path), 'new')
+    assert path.read_text() == 'new' and os.stat(str(path)).st_mode & 0o7777 == 0o640
+
+
+def test_a_new_file_gets_the_umask_mode_not_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write(str(tmp_path / 'new.json'), 'x')
+    finally:
+        os.umask(old)
+    assert os.stat(str(tmp_path / 'new.json')).st_mode & 0o7777 == 0o644

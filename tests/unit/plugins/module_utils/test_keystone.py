@@ -9,13 +9,14 @@ import pytest
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import Group, Tenant
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import apply as ks_apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import plan as ks_plan
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import runner as ks_runner
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import snapshot as ks_snapshot
 from ansible_collections.landingzone.openstack.plugins.module_utils import _ownership, _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError, RestClient
 
 # One namespace for the layer's public names, as the tests read best.
 ks = types.SimpleNamespace(**dict(
-    (name, getattr(mod, name)) for mod in (ks_snapshot, ks_plan, ks_apply) for name in dir(mod)
+    (name, getattr(mod, name)) for mod in (ks_snapshot, ks_plan, ks_apply, ks_runner) for name in dir(mod)
     if not name.startswith('_')))
 ks.GROUP_OWNER_ATTR = _ownership.GROUP_OWNER_ATTR
 ks.GROUP_ROLE_ATTR = _ownership.GROUP_ROLE_ATTR
@@ -337,3 +338,107 @@ class TestApply:
         assert failed == set(['a'])
         assert calls == ['b']
         assert results[0].status == 'failed'
+
+
+# ---------------------------------------------------------------------------- what a no-op costs
+
+class ListingRest:
+    """Answers GET listings from a converged Keystone; records every request."""
+
+    retries = 0
+
+    def __init__(self, snap, users=()):
+        self.sent = []
+        self.bodies = {
+            '/domains': {'domains': snap.domains},
+            '/projects': {'projects': snap.projects},
+            '/groups': {'groups': snap.groups},
+            '/roles': {'roles': [{'id': v, 'name': k} for k, v in snap.roles_by_name.items()]},
+            '/users': {'users': list(users)},
+        }
+        assignments = []
+        for (gid, pid), roles in snap.group_grants.items():
+            for role_id in roles:
+                name = [k for k, v in snap.roles_by_name.items() if v == role_id][0]
+                assignments.append({'group': {'id': gid}, 'scope': {'project': {'id': pid}},
+                                    'role': {'id': role_id, 'name': name}})
+        effective = []
+        for gid, members in snap.members.items():
+            for uid, uname in members.items():
+                effective.append({'user': {'id': uid, 'name': uname}, 'scope': {'project': {'id': 'p1'}},
+                                  'links': {'membership': 'http://k/v3/groups/%s/users/%s' % (gid, uid)}})
+        self.assignments = (assignments, effective)
+
+    def get(self, path, params=None, missing_ok=False):
+        self.sent.append(('GET', path, tuple(sorted((k, v) for k, v in (params or {}).items() if k != 'limit'))))
+        if path == '/role_assignments':
+            return {'role_assignments': self.assignments[1 if (params or {}).get('effective') else 0]}
+        if path == '/users' and params and params.get('name'):
+            return {'users': [u for u in self.bodies['/users']['users'] if u['name'] == params['name']]}
+        return self.bodies[path]
+
+    def request(self, method, path, **kwargs):
+        raise AssertionError('a no-op run must not write: %s %s' % (method, path))
+
+
+def module(check_mode=False, platform='local'):
+    return types.SimpleNamespace(params={'platform': platform, 'only_workspaces': None, 'max_workers': 2},
+                                 check_mode=check_mode, _diff=False)
+
+
+class TestNoOpCost:
+    def test_converged_tenants_cost_two_listings(self):
+        rest = ListingRest(converged_snapshot())
+        out = ks.replicate(module(), rest, [spec()], ks.ASPECT_TENANTS)
+        assert [path for dummy, path, dummy2 in rest.sent] == ['/domains', '/projects']
+        assert out['changed'] is False and out['planned'] == []
+
+    def test_converged_access_costs_four_listings(self):
+        rest = ListingRest(converged_snapshot())
+        out = ks.replicate(module(), rest, [spec()], ks.ASPECT_ACCESS)
+        assert sorted(rest.sent) == sorted([
+            ('GET', '/projects', ()), ('GET', '/groups', ()),
+            ('GET', '/role_assignments', (('include_names', 'true'),)),
+            ('GET', '/role_assignments', (('effective', 'true'), ('include_names', 'true')))])
+        assert out['changed'] is False and out['summary']['ok'] == 1
+
+    def test_groups_are_listed_only_while_a_deletion_lifecycle_has_work(self):
+        pending = snapshot([project()])
+        assert ks.needs_groups(pending, [spec(state='deleted')], prune=False)
+        done = snapshot([project(enabled=False, tags=MARK + [ks.ACCESS_REVOKED_TAG])])
+        assert not ks.needs_groups(done, [spec(state='deleted')], prune=False)
+        assert not ks.needs_groups(snapshot(), [spec(state='deleted')], prune=False)   # project gone
+        assert not ks.needs_groups(pending, [spec()], prune=False)
+        assert ks.needs_groups(snapshot(), [spec()], prune=True)
+
+    def test_domains_are_listed_for_access_only_when_a_project_is_missing_outside_default(self):
+        assert ks.needs_domains(snapshot(), [spec(domain='lz-acme')])
+        assert not ks.needs_domains(snapshot([project(domain_id='d1')]), [spec(domain='lz-acme')])
+        assert not ks.needs_domains(snapshot(), [spec()])
+        assert not ks.needs_domains(snapshot(), [spec(domain='lz-acme', state='deleted')])
+
+    def test_roles_are_listed_only_when_a_mapped_role_was_not_seen(self):
+        snap = converged_snapshot()
+        rest = ListingRest(snap)
+        ks.ensure_roles(rest, snap, [spec()])
+        assert rest.sent == []
+        snap.roles_by_name.pop('manager')
+        rest = ListingRest(converged_snapshot())
+        ks.ensure_roles(rest, snap, [spec()])
+        assert [path for dummy, path, dummy2 in rest.sent] == ['/roles'] and 'manager' in snap.roles_by_name
+
+    def test_users_by_name_for_a_few_by_one_listing_for_many(self):
+        few = ['u%d' % i for i in range(ks.USER_LOOKUP_BULK_THRESHOLD)]
+        users = [{'id': 'id-' + n, 'name': n} for n in few + ['x']]
+        snap, rest = snapshot(), ListingRest(snapshot(), users)
+        snap.resolve_users(rest, few + few)
+        assert sorted(rest.sent) == sorted(('GET', '/users', (('name', n),)) for n in few)
+        assert snap.users_by_name['u3'] == ['id-u3']
+        many = few + ['x', 'ghost']
+        snap, rest = snapshot(), ListingRest(snapshot(), users)
+        snap.resolve_users(rest, many)
+        assert rest.sent == [('GET', '/users', ())]
+        assert snap.users_by_name['ghost'] == [] and snap.users_by_name['x'] == ['id-x']
+        rest.sent = []
+        snap.resolve_users(rest, many)
+        assert rest.sent == []   # known now, found or not

@@ -2,9 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Ownership: the tags and group attributes that make a Keystone object the collection's."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import collections
 
 import pytest

@@ -6,9 +6,6 @@ Pure client logic: the keystoneauth adapter, its responses and the openstacksdk 
 fakes that record what they were asked. Nothing sleeps and nothing goes on the network.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json as jsonlib
 
 import openstack
@@ -66,6 +63,10 @@ class FakeAdapter:
         if isinstance(step, BaseException):
             raise step
         return step
+
+
+def _raise(exc):
+    raise exc
 
 
 class Sleeps(list):
@@ -412,7 +413,7 @@ class FakeConn:
         self.hooks_at_authorize = {k: list(v) for k, v in self.session.session.hooks.items()}
         step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
         if isinstance(step, BaseException):
-            raise step
+            _raise(step)
         return step
 
 
@@ -740,15 +741,19 @@ def test_next_link_without_marker_pages_from_the_last_id():
     assert rest.queries[1] == {'page': '2', 'marker': 'a01'}
 
 
-def test_server_ignoring_the_marker_gives_no_duplicates_and_ends():
+def test_server_ignoring_the_marker_is_an_incomplete_listing_without_duplicates():
+    # What lies beyond the repeated page is unknown: refused, or partial with partial_ok.
     data = items(3)
     rest = FakeRest(lambda q: keystone(data, data[-1]['id'], 3))
-    listed, dummy = list_all(rest, '/projects', 'projects', limit=3)
-    assert listed == data
+    with pytest.raises(IncompleteListing) as err:
+        list_all(rest, '/projects', 'projects', limit=3)
+    assert err.value.items == data and 'repeated a page' in str(err.value)
     assert len(rest.queries) == 2
+    rest = FakeRest(lambda q: keystone(data, data[-1]['id'], 3))
+    assert list_all(rest, '/projects', 'projects', limit=3, partial_ok=True) == (data, False)
 
 
-def test_server_repeating_an_earlier_page_ends():
+def test_server_repeating_an_earlier_page_ends_incomplete():
     first, second = items(2, 'a'), items(2, 'b')
 
     def handler(query):
@@ -757,8 +762,8 @@ def test_server_repeating_an_earlier_page_ends():
             return keystone(second, 'b01', 2)
         return keystone(first, 'a01', 2)
     rest = FakeRest(handler)
-    listed, dummy = list_all(rest, '/projects', 'projects', limit=2)
-    assert listed == first + second
+    listed, complete = list_all(rest, '/projects', 'projects', limit=2, partial_ok=True)
+    assert listed == first + second and complete is False
     assert len(rest.queries) == 3
 
 
@@ -883,3 +888,22 @@ def test_list_all_through_rest_client():
     sent = [{k: str(v) for k, v in c[2]['params'].items()} for c in adapter.calls]
     assert sent == [{'limit': '2'}, {'limit': '2', 'marker': 'p01'}, {'limit': '2', 'marker': 'p01'}]
     assert len(sleeps) == 1
+
+
+def test_max_pages_with_partial_ok_returns_what_was_listed(monkeypatch):
+    monkeypatch.setattr(_rest, 'MAX_PAGES', 2)
+    counter = {'n': 0}
+
+    def endless(query):
+        counter['n'] += 1
+        return {'projects': [{'id': 'x%d' % counter['n']}],
+                'links': {'next': '/v3/projects?marker=x%d' % counter['n']}}
+    assert list_all(FakeRest(endless), '/projects', 'projects', partial_ok=True) == \
+        ([{'id': 'x1'}, {'id': 'x2'}], False)
+
+
+def test_backoff_has_a_ceiling():
+    rest, adapter, sleeps = client(*([FakeResponse(503)] * 12), retries=11, backoff=1.0)
+    with pytest.raises(ApiError):
+        rest.get('/x')
+    assert len(sleeps) == 11 and max(sleeps) <= _rest.MAX_BACKOFF

@@ -2,9 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one ISO-8601 parser and the ledger's fixed-width UTC text."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import time
 
