@@ -94,11 +94,11 @@ errors:
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import ASPECT_ACCESS, run_module
-from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = LandingZoneModule(connection=True, inventory=True)
+    module = PlatformModule(connection=True, inventory=True)
     run_module(module, ASPECT_ACCESS)
 
 

@@ -117,11 +117,11 @@ errors:
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import ASPECT_TENANTS, run_module
-from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = LandingZoneModule(argument_spec=dict(prune=dict(type='bool', default=False)), connection=True, inventory=True)
+    module = PlatformModule(argument_spec=dict(prune=dict(type='bool', default=False)), connection=True, inventory=True)
     run_module(module, ASPECT_TENANTS, prune=module.params['prune'])
 
 

@@ -118,11 +118,11 @@ ledger:
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import runner
-from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = LandingZoneModule(argument_spec=runner.OPTIONS, connection=True, ledger=True)
+    module = PlatformModule(argument_spec=runner.OPTIONS, connection=True, ledger=True)
     runner.run(module)
 
 

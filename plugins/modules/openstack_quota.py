@@ -148,13 +148,13 @@ errors:
   elements: dict
 '''
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import SERVICES
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import run_module
 
 
 def main():
-    module = LandingZoneModule(
+    module = PlatformModule(
         argument_spec=dict(services=dict(type='list', elements='str', choices=list(SERVICES), default=list(SERVICES))),
         connection=True, inventory=True)
     run_module(module)

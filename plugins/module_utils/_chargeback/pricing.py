@@ -43,7 +43,7 @@ import decimal
 import re
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import ValidationIssue
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import ValidationIssue
 
 D = decimal.Decimal
 ROOT = 'price_catalog'

@@ -14,7 +14,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     RESERVED_TAG_PREFIX,
     owner_tags,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import (
     InventoryError,
     ValidationIssue,
     unique,

@@ -33,13 +33,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._metering.re
 
 try:
     import openstack
-    from keystoneauth1 import exceptions as ksa_exc
-    from openstack import exceptions as os_exc
-    # The service is not in the catalog, or disabled in the cloud's configuration.
-    SERVICE_MISSING = (ksa_exc.EndpointNotFound, os_exc.EndpointNotFound, os_exc.ServiceDisabledException)
 except ImportError:  # pragma: no cover - the module checks the SDK before collecting
     openstack = None
-    SERVICE_MISSING = ()
 
 OVERLAP_SECONDS = 300       # changes-since reaches back a little: clock skew, slow commits
 DEFAULT_PAGE_SIZE = 1000
@@ -66,7 +61,7 @@ class Requests:
 
 def failure_code(exc):
     """The remark code of a kind that could not be collected."""
-    if isinstance(exc, SERVICE_MISSING):
+    if isinstance(exc, _rest.MISSING_SERVICE_ERRORS):
         return 'service_missing'
     if isinstance(exc, _rest.ApiError) and exc.status in (401, 403):
         return 'forbidden'

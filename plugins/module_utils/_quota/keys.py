@@ -8,7 +8,7 @@ that service's quota API, ``key_problems`` checks an inventory mapping of them. 
 only: the inventory validation uses it before any request. See docs/quotas.md.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import ValidationIssue
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import ValidationIssue
 
 COMPUTE = 'compute'
 VOLUME = 'volume'

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import InventoryError, ValidationIssue
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError, ValidationIssue
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import build_tenants, validate, validate_or_raise
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import MANAGED_TAG, owner_tags, parse_owner_tags
 

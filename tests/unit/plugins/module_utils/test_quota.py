@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.issues import InventoryError
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import Tenant
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import validate
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import marker_tags, projects_by_tenant

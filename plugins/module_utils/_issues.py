@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Validation problems with their inventory path, and the error that carries all of them."""
+"""Problems in what a user wrote (the inventory, the price catalog), each with its path, and the
+error that carries all of them."""
 
 
 class ValidationIssue:
