@@ -63,6 +63,6 @@ options:
     type: int
     default: 8
 requirements:
-  - python >= 3.9
+  - python >= 3.10
   - openstacksdk >= 4.0.0
 '''
