@@ -32,11 +32,19 @@ def unique(errors):
     return list(dict.fromkeys(errors))
 
 
-class InventoryError(ValueError):
-    """The inventory is invalid; ``errors`` holds every ValidationIssue, all listed in the message."""
+class IssuesError(ValueError):
+    """Input is invalid; ``errors`` holds every ValidationIssue, all listed in the message."""
+
+    what = 'input'
 
     def __init__(self, errors):
         self.errors = list(errors)
-        lines = ['inventory is invalid (%d error%s):' % (len(self.errors), '' if len(self.errors) == 1 else 's')]
+        lines = ['%s is invalid (%d error%s):' % (self.what, len(self.errors), '' if len(self.errors) == 1 else 's')]
         lines.extend('- %s' % e for e in self.errors)
         super().__init__('\n'.join(lines))
+
+
+class InventoryError(IssuesError):
+    """The inventory is invalid."""
+
+    what = 'inventory'

@@ -60,15 +60,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - landingzone.openstack.ledger
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: This module does not change anything.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: N/A
-    details: This module does not change anything.
+  - landingzone.openstack.attributes.INFO_MODULE
 '''
 
 EXAMPLES = r'''

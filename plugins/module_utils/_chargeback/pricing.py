@@ -43,7 +43,7 @@ import decimal
 import re
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._issues import ValidationIssue
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import IssuesError, ValidationIssue
 
 D = decimal.Decimal
 ROOT = 'price_catalog'
@@ -98,14 +98,11 @@ DISCOUNT_KEYS = ('workspace', 'percent', 'meters', 'effective_from', 'effective_
 CURRENCY_RE = re.compile(r'^[A-Z]{3}$')
 
 
-class CatalogError(ValueError):
+class CatalogError(IssuesError):
     """The price catalog is invalid; ``errors`` holds every ValidationIssue."""
 
-    def __init__(self, errors):
-        self.errors = list(errors)
-        lines = ['price catalog is invalid (%d error%s):' % (len(self.errors), '' if len(self.errors) == 1 else 's')]
-        lines.extend('- %s' % e for e in self.errors)
-        super().__init__('\n'.join(lines))
+    what = 'price catalog'
+
 
 
 class Price:
