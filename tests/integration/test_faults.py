@@ -112,9 +112,10 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
     assert proxy.by_method.get('POST', 0) >= TENANTS, proxy.by_method
     # Under faults the run either converged through retries or failed cleanly (a module result,
     # never a crash): both are acceptable; what matters is the state after the healthy re-run.
-    for name in ('tenants', 'access'):
-        if name in faulty.results and faulty[name].get('failed'):
-            assert faulty[name].get('msg'), faulty[name]
+    steps = [faulty[name] for name in ('tenants', 'access') if name in faulty.results]
+    assert steps, faulty.stdout[-3000:]
+    for step in steps:
+        assert not step.get('failed') or step.get('msg'), step
     healthy = run_playbook(tasks=tasks('replicator'), group_vars=group_vars, host=platform)
     assert healthy.rc == 0, healthy.stdout[-3000:]
     assert_converged_without_duplicates(replicator, ws, platform, users)

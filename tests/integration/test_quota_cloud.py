@@ -110,7 +110,8 @@ def cleanup(replicator):
 
 def test_sets_then_noop_then_reverts_drift(platform, ws, cloud, cleanup):
     cleanup.append(platform)
-    values = {'network.router': 3, 'network.floatingip': 2} if cloud.has('network') else {}
+    assert cloud.has('network'), 'the local cloud runs Neutron'
+    values = {'network.router': 3, 'network.floatingip': 2}
     lz, wss = zones('small', values), workspaces(ws, overrides={'b': {'compute.cores': 6}})
     run = play(platform, lz, wss, tenants=True)
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
@@ -120,8 +121,7 @@ def test_sets_then_noop_then_reverts_drift(platform, ws, cloud, cleanup):
     a, b = cloud.project_id(platform, ws, 'a'), cloud.project_id(platform, ws, 'b')
     assert cloud.compute(a)['cores'] == 4 and cloud.compute(b)['cores'] == 6
     assert cloud.compute(a)['ram'] == 4096 and cloud.volume(a)['gigabytes'] == 20
-    if values:
-        assert cloud.network(a)['router'] == 3
+    assert cloud.network(a)['router'] == 3
 
     # Second run: nothing to do; one read per tenant for Nova and Cinder, one listing for Neutron.
     run = play(platform, lz, wss)
@@ -132,8 +132,7 @@ def test_sets_then_noop_then_reverts_drift(platform, ws, cloud, cleanup):
     by_api = second['requests']['by_api']
     assert by_api['compute'] <= 2 + 1 and by_api['volume'] <= 2 + 1, by_api
     assert second['requests']['by_method'].get('PUT', 0) == 0
-    if values:
-        assert by_api['network'] <= 2, by_api
+    assert by_api['network'] <= 2, by_api
 
     # A hand change is drift: found, reported old -> new, set back.
     cloud.conn.compute.put('/os-quota-sets/%s' % a, json={'quota_set': {'cores': 99}})
@@ -303,14 +302,14 @@ def test_service_missing_from_catalog_is_skipped_with_remark(platform, ws, cloud
     remark = [r for r in row['remarks'] if r['code'] == 'service_missing'][0]
     assert remark['keys'] == ['load_balancer.listeners', 'load_balancer.load_balancers']
     assert cloud.compute(cloud.project_id(platform, ws, 'a'))['cores'] == 5
-    if cloud.has('load-balancer'):
-        # In RegionOne the same inventory sets the Octavia keys too.
-        run = play(platform, lz, wss)
-        row = run['quota']['tenants'][0]
-        assert sorted(row['fixed']) == ['load_balancer.listeners', 'load_balancer.load_balancers'], row
-        run = play(platform, lz, wss)
-        assert run['quota']['changed'] is False
-        assert run['quota']['requests']['by_api']['load_balancer'] <= 2
+    # In RegionOne the same inventory sets the Octavia keys too.
+    assert cloud.has('load-balancer'), 'the local cloud runs Octavia in RegionOne'
+    run = play(platform, lz, wss)
+    row = run['quota']['tenants'][0]
+    assert sorted(row['fixed']) == ['load_balancer.listeners', 'load_balancer.load_balancers'], row
+    run = play(platform, lz, wss)
+    assert run['quota']['changed'] is False
+    assert run['quota']['requests']['by_api']['load_balancer'] <= 2
 
 
 def test_unmanaged_services_option(platform, ws, cloud, cleanup):
