@@ -77,20 +77,36 @@ def owner_key(tags):
     return None
 
 
+def tag_index(projects):
+    """tag -> the projects carrying it: one pass over a listing, so that finding each tenant's
+    project never scans every project per tenant."""
+    index = {}
+    for project in projects:
+        for tag in project.get('tags') or ():
+            index.setdefault(tag, []).append(project)
+    return index
+
+
+def carrying(index, tags, projects):
+    """The projects (of ``tag_index(projects)``) that carry every tag of ``tags``."""
+    wanted = set(tags)
+    if not wanted:
+        return list(projects)
+    # the rarest tag narrows the candidates (lz-proj=... names few projects)
+    candidates = min((index.get(t, []) for t in wanted), key=len)
+    return [p for p in candidates if wanted.issubset(p.get('tags') or ())]
+
+
 def projects_by_tenant(projects, tenants):
     """tenant key -> [projects carrying the tenant's marker tags], from one project listing.
 
     A key with several projects is a conflict for the caller to report; tenants without a
     project are absent.
     """
-    index = {}
-    for project in projects:
-        owner = parse_owner_tags(project.get('tags'))
-        if owner and owner['workspace'] and owner['project'] and owner['platform']:
-            index.setdefault((owner['workspace'], owner['project'], owner['platform']), []).append(project)
+    index = tag_index(projects)
     found = {}
     for tenant in tenants:
-        matches = index.get((tenant.workspace, tenant.project, tenant.platform))
+        matches = carrying(index, marker_tags(tenant.workspace, tenant.project, tenant.platform), projects)
         if matches:
             found[tenant.key] = matches
     return found

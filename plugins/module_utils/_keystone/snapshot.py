@@ -11,7 +11,7 @@ Lookups are indexed, so planning thousands of tenants never scans every project 
 import threading
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
-from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import GROUP_OWNER_ATTR
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import GROUP_OWNER_ATTR, carrying
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
     KEYSTONE_PAGE_LIMIT,
     KEYSTONE_PAGED,
@@ -152,12 +152,9 @@ class Snapshot:
         return found[0]['name'] if found else domain_id
 
     def owned_projects(self, marker_tags):
-        """Projects carrying every tag of ``marker_tags`` (see _ownership.marker_tags)."""
-        wanted = set(marker_tags)
+        """Projects carrying every tag of ``marker_tags`` (the rule: _ownership.carrying)."""
         by_tag = self._index('project_tags', self.projects, lambda p: p.get('tags') or ())
-        # the rarest marker tag narrows the candidates (lz-proj=... names few projects)
-        candidates = min((by_tag.get(t, []) for t in wanted), key=len) if wanted else self.projects
-        return [p for p in candidates if wanted.issubset(p.get('tags') or ())]
+        return carrying(by_tag, marker_tags, self.projects)
 
     def project_named(self, name, domain_id):
         found = self._index('project_names', self.projects, lambda p: [(p['name'], p['domain_id'])])

@@ -230,3 +230,16 @@ def test_group_owner_none_when_not_ours(group):
 
 def test_group_owner_without_role():
     assert group_owner({'lz_tenant': 'ws1/web'}) == ('ws1/web', None)
+
+
+def test_carrying_narrows_by_the_rarest_tag_and_needs_every_tag():
+    a = keystone_project('a', 'a', marker_tags('ws1', 'web', 'plat-a'))
+    b = keystone_project('b', 'b', marker_tags('ws1', 'db', 'plat-a'))
+    c = keystone_project('c', 'c', ['lz-ws=ws1', 'lz-proj=web', 'lz-platform=plat-a'])   # not managed
+    projects = [a, b, c]
+    index = _ownership.tag_index(projects)
+    assert index['lz-proj=web'] == [a, c] and index['lz-managed'] == [a, b]
+    assert _ownership.carrying(index, marker_tags('ws1', 'web', 'plat-a'), projects) == [a]
+    assert _ownership.carrying(index, platform_marker_tags('plat-a'), projects) == [a, b]
+    assert _ownership.carrying(index, marker_tags('ws2', 'web', 'plat-a'), projects) == []
+    assert _ownership.carrying(index, [], projects) == projects
