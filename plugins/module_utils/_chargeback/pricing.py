@@ -104,7 +104,6 @@ class CatalogError(IssuesError):
     what = 'price catalog'
 
 
-
 class Price:
     """One validated price: meter, selector value (or None), unit price, effective window."""
 

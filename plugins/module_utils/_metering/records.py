@@ -12,7 +12,7 @@ attribute values are the state of a resource: changing what a field yields start
 of every resource in the ledger, so keep them stable.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import KINDS, UNMANAGED
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import UNMANAGED
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import parse_owner_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts
 
