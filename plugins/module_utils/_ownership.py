@@ -118,6 +118,11 @@ def group_owner(group):
     return (key, group.get(GROUP_ROLE_ATTR)) if key else None
 
 
+def group_owned_by(group, tenant_key):
+    """True when ``group`` is a managed group of the tenant ``tenant_key``."""
+    return (group_owner(group) or (None,))[0] == tenant_key
+
+
 def group_owner_attrs(tenant_key, role):
     """The extra attributes a managed group is created with."""
     return {GROUP_OWNER_ATTR: tenant_key, GROUP_ROLE_ATTR: role}

@@ -90,6 +90,7 @@ BILLED_SERVER_STATES = ('ACTIVE', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSE
 SERVER_STATES = BILLED_SERVER_STATES + ('BUILD', 'DELETED', 'ERROR', 'SHELVED_OFFLOADED',
                                         'SOFT_DELETED', 'UNKNOWN')
 VANISHED_END = ('last_seen', 'midpoint', 'gone')
+DEFAULT_VANISHED_END = 'midpoint'
 
 CATALOG_KEYS = ('currency', 'prices', 'discounts', 'billed_server_states', 'vanished_end')
 PRICE_KEYS = ('meter', 'unit', 'unit_price', 'currency', 'effective_from', 'effective_to',
@@ -245,7 +246,7 @@ def _parse(catalog, errors):
             if state not in SERVER_STATES:
                 errors.append(ValidationIssue('%s.billed_server_states[%d]' % (ROOT, i),
                                               'unknown server status %r (known: %s)' % (state, ', '.join(SERVER_STATES))))
-    vanished = catalog.get('vanished_end', 'midpoint')
+    vanished = catalog.get('vanished_end', DEFAULT_VANISHED_END)
     if vanished not in VANISHED_END:
         errors.append(ValidationIssue(ROOT + '.vanished_end', 'must be one of %s' % ', '.join(VANISHED_END)))
 

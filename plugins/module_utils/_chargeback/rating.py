@@ -182,7 +182,7 @@ def period_window(period=None, start=None, end=None, preview=False, now=None):
 
 # ------------------------------------------------------------------------------ intervals
 
-def life_bounds(states, life, vanished_end='midpoint'):
+def life_bounds(states, life, vanished_end=pricing.DEFAULT_VANISHED_END):
     """(start, end) datetimes of a resource's billable life, by the gap rule (module doc)."""
     first = parse_ts(states[0]['observed_at'])
     last = parse_ts(states[-1]['last_seen_at'])
@@ -203,7 +203,7 @@ def life_bounds(states, life, vanished_end='midpoint'):
     return start, seen
 
 
-def intervals(states, life, vanished_end='midpoint'):
+def intervals(states, life, vanished_end=pricing.DEFAULT_VANISHED_END):
     """[(start, end, state)] of one resource: each state from its observed_at (the first from
     the life's start) to the next state's observed_at or the end of life; empty spans dropped."""
     start, end = life_bounds(states, life, vanished_end)
@@ -504,7 +504,7 @@ QUANTITY_METERS = {'servers': 'server_vcpu_hours', 'volumes': 'volume_gib_hours'
 ALL_KINDS = tuple(UNITS)
 
 
-def usage(ledger, platform=None, start=None, end=None, kinds=None, vanished_end='midpoint',
+def usage(ledger, platform=None, start=None, end=None, kinds=None, vanished_end=pricing.DEFAULT_VANISHED_END,
           billed_server_states=pricing.BILLED_SERVER_STATES):
     """Usage per (platform, project, kind) within [start, end) (None: unbounded), from the
     invoice's intervals (``intervals``) and billed states (``billed``): resources, hours and

@@ -92,13 +92,14 @@ def run_usage(module):
         start, end = _time.ts(p.get('start')), _time.ts(p.get('end'))
     except _time.TimeError as exc:
         module.fail('start/end: %s' % exc)
-    vanished_end, billed_states = 'midpoint', pricing.BILLED_SERVER_STATES
+    # Without a catalog, rating.usage applies the catalog defaults.
+    settings = {}
     if p.get('price_catalog') is not None:
         catalog = load_catalog(module, p['price_catalog'])
-        vanished_end, billed_states = catalog.vanished_end, catalog.billed_server_states
+        settings = dict(vanished_end=catalog.vanished_end, billed_server_states=catalog.billed_server_states)
     ledger = open_for_reading(module)
     try:
-        usage = rating.usage(ledger, p.get('platform'), start, end, p.get('kinds'), vanished_end, billed_states)
+        usage = rating.usage(ledger, p.get('platform'), start, end, p.get('kinds'), **settings)
         runs = ledger.runs(p.get('platform'), start, end)
         projects = ledger.projects(p.get('platform'))
     finally:

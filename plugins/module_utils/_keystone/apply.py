@@ -11,8 +11,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
-    GROUP_OWNER_ATTR,
     carries,
+    group_owned_by,
     group_owner_attrs,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
@@ -90,7 +90,7 @@ def create_group(ctx, tenant, group, domain_id):
 
     def lookup():
         found = ctx.rest.get('/groups', params={'name': group.name, 'domain_id': dom})
-        return next((g for g in found.get('groups', []) if g.get(GROUP_OWNER_ATTR) == tenant.key), None)
+        return next((g for g in found.get('groups', []) if group_owned_by(g, tenant.key)), None)
     grp = create_idempotent(ctx.rest, '/groups', 'group', body, lookup)
     ctx.set('group_ids', (tenant.key, group.role), grp['id'])
 

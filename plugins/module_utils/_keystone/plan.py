@@ -10,8 +10,8 @@ that ``apply`` carries out. Unit tests drive them with hand-made snapshots.
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     ACCESS_REVOKED_TAG,
-    GROUP_ROLE_ATTR,
     carries,
+    group_owner,
     owner_key,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
@@ -266,7 +266,7 @@ def plan_access(snap, tenants, project_ids=None):
 def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
     owned_groups = {}
     for grp in snap.owned_groups(tenant.key):
-        owned_groups.setdefault(grp.get(GROUP_ROLE_ATTR), []).append(grp)
+        owned_groups.setdefault(group_owner(grp)[1], []).append(grp)
     before, after = {}, {}
     desired_roles = set()
     for gspec in tenant.groups:

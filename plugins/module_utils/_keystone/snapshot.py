@@ -11,7 +11,7 @@ Lookups are indexed, so planning thousands of tenants never scans every project 
 import threading
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
-from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import GROUP_OWNER_ATTR, carrying
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import carrying, group_owner
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
     KEYSTONE_PAGE_LIMIT,
     KEYSTONE_PAGED,
@@ -162,7 +162,7 @@ class Snapshot:
 
     def owned_groups(self, tenant_key):
         return list(self._index('group_owner', self.groups,
-                                lambda g: [g.get(GROUP_OWNER_ATTR)]).get(tenant_key, []))
+                                lambda g: [(group_owner(g) or (None,))[0]]).get(tenant_key, []))
 
     def group_named(self, name, domain_id):
         found = self._index('group_names', self.groups, lambda g: [(g['name'], g['domain_id'])])

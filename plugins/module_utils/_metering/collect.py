@@ -123,7 +123,7 @@ def _list_projects(rest, requests):
 
 
 def collect_projects(conn, requests, retries=4, counter=None):
-    """(project records, remarks, complete)."""
+    """(project records, remarks); a partial listing is a remark."""
     remarks = []
     rest = _rest.RestClient(conn.identity, retries=retries)
     try:
@@ -144,11 +144,11 @@ def collect_projects(conn, requests, retries=4, counter=None):
             remarks.append(remark('projects', 'projects_partial', 'the metering account may not list projects '
                                   '(%s); only its own projects have names, other resources are attributed to '
                                   'unmanaged' % (exc,)))
-            return [records.project_record(p) for p in body.get('projects') or []], remarks, False
+            return [records.project_record(p) for p in body.get('projects') or []], remarks
     if not complete:
         remarks.append(remark('projects', 'projects_truncated', 'Keystone truncated the project list '
                               '(list_limit): raise [DEFAULT] list_limit'))
-    return [records.project_record(p) for p in projects], remarks, complete
+    return [records.project_record(p) for p in projects], remarks
 
 
 # ------------------------------------------------------------------------------ a run
@@ -188,7 +188,7 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
         timings[kind] = round(time.time() - t0, 3)
     t0 = time.time()
     try:
-        projects, project_remarks = collect_projects(conn, requests, retries, counter)[:2]
+        projects, project_remarks = collect_projects(conn, requests, retries, counter)
     except Exception as exc:  # noqa: BLE001 - the resources are still recorded, as unmanaged
         projects, project_remarks = [], [remark('projects', failure_code(exc), 'projects not listed: %s' % exc,
                                                 'error')]

@@ -72,11 +72,6 @@ def volume_type_of(field):
     return None
 
 
-def all_keys():
-    """Every fixed key of the namespace (per-volume-type keys are patterns), sorted by service."""
-    return ['%s.%s' % (service, key) for service in SERVICES for key in KEYS[service]]
-
-
 def key_problems(values, path):
     """ValidationIssues of one mapping of quota key -> value (unknown key, not -1 or more)."""
     problems = []

@@ -243,3 +243,9 @@ def test_carrying_narrows_by_the_rarest_tag_and_needs_every_tag():
     assert _ownership.carrying(index, platform_marker_tags('plat-a'), projects) == [a, b]
     assert _ownership.carrying(index, marker_tags('ws2', 'web', 'plat-a'), projects) == []
     assert _ownership.carrying(index, [], projects) == projects
+
+
+def test_group_owned_by():
+    assert _ownership.group_owned_by({'lz_tenant': 'ws1/web', 'lz_role': 'user'}, 'ws1/web') is True
+    assert _ownership.group_owned_by({'lz_tenant': 'ws1/db', 'lz_role': 'user'}, 'ws1/web') is False
+    assert _ownership.group_owned_by({'name': 'ws1-web-user'}, 'ws1/web') is False
