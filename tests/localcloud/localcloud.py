@@ -346,7 +346,8 @@ class Ctx:
         if self._passwords is None:
             self._passwords = json.loads(f.read_text()) if f.exists() else {}
         if name not in self._passwords:
-            self._passwords[name] = secrets.token_urlsafe(18)
+            # Never a leading '-': command lines (keystone-manage bootstrap) would read it as an option.
+            self._passwords[name] = "p" + secrets.token_urlsafe(18)
             self.state.mkdir(parents=True, exist_ok=True)
             tmp = f.with_suffix(".tmp")
             tmp.write_text(json.dumps(self._passwords, indent=1, sort_keys=True))
