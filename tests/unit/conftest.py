@@ -9,6 +9,7 @@ ansible-test runs from ``.../ansible_collections/landingzone/openstack`` already
 namespace packages (no ``__init__.py``), which is what Ansible's loader expects too.
 """
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -26,7 +27,9 @@ def _collection_root():
 def _install():
     root = _collection_root()
     if root is None:
-        root = os.path.join(tempfile.gettempdir(), 'lz-openstack-collections-%d' % os.getuid())
+        # one root per checkout: git worktrees of the same user must not flip each other's link
+        checkout = hashlib.sha1(os.path.realpath(REPO_ROOT).encode()).hexdigest()[:8]
+        root = os.path.join(tempfile.gettempdir(), 'lz-openstack-collections-%d-%s' % (os.getuid(), checkout))
         namespace = os.path.join(root, 'ansible_collections', 'landingzone')
         link = os.path.join(namespace, 'openstack')
         os.makedirs(namespace, exist_ok=True)
