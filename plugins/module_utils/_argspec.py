@@ -3,8 +3,9 @@
 """The option groups modules are made of; each is mirrored by a doc fragment of the same name.
 
 ``CONNECTION`` (doc fragment ``landingzone.openstack.openstack``, action group ``openstack``),
-``INVENTORY`` (``landingzone.openstack.inventory``, action group ``inventory``) and ``LEDGER``
-(``landingzone.openstack.ledger``). tests/unit checks that the fragments document exactly these.
+``INVENTORY`` (``landingzone.openstack.inventory``, action group ``inventory``), ``LEDGER``
+(``landingzone.openstack.ledger``) and ``ISOLATION`` (``landingzone.openstack.isolation``: the
+later replication steps). tests/unit checks that the fragments document exactly these.
 """
 
 from ansible.module_utils.basic import env_fallback
@@ -35,6 +36,10 @@ LEDGER_DSN_ENV = 'LZ_LEDGER_DSN'
 LEDGER = dict(
     ledger_path=dict(type='path'),
     ledger_dsn=dict(type='str', no_log=True, fallback=(env_fallback, [LEDGER_DSN_ENV])),
+)
+
+ISOLATION = dict(
+    previous_steps=dict(type='dict', default={}),
 )
 
 

@@ -17,9 +17,9 @@ class LandingZoneModule(AnsibleModule):
     """AnsibleModule with the collection's option groups (``_argspec``)."""
 
     def __init__(self, argument_spec=None, connection=False, inventory=False, ledger=False,
-                 **kwargs):
+                 isolation=False, **kwargs):
         groups = [g for g, wanted in ((_argspec.CONNECTION, connection), (_argspec.INVENTORY, inventory),
-                                      (_argspec.LEDGER, ledger)) if wanted]
+                                      (_argspec.LEDGER, ledger), (_argspec.ISOLATION, isolation)) if wanted]
         kwargs.setdefault('supports_check_mode', True)
         super().__init__(argument_spec=_argspec.compose(*groups, **(argument_spec or {})), **kwargs)
         self.counter = None

@@ -10,7 +10,9 @@ The main safety rule, "never touch what is not ours", lives here and only here:
   orphans it);
 * a group is ours when it carries the extra attributes ``lz_tenant``/``lz_role`` written at
   creation;
-* everything starting with ``lz-`` is reserved, so inventory tags can never forge ownership.
+* everything starting with ``lz-`` is reserved, so inventory tags can never forge ownership;
+* the records of what the collection last wrote (``lz_applied``, ``lz_access``) tell drift from
+  inventory changes, and which tags are the collection's (``managed_tags``).
 
 Standard library only.
 """
@@ -27,6 +29,49 @@ ACCESS_REVOKED_TAG = 'lz-access-revoked'
 
 GROUP_OWNER_ATTR = 'lz_tenant'
 GROUP_ROLE_ATTR = 'lz_role'
+
+# What the collection last wrote, kept as extra attributes of the project (Keystone returns them
+# in every listing), so that a later run can tell a change made outside the inventory (drift)
+# from a change of the inventory: ``lz_applied`` (tenants step: name, description, enabled, the
+# tags it manages) and ``lz_access`` (access step: per project role, Keystone roles and member ids).
+APPLIED_ATTR = 'lz_applied'
+ACCESS_APPLIED_ATTR = 'lz_access'
+
+
+def applied_project(name, description, enabled, tags):
+    """The ``lz_applied`` record of a project write."""
+    return {'name': name, 'description': description, 'enabled': bool(enabled), 'tags': sorted(tags)}
+
+
+def applied_of(obj, attr=APPLIED_ATTR):
+    """The record ``attr`` of a Keystone object, or None (written before records existed)."""
+    record = (obj or {}).get(attr)
+    return record if isinstance(record, dict) else None
+
+
+def tag_key(tag):
+    """``cost-centre`` of ``cost-centre=4711``; None for a plain tag."""
+    return tag.split('=', 1)[0] if '=' in tag else None
+
+
+def managed_tags(tenant_tags, current_tags, previous, foreign_tags):
+    """(the tags a project should carry, the current tags the collection manages).
+
+    Managed: every ``lz-`` tag, the inventory's tags, every value of a ``key=`` the inventory
+    names, and the tags the collection wrote last time (``previous``, so that a tag removed from the
+    inventory is removed from the project). With ``foreign_tags: remove`` every tag is managed;
+    with ``keep`` (the default) tags set by other tools or people are left in place.
+    """
+    wanted = set(tenant_tags)
+    keys = set(tag_key(t) for t in wanted if tag_key(t) and not t.startswith(RESERVED_TAG_PREFIX))
+    previous = set(previous or ())
+
+    def managed(tag):
+        return (foreign_tags == 'remove' or tag.startswith(RESERVED_TAG_PREFIX) or tag in wanted
+                or tag in previous or tag_key(tag) in keys)
+    current_managed = set(t for t in current_tags or () if managed(t))
+    kept = set(current_tags or ()) - current_managed
+    return sorted(wanted | kept), current_managed
 
 
 def owner_tags(workspace, project, landing_zone, platform):

@@ -18,6 +18,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import failure_message
 
 
 class PlatformModule(LandingZoneModule):
@@ -56,9 +57,9 @@ class PlatformModule(LandingZoneModule):
         A failed tenant fails the task (and the platform, visibly), with every row returned.
         """
         result['requests'] = result.get('requests') or self.requests()
-        failed = [row['tenant'] for row in result['tenants'] if row['status'] == 'failed']
+        failed = [row for row in result['tenants'] if row['status'] == 'failed']
         if failed:
-            result['msg'] = '%d tenant(s) failed on platform %s: %s' % (
-                len(failed), platform, ', '.join(failed[:20]))
+            # ``changed`` stays as the run found it: a task that wrote and then failed says so
+            result['msg'] = failure_message(platform, failed)
             self.fail_json(**result)
         self.exit_json(**result)

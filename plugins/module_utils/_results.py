@@ -2,14 +2,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-tenant row every replication step returns (tenants, access, quotas)."""
 
-STATUSES = ('ok', 'remarks', 'changed', 'failed')
+# Worst last: a tenant's overall status is the worst of its steps.
+STATUSES = ('ok', 'remarks', 'changed', 'skipped', 'failed')
 STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUSES))
 
 
 class TenantResult:
     """What happened (or would happen) to one tenant in one step; one row of the report.
 
-    Status: ``failed`` when an error remark was made, else ``changed`` when there are changes,
+    Status: ``failed`` when an error remark was made, else ``skipped`` when the step left the
+    tenant alone because an earlier step failed it, else ``changed`` when there are changes,
     else ``remarks`` when there are remarks, else ``ok``.
     """
 
@@ -20,6 +22,9 @@ class TenantResult:
         self._changes = []
         self.remarks = []
         self.errors = []
+        self.skipped = None
+        # planned changes that were not carried out because a write of the tenant failed
+        self.not_applied = []
 
     @property
     def changes(self):
@@ -34,10 +39,23 @@ class TenantResult:
         self.remark(code, message, severity='error', **extra)
         self.errors.append(message)
 
+    def skip(self, reason):
+        """Leave the tenant alone in this step: an earlier step failed it."""
+        self.skipped = reason
+        self.remark('skipped', 'skipped: %s' % reason, severity='info')
+
+    def settle(self, applied):
+        """After a real apply: keep as changes only what was written (``applied`` summaries)."""
+        done = set(applied)
+        self.not_applied = [c for c in self._changes if c not in done]
+        self._changes = [c for c in self._changes if c in done]
+
     @property
     def status(self):
         if self.errors:
             return 'failed'
+        if self.skipped:
+            return 'skipped'
         if self.changes:
             return 'changed'
         if self.remarks:
@@ -45,8 +63,13 @@ class TenantResult:
         return 'ok'
 
     def as_dict(self):
-        return dict(tenant=self.key, name=self.name, project_id=self.project_id,
-                    status=self.status, changes=list(self.changes), remarks=list(self.remarks))
+        row = dict(tenant=self.key, name=self.name, project_id=self.project_id,
+                   status=self.status, changes=list(self.changes), remarks=list(self.remarks))
+        if self.skipped:
+            row['skipped'] = self.skipped
+        if self.not_applied:
+            row['not_applied'] = list(self.not_applied)
+        return row
 
 
 def summary(rows):
@@ -55,3 +78,19 @@ def summary(rows):
     for row in rows:
         counts[row['status']] += 1
     return counts
+
+
+def first_error(row):
+    """``code: message`` of a row's first error remark (or its status)."""
+    for remark in row.get('remarks') or ():
+        if remark.get('severity') == 'error':
+            return '%s: %s' % (remark.get('code'), remark.get('message'))
+    return row.get('status')
+
+
+def failure_message(platform, failed_rows, shown=5):
+    """One line naming the failed tenants with the reason of each: the first few, then a count."""
+    named = ', '.join('%s (%s)' % (row['tenant'], first_error(row)) for row in failed_rows[:shown])
+    more = len(failed_rows) - shown
+    return '%d tenant(s) failed on platform %s: %s%s' % (
+        len(failed_rows), platform, named, ' and %d more' % more if more > 0 else '')

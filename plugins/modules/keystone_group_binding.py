@@ -26,6 +26,7 @@ options: {}
 extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
+  - landingzone.openstack.isolation
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -98,7 +99,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._platform im
 
 
 def main():
-    module = PlatformModule(connection=True, inventory=True)
+    module = PlatformModule(connection=True, inventory=True, isolation=True)
     run_module(module, ASPECT_ACCESS)
 
 

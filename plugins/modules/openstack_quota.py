@@ -41,6 +41,7 @@ options:
 extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
+  - landingzone.openstack.isolation
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -156,7 +157,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runne
 def main():
     module = PlatformModule(
         argument_spec=dict(services=dict(type='list', elements='str', choices=list(SERVICES), default=list(SERVICES))),
-        connection=True, inventory=True)
+        connection=True, inventory=True, isolation=True)
     run_module(module)
 
 

@@ -11,8 +11,14 @@ description:
     M(landingzone.openstack.keystone_group_binding), M(landingzone.openstack.openstack_quota))
     into one row per tenant (status, changes, remarks with the step they came from), writes it as
     JSON to O(path) and returns a short human summary.
+  - Every tenant of the platform (as the validation step listed them) gets, for every step, its
+    outcome: V(ran), V(skipped) (an earlier step failed the tenant; the reason is given),
+    V(failed) (the step failed as a whole), V(not_run) or V(not_applicable). A step that failed
+    before returning rows therefore fails every tenant in the summary.
   - The file is written atomically. In check mode the report of the plan is written too (it
-    changes nothing on the platform).
+    changes nothing on the platform), marked C(check_mode: true), its changes phrased as planned,
+    and to C(<name>.plan.json) beside O(path), so a check run never replaces the last real report.
+  - The format is described in C(docs/replication.md).
 author:
   - landingzone.openstack maintainers (@landingzone)
 options:
@@ -21,13 +27,17 @@ options:
     type: str
     required: true
   path:
-    description: File to write the JSON report to. Its directory is created when missing.
+    description:
+      - File to write the JSON report to. Its directory is created when missing. A relative path
+        is relative to the working directory of the module (that of C(ansible-playbook) for the
+        local connection platform hosts use).
     type: path
     required: true
   steps:
     description:
       - Results of the replication steps, as registered, by step name (for example C(tenants),
-        C(access), C(quotas)). A step that did not run may be omitted or null.
+        C(access), C(quotas)), and C(validation) for the result of
+        M(landingzone.openstack.inventory_validate). A step that did not run may be omitted or null.
     type: dict
     required: true
 attributes:
@@ -55,7 +65,8 @@ summary:
   description: Number of tenants per status, orphans and remarks.
   returned: always
   type: dict
-  sample: {ok: 8, changed: 2, remarks: 1, failed: 0, orphans: 0, remarks_total: 3}
+  sample: {ok: 8, changed: 2, remarks: 1, skipped: 0, failed: 0, orphans: 0, remarks_total: 3, failed_steps: [],
+           check_mode: false}
 lines:
   description: Short human summary, one line per remark or error after the first.
   returned: always
@@ -67,9 +78,25 @@ failed_tenants:
   type: list
   elements: str
 path:
-  description: Absolute path of the report written.
+  description: Absolute path of the report written (C(<name>.plan.json) in check mode).
   returned: always
   type: str
+failed_steps:
+  description: Steps that failed as a whole (before returning rows).
+  returned: always
+  type: list
+  elements: str
+failure:
+  description:
+    - Why the run failed, in one line naming the failed steps and the failed tenants with the reason
+      of each (the first few, then a count); null when nothing failed.
+  returned: always
+  type: str
+requests:
+  description: HTTP requests per step that ran.
+  returned: always
+  type: dict
+  sample: {validation: 0, tenants: 3, access: 5, quotas: 9}
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule

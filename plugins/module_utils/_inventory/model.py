@@ -19,6 +19,9 @@ DEFAULT_DOMAIN_ID = 'default'
 # What the quota planner does with a decrease below current usage (docs/quotas.md).
 QUOTA_BELOW_USAGE = ('remark', 'apply')
 DEFAULT_QUOTA_BELOW_USAGE = 'remark'
+# What happens to project tags the inventory does not own (docs/inventory.md, "Tags").
+FOREIGN_TAGS = ('keep', 'remove')
+DEFAULT_FOREIGN_TAGS = 'keep'
 
 
 class LandingZone:
@@ -26,7 +29,7 @@ class LandingZone:
 
     def __init__(self, name, domain_mode, domain_name, role_mapping, patterns, euid_pattern,
                  delete_projects, extra_tags, quota_size, quota_values, quota_sizes,
-                 quota_below_usage=DEFAULT_QUOTA_BELOW_USAGE):
+                 quota_below_usage=DEFAULT_QUOTA_BELOW_USAGE, foreign_tags=DEFAULT_FOREIGN_TAGS):
         self.name = name
         self.domain_mode = domain_mode
         self.domain_name = domain_name
@@ -39,6 +42,7 @@ class LandingZone:
         self.quota_values = quota_values
         self.quota_sizes = quota_sizes
         self.quota_below_usage = quota_below_usage
+        self.foreign_tags = foreign_tags
 
 
 class Group:
@@ -68,16 +72,17 @@ class Tenant:
     look up by name), domain_managed (True when the collection owns the domain: per_workspace),
     description, tags (ownership tags first, then the inventory's), groups (Group per project
     role, in PROJECT_ROLES order), state, enabled, delete_allowed, quota_size,
-    quota_size_values, quota_values, quota_overrides, quota_below_usage.
+    quota_size_values, quota_values, quota_overrides, quota_below_usage, foreign_tags.
     """
 
     FIELDS = ('platform', 'workspace', 'project', 'workspace_name', 'project_name', 'landing_zone', 'path',
               'key', 'name', 'domain_name', 'domain_id', 'domain_managed', 'description', 'tags', 'groups',
               'state', 'enabled', 'delete_allowed', 'quota_size', 'quota_size_values', 'quota_values',
-              'quota_overrides', 'quota_below_usage')
+              'quota_overrides', 'quota_below_usage', 'foreign_tags')
 
     def __init__(self, **fields):
         fields.setdefault('quota_below_usage', DEFAULT_QUOTA_BELOW_USAGE)
+        fields.setdefault('foreign_tags', DEFAULT_FOREIGN_TAGS)
         for field in self.FIELDS:
             setattr(self, field, fields.pop(field))
         if fields:

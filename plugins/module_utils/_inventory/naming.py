@@ -173,3 +173,10 @@ def tag_problems(tag):
     if _CONTROL_RE.search(tag):
         problems.append('tag %r contains control characters' % tag)
     return problems
+
+
+def keystone_name_key(name):
+    """How Keystone's database compares names: case-insensitively (the default collation of
+    MySQL/MariaDB, Keystone's production backend), so ``Jill`` and ``jill`` are one user name.
+    Lookups and uniqueness checks compare these keys, never the raw strings."""
+    return (name or '').casefold()

@@ -22,9 +22,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import (
     DEFAULT_DOMAIN_ID,
     DEFAULT_DOMAIN_NAME,
+    DEFAULT_FOREIGN_TAGS,
     DEFAULT_QUOTA_BELOW_USAGE,
     DEFAULT_ROLE_MAPPING,
     DOMAIN_MODES,
+    FOREIGN_TAGS,
     PROJECT_ROLES,
     QUOTA_BELOW_USAGE,
     STATES,
@@ -58,7 +60,7 @@ LANDING_ZONE_NAME_MAX = 64
 
 TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
-                     'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage')
+                     'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
 PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
@@ -289,6 +291,9 @@ def _landing_zone(name, raw, path, errors):
     if raw.get('quota_below_usage') is not None:
         below_usage = _choice(raw['quota_below_usage'], QUOTA_BELOW_USAGE, _sub(path, 'quota_below_usage'),
                               errors)
+    foreign_tags = DEFAULT_FOREIGN_TAGS
+    if raw.get('foreign_tags') is not None:
+        foreign_tags = _choice(raw['foreign_tags'], FOREIGN_TAGS, _sub(path, 'foreign_tags'), errors)
     delete_projects = raw.get('delete_projects', False)
     _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
     quota_sizes = raw.get('quota_sizes')
@@ -308,6 +313,7 @@ def _landing_zone(name, raw, path, errors):
         delete_projects=delete_projects,
         extra_tags=_tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors),
         quota_size=None, quota_values={}, quota_sizes=quota_sizes, quota_below_usage=below_usage,
+        foreign_tags=foreign_tags,
     )
     zone.quota_size, zone.quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
     return zone if len(errors) == start else None
@@ -528,7 +534,7 @@ def _tenant(project, platform, zone):
         delete_allowed=zone.delete_projects, quota_size=size,
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
-        quota_below_usage=zone.quota_below_usage,
+        quota_below_usage=zone.quota_below_usage, foreign_tags=zone.foreign_tags,
     )
 
 

@@ -11,6 +11,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    APPLIED_ATTR,
+    applied_project,
     carries,
     group_owned_by,
     group_owner_attrs,
@@ -74,6 +76,7 @@ def create_project(ctx, tenant):
     domain_id = ctx.domain_of(tenant.domain)
     body = dict(name=tenant.name, domain_id=domain_id, description=tenant.description,
                 enabled=True, tags=sorted(tenant.tags))
+    body[APPLIED_ATTR] = applied_project(tenant.name, tenant.description, True, tenant.tags)
 
     def lookup():
         found = ctx.rest.get('/projects', params={'name': tenant.name, 'domain_id': domain_id})
@@ -135,11 +138,14 @@ OPERATIONS = dict(create_domain=create_domain, create_project=create_project, cr
 def apply(ctx, actions, results, max_workers=8, operations=None):
     """Run ``actions`` phase by phase; a tenant whose action failed skips its later actions.
 
-    Returns the keys of the tenants that failed; their results carry an ``api_error``.
+    Afterwards each result's changes are what was written (``TenantResult.settle``); the rest
+    is in ``not_applied``. Returns the keys of the tenants that failed; their results carry an
+    ``api_error``.
     """
     operations = operations or OPERATIONS
     by_key = dict((r.key, r) for r in results)
     failed = set()
+    applied = dict((r.key, []) for r in results)
     lock = threading.Lock()
 
     def run(action):
@@ -153,6 +159,9 @@ def apply(ctx, actions, results, max_workers=8, operations=None):
                 res = by_key.get(action.tenant_key)
                 if res is not None:
                     res.fail('api_error', '%s failed: %s' % (action.summary, exc))
+            return
+        with lock:
+            applied.setdefault(action.tenant_key, []).append(action.summary)
 
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         for phase in sorted(set(a.phase for a in actions)):
@@ -160,4 +169,5 @@ def apply(ctx, actions, results, max_workers=8, operations=None):
     for res in results:
         if res.key in ctx.project_ids and not res.project_id:
             res.project_id = ctx.project_ids[res.key]
+        res.settle(applied.get(res.key, ()))
     return failed

@@ -8,10 +8,16 @@ the ``Tenant`` model, and return ``Action`` objects: data (an operation name and
 that ``apply`` carries out. Unit tests drive them with hand-made snapshots.
 """
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    ACCESS_APPLIED_ATTR,
     ACCESS_REVOKED_TAG,
+    APPLIED_ATTR,
+    applied_of,
+    applied_project,
     carries,
     group_owner,
+    managed_tags,
     owner_key,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
@@ -25,6 +31,7 @@ PHASE_ACCESS = 3
 PHASE_DISABLE = 4
 PHASE_DELETE_GROUP = 5
 PHASE_DELETE_PROJECT = 6
+PHASE_RECORD_ACCESS = 7   # after every grant and membership of the tenant succeeded
 
 
 class Result(TenantResult):
@@ -56,6 +63,13 @@ class Action:
 def _patch_project(phase, key, summary, project_id, patch):
     return Action(phase, key, summary, 'patch', path='/projects/%s' % project_id, resource='project',
                   body=patch)
+
+
+def _recorded(proj, patch):
+    """``patch`` plus the project's ``lz_applied`` record updated with it (deletion lifecycle)."""
+    base = applied_of(proj) or applied_project(proj['name'], proj.get('description') or '',
+                                               proj.get('enabled', True), proj.get('tags') or [])
+    return dict(patch, **{APPLIED_ATTR: dict(base, **patch)})
 
 
 def _delete(phase, key, summary, path):
@@ -158,19 +172,31 @@ def _plan_present(snap, tenant, proj, res, actions, planned_domains):
                    'projects between domains, so it stays where it is'
                    % (proj['name'], snap.domain_name(proj['domain_id']), domain))
         res.after['domain'] = snap.domain_name(proj['domain_id'])
+    applied = applied_of(proj)
+    tags, current_managed = managed_tags(tenant.tags, proj.get('tags'), (applied or {}).get('tags'),
+                                         tenant.foreign_tags)
+    res.after['tags'] = tags
+    current = dict(name=proj['name'], description=proj.get('description') or '',
+                   enabled=proj.get('enabled', True), tags=sorted(current_managed))
+    wanted = applied_project(tenant.name, tenant.description, True, tenant.tags)
     patch = {}
-    if proj['name'] != tenant.name:
-        res.remark('renamed_outside', 'project %s was renamed outside the inventory; set back to %s'
-                   % (proj['name'], tenant.name))
-        patch['name'] = tenant.name
-    if (proj.get('description') or '') != tenant.description:
-        patch['description'] = tenant.description
-    if not proj.get('enabled', True):
-        patch['enabled'] = True
-    if sorted(proj.get('tags') or []) != sorted(tenant.tags):
-        patch['tags'] = sorted(tenant.tags)
+    for field in ('name', 'description', 'enabled'):
+        if current[field] != wanted[field]:
+            patch[field] = wanted[field]
+    if sorted(proj.get('tags') or []) != tags:
+        patch['tags'] = tags
+    for field in sorted(f for f in ('name', 'description', 'enabled', 'tags') if f in patch):
+        # drift: the project no longer holds what the collection last wrote there
+        if applied is not None and field in applied and current[field] != applied[field]:
+            res.remark('drift_reverted', 'project %s: %s was changed outside the inventory (%r); set back to %r'
+                       % (tenant.name, field, current[field], wanted[field]), drift=dict(
+                           field=field, old=current[field], new=wanted[field]))
+    if applied != wanted:
+        patch[APPLIED_ATTR] = wanted
     if patch:
-        summary = 'update project %s (%s)' % (tenant.name, ', '.join(sorted(patch)))
+        fields = sorted(f for f in patch if f != APPLIED_ATTR)
+        summary = ('update project %s (%s)' % (tenant.name, ', '.join(fields)) if fields
+                   else 'record the applied state of project %s' % tenant.name)
         res.changes.append(summary)
         actions.append(_patch_project(PHASE_PROJECT, tenant.key, summary, proj['id'], patch))
 
@@ -193,7 +219,7 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
         if proj.get('enabled', True):
             res.changes.append('disable project %s' % proj['name'])
             actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % proj['name'],
-                                          proj['id'], {'enabled': False}))
+                                          proj['id'], _recorded(proj, {'enabled': False})))
             res.after = dict(res.before, enabled=False)
         return
     groups = snap.owned_groups(key)
@@ -204,7 +230,7 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
     if proj is not None and proj.get('enabled', True):
         res.changes.append('disable project %s' % label)
         actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % label, proj['id'],
-                                      {'enabled': False}))
+                                      _recorded(proj, {'enabled': False})))
     for grp in groups:
         res.changes.append('delete group %s' % grp['name'])
         actions.append(_delete(PHASE_DELETE_GROUP, key, 'delete group %s' % grp['name'],
@@ -223,7 +249,7 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
         tags = sorted(set(proj.get('tags') or []) | set([ACCESS_REVOKED_TAG]))
         res.changes.append('mark project %s access-revoked' % label)
         actions.append(_patch_project(PHASE_DELETE_PROJECT, key, 'mark project %s access-revoked' % label,
-                                      proj['id'], {'tags': tags}))
+                                      proj['id'], _recorded(proj, {'enabled': False, 'tags': tags})))
         res.after = dict(res.before, enabled=False, tags=tags)
 
 
@@ -267,6 +293,8 @@ def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
     owned_groups = {}
     for grp in snap.owned_groups(tenant.key):
         owned_groups.setdefault(group_owner(grp)[1], []).append(grp)
+    recorded = applied_of(proj, ACCESS_APPLIED_ATTR)
+    record = {}
     before, after = {}, {}
     desired_roles = set()
     for gspec in tenant.groups:
@@ -306,6 +334,13 @@ def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
                                   roles=sorted(current_roles),
                                   members=sorted(current_members.values())) if grp else None
         target = dict(key=tenant.key, role=gspec.role, group=grp)
+        last = (recorded or {}).get(gspec.role) if grp is not None else None
+        if last is not None and sorted(current_roles) != sorted(last.get('roles') or []):
+            res.remark('drift_reverted', 'group %s: role grants were changed outside the inventory (%s); set back '
+                       'to %s' % (gspec.name, ', '.join(sorted(current_roles)) or 'none',
+                                  ', '.join(sorted(gspec.keystone_roles))),
+                       drift=dict(field='grants', group=gspec.name, old=sorted(current_roles),
+                                  new=sorted(gspec.keystone_roles)))
         # Grants
         for role in sorted(set(gspec.keystone_roles) - current_roles):
             if role not in snap.roles_by_name:
@@ -324,14 +359,21 @@ def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
         # Members
         desired_ids = {}
         for name in gspec.members:
-            ids = snap.users_by_name.get(name, [])
-            if not ids:
+            users = snap.users_named(name)
+            if not users:
                 res.remark('user_not_found', 'user %s (%s) does not exist yet; bound on a later run'
                            % (name, gspec.role))
-            elif len(ids) > 1:
-                res.remark('user_ambiguous', 'several users are named %s; none is bound' % name)
+            elif len(users) > 1:
+                res.remark('user_ambiguous', 'several users are named %s as Keystone compares names (case '
+                           'ignored): %s; none is bound' % (name, ', '.join(sorted('%s (%s)' % (n, i) for i, n in users))))
             else:
-                desired_ids[ids[0]] = name
+                user_id, spelt = users[0]
+                if spelt != name:
+                    res.remark('user_name_case', 'user %s is bound as Keystone user %s: the names differ only in '
+                               'case, which Keystone treats as the same name' % (name, spelt), severity='info')
+                desired_ids[user_id] = spelt
+        member_keys = set(keystone_name_key(n) for n in gspec.members)
+        kept = set()
         for user_id in sorted(set(desired_ids) - set(current_members)):
             summary = 'add %s to group %s' % (desired_ids[user_id], gspec.name)
             res.changes.append(summary)
@@ -339,12 +381,21 @@ def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
                                   user_id=user_id, **target))
         for user_id in sorted(set(current_members) - set(desired_ids)):
             name = current_members[user_id]
-            if name in gspec.members:
+            if keystone_name_key(name) in member_keys:
+                kept.add(user_id)
                 continue  # ambiguous name: neither add nor remove
             summary = 'remove %s from group %s' % (name, gspec.name)
             res.changes.append(summary)
             actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'member', method='DELETE',
                                   user_id=user_id, **target))
+        if last is not None and sorted(current_members) != sorted(last.get('members') or []):
+            res.remark('drift_reverted', 'group %s: members were changed outside the inventory (%s); set back to %s'
+                       % (gspec.name, ', '.join(sorted(current_members.values())) or 'none',
+                          ', '.join(sorted(desired_ids.values())) or 'none'),
+                       drift=dict(field='members', group=gspec.name, old=sorted(current_members.values()),
+                                  new=sorted(desired_ids.values())))
+        record[gspec.role] = dict(roles=sorted(r for r in gspec.keystone_roles if r in snap.roles_by_name),
+                                  members=sorted(set(desired_ids) | kept))
         after[gspec.role] = dict(group=gspec.name, roles=sorted(gspec.keystone_roles),
                                  members=sorted(desired_ids.values()))
     for role, groups in sorted(owned_groups.items()):
@@ -352,9 +403,15 @@ def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
             continue
         for grp in groups:
             before[role] = dict(group=grp['name'])
-            res.changes.append('delete group %s (role %s no longer mapped)' % (grp['name'], role))
-            actions.append(_delete(PHASE_GROUP, tenant.key, 'delete group %s' % grp['name'],
-                                   '/groups/%s' % grp['id']))
+            summary = 'delete group %s (role %s no longer mapped)' % (grp['name'], role)
+            res.changes.append(summary)
+            actions.append(_delete(PHASE_GROUP, tenant.key, summary, '/groups/%s' % grp['id']))
+    if record != recorded and not res.errors:
+        # what this run makes true, recorded once all of it is written (skipped if a write fails)
+        summary = 'record the access of project %s' % tenant.name
+        res.changes.append(summary)
+        actions.append(_patch_project(PHASE_RECORD_ACCESS, tenant.key, summary,
+                                      proj['id'] if proj else None, {ACCESS_APPLIED_ATTR: record}))
     res.before, res.after = before, after
 
 
@@ -369,4 +426,5 @@ def _remark_foreign_grants(snap, grp, proj, res):
             res.remark('foreign_assignment',
                        'managed group %s also holds %s on project %s, granted outside the '
                        'inventory; left as is' % (grp['name'], ', '.join(sorted(_role_names(snap, roles))),
-                                                  project_id))
+                                                  snap.project_label(project_id)),
+                       project=snap.project_label(project_id))

@@ -8,6 +8,7 @@ import time
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import (
+    Result,
     deletion_pending,
     plan_access,
     plan_tenants,
@@ -17,6 +18,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.sn
     Snapshot,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 ASPECT_TENANTS = 'tenants'
@@ -44,6 +46,9 @@ def replicate(module, rest, tenants, aspect, prune=False):
     """Snapshot, plan and (unless check mode) apply one aspect; returns the module result."""
     started = time.time()
     timings = {}
+    skipped = []
+    if aspect == ASPECT_ACCESS:
+        tenants, skipped = split(tenants, module.params.get('previous_steps'), Result)
     if aspect == ASPECT_TENANTS:
         snap = Snapshot.read(rest, domains=True, projects=True)
         if needs_groups(snap, tenants, prune):
@@ -69,7 +74,7 @@ def replicate(module, rest, tenants, aspect, prune=False):
             if res.project_id:
                 ctx.project_ids[res.key] = res.project_id
         apply(ctx, actions, results + orphans, module.params['max_workers'])
-    rows = [r.as_dict() for r in results]
+    rows = [r.as_dict() for r in results + skipped]
     orphan_rows = [r.as_dict() for r in orphans]
     timings['apply'] = time.time() - started - timings['snapshot'] - timings['plan']
     out = dict(changed=any(r.changes for r in results + orphans), tenants=rows, orphans=orphan_rows,

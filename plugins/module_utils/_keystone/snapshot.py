@@ -11,6 +11,7 @@ Lookups are indexed, so planning thousands of tenants never scans every project 
 import threading
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import carrying, group_owner
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
     KEYSTONE_PAGE_LIMIT,
@@ -42,8 +43,10 @@ class Snapshot:
         self.user_grants = {}
         # group_id -> {user_id: user_name}, learnt from effective assignments
         self.members = {}
-        # user name -> list of user ids with that name (any domain)
+        # keystone_name_key(user name) -> ids of the users with that name, compared as Keystone
+        # compares names (any domain); user_names: user id -> the name as Keystone spells it
         self.users_by_name = {}
+        self.user_names = {}
         self.lock = threading.Lock()
         self._indexes = {}
         self._grants_by_group = None
@@ -99,9 +102,14 @@ class Snapshot:
 
     def remember_user(self, name, user_id):
         with self.lock:
-            ids = self.users_by_name.setdefault(name, [])
+            ids = self.users_by_name.setdefault(keystone_name_key(name), [])
             if user_id not in ids:
                 ids.append(user_id)
+            self.user_names[user_id] = name
+
+    def users_named(self, name):
+        """[(user id, name as Keystone spells it)] of the users Keystone would call ``name``."""
+        return [(uid, self.user_names.get(uid, name)) for uid in self.users_by_name.get(keystone_name_key(name), [])]
 
     def read_roles(self, rest):
         for role in list_keystone(rest, '/roles', 'roles'):
@@ -110,7 +118,7 @@ class Snapshot:
 
     def resolve_users(self, rest, names):
         """Learn the ids of users by name: per name for a few, one full listing for many."""
-        unknown = sorted(set(n for n in names if n not in self.users_by_name))
+        unknown = sorted(set(n for n in names if keystone_name_key(n) not in self.users_by_name))
         if not unknown:
             return
         if len(unknown) > USER_LOOKUP_BULK_THRESHOLD:
@@ -118,10 +126,12 @@ class Snapshot:
                 self.remember_user(user['name'], user['id'])
         else:
             for name in unknown:
+                # Keystone's name filter compares as its database does: a user spelt in another
+                # case is returned, and remembered under the same key
                 for user in list_keystone(rest, '/users', 'users', params={'name': name}):
                     self.remember_user(user['name'], user['id'])
         for name in unknown:
-            self.users_by_name.setdefault(name, [])
+            self.users_by_name.setdefault(keystone_name_key(name), [])
 
     # -- changes made during apply --------------------------------------------------------------
     def add_domain(self, domain):
@@ -155,6 +165,11 @@ class Snapshot:
         """Projects carrying every tag of ``marker_tags`` (the rule: _ownership.carrying)."""
         by_tag = self._index('project_tags', self.projects, lambda p: p.get('tags') or ())
         return carrying(by_tag, marker_tags, self.projects)
+
+    def project_label(self, project_id):
+        """``name (id)`` of a listed project, for messages; the id alone when it is not listed."""
+        found = self._index('project_ids', self.projects, lambda p: [p['id']]).get(project_id)
+        return '%s (%s)' % (found[0]['name'], project_id) if found else project_id
 
     def project_named(self, name, domain_id):
         found = self._index('project_names', self.projects, lambda p: [(p['name'], p['domain_id'])])

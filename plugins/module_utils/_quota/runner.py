@@ -12,8 +12,9 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys 
     SERVICES,
     by_service,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import diff, needs_usage, plan
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import Result, diff, needs_usage, plan
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Reader
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
@@ -43,8 +44,9 @@ def requests_by_service(counter, clients, identity_endpoint):
     return counts
 
 
-def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False):
+def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None):
     """One whole run against an open connection: returns the module result (without exit)."""
+    tenants, skipped = split(tenants, previous_steps, Result)
     identity = _rest.RestClient(conn.identity, retries=retries)
     wanted_services = set(s for t in tenants for s in by_service(t.quota)) & set(services)
     found = {}
@@ -73,8 +75,10 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
                            read_errors=reader.errors, duplicates=duplicates)
     if writes and not check_mode:
         apply(clients, writes, results, max_workers=max_workers)
-    rows = [r.as_dict() for r in results]
-    out = dict(changed=any(r.changes for r in results), tenants=rows, summary=summary(rows),
+    rows = [r.as_dict() for r in results + skipped]
+    # what was written: the drift found is only planned in check mode or when a write failed
+    changed = any(r.changes for r in results) if check_mode else any(r.fixed for r in results)
+    out = dict(changed=changed, tenants=rows, summary=summary(rows),
                planned=[w.summary for w in writes], services=sorted(clients),
                missing_services=sorted(wanted_services - set(clients)))
     return out, diff(results), clients, _rest.endpoint_of(conn, 'identity')
@@ -89,7 +93,7 @@ def run_module(module):
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],
-        max_workers=params['max_workers'], check_mode=module.check_mode)
+        max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'])
     out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)
     if module._diff:
         out['diff'] = result_diff

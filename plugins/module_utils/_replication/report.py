@@ -3,64 +3,162 @@
 """The replication report: one row per tenant merging what each replication step returned, pure.
 
 Each step (tenants, access, quotas) returns rows ``{tenant, name, project_id, status, changes,
-remarks}``; the report keeps, per tenant, every change and remark with the step it came from, and
-the worst status (failed > changed > remarks > ok).
+remarks}``; the report keeps, per tenant, every step with its outcome (``ran``, ``skipped`` with
+the reason, ``failed`` when the step failed as a whole, ``not_run`` when it never started,
+``not_applicable`` when the step does not handle the tenant), every change and remark with the
+step it came from, and the worst status (failed > skipped > changed > remarks > ok). The tenants
+are those the validation step listed, so a step that failed before returning rows still fails
+every tenant in the counts. docs/replication.md shows the format.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._results import STATUS_RANK, summary as status_counts
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import (
+    STATUS_RANK,
+    failure_message,
+    summary as status_counts,
+)
 
-STEP_ORDER = ('tenants', 'access', 'quotas')
+VALIDATION = 'validation'
+STEP_ORDER = (VALIDATION, 'tenants', 'access', 'quotas')
+PLANNED = 'planned: '
 
 
-def merge(steps):
-    """``steps``: list of (step name, module result or None). Returns the report dict."""
-    tenants = {}
-    order = []
-    orphans = []
-    requests = {}
-    errors = []
+def step_outcome(result):
+    """(outcome, message) of one registered step result."""
+    if not isinstance(result, dict) or not result:
+        return 'not_run', 'not reached (an earlier step stopped the run)'
+    if result.get('skipped'):
+        return 'not_run', 'turned off (%s)' % (result.get('false_condition') or result.get('skip_reason') or 'when')
+    if result.get('failed') and not result.get('tenants'):
+        return 'failed', result.get('msg') or 'failed'
+    return 'ran', None
+
+
+def _new_row(key, name, state=None):
+    return dict(tenant=key, name=name, project_id=None, state=state, status='ok', changes=[],
+                remarks=[], steps={})
+
+
+def _worsen(row, status):
+    if STATUS_RANK.get(status, 0) > STATUS_RANK[row['status']]:
+        row['status'] = status
+
+
+def merge(steps, check_mode=False):
+    """``steps``: list of (step name, registered result or None). Returns the report dict."""
+    tenants, order, orphans, errors = {}, [], [], []
+    step_info, requests = {}, {}
+    prefix = PLANNED if check_mode else ''
+
+    def tenant(key, name, state=None):
+        if key not in tenants:
+            order.append(key)
+            tenants[key] = _new_row(key, name, state)
+        return tenants[key]
+
     for step, result in steps:
-        if not result:
+        outcome, message = step_outcome(result)
+        info = dict(outcome=outcome)
+        if message:
+            info['message'] = message
+        if outcome != 'not_run':
+            requests[step] = ((result.get('requests') or {}).get('total', 0))
+            info['requests'] = requests[step]
+        step_info[step] = info
+        if outcome == 'not_run':
             continue
-        if result.get('skipped'):
+        errors.extend(dict(e, step=step) for e in result.get('errors') or [])
+        if step == VALIDATION:
+            if outcome == 'failed' and not result.get('errors'):
+                errors.append(dict(step=step, path=None, message=message))
+            for row in result.get('tenants') or []:
+                tenant(row['tenant'], row.get('name'), row.get('state'))
             continue
-        requests[step] = (result.get('requests') or {}).get('total', 0)
-        if result.get('errors'):
-            errors.extend(dict(e, step=step) for e in result['errors'])
-        if result.get('failed') and not result.get('tenants'):
-            errors.append(dict(step=step, path=None, message=result.get('msg', 'failed')))
+        if outcome == 'failed':
+            errors.append(dict(step=step, path=None, message=message))
+            continue
         for row in result.get('tenants') or []:
-            key = row['tenant']
-            if key not in tenants:
-                order.append(key)
-                tenants[key] = dict(tenant=key, name=row.get('name'), project_id=None,
-                                    status='ok', changes=[], remarks=[])
-            merged = tenants[key]
+            merged = tenant(row['tenant'], row.get('name'))
             merged['project_id'] = merged['project_id'] or row.get('project_id')
-            if STATUS_RANK.get(row.get('status'), 0) > STATUS_RANK[merged['status']]:
-                merged['status'] = row['status']
-            merged['changes'].extend('%s: %s' % (step, c) for c in row.get('changes') or [])
-            merged['remarks'].extend(dict(r, step=step) for r in row.get('remarks') or [])
+            _worsen(merged, row.get('status'))
+            entry = dict(outcome='skipped' if row.get('status') == 'skipped' else 'ran', status=row.get('status'),
+                         changes=['%s%s' % (prefix, c) for c in row.get('changes') or []],
+                         remarks=list(row.get('remarks') or []))
+            for extra in ('skipped', 'not_applied'):
+                if row.get(extra):
+                    entry['reason' if extra == 'skipped' else extra] = row[extra]
+            merged['steps'][step] = entry
+            merged['changes'].extend('%s: %s' % (step, c) for c in entry['changes'])
+            merged['remarks'].extend(dict(r, step=step) for r in entry['remarks'])
         for row in result.get('orphans') or []:
-            orphans.append(dict(row, step=step))
+            orphans.append(dict(row, step=step, changes=['%s%s' % (prefix, c) for c in row.get('changes') or []]))
+
+    # every tenant gets an entry for every step after validation
+    for step, info in step_info.items():
+        if step == VALIDATION:
+            continue
+        for key in order:
+            row = tenants[key]
+            if step in row['steps']:
+                continue
+            if info['outcome'] == 'failed':
+                row['steps'][step] = dict(outcome='failed', reason=info['message'])
+                _worsen(row, 'failed')
+            elif info['outcome'] == 'not_run':
+                row['steps'][step] = dict(outcome='not_run', reason=info['message'])
+            else:
+                row['steps'][step] = dict(outcome='not_applicable',
+                                          reason='the step does not handle this tenant (state: %s)' % row['state'])
     rows = [tenants[k] for k in order]
     summary = status_counts(rows)
     summary['orphans'] = len(orphans)
     summary['remarks_total'] = sum(len(r['remarks']) for r in rows)
-    return dict(summary=summary, tenants=rows, orphans=orphans, requests=requests, errors=errors)
+    summary['failed_steps'] = sorted(s for s, i in step_info.items() if i['outcome'] == 'failed')
+    summary['check_mode'] = bool(check_mode)
+    report = dict(summary=summary, tenants=rows, orphans=orphans, requests=requests, errors=errors,
+                  steps=step_info, check_mode=bool(check_mode))
+    report['failure'] = failure(report)
+    return report
 
 
-def human_summary(platform, report, check_mode=False):
+def failure(report, platform=None):
+    """Why the run failed, in one line (None when nothing failed)."""
+    parts = []
+    for step in report['summary']['failed_steps']:
+        parts.append('%s step failed: %s' % (step, report['steps'][step].get('message')))
+    failed_rows = [r for r in report['tenants'] if r['status'] == 'failed' and _failed_in_a_step(r)]
+    if failed_rows:
+        parts.append(failure_message(platform or report.get('platform') or 'this platform',
+                                     [dict(r, remarks=_step_errors(r)) for r in failed_rows]))
+    return '; '.join(parts) or None
+
+
+def _failed_in_a_step(row):
+    return any(e.get('status') == 'failed' for e in row['steps'].values())
+
+
+def _step_errors(row):
+    return [dict(r, message='%s step: %s' % (r['step'], r['message'])) for r in row['remarks']
+            if r.get('severity') == 'error']
+
+
+def human_summary(platform, report):
     s = report['summary']
-    line = ('%s%s: %d tenants: %d changed, %d ok, %d with remarks, %d failed; %d orphans; '
-            '%d requests' % ('[plan] ' if check_mode else '', platform, len(report['tenants']),
-                             s['changed'], s['ok'], s['remarks'], s['failed'], s['orphans'],
-                             sum(report['requests'].values())))
+    plan = report.get('check_mode')
+    line = ('%s%s: %d tenants: %d %s, %d ok, %d with remarks, %d skipped, %d failed; %d orphans; '
+            '%d requests' % ('[plan] ' if plan else '', platform, len(report['tenants']),
+                             s['changed'], 'would change' if plan else 'changed', s['ok'], s['remarks'],
+                             s['skipped'], s['failed'], s['orphans'], sum(report['requests'].values())))
     lines = [line]
     for row in report['tenants']:
         for remark in row['remarks']:
+            if remark.get('code') == 'skipped':
+                continue
             lines.append('  %s [%s] %s: %s' % (row['tenant'], remark.get('severity', 'warning'),
                                                remark.get('code'), remark.get('message')))
+        skipped = sorted(step for step, e in row['steps'].items() if e.get('outcome') == 'skipped')
+        if skipped:
+            lines.append('  %s [skipped] %s: %s' % (row['tenant'], ', '.join(skipped),
+                                                    row['steps'][skipped[0]].get('reason')))
     for err in report['errors']:
         lines.append('  error %s: %s' % (err.get('path') or err.get('step'), err.get('message')))
     return lines

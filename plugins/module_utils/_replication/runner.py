@@ -9,21 +9,35 @@ import os
 from ansible_collections.landingzone.openstack.plugins.module_utils._files import atomic_write
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.report import (
     STEP_ORDER,
+    failure,
     human_summary,
     merge,
 )
+
+PLAN_SUFFIX = '.plan'
+
+
+def report_path(path, check_mode):
+    """Where the report goes: a check run's plan lands beside the last real report, never over it."""
+    path = os.path.abspath(path)
+    if not check_mode:
+        return path
+    stem, ext = os.path.splitext(path)
+    return '%s%s%s' % (stem, PLAN_SUFFIX, ext or '.json')
 
 
 def run_module(module):
     params = module.params
     steps = params['steps']
     names = [s for s in STEP_ORDER if s in steps] + sorted(s for s in steps if s not in STEP_ORDER)
-    report = merge([(name, steps[name]) for name in names])
+    report = merge([(name, steps[name]) for name in names], check_mode=module.check_mode)
     report['platform'] = params['platform']
-    report['check_mode'] = module.check_mode
+    report['failure'] = failure(report, params['platform'])
     report['generated_at'] = datetime.datetime.now(datetime.timezone.utc).isoformat()
-    path = os.path.abspath(params['path'])
+    path = report_path(params['path'], module.check_mode)
+    report['path'] = path
     atomic_write(path, json.dumps(report, indent=2, sort_keys=True) + '\n', move=module.atomic_move)
     failed = [row['tenant'] for row in report['tenants'] if row['status'] == 'failed']
     module.exit_json(changed=False, summary=report['summary'], path=path, failed_tenants=failed,
-                     lines=human_summary(params['platform'], report, module.check_mode))
+                     failed_steps=report['summary']['failed_steps'], failure=report['failure'],
+                     requests=report['requests'], lines=human_summary(params['platform'], report))

@@ -10,6 +10,7 @@ from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import inventory as inventory_fragment
+from ansible_collections.landingzone.openstack.plugins.doc_fragments import isolation as isolation_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import ledger as ledger_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import openstack as openstack_fragment
 from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
@@ -21,6 +22,7 @@ PAIRS = [
     ('openstack', openstack_fragment, 'CONNECTION'),
     ('inventory', inventory_fragment, 'INVENTORY'),
     ('ledger', ledger_fragment, 'LEDGER'),
+    ('isolation', isolation_fragment, 'ISOLATION'),
 ]
 
 

@@ -44,9 +44,15 @@ def spec(state='present', delete=False, name='acme-web', members=None, domain='d
 
 
 def project(pid='p1', name='acme-web', tags=None, enabled=True, domain_id='default',
-            description='Web (Acme)'):
-    return dict(id=pid, name=name, domain_id=domain_id, enabled=enabled, description=description,
-                tags=tags if tags is not None else MARK + ['lz-zone=default', 'prod'])
+            description='Web (Acme)', applied=True):
+    """A project as Keystone lists it; ``applied``: the record of the last write (True: this state)."""
+    tags = tags if tags is not None else MARK + ['lz-zone=default', 'prod']
+    proj = dict(id=pid, name=name, domain_id=domain_id, enabled=enabled, description=description, tags=tags)
+    if applied is True:
+        proj[_ownership.APPLIED_ATTR] = _ownership.applied_project(name, description, enabled, tags)
+    elif applied:
+        proj[_ownership.APPLIED_ATTR] = applied
+    return proj
 
 
 def snapshot(projects=(), groups=(), grants=None, members=None, users=None):
@@ -72,7 +78,14 @@ def converged_snapshot():
               ('g-admin', 'p1'): {'r-member', 'r-manager'}}
     members = {'g-user': {'u-bob': 'bob'}, 'g-admin': {'u-alice': 'alice'}}
     users = {'bob': ['u-bob'], 'alice': ['u-alice']}
-    return snapshot([project()], groups, grants, members, users)
+    proj = project()
+    proj[_ownership.ACCESS_APPLIED_ATTR] = CONVERGED_ACCESS
+    return snapshot([proj], groups, grants, members, users)
+
+
+# the access record of converged_snapshot(): what the access step last wrote
+CONVERGED_ACCESS = {'reader': {'roles': ['reader'], 'members': []}, 'user': {'roles': ['member'], 'members': ['u-bob']},
+                    'admin': {'roles': ['manager', 'member'], 'members': ['u-alice']}}
 
 
 class TestPlanTenants:
@@ -88,13 +101,57 @@ class TestPlanTenants:
         assert results[0].status == 'ok'
         assert results[0].project_id == 'p1'
 
-    def test_drift_is_patched_in_one_request(self):
+    def test_drift_is_patched_in_one_request_and_named(self):
+        written = project()[_ownership.APPLIED_ATTR]
         drifted = project(name='renamed', enabled=False, description='old',
-                          tags=MARK + ['lz-zone=default'])
+                          tags=MARK + ['lz-zone=default'], applied=written)
         results, dummy, actions = ks.plan_tenants(snapshot([drifted]), [spec()], ['lz-managed'])
         assert len(actions) == 1
         assert actions[0].summary == 'update project acme-web (description, enabled, name, tags)'
-        assert [r['code'] for r in results[0].remarks] == ['renamed_outside']
+        assert _ownership.APPLIED_ATTR not in actions[0].args['body']   # the record still holds
+        drift = dict((r['drift']['field'], r['drift']) for r in results[0].remarks)
+        assert [r['code'] for r in results[0].remarks] == ['drift_reverted'] * 4
+        assert drift['name'] == dict(field='name', old='renamed', new='acme-web')
+        assert drift['enabled'] == dict(field='enabled', old=False, new=True)
+        assert drift['tags']['old'] == sorted(MARK + ['lz-zone=default'])
+
+    def test_an_inventory_change_is_no_drift(self):
+        before = project(description='Web (Acme) v1')   # the collection wrote this description
+        results, dummy, actions = ks.plan_tenants(snapshot([before]), [spec()], ['lz-managed'])
+        assert [a.summary for a in actions] == ['update project acme-web (description)']
+        assert actions[0].args['body'][_ownership.APPLIED_ATTR]['description'] == 'Web (Acme)'
+        assert results[0].remarks == []
+
+    def test_a_project_without_a_record_gets_one_and_no_drift_claim(self):
+        results, dummy, actions = ks.plan_tenants(snapshot([project(name='renamed', applied=None)]), [spec()],
+                                                  ['lz-managed'])
+        assert [a.summary for a in actions] == ['update project acme-web (name)']
+        assert results[0].remarks == []
+
+    def test_foreign_tags_are_kept_by_default_and_removed_on_request(self):
+        written = project()[_ownership.APPLIED_ATTR]
+        tagged = project(tags=MARK + ['lz-zone=default', 'prod', 'backup=daily'], applied=written)
+        dummy, dummy2, actions = ks.plan_tenants(snapshot([tagged]), [spec()], ['lz-managed'])
+        assert actions == []   # keep: another tool's tag is not ours to remove
+        tenant = spec()
+        tenant.foreign_tags = 'remove'
+        results, dummy, actions = ks.plan_tenants(snapshot([tagged]), [tenant], ['lz-managed'])
+        assert actions[0].args['body']['tags'] == sorted(MARK + ['lz-zone=default', 'prod'])
+        assert results[0].remarks[0]['drift']['old'] == sorted(MARK + ['lz-zone=default', 'prod', 'backup=daily'])
+
+    def test_a_tag_removed_from_the_inventory_leaves_the_project_in_keep_mode(self):
+        written = _ownership.applied_project('acme-web', 'Web (Acme)', True, MARK + ['lz-zone=default', 'prod', 'old'])
+        proj = project(tags=MARK + ['lz-zone=default', 'prod', 'old', 'backup=daily'], applied=written)
+        results, dummy, actions = ks.plan_tenants(snapshot([proj]), [spec()], ['lz-managed'])
+        assert actions[0].args['body']['tags'] == sorted(MARK + ['lz-zone=default', 'prod', 'backup=daily'])
+        assert results[0].remarks == []   # the inventory dropped it: no drift
+
+    def test_a_new_value_of_an_inventory_tag_key_replaces_the_old(self):
+        tenant = spec()
+        tenant.tags = tenant.tags + ['cost-centre=42']
+        proj = project(tags=MARK + ['lz-zone=default', 'prod', 'cost-centre=41'], applied=None)
+        dummy, dummy2, actions = ks.plan_tenants(snapshot([proj]), [tenant], ['lz-managed'])
+        assert actions[0].args['body']['tags'] == sorted(MARK + ['lz-zone=default', 'prod', 'cost-centre=42'])
 
     def test_foreign_project_with_same_name_is_never_touched(self):
         foreign = project(pid='x', tags=['team-owned'])
@@ -173,8 +230,10 @@ class TestPlanAccess:
         snap = snapshot([project()], users={'bob': ['u-bob'], 'alice': ['u-alice']})
         results, actions = ks.plan_access(snap, [spec()])
         summaries = [a.summary for a in actions]
-        # 3 groups + 4 grants + 2 members: the minimum for this tenant
-        assert len(summaries) == 9
+        # 3 groups + 4 grants + 2 members + the record of what was written: the minimum
+        assert len(summaries) == 10 and summaries[-1] == 'record the access of project acme-web'
+        assert actions[-1].args['body'][_ownership.ACCESS_APPLIED_ATTR]['user'] == {'roles': ['member'],
+                                                                                    'members': ['u-bob']}
         assert summaries.count('create group acme-web-user') == 1
         assert 'add bob to group acme-web-user' in summaries
 
@@ -189,13 +248,52 @@ class TestPlanAccess:
         snap = converged_snapshot()
         results, actions = ks.plan_access(snap, [spec(members={'user': [], 'admin': ['alice', 'bob']})])
         assert sorted(a.summary for a in actions) == ['add bob to group acme-web-admin',
+                                                      'record the access of project acme-web',
                                                       'remove bob from group acme-web-user']
+        assert results[0].remarks == []   # an inventory change, not drift
 
     def test_extra_grant_on_managed_group_is_revoked(self):
         snap = converged_snapshot()
         snap.group_grants[('g-reader', 'p1')] = {'r-reader', 'r-manager'}
-        dummy, actions = ks.plan_access(snap, [spec()])
+        results, actions = ks.plan_access(snap, [spec()])
         assert [a.summary for a in actions] == ['revoke manager from group acme-web-reader']
+        remark = results[0].remarks[0]
+        assert remark['code'] == 'drift_reverted'
+        assert remark['drift'] == dict(field='grants', group='acme-web-reader', old=['manager', 'reader'],
+                                       new=['reader'])
+
+    def test_a_member_added_by_hand_is_removed_as_drift(self):
+        snap = converged_snapshot()
+        snap.members['g-user']['u-eve'] = 'eve'
+        results, actions = ks.plan_access(snap, [spec()])
+        assert [a.summary for a in actions] == ['remove eve from group acme-web-user']
+        assert results[0].remarks[0]['drift'] == dict(field='members', group='acme-web-user', old=['bob', 'eve'],
+                                                      new=['bob'])
+
+    def test_user_names_compare_as_keystone_compares_them(self):
+        snap = converged_snapshot()
+        snap.users_by_name, snap.user_names = {}, {}
+        snap.remember_user('Bob', 'u-bob')
+        snap.remember_user('alice', 'u-alice')
+        results, actions = ks.plan_access(snap, [spec(members={'user': ['BOB'], 'admin': ['alice']})])
+        assert actions == []
+        assert [(r['code'], r['severity']) for r in results[0].remarks] == [('user_name_case', 'info')]
+        assert 'BOB' in results[0].remarks[0]['message'] and 'Bob' in results[0].remarks[0]['message']
+
+    def test_two_users_differing_only_in_case_are_ambiguous(self):
+        snap = converged_snapshot()
+        snap.remember_user('BOB', 'u-bob2')
+        results, actions = ks.plan_access(snap, [spec()])
+        assert actions == []   # bob stays, nobody is added
+        assert [r['code'] for r in results[0].remarks] == ['user_ambiguous']
+
+    def test_foreign_assignment_names_the_project(self):
+        snap = converged_snapshot()
+        snap.projects.append(project(pid='p-other', name='other-project', tags=['team-x']))
+        snap.group_grants[('g-reader', 'p-other')] = {'r-reader'}
+        results, dummy = ks.plan_access(snap, [spec()])
+        assert results[0].remarks[0]['code'] == 'foreign_assignment'
+        assert results[0].remarks[0]['project'] == 'other-project (p-other)'
 
     def test_foreign_group_with_colliding_name_fails_untouched(self):
         snap = snapshot([project()], groups=[{'id': 'gx', 'name': 'acme-web-reader', 'domain_id': 'default'}])
@@ -213,7 +311,7 @@ class TestPlanAccess:
         snap = converged_snapshot()
         snap.groups.append(group('g-old', 'auditor'))
         dummy, actions = ks.plan_access(snap, [spec()])
-        assert [a.summary for a in actions] == ['delete group acme-web-auditor']
+        assert [a.summary for a in actions] == ['delete group acme-web-auditor (role auditor no longer mapped)']
 
 
 class FakeResponse:

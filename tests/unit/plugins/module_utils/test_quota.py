@@ -182,7 +182,7 @@ def test_plan_no_op_when_equal_and_unset_keys_are_left_alone():
     t = tq({'compute.cores': 8})
     results, writes = plan([t], {'shop/web': 'p1'}, current(compute={'cores': 8, 'ram': 1}), ALL)
     assert writes == [] and results[0].status == 'ok' and results[0].drift == {}
-    assert summary(results) == {'ok': 1, 'changed': 0, 'remarks': 0, 'failed': 0}
+    assert summary(results) == {'ok': 1, 'changed': 0, 'remarks': 0, 'skipped': 0, 'failed': 0}
 
 
 def test_plan_service_missing_from_catalog_is_a_remark():
@@ -298,7 +298,7 @@ def test_plan_of_2000_tenants_writes_exactly_the_drifted_ones():
     results, writes = plan(tenants, ids, cur, ALL)
     assert sorted((w.project_id, w.service, w.values) for w in writes) == \
         sorted((pid, 'network', {'router': 2}) for pid in drifted)
-    assert summary(results) == dict(ok=2000 - len(drifted), remarks=0, changed=len(drifted), failed=0)
+    assert summary(results) == dict(ok=2000 - len(drifted), remarks=0, changed=len(drifted), skipped=0, failed=0)
 
 
 # ------------------------------------------------------------------------------- reader (fake REST)

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Failure isolation between replication steps, pure.
+
+A later step (access, quotas) is given the registered results of the earlier ones
+(``previous_steps``). A tenant that an earlier step failed is left alone by the later step and
+gets a ``skipped`` row naming the reason; every other tenant goes on. A step that failed as a
+whole (no rows: e.g. Keystone could not be listed) fails every tenant for the later steps.
+"""
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import first_error
+
+ALL_TENANTS = '*'
+
+
+def failed_by(previous_steps):
+    """tenant key -> why an earlier step failed it; ``ALL_TENANTS`` when a step failed as a whole."""
+    failed = {}
+    for step, result in (previous_steps or {}).items():
+        if not isinstance(result, dict) or result.get('skipped'):
+            continue
+        rows = result.get('tenants') or []
+        if result.get('failed') and not rows:
+            failed.setdefault(ALL_TENANTS, '%s step failed: %s' % (step, result.get('msg') or 'failed'))
+        for row in rows:
+            if row.get('status') == 'failed':
+                failed.setdefault(row['tenant'], '%s step failed: %s' % (step, first_error(row)))
+            elif row.get('status') == 'skipped':
+                failed.setdefault(row['tenant'], row.get('skipped') or '%s step skipped it' % step)
+    return failed
+
+
+def split(tenants, previous_steps, result_class):
+    """(tenants this step runs for, skipped results of the others) in inventory order."""
+    failed = failed_by(previous_steps)
+    run, skipped = [], []
+    for tenant in tenants:
+        reason = failed.get(tenant.key) or failed.get(ALL_TENANTS)
+        if reason:
+            res = result_class(tenant.key, tenant.name)
+            res.skip(reason)
+            skipped.append(res)
+        else:
+            run.append(tenant)
+    return run, skipped
