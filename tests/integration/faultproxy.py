@@ -27,8 +27,11 @@ HOP_HEADERS = set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-conne
 
 
 class FaultProxy:
-    def __init__(self, upstream_port, rates, delay=3.0, seed=1, upstream_host='127.0.0.1'):
+    def __init__(self, upstream_port, rates, delay=3.0, seed=1, upstream_host='127.0.0.1', rule=None):
+        """``rule(method, path, body) -> fault or None`` is asked first: faults aimed at chosen requests
+        (e.g. every write of one tenant); ``rates`` then draws faults at random."""
         self.upstream = (upstream_host, upstream_port)
+        self.rule = rule
         self.rates = dict(rates)
         self.delay = delay
         self.random = random.Random(seed)
@@ -48,7 +51,12 @@ class FaultProxy:
             def _handle(self):
                 length = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(length) if length else None
-                fault = proxy.draw(self.command)
+                fault = proxy.rule(self.command, self.path, body) if proxy.rule else None
+                if fault:
+                    with proxy.lock:
+                        proxy.counts[fault] += 1
+                else:
+                    fault = proxy.draw(self.command)
                 if fault == '503_before':
                     return self._reply(503, b'{"error": {"message": "injected 503"}}')
                 if fault == 'drop_before':

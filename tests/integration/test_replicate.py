@@ -25,13 +25,16 @@ ZONES = {
 }
 
 
-def replicate(platform, workspaces, check=False, diff=False, zones=None, **role_vars):
-    workdir = tempfile.mkdtemp(prefix='lz-replicate-')
+def replicate(platform, workspaces, check=False, diff=False, zones=None, env=None, workdir=None, **role_vars):
+    """replicate.yml on ``platform``; ``workdir`` (default: a new one) holds the inventory and reports/."""
+    workdir = workdir or tempfile.mkdtemp(prefix='lz-replicate-')
     group_vars = dict(landing_zones=zones or ZONES, workspaces=workspaces,
                       lz_report_dir=os.path.join(workdir, 'reports'))
+    # the platform host's own lz_cloud (run_playbook sets it) wins over group vars: pass it there
+    host_vars = dict(lz_cloud=role_vars.pop('lz_cloud')) if 'lz_cloud' in role_vars else None
     group_vars.update(role_vars)
     return run_playbook(playbook=PLAYBOOK, group_vars=group_vars, host=platform, check=check,
-                        diff=diff, workdir=workdir)
+                        diff=diff, workdir=workdir, env=env, host_vars=host_vars)
 
 
 def recap(run, platform):

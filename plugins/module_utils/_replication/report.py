@@ -112,7 +112,7 @@ def merge(steps, check_mode=False):
     summary = status_counts(rows)
     summary['orphans'] = len(orphans)
     summary['remarks_total'] = sum(len(r['remarks']) for r in rows)
-    summary['failed_steps'] = sorted(s for s, i in step_info.items() if i['outcome'] == 'failed')
+    summary['failed_steps'] = [s for s, i in step_info.items() if i['outcome'] == 'failed']
     summary['check_mode'] = bool(check_mode)
     report = dict(summary=summary, tenants=rows, orphans=orphans, requests=requests, errors=errors,
                   steps=step_info, check_mode=bool(check_mode))
