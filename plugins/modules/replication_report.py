@@ -12,11 +12,11 @@ description:
     into one row per tenant (status, changes, remarks with the step they came from), writes it as
     JSON to O(path) and returns a short human summary.
   - Every tenant of the platform (as the validation step listed them) gets, for every step, its
-    outcome: V(ran), V(skipped) (an earlier step failed the tenant; the reason is given),
+    outcome, one of V(ran), V(skipped) (an earlier step failed the tenant; the reason is given),
     V(failed) (the step failed as a whole), V(not_run) or V(not_applicable). A step that failed
     before returning rows therefore fails every tenant in the summary.
   - The file is written atomically. In check mode the report of the plan is written too (it
-    changes nothing on the platform), marked C(check_mode: true), its changes phrased as planned,
+    changes nothing on the platform), marked with C(check_mode) true, its changes phrased as planned,
     and to C(<name>.plan.json) beside O(path), so a check run never replaces the last real report.
   - The format is described in C(docs/replication.md).
 author:

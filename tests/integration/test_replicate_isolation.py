@@ -8,10 +8,9 @@ made outside the inventory are named when they are reverted. Against the local c
 import json
 import os
 
-import pytest
-
 from faultproxy import FaultProxy, clouds_yaml_via
-from test_replicate import keystone, make_user, platform, recap, replicate, report, workspace  # noqa: F401 - fixtures
+# keystone, make_user and platform are fixtures: imported so pytest finds them here
+from test_replicate import keystone, make_user, platform, recap, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
 
 FAIL_TASK = 'Fail the platform visibly when a step or a tenant failed'
 STATS_TASK = 'Publish the summary as job artifacts (AWX)'
