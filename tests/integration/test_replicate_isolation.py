@@ -121,6 +121,9 @@ def test_check_mode_writes_a_plan_beside_the_last_real_report(keystone, platform
     inventory = [workspace(ws, [project('web', user)])]
     real = replicate(platform, inventory)
     assert real.rc == 0, real.stdout[-3000:]
+    summary = report(real, platform)['summary']
+    art = artifacts(real, platform)
+    assert dict((k, art[k]) for k in summary) == summary and art['failure'] is None   # artifacts = report
     real_path = os.path.join(real.workdir, 'reports', '%s.json' % platform)
     with open(real_path) as handle:
         before = handle.read()
