@@ -29,6 +29,14 @@ ACCESS_REVOKED_TAG = 'lz-access-revoked'
 
 GROUP_OWNER_ATTR = 'lz_tenant'
 GROUP_ROLE_ATTR = 'lz_role'
+# A per-workspace domain the collection created carries the workspace in this extra attribute;
+# only such a domain is ever deleted (domains made before the attribute existed never are).
+DOMAIN_OWNER_ATTR = 'lz_workspace'
+
+
+def domain_owner(domain):
+    """The workspace of a domain the collection created, else None."""
+    return (domain or {}).get(DOMAIN_OWNER_ATTR) or None
 
 # What the collection last wrote, kept as extra attributes of the project (Keystone returns them
 # in every listing), so that a later run can tell a change made outside the inventory (drift)
@@ -38,9 +46,22 @@ APPLIED_ATTR = 'lz_applied'
 ACCESS_APPLIED_ATTR = 'lz_access'
 
 
-def applied_project(name, description, enabled, tags):
-    """The ``lz_applied`` record of a project write."""
-    return {'name': name, 'description': description, 'enabled': bool(enabled), 'tags': sorted(tags)}
+# Keystone's resource option that refuses every change and the deletion of a project
+# (landing-zone option protect_projects); the collection lifts it only for its own writes.
+IMMUTABLE_OPTION = 'immutable'
+
+
+def applied_project(name, description, enabled, tags, protected=False):
+    """The ``lz_applied`` record of a project write (``protected``: the collection set immutable)."""
+    record = {'name': name, 'description': description, 'enabled': bool(enabled), 'tags': sorted(tags)}
+    if protected:
+        record['protected'] = True
+    return record
+
+
+def immutable(project):
+    """True when Keystone refuses changes to ``project`` (its ``immutable`` resource option)."""
+    return bool(((project or {}).get('options') or {}).get(IMMUTABLE_OPTION))
 
 
 def applied_of(obj, attr=APPLIED_ATTR):

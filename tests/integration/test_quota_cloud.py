@@ -128,7 +128,7 @@ def test_sets_then_noop_then_reverts_drift(platform, ws, cloud, cleanup):
     assert run.rc == 0, run.stdout[-3000:]
     second = run['quota']
     assert second['changed'] is False and second['planned'] == []
-    assert second['summary'] == {'ok': 2, 'changed': 0, 'remarks': 0, 'failed': 0}
+    assert second['summary'] == {'ok': 2, 'changed': 0, 'remarks': 0, 'skipped': 0, 'failed': 0}
     by_api = second['requests']['by_api']
     assert by_api['compute'] <= 2 + 1 and by_api['volume'] <= 2 + 1, by_api
     assert second['requests']['by_method'].get('PUT', 0) == 0

@@ -29,7 +29,8 @@ class LandingZone:
 
     def __init__(self, name, domain_mode, domain_name, role_mapping, patterns, euid_pattern,
                  delete_projects, extra_tags, quota_size, quota_values, quota_sizes,
-                 quota_below_usage=DEFAULT_QUOTA_BELOW_USAGE, foreign_tags=DEFAULT_FOREIGN_TAGS):
+                 quota_below_usage=DEFAULT_QUOTA_BELOW_USAGE, foreign_tags=DEFAULT_FOREIGN_TAGS,
+                 protect_projects=False):
         self.name = name
         self.domain_mode = domain_mode
         self.domain_name = domain_name
@@ -43,6 +44,7 @@ class LandingZone:
         self.quota_sizes = quota_sizes
         self.quota_below_usage = quota_below_usage
         self.foreign_tags = foreign_tags
+        self.protect_projects = protect_projects
 
 
 class Group:
@@ -72,17 +74,19 @@ class Tenant:
     look up by name), domain_managed (True when the collection owns the domain: per_workspace),
     description, tags (ownership tags first, then the inventory's), groups (Group per project
     role, in PROJECT_ROLES order), state, enabled, delete_allowed, quota_size,
-    quota_size_values, quota_values, quota_overrides, quota_below_usage, foreign_tags.
+    quota_size_values, quota_values, quota_overrides, quota_below_usage, foreign_tags, protect
+    (Keystone's ``immutable`` option on the project: the landing zone's ``protect_projects``).
     """
 
     FIELDS = ('platform', 'workspace', 'project', 'workspace_name', 'project_name', 'landing_zone', 'path',
               'key', 'name', 'domain_name', 'domain_id', 'domain_managed', 'description', 'tags', 'groups',
               'state', 'enabled', 'delete_allowed', 'quota_size', 'quota_size_values', 'quota_values',
-              'quota_overrides', 'quota_below_usage', 'foreign_tags')
+              'quota_overrides', 'quota_below_usage', 'foreign_tags', 'protect')
 
     def __init__(self, **fields):
         fields.setdefault('quota_below_usage', DEFAULT_QUOTA_BELOW_USAGE)
         fields.setdefault('foreign_tags', DEFAULT_FOREIGN_TAGS)
+        fields.setdefault('protect', False)
         for field in self.FIELDS:
             setattr(self, field, fields.pop(field))
         if fields:

@@ -60,7 +60,8 @@ LANDING_ZONE_NAME_MAX = 64
 
 TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
-                     'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags')
+                     'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags',
+                     'protect_projects')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
 PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
@@ -296,6 +297,8 @@ def _landing_zone(name, raw, path, errors):
         foreign_tags = _choice(raw['foreign_tags'], FOREIGN_TAGS, _sub(path, 'foreign_tags'), errors)
     delete_projects = raw.get('delete_projects', False)
     _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
+    protect_projects = raw.get('protect_projects', False)
+    _expect(protect_projects, (bool,), 'a boolean', _sub(path, 'protect_projects'), errors)
     quota_sizes = raw.get('quota_sizes')
     quota_sizes = {} if quota_sizes is None else quota_sizes
     if _expect(quota_sizes, (dict,), 'a mapping of size name to quota values', _sub(path, 'quota_sizes'), errors):
@@ -313,7 +316,7 @@ def _landing_zone(name, raw, path, errors):
         delete_projects=delete_projects,
         extra_tags=_tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors),
         quota_size=None, quota_values={}, quota_sizes=quota_sizes, quota_below_usage=below_usage,
-        foreign_tags=foreign_tags,
+        foreign_tags=foreign_tags, protect_projects=protect_projects,
     )
     zone.quota_size, zone.quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
     return zone if len(errors) == start else None
@@ -534,7 +537,7 @@ def _tenant(project, platform, zone):
         delete_allowed=zone.delete_projects, quota_size=size,
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
-        quota_below_usage=zone.quota_below_usage, foreign_tags=zone.foreign_tags,
+        quota_below_usage=zone.quota_below_usage, foreign_tags=zone.foreign_tags, protect=zone.protect_projects,
     )
 
 

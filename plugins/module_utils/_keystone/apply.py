@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     APPLIED_ATTR,
+    DOMAIN_OWNER_ATTR,
+    IMMUTABLE_OPTION,
     applied_project,
     carries,
     group_owned_by,
@@ -61,13 +63,14 @@ def create_idempotent(rest, path, key, body, lookup):
     raise last
 
 
-def create_domain(ctx, name):
+def create_domain(ctx, name, workspace=None):
     def lookup():
         found = ctx.rest.get('/domains', params={'name': name}).get('domains', [])
         return found[0] if found else None
-    dom = create_idempotent(ctx.rest, '/domains', 'domain',
-                            dict(name=name, description='landing zone domain of workspace %s' % name,
-                                 enabled=True), lookup)
+    body = dict(name=name, description='landing zone domain of workspace %s' % name, enabled=True)
+    if workspace:
+        body[DOMAIN_OWNER_ATTR] = workspace
+    dom = create_idempotent(ctx.rest, '/domains', 'domain', body, lookup)
     ctx.set('domain_ids', name, dom['id'])
     ctx.snapshot.add_domain(dom)
 
@@ -76,7 +79,9 @@ def create_project(ctx, tenant):
     domain_id = ctx.domain_of(tenant.domain)
     body = dict(name=tenant.name, domain_id=domain_id, description=tenant.description,
                 enabled=True, tags=sorted(tenant.tags))
-    body[APPLIED_ATTR] = applied_project(tenant.name, tenant.description, True, tenant.tags)
+    body[APPLIED_ATTR] = applied_project(tenant.name, tenant.description, True, tenant.tags, tenant.protect)
+    if tenant.protect:
+        body['options'] = {IMMUTABLE_OPTION: True}
 
     def lookup():
         found = ctx.rest.get('/projects', params={'name': tenant.name, 'domain_id': domain_id})
@@ -98,11 +103,21 @@ def create_group(ctx, tenant, group, domain_id):
     ctx.set('group_ids', (tenant.key, group.role), grp['id'])
 
 
-def patch(ctx, path, resource, body):
+def _unlock(ctx, path):
+    # Keystone refuses every change to an immutable project but the lifting of the option itself;
+    # the change that follows sets it again in the same request (protect_projects).
+    ctx.rest.request('PATCH', path, json={'project': {'options': {IMMUTABLE_OPTION: False}}}, ok=(200,))
+
+
+def patch(ctx, path, resource, body, unlock=False):
+    if unlock:
+        _unlock(ctx, path)
     ctx.rest.request('PATCH', path, json={resource: body}, ok=(200,))
 
 
-def delete(ctx, path):
+def delete(ctx, path, unlock=False):
+    if unlock:
+        _unlock(ctx, path)
     # A 404 after a retried DELETE means the first attempt landed.
     ctx.rest.request('DELETE', path, ok=(204,), missing_ok=True)
 
@@ -131,8 +146,15 @@ def member(ctx, key, role, group, user_id, method):
                      missing_ok=method == 'DELETE')
 
 
+def delete_domain(ctx, domain_id):
+    # Keystone deletes only a disabled domain
+    ctx.rest.request('PATCH', '/domains/%s' % domain_id, json={'domain': {'enabled': False}}, ok=(200,),
+                     missing_ok=True)
+    ctx.rest.request('DELETE', '/domains/%s' % domain_id, ok=(204,), missing_ok=True)
+
+
 OPERATIONS = dict(create_domain=create_domain, create_project=create_project, create_group=create_group,
-                  patch=patch, delete=delete, grant=grant, member=member)
+                  patch=patch, delete=delete, delete_domain=delete_domain, grant=grant, member=member)
 
 
 def apply(ctx, actions, results, max_workers=8, operations=None):

@@ -13,9 +13,12 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     ACCESS_APPLIED_ATTR,
     ACCESS_REVOKED_TAG,
     APPLIED_ATTR,
+    IMMUTABLE_OPTION,
     applied_of,
     applied_project,
     carries,
+    domain_owner,
+    immutable,
     group_owner,
     managed_tags,
     owner_key,
@@ -32,6 +35,7 @@ PHASE_DISABLE = 4
 PHASE_DELETE_GROUP = 5
 PHASE_DELETE_PROJECT = 6
 PHASE_RECORD_ACCESS = 7   # after every grant and membership of the tenant succeeded
+PHASE_DELETE_DOMAIN = 8
 
 
 class Result(TenantResult):
@@ -60,9 +64,9 @@ class Action:
         return 'Action(%d, %r, %r)' % (self.phase, self.tenant_key, self.summary)
 
 
-def _patch_project(phase, key, summary, project_id, patch):
+def _patch_project(phase, key, summary, project_id, patch, unlock=False):
     return Action(phase, key, summary, 'patch', path='/projects/%s' % project_id, resource='project',
-                  body=patch)
+                  body=patch, unlock=unlock)
 
 
 def _recorded(proj, patch):
@@ -149,7 +153,7 @@ def _plan_present(snap, tenant, proj, res, actions, planned_domains):
         planned_domains.add(domain)
         res.changes.append('create domain %s' % domain)
         actions.append(Action(PHASE_DOMAIN, tenant.key, 'create domain %s' % domain, 'create_domain',
-                              name=domain))
+                              name=domain, workspace=tenant.workspace if tenant.domain_managed else None))
     after = dict(name=tenant.name, domain=domain if domain_id != DEFAULT_DOMAIN_ID
                  else snap.domain_name(DEFAULT_DOMAIN_ID),
                  description=tenant.description, enabled=True, tags=sorted(tenant.tags))
@@ -178,27 +182,108 @@ def _plan_present(snap, tenant, proj, res, actions, planned_domains):
     res.after['tags'] = tags
     current = dict(name=proj['name'], description=proj.get('description') or '',
                    enabled=proj.get('enabled', True), tags=sorted(current_managed))
-    wanted = applied_project(tenant.name, tenant.description, True, tenant.tags)
+    wanted = applied_project(tenant.name, tenant.description, True, tenant.tags, tenant.protect)
+    locked = immutable(proj)
+    ours = bool((applied or {}).get('protected'))
+    current['protected'] = locked
     patch = {}
     for field in ('name', 'description', 'enabled'):
         if current[field] != wanted[field]:
             patch[field] = wanted[field]
     if sorted(proj.get('tags') or []) != tags:
         patch['tags'] = tags
-    for field in sorted(f for f in ('name', 'description', 'enabled', 'tags') if f in patch):
+    if locked != tenant.protect and (tenant.protect or ours):
+        patch['protected'] = tenant.protect   # set, or lifted when the landing zone stops protecting
+    for field in sorted(f for f in ('name', 'description', 'enabled', 'tags', 'protected') if f in patch):
         # drift: the project no longer holds what the collection last wrote there
-        if applied is not None and field in applied and current[field] != applied[field]:
+        if applied is not None and current[field] != applied.get(field, False if field == 'protected' else current[field]):
             res.remark('drift_reverted', 'project %s: %s was changed outside the inventory (%r); set back to %r'
-                       % (tenant.name, field, current[field], wanted[field]), drift=dict(
-                           field=field, old=current[field], new=wanted[field]))
+                       % (tenant.name, field, current[field], patch[field] if field != 'tags' else wanted['tags']),
+                       drift=dict(field=field, old=current[field], new=wanted.get(field, False)))
     if applied != wanted:
         patch[APPLIED_ATTR] = wanted
-    if patch:
-        fields = sorted(f for f in patch if f != APPLIED_ATTR)
-        summary = ('update project %s (%s)' % (tenant.name, ', '.join(fields)) if fields
-                   else 'record the applied state of project %s' % tenant.name)
-        res.changes.append(summary)
-        actions.append(_patch_project(PHASE_PROJECT, tenant.key, summary, proj['id'], patch))
+    if not patch:
+        return
+    if locked and not (tenant.protect or ours):
+        res.fail('project_immutable', 'project %s is immutable (set outside the collection); it needs %s, which '
+                 'Keystone refuses until the option is lifted' % (tenant.name, ', '.join(sorted(patch))))
+        return
+    fields = sorted(f for f in patch if f != APPLIED_ATTR)
+    summary = ('update project %s (%s)' % (tenant.name, ', '.join(fields)) if fields
+               else 'record the applied state of project %s' % tenant.name)
+    protected = patch.pop('protected', tenant.protect)
+    if protected or locked:
+        patch['options'] = {IMMUTABLE_OPTION: protected}
+    res.changes.append(summary)
+    # an immutable project takes no change but the lifting of the option: lift, then change and set again
+    actions.append(Action(PHASE_PROJECT, tenant.key, summary, 'patch', path='/projects/%s' % proj['id'],
+                          resource='project', body=patch, unlock=locked and set(patch) != {'options'}))
+
+
+def project_deletions(actions):
+    """tenant key -> project id of every project deletion in ``actions``."""
+    return dict((a.tenant_key, a.args['path'].rsplit('/', 1)[1]) for a in actions
+                if a.op == 'delete' and a.phase == PHASE_DELETE_PROJECT)
+
+
+def hold_deletions(results, actions, leftovers):
+    """Drop the deletion of every project that still holds resources (or could not be checked).
+
+    ``leftovers``: tenant key -> (summary text or None, counts, unknown kinds -> error). Such a
+    project stays disabled with its groups deleted; the next run checks again and deletes it once
+    it is empty. Returns the actions to apply.
+    """
+    by_key = dict((r.key, r) for r in results)
+    kept = []
+    for action in actions:
+        held = leftovers.get(action.tenant_key)
+        if action.op != 'delete' or action.phase != PHASE_DELETE_PROJECT or not held or not (held[0] or held[2]):
+            kept.append(action)
+            continue
+        text, counts, unknown = held
+        res = by_key[action.tenant_key]
+        res.changes.remove(action.summary)
+        res.after = dict(res.before, enabled=False)
+        label = action.summary[len('delete project '):]
+        if text:
+            res.remark('resources_remaining', 'project %s still holds %s; it is kept disabled and deleted on the first '
+                       'run after it is empty' % (label, text), counts=counts)
+        if unknown:
+            res.remark('resources_unknown', 'project %s is kept: what it holds could not be listed (%s)'
+                       % (label, '; '.join('%s: %s' % kv for kv in sorted(unknown.items()))), kinds=sorted(unknown))
+    return kept
+
+
+def domain_deletions(snap, tenants, actions):
+    """[(tenant key, domain)] of the per-workspace domains that are empty once this run's deletions
+    are done: created by the collection (``domain_owner``), named by no present tenant, holding only
+    projects and groups this run deletes, and at least one of its projects deleted now (a domain
+    is deleted with its last project, under the same landing-zone permission). Users in the domain
+    are checked by the caller (they are not in the snapshot)."""
+    deleted_projects = set(project_deletions(actions).values())
+    deleted_groups = set(a.args['path'].rsplit('/', 1)[1] for a in actions
+                         if a.op == 'delete' and a.args['path'].startswith('/groups/'))
+    in_use = set(snap.domain_id(t.domain) for t in tenants if t.state == 'present')
+    found = []
+    for domain in snap.domains:
+        if not domain_owner(domain) or domain['id'] in in_use:
+            continue
+        projects = [p for p in snap.projects if p['domain_id'] == domain['id']]
+        groups = [g for g in snap.groups if g.get('domain_id') == domain['id']]
+        if not projects or any(p['id'] not in deleted_projects for p in projects):
+            continue
+        if any(g['id'] not in deleted_groups for g in groups):
+            continue
+        key = next(a.tenant_key for a in actions if a.op == 'delete' and a.phase == PHASE_DELETE_PROJECT
+                   and a.args['path'].rsplit('/', 1)[1] in set(p['id'] for p in projects))
+        found.append((key, domain))
+    return found
+
+
+def plan_domain_deletion(results, actions, key, domain):
+    summary = 'delete domain %s' % domain['name']
+    next(r for r in results if r.key == key).changes.append(summary)
+    actions.append(Action(PHASE_DELETE_DOMAIN, key, summary, 'delete_domain', domain_id=domain['id']))
 
 
 def deletion_pending(proj):
@@ -219,7 +304,7 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
         if proj.get('enabled', True):
             res.changes.append('disable project %s' % proj['name'])
             actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % proj['name'],
-                                          proj['id'], _recorded(proj, {'enabled': False})))
+                                          proj['id'], _recorded(proj, {'enabled': False}), unlock=immutable(proj)))
             res.after = dict(res.before, enabled=False)
         return
     groups = snap.owned_groups(key)
@@ -227,10 +312,16 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
         res.after = {}
         return
     label = proj['name'] if proj else name
+    # a protected project is unlocked by its first write of this run and stays so: it is on its way out
+    locked = [immutable(proj)]
+
+    def unlock():
+        first, locked[0] = locked[0], False
+        return first
     if proj is not None and proj.get('enabled', True):
         res.changes.append('disable project %s' % label)
         actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % label, proj['id'],
-                                      _recorded(proj, {'enabled': False})))
+                                      _recorded(proj, {'enabled': False}), unlock=unlock()))
     for grp in groups:
         res.changes.append('delete group %s' % grp['name'])
         actions.append(_delete(PHASE_DELETE_GROUP, key, 'delete group %s' % grp['name'],
@@ -240,8 +331,8 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
         return
     if delete_project:
         res.changes.append('delete project %s' % label)
-        actions.append(_delete(PHASE_DELETE_PROJECT, key, 'delete project %s' % label,
-                               '/projects/%s' % proj['id']))
+        actions.append(Action(PHASE_DELETE_PROJECT, key, 'delete project %s' % label, 'delete',
+                              path='/projects/%s' % proj['id'], unlock=unlock()))
         res.after = {}
     else:
         res.remark('kept_disabled', 'project %s is %s in the inventory; its landing zone does not '
@@ -249,7 +340,7 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
         tags = sorted(set(proj.get('tags') or []) | set([ACCESS_REVOKED_TAG]))
         res.changes.append('mark project %s access-revoked' % label)
         actions.append(_patch_project(PHASE_DELETE_PROJECT, key, 'mark project %s access-revoked' % label,
-                                      proj['id'], _recorded(proj, {'enabled': False, 'tags': tags})))
+                                      proj['id'], _recorded(proj, {'enabled': False, 'tags': tags}), unlock=unlock()))
         res.after = dict(res.before, enabled=False, tags=tags)
 
 
@@ -410,8 +501,11 @@ def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
         # what this run makes true, recorded once all of it is written (skipped if a write fails)
         summary = 'record the access of project %s' % tenant.name
         res.changes.append(summary)
+        body = {ACCESS_APPLIED_ATTR: record}
+        if immutable(proj):
+            body['options'] = {IMMUTABLE_OPTION: True}
         actions.append(_patch_project(PHASE_RECORD_ACCESS, tenant.key, summary,
-                                      proj['id'] if proj else None, {ACCESS_APPLIED_ATTR: record}))
+                                      proj['id'] if proj else None, body, unlock=immutable(proj)))
     res.before, res.after = before, after
 
 

@@ -7,19 +7,26 @@ import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker, describe
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import (
     Result,
     deletion_pending,
+    domain_deletions,
+    hold_deletions,
     plan_access,
+    plan_domain_deletion,
     plan_tenants,
+    project_deletions,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
     DEFAULT_DOMAIN_ID,
     Snapshot,
+    list_keystone,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
-from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import pool_map
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
 
 ASPECT_TENANTS = 'tenants'
 ASPECT_ACCESS = 'access'
@@ -38,12 +45,16 @@ def run_module(module, aspect, prune=False):
     """Run one replication module to its end (exit_json / fail_json)."""
     tenants = module.run(desired_tenants, module.params)
     conn = module.connect()
-    result = module.run(replicate, module, module.rest(conn.identity), tenants, aspect, prune)
+    result = module.run(replicate, module, module.rest(conn.identity), tenants, aspect, prune,
+                        checker=lambda: Checker(conn, retries=module.params['retries']))
     module.exit_with_rows(result, module.params['platform'])
 
 
-def replicate(module, rest, tenants, aspect, prune=False):
-    """Snapshot, plan and (unless check mode) apply one aspect; returns the module result."""
+def replicate(module, rest, tenants, aspect, prune=False, checker=None):
+    """Snapshot, plan and (unless check mode) apply one aspect; returns the module result.
+
+    ``checker()`` gives the pre-deletion check (leftovers.Checker), made only when a project is to
+    be deleted."""
     started = time.time()
     timings = {}
     skipped = []
@@ -57,6 +68,19 @@ def replicate(module, rest, tenants, aspect, prune=False):
         results, orphans, actions = plan_tenants(
             snap, tenants, platform_marker_tags(module.params['platform']), prune=prune,
             ownership_complete=not module.params.get('only_workspaces'))
+        deletions = project_deletions(actions)
+        if deletions and checker is not None:
+            actions = hold_deletions(results + orphans, actions,
+                                     leftovers_of(checker(), deletions, module.params['max_workers']))
+        for key, domain in domain_deletions(snap, tenants, actions):
+            # Keystone deletes a domain's users with it: only an empty domain goes
+            users = list_keystone(rest, '/users', 'users', params={'domain_id': domain['id']})
+            if users:
+                next(r for r in results + orphans if r.key == key).remark(
+                    'domain_kept', 'domain %s is kept: it still holds %d user(s)' % (domain['name'], len(users)))
+                continue
+            plan_domain_deletion(results + orphans, actions, key, domain)
+        timings['leftovers'] = time.time() - started - timings['snapshot']
     else:
         snap = Snapshot.read(rest, domains=False, projects=True, groups=True, assignments=True)
         if needs_domains(snap, tenants):
@@ -67,7 +91,7 @@ def replicate(module, rest, tenants, aspect, prune=False):
         timings['snapshot'] = time.time() - started
         results, actions = plan_access(snap, tenants, project_ids=project_ids)
         orphans = []
-    timings['plan'] = time.time() - started - timings['snapshot']
+    timings['plan'] = time.time() - started - timings['snapshot'] - timings.get('leftovers', 0)
     if actions and not module.check_mode:
         ctx = ApplyContext(rest, snap)
         for res in results:
@@ -76,14 +100,25 @@ def replicate(module, rest, tenants, aspect, prune=False):
         apply(ctx, actions, results + orphans, module.params['max_workers'])
     rows = [r.as_dict() for r in results + skipped]
     orphan_rows = [r.as_dict() for r in orphans]
-    timings['apply'] = time.time() - started - timings['snapshot'] - timings['plan']
+    timings['apply'] = time.time() - started - sum(timings.values())
     out = dict(changed=any(r.changes for r in results + orphans), tenants=rows, orphans=orphan_rows,
-               summary=summary(rows + orphan_rows), planned=[a.summary for a in actions],
+               summary=status_counts(rows + orphan_rows), planned=[a.summary for a in actions],
                timings=dict((k, round(v, 3)) for k, v in timings.items()))
     if module._diff:
         out['diff'] = dict(before=dict((r.key, r.before) for r in results + orphans if r.changes),
                            after=dict((r.key, r.after) for r in results + orphans if r.changes))
     return out
+
+
+def leftovers_of(checker, deletions, max_workers):
+    """tenant key -> (summary, counts, unknown kinds) of each project about to be deleted."""
+    keys = sorted(deletions)
+    checked = pool_map(lambda key: checker.check(deletions[key]), keys, max_workers)
+    held = {}
+    for key, (found, unknown) in zip(keys, checked):
+        text, counts = describe(found) if found else (None, {})
+        held[key] = (text, counts, unknown)
+    return held
 
 
 def needs_groups(snap, tenants, prune):

@@ -540,3 +540,149 @@ class TestNoOpCost:
         rest.sent = []
         snap.resolve_users(rest, many)
         assert rest.sent == []   # known now, found or not
+
+
+class TestSafeDeletion:
+    """The pre-deletion check holds a deletion while the project holds resources (hold_deletions)."""
+
+    def plan_deleted(self):
+        snap = converged_snapshot()
+        results, dummy, actions = ks_plan.plan_tenants(snap, [spec(state='deleted', delete=True)], ['lz-managed'])
+        return results, actions
+
+    def test_deletion_is_planned_for_the_project(self):
+        dummy, actions = self.plan_deleted()
+        assert ks_plan.project_deletions(actions) == {'acme/web': 'p1'}
+
+    def test_a_project_that_holds_resources_is_kept_disabled_with_its_groups_gone(self):
+        results, actions = self.plan_deleted()
+        held = {'acme/web': ('1 volumes: data (v1)', {'volumes': 1}, {})}
+        kept = ks_plan.hold_deletions(results, actions, held)
+        summaries = [a.summary for a in kept]
+        assert 'delete project acme-web' not in summaries
+        assert summaries[0] == 'disable project acme-web' and 'delete group acme-web-admin' in summaries
+        remark = results[0].remarks[-1]
+        assert remark['code'] == 'resources_remaining' and remark['counts'] == {'volumes': 1}
+        assert 'data (v1)' in remark['message'] and 'delete project acme-web' not in results[0].changes
+
+    def test_a_project_that_could_not_be_checked_is_kept_too(self):
+        results, actions = self.plan_deleted()
+        kept = ks_plan.hold_deletions(results, actions, {'acme/web': (None, {}, {'servers': 'GET /servers: 403'})})
+        assert 'delete project acme-web' not in [a.summary for a in kept]
+        assert results[0].remarks[-1]['code'] == 'resources_unknown'
+
+    def test_an_empty_project_is_deleted(self):
+        results, actions = self.plan_deleted()
+        kept = ks_plan.hold_deletions(results, actions, {'acme/web': (None, {}, {})})
+        assert kept == actions
+
+    def test_leftovers_are_described_with_counts_and_the_first_few(self):
+        from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import leftovers
+        text, counts = leftovers.describe({'floating_ips': [{'id': 'f1', 'floating_ip_address': '203.0.113.7'}],
+                                           'volumes': [{'id': 'v%d' % i, 'name': 'd%d' % i} for i in range(5)]})
+        assert counts == {'floating_ips': 1, 'volumes': 5}
+        assert text == '1 floating_ips: 203.0.113.7 (f1); 5 volumes: d0 (v0), d1 (v1), d2 (v2), ...'
+
+
+class TestProtection:
+    """protect_projects: Keystone's immutable option, lifted only for the collection's own writes."""
+
+    def protected(self, **kwargs):
+        tenant = spec(**kwargs)
+        tenant.protect = True
+        return tenant
+
+    def locked_project(self, **kwargs):
+        proj = project(**kwargs)
+        proj['options'] = {'immutable': True}
+        proj[_ownership.APPLIED_ATTR]['protected'] = True
+        return proj
+
+    def test_a_converged_protected_project_costs_nothing(self):
+        dummy, dummy2, actions = ks_plan.plan_tenants(snapshot([self.locked_project()]), [self.protected()], ['lz-managed'])
+        assert actions == []
+
+    def test_a_change_lifts_the_option_then_sets_it_again_with_the_change(self):
+        proj = self.locked_project()
+        proj['description'] = 'old'
+        proj[_ownership.APPLIED_ATTR]['description'] = 'old'
+        dummy, dummy2, actions = ks_plan.plan_tenants(snapshot([proj]), [self.protected()], ['lz-managed'])
+        assert len(actions) == 1 and actions[0].args['unlock'] is True
+        assert actions[0].args['body']['options'] == {'immutable': True}
+        assert actions[0].args['body']['description'] == 'Web (Acme)'
+
+    def test_a_lifted_option_is_drift_and_set_again_without_unlocking(self):
+        proj = self.locked_project()
+        proj['options'] = {'immutable': False}
+        results, dummy, actions = ks_plan.plan_tenants(snapshot([proj]), [self.protected()], ['lz-managed'])
+        assert [a.summary for a in actions] == ['update project acme-web (protected)']
+        assert actions[0].args['body'] == {'options': {'immutable': True}} and actions[0].args['unlock'] is False
+        assert results[0].remarks[0]['drift'] == dict(field='protected', old=False, new=True)
+
+    def test_turning_protection_on_is_no_drift(self):
+        results, dummy, actions = ks_plan.plan_tenants(snapshot([project()]), [self.protected()], ['lz-managed'])
+        assert actions[0].args['body']['options'] == {'immutable': True} and results[0].remarks == []
+
+    def test_an_immutable_project_the_collection_did_not_protect_is_not_forced(self):
+        proj = project(description='old', applied=None)
+        proj['options'] = {'immutable': True}
+        results, dummy, actions = ks_plan.plan_tenants(snapshot([proj]), [spec()], ['lz-managed'])
+        assert actions == [] and results[0].remarks[0]['code'] == 'project_immutable'
+
+    def test_deletion_unlocks_once(self):
+        snap = converged_snapshot()
+        snap.projects[0]['options'] = {'immutable': True}
+        dummy, dummy2, actions = ks_plan.plan_tenants(snap, [spec(state='deleted', delete=True)], ['lz-managed'])
+        unlocks = [(a.summary, a.args.get('unlock')) for a in actions if a.op in ('patch', 'delete')]
+        assert unlocks[0] == ('disable project acme-web', True)
+        assert [u for s, u in unlocks[1:] if u] == []
+
+    def test_the_access_record_of_a_protected_project_unlocks(self):
+        snap = converged_snapshot()
+        snap.projects[0]['options'] = {'immutable': True}
+        snap.projects[0].pop(_ownership.ACCESS_APPLIED_ATTR)
+        dummy, actions = ks_plan.plan_access(snap, [self.protected()])
+        record = [a for a in actions if a.summary.startswith('record the access')][0]
+        assert record.args['unlock'] is True and record.args['body']['options'] == {'immutable': True}
+
+
+class TestDomainDeletion:
+    """A per-workspace domain the collection created goes with its last project (domain_deletions)."""
+
+    def world(self, foreign_project=False, marker=True):
+        dom = {'id': 'd1', 'name': 'lz-acme'}
+        if marker:
+            dom[_ownership.DOMAIN_OWNER_ATTR] = 'acme'
+        snap = snapshot([project(domain_id='d1')], [dict(group('g-admin', 'admin'), domain_id='d1')])
+        snap.domains.append(dom)
+        if foreign_project:
+            snap.projects.append(project(pid='x', name='theirs', tags=['team-x'], domain_id='d1'))
+        tenant = spec(state='deleted', delete=True, domain='lz-acme')
+        results, orphans, actions = ks_plan.plan_tenants(snap, [tenant], ['lz-managed'])
+        return snap, tenant, results, actions
+
+    def test_the_domain_of_the_last_deleted_project_goes(self):
+        snap, tenant, results, actions = self.world()
+        found = ks_plan.domain_deletions(snap, [tenant], actions)
+        assert [(key, dom['id']) for key, dom in found] == [('acme/web', 'd1')]
+        ks_plan.plan_domain_deletion(results, actions, *found[0])
+        assert actions[-1].op == 'delete_domain' and actions[-1].phase == max(a.phase for a in actions)
+        assert 'delete domain lz-acme' in results[0].changes
+
+    def test_a_domain_with_a_foreign_project_stays(self):
+        snap, tenant, dummy, actions = self.world(foreign_project=True)
+        assert ks_plan.domain_deletions(snap, [tenant], actions) == []
+
+    def test_a_domain_the_collection_did_not_create_stays(self):
+        snap, tenant, dummy, actions = self.world(marker=False)
+        assert ks_plan.domain_deletions(snap, [tenant], actions) == []
+
+    def test_a_domain_a_present_tenant_uses_stays(self):
+        snap, tenant, dummy, actions = self.world()
+        present = spec(key='acme/api', name='acme-api', domain='lz-acme')
+        assert ks_plan.domain_deletions(snap, [tenant, present], actions) == []
+
+    def test_a_held_deletion_keeps_the_domain(self):
+        snap, tenant, results, actions = self.world()
+        actions = ks_plan.hold_deletions(results, actions, {'acme/web': ('1 volumes: v', {'volumes': 1}, {})})
+        assert ks_plan.domain_deletions(snap, [tenant], actions) == []
