@@ -12,6 +12,7 @@ inventory cannot reach into Python objects.
 """
 
 import re
+import unicodedata
 import string
 
 # Placeholders each pattern may use. ``{tenant}`` is the Keystone project name
@@ -71,7 +72,7 @@ def pattern_fields(pattern, allowed=ALL_FIELDS):
             continue
         if field == '' or field.isdigit():
             raise PatternError('positional placeholder {%s} in %r; use a named placeholder' % (field, pattern))
-        if not re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', field):
+        if not re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]*', field):
             raise PatternError('placeholder {%s} in %r: attribute or index access is not allowed' % (field, pattern))
         if conversion or spec:
             raise PatternError('placeholder {%s} in %r: conversions and format specs are not allowed' % (field, pattern))
@@ -152,6 +153,9 @@ def name_problems(name, kind='project'):
         problems.append('%s name %r contains control characters' % (kind, name))
     if name != name.strip():
         problems.append('%s name %r has leading or trailing whitespace' % (kind, name))
+    if beyond_bmp(name):
+        problems.append('%s name %r contains %s, which Keystone\'s utf8 columns cannot store'
+                        % (kind, name, ' '.join(beyond_bmp(name))))
     if kind in ('project', 'domain'):
         bad = sorted(set(c for c in name if c in URL_RESERVED_CHARS))
         if bad:
@@ -172,11 +176,22 @@ def tag_problems(tag):
         problems.append('tag %r contains %s, which Keystone rejects in tags' % (tag, ' and '.join(repr(c) for c in bad)))
     if _CONTROL_RE.search(tag):
         problems.append('tag %r contains control characters' % tag)
+    if beyond_bmp(tag):
+        problems.append('tag %r contains %s, which Keystone\'s utf8 columns cannot store' % (tag, ' '.join(beyond_bmp(tag))))
     return problems
 
 
 def keystone_name_key(name):
-    """How Keystone's database compares names: case-insensitively (the default collation of
-    MySQL/MariaDB, Keystone's production backend), so ``Jill`` and ``jill`` are one user name.
-    Lookups and uniqueness checks compare these keys, never the raw strings."""
-    return (name or '').casefold()
+    """How Keystone's database compares names: without case and accents, as the ``*_general_ci``
+    / ``*_unicode_ci`` collations of MySQL/MariaDB (Keystone's production backend) do, so ``Jill``
+    and ``jill``, ``é`` and ``e``, ``ß`` and ``ss`` are one name there. Lookups and uniqueness
+    checks compare these keys, never the raw strings (docs/inventory.md, "Names as Keystone
+    compares them")."""
+    decomposed = unicodedata.normalize('NFKD', name or '')
+    return ''.join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def beyond_bmp(text):
+    """The characters of ``text`` outside the Basic Multilingual Plane (4 bytes in UTF-8, e.g. emoji):
+    Keystone's tables are ``utf8`` (3 bytes per character) on MySQL/MariaDB and refuse them."""
+    return sorted(set(c for c in text or '' if ord(c) > 0xFFFF))

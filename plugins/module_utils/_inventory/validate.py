@@ -41,7 +41,9 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.n
     MAX_TAGS,
     PATTERN_FIELDS,
     PatternError,
+    beyond_bmp,
     check_euid_pattern,
+    keystone_name_key,
     name_problems,
     pattern_fields,
     render,
@@ -129,7 +131,7 @@ def _identifier(value, max_len, path, errors):
         errors.append(ValidationIssue(path, 'identifier %r is %d characters long; at most %d allowed'
                                       % (value, len(value), max_len)))
         return None
-    if not IDENTIFIER_RE.match(value):
+    if not IDENTIFIER_RE.fullmatch(value):
         errors.append(ValidationIssue(path, 'identifier %r must be lower-case letters, digits and inner '
                                             'hyphens (%s)' % (value, IDENTIFIER_RE.pattern)))
         return None
@@ -266,7 +268,7 @@ def _quota(value, quota_sizes, path, errors):
 def _landing_zone(name, raw, path, errors):
     """Validate one landing zone; returns a LandingZone, or None if it has errors."""
     start = len(errors)
-    if not isinstance(name, str) or not LANDING_ZONE_NAME_RE.match(name) or len(name) > LANDING_ZONE_NAME_MAX:
+    if not isinstance(name, str) or not LANDING_ZONE_NAME_RE.fullmatch(name) or len(name) > LANDING_ZONE_NAME_MAX:
         errors.append(ValidationIssue(path, 'landing zone name %r must be at most %d letters, digits, "_" and "-"'
                                       % (name, LANDING_ZONE_NAME_MAX)))
     if raw is None:
@@ -552,13 +554,21 @@ def _tenant_problems(tenant, errors):
     for group in tenant.groups:
         for problem in name_problems(group.name, 'group'):
             errors.append(ValidationIssue(tenant.path, where + problem))
+    if beyond_bmp(tenant.description):
+        errors.append(ValidationIssue(tenant.path, where + 'description %r contains %s, which Keystone\'s utf8 '
+                                      'columns cannot store' % (tenant.description, ' '.join(beyond_bmp(tenant.description)))))
+    # the inventory's own tags are checked where they are written; the ownership tags carry the
+    # platform and landing zone names, which must fit a tag too
+    for tag in owner_tags(tenant.workspace, tenant.project, tenant.landing_zone, tenant.platform):
+        for problem in tag_problems(tag):
+            errors.append(ValidationIssue(tenant.path, where + problem))
     if len(tenant.tags) > MAX_TAGS:
         errors.append(ValidationIssue(tenant.path, where + '%d tags; Keystone allows %d per project'
                                       % (len(tenant.tags), MAX_TAGS)))
 
 
 def _collisions(tenants, errors):
-    """Names that two things would share in Keystone (compared case-insensitively, as MySQL does).
+    """Names that two things would share in Keystone (compared as its database does: keystone_name_key).
 
     Projects and groups are unique per domain; a per_workspace domain belongs to
     one workspace and must not be a domain that default-mode zones share.
@@ -566,14 +576,14 @@ def _collisions(tenants, errors):
     projects, groups, domains = {}, {}, {}
     for tenant in tenants:
         where = 'on platform %r: ' % tenant.platform
-        domain = tenant.domain_name.casefold()
-        key = (tenant.platform, domain, tenant.name.casefold())
+        domain = keystone_name_key(tenant.domain_name)
+        key = (tenant.platform, domain, keystone_name_key(tenant.name))
         other = projects.setdefault(key, tenant)
         if other is not tenant:
             errors.append(ValidationIssue(tenant.path, where + 'project name %r in domain %r is also the name of '
                                           '%s (%s)' % (tenant.name, tenant.domain_name, other.path, other.key)))
         for group in tenant.groups:
-            key = (tenant.platform, domain, group.name.casefold())
+            key = (tenant.platform, domain, keystone_name_key(group.name))
             other, role = groups.setdefault(key, (tenant, group.role))
             if other is not tenant or role != group.role:
                 errors.append(ValidationIssue(tenant.path, where + 'group name %r (role %s) in domain %r is also '

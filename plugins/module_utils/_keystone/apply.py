@@ -16,6 +16,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     IMMUTABLE_OPTION,
     applied_project,
     carries,
+    domain_owner,
     group_owned_by,
     group_owner_attrs,
 )
@@ -65,8 +66,9 @@ def create_idempotent(rest, path, key, body, lookup):
 
 def create_domain(ctx, name, workspace=None):
     def lookup():
+        # Keystone's name filter ignores case (and accents): adopt only the domain made for this workspace
         found = ctx.rest.get('/domains', params={'name': name}).get('domains', [])
-        return found[0] if found else None
+        return next((d for d in found if workspace and domain_owner(d) == workspace), None)
     body = dict(name=name, description='landing zone domain of workspace %s' % name, enabled=True)
     if workspace:
         body[DOMAIN_OWNER_ATTR] = workspace

@@ -13,6 +13,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     ACCESS_APPLIED_ATTR,
     ACCESS_REVOKED_TAG,
     APPLIED_ATTR,
+    DOMAIN_OWNER_ATTR,
     IMMUTABLE_OPTION,
     applied_of,
     applied_project,
@@ -146,9 +147,37 @@ def plan_tenants(snap, tenants, managed_tags, prune=False, ownership_complete=Tr
     return results, orphans, actions
 
 
+LEGACY_DOMAIN_DESCRIPTION = 'landing zone domain of workspace %s'
+
+
+def _domain_is_ours(snap, tenant, res, actions, planned_domains):
+    """A per-workspace domain found by name is used only when this collection made it for this
+    workspace; one made by an earlier version (no marker, its description) is marked once."""
+    dom = snap.domain(tenant.domain)
+    owner = domain_owner(dom)
+    if owner == tenant.workspace:
+        return True
+    if owner is None and dom.get('description') == LEGACY_DOMAIN_DESCRIPTION % dom['name']:
+        if dom['id'] not in planned_domains:
+            planned_domains.add(dom['id'])
+            summary = 'mark domain %s as the domain of workspace %s' % (dom['name'], tenant.workspace)
+            res.changes.append(summary)
+            actions.append(Action(PHASE_DOMAIN, tenant.key, summary, 'patch', path='/domains/%s' % dom['id'],
+                                  resource='domain', body={DOMAIN_OWNER_ATTR: tenant.workspace}))
+        return True
+    res.fail('domain_collision', 'a domain named %s already exists (%s) and %s; it is left untouched'
+             % (dom['name'], dom['id'], 'belongs to workspace %s' % owner if owner else
+                'was not created by this collection'))
+    return False
+
+
 def _plan_present(snap, tenant, proj, res, actions, planned_domains):
     domain = tenant.domain
     domain_id = snap.domain_id(domain)
+    if domain_id is not None and tenant.domain_managed and not _domain_is_ours(snap, tenant, res, actions,
+                                                                               planned_domains):
+        res.after = res.before
+        return
     if domain_id is None and domain not in planned_domains:
         planned_domains.add(domain)
         res.changes.append('create domain %s' % domain)

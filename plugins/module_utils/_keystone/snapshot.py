@@ -151,14 +151,21 @@ class Snapshot:
             cached = self._indexes[name] = (key, index)
         return cached[1]
 
+    # Names are looked up as Keystone's database compares them (keystone_name_key): the domain,
+    # project or group a create would collide with is found before the create is tried.
+    def domain(self, name):
+        """The listed domain Keystone would call ``name`` (or with that id), else None."""
+        found = self._index('domains', self.domains, lambda d: (keystone_name_key(d['name']), d['id']))
+        return ((found.get(name) or found.get(keystone_name_key(name))) or [None])[0]
+
     def domain_id(self, name):
         if name in (None, '', DEFAULT_DOMAIN_ID, 'Default'):
             return DEFAULT_DOMAIN_ID
-        found = self._index('domains', self.domains, lambda d: (d['name'], d['id'])).get(name)
-        return found[0]['id'] if found else None
+        found = self.domain(name)
+        return found['id'] if found else None
 
     def domain_name(self, domain_id):
-        found = self._index('domains', self.domains, lambda d: (d['name'], d['id'])).get(domain_id)
+        found = self._index('domains', self.domains, lambda d: (keystone_name_key(d['name']), d['id'])).get(domain_id)
         return found[0]['name'] if found else domain_id
 
     def owned_projects(self, marker_tags):
@@ -172,16 +179,16 @@ class Snapshot:
         return '%s (%s)' % (found[0]['name'], project_id) if found else project_id
 
     def project_named(self, name, domain_id):
-        found = self._index('project_names', self.projects, lambda p: [(p['name'], p['domain_id'])])
-        return (found.get((name, domain_id)) or [None])[0]
+        found = self._index('project_names', self.projects, lambda p: [(keystone_name_key(p['name']), p['domain_id'])])
+        return (found.get((keystone_name_key(name), domain_id)) or [None])[0]
 
     def owned_groups(self, tenant_key):
         return list(self._index('group_owner', self.groups,
                                 lambda g: [(group_owner(g) or (None,))[0]]).get(tenant_key, []))
 
     def group_named(self, name, domain_id):
-        found = self._index('group_names', self.groups, lambda g: [(g['name'], g['domain_id'])])
-        return (found.get((name, domain_id)) or [None])[0]
+        found = self._index('group_names', self.groups, lambda g: [(keystone_name_key(g['name']), g['domain_id'])])
+        return (found.get((keystone_name_key(name), domain_id)) or [None])[0]
 
     def grants_of_group(self, group_id):
         """{project_id: role ids} granted directly to ``group_id``."""

@@ -588,3 +588,51 @@ def test_validate_does_not_mutate_inventory():
     validate(inventory, ['local'])
     build_tenants(inventory, 'local', ['local'])
     assert inventory == before
+
+
+# ------------------------------------------------ values the backend cannot store or compares as one
+
+@pytest.mark.parametrize('field,value', [
+    ('identifier', 'web\n'), ('identifier', 'web\r\n'),
+])
+def test_a_final_newline_never_passes_an_identifier(field, value):
+    inventory = minimal(**{field: value})
+    assert 'workspaces[0].projects[0].identifier' in paths(inventory)
+
+
+def test_a_final_newline_never_passes_a_landing_zone_name():
+    inventory = minimal(landing_zone='default\n')
+    inventory['landing_zones']['default\n'] = {}
+    assert any(p.startswith('landing_zones') for p in paths(inventory))
+
+
+@pytest.mark.parametrize('name', ['Web\n', 'Web\t', 'Web \U0001F680'])
+def test_names_keystone_cannot_store_are_rejected_with_the_path(name):
+    inventory = minimal()
+    inventory['landing_zones']['default'] = {'patterns': {'project': '{project_name}'}}
+    inventory['workspaces'][0]['projects'][0]['name'] = name
+    assert [p for p in paths(inventory) if p.startswith('workspaces[0].projects[0]')]
+
+
+def test_an_emoji_in_a_description_is_rejected():
+    inventory = minimal(name='Rocket \U0001F680')
+    assert any('utf8' in m for m in errors_at(inventory, 'workspaces[0].projects[0]'))
+
+
+def test_an_emoji_in_a_tag_is_rejected():
+    inventory = minimal(tags=['launch-\U0001F680'])
+    assert any('utf8' in m for m in errors_at(inventory, 'workspaces[0].projects[0].tags[0]'))
+
+
+@pytest.mark.parametrize('one,two', [('web', 'WEB'), ('cafe', 'café'), ('strasse', 'straße')])
+def test_project_names_that_the_database_compares_as_one_collide(one, two):
+    inventory = {'landing_zones': {'default': {'patterns': {'project': '{project_name}'}}},
+                 'workspaces': [{'identifier': 'shop', 'name': 'Shop', 'projects': [
+                     {'identifier': 'a', 'name': one}, {'identifier': 'b', 'name': two}]}]}
+    assert any('also the name of' in m for m in errors_at(inventory, 'workspaces[0].projects[1]'))
+
+
+@pytest.mark.parametrize('platform', ['eu,west', 'eu/west', 'p' * 250])
+def test_platform_names_that_cannot_be_a_tag_are_rejected(platform):
+    issues = validate(minimal(), [platform])
+    assert any('tag' in i.message for i in issues), issues

@@ -686,3 +686,32 @@ class TestDomainDeletion:
         snap, tenant, results, actions = self.world()
         actions = ks_plan.hold_deletions(results, actions, {'acme/web': ('1 volumes: v', {'volumes': 1}, {})})
         assert ks_plan.domain_deletions(snap, [tenant], actions) == []
+
+
+class TestDomainAdoption:
+    """A per-workspace domain found by name is used only when it is the workspace's own."""
+
+    def plan(self, domain):
+        snap = snapshot([])
+        snap.domains.append(domain)
+        tenant = spec(domain='lz-acme')
+        results, dummy, actions = ks_plan.plan_tenants(snap, [tenant], ['lz-managed'])
+        return results[0], actions
+
+    def test_the_workspaces_own_domain_is_used(self):
+        res, actions = self.plan({'id': 'd1', 'name': 'lz-acme', _ownership.DOMAIN_OWNER_ATTR: 'acme'})
+        assert [a.summary for a in actions] == ['create project acme-web']
+
+    def test_a_hand_made_domain_differing_only_in_case_is_not_adopted(self):
+        res, actions = self.plan({'id': 'd1', 'name': 'LZ-Acme', 'description': 'made by hand'})
+        assert actions == [] and res.remarks[0]['code'] == 'domain_collision'
+
+    def test_an_accent_variant_of_another_workspaces_domain_is_not_shared(self):
+        res, actions = self.plan({'id': 'd1', 'name': 'lz-acmé', _ownership.DOMAIN_OWNER_ATTR: 'acmé'})
+        assert actions == [] and 'belongs to workspace' in res.remarks[0]['message']
+
+    def test_a_domain_of_an_earlier_version_is_marked_once(self):
+        res, actions = self.plan({'id': 'd1', 'name': 'lz-acme', 'description': 'landing zone domain of workspace lz-acme'})
+        assert [a.summary for a in actions] == ['mark domain lz-acme as the domain of workspace acme',
+                                                'create project acme-web']
+        assert actions[0].args['body'] == {_ownership.DOMAIN_OWNER_ATTR: 'acme'}
