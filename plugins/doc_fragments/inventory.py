@@ -22,15 +22,18 @@ options:
     description:
       - Landing zones by name (domain mode, role mapping, name patterns, euid pattern, deletion
         automation, extra tags, quotas). See C(docs/inventory.md).
-    type: dict
+      - Taken as written (type C(raw)). A value of the wrong shape is reported by the collection's
+        validation with its path, never converted by Ansible (a C(key=value) or JSON string is not
+        turned into a mapping).
+    type: raw
     required: true
   workspaces:
     description:
       - Workspaces with their projects, bindings and lifecycle state. See C(docs/inventory.md).
       - The whole inventory is validated before the first API call; an error names the path of
         the offending entry, for example C(workspaces[3].projects[0].bindings[2].role).
-    type: list
-    elements: dict
+      - Taken as written (type C(raw)), like O(landing_zones).
+    type: raw
     required: true
   only_workspaces:
     description:

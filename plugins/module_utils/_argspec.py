@@ -27,8 +27,10 @@ CONNECTION = dict(
 INVENTORY = dict(
     platform=dict(type='str', required=True),
     platforms=dict(type='list', elements='str'),
-    landing_zones=dict(type='dict', required=True),
-    workspaces=dict(type='list', elements='dict', required=True),
+    # raw: Ansible would turn 'a=b' or a JSON string into a dict and a bad element into its own
+    # message without the inventory path; the collection's validation reports them with paths
+    landing_zones=dict(type='raw', required=True),
+    workspaces=dict(type='raw', required=True),
     only_workspaces=dict(type='list', elements='str'),
 )
 

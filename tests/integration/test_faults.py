@@ -124,12 +124,65 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
     print('faults injected: %s; faulty run rc=%d' % (proxy.counts, faulty.rc))
 
 
-def test_killed_run_then_rerun_converges_without_duplicates(replicator, unique, users, cleanup, tmp_path):
+def descendants(pid):
+    """Every process below ``pid`` (from /proc): Ansible's workers call setsid(), so a process group
+    kill misses the module that is writing."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                ppid = int(handle.read().rsplit(')', 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def kill_tree(pid):
+    """Stop the whole tree first (so nothing forks or writes while it is listed), then kill it."""
+    tree = [pid] + descendants(pid)
+    for each in tree:
+        try:
+            os.kill(each, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass
+    tree = [pid] + descendants(pid)   # what forked before the stop arrived
+    for each in tree:
+        try:
+            os.kill(each, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return tree
+
+
+def keystone_state(conn, ws):
+    projects = sorted(p.id for p in tagged_projects(conn, ['lz-ws=%s' % ws]))
+    groups = managed_groups(conn, ws)
+    members = sorted((g['id'], u.id) for g in groups for u in conn.identity.group_users(g['id']))
+    return projects, sorted(g['id'] for g in groups), members
+
+
+@pytest.mark.parametrize('moment', ['first project', 'first group'])
+def test_killed_run_writes_nothing_after_and_a_rerun_converges(replicator, unique, users, cleanup, tmp_path, moment):
     ws = 'kx%s' % unique
     platform = 'kill%s' % unique
     cleanup.append(ws)
     group_vars = dict(landing_zones=ZONES, workspaces=inventory(ws, users))
-    # Start the converge and SIGKILL the whole ansible-playbook process group mid-way.
     inv = tmp_path / 'inventory.yml'
     inv.write_text(yaml.safe_dump({'all': {'vars': group_vars, 'children': {'platforms': {'hosts': {
         platform: {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}}}))
@@ -140,16 +193,23 @@ def test_killed_run_then_rerun_converges_without_duplicates(replicator, unique, 
     proc = subprocess.Popen([os.path.join(BIN, 'ansible-playbook'), '-i', str(inv), str(play)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        # kill as soon as the first projects exist, while groups and grants are still being written
-        if list(tagged_projects(replicator, ['lz-ws=%s' % ws])):
-            break
+    reached = {'first project': lambda: tagged_projects(replicator, ['lz-ws=%s' % ws]),
+               'first group': lambda: managed_groups(replicator, ws)}[moment]
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not reached():
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.poll() is None, 'the run ended before the %s was written: nothing was killed mid-way' % moment
+    tree = kill_tree(proc.pid)
     proc.wait()
-    partial = list(tagged_projects(replicator, ['lz-ws=%s' % ws]))
-    assert partial, 'the run was killed before it wrote anything'
+    assert len(tree) > 2, 'the module process was not found below ansible-playbook: %s' % tree
+    gone = time.time() + 5
+    while time.time() < gone and [p for p in tree if alive(p)]:
+        time.sleep(0.1)
+    assert [p for p in tree if alive(p)] == [], 'a process of the run survived the kill'
+    before = keystone_state(replicator, ws)
+    assert before[0], 'the run was killed before it wrote anything'
+    time.sleep(5)   # a surviving worker would go on writing here
+    assert keystone_state(replicator, ws) == before, 'something was written after the kill'
     rerun = run_playbook(tasks=tasks('replicator'), group_vars=group_vars, host=platform)
     assert rerun.rc == 0, rerun.stdout[-3000:]
     assert_converged_without_duplicates(replicator, ws, platform, users)

@@ -130,3 +130,26 @@ def test_without_openstacksdk_the_module_says_what_to_install(capsys, monkeypatc
 def test_quota_services_are_checked_by_the_argument_spec(capsys, no_connect):
     result = run(openstack_quota, dict(INVENTORY, cloud='x', services=['compute', 'dns']), capsys)
     assert result['failed'] and 'services' in result['msg'] and 'dns' in result['msg']
+
+
+@pytest.mark.parametrize('workspaces,path', [
+    (['identifier=shop'], 'workspaces[0]'),                                  # Ansible would make it a dict
+    ('[{"identifier": "shop", "projects": []}]', 'workspaces'),              # a JSON string, not a list
+    ('identifier=shop', 'workspaces'),
+    ([None], 'workspaces[0]'),
+    ([{'identifier': 'shop', 'projects': 'web'}], 'workspaces[0].projects'),
+])
+@pytest.mark.parametrize('module', [keystone_tenant, inventory_validate])
+def test_values_of_the_wrong_shape_are_never_coerced(module, workspaces, path, capsys, no_connect):
+    args = dict(INVENTORY, workspaces=workspaces)
+    if module is not inventory_validate:
+        args['cloud'] = 'nowhere'
+    result = run(module, args, capsys)
+    assert result['failed'] and result['msg'].startswith('invalid inventory'), result['msg']
+    assert path in [e['path'] for e in result['errors']]
+    assert result['requests'] == {'total': 0}
+
+
+def test_landing_zones_as_a_string_are_reported_with_the_path(capsys, no_connect):
+    result = run(inventory_validate, dict(INVENTORY, landing_zones='default=x'), capsys)
+    assert result['failed'] and 'landing_zones' in [e['path'] for e in result['errors']]
