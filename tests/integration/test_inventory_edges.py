@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Inventory edge cases through the replicate role against the local cloud: empty YAML keys, values of
+the wrong shape, and inline connection settings as role variables."""
+
+import os
+
+import yaml
+
+from test_replicate import keystone, platform, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
+
+
+def test_workspaces_null_is_an_empty_inventory(keystone, platform):
+    run = replicate(platform, None)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert report(run, platform)['tenants'] == []
+
+
+def test_a_workspace_given_as_a_string_is_refused_with_its_path_before_any_request(keystone, platform, unique):
+    run = replicate(platform, ['identifier=w%s' % unique])
+    assert run.rc != 0
+    validation = run['Validate the inventory before any API call']
+    assert 'workspaces[0]' in [e['path'] for e in validation['errors']]
+    assert 'Replicate tenants' not in run.results
+    assert keystone.projects() == []
+
+
+def test_inline_auth_as_role_variables_and_the_password_never_shows(keystone, platform, unique):
+    with open(os.environ['OS_CLIENT_CONFIG_FILE']) as handle:
+        cloud = yaml.safe_load(handle)['clouds']['replicator']
+    ws = 'a%s' % unique
+    run = replicate(platform, [workspace(ws, [{'identifier': 'web', 'name': 'Web'}])], replicate_cloud=None,
+                    replicate_auth=cloud['auth'], replicate_auth_type=cloud.get('auth_type'),
+                    replicate_region_name=cloud.get('region_name'))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert keystone.project(ws, 'web') is not None
+    password = cloud['auth']['password']
+    assert password not in run.stdout and password not in run.stderr
+    with open(os.path.join(run.workdir, 'results.json')) as handle:
+        assert password not in handle.read()
+
+
+def test_literal_braces_in_a_pattern_need_unsafe_and_then_reach_keystone(keystone, platform, unique, tmp_path):
+    ws = 'b%s' % unique
+    extra = tmp_path / 'zones.yml'
+    extra.write_text("landing_zones:\n  default:\n    domain_mode: default\n    patterns:\n"
+                     "      description: !unsafe '{{{project_name}}} of {workspace_name}'\n")
+    from _playbook import run_playbook
+    from test_replicate import PLAYBOOK
+    run = run_playbook(playbook=PLAYBOOK, host=platform, extra_args=['-e', '@%s' % extra],
+                       group_vars=dict(workspaces=[workspace(ws, [{'identifier': 'web', 'name': 'Web'}])]))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert keystone.project(ws, 'web').description == '{Web} of Workspace %s' % ws
