@@ -38,6 +38,7 @@ def domain_owner(domain):
     """The workspace of a domain the collection created, else None."""
     return (domain or {}).get(DOMAIN_OWNER_ATTR) or None
 
+
 # What the collection last wrote, kept as extra attributes of the project (Keystone returns them
 # in every listing), so that a later run can tell a change made outside the inventory (drift)
 # from a change of the inventory: ``lz_applied`` (tenants step: name, description, enabled, the
