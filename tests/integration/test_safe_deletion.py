@@ -111,7 +111,7 @@ def test_protected_projects_refuse_hand_changes_and_follow_the_inventory(keyston
 
 
 def _domain(replicator, name):
-    found = [d for d in replicator.identity.get('/domains', params={'name': name}).json()['domains']]
+    found = replicator.identity.get('/domains', params={'name': name}).json()['domains']
     return found[0] if found else None
 
 
