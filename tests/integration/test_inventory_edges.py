@@ -5,6 +5,7 @@ the wrong shape, and inline connection settings as role variables."""
 
 import os
 
+import pytest
 import yaml
 
 from test_replicate import keystone, platform, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
@@ -51,3 +52,26 @@ def test_literal_braces_in_a_pattern_need_unsafe_and_then_reach_keystone(keyston
                        group_vars=dict(workspaces=[workspace(ws, [{'identifier': 'web', 'name': 'Web'}])]))
     assert run.rc == 0, run.stdout[-3000:]
     assert keystone.project(ws, 'web').description == '{Web} of Workspace %s' % ws
+
+
+@pytest.mark.parametrize('zone,quota', [
+    ({'domain_mode': 'default', 'role_mapping': {'admin': ['no-such-role']}}, None),
+    ({'domain_mode': 'default', 'domain_name': 'no-such-domain'}, None),
+    ({'domain_mode': 'default'}, {'volume.gigabytes_no-such-type': 5}),
+])
+def test_a_landing_zone_naming_what_the_cloud_lacks_writes_nothing_the_others_go_on(keystone, platform, unique,
+                                                                                     zone, quota):
+    ws = 'r%s' % unique
+    bad = {'identifier': 'bad', 'name': 'Bad', 'landing_zone': 'broken'}
+    if quota:
+        bad['quota'] = quota
+    zones = {'default': {'domain_mode': 'default'}, 'broken': zone}
+    run = replicate(platform, [workspace(ws, [bad, {'identifier': 'good', 'name': 'Good', 'landing_zone': 'default'}])],
+                    zones=zones)
+    assert run.rc != 0
+    assert keystone.project(ws, 'bad') is None, 'nothing of the broken landing zone may be written'
+    assert keystone.project(ws, 'good') is not None
+    row = [r for r in report(run, platform)['tenants'] if r['tenant'] == '%s/bad' % ws][0]
+    remark = [r for r in row['remarks'] if r['code'] == 'missing_reference'][0]
+    assert remark['paths'] and all(p.startswith(('landing_zones.broken', 'workspaces[0].projects[0]'))
+                                   for p in remark['paths'])

@@ -25,7 +25,12 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.sn
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
-from ansible_collections.landingzone.openstack.plugins.module_utils._rest import pool_map
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import (
+    hold_zones,
+    missing,
+    wanted_volume_types,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all, pool_map
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
 
 ASPECT_TENANTS = 'tenants'
@@ -46,15 +51,17 @@ def run_module(module, aspect, prune=False):
     tenants = module.run(desired_tenants, module.params)
     conn = module.connect()
     result = module.run(replicate, module, module.rest(conn.identity), tenants, aspect, prune,
-                        checker=lambda: Checker(conn, retries=module.params['retries']))
+                        checker=lambda: Checker(conn, retries=module.params['retries']),
+                        volume_types=lambda: read_volume_types(conn, module.params['retries']))
     module.exit_with_rows(result, module.params['platform'])
 
 
-def replicate(module, rest, tenants, aspect, prune=False, checker=None):
+def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_types=None):
     """Snapshot, plan and (unless check mode) apply one aspect; returns the module result.
 
     ``checker()`` gives the pre-deletion check (leftovers.Checker), made only when a project is to
-    be deleted."""
+    be deleted; ``volume_types()`` the platform's volume types (None: no block storage), read only
+    when the tenants step is about to write and a quota key names a type."""
     started = time.time()
     timings = {}
     skipped = []
@@ -80,6 +87,13 @@ def replicate(module, rest, tenants, aspect, prune=False, checker=None):
                     'domain_kept', 'domain %s is kept: it still holds %d user(s)' % (domain['name'], len(users)))
                 continue
             plan_domain_deletion(results + orphans, actions, key, domain)
+        if actions:
+            # before the first write: what the inventory names on the cloud must exist
+            types = volume_types() if volume_types is not None and wanted_volume_types(tenants) else None
+            roles = set(r['name'] for r in list_keystone(rest, '/roles', 'roles') if not r.get('domain_id'))
+            found = missing(tenants, roles, lambda name: snap.domain_id(name) is not None, types)
+            if found:
+                actions = hold_zones(results, actions, tenants, found)
         timings['leftovers'] = time.time() - started - timings['snapshot']
     else:
         snap = Snapshot.read(rest, domains=False, projects=True, groups=True, assignments=True)
@@ -108,6 +122,14 @@ def replicate(module, rest, tenants, aspect, prune=False, checker=None):
         out['diff'] = dict(before=dict((r.key, r.before) for r in results + orphans if r.changes),
                            after=dict((r.key, r.after) for r in results + orphans if r.changes))
     return out
+
+
+def read_volume_types(conn, retries):
+    """Names of the platform's volume types (private ones included), None without block storage."""
+    if not endpoint_of(conn, 'block_storage'):
+        return None
+    rest = RestClient(conn.block_storage, retries=retries)
+    return set(t['name'] for t in list_all(rest, '/types', 'volume_types', params={'is_public': 'None'})[0])
 
 
 def leftovers_of(checker, deletions, max_workers):

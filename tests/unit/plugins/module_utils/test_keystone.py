@@ -715,3 +715,32 @@ class TestDomainAdoption:
         assert [a.summary for a in actions] == ['mark domain lz-acme as the domain of workspace acme',
                                                 'create project acme-web']
         assert actions[0].args['body'] == {_ownership.DOMAIN_OWNER_ATTR: 'acme'}
+
+
+class TestCloudReferences:
+    """What the inventory names on the cloud is checked before the first write (references)."""
+
+    def test_missing_roles_domains_and_volume_types_are_found_per_landing_zone(self):
+        from ansible_collections.landingzone.openstack.plugins.module_utils._replication import references
+        tenant = spec()
+        tenant.quota_overrides = {'volume.gigabytes_fast': 10}
+        elsewhere = spec(key='acme/api', name='acme-api', domain='corp')
+        elsewhere.landing_zone, elsewhere.domain_managed = 'corp', False   # domain_mode default, domain_name corp
+        found = references.missing([tenant, elsewhere], roles={'reader', 'member'}, domain_exists=lambda n: False,
+                                   volume_types={'standard'})
+        assert sorted(found) == ['corp', 'default']
+        paths = [p for p, dummy in found['default']]
+        assert 'landing_zones.default.role_mapping.admin' in paths            # manager is missing
+        assert 'workspaces[0].projects[0].quota' in paths                       # the project's own key
+        assert 'landing_zones.corp.domain_name' in [p for p, dummy in found['corp']]
+
+    def test_a_zone_with_a_missing_reference_writes_nothing_the_others_go_on(self):
+        from ansible_collections.landingzone.openstack.plugins.module_utils._replication import references
+        bad, good = spec(), spec(key='acme/api', name='acme-api')
+        good.landing_zone = 'other'
+        results, dummy, actions = ks_plan.plan_tenants(snapshot([]), [bad, good], ['lz-managed'])
+        kept = references.hold_zones(results, actions, [bad, good], {'default': [('landing_zones.default', 'x')]})
+        assert [a.tenant_key for a in kept] == ['acme/api']
+        assert results[0].status == 'failed' and results[0].changes == []
+        assert results[0].remarks[0]['code'] == 'missing_reference'
+        assert results[0].remarks[0]['paths'] == ['landing_zones.default']

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""References from the inventory to the cloud that validation cannot see, checked before the
+first write of a run: the Keystone roles of a landing zone's role mapping, the domain a
+``domain_mode: default`` zone names, the volume types of per-type Cinder quota keys. A landing
+zone with a missing reference has none of its tenants written (they fail with
+``missing_reference`` and the inventory path); the other zones go on.
+"""
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import by_service, volume_type_of
+
+VOLUME = 'volume'
+
+
+def wanted_volume_types(tenants):
+    """Volume types named by per-type quota keys (``volume.gigabytes_<type>``) of ``tenants``."""
+    return set(t for tenant in tenants for t in _volume_types(tenant))
+
+
+def _volume_types(tenant):
+    return set(filter(None, (volume_type_of(f) for f in by_service(tenant.quota).get(VOLUME, {}))))
+
+
+def missing(tenants, roles, domain_exists, volume_types=None):
+    """landing zone -> [(inventory path, message)] of what its tenants name and the cloud lacks.
+
+    ``roles``: the Keystone role names; ``domain_exists(name)``; ``volume_types``: the volume
+    types, or None when the platform has no block storage (its keys are then the quota step's remark).
+    """
+    found = {}
+
+    def add(zone, path, message):
+        entry = (path, message)
+        if entry not in found.setdefault(zone, []):
+            found[zone].append(entry)
+    for tenant in tenants:
+        if tenant.state != 'present':
+            continue
+        zone = tenant.landing_zone
+        for group in tenant.groups:
+            for role in group.keystone_roles:
+                if role not in roles:
+                    add(zone, 'landing_zones.%s.role_mapping.%s' % (zone, group.role),
+                        'Keystone role %r does not exist on platform %s' % (role, tenant.platform))
+        if not tenant.domain_managed and tenant.domain_id != DEFAULT_DOMAIN_ID and not domain_exists(tenant.domain_name):
+            add(zone, 'landing_zones.%s.domain_name' % zone,
+                'domain %r does not exist on platform %s' % (tenant.domain_name, tenant.platform))
+        if volume_types is not None:
+            for vtype in sorted(_volume_types(tenant) - set(volume_types)):
+                add(zone, '%s.quota' % tenant.path if any(volume_type_of(k.split('.', 1)[-1]) == vtype
+                                                         for k in tenant.quota_overrides)
+                    else 'landing_zones.%s.quota' % zone,
+                    'volume type %r (quota keys volume.*_%s) does not exist on platform %s'
+                    % (vtype, vtype, tenant.platform))
+    return found
+
+
+def hold_zones(results, actions, tenants, found):
+    """Fail every tenant of the zones in ``found`` and drop their writes; returns the actions kept."""
+    held = dict((t.key, t.landing_zone) for t in tenants if t.landing_zone in found)
+    for res in results:
+        zone = held.get(res.key)
+        if zone is None:
+            continue
+        del res.changes[:]
+        res.after = res.before
+        res.fail('missing_reference', 'landing zone %s names what platform lacks, so none of its tenants is written: %s'
+                 % (zone, '; '.join('%s: %s' % entry for entry in found[zone])),
+                 paths=[path for path, dummy in found[zone]])
+    return [a for a in actions if a.tenant_key not in held]
