@@ -14,8 +14,17 @@ import uuid
 import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'unit'))
-import conftest as _unit_conftest  # noqa: E402,F401 - makes ansible_collections importable
+
+
+def _make_collection_importable():
+    # tests/unit/conftest.py links the checkout as ansible_collections.landingzone.openstack; under
+    # pytest both conftests are module `conftest`, so load the unit one under its own name.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('lz_unit_conftest', os.path.join(REPO_ROOT, 'tests', 'unit', 'conftest.py'))
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+_make_collection_importable()
 
 
 def _clouds_yaml():
