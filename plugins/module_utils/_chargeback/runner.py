@@ -22,8 +22,10 @@ CHARGEBACK_OPTIONS = dict(
     output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
     platforms=dict(type='list', elements='str'),
 )
+# preview is a bool with a default, so Ansible counts it as given even when false: whether it
+# combines with period/start/end is checked by rating.period_window, which reads its value.
 CHARGEBACK_KWARGS = dict(
-    mutually_exclusive=[('period', 'start'), ('period', 'end'), ('preview', 'period')],
+    mutually_exclusive=[('period', 'start'), ('period', 'end')],
     required_together=[('start', 'end')],
 )
 

@@ -126,6 +126,9 @@ def test_chargeback_module_writes_reports_and_check_mode_writes_nothing(ledger_p
     (dict(price_catalog=CATALOG, period='2026-10', start='2026-10-01', end='2026-10-02'), 'mutually exclusive'),
     (dict(price_catalog=CATALOG, start='2026-10-01'), 'parameters are required together'),
     (dict(price_catalog=CATALOG, period='2026-13'), 'period must be a month'),
+    # what the role passes: preview false is given, and must not count against period
+    (dict(price_catalog=CATALOG, period='2026-13', preview=False), 'period must be a month YYYY-MM'),
+    (dict(price_catalog=CATALOG, period='2026-10', preview=True), 'preview rates the running month'),
     (dict(price_catalog=CATALOG, cloud='x'), 'Unsupported parameters'),
 ])
 def test_chargeback_fail_paths(ledger_path, monkeypatch, capsys, tmp_path, args, message):
