@@ -75,3 +75,12 @@ def test_chargeback_role_bad_input_says_what_is_wrong(tmp_path):
     run = chargeback(ledger_path, out, 'chargeback_start=2026-11-01')
     assert run.rc != 0 and 'required together: start, end' in run.stdout, run.stdout[-3000:]
     assert not os.path.exists(out)
+
+
+def test_meter_run_that_cannot_connect_writes_no_ledger(tmp_path):
+    ledger_path = str(tmp_path / 'ledger.sqlite')
+    task = {'name': 'collect', 'landingzone.openstack.openstack_metering_collect': {
+        'cloud': 'no-such-cloud', 'platform': 'local', 'ledger_path': ledger_path, 'kinds': ['servers']}}
+    run = run_playbook(tasks=[task], env=SQLITE)
+    assert run.rc != 0 and 'cannot connect to the platform' in run['collect']['msg'], run.stdout[-3000:]
+    assert not os.path.exists(ledger_path)
