@@ -43,11 +43,21 @@ FOCUS_COLUMNS = ('BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost', 'B
                  'ContractedUnitPrice', 'ResourceId', 'ResourceName', 'ResourceType', 'ServiceName',
                  'ServiceCategory', 'SubAccountId', 'SubAccountName', 'SkuId', 'Tags', 'RegionId',
                  'x_Workspace', 'x_Project', 'x_Platform', 'x_LandingZone', 'x_Meter', 'x_DiscountPercent',
-                 'x_Revision', 'x_LineKey')
+                 'x_Revision', 'x_LineKey', 'x_Attributes')
 
 
 def _focus_time(value):
     return value[:19] + 'Z' if value else ''
+
+
+def keystone_tags(tags):
+    """Keystone's tag strings as FOCUS key-value pairs: ``key=value``, and a bare ``key`` as
+    ``true`` (FOCUS: a tag without a value has the value true)."""
+    out = {}
+    for tag in tags or ():
+        key, sep, value = tag.partition('=')
+        out[key] = value if sep else True
+    return out
 
 
 def load_store(directory):
@@ -130,8 +140,9 @@ def focus_rows(doc):
     for item in doc['items']:
         unit_price = D(item['unit_price'])
         contracted_price = unit_price * (D(100) - D(item['discount_percent'])) / D(100)
-        tags = dict(item.get('tags') or {})
-        tags.update({'lz-workspace': item['workspace'], 'lz-project': item['project']})
+        # Tags: only the tags the project really carries in Keystone (the collector records no
+        # resource tags); our attributes (flavor, volume type, status...) go to x_Attributes.
+        tags = keystone_tags(item.get('project_tags'))
         yield {
             'BilledCost': item['cost'], 'EffectiveCost': item['cost'], 'ListCost': item['list_cost'],
             'ContractedCost': item['cost'], 'BillingCurrency': item['currency'],
@@ -153,7 +164,7 @@ def focus_rows(doc):
             'x_Workspace': item['workspace'], 'x_Project': item['project'], 'x_Platform': item['platform'],
             'x_LandingZone': item.get('landing_zone') or '', 'x_Meter': item['meter'],
             'x_DiscountPercent': item['discount_percent'], 'x_Revision': item.get('revision', 0),
-            'x_LineKey': item['key'],
+            'x_LineKey': item['key'], 'x_Attributes': json.dumps(item.get('tags') or {}, sort_keys=True),
         }
 
 
