@@ -19,6 +19,11 @@ description:
   - A closed period (its end is in the past) is immutable - rating it again appends correction line
     items (C(ChargeClass=Correction)) for whatever changed, and changes nothing when nothing did.
     An open period and the preview are rewritten each time.
+  - "Coverage before close: a period whose end is past is closed (frozen) only when, on every platform
+    rated, the ledger's complete collections (status V(ok)) cover it - one at or before its start,
+    one at or after its end, no gap longer than O(max_collection_gap_hours) in between. Otherwise
+    the module fails saying what is missing, or with O(allow_partial=true) rates it with status
+    V(partial) and does not freeze it.
   - Talks to no cloud. In check mode it rates and returns the figures but writes nothing.
 author:
   - landingzone.openstack maintainers (@landingzone)
@@ -51,6 +56,17 @@ options:
       - Rate the running month up to now (label C(YYYY-MM-preview)); never closed.
     type: bool
     default: false
+  allow_partial:
+    description:
+      - Rate a period that is over but not covered by the ledger's complete collections, marked
+        V(partial) and not frozen (rated again, it is rewritten), instead of failing.
+    type: bool
+    default: false
+  max_collection_gap_hours:
+    description:
+      - The longest time between two complete collections that still covers a period (hours).
+    type: float
+    default: 6.0
   output_dir:
     description:
       - Directory under which each period gets its own directory of reports (created).
@@ -94,7 +110,8 @@ status:
   description:
     - V(new) (a closed period rated for the first time), V(unchanged) (closed, nothing changed, no
       file written), V(corrected) (closed, correction items appended), V(open) (a period not yet
-      over) or V(preview).
+      over), V(partial) (over, not covered by the collections, rated with O(allow_partial), not
+      frozen) or V(preview).
   returned: always
   type: str
 period:
@@ -143,6 +160,12 @@ unpriced:
   returned: always
   type: list
   elements: dict
+coverage:
+  description:
+    - What the ledger's complete collections miss of a period that is over, per platform (a list of
+      sentences); empty when covered or not checked (open period, preview).
+  returned: always
+  type: dict
 platforms:
   description: The platforms rated.
   returned: always

@@ -43,11 +43,24 @@ def test_chargeback_role_as_documented(tmp_path):
     ledger_path = str(tmp_path / 'ledger.sqlite')
     out = str(tmp_path / 'reports')
     collect(ledger_path)
-    this, dummy = months(datetime.datetime.now(datetime.timezone.utc))
+    this, last = months(datetime.datetime.now(datetime.timezone.utc))
 
     run = chargeback(ledger_path, out, 'chargeback_period=%s' % this)
     assert run.rc == 0, run.stdout[-3000:]
     assert (run[TASK]['period']['label'], run[TASK]['status']) == (this, 'open')
+
+    # a newcomer's first chargeback: the default (the last complete month) is not covered by the
+    # one collection of today, so it is not frozen: the run fails saying why ...
+    run = chargeback(ledger_path, out)
+    assert run.rc != 0 and 'period %s is not closed' % last in run.stdout, run.stdout[-3000:]
+    assert 'no complete collection at or before the period start' in run.stdout
+    assert not os.path.exists(os.path.join(out, last))
+    # ... or, with chargeback_allow_partial, rates it marked partial
+    run = chargeback(ledger_path, out, 'chargeback_period=%s' % last, 'chargeback_allow_partial=true')
+    assert run.rc == 0, run.stdout[-3000:]
+    assert (run[TASK]['status'], run[TASK]['period']['closed'], sorted(run[TASK]['coverage'])) == ('partial', False, ['local'])
+    with open(os.path.join(out, last, 'report.html')) as fh:
+        assert 'id="coverage"' in fh.read()
 
     run = chargeback(ledger_path, out, 'chargeback_preview=true')
     assert run.rc == 0, run.stdout[-3000:]

@@ -133,6 +133,12 @@ def report(doc):
             out.append('<li>revision %s rated %s: %s correction item(s)</li>'
                        % (rev['revision'], _esc(rev['rated_at']), rev['corrections']))
         out.append('</ul></section>')
+    if doc.get('coverage'):
+        out.append('<section id="coverage"><h2>Partial: not covered by the collections</h2><ul class="remark">')
+        for platform, problems in sorted(doc['coverage'].items()):
+            for problem in problems:
+                out.append('<li>%s: %s</li>' % (_esc(platform or 'ledger'), _esc(problem)))
+        out.append('</ul><div class="meta">This period is not closed: rated again, it is rewritten.</div></section>')
     if doc.get('unpriced'):
         out.append('<section><h2>Unpriced usage</h2><ul class="remark">')
         for u in doc['unpriced']:

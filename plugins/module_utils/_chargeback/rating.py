@@ -141,10 +141,15 @@ class Period:
         self.closed = closed
         self.preview = preview
         self.kind = kind  # month | window | preview
+        # over, but the ledger's collections do not cover it (``.coverage``): rated, not frozen
+        self.partial = False
+
+    def mark_partial(self):
+        self.closed, self.partial = False, True
 
     def to_dict(self):
         return dict(label=self.label, start=ts(self.start), end=ts(self.end), closed=self.closed,
-                    preview=self.preview, kind=self.kind)
+                    preview=self.preview, kind=self.kind, partial=self.partial)
 
 
 def period_window(period=None, start=None, end=None, preview=False, now=None):

@@ -69,12 +69,15 @@ def load_store(directory):
         return json.load(handle)
 
 
-def build(period, rated, previous, rated_at):
-    """The period's document: the new rating, or (closed period already rated closed) the
-    stored items plus corrections. ``status``: new, unchanged, corrected, open or preview."""
+def build(period, rated, previous, rated_at, coverage=None):
+    """The period's document: the new rating, or (a period already stored closed) the stored
+    items plus corrections. ``status``: new, unchanged, corrected, open, partial or preview.
+    ``coverage``: what the ledger's collections miss of the period ({platform: [problem]})."""
     new_items = rated['items']
     revisions = []
-    if period.closed and previous and previous.get('period', {}).get('closed'):
+    # once frozen, always frozen: a later partial rating of it only appends corrections
+    if (period.closed or period.partial) and previous and previous.get('period', {}).get('closed'):
+        period.closed, period.partial = True, False
         old_items = previous['items']
         revision = max([r['revision'] for r in previous.get('revisions', [])] + [0]) + 1
         corrections = rating.reconcile(old_items, new_items, revision)
@@ -88,14 +91,14 @@ def build(period, rated, previous, rated_at):
     else:
         items = list(new_items)
         revisions = [dict(revision=0, rated_at=rated_at, corrections=0)]
-        status = 'preview' if period.preview else ('new' if period.closed else 'open')
+        status = 'preview' if period.preview else ('new' if period.closed else 'partial' if period.partial else 'open')
         corrections = []
     totals = rating.totals(items)
     return dict(format=FORMAT_VERSION, period=period.to_dict(), status=status, rated_at=rated_at,
                 revisions=revisions, platforms=rated.get('platforms', []),
                 currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
                 daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
-                items=items)
+                coverage=coverage or {}, items=items)
 
 
 def render(doc):
@@ -175,7 +178,7 @@ def focus_csv(doc):
 # ------------------------------------------------------------------------------ one call
 
 def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_files=True, rated_at=None,
-               move=None):
+               move=None, coverage=None):
     """Rate ``period`` and (unless ``write_files`` is false, e.g. check mode) write its reports
     under ``output_dir/<label>``. Returns (doc, result): ``result`` says whether anything changed
     (a closed period already rated and unchanged writes nothing), the files and a summary."""
@@ -184,7 +187,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     rated['currency'] = catalog.currency
     directory = os.path.join(output_dir, period.label) if output_dir else None
     previous = load_store(directory) if directory else None
-    doc = build(period, rated, previous, rated_at)
+    doc = build(period, rated, previous, rated_at, coverage)
     changed = doc['status'] != 'unchanged'
     files = [os.path.join(directory, name) for name in FILES] if directory else []
     if changed and write_files and directory:
@@ -192,5 +195,5 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     result = dict(changed=changed, status=doc['status'], period=doc['period'], directory=directory, files=files,
                   totals=doc['totals'], currency=doc['currency'], corrections=doc['corrections'],
                   revisions=doc['revisions'], unpriced=doc['unpriced'], daily=doc['daily'],
-                  platforms=doc['platforms'], items=len(doc['items']))
+                  platforms=doc['platforms'], items=len(doc['items']), coverage=doc['coverage'])
     return doc, result

@@ -8,7 +8,7 @@ Both read only the ledger: nothing here imports the SDK, the inventory or the Ke
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing, rating, reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import coverage, pricing, rating, reports
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
 
 DEFAULT_OUTPUT_DIR = '~/.local/share/landingzone/chargeback'
@@ -19,6 +19,8 @@ CHARGEBACK_OPTIONS = dict(
     start=dict(type='str'),
     end=dict(type='str'),
     preview=dict(type='bool', default=False),
+    allow_partial=dict(type='bool', default=False),
+    max_collection_gap_hours=dict(type='float', default=coverage.DEFAULT_MAX_GAP_HOURS),
     output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
     platforms=dict(type='list', elements='str'),
 )
@@ -78,8 +80,20 @@ def run_chargeback(module):
         module.fail(str(exc))
     ledger = open_for_reading(module)
     try:
+        missing = {}
+        if period.closed:
+            # coverage before close: never freeze a period the collections do not cover
+            missing = coverage.problems(ledger, rating.chosen_platforms(ledger, p['platforms']), period,
+                                        p['max_collection_gap_hours'])
+            if missing and not p['allow_partial']:
+                module.fail('period %s is not closed: the ledger\'s complete collections do not cover it (%s); '
+                            'collect until they do, or rate it with allow_partial (marked partial, not frozen)'
+                            % (period.label, coverage.summary(missing)), coverage=missing, period=period.to_dict())
+            if missing:
+                period.mark_partial()
         dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],
-                                           write_files=not module.check_mode, move=module.atomic_move)
+                                           write_files=not module.check_mode, move=module.atomic_move,
+                                           coverage=missing)
     except (store.LedgerError, OSError) as exc:
         module.fail(str(exc))
     finally:
