@@ -10,7 +10,7 @@ description:
   - Reads the usage ledger written by M(landingzone.openstack.openstack_metering_collect), turns the
     recorded resource states into usage intervals and charges with O(price_catalog), and writes the
     reports of the period under O(output_dir)/I(label) - C(line_items.csv), C(line_items.json),
-    C(focus.csv) (FOCUS-compatible) and C(report.html) (static, inline SVG charts).
+    C(focus.csv) (FOCUS 1.2, see docs/chargeback.md) and C(report.html) (static, inline SVG charts).
   - "Intervals: a resource's life runs from its creation time (as the API reported it) to its
     deletion time, or, when a complete listing no longer showed it, to the midpoint between the last
     sample that saw it and that listing (C(price_catalog.vanished_end)); a still existing resource
@@ -23,7 +23,7 @@ description:
     rated, the ledger's complete collections (status V(ok)) cover it - one at or before its start,
     one at or after its end, no gap longer than O(max_collection_gap_hours) in between. Otherwise
     the module fails saying what is missing, or with O(allow_partial=true) rates it with status
-    V(partial) and does not freeze it.
+    V(partial) and does not freeze it."
   - Talks to no cloud. In check mode it rates and returns the figures but writes nothing.
 author:
   - landingzone.openstack maintainers (@landingzone)
@@ -67,6 +67,31 @@ options:
       - The longest time between two complete collections that still covers a period (hours).
     type: float
     default: 6.0
+  billing:
+    description:
+      - Who bills whom, for the FOCUS columns and the statements. A closed period keeps the settings
+        it was closed with.
+    type: dict
+    suboptions:
+      provider_name:
+        description: FOCUS ProviderName (1.3 ServiceProviderName), the platform that provides the services.
+        type: str
+        default: OpenStack platform
+      publisher_name:
+        description: FOCUS PublisherName; defaults to O(billing.provider_name).
+        type: str
+      invoice_issuer_name:
+        description:
+          - FOCUS InvoiceIssuerName, who issues the statements; defaults to O(billing.provider_name).
+          - Set it apart from the provider only when a third party invoices (a reseller) - FOCUS then
+            expects the provider's BilledCost to be 0, which these statements are not.
+        type: str
+      account_tag:
+        description:
+          - The Keystone project tag (C(key=value), from the inventory's workspace or project tags) whose value is
+            the FOCUS BillingAccountId; a project without it is billed to its workspace.
+        type: str
+        default: cost-centre
   output_dir:
     description:
       - Directory under which each period gets its own directory of reports (created).

@@ -26,7 +26,7 @@ import json
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import html, rating
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import html, pricing, rating
 
 D = decimal.Decimal
 STORE = 'line_items.json'
@@ -36,18 +36,71 @@ FORMAT_VERSION = 1
 LINE_COLUMNS = ('workspace', 'project', 'tenant', 'platform', 'project_id', 'resource_id', 'resource_name',
                 'resource_type', 'meter', 'sku', 'quantity', 'unit', 'unit_price', 'discount_percent',
                 'list_cost', 'cost', 'currency', 'charge_start', 'charge_end', 'charge_class', 'revision', 'tags')
+# FOCUS 1.2 (CostAndUsage): every mandatory column, the recommended ones we can fill, then ours (x_).
+# FOCUS 1.3 renamed ProviderName to ServiceProviderName and added HostProviderName; the file is 1.2,
+# so it carries the 1.2 names (docs/chargeback.md lists the mapping).
+FOCUS_VERSION = '1.2'
 FOCUS_COLUMNS = ('BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost', 'BillingCurrency',
+                 'BillingAccountId', 'BillingAccountName', 'BillingAccountType',
                  'BillingPeriodStart', 'BillingPeriodEnd', 'ChargePeriodStart', 'ChargePeriodEnd',
                  'ChargeCategory', 'ChargeClass', 'ChargeDescription', 'ChargeFrequency',
-                 'ConsumedQuantity', 'ConsumedUnit', 'PricingQuantity', 'PricingUnit', 'ListUnitPrice',
-                 'ContractedUnitPrice', 'ResourceId', 'ResourceName', 'ResourceType', 'ServiceName',
-                 'ServiceCategory', 'SubAccountId', 'SubAccountName', 'SkuId', 'Tags', 'RegionId',
+                 'CommitmentDiscountCategory', 'CommitmentDiscountId', 'CommitmentDiscountName',
+                 'CommitmentDiscountQuantity', 'CommitmentDiscountStatus', 'CommitmentDiscountType',
+                 'CommitmentDiscountUnit',
+                 'ConsumedQuantity', 'ConsumedUnit', 'InvoiceId', 'InvoiceIssuerName',
+                 'PricingCategory', 'PricingQuantity', 'PricingUnit', 'ListUnitPrice',
+                 'ContractedUnitPrice', 'ProviderName', 'PublisherName',
+                 'ResourceId', 'ResourceName', 'ResourceType', 'ServiceName',
+                 'ServiceCategory', 'ServiceSubcategory', 'SubAccountId', 'SubAccountName', 'SubAccountType',
+                 'SkuId', 'Tags', 'RegionId', 'RegionName',
                  'x_Workspace', 'x_Project', 'x_Platform', 'x_LandingZone', 'x_Meter', 'x_DiscountPercent',
                  'x_Revision', 'x_LineKey', 'x_Attributes')
 
 
 def _focus_time(value):
     return value[:19] + 'Z' if value else ''
+
+
+# The catalog's units in the FOCUS unit format (plural time units, "GiB-Hours").
+FOCUS_UNITS = {'hour': 'Hours', 'vCPU-hour': 'vCPU-Hours', 'GiB-hour': 'GiB-Hours', 'month': 'Months'}
+
+# Who issues the statements (module option ``billing``, role ``chargeback_billing``).
+BILLING_DEFAULTS = dict(provider_name='OpenStack platform', publisher_name=None, invoice_issuer_name=None,
+                        account_tag='cost-centre')
+
+
+def billing_settings(given=None):
+    """``given`` over BILLING_DEFAULTS; publisher and invoice issuer default to the provider."""
+    out = dict(BILLING_DEFAULTS)
+    out.update(dict((k, v) for k, v in (given or {}).items() if v not in (None, '')))
+    out['publisher_name'] = out['publisher_name'] or out['provider_name']
+    out['invoice_issuer_name'] = out['invoice_issuer_name'] or out['provider_name']
+    return out
+
+
+def billing_account(item, account_tag):
+    """(id, name, type) of the account a line is billed to: the value of the project's
+    ``account_tag`` tag (the cost centre by default), else its workspace."""
+    value = keystone_tags(item.get('project_tags')).get(account_tag)
+    if value not in (None, True, ''):
+        return str(value), '%s %s' % (account_tag, value), account_tag
+    return item['workspace'], 'workspace %s' % item['workspace'], 'workspace'
+
+
+def invoice_id(label, account, revision):
+    """The invoice of an account in a closed period; corrections of revision n get their own."""
+    return '%s-%s' % (label, account) if not revision else '%s-%s-%d' % (label, account, revision)
+
+
+def stamp(items, account_tag, label=None):
+    """Set the billing account of ``items`` (and, with ``label``, of a closing, their invoice)."""
+    for item in items:
+        if 'billing_account_id' not in item:
+            item['billing_account_id'], item['billing_account_name'], item['billing_account_type'] = \
+                billing_account(item, account_tag)
+        if label is not None:
+            item['invoice_id'] = invoice_id(label, item['billing_account_id'], item.get('revision') or 0)
+    return items
 
 
 def keystone_tags(tags):
@@ -69,18 +122,21 @@ def load_store(directory):
         return json.load(handle)
 
 
-def build(period, rated, previous, rated_at, coverage=None):
+def build(period, rated, previous, rated_at, coverage=None, billing=None):
     """The period's document: the new rating, or (a period already stored closed) the stored
     items plus corrections. ``status``: new, unchanged, corrected, open, partial or preview.
-    ``coverage``: what the ledger's collections miss of the period ({platform: [problem]})."""
+    ``coverage``: what the ledger's collections miss of the period ({platform: [problem]});
+    ``billing``: ``billing_settings`` (a closed period keeps those it was closed with)."""
+    billing = billing_settings(billing)
     new_items = rated['items']
     revisions = []
     # once frozen, always frozen: a later partial rating of it only appends corrections
     if (period.closed or period.partial) and previous and previous.get('period', {}).get('closed'):
         period.closed, period.partial = True, False
+        billing = previous.get('billing') or billing
         old_items = previous['items']
         revision = max([r['revision'] for r in previous.get('revisions', [])] + [0]) + 1
-        corrections = rating.reconcile(old_items, new_items, revision)
+        corrections = stamp(rating.reconcile(old_items, new_items, revision), billing['account_tag'], period.label)
         revisions = list(previous.get('revisions', []))
         if corrections:
             revisions.append(dict(revision=revision, rated_at=rated_at, corrections=len(corrections)))
@@ -89,7 +145,7 @@ def build(period, rated, previous, rated_at, coverage=None):
             status = 'unchanged'
         items = list(old_items) + corrections
     else:
-        items = list(new_items)
+        items = stamp(list(new_items), billing['account_tag'], period.label if period.closed else None)
         revisions = [dict(revision=0, rated_at=rated_at, corrections=0)]
         status = 'preview' if period.preview else ('new' if period.closed else 'partial' if period.partial else 'open')
         corrections = []
@@ -98,7 +154,7 @@ def build(period, rated, previous, rated_at, coverage=None):
                 revisions=revisions, platforms=rated.get('platforms', []),
                 currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
                 daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
-                coverage=coverage or {}, items=items)
+                coverage=coverage or {}, billing=billing, focus_version=FOCUS_VERSION, items=items)
 
 
 def render(doc):
@@ -140,30 +196,41 @@ def line_items_csv(doc):
 
 def focus_rows(doc):
     period = doc['period']
+    billing = billing_settings(doc.get('billing'))
     for item in doc['items']:
         unit_price = D(item['unit_price'])
         contracted_price = unit_price * (D(100) - D(item['discount_percent'])) / D(100)
         # Tags: only the tags the project really carries in Keystone (the collector records no
         # resource tags); our attributes (flavor, volume type, status...) go to x_Attributes.
         tags = keystone_tags(item.get('project_tags'))
+        account = (item.get('billing_account_id'), item.get('billing_account_name'), item.get('billing_account_type'))
+        if account[0] is None:
+            account = billing_account(item, billing['account_tag'])
+        unit = FOCUS_UNITS.get(item['unit'], item['unit'])
         yield {
             'BilledCost': item['cost'], 'EffectiveCost': item['cost'], 'ListCost': item['list_cost'],
             'ContractedCost': item['cost'], 'BillingCurrency': item['currency'],
             'BillingPeriodStart': _focus_time(period['start']), 'BillingPeriodEnd': _focus_time(period['end']),
             'ChargePeriodStart': _focus_time(item['charge_start']), 'ChargePeriodEnd': _focus_time(item['charge_end']),
-            'ChargeCategory': item['charge_category'],
+            'BillingAccountId': account[0], 'BillingAccountName': account[1], 'BillingAccountType': account[2],
+            # FOCUS: a Purchase is a prepayment amortised into later usage (EffectiveCost 0); the
+            # monthly fee is not, so it is a recurring Usage charge there (ours says Purchase)
+            'ChargeCategory': 'Usage',
             'ChargeClass': 'Correction' if item.get('charge_class') == 'correction' else '',
             'ChargeDescription': item['description'],
             'ChargeFrequency': 'Recurring' if item['charge_category'] == 'Purchase' else 'Usage-Based',
-            'ConsumedQuantity': item['quantity'] if item['charge_category'] == 'Usage' else '',
-            'ConsumedUnit': item['unit'] if item['charge_category'] == 'Usage' else '',
-            'PricingQuantity': item['quantity'], 'PricingUnit': item['unit'],
+            'ConsumedQuantity': item['quantity'], 'ConsumedUnit': unit,
+            'InvoiceId': item.get('invoice_id') or '', 'InvoiceIssuerName': billing['invoice_issuer_name'],
+            'PricingCategory': 'Standard',
+            'PricingQuantity': item['quantity'], 'PricingUnit': unit,
+            'ProviderName': billing['provider_name'], 'PublisherName': billing['publisher_name'],
             'ListUnitPrice': item['unit_price'], 'ContractedUnitPrice': str(rating.q6(contracted_price)),
             'ResourceId': item['resource_id'], 'ResourceName': item.get('resource_name') or '',
             'ResourceType': item.get('resource_type') or '', 'ServiceName': item['service'],
-            'ServiceCategory': item['service_category'], 'SubAccountId': item['project_id'],
-            'SubAccountName': item.get('tenant') or item['project'], 'SkuId': item['sku'],
-            'Tags': json.dumps(tags, sort_keys=True), 'RegionId': item['platform'],
+            'ServiceCategory': item['service_category'],
+            'ServiceSubcategory': pricing.METERS[item['meter']]['subcategory'], 'SubAccountId': item['project_id'],
+            'SubAccountName': item.get('tenant') or item['project'], 'SubAccountType': 'Project', 'SkuId': item['sku'],
+            'Tags': json.dumps(tags, sort_keys=True), 'RegionId': item['platform'], 'RegionName': item['platform'],
             'x_Workspace': item['workspace'], 'x_Project': item['project'], 'x_Platform': item['platform'],
             'x_LandingZone': item.get('landing_zone') or '', 'x_Meter': item['meter'],
             'x_DiscountPercent': item['discount_percent'], 'x_Revision': item.get('revision', 0),
@@ -178,7 +245,7 @@ def focus_csv(doc):
 # ------------------------------------------------------------------------------ one call
 
 def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_files=True, rated_at=None,
-               move=None, coverage=None):
+               move=None, coverage=None, billing=None):
     """Rate ``period`` and (unless ``write_files`` is false, e.g. check mode) write its reports
     under ``output_dir/<label>``. Returns (doc, result): ``result`` says whether anything changed
     (a closed period already rated and unchanged writes nothing), the files and a summary."""
@@ -187,7 +254,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     rated['currency'] = catalog.currency
     directory = os.path.join(output_dir, period.label) if output_dir else None
     previous = load_store(directory) if directory else None
-    doc = build(period, rated, previous, rated_at, coverage)
+    doc = build(period, rated, previous, rated_at, coverage, billing)
     changed = doc['status'] != 'unchanged'
     files = [os.path.join(directory, name) for name in FILES] if directory else []
     if changed and write_files and directory:

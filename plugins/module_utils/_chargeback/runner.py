@@ -22,6 +22,12 @@ CHARGEBACK_OPTIONS = dict(
     allow_partial=dict(type='bool', default=False),
     max_collection_gap_hours=dict(type='float', default=coverage.DEFAULT_MAX_GAP_HOURS),
     output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
+    billing=dict(type='dict', options=dict(
+        provider_name=dict(type='str', default=reports.BILLING_DEFAULTS['provider_name']),
+        publisher_name=dict(type='str'),
+        invoice_issuer_name=dict(type='str'),
+        account_tag=dict(type='str', default=reports.BILLING_DEFAULTS['account_tag']),
+    )),
     platforms=dict(type='list', elements='str'),
 )
 # preview is a bool with a default, so Ansible counts it as given even when false: whether it
@@ -93,7 +99,7 @@ def run_chargeback(module):
                 period.mark_partial()
         dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],
                                            write_files=not module.check_mode, move=module.atomic_move,
-                                           coverage=missing)
+                                           coverage=missing, billing=p['billing'])
     except (store.LedgerError, OSError) as exc:
         module.fail(str(exc))
     finally:

@@ -117,3 +117,42 @@ def test_focus_tags_are_the_projects_real_tags(tmp_path):
     assert json.loads(rows['v1']['x_Attributes']) == {'volume_type': 'ssd'}
     ledger.close()
     assert not os.path.exists(str(tmp_path / '2026-10'))
+
+
+FOCUS_12_MANDATORY = ('BilledCost', 'BillingAccountId', 'BillingAccountName', 'BillingCurrency', 'BillingPeriodEnd',
+                      'BillingPeriodStart', 'ChargeCategory', 'ChargeClass', 'ChargeDescription', 'ChargePeriodEnd',
+                      'ChargePeriodStart', 'CommitmentDiscountCategory', 'CommitmentDiscountId', 'CommitmentDiscountName',
+                      'CommitmentDiscountQuantity', 'CommitmentDiscountStatus', 'CommitmentDiscountType',
+                      'CommitmentDiscountUnit', 'ConsumedQuantity', 'ConsumedUnit', 'ContractedCost', 'ContractedUnitPrice',
+                      'EffectiveCost', 'InvoiceIssuerName', 'ListCost', 'ListUnitPrice', 'PricingCategory',
+                      'PricingQuantity', 'PricingUnit', 'ProviderName', 'PublisherName', 'RegionId', 'RegionName',
+                      'ResourceId', 'ResourceName', 'ResourceType', 'ServiceCategory', 'ServiceName', 'SkuId',
+                      'SubAccountId', 'SubAccountName', 'SubAccountType', 'Tags')
+
+
+def test_focus_columns_billing_accounts_and_invoices(tmp_path):
+    ledger = ledger_with(tmp_path, [obs('volumes', 'v1', name='data', size_gib=2),
+                                    obs('volumes', 'v2', project='P2', name='theirs', size_gib=1)])
+    catalog = pricing.load(dict(currency='EUR', prices=[dict(meter='volume_gib_hours', unit='GiB-hour', unit_price='1'),
+                                                        dict(meter='project_monthly_fee', unit='month', unit_price='1')]))
+    assert set(FOCUS_12_MANDATORY) <= set(reports.FOCUS_COLUMNS)
+    assert all(c.startswith('x_') for c in reports.FOCUS_COLUMNS[reports.FOCUS_COLUMNS.index('x_Workspace'):])
+    closed = rating.period_window('2026-10', now=NOW)
+    doc, dummy = reports.chargeback(ledger, catalog, closed, None, write_files=False,
+                                    billing=dict(provider_name='Acme Cloud'))
+    rows = dict((r['ResourceId'], r) for r in reports.focus_rows(doc))
+    assert (rows['v1']['BillingAccountId'], rows['v1']['BillingAccountType'], rows['v1']['InvoiceId']) == \
+        ('4711', 'cost-centre', '2026-10-4711')
+    # no cost centre tag: billed to the workspace
+    assert (rows['v2']['BillingAccountId'], rows['v2']['InvoiceId']) == ('unmanaged', '2026-10-unmanaged')
+    assert (rows['v1']['ProviderName'], rows['v1']['PublisherName'], rows['v1']['InvoiceIssuerName']) == ('Acme Cloud',) * 3
+    assert (rows['v1']['PricingUnit'], rows['v1']['ConsumedUnit'], rows['P1']['PricingUnit']) == ('GiB-Hours', 'GiB-Hours', 'Months')
+    assert (rows['P1']['ChargeCategory'], rows['P1']['ChargeFrequency'], rows['v1']['ChargeFrequency']) == \
+        ('Usage', 'Recurring', 'Usage-Based')
+    assert (rows['v1']['ServiceSubcategory'], rows['P1']['ServiceSubcategory']) == ('Block Storage', 'Other (Management and Governance)')
+    assert doc['focus_version'] == '1.2' and doc['billing']['account_tag'] == 'cost-centre'
+    # an open period is on no invoice yet
+    window = rating.period_window(start='2026-10-01', end='2026-12-01', now=NOW)
+    doc, dummy = reports.chargeback(ledger, catalog, window, None, write_files=False)
+    assert {r['InvoiceId'] for r in reports.focus_rows(doc)} == {''}
+    ledger.close()
