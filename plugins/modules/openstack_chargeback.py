@@ -18,6 +18,8 @@ description:
     next state. See docs/chargeback.md for the error bound."
   - A closed period (its end is in the past) is immutable - rating it again appends correction line
     items (C(ChargeClass=Correction)) for whatever changed, and changes nothing when nothing did.
+    Each closed version's files have their sha256 recorded in the ledger (so the module needs the
+    ledger's current schema and write access); O(verify) checks them later.
     An open period and the preview are rewritten each time.
   - "Coverage before close: a period whose end is past is closed (frozen) only when, on every platform
     rated, the ledger's complete collections (status V(ok)) cover it - one at or before its start,
@@ -60,6 +62,14 @@ options:
     description:
       - Rate a period that is over but not covered by the ledger's complete collections, marked
         V(partial) and not frozen (rated again, it is rewritten), instead of failing.
+    type: bool
+    default: false
+  verify:
+    description:
+      - Instead of rating, check the closed statement of the period under O(output_dir) - each file
+        must have the sha256 the ledger recorded for its latest version, and re-rating the ledger
+        must give its figures again. Fails, listing the problems, when either does not hold.
+        Writes nothing.
     type: bool
     default: false
   max_collection_gap_hours:
@@ -185,6 +195,32 @@ unpriced:
   returned: always
   type: list
   elements: dict
+version:
+  description: The statement's version - 0 for the first rating, n after the n-th correction.
+  returned: always
+  type: int
+statement:
+  description: What names the statement in the ledger - the period label and the platforms rated.
+  returned: always
+  type: str
+hashes:
+  description: The sha256 of each file written by this run (empty when nothing was written); recorded in the ledger for a closed period.
+  returned: always
+  type: dict
+invoices:
+  description: The InvoiceIds of a closed period (one per billing account, and per correction version).
+  returned: always
+  type: list
+  elements: str
+verified:
+  description: With O(verify) - whether the statement is as it was closed.
+  returned: when verify is true
+  type: bool
+problems:
+  description: With O(verify) - what does not hold (a changed file, figures the ledger no longer gives).
+  returned: when verify is true
+  type: list
+  elements: str
 coverage:
   description:
     - What the ledger's complete collections miss of a period that is over, per platform (a list of

@@ -120,6 +120,22 @@ def test_focus_csv_validates_open_closed_and_corrected(replicator, unique, tmp_p
             assert json.loads(r['Tags'])['cost-centre'] == 'cc%s' % unique
         assert {r['PricingUnit'] for r in mine} == {'Hours', 'Months'}
         validate(os.path.join(result['directory'], 'focus.csv'), 'closed')
+        assert (result['version'], result['invoices'][:0]) == (0, []) and '%s-cc%s' % (label, unique) in result['invoices']
+
+        # the verify step: the statement as closed verifies; a file edited by hand does not
+        verified = chargeback(ledger_path, out, CATALOG, 'chargeback_verify=true', *window)
+        assert (verified['verified'], verified['version']) == (True, 0), verified
+        focus_path = os.path.join(result['directory'], 'focus.csv')
+        with open(focus_path) as fh:
+            original = fh.read()
+        with open(focus_path, 'w') as fh:
+            fh.write(original.replace('Example Cloud', 'Other Cloud', 1))
+        bad = run_playbook(playbook=PLAYBOOK, host='localhost', env=SQLITE,
+                           extra_args=['-e', 'chargeback_verify=true'] + sum((['-e', w] for w in window), []),
+                           group_vars={'lz_ledger_path': ledger_path, 'lz_chargeback_dir': out, 'price_catalog': CATALOG})
+        assert bad.rc != 0 and 'focus.csv was changed after it was written' in bad.stdout, bad.stdout[-3000:]
+        with open(focus_path, 'w') as fh:
+            fh.write(original)
 
         # a corrected catalog: correction rows of revision 1 with their own invoice
         corrected = dict(CATALOG, discounts=[{'workspace': workspace, 'percent': '50'}])
@@ -132,6 +148,8 @@ def test_focus_csv_validates_open_closed_and_corrected(replicator, unique, tmp_p
         # the originals stay; the corrections (old lines reversed, the discounted ones added) bring the sum to the new total
         assert sum(decimal.Decimal(r['BilledCost']) for r in mine) == decimal.Decimal(result['totals']['by_workspace'][workspace])
         validate(os.path.join(result['directory'], 'focus.csv'), 'corrected')
+        verified = chargeback(ledger_path, out, corrected, 'chargeback_verify=true', *window)
+        assert (verified['verified'], verified['version']) == (True, 1), verified
     finally:
         if conn is not None and server is not None:
             conn.compute.delete_server(server.id, ignore_missing=True)

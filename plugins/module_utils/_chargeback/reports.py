@@ -21,6 +21,7 @@ moved over the old one with the module's ``atomic_move``), so a reader never see
 
 import csv
 import decimal
+import hashlib
 import io
 import json
 import os
@@ -154,7 +155,8 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None):
                 revisions=revisions, platforms=rated.get('platforms', []),
                 currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
                 daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
-                coverage=coverage or {}, billing=billing, focus_version=FOCUS_VERSION, items=items)
+                coverage=coverage or {}, billing=billing, focus_version=FOCUS_VERSION,
+                version=max([r['revision'] for r in revisions] + [0]), items=items)
 
 
 def render(doc):
@@ -163,9 +165,24 @@ def render(doc):
             'report.html': html.report(doc), STORE: json.dumps(doc, indent=1, sort_keys=True) + '\n'}
 
 
-def write(directory, doc, move=None):
+def sha256(text):
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def file_sha256(path):
+    with open(path, 'rb') as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def statement_key(doc):
+    """What names a statement in the ledger: its period label and the platforms rated."""
+    return '%s|%s' % (doc['period']['label'], ','.join(doc.get('platforms') or []))
+
+
+def write(directory, doc, move=None, hashes=None):
     """Write every report of ``doc`` into ``directory`` (created), the store last. Returns paths.
-    ``move``: the module's ``atomic_move`` (see ``_files.atomic_write``)."""
+    ``move``: the module's ``atomic_move`` (see ``_files.atomic_write``); ``hashes``: a dict that
+    receives {file name: sha256 of the text written}."""
     os.makedirs(directory, exist_ok=True)
     texts = render(doc)
     out = []
@@ -173,6 +190,8 @@ def write(directory, doc, move=None):
         path = os.path.join(directory, name)
         _files.atomic_write(path, texts[name], move)
         out.append(path)
+        if hashes is not None:
+            hashes[name] = sha256(texts[name])
     return out
 
 
@@ -257,10 +276,45 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     doc = build(period, rated, previous, rated_at, coverage, billing)
     changed = doc['status'] != 'unchanged'
     files = [os.path.join(directory, name) for name in FILES] if directory else []
+    hashes = {}
     if changed and write_files and directory:
-        write(directory, doc, move)
+        write(directory, doc, move, hashes)
     result = dict(changed=changed, status=doc['status'], period=doc['period'], directory=directory, files=files,
                   totals=doc['totals'], currency=doc['currency'], corrections=doc['corrections'],
                   revisions=doc['revisions'], unpriced=doc['unpriced'], daily=doc['daily'],
-                  platforms=doc['platforms'], items=len(doc['items']), coverage=doc['coverage'])
+                  platforms=doc['platforms'], items=len(doc['items']), coverage=doc['coverage'],
+                  version=doc['version'], statement=statement_key(doc), hashes=hashes,
+                  invoices=sorted(set(i['invoice_id'] for i in doc['items'] if i.get('invoice_id'))))
     return doc, result
+
+
+def verify(ledger, catalog, period, output_dir, platforms=None):
+    """What is wrong with the closed statement of ``period`` under ``output_dir``: (problems,
+    facts). A statement is as it was closed when each file has the sha256 the ledger recorded for
+    its latest version and re-rating the ledger gives its figures again (no correction due)."""
+    directory = os.path.join(output_dir, period.label)
+    stored = load_store(directory)
+    if not stored or not stored.get('period', {}).get('closed'):
+        return ['%s holds no closed statement' % directory], dict(directory=directory)
+    key = statement_key(stored)
+    version = stored.get('version', max([r['revision'] for r in stored.get('revisions', [])] + [0]))
+    expected = ledger.statement_hashes(key).get(version)
+    problems = []
+    if not expected:
+        problems.append('the ledger records no content hash of statement %s version %d' % (key, version))
+    else:
+        for name in FILES:
+            path = os.path.join(directory, name)
+            if not os.path.exists(path):
+                problems.append('%s is missing' % name)
+            elif file_sha256(path) != expected.get(name):
+                problems.append('%s was changed after it was written: its sha256 is not the one the ledger recorded '
+                                'for version %d' % (name, version))
+    rated = rating.rate(ledger, catalog, period, stored.get('platforms') or platforms)
+    due = rating.reconcile(stored['items'], rated['items'], version + 1)
+    if due:
+        problems.append('re-rating the ledger no longer gives the statement\'s figures: %d line(s) differ (ledger rows '
+                        'or the price catalog changed after the close, or collections came late); rating the period '
+                        'appends them as corrections' % len(due))
+    return problems, dict(directory=directory, statement=key, version=version, corrections_due=len(due),
+                          invoices=sorted(set(i['invoice_id'] for i in stored['items'] if i.get('invoice_id'))))

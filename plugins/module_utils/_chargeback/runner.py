@@ -20,6 +20,7 @@ CHARGEBACK_OPTIONS = dict(
     end=dict(type='str'),
     preview=dict(type='bool', default=False),
     allow_partial=dict(type='bool', default=False),
+    verify=dict(type='bool', default=False),
     max_collection_gap_hours=dict(type='float', default=coverage.DEFAULT_MAX_GAP_HOURS),
     output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
     billing=dict(type='dict', options=dict(
@@ -85,6 +86,8 @@ def run_chargeback(module):
     except rating.RatingError as exc:
         module.fail(str(exc))
     ledger = open_for_reading(module)
+    if p['verify']:
+        run_verify(module, ledger, catalog, period)
     try:
         missing = {}
         if period.closed:
@@ -100,11 +103,28 @@ def run_chargeback(module):
         dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],
                                            write_files=not module.check_mode, move=module.atomic_move,
                                            coverage=missing, billing=p['billing'])
+        if result['hashes'] and result['period']['closed']:
+            # the statement's content hashes, so that verify can tell a changed file
+            ledger.record_statement(result['statement'], result['version'], result['hashes'])
     except (store.LedgerError, OSError) as exc:
         module.fail(str(exc))
     finally:
         ledger.close()
     module.exit_json(**result)
+
+
+def run_verify(module, ledger, catalog, period):
+    """openstack_chargeback verify=true: check a closed statement, write nothing."""
+    try:
+        problems, facts = reports.verify(ledger, catalog, period, module.params['output_dir'], module.params['platforms'])
+    except (store.LedgerError, OSError, ValueError) as exc:
+        module.fail(str(exc))
+    finally:
+        ledger.close()
+    if problems:
+        module.fail('statement %s does not verify: %s' % (period.label, '; '.join(problems)), problems=problems,
+                    verified=False, period=period.to_dict(), **facts)
+    module.exit_json(changed=False, verified=True, problems=[], period=period.to_dict(), **facts)
 
 
 def run_usage(module):

@@ -26,13 +26,13 @@ PROJECTS = [dict(project_id='P1', name='ws1-alpha', domain_id='default', workspa
                  landing_zone=None, managed=False, enabled=True, tags=[])]
 
 
-def record(ledger, n, at, observations, projects=PROJECTS):
+def record(ledger, n, at, observations, projects=None):
     lifetimes = [dict(kind=o['kind'], resource_id=o['resource_id'], project_id=o['project_id'],
                       created_at=_time.ts(T0 + datetime.timedelta(minutes=7)), deleted_at=None) for o in observations]
     ledger.record_run(dict(id='run-%d' % n, platform='p1', started_at=_time.ts(at), finished_at=_time.ts(at),
                            window_start=None, window_end=_time.ts(at), status='ok', counts={}, remarks=[],
                            complete_kinds=sorted(set(o['kind'] for o in observations)), requests={},
-                           projects=projects, observations=observations, lifetimes=lifetimes))
+                           projects=projects or PROJECTS, observations=observations, lifetimes=lifetimes))
 
 
 def obs(kind, rid, project='P1', **attributes):

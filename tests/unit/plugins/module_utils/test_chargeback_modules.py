@@ -274,3 +274,51 @@ def test_reports_write_is_atomic(tmp_path):
     assert after['report.html'] != before['report.html']  # the files written before the failure are whole new ones
     assert sorted(os.listdir(directory)) == sorted(reports.FILES)  # no temporary file left
     assert pricing.VANISHED_END  # the catalog module is importable alongside (no cycle)
+
+
+def test_a_closed_statement_verifies_and_detects_changes(covered_ledger_path, monkeypatch, capsys, tmp_path):
+    import sqlite3
+    out_dir = str(tmp_path / 'reports')
+    args = dict(ledger_path=covered_ledger_path, price_catalog=CATALOG, output_dir=out_dir, period='2026-10',
+                max_collection_gap_hours=800)
+    out = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert (out['status'], out['version'], out['statement'], out['invoices']) == ('new', 0, '2026-10|p1', ['2026-10-ws1'])
+    assert sorted(out['hashes']) == sorted(reports.FILES)
+    with store.open_ledger(path=covered_ledger_path) as ledger:
+        assert ledger.statement_hashes('2026-10|p1') == {0: out['hashes']}
+    ok = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert (ok.get('failed'), ok['verified'], ok['problems'], ok['changed']) == (None, True, [], False), ok
+    # a statement file changed by hand
+    page = os.path.join(out_dir, '2026-10', 'report.html')
+    original = open(page).read()
+    with open(page, 'w') as fh:
+        fh.write(original.replace('Total', 'Totl'))
+    bad = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert bad['failed'] and bad['verified'] is False and len(bad['problems']) == 1, bad
+    assert bad['problems'][0].startswith('report.html was changed after it was written')
+    with open(page, 'w') as fh:
+        fh.write(original)
+    # a ledger row changed after the close: the server was shelved from 1 Oct 05:00
+    db = sqlite3.connect(covered_ledger_path)
+    db.execute("UPDATE observations SET attributes = replace(attributes, 'ACTIVE', 'SHELVED_OFFLOADED') "
+               "WHERE observed_at = '2026-10-01T05:00:00.000000Z' AND kind = 'servers'")
+    db.commit()
+    db.close()
+    bad = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert bad['failed'] and bad['corrections_due'] == 1 and 're-rating the ledger no longer gives' in bad['problems'][0], bad
+    # rating appends a correction version (never rewrites); version 1 verifies
+    fixed = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert (fixed['status'], fixed['version'], fixed['corrections']) == ('corrected', 1, 1)
+    assert fixed['invoices'] == ['2026-10-ws1', '2026-10-ws1-1']
+    stored = json.load(open(os.path.join(out_dir, '2026-10', reports.STORE)))
+    assert [i['charge_class'] for i in stored['items']] == [None, None, 'correction']
+    ok = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert ok['verified'] and ok['version'] == 1, ok
+    with store.open_ledger(path=covered_ledger_path) as ledger:
+        assert sorted(ledger.statement_hashes('2026-10|p1')) == [0, 1]
+
+
+def test_verify_needs_a_closed_statement(ledger_path, monkeypatch, capsys, tmp_path):
+    out = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG, period='2026-10',
+                                                output_dir=str(tmp_path / 'none'), verify=True), monkeypatch, capsys)
+    assert out['failed'] and 'holds no closed statement' in out['msg'], out
