@@ -72,6 +72,18 @@ options:
         Writes nothing.
     type: bool
     default: false
+  budgets:
+    description:
+      - An optional budget per workspace - a mapping of workspace to amount per calendar month, in the
+        catalog's currency (quote it, C('500.00')). The result, the JSON and the HTML carry used,
+        remaining, a forecast to the month end and alerts (see O(budget_alert_thresholds)).
+    type: dict
+  budget_alert_thresholds:
+    description:
+      - Percentages of a budget that raise an alert when the cost reaches them (or, marked
+        C(forecast), when only the forecast does). Default C([80, 100]).
+    type: list
+    elements: raw
   max_collection_gap_hours:
     description:
       - The longest time between two complete collections that still covers a period (hours).
@@ -221,6 +233,17 @@ problems:
   returned: when verify is true
   type: list
   elements: str
+budgets:
+  description:
+    - Per workspace with a budget - monthly_amount, budget (for the period), used, remaining,
+      used_percent, forecast (to the month end at the running rate), forecast_percent, alerts.
+  returned: always
+  type: dict
+budget_alerts:
+  description: The alerts of all workspaces (workspace, threshold, basis used or forecast, percents), for AWX notifications.
+  returned: always
+  type: list
+  elements: dict
 coverage:
   description:
     - What the ledger's complete collections miss of a period that is over, per platform (a list of

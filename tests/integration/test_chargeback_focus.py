@@ -44,15 +44,15 @@ def collect(ledger_path):
     return run['collect']
 
 
-def chargeback(ledger_path, out, catalog, *extra):
+def chargeback(ledger_path, out, catalog, *extra, budgets=None, whole=False):
     args = []
     for e in extra:
         args.extend(['-e', e])
     run = run_playbook(playbook=PLAYBOOK, host='localhost', extra_args=args, env=SQLITE,
                        group_vars={'lz_ledger_path': ledger_path, 'lz_chargeback_dir': out, 'price_catalog': catalog,
-                                   'lz_billing': BILLING})
+                                   'lz_billing': BILLING, 'lz_budgets': budgets or {}})
     assert run.rc == 0, run.stdout[-3000:]
-    return run[TASK]
+    return run if whole else run[TASK]
 
 
 def validate(path, name):
@@ -105,8 +105,16 @@ def test_focus_csv_validates_open_closed_and_corrected(replicator, unique, tmp_p
         start = datetime.datetime.strptime(first['window_end'], '%Y-%m-%dT%H:%M:%S.%fZ') + datetime.timedelta(seconds=0.5)
         end = datetime.datetime.strptime(third['window_end'], '%Y-%m-%dT%H:%M:%S.%fZ') - datetime.timedelta(seconds=0.5)
         window = ['chargeback_start=%sZ' % start.isoformat(), 'chargeback_end=%sZ' % end.isoformat()]
-        result = chargeback(ledger_path, out, CATALOG, *window)
+        # with a budget of 1 cent for the workspace: both alerts, published for AWX
+        play = chargeback(ledger_path, out, CATALOG, *window, budgets={workspace: '0.01'}, whole=True)
+        result = play[TASK]
         assert (result['status'], result['period']['closed']) == ('new', True), result
+        assert [(a['workspace'], a['threshold'], a['basis']) for a in result['budget_alerts']] == \
+            [(workspace, '80', 'used'), (workspace, '100', 'used')]
+        budget = result['budgets'][workspace]
+        assert (budget['monthly_amount'], budget['used']) == ('0.01', result['totals']['by_workspace'][workspace])
+        stats = play['Publish the summary as job artifacts (AWX)']['ansible_stats']['data']
+        assert stats['chargeback_budget_alerts'] == result['budget_alerts']
         mine = rows(result['directory'], workspace)
         label = result['period']['label']
         assert {r['ResourceId'] for r in mine} == {server.id, project.id}

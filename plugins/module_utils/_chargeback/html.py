@@ -133,6 +133,17 @@ def report(doc):
             out.append('<li>revision %s rated %s: %s correction item(s)</li>'
                        % (rev['revision'], _esc(rev['rated_at']), rev['corrections']))
         out.append('</ul></section>')
+    if (doc.get('budgets') or {}).get('workspaces'):
+        out.append('<section id="budgets"><h2>Budgets</h2><table id="table-budgets"><tr><th>workspace</th>'
+                   '<th class="num">budget</th><th class="num">used</th><th class="num">used %%</th>'
+                   '<th class="num">remaining</th><th class="num">forecast to month end</th><th>alerts</th></tr>')
+        for ws, b in sorted(doc['budgets']['workspaces'].items()):
+            alerts = ', '.join('%s %% (%s)' % (a['threshold'], a['basis']) for a in b['alerts']) or '-'
+            out.append('<tr class="%s"><td>%s</td><td class="num">%s</td><td class="num">%s</td><td class="num">%s</td>'
+                       '<td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>'
+                       % ('remark' if b['alerts'] else '', _esc(ws), money(b['budget']), money(b['used']),
+                          _esc(b['used_percent'] or '-'), money(b['remaining']), money(b['forecast']), _esc(alerts)))
+        out.append('</table></section>')
     if doc.get('coverage'):
         out.append('<section id="coverage"><h2>Partial: not covered by the collections</h2><ul class="remark">')
         for platform, problems in sorted(doc['coverage'].items()):

@@ -27,7 +27,7 @@ import json
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import html, pricing, rating
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, html, pricing, rating
 
 D = decimal.Decimal
 STORE = 'line_items.json'
@@ -264,7 +264,7 @@ def focus_csv(doc):
 # ------------------------------------------------------------------------------ one call
 
 def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_files=True, rated_at=None,
-               move=None, coverage=None, billing=None):
+               move=None, coverage=None, billing=None, budget=None):
     """Rate ``period`` and (unless ``write_files`` is false, e.g. check mode) write its reports
     under ``output_dir/<label>``. Returns (doc, result): ``result`` says whether anything changed
     (a closed period already rated and unchanged writes nothing), the files and a summary."""
@@ -274,6 +274,10 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     directory = os.path.join(output_dir, period.label) if output_dir else None
     previous = load_store(directory) if directory else None
     doc = build(period, rated, previous, rated_at, coverage, billing)
+    if budget and budget[0]:
+        # budget: (amounts, thresholds) of budgets.load; measured at the rating time
+        doc['budgets'] = budgets.evaluate(budget[0], budget[1], period, doc['totals']['by_workspace'],
+                                          _time.parse(rated_at))
     changed = doc['status'] != 'unchanged'
     files = [os.path.join(directory, name) for name in FILES] if directory else []
     hashes = {}
@@ -284,6 +288,8 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
                   revisions=doc['revisions'], unpriced=doc['unpriced'], daily=doc['daily'],
                   platforms=doc['platforms'], items=len(doc['items']), coverage=doc['coverage'],
                   version=doc['version'], statement=statement_key(doc), hashes=hashes,
+                  budgets=(doc.get('budgets') or {}).get('workspaces', {}),
+                  budget_alerts=(doc.get('budgets') or {}).get('alerts', []),
                   invoices=sorted(set(i['invoice_id'] for i in doc['items'] if i.get('invoice_id'))))
     return doc, result
 

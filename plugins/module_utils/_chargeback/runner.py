@@ -8,7 +8,7 @@ Both read only the ledger: nothing here imports the SDK, the inventory or the Ke
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import coverage, pricing, rating, reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, coverage, pricing, rating, reports
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
 
 DEFAULT_OUTPUT_DIR = '~/.local/share/landingzone/chargeback'
@@ -21,6 +21,8 @@ CHARGEBACK_OPTIONS = dict(
     preview=dict(type='bool', default=False),
     allow_partial=dict(type='bool', default=False),
     verify=dict(type='bool', default=False),
+    budgets=dict(type='dict'),
+    budget_alert_thresholds=dict(type='list', elements='raw'),
     max_collection_gap_hours=dict(type='float', default=coverage.DEFAULT_MAX_GAP_HOURS),
     output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
     billing=dict(type='dict', options=dict(
@@ -82,6 +84,10 @@ def run_chargeback(module):
     p = module.params
     catalog = load_catalog(module, p['price_catalog'])
     try:
+        budget = budgets.load(p['budgets'], p['budget_alert_thresholds'])
+    except budgets.BudgetError as exc:
+        module.fail(str(exc), errors=[e.to_dict() for e in exc.errors])
+    try:
         period = rating.period_window(p['period'], p['start'], p['end'], p['preview'])
     except rating.RatingError as exc:
         module.fail(str(exc))
@@ -102,7 +108,7 @@ def run_chargeback(module):
                 period.mark_partial()
         dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],
                                            write_files=not module.check_mode, move=module.atomic_move,
-                                           coverage=missing, billing=p['billing'])
+                                           coverage=missing, billing=p['billing'], budget=budget)
         if result['hashes'] and result['period']['closed']:
             # the statement's content hashes, so that verify can tell a changed file
             ledger.record_statement(result['statement'], result['version'], result['hashes'])

@@ -156,3 +156,36 @@ def test_focus_columns_billing_accounts_and_invoices(tmp_path):
     doc, dummy = reports.chargeback(ledger, catalog, window, None, write_files=False)
     assert {r['InvoiceId'] for r in reports.focus_rows(doc)} == {''}
     ledger.close()
+
+
+def test_budgets_used_remaining_forecast_and_alerts(tmp_path):
+    from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets
+    import pytest
+    amounts, levels = budgets.load({'ws1': '100', 'unmanaged': 10, 'idle': '5'}, [100, '80'])
+    assert levels == [D(80), D(100)]
+    with pytest.raises(budgets.BudgetError) as err:
+        budgets.load({'ws1': 'lots', 'ws2': -1}, [0])
+    assert [e.path for e in err.value.errors] == ['budgets.ws1', 'budgets.ws2', 'budget_alert_thresholds[0]']
+    month = rating.period_window('2026-10', now=NOW)
+    out = budgets.evaluate(amounts, levels, month, {'ws1': '85.5', 'unmanaged': '12'}, NOW)
+    ws1, unm, idle = out['workspaces']['ws1'], out['workspaces']['unmanaged'], out['workspaces']['idle']
+    assert (ws1['budget'], ws1['used'], ws1['remaining'], ws1['used_percent'], ws1['forecast']) == \
+        ('100.000000', '85.5', '14.500000', '85.50', '85.5')
+    assert [a['threshold'] for a in ws1['alerts']] == ['80'] and [a['threshold'] for a in unm['alerts']] == ['80', '100']
+    assert idle['alerts'] == [] and idle['used'] == '0'
+    # the running month, a third over: 40 used so far runs to 120 by the month end
+    now = datetime.datetime(2026, 11, 11, tzinfo=UTC)
+    running = rating.period_window('2026-11', now=now)
+    ws1 = budgets.evaluate({'ws1': D(100)}, levels, running, {'ws1': '40'}, now)['workspaces']['ws1']
+    assert (ws1['used_percent'], ws1['forecast'], ws1['forecast_percent']) == ('40.00', '120.000000', '120.00')
+    assert ws1['alerts'] == [dict(threshold='80', basis='forecast'), dict(threshold='100', basis='forecast')]
+    # a window of half a month has half the budget
+    half = rating.period_window(start='2026-11-01', end='2026-11-16', now=NOW + 60 * 24 * H)
+    assert budgets.evaluate({'ws1': D(100)}, levels, half, {}, NOW + 60 * 24 * H)['workspaces']['ws1']['budget'] == '50.000000'
+    # through the reports: the JSON, the result and the HTML carry them
+    ledger = ledger_with(tmp_path, [obs('volumes', 'v1', name='data', size_gib=2)])
+    catalog = pricing.load(dict(currency='EUR', prices=[dict(meter='volume_gib_hours', unit='GiB-hour', unit_price='1')]))
+    doc, result = reports.chargeback(ledger, catalog, month, None, write_files=False, budget=(amounts, levels))
+    assert result['budgets']['ws1']['used'] == doc['totals']['by_workspace']['ws1']
+    assert 'id="table-budgets"' in reports.render(doc)['report.html']
+    ledger.close()
