@@ -60,6 +60,11 @@ Reading (used by openstack_usage_info and chargeback)
       the window (dicts, with ``end_at``: deleted_at, else gone_at, else last_seen_at).
     - ``counts()`` -> rows per table (tests, benchmarks).
 
+Statements (written by openstack_chargeback when it closes a period)
+    - ``record_statement(statement, revision, hashes)`` records the sha256 of each file of a
+      closed statement's version (never rewritten); ``statement_hashes(statement)`` ->
+      {revision: {file: sha256}}, read by its verify step.
+
     Usage hours are not computed here: ``_chargeback.rating.usage`` derives them from the same
     intervals as the invoice.
 """
