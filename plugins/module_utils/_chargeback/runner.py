@@ -111,7 +111,11 @@ def run_chargeback(module):
                                            coverage=missing, billing=p['billing'], budget=budget)
         if result['hashes'] and result['period']['closed']:
             # the statement's content hashes, so that verify can tell a changed file
-            ledger.record_statement(result['statement'], result['version'], result['hashes'])
+            try:
+                ledger.record_statement(result['statement'], result['version'], result['hashes'])
+            except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors: say so, never end ok
+                module.fail('the statement was written but the ledger did not take its content hashes (verify will '
+                            'report them missing): %s: %s' % (type(exc).__name__, exc), **result)
     except (store.LedgerError, OSError) as exc:
         module.fail(str(exc))
     finally:
