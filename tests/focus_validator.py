@@ -20,6 +20,10 @@ condition, and the validator also scores each branch on its own, so every non-em
 one of them (all null: C-005, none null: C-004, mixed: both). A file passes when Fail counts only
 that one branch and C-003-C passed; any other failure fails it. Without the InvoiceId column
 (only RECOMMENDED) seven InvoiceId rules fail instead.
+
+A file with a header and no row (a period without charges, e.g. the demo's partial last month) is
+listed as not validated: 2.2.1 fails nine allowed-value rules on any empty table (a header-only
+copy of a passing file fails the same nine). The run still fails when no file has rows.
 """
 
 import glob
@@ -119,13 +123,21 @@ def files(args):
     return out
 
 
+def has_rows(path):
+    with open(path) as handle:
+        return len(handle.readlines()) > 1
+
+
 def main(argv):
     found = files(argv)
-    if not found:
-        print('focus-validator: no focus.csv under %s' % ', '.join(argv))
+    with_rows = [path for path in found if has_rows(path)]
+    for path in sorted(set(found) - set(with_rows)):
+        print('focus-validator %s: header only, no row to validate (not counted)' % path)
+    if not with_rows:
+        print('focus-validator: no focus.csv with rows under %s' % ', '.join(argv))
         return 1
     bad = 0
-    for path in found:
+    for path in with_rows:
         try:
             total, passed, failed, output = validate(path)
         except (ValidatorError, subprocess.CalledProcessError) as exc:
@@ -138,7 +150,7 @@ def main(argv):
         for line in failures(output):
             print('    ' + line[:300])
         bad += other > 0
-    print('focus-validator: %d file(s), %d with failures' % (len(found), bad))
+    print('focus-validator: %d file(s) validated, %d with failures' % (len(with_rows), bad))
     return 1 if bad else 0
 
 
