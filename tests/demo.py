@@ -105,6 +105,11 @@ def main():
     time.sleep(5)  # a second sample a little later: usage is measured between samples
     rc = rc or playbook('meter')
     rc = rc or playbook('chargeback', '-e', 'chargeback_preview=true')
+    # the last month is not covered by a fresh ledger: it is not frozen; the default run fails and
+    # says why (expected), with chargeback_allow_partial it is rated marked partial
+    if playbook('chargeback') == 0:
+        print('the last month was closed: the ledger covers it')
+    rc = rc or playbook('chargeback', '-e', 'chargeback_allow_partial=true')
     print('\nreports: %s' % os.path.join(DEMO_DIR, 'reports'))
     return rc
 

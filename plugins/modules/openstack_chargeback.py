@@ -10,7 +10,7 @@ description:
   - Reads the usage ledger written by M(landingzone.openstack.openstack_metering_collect), turns the
     recorded resource states into usage intervals and charges with O(price_catalog), and writes the
     reports of the period under O(output_dir)/I(label) - C(line_items.csv), C(line_items.json),
-    C(focus.csv) (FOCUS-compatible) and C(report.html) (static, inline SVG charts).
+    C(focus.csv) (FOCUS 1.2, see docs/chargeback.md) and C(report.html) (static, inline SVG charts).
   - "Intervals: a resource's life runs from its creation time (as the API reported it) to its
     deletion time, or, when a complete listing no longer showed it, to the midpoint between the last
     sample that saw it and that listing (C(price_catalog.vanished_end)); a still existing resource
@@ -18,7 +18,14 @@ description:
     next state. See docs/chargeback.md for the error bound."
   - A closed period (its end is in the past) is immutable - rating it again appends correction line
     items (C(ChargeClass=Correction)) for whatever changed, and changes nothing when nothing did.
+    Each closed version's files have their sha256 recorded in the ledger (so the module needs the
+    ledger's current schema and write access); O(verify) checks them later.
     An open period and the preview are rewritten each time.
+  - "Coverage before close: a period whose end is past is closed (frozen) only when, on every platform
+    rated, the ledger's complete collections (status V(ok)) cover it - one at or before its start,
+    one at or after its end, no gap longer than O(max_collection_gap_hours) in between. Otherwise
+    the module fails saying what is missing, or with O(allow_partial=true) rates it with status
+    V(partial) and does not freeze it."
   - Talks to no cloud. In check mode it rates and returns the figures but writes nothing.
 author:
   - landingzone.openstack maintainers (@landingzone)
@@ -51,6 +58,62 @@ options:
       - Rate the running month up to now (label C(YYYY-MM-preview)); never closed.
     type: bool
     default: false
+  allow_partial:
+    description:
+      - Rate a period that is over but not covered by the ledger's complete collections, marked
+        V(partial) and not frozen (rated again, it is rewritten), instead of failing.
+    type: bool
+    default: false
+  verify:
+    description:
+      - Instead of rating, check the closed statement of the period under O(output_dir) - each file
+        must have the sha256 the ledger recorded for its latest version, and re-rating the ledger
+        must give its figures again. Fails, listing the problems, when either does not hold.
+        Writes nothing.
+    type: bool
+    default: false
+  budgets:
+    description:
+      - An optional budget per workspace - a mapping of workspace to amount per calendar month, in the
+        catalog's currency (quote it, C('500.00')). The result, the JSON and the HTML carry used,
+        remaining, a forecast to the month end and alerts (see O(budget_alert_thresholds)).
+    type: dict
+  budget_alert_thresholds:
+    description:
+      - Percentages of a budget that raise an alert when the cost reaches them (or, marked
+        C(forecast), when only the forecast does). Default C([80, 100]).
+    type: list
+    elements: raw
+  max_collection_gap_hours:
+    description:
+      - The longest time between two complete collections that still covers a period (hours).
+    type: float
+    default: 6.0
+  billing:
+    description:
+      - Who bills whom, for the FOCUS columns and the statements. A closed period keeps the settings
+        it was closed with.
+    type: dict
+    suboptions:
+      provider_name:
+        description: FOCUS ProviderName (1.3 ServiceProviderName), the platform that provides the services.
+        type: str
+        default: OpenStack platform
+      publisher_name:
+        description: FOCUS PublisherName; defaults to O(billing.provider_name).
+        type: str
+      invoice_issuer_name:
+        description:
+          - FOCUS InvoiceIssuerName, who issues the statements; defaults to O(billing.provider_name).
+          - Set it apart from the provider only when a third party invoices (a reseller) - FOCUS then
+            expects the provider's BilledCost to be 0, which these statements are not.
+        type: str
+      account_tag:
+        description:
+          - The Keystone project tag (C(key=value), from the inventory's workspace or project tags) whose value is
+            the FOCUS BillingAccountId; a project without it is billed to its workspace.
+        type: str
+        default: cost-centre
   output_dir:
     description:
       - Directory under which each period gets its own directory of reports (created).
@@ -94,7 +157,8 @@ status:
   description:
     - V(new) (a closed period rated for the first time), V(unchanged) (closed, nothing changed, no
       file written), V(corrected) (closed, correction items appended), V(open) (a period not yet
-      over) or V(preview).
+      over), V(partial) (over, not covered by the collections, rated with O(allow_partial), not
+      frozen) or V(preview).
   returned: always
   type: str
 period:
@@ -143,6 +207,49 @@ unpriced:
   returned: always
   type: list
   elements: dict
+version:
+  description: The statement's version - 0 for the first rating, n after the n-th correction.
+  returned: always
+  type: int
+statement:
+  description: What names the statement in the ledger - the period label and the platforms rated.
+  returned: always
+  type: str
+hashes:
+  description: The sha256 of each file written by this run (empty when nothing was written); recorded in the ledger for a closed period.
+  returned: always
+  type: dict
+invoices:
+  description: The InvoiceIds of a closed period (one per billing account, and per correction version).
+  returned: always
+  type: list
+  elements: str
+verified:
+  description: With O(verify) - whether the statement is as it was closed.
+  returned: when verify is true
+  type: bool
+problems:
+  description: With O(verify) - what does not hold (a changed file, figures the ledger no longer gives).
+  returned: when verify is true
+  type: list
+  elements: str
+budgets:
+  description:
+    - Per workspace with a budget - monthly_amount, budget (for the period), used, remaining,
+      used_percent, forecast (to the month end at the running rate), forecast_percent, alerts.
+  returned: always
+  type: dict
+budget_alerts:
+  description: The alerts of all workspaces (workspace, threshold, basis used or forecast, percents), for AWX notifications.
+  returned: always
+  type: list
+  elements: dict
+coverage:
+  description:
+    - What the ledger's complete collections miss of a period that is over, per platform (a list of
+      sentences); empty when covered or not checked (open period, preview).
+  returned: always
+  type: dict
 platforms:
   description: The platforms rated.
   returned: always

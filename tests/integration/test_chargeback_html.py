@@ -89,6 +89,21 @@ def test_html_report_renders_in_headless_chromium(tmp_path):
     assert (bars['2026-10-01'], bars['2026-10-15'], bars['2026-10-16'], bars['2026-10-31']) == ('4.80', '4.70', '2.40', '2.30')
     assert len([d for d in bars if d.startswith('2026-10-')]) == 31
     assert 'Total 110.20 EUR' in text
+    # a statement a finance person can read: a human title, per workspace and project the meters with quantity,
+    # unit, unit price and cost, total rows, sorted by cost
+    assert '<title>Chargeback statement October 2026</title>' in text and '<h1>Chargeback statement October 2026</h1>' in text
+    assert '.000000Z' not in text  # no raw ledger timestamps
+    assert 'version 0' in text and 'Invoices: 2026-10-finance, 2026-10-research' in text
+    tables = re.findall(r'<table class="statement" data-workspace="([^"]+)">(.*?)</table>', text, re.S)
+    assert [ws for ws, dummy in tables] == ['finance', 'research']  # largest first
+    rows = [re.findall(r'<td[^>]*>([^<]*)</td>', row) for row in re.findall(r'<tr[^>]*>(.*?)</tr>', tables[0][1], re.S)]
+    assert ['app (t-finance on local)', 'server hours (m1.small)', '743.00', 'hour', '0.10', '0', '74.30'] in rows
+    assert ['Total app (t-finance on local)', '74.30'] in rows and ['Total workspace finance', '74.30'] in rows
+    rows = [re.findall(r'<td[^>]*>([^<]*)</td>', row) for row in re.findall(r'<tr[^>]*>(.*?)</tr>', tables[1][1], re.S)]
+    assert ['app (t-research on local)', 'volume GiB hours', '179,500.00', 'GiB-hour', '0.0002', '0', '35.90'] in rows
+    assert re.search(r'id="grand-total" data-value="110.20"', text)
+    projects = re.findall(r'<tr><td>(finance|research)</td>', text)
+    assert projects == ['finance', 'research']
     if os.environ.get('LZ_KEEP_SCREENSHOT'):
         import shutil
         shutil.copy(str(shot), os.environ['LZ_KEEP_SCREENSHOT'])

@@ -1,12 +1,15 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The chargeback HTML page of a period: static (no script, no external CSS or fonts), inline SVG
-bar charts of cost by workspace, by service and day by day (each bar carries ``data-label`` and
-``data-value``), tables by project and meter. Every text from the ledger or the catalog goes
+"""The chargeback HTML page of a period, a statement a finance person can read: a human period
+title, state, version and invoices; static (no script, no external CSS or fonts), inline SVG bar
+charts of cost by workspace, by service and day by day (each bar carries ``data-label`` and
+``data-value``); per workspace and project the meters with quantity, unit, unit price and cost,
+with project and workspace total rows, everything sorted by cost; tables by project and meter. Every text from the ledger or the catalog goes
 through ``html.escape``. Pure: returns text, ``.reports`` writes it.
 """
 
 import decimal
+import re
 from html import escape
 
 D = decimal.Decimal
@@ -88,51 +91,155 @@ table { border-collapse: collapse; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .remark { color: #8a4b00; }
+tr.subtotal td { font-style: italic; border-bottom: 1px solid #999; }
+tr.total-row td, div.total-row { font-weight: bold; border-top: 2px solid #444; }
+h3 { font-size: 16px; margin: 18px 0 6px 0; }
 '''
 
 
+MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
+          'November', 'December')
+
+
+def _when(text):
+    """Ledger time text -> '1 Oct 2026 00:00' (UTC, minutes); other text as it is."""
+    m = re.match(r'^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})', text or '')
+    if not m:
+        return text
+    return '%d %s %s %s' % (int(m.group(3)), MONTHS[int(m.group(2)) - 1][:3], m.group(1), m.group(4))
+
+
+def period_title(period):
+    """A human title: 'November 2026', 'December 2026 so far (to 1 Dec 2026 11:50 UTC)', or a window."""
+    if period['kind'] in ('month', 'preview'):
+        year, month = period['start'][:4], int(period['start'][5:7])
+        title = '%s %s' % (MONTHS[month - 1], year)
+        if period['kind'] == 'preview':
+            title += ' so far (to %s UTC)' % _when(period['end'])
+    else:
+        title = '%s to %s UTC' % (_when(period['start']), _when(period['end']))
+    return title + (' (partial)' if period.get('partial') else '')
+
+
+def _num(value):
+    """A quantity or unit price as written, without trailing zeros beyond 2 places."""
+    d = D(value).normalize()
+    return '{0:,}'.format(d.quantize(D('0.01'))) if d.as_tuple().exponent > -2 else '{0:,}'.format(d)
+
+
+def statement_lines(items):
+    """{workspace: {(project, tenant, platform): {(meter, description, unit, unit_price, discount): [quantity, cost]}}}."""
+    out = {}
+    for item in items:
+        project = (item['project'] or '', item.get('tenant') or '', item['platform'])
+        meter = (item['meter'], item.get('description') or item['meter'], item['unit'], item['unit_price'],
+                 item.get('discount_percent') or '0')
+        acc = out.setdefault(item['workspace'], {}).setdefault(project, {}).setdefault(meter, [D(0), D(0)])
+        acc[0] += D(item['quantity'])
+        acc[1] += D(item['cost'])
+    return out
+
+
+def _by_cost(mapping, cost):
+    return sorted(mapping.items(), key=lambda kv: (-cost(kv[1]), kv[0]))
+
+
+def statement_table(workspace, projects, currency):
+    """One workspace: per project its meters (quantity, unit, unit price, cost), a project total
+    row, the workspace total row; projects and meters by cost, largest first."""
+    def project_cost(meters):
+        return sum((v[1] for v in meters.values()), D(0))
+    total = sum((project_cost(m) for m in projects.values()), D(0))
+    out = ['<table class="statement" data-workspace="%s"><tr><th>project</th><th>meter</th><th class="num">quantity</th>'
+           '<th>unit</th><th class="num">unit price (%s)</th><th class="num">discount %%</th>'
+           '<th class="num">cost (%s)</th></tr>' % (_esc(workspace), _esc(currency), _esc(currency))]
+    for (project, tenant, platform), meters in _by_cost(projects, project_cost):
+        label = '%s (%s on %s)' % (project, tenant, platform) if tenant else '%s (%s)' % (project, platform)
+        for (meter, description, unit, price, discount), (quantity, cost) in _by_cost(meters, lambda v: v[1]):
+            out.append('<tr><td>%s</td><td>%s</td><td class="num">%s</td><td>%s</td><td class="num">%s</td>'
+                       '<td class="num">%s</td><td class="num">%s</td></tr>'
+                       % (_esc(label), _esc(description), _num(quantity), _esc(unit), _num(price), _esc(discount),
+                          money(cost)))
+        out.append('<tr class="subtotal"><td colspan="6">Total %s</td><td class="num">%s</td></tr>'
+                   % (_esc(label), money(project_cost(meters))))
+    out.append('<tr class="total-row"><td colspan="6">Total workspace %s</td><td class="num" data-value="%s">%s</td></tr>'
+               '</table>' % (_esc(workspace), money(total), money(total)))
+    return total, '\n'.join(out)
+
+
 def report(doc):
-    """The page of a period document (``reports.build``)."""
+    """The page of a period document (``reports.build``): a statement a finance person can read."""
     t = doc['totals']
     currency = doc.get('currency') or ''
     period = doc['period']
-    title = 'Chargeback %s' % period['label']
+    title = 'Chargeback statement %s' % period_title(period)
     by_ws = [(k, D(v)) for k, v in t['by_workspace'].items()]
     by_service = [(k, D(v)) for k, v in t['by_service'].items()]
     projects = {}
     for item in doc['items']:
         key = (item['workspace'], item['project'], item['platform'], item.get('tenant') or '')
         projects[key] = projects.get(key, D(0)) + D(item['cost'])
+    invoices = sorted(set(i['invoice_id'] for i in doc['items'] if i.get('invoice_id')))
+    state = {'new': 'closed', 'unchanged': 'closed', 'corrected': 'closed, corrected'}.get(doc['status'], doc['status'])
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>%s</title><style>%s</style></head><body>'
            % (_esc(title), STYLE),
            '<h1>%s</h1>' % _esc(title),
-           '<div class="meta">%s to %s (UTC) &middot; status %s &middot; platforms %s &middot; rated %s</div>'
-           % (_esc(period['start']), _esc(period['end']), _esc(doc['status']), _esc(', '.join(doc.get('platforms') or [])),
-              _esc(doc['rated_at'])),
+           '<div class="meta">%s to %s UTC &middot; %s &middot; version %s &middot; platforms %s &middot; rated %s UTC</div>'
+           % (_esc(_when(period['start'])), _esc(_when(period['end'])), _esc(state), _esc(doc.get('version', 0)),
+              _esc(', '.join(doc.get('platforms') or [])), _esc(_when(doc['rated_at']))),
            '<div class="total" id="total" data-value="%s">Total %s %s</div>' % (money(t['cost']), money(t['cost']), _esc(currency))]
+    if invoices:
+        out.append('<div class="meta" id="invoices">Invoices: %s</div>' % _esc(', '.join(invoices)))
     if D(t['list_cost']) != D(t['cost']):
         out.append('<div class="meta">List cost %s %s; discounts %s %s</div>'
                    % (money(t['list_cost']), _esc(currency), money(D(t['list_cost']) - D(t['cost'])), _esc(currency)))
     out.append('<section>%s</section>' % hbar_chart('chart-workspace', 'Cost by workspace (%s)' % currency, by_ws, currency))
     out.append('<section>%s</section>' % hbar_chart('chart-service', 'Cost by service (%s)' % currency, by_service, currency))
     out.append('<section>%s</section>' % day_chart('chart-daily', 'Cost day by day (%s)' % currency, doc['daily'], currency))
+    out.append('<section id="statement"><h2>Statement by workspace and project</h2>')
+    lines = statement_lines(doc['items'])
+    grand = D(0)
+    for workspace, dummy in sorted(by_ws, key=lambda kv: (-kv[1], kv[0])):
+        total, table = statement_table(workspace, lines.get(workspace, {}), currency)
+        grand += total
+        out.append('<h3>Workspace %s: %s %s</h3>%s' % (_esc(workspace), money(total), _esc(currency), table))
+    out.append('<div class="total-row" id="grand-total" data-value="%s">Total of all workspaces: %s %s</div></section>'
+               % (money(grand), money(grand), _esc(currency)))
     out.append('<section><h2>By project</h2><table id="table-projects"><tr><th>workspace</th><th>project</th>'
                '<th>tenant</th><th>platform</th><th class="num">cost (%s)</th></tr>' % _esc(currency))
-    for (ws, proj, platform, tenant), cost in sorted(projects.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+    for (ws, proj, platform, tenant), cost in sorted(projects.items(), key=lambda kv: (-kv[1], kv[0])):
         out.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>'
                    % (_esc(ws), _esc(proj), _esc(tenant), _esc(platform), money(cost)))
-    out.append('</table></section>')
+    out.append('<tr class="total-row"><td colspan="4">Total</td><td class="num">%s</td></tr></table></section>'
+               % money(t['cost']))
     out.append('<section><h2>By meter</h2><table id="table-meters"><tr><th>meter</th><th class="num">cost (%s)</th></tr>'
                % _esc(currency))
-    for meter, cost in sorted(t['by_meter'].items()):
+    for meter, cost in sorted(t['by_meter'].items(), key=lambda kv: (-D(kv[1]), kv[0])):
         out.append('<tr><td>%s</td><td class="num">%s</td></tr>' % (_esc(meter), money(cost)))
-    out.append('</table></section>')
+    out.append('<tr class="total-row"><td>Total</td><td class="num">%s</td></tr></table></section>' % money(t['cost']))
     if doc.get('revisions') and len(doc['revisions']) > 1:
         out.append('<section><h2>Revisions</h2><ul>')
         for rev in doc['revisions']:
             out.append('<li>revision %s rated %s: %s correction item(s)</li>'
                        % (rev['revision'], _esc(rev['rated_at']), rev['corrections']))
         out.append('</ul></section>')
+    if (doc.get('budgets') or {}).get('workspaces'):
+        out.append('<section id="budgets"><h2>Budgets</h2><table id="table-budgets"><tr><th>workspace</th>'
+                   '<th class="num">budget</th><th class="num">used</th><th class="num">used %%</th>'
+                   '<th class="num">remaining</th><th class="num">forecast to month end</th><th>alerts</th></tr>')
+        for ws, b in sorted(doc['budgets']['workspaces'].items()):
+            alerts = ', '.join('%s %% (%s)' % (a['threshold'], a['basis']) for a in b['alerts']) or '-'
+            out.append('<tr class="%s"><td>%s</td><td class="num">%s</td><td class="num">%s</td><td class="num">%s</td>'
+                       '<td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>'
+                       % ('remark' if b['alerts'] else '', _esc(ws), money(b['budget']), money(b['used']),
+                          _esc(b['used_percent'] or '-'), money(b['remaining']), money(b['forecast']), _esc(alerts)))
+        out.append('</table></section>')
+    if doc.get('coverage'):
+        out.append('<section id="coverage"><h2>Partial: not covered by the collections</h2><ul class="remark">')
+        for platform, problems in sorted(doc['coverage'].items()):
+            for problem in problems:
+                out.append('<li>%s: %s</li>' % (_esc(platform or 'ledger'), _esc(problem)))
+        out.append('</ul><div class="meta">This period is not closed: rated again, it is rewritten.</div></section>')
     if doc.get('unpriced'):
         out.append('<section><h2>Unpriced usage</h2><ul class="remark">')
         for u in doc['unpriced']:

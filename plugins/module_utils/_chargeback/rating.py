@@ -90,6 +90,7 @@ D = decimal.Decimal
 UTC = datetime.timezone.utc
 Q6 = D('0.000001')
 US_PER_HOUR = D(3600 * 10 ** 6)
+GIB_BYTES = D(1024 ** 3)
 ZERO = D(0)
 PERIOD_RE = re.compile(r'^(\d{4})-(\d{2})$')
 KIND_RESOURCE_TYPE = {
@@ -140,10 +141,15 @@ class Period:
         self.closed = closed
         self.preview = preview
         self.kind = kind  # month | window | preview
+        # over, but the ledger's collections do not cover it (``.coverage``): rated, not frozen
+        self.partial = False
+
+    def mark_partial(self):
+        self.closed, self.partial = False, True
 
     def to_dict(self):
         return dict(label=self.label, start=ts(self.start), end=ts(self.end), closed=self.closed,
-                    preview=self.preview, kind=self.kind)
+                    preview=self.preview, kind=self.kind, partial=self.partial)
 
 
 def period_window(period=None, start=None, end=None, preview=False, now=None):
@@ -225,6 +231,22 @@ def billed(kind, attributes, first_state, billed_server_states):
     return status in billed_server_states or (status == 'DELETED' and first_state)
 
 
+def size_gib(kind, attributes):
+    """The size in GiB of a state: images from their exact byte count (Decimal; the ledger's
+    ``size_gib`` of an image is a float rounded to 6 places, so a tiny image would bill 0),
+    volumes and snapshots from Cinder's whole GiB."""
+    a = attributes or {}
+    if kind == 'images' and a.get('size_bytes') is not None:
+        return dec(a['size_bytes']) / GIB_BYTES
+    return dec(a.get('size_gib'))
+
+
+def resource_name(kind, resource_id, attributes):
+    """What a line calls its resource: the name, a floating IP's address, else its id."""
+    a = attributes or {}
+    return a.get('name') or (a.get('address') if kind == 'floating_ips' else None) or resource_id
+
+
 def meters_for(catalog, kind, attributes, first_state=False):
     """[(meter, selector, quantity)] that price one state, [] when it is not billed, or None
     when the kind is billed but the catalog has no price for this state (unpriced)."""
@@ -251,12 +273,12 @@ def meters_for(catalog, kind, attributes, first_state=False):
         meter, attr = simple[kind]
         if not catalog.has(meter):
             return None
-        return [(meter, None, dec(a.get(attr)) if attr else D(1))]
+        return [(meter, None, size_gib(kind, a) if attr else D(1))]
     selected = {'volumes': ('volume_gib_hours', a.get('volume_type'), 'size_gib'),
                 'load_balancers': ('load_balancer_hours', a.get('flavor_id'), None)}
     if kind in selected:
         meter, selector, attr = selected[kind]
-        quantity = dec(a.get(attr)) if attr else D(1)
+        quantity = size_gib(kind, a) if attr else D(1)
         if selector and catalog.has(meter, selector):
             return [(meter, selector, quantity)]
         if catalog.has(meter):
@@ -275,7 +297,6 @@ class Rater:
         self.period = period
         self.boundaries = [b for b in catalog.boundaries() if period.start < b < period.end]
         self.lines = {}
-        self.daily = {}
         self.unpriced = {}
         day = datetime.datetime(period.start.year, period.start.month, period.start.day, tzinfo=UTC)
         self.days = []
@@ -294,14 +315,14 @@ class Rater:
         out.append((a, b))
         return out
 
-    def _daily(self, a, b, rate_us):
-        """Spread cost (rate per microsecond-quantity) over the days of [a, b)."""
+    def _spread(self, weights, a, b, quantity):
+        """Add quantity x microseconds of [a, b) to ``weights`` per day index: how a line's cost
+        is later shared out over the days (``allocate``)."""
         i = max(0, bisect.bisect_right(self.days, a) - 1)
         while a < b:
             day_end = self.days[i + 1] if i + 1 < len(self.days) else self.period.end
             c = min(b, day_end)
-            key = self.days[i]
-            self.daily[key] = self.daily.get(key, ZERO) + rate_us * micros(a, c)
+            weights[i] = weights.get(i, ZERO) + quantity * micros(a, c)
             a = c
             i += 1
 
@@ -325,15 +346,13 @@ class Rater:
                 line = self.lines[key] = dict(owner=owner, kind=kind, resource_id=resource_id,
                                               resource_name=resource_name, tags=tags, meter=meter,
                                               price=price, discount=pct, qus=ZERO, start=pa, end=pb,
-                                              extra_key=extra_key)
+                                              extra_key=extra_key, days={})
             line['qus'] += quantity * micros(pa, pb)
             line['start'] = min(line['start'], pa)
             line['end'] = max(line['end'], pb)
             line['resource_name'] = resource_name or line['resource_name']
             line['tags'] = tags
-            rate = quantity * price.unit_price * (D(100) - pct) / D(100)
-            if rate:
-                self._daily(pa, pb, rate)
+            self._spread(line['days'], pa, pb, quantity)
 
     def add_resource(self, owners, kind, resource_id, states, life):
         """Rate one resource (its states in time order and its lifetime row or None)."""
@@ -354,8 +373,8 @@ class Rater:
             tags = dict((k, attrs[k]) for k in TAG_ATTRIBUTES if attrs.get(k) is not None)
             for meter, selector, quantity in meters:
                 if quantity:
-                    self.add_charge(owner, kind, resource_id, attrs.get('name'), tags, meter, selector,
-                                    quantity, lo, hi)
+                    self.add_charge(owner, kind, resource_id, resource_name(kind, resource_id, attrs), tags,
+                                    meter, selector, quantity, lo, hi)
 
     def add_project_fees(self, owner, first_seen, last_seen):
         """The monthly fee of one project the ledger knew in [first_seen, last_seen]."""
@@ -370,20 +389,44 @@ class Rater:
             if hi > lo:
                 fraction = D(micros(lo, hi)) / D(micros(month, nxt))
                 # quantity in months; qus is kept in quantity-microseconds-per-hour like the others
-                self.add_charge(owner, None, owner['project_id'], owner.get('tenant'), {}, 'project_monthly_fee',
+                self.add_charge(owner, None, owner['project_id'], owner.get('tenant') or owner['project_id'], {},
+                                'project_monthly_fee',
                                 None, fraction * US_PER_HOUR / D(micros(lo, hi)), lo, hi, month.strftime('%Y-%m'))
             month = nxt
 
     def result(self):
         items = []
+        daily = [ZERO] * len(self.days)
         for key in sorted(self.lines, key=lambda k: tuple('' if x is None else str(x) for x in k)):
             line = self.lines[key]
-            items.append(line_item(line, self.period))
+            item = line_item(line, self.period)
+            items.append(item)
+            # the line's rounded cost shared over its days: the days add up to the items exactly
+            for i, share in allocate(D(item['cost']), line['days']).items():
+                daily[i] += share
         unpriced = [dict(kind=k[0], meter=k[1], selector=k[2], quantity_hours=str(q6(v / US_PER_HOUR)))
                     for k, v in sorted(self.unpriced.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
-        daily = [dict(day=d.strftime('%Y-%m-%d'), cost=str(q6(self.daily.get(d, ZERO) / US_PER_HOUR)))
-                 for d in self.days]
+        daily = [dict(day=d.strftime('%Y-%m-%d'), cost=str(q6(cost))) for d, cost in zip(self.days, daily)]
         return dict(items=items, daily=daily, unpriced=unpriced)
+
+
+def allocate(total, weights):
+    """``total`` (a Decimal of at most 6 places) split over ``weights`` {key: Decimal >= 0} in
+    shares of 6 places that add up to ``total`` exactly (largest remainder, ties by key)."""
+    units = int(total.scaleb(6))
+    whole = sum(weights.values())
+    if not units or not whole:
+        return {}
+    sign, units = (-1 if units < 0 else 1), abs(units)
+    shares, remainders = {}, []
+    for key in sorted(weights):
+        exact = D(units) * weights[key] / whole
+        shares[key] = int(exact)
+        remainders.append((exact - shares[key], key))
+    left = units - sum(shares.values())
+    for dummy, key in sorted(remainders, key=lambda r: (-r[0], r[1]))[:left]:
+        shares[key] += 1
+    return dict((key, D(sign * n).scaleb(-6)) for key, n in shares.items() if n)
 
 
 def _selector_value(kind, attributes):
@@ -417,6 +460,7 @@ def line_item(line, period):
         discount_percent=str(line['discount']), list_cost=str(list_cost), cost=str(cost),
         currency=price.currency, charge_start=ts(line['start']), charge_end=ts(line['end']),
         billing_start=ts(period.start), billing_end=ts(period.end), tags=dict(line['tags']),
+        project_tags=list(owner.get('tags') or []),
     )
     if line.get('extra_key'):
         item['month'] = line['extra_key']
@@ -439,7 +483,8 @@ class _Owners:
             self.cache[project_id] = dict(platform=self.platform, project_id=project_id,
                                           workspace=p.get('workspace') or UNMANAGED,
                                           project=p.get('project') or p.get('name') or project_id,
-                                          tenant=p.get('name'), landing_zone=p.get('landing_zone'))
+                                          tenant=p.get('name'), landing_zone=p.get('landing_zone'),
+                                          tags=list(p.get('tags') or []))
         return self.cache[project_id]
 
 
@@ -539,7 +584,13 @@ def usage(ledger, platform=None, start=None, end=None, kinds=None, vanished_end=
                     row['resources'] += 1
                 span = micros(lo, hi)
                 row['hus'] += span
-                row['qus'] += (dec((state.get('attributes') or {}).get(attr)) if attr else D(1)) * span
+                if not attr:
+                    quantity = D(1)
+                elif attr == 'size_gib':
+                    quantity = size_gib(kind, state.get('attributes'))
+                else:
+                    quantity = dec((state.get('attributes') or {}).get(attr))
+                row['qus'] += quantity * span
     out = []
     for row in sorted(rows.values(), key=lambda r: (r['platform'], r['workspace'], r['project'] or '', r['kind'])):
         hus, qus = row.pop('hus'), row.pop('qus')

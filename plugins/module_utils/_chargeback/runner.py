@@ -8,7 +8,7 @@ Both read only the ledger: nothing here imports the SDK, the inventory or the Ke
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing, rating, reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, coverage, pricing, rating, reports
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
 
 DEFAULT_OUTPUT_DIR = '~/.local/share/landingzone/chargeback'
@@ -19,11 +19,24 @@ CHARGEBACK_OPTIONS = dict(
     start=dict(type='str'),
     end=dict(type='str'),
     preview=dict(type='bool', default=False),
+    allow_partial=dict(type='bool', default=False),
+    verify=dict(type='bool', default=False),
+    budgets=dict(type='dict'),
+    budget_alert_thresholds=dict(type='list', elements='raw'),
+    max_collection_gap_hours=dict(type='float', default=coverage.DEFAULT_MAX_GAP_HOURS),
     output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
+    billing=dict(type='dict', options=dict(
+        provider_name=dict(type='str', default=reports.BILLING_DEFAULTS['provider_name']),
+        publisher_name=dict(type='str'),
+        invoice_issuer_name=dict(type='str'),
+        account_tag=dict(type='str', default=reports.BILLING_DEFAULTS['account_tag']),
+    )),
     platforms=dict(type='list', elements='str'),
 )
+# preview is a bool with a default, so Ansible counts it as given even when false: whether it
+# combines with period/start/end is checked by rating.period_window, which reads its value.
 CHARGEBACK_KWARGS = dict(
-    mutually_exclusive=[('period', 'start'), ('period', 'end'), ('preview', 'period')],
+    mutually_exclusive=[('period', 'start'), ('period', 'end')],
     required_together=[('start', 'end')],
 )
 
@@ -71,18 +84,57 @@ def run_chargeback(module):
     p = module.params
     catalog = load_catalog(module, p['price_catalog'])
     try:
+        budget = budgets.load(p['budgets'], p['budget_alert_thresholds'])
+    except budgets.BudgetError as exc:
+        module.fail(str(exc), errors=[e.to_dict() for e in exc.errors])
+    try:
         period = rating.period_window(p['period'], p['start'], p['end'], p['preview'])
     except rating.RatingError as exc:
         module.fail(str(exc))
     ledger = open_for_reading(module)
+    if p['verify']:
+        run_verify(module, ledger, catalog, period)
     try:
+        missing = {}
+        if period.closed:
+            # coverage before close: never freeze a period the collections do not cover
+            missing = coverage.problems(ledger, rating.chosen_platforms(ledger, p['platforms']), period,
+                                        p['max_collection_gap_hours'])
+            if missing and not p['allow_partial']:
+                module.fail('period %s is not closed: the ledger\'s complete collections do not cover it (%s); '
+                            'collect until they do, or rate it with allow_partial (marked partial, not frozen)'
+                            % (period.label, coverage.summary(missing)), coverage=missing, period=period.to_dict())
+            if missing:
+                period.mark_partial()
         dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],
-                                           write_files=not module.check_mode, move=module.atomic_move)
+                                           write_files=not module.check_mode, move=module.atomic_move,
+                                           coverage=missing, billing=p['billing'], budget=budget)
+        if result['hashes'] and result['period']['closed']:
+            # the statement's content hashes, so that verify can tell a changed file
+            try:
+                ledger.record_statement(result['statement'], result['version'], result['hashes'])
+            except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors: say so, never end ok
+                module.fail('the statement was written but the ledger did not take its content hashes (verify will '
+                            'report them missing): %s: %s' % (type(exc).__name__, exc), **result)
     except (store.LedgerError, OSError) as exc:
         module.fail(str(exc))
     finally:
         ledger.close()
     module.exit_json(**result)
+
+
+def run_verify(module, ledger, catalog, period):
+    """openstack_chargeback verify=true: check a closed statement, write nothing."""
+    try:
+        problems, facts = reports.verify(ledger, catalog, period, module.params['output_dir'], module.params['platforms'])
+    except (store.LedgerError, OSError, ValueError) as exc:
+        module.fail(str(exc))
+    finally:
+        ledger.close()
+    if problems:
+        module.fail('statement %s does not verify: %s' % (period.label, '; '.join(problems)), problems=problems,
+                    verified=False, period=period.to_dict(), **facts)
+    module.exit_json(changed=False, verified=True, problems=[], period=period.to_dict(), **facts)
 
 
 def run_usage(module):

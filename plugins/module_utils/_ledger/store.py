@@ -60,6 +60,11 @@ Reading (used by openstack_usage_info and chargeback)
       the window (dicts, with ``end_at``: deleted_at, else gone_at, else last_seen_at).
     - ``counts()`` -> rows per table (tests, benchmarks).
 
+Statements (written by openstack_chargeback when it closes a period)
+    - ``record_statement(statement, revision, hashes)`` records the sha256 of each file of a
+      closed statement's version (never rewritten); ``statement_hashes(statement)`` ->
+      {revision: {file: sha256}}, read by its verify step.
+
     Usage hours are not computed here: ``_chargeback.rating.usage`` derives them from the same
     intervals as the invoice.
 """
@@ -139,6 +144,16 @@ MIGRATIONS = [
     ]),
     (2, 'index observations by project for chargeback', [
         'CREATE INDEX observations_project ON observations (platform, project_id, kind)',
+    ]),
+    (3, 'content hashes of closed chargeback statements', [
+        '''CREATE TABLE statements (
+            statement TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            file TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (statement, revision, file)
+        )''',
     ]),
 ]
 
@@ -576,6 +591,24 @@ class Ledger:
             if (start and item['end_at'] < start) or (end and item['start_at'] >= end):
                 continue
             out.append(item)
+        return out
+
+    def record_statement(self, statement, revision, hashes, recorded_at=None):
+        """Record the content hashes {file name: sha256} of revision ``revision`` of the closed
+        chargeback statement ``statement`` (one transaction). A file already recorded for that
+        revision keeps its first hash: a statement's record is never rewritten."""
+        at = ts(recorded_at) or _now()
+        with self._transaction('statements') as cur:
+            self._executemany(cur, 'INSERT INTO statements (statement, revision, file, sha256, recorded_at) '
+                                   'VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+                              [(statement, int(revision), name, digest, at) for name, digest in sorted(hashes.items())])
+
+    def statement_hashes(self, statement):
+        """{revision: {file name: sha256}} recorded for ``statement``."""
+        out = {}
+        for revision, name, digest in self._query('SELECT revision, file, sha256 FROM statements WHERE statement = ? '
+                                                  'ORDER BY revision, file', (statement,)):
+            out.setdefault(int(revision), {})[name] = digest
         return out
 
     def counts(self):

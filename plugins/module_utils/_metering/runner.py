@@ -48,6 +48,9 @@ def run(module):
     """openstack_metering_collect: collect, then write one run (not in check mode)."""
     params = module.params
     backend, target = store.resolve_target(params.get('ledger_path'), params.get('ledger_dsn'))
+    # Connect before the ledger is opened: a run that cannot reach the platform (unknown cloud,
+    # bad credentials) writes nothing, not even an empty, migrated ledger at the target.
+    conn = module.connect()
     ledger = None
     if not module.check_mode or backend == 'postgresql' or os.path.exists(target):
         # Check mode never creates nor migrates a ledger; it reads the window if it can.
@@ -59,7 +62,6 @@ def run(module):
         if not module.check_mode:
             raise
         since = {}
-    conn = module.connect()
     result_run = collect.collect(conn, params['platform'], kinds, since, params['page_size'], params['retries'],
                                  module.counter)
     result_run['requests']['http'] = module.requests()

@@ -66,8 +66,9 @@ def test_usage_info_reports_the_invoice_hours(ledger_path, monkeypatch, capsys, 
     assert out['changed'] is False and [r['id'] for r in out['runs']] == ['r1', 'r3', 'r5']
     assert out['window'] == dict(start='2026-10-01T00:00:00.000000Z', end='2026-10-02T00:00:00.000000Z')
     # the same as the invoice of the window, and the catalog's billed states are taken into account
-    cb = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG,
+    cb = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG, allow_partial=True,
                                                output_dir=str(tmp_path / 'cb'), **WINDOW), monkeypatch, capsys)
+    assert cb['status'] == 'partial'  # no collection before the window's start, none after its end
     assert cb['totals']['by_meter'] == {'server_hours': '6.000000', 'volume_gib_hours': '10.000000'}
     shelved = dict(CATALOG, billed_server_states=['ACTIVE', 'SHELVED_OFFLOADED'])
     out = run_module(openstack_usage_info, dict(ledger_path=ledger_path, price_catalog=shelved, kinds=['servers'],
@@ -109,16 +110,71 @@ def test_ledger_dsn_from_the_environment_wins_over_ledger_path(ledger_path, monk
     assert not out.get('failed') and out['usage']
 
 
-def test_chargeback_module_writes_reports_and_check_mode_writes_nothing(ledger_path, monkeypatch, capsys, tmp_path):
+@pytest.fixture
+def covered_ledger_path(tmp_path):
+    """October 2026 covered: a complete collection before it, the three of ``ledger_path``, one after."""
+    path = str(tmp_path / 'covered.sqlite')
+    project = dict(project_id='P1', name='ws1-alpha', workspace='ws1', project='alpha', managed=True)
+    runs = [('2026-09-30T23:00:00Z', None), ('2026-10-01T01:00:00Z', 'ACTIVE'), ('2026-10-01T03:00:00Z', 'SHELVED_OFFLOADED'),
+            ('2026-10-01T05:00:00Z', 'ACTIVE'), ('2026-11-01T01:00:00Z', 'ACTIVE')]
+    with store.open_ledger(path=path) as ledger:
+        for n, (at, status) in enumerate(runs):
+            observations = lifetimes = []
+            if status:
+                observations = [dict(kind='servers', resource_id='s1', project_id='P1',
+                                     attributes=dict(flavor='m1', vcpus=2, status=status)),
+                                dict(kind='volumes', resource_id='v1', project_id='P1', attributes=dict(size_gib=4))]
+                lifetimes = [dict(kind=k, resource_id=r, project_id='P1', created_at='2026-10-01T00:00:00Z')
+                             for k, r in (('servers', 's1'), ('volumes', 'v1'))]
+            ledger.record_run(dict(id='c%d' % n, platform='p1', window_end=_time.ts(at), status='ok',
+                                   complete_kinds=['servers', 'volumes'], projects=[project],
+                                   observations=observations, lifetimes=lifetimes))
+    return path
+
+
+def test_an_uncovered_month_is_not_closed(ledger_path, monkeypatch, capsys, tmp_path):
+    """Collections only on 1 October: October is over but not covered - fail, or partial and not frozen."""
     out_dir = str(tmp_path / 'reports')
     args = dict(ledger_path=ledger_path, price_catalog=CATALOG, output_dir=out_dir, period='2026-10')
-    dry = run_module(openstack_chargeback, dict(args, _ansible_check_mode=True), monkeypatch, capsys)
-    assert dry['changed'] and dry['status'] == 'new' and not os.path.exists(out_dir)
     out = run_module(openstack_chargeback, args, monkeypatch, capsys)
-    assert out['status'] == 'new' and out['totals']['cost'] == '16.000000' and out['items'] == 2
-    assert sorted(os.listdir(os.path.join(out_dir, '2026-10'))) == sorted(reports.FILES)
+    assert out['failed'] and 'period 2026-10 is not closed' in out['msg'], out
+    assert out['coverage']['p1'] == [
+        'no complete collection at or before the period start 2026-10-01T00:00:00.000000Z (the first is '
+        '2026-10-01T01:00:00.000000Z)',
+        'no complete collection at or after the period end 2026-11-01T00:00:00.000000Z (the last is '
+        '2026-10-01T05:00:00.000000Z)']
+    assert not os.path.exists(out_dir)
+    for dummy in range(2):  # rated again: rewritten, never frozen
+        out = run_module(openstack_chargeback, dict(args, allow_partial=True), monkeypatch, capsys)
+        assert (out['changed'], out['status'], out['period']['closed'], out['period']['partial']) == (True, 'partial', False, True)
+        assert out['totals']['cost'] == '16.000000' and sorted(out['coverage']) == ['p1']
+        stored = json.load(open(os.path.join(out_dir, '2026-10', reports.STORE)))
+        assert (stored['status'], stored['period']['closed'], stored['coverage']) == ('partial', False, out['coverage'])
+
+
+def test_a_covered_month_is_closed_once_and_stays_fixed(covered_ledger_path, monkeypatch, capsys, tmp_path):
+    out_dir = str(tmp_path / 'reports')
+    args = dict(ledger_path=covered_ledger_path, price_catalog=CATALOG, output_dir=out_dir, period='2026-10')
+    # a gap longer than allowed (1 Oct 05:00 to 1 Nov 01:00) is not coverage
+    out = run_module(openstack_chargeback, dict(args, max_collection_gap_hours=24), monkeypatch, capsys)
+    assert out['failed'] and out['coverage']['p1'] == [
+        'a gap of 740.0 h between the complete collections of 2026-10-01T05:00:00.000000Z and '
+        '2026-11-01T01:00:00.000000Z (at most 24.0 h)'], out
+    out = run_module(openstack_chargeback, dict(args, max_collection_gap_hours=24, allow_partial=True), monkeypatch, capsys)
+    assert out['status'] == 'partial'
+    args['max_collection_gap_hours'] = 800
+    dry = run_module(openstack_chargeback, dict(args, _ansible_check_mode=True), monkeypatch, capsys)
+    assert dry['changed'] and dry['status'] == 'new' and dry['coverage'] == {}
+    assert json.load(open(os.path.join(out_dir, '2026-10', reports.STORE)))['status'] == 'partial'  # check mode wrote nothing
+    # server: ACTIVE 0-3 h and 5 h to the month end (742 h x 2); volume 744 h x 4 GiB x 0.5
+    out = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert out['status'] == 'new' and out['period']['closed'] and out['totals']['cost'] == '2972.000000', out
+    assert out['items'] == 2 and sorted(os.listdir(os.path.join(out_dir, '2026-10'))) == sorted(reports.FILES)
     again = run_module(openstack_chargeback, args, monkeypatch, capsys)
     assert (again['changed'], again['status']) == (False, 'unchanged')
+    # frozen stays frozen: a later partial rating only compares (nothing changed: nothing written)
+    again = run_module(openstack_chargeback, dict(args, max_collection_gap_hours=1, allow_partial=True), monkeypatch, capsys)
+    assert (again['changed'], again['status'], again['period']['closed']) == (False, 'unchanged', True)
 
 
 @pytest.mark.parametrize('args,message', [
@@ -126,6 +182,9 @@ def test_chargeback_module_writes_reports_and_check_mode_writes_nothing(ledger_p
     (dict(price_catalog=CATALOG, period='2026-10', start='2026-10-01', end='2026-10-02'), 'mutually exclusive'),
     (dict(price_catalog=CATALOG, start='2026-10-01'), 'parameters are required together'),
     (dict(price_catalog=CATALOG, period='2026-13'), 'period must be a month'),
+    # what the role passes: preview false is given, and must not count against period
+    (dict(price_catalog=CATALOG, period='2026-13', preview=False), 'period must be a month YYYY-MM'),
+    (dict(price_catalog=CATALOG, period='2026-10', preview=True), 'preview rates the running month'),
     (dict(price_catalog=CATALOG, cloud='x'), 'Unsupported parameters'),
 ])
 def test_chargeback_fail_paths(ledger_path, monkeypatch, capsys, tmp_path, args, message):
@@ -215,3 +274,51 @@ def test_reports_write_is_atomic(tmp_path):
     assert after['report.html'] != before['report.html']  # the files written before the failure are whole new ones
     assert sorted(os.listdir(directory)) == sorted(reports.FILES)  # no temporary file left
     assert pricing.VANISHED_END  # the catalog module is importable alongside (no cycle)
+
+
+def test_a_closed_statement_verifies_and_detects_changes(covered_ledger_path, monkeypatch, capsys, tmp_path):
+    import sqlite3
+    out_dir = str(tmp_path / 'reports')
+    args = dict(ledger_path=covered_ledger_path, price_catalog=CATALOG, output_dir=out_dir, period='2026-10',
+                max_collection_gap_hours=800)
+    out = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert (out['status'], out['version'], out['statement'], out['invoices']) == ('new', 0, '2026-10|p1', ['2026-10-ws1'])
+    assert sorted(out['hashes']) == sorted(reports.FILES)
+    with store.open_ledger(path=covered_ledger_path) as ledger:
+        assert ledger.statement_hashes('2026-10|p1') == {0: out['hashes']}
+    ok = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert (ok.get('failed'), ok['verified'], ok['problems'], ok['changed']) == (None, True, [], False), ok
+    # a statement file changed by hand
+    page = os.path.join(out_dir, '2026-10', 'report.html')
+    original = open(page).read()
+    with open(page, 'w') as fh:
+        fh.write(original.replace('Total', 'Totl'))
+    bad = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert bad['failed'] and bad['verified'] is False and len(bad['problems']) == 1, bad
+    assert bad['problems'][0].startswith('report.html was changed after it was written')
+    with open(page, 'w') as fh:
+        fh.write(original)
+    # a ledger row changed after the close: the server was shelved from 1 Oct 05:00
+    db = sqlite3.connect(covered_ledger_path)
+    db.execute("UPDATE observations SET attributes = replace(attributes, 'ACTIVE', 'SHELVED_OFFLOADED') "
+               "WHERE observed_at = '2026-10-01T05:00:00.000000Z' AND kind = 'servers'")
+    db.commit()
+    db.close()
+    bad = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert bad['failed'] and bad['corrections_due'] == 1 and 're-rating the ledger no longer gives' in bad['problems'][0], bad
+    # rating appends a correction version (never rewrites); version 1 verifies
+    fixed = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert (fixed['status'], fixed['version'], fixed['corrections']) == ('corrected', 1, 1)
+    assert fixed['invoices'] == ['2026-10-ws1', '2026-10-ws1-1']
+    stored = json.load(open(os.path.join(out_dir, '2026-10', reports.STORE)))
+    assert [i['charge_class'] for i in stored['items']] == [None, None, 'correction']
+    ok = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert ok['verified'] and ok['version'] == 1, ok
+    with store.open_ledger(path=covered_ledger_path) as ledger:
+        assert sorted(ledger.statement_hashes('2026-10|p1')) == [0, 1]
+
+
+def test_verify_needs_a_closed_statement(ledger_path, monkeypatch, capsys, tmp_path):
+    out = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG, period='2026-10',
+                                                output_dir=str(tmp_path / 'none'), verify=True), monkeypatch, capsys)
+    assert out['failed'] and 'holds no closed statement' in out['msg'], out

@@ -302,3 +302,12 @@ def test_bulk_updates_of_many_resources(target):
         lt = dict((x['resource_id'], x) for x in ledger.lifetimes())
         assert lt['s250']['gone_at'] == ts(T2) and lt['s150']['gone_at'] is None
         assert lt['s150']['last_seen_at'] == ts(T2) and lt['s150']['created_at'] == ts(T0)
+
+
+def test_statement_hashes_are_recorded_once(target):
+    with open_ledger(**target) as ledger:
+        ledger.record_statement('2026-10|p1', 0, {'a.csv': 'h1', 'b.json': 'h2'}, recorded_at=T0)
+        ledger.record_statement('2026-10|p1', 0, {'a.csv': 'changed'})  # a record is never rewritten
+        ledger.record_statement('2026-10|p1', 1, {'a.csv': 'h3'})
+        assert ledger.statement_hashes('2026-10|p1') == {0: {'a.csv': 'h1', 'b.json': 'h2'}, 1: {'a.csv': 'h3'}}
+        assert ledger.statement_hashes('2026-10|p2') == {}
