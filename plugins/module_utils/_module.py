@@ -11,6 +11,7 @@ code, so the ledger readers do not ship them.
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import secrets as dsn_secrets
 
 
 class LandingZoneModule(AnsibleModule):
@@ -23,6 +24,10 @@ class LandingZoneModule(AnsibleModule):
         kwargs.setdefault('supports_check_mode', True)
         super().__init__(argument_spec=_argspec.compose(*groups, **(argument_spec or {})), **kwargs)
         self.counter = None
+        if ledger:
+            # no_log masks the whole DSN; its password may also appear on its own (a driver's
+            # message, a redacted target): mask every secret the DSN holds, in any shape
+            self.no_log_values.update(dsn_secrets(self.params.get('ledger_dsn')))
 
     def requests(self):
         """The HTTP requests of this run so far (a product figure, returned by every module)."""

@@ -74,6 +74,7 @@ import json
 import os
 import sqlite3
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import redact as dsn_redact, scrub
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts, utcnow
 
 DEFAULT_PATH = '~/.local/share/landingzone/ledger.sqlite'
@@ -680,7 +681,7 @@ class PostgresLedger(Ledger):
             self._conn = psycopg.connect(dsn, autocommit=False, connect_timeout=15)
         except psycopg.Error as exc:
             raise LedgerError('cannot connect to the PostgreSQL ledger %s: %s'
-                              % (self.target, str(exc).strip())) from exc
+                              % (self.target, scrub(str(exc).strip(), dsn))) from exc
 
     def _end_read(self):
         self._conn.rollback()  # do not keep a read transaction open
@@ -726,9 +727,5 @@ class PostgresLedger(Ledger):
 
 
 def _redact(dsn):
-    """The DSN without its password (for messages)."""
-    if '://' in dsn and '@' in dsn:
-        scheme, rest = dsn.split('://', 1)
-        creds, host = rest.rsplit('@', 1)
-        return '%s://%s@%s' % (scheme, creds.split(':', 1)[0], host)
-    return ' '.join(p for p in dsn.split() if not p.startswith('password='))
+    """The DSN without its secrets (for messages): read as libpq reads it (``_ledger/dsn.py``)."""
+    return dsn_redact(dsn)
