@@ -20,7 +20,7 @@ import tempfile
 import yaml
 
 from _playbook import BIN, HERE, REPO_ROOT, ensure_collection_link
-from test_replicate import keystone, platform, make_user  # noqa: F401 - fixtures
+from test_replicate import keystone, platform, make_user  # noqa: F401 pylint: disable=unused-import
 
 EXAMPLE = os.path.join(REPO_ROOT, 'examples', 'repository')
 CHANGED = os.path.join(EXAMPLE, 'ci', 'changed-workspaces.sh')

@@ -62,9 +62,8 @@ def merge_files(directory, entries):
         # a missing identifier and one identifier in two files are the validator's to report
         expected = identifier_of(path)
         if 'identifier' in content and content['identifier'] != expected:
-            error(path + ': identifier', 'is %r but the file is named %r: a workspace file is named after its '
-                                         'identifier (%s%s)' % (content['identifier'], expected, expected,
-                                                                 EXTENSIONS[0]))
+            message = 'is %r but the file is named %r: a workspace file is named after its identifier (%s%s)'
+            error(path + ': identifier', message % (content['identifier'], expected, expected, EXTENSIONS[0]))
         workspaces.append(content)
         merged['files'].append(path)
         merged['identifiers'].append(content.get('identifier'))

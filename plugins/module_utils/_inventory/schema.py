@@ -50,6 +50,7 @@ def _quota_key_pattern():
 def workspace_schema():
     """The JSON Schema (draft-07, what yaml-language-server reads) of one workspace file."""
     no_tag_chars = '[^%s%s]' % (_escape(TAG_FORBIDDEN_CHARS), _CONTROL)
+    reserved = _escape(RESERVED_TAG_PREFIX)
     return {
         '$schema': 'http://json-schema.org/draft-07/schema#',
         '$id': SCHEMA_ID,
@@ -85,15 +86,14 @@ def workspace_schema():
                 'oneOf': [
                     {'type': 'null'},
                     {'type': 'object',
-                     'propertyNames': {'pattern': '^(?!%s)%s+$' % (_escape(RESERVED_TAG_PREFIX),
-                                                                 no_tag_chars[:-1] + '=]'),
+                     'propertyNames': {'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars[:-1] + '=]'),
                                        'maxLength': TAG_MAX_LENGTH - 1},
                      'additionalProperties': {'oneOf': [
                          {'type': 'string', 'pattern': '^%s*$' % no_tag_chars, 'maxLength': TAG_MAX_LENGTH - 2},
                          {'type': 'number'}, {'type': 'boolean'}]}},
                     {'type': 'array', 'items': {
                         'type': 'string', 'minLength': 1, 'maxLength': TAG_MAX_LENGTH,
-                        'pattern': '^(?!%s)%s+$' % (_escape(RESERVED_TAG_PREFIX), no_tag_chars)}},
+                        'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars)}},
                 ]},
             'landing_zone': {
                 'description': 'A landing zone name, or a mapping of platform to landing zone name; the names '

@@ -89,9 +89,8 @@ def render(report, platform=None):
                 verb, _sep, rest = change.partition(' ')
                 lines.append('- **%s** %s (%s)' % (text(verb), text(rest), step))
         for remark in remarks:
-            lines.append('- remark [%s] %s: %s (%s)' % (text(remark.get('severity', 'warning')),
-                                                         text(remark.get('code')), text(remark.get('message')),
-                                                         text(remark.get('step'))))
+            fields = (remark.get('severity', 'warning'), remark.get('code'), remark.get('message'), remark.get('step'))
+            lines.append('- remark [%s] %s: %s (%s)' % tuple(text(f) for f in fields))
         for step in skipped:
             lines.append('- skipped %s: %s' % (step, text(row['steps'][step].get('reason'))))
         lines.append('')
@@ -106,7 +105,7 @@ def render(report, platform=None):
     if report.get('errors'):
         lines.extend(['## Errors', ''])
         for err in report['errors']:
-            lines.append('- %s: %s (%s)' % (text(err.get('path') or err.get('step')), text(err.get('message')),
-                                           text(err.get('step'))))
+            fields = (err.get('path') or err.get('step'), err.get('message'), err.get('step'))
+            lines.append('- %s: %s (%s)' % tuple(text(f) for f in fields))
         lines.append('')
     return '\n'.join(lines).rstrip('\n') + '\n'

@@ -165,3 +165,22 @@ def test_merge_is_pure_and_sorted():
     assert files == dict(directory='workspaces', files=['workspaces/a.yml', 'workspaces/b.yml'],
                          identifiers=['a', 'b'], errors=[])
     assert os.path.basename(files['files'][0]) == 'a.yml'
+
+
+def test_example_repository_is_valid():
+    """examples/repository: the vars plugin on its workspace files, with its landing zones and platforms."""
+    import yaml
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'examples',
+                           'repository', 'inventory')
+    from ansible.inventory.group import Group
+    from ansible.parsing.dataloader import DataLoader
+    plugin = vars_plugin()
+    plugin.set_options(direct={'directory': 'workspaces'})
+    result = plugin.get_vars(DataLoader(), example, [Group('all')], cache=False)
+    with open(os.path.join(example, 'group_vars', 'all', 'landing_zones.yml')) as handle:
+        zones = yaml.safe_load(handle)['landing_zones']
+    with open(os.path.join(example, 'hosts.yml')) as handle:
+        platforms = list(yaml.safe_load(handle)['platforms']['hosts'])
+    tenants = select_tenants(dict(landing_zones=zones, workspaces=result['workspaces']), platforms[0], platforms,
+                             workspace_files=result['lz_workspace_files'])
+    assert [t.key for t in tenants] == ['analytics/lake', 'shop/web', 'shop/legacy']

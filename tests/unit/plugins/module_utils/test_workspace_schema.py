@@ -202,8 +202,42 @@ _workspace = st.one_of(
     _value)
 
 
+# Mostly valid workspaces, so that the "validator accepts => schema accepts" side is exercised too.
+_ident = st.from_regex(r'\A[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?\Z')
+_name = st.from_regex(r'\A[A-Za-z0-9]([A-Za-z0-9 ._-]{0,10}[A-Za-z0-9])?\Z')
+_good_tags = st.one_of(st.none(), st.lists(_ident, max_size=3, unique=True),
+                       st.dictionaries(_ident.filter(lambda k: not k.startswith('lz-')),
+                                       st.one_of(_name, st.integers(0, 99), st.booleans()), max_size=3))
+_good_project = st.fixed_dictionaries({'identifier': _ident}, optional={
+    'name': _name, 'tags': _good_tags, 'state': st.sampled_from(['present', 'deleted']),
+    'landing_zone': st.sampled_from(['default', 'corp', None, {'local': 'corp', 'other': 'default'}]),
+    'platforms': st.sampled_from([None, [], ['local'], ['local', 'other']]),
+    'bindings': st.lists(st.fixed_dictionaries({'euid': _name, 'role': st.sampled_from(['reader', 'user', 'admin'])}),
+                         max_size=3, unique_by=lambda b: (b['euid'], b['role'])),
+    'quota': st.dictionaries(st.sampled_from(['compute.cores', 'volume.gigabytes_ssd', 'network.router']),
+                             st.integers(-1, 100), max_size=2)})
+_good_workspace = st.fixed_dictionaries({'identifier': _ident}, optional={
+    'name': _name, 'tags': _good_tags,
+    'projects': st.lists(_good_project, max_size=3, unique_by=lambda p: p['identifier'])})
+
+
+def _mutated(workspace, key, value):
+    workspace = copy.deepcopy(workspace)
+    target = workspace['projects'][0] if workspace.get('projects') and key.startswith('p.') else workspace
+    target[key[2:] if key.startswith('p.') else key] = value
+    return workspace
+
+
+_nearly_valid = st.one_of(
+    _good_workspace,
+    st.builds(_mutated, _good_workspace,
+              st.sampled_from(['identifier', 'name', 'tags', 'projects', 'extra', 'p.identifier', 'p.name',
+                               'p.tags', 'p.state', 'p.bindings', 'p.quota', 'p.platforms', 'p.colour']),
+              _value))
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_workspace)
+@given(st.one_of(_workspace, _nearly_valid))
 def test_generated_workspaces_the_validator_accepts_the_schema_accepts(workspace):
     if validator_errors(workspace) == []:
         assert schema_errors(workspace) == [], workspace
