@@ -46,8 +46,8 @@ options:
     description:
       - Where O(workspaces) came from when it was loaded from one file per workspace, the variable
         C(lz_workspace_files) that the vars plugin C(landingzone.openstack.workspaces) sets.
-      - The loader's problems (empty file, not a mapping, identifier not the file name, one
-        identifier in two files) are reported with the validation errors, and error paths name the
+      - The loader's problems (empty, unparsable or non-mapping file, identifier not the file name)
+        are reported with the validation errors, and error paths name the
         file and the path inside it (the file C(workspaces/shop.yml), the path C(projects[0].bindings[2].role)).
       - Omit it for the single-list form of O(workspaces).
     type: dict

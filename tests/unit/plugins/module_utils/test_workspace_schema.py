@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 
+import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -21,8 +22,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import validate as _validate
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.schema import workspace_schema
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import validate
-
-jsonschema = pytest.importorskip('jsonschema')
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
