@@ -5,7 +5,8 @@
 A temporary git repository laid out like examples/repository (ansible.cfg enabling the vars plugin,
 inventory/workspaces/*.yml): a commit adds a workspace file; the changed workspaces come from
 `git diff` (examples/repository/ci/changed-workspaces.sh); validate passes with 0 requests; the
-Markdown plan of `--check` lists exactly the new tenant and its groups; replicate for the changed
+Markdown plan of `--check` lists exactly the new tenant and its groups, and so does the example's
+plain-shell check (examples/repository/ci/pull-request.sh); replicate for the changed
 workspace creates them; a second run changes nothing. Then a bad file fails validation naming the
 file and the path inside it, and replicate stops before any request.
 """
@@ -107,6 +108,17 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
     assert re.findall(r'^\| ([a-z0-9-]+/[a-z0-9-]+) \|', plan, re.M) == ['%s/web' % ws], plan
     print(plan)
     assert '**1 tenants**: 1 would change' in plan, plan
+    assert keystone.projects() == []
+
+    # the example's plain-shell pull-request check does the same: validate, then plan.md of the changed workspaces
+    shutil.copytree(os.path.join(EXAMPLE, 'ci'), os.path.join(repo, 'ci'))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ensure_collection_link(), PATH=BIN + os.pathsep + os.environ['PATH'])
+    env.pop('ANSIBLE_CONFIG', None)
+    proc = subprocess.run(['ci/pull-request.sh', 'HEAD~1'], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=1800, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(re.findall(r'^- \*\*create\*\* (project|group) (\S+) ', read(os.path.join(repo, 'plan.md')),
+                             re.M)) == sorted(created)
     assert keystone.projects() == []
 
     proc, results = ansible(repo, 'landingzone.openstack.replicate', '-e', only)
