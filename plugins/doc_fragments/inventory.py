@@ -42,4 +42,13 @@ options:
         since the rest of the inventory is out of view.
     type: list
     elements: str
+  workspace_files:
+    description:
+      - Where O(workspaces) came from when it was loaded from one file per workspace, the variable
+        C(lz_workspace_files) that the vars plugin C(landingzone.openstack.workspaces) sets.
+      - The loader's problems (empty, unparsable or non-mapping file, identifier not the file name)
+        are reported with the validation errors, and error paths name the
+        file and the path inside it (the file C(workspaces/shop.yml), the path C(projects[0].bindings[2].role)).
+      - Omit it for the single-list form of O(workspaces).
+    type: dict
 '''

@@ -32,6 +32,7 @@ INVENTORY = dict(
     landing_zones=dict(type='raw', required=True),
     workspaces=dict(type='raw', required=True),
     only_workspaces=dict(type='list', elements='str'),
+    workspace_files=dict(type='dict'),
 )
 
 LEDGER_DSN_ENV = 'LZ_LEDGER_DSN'

@@ -18,6 +18,9 @@ description:
   - The file is written atomically. In check mode the report of the plan is written too (it
     changes nothing on the platform), marked with C(check_mode) true, its changes phrased as planned,
     and to C(<name>.plan.json) beside O(path), so a check run never replaces the last real report.
+  - In check mode the plan is also written as Markdown to C(<name>.plan.md) (per tenant what would be
+    created, changed, revoked and deleted, with remarks; a header with the counts), for a CI job to
+    post on a pull request.
   - The format is described in C(docs/replication.md).
 author:
   - landingzone.openstack maintainers (@landingzone)
@@ -79,6 +82,12 @@ failed_tenants:
   elements: str
 path:
   description: Absolute path of the report written (C(<name>.plan.json) in check mode).
+  returned: always
+  type: str
+markdown_path:
+  description:
+    - In check mode, the absolute path of the plan as Markdown (C(<name>.plan.md)) written beside the
+      JSON plan, for a CI job to post on a pull request; null otherwise.
   returned: always
   type: str
 failed_steps:

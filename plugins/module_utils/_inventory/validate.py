@@ -35,6 +35,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     Tenant,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import with_sources
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
     DEFAULT_EUID_PATTERN,
     DEFAULT_PATTERNS,
@@ -646,33 +647,42 @@ def _platform_names(platforms):
     return list(platforms)
 
 
-def validate(inventory, platforms):
+def _workspaces_of(inventory):
+    return inventory.get('workspaces') if isinstance(inventory, dict) else None
+
+
+def validate(inventory, platforms, workspace_files=None):
     """Return every ValidationIssue of ``inventory`` (empty list: valid).
 
     ``inventory`` is a mapping with ``landing_zones`` and ``workspaces``;
     ``platforms`` lists the known platform names (the inventory hosts of the
     ``platforms`` group). Names and collisions are checked on every platform.
+    ``workspace_files`` (the vars plugin's ``lz_workspace_files``) adds the loader's problems
+    and makes paths name the workspace files (files.py).
     """
-    return _analyse(inventory, _platform_names(platforms))[0]
+    errors = _analyse(inventory, _platform_names(platforms))[0]
+    return with_sources(errors, _workspaces_of(inventory), workspace_files)
 
 
-def validate_or_raise(inventory, platforms):
+def validate_or_raise(inventory, platforms, workspace_files=None):
     """Raise InventoryError listing every problem, with its path, if the inventory is invalid."""
-    errors = validate(inventory, platforms)
+    errors = validate(inventory, platforms, workspace_files)
     if errors:
         raise InventoryError(errors)
 
 
-def select_tenants(inventory, platform, platforms=None, only_workspaces=None):
+def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None):
     """Validate the whole inventory and return the tenants of ``platform`` (no request).
 
     ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace).
     The inventory is analysed once: the same pass gives the problems and the tenants.
+    ``workspace_files``: as for ``validate``.
     """
     platforms = _platform_names(platforms or [platform])
     if platform not in platforms:
         platforms.append(platform)
     errors, tenants = _analyse(inventory, platforms)
+    errors = with_sources(errors, _workspaces_of(inventory), workspace_files)
     if errors:
         raise InventoryError(errors)
     tenants = [t for t in tenants if t.platform == platform]

@@ -43,7 +43,8 @@ def desired_tenants(params):
     No request is made: a bad quota key must stop the run before the tenants are written.
     """
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
-    return select_tenants(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'))
+    return select_tenants(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
+                          params.get('workspace_files'))
 
 
 def run_module(module, aspect, prune=False):

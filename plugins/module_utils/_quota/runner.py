@@ -18,9 +18,10 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
-def quota_tenants(inventory, platform, platforms=None, only_workspaces=None):
+def quota_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None):
     """The present tenants of ``platform`` after validating the whole inventory (no request)."""
-    return [t for t in select_tenants(inventory, platform, platforms, only_workspaces) if t.state == 'present']
+    return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files)
+            if t.state == 'present']
 
 
 def catalog_clients(conn, services, retries):
@@ -89,7 +90,7 @@ def run_module(module):
     params = module.params
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
-                         params.get('only_workspaces'))
+                         params.get('only_workspaces'), params.get('workspace_files'))
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],

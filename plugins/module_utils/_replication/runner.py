@@ -7,6 +7,7 @@ import json
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._files import atomic_write
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.markdown import render
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.report import (
     STEP_ORDER,
     failure,
@@ -15,6 +16,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
 )
 
 PLAN_SUFFIX = '.plan'
+MARKDOWN_EXT = '.md'
 
 
 def report_path(path, check_mode):
@@ -37,7 +39,13 @@ def run_module(module):
     path = report_path(params['path'], module.check_mode)
     report['path'] = path
     atomic_write(path, json.dumps(report, indent=2, sort_keys=True) + '\n', move=module.atomic_move)
+    markdown_path = None
+    if module.check_mode:
+        # the plan a CI job posts on a pull request, beside the JSON plan
+        markdown_path = os.path.splitext(path)[0] + MARKDOWN_EXT
+        atomic_write(markdown_path, render(report, params['platform']), move=module.atomic_move)
     failed = [row['tenant'] for row in report['tenants'] if row['status'] == 'failed']
-    module.exit_json(changed=False, summary=report['summary'], path=path, failed_tenants=failed,
+    module.exit_json(changed=False, summary=report['summary'], path=path, markdown_path=markdown_path,
+                     failed_tenants=failed,
                      failed_steps=report['summary']['failed_steps'], failure=report['failure'],
                      requests=report['requests'], lines=human_summary(params['platform'], report))

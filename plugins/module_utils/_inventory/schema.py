@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The JSON Schema of a workspace file, built from the validator's own constants, pure.
+
+``schemas/workspace.schema.json`` is this function's output (``schemas/generate.py`` writes it;
+tests/unit/plugins/module_utils/test_workspace_schema.py fails when the file is stale and runs the
+schema and the validator on the same cases). The schema lets editors check a file as it is typed;
+the validator stays the authority: what needs the rest of the inventory (landing zone and platform
+names, Keystone names after the patterns, collisions, one identifier twice) it alone checks, and a
+workspace the validator accepts the schema accepts too.
+"""
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import PROJECT_ROLES, STATES
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
+    TAG_FORBIDDEN_CHARS,
+    TAG_MAX_LENGTH,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
+    BINDING_KEYS,
+    IDENTIFIER_RE,
+    PROJECT_ID_MAX,
+    WORKSPACE_ID_MAX,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import RESERVED_TAG_PREFIX
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+    KEYS,
+    UNLIMITED,
+    VOLUME,
+    VOLUME_TYPE_PREFIXES,
+)
+
+SCHEMA_ID = 'https://example.invalid/landingzone/openstack/schemas/workspace.schema.json'
+_CONTROL = '\\u0000-\\u001f\\u007f'
+
+
+def _escape(text):
+    return ''.join('\\' + c if c in '\\.^$|?*+()[]{}-/' else c for c in text)
+
+
+def _quota_key_pattern():
+    services = []
+    for service in sorted(KEYS):
+        names = sorted(KEYS[service])
+        if service == VOLUME:
+            names += ['(%s).+' % '|'.join(p for p in VOLUME_TYPE_PREFIXES)]
+        services.append('%s\\.(%s)' % (service, '|'.join(names)))
+    return '^(%s)$' % '|'.join(services)
+
+
+def workspace_schema():
+    """The JSON Schema (draft-07, what yaml-language-server reads) of one workspace file."""
+    no_tag_chars = '[^%s%s]' % (_escape(TAG_FORBIDDEN_CHARS), _CONTROL)
+    reserved = _escape(RESERVED_TAG_PREFIX)
+    return {
+        '$schema': 'http://json-schema.org/draft-07/schema#',
+        '$id': SCHEMA_ID,
+        'title': 'landingzone.openstack workspace file',
+        'description': 'One workspace: its identifier (the file name), name, tags and projects. Generated from '
+                       'the collection\'s validator (schemas/generate.py); the validator also checks what needs '
+                       'the rest of the inventory. See docs/inventory.md.',
+        'type': 'object',
+        'additionalProperties': False,
+        'required': ['identifier'],
+        # the test checks that these keys are exactly validate.WORKSPACE_KEYS and PROJECT_KEYS
+        'properties': {
+            'identifier': {'$ref': '#/definitions/workspace_identifier'},
+            'name': {'$ref': '#/definitions/text'},
+            'tags': {'$ref': '#/definitions/tags'},
+            'projects': {'oneOf': [{'type': 'null'}, {'type': 'array', 'items': {'$ref': '#/definitions/project'}}]},
+        },
+        'definitions': {
+            'workspace_identifier': {
+                'description': 'Lower-case letters, digits and inner hyphens, at most %d characters.'
+                               % WORKSPACE_ID_MAX,
+                'type': 'string', 'pattern': IDENTIFIER_RE.pattern, 'maxLength': WORKSPACE_ID_MAX},
+            'project_identifier': {
+                'description': 'Lower-case letters, digits and inner hyphens, at most %d characters.' % PROJECT_ID_MAX,
+                'type': 'string', 'pattern': IDENTIFIER_RE.pattern, 'maxLength': PROJECT_ID_MAX},
+            'text': {
+                'description': 'A non-empty single line without surrounding whitespace.',
+                'type': 'string',
+                'pattern': '^[^\\s%s](?:[^%s]*[^\\s%s])?$' % (_CONTROL, _CONTROL, _CONTROL)},
+            'tags': {
+                'description': 'A mapping (key=value tags; a project overrides its workspace\'s key) or a list of '
+                               'tags. The prefix %s is reserved for ownership tags.' % RESERVED_TAG_PREFIX,
+                'oneOf': [
+                    {'type': 'null'},
+                    {'type': 'object',
+                     'propertyNames': {'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars[:-1] + '=]'),
+                                       'maxLength': TAG_MAX_LENGTH - 1},
+                     'additionalProperties': {'oneOf': [
+                         {'type': 'string', 'pattern': '^%s*$' % no_tag_chars, 'maxLength': TAG_MAX_LENGTH - 2},
+                         {'type': 'number'}, {'type': 'boolean'}]}},
+                    {'type': 'array', 'items': {
+                        'type': 'string', 'minLength': 1, 'maxLength': TAG_MAX_LENGTH,
+                        'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars)}},
+                ]},
+            'landing_zone': {
+                'description': 'A landing zone name, or a mapping of platform to landing zone name; the names '
+                               'are checked against the inventory by the validator.',
+                'oneOf': [{'type': 'null'}, {'type': 'string'},
+                          {'type': 'object', 'minProperties': 1, 'additionalProperties': {'type': 'string'}}]},
+            'binding': {
+                'type': 'object', 'additionalProperties': False, 'required': list(BINDING_KEYS),
+                'properties': {'euid': {'$ref': '#/definitions/text'},
+                               'role': {'enum': list(PROJECT_ROLES)}}},
+            'quota': {
+                'description': 'Quota overrides: keys of docs/quotas.md, integers, -1 for unlimited.',
+                'type': 'object',
+                'propertyNames': {'pattern': _quota_key_pattern()},
+                'additionalProperties': {'type': 'integer', 'minimum': UNLIMITED}},
+            'project': {
+                'type': 'object', 'additionalProperties': False, 'required': ['identifier'],
+                'properties': {
+                    'identifier': {'$ref': '#/definitions/project_identifier'},
+                    'name': {'$ref': '#/definitions/text'},
+                    'tags': {'$ref': '#/definitions/tags'},
+                    'landing_zone': {'$ref': '#/definitions/landing_zone'},
+                    'platforms': {'oneOf': [{'type': 'null'}, {'type': 'array', 'uniqueItems': True,
+                                                               'items': {'type': 'string'}}]},
+                    'bindings': {'oneOf': [{'type': 'null'}, {'type': 'array', 'uniqueItems': True,
+                                                              'items': {'$ref': '#/definitions/binding'}}]},
+                    'state': {'enum': list(STATES)},
+                    'quota': {'oneOf': [{'type': 'null'}, {'$ref': '#/definitions/quota'}]},
+                }},
+        },
+    }

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r'''
+name: workspaces
+short_description: Load one YAML file per workspace into the inventory variable workspaces
+version_added: 0.1.0
+author:
+  - landingzone.openstack maintainers (@landingzone)
+description:
+  - Reads every C(*.yml) and C(*.yaml) file under a directory beside the inventory (default
+    C(workspaces/), subdirectories included, hidden files skipped), each holding one workspace
+    (C(identifier), C(name), C(tags), C(projects)), and sets on the group C(all) the variable
+    C(workspaces), the list of them in path order, as the single-list form of C(group_vars) does.
+    Landing zones and platform settings stay in C(group_vars).
+  - It also sets C(lz_workspace_files) (the files, their identifiers, the loader's problems). The
+    roles pass it to the modules as O(landingzone.openstack.inventory_validate#module:workspace_files),
+    so that errors name the file and the path inside it, for example the file C(workspaces/shop.yml)
+    and the path C(projects[0].bindings[2].role).
+  - The plugin does not validate workspaces; the modules do, before any API call. It reports what only
+    the files can get wrong, as validation errors (an empty file, a file that is not a mapping, a file
+    that cannot be parsed, an identifier that is not the file name). One identifier in two files is the
+    validator's duplicate error, naming both files. It never fails the inventory, so that the
+    C(landingzone.openstack.validate) playbook lists every error at once.
+  - The files are data, not templates; Jinja in a workspace file is never evaluated, so a team that
+    owns a file cannot run code on the controller.
+  - When the inventory source is a directory, Ansible reads every file in it as an inventory source;
+    keep C(workspaces/) out of that with C([inventory] ignore_patterns = ^workspaces$) in C(ansible.cfg)
+    (or pass the hosts file, not the directory, with C(-i)).
+  - With no such directory the plugin sets nothing and the single-list C(workspaces) works as before.
+    Setting both is an error reported by the validation (Ansible would keep one of them silently).
+  - Like every vars plugin shipped in a collection it must be enabled, for example in C(ansible.cfg)
+    C([defaults] vars_plugins_enabled = host_group_vars,landingzone.openstack.workspaces).
+    See C(docs/onboarding.md).
+options:
+  directory:
+    description:
+      - The directory of workspace files, relative to the inventory source's directory (or absolute).
+    type: str
+    default: workspaces
+    ini:
+      - section: landingzone_openstack_workspaces
+        key: directory
+    env:
+      - name: LZ_WORKSPACES_DIR
+  stage:
+    ini:
+      - section: landingzone_openstack_workspaces
+        key: stage
+    env:
+      - name: LZ_WORKSPACES_STAGE
+extends_documentation_fragment:
+  - ansible.builtin.vars_plugin_staging
+'''
+
+EXAMPLES = r'''
+# ansible.cfg
+#   [defaults]
+#   vars_plugins_enabled = host_group_vars,landingzone.openstack.workspaces
+#
+# inventory/
+#   hosts.yml                     the platforms
+#   group_vars/all/landing_zones.yml
+#   workspaces/shop.yml           identifier: shop
+#   workspaces/data/analytics.yml identifier: analytics (subdirectories are read too)
+#
+#   ansible-playbook -i inventory/ landingzone.openstack.validate
+'''
+
+import os
+
+from ansible.errors import AnsibleError
+from ansible.inventory.group import Group
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.vars import BaseVarsPlugin
+from ansible.release import __version__ as ansible_version
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import (
+    is_workspace_file,
+    merge_files,
+)
+
+# Before ansible-core 2.19 loaded data is templated unless marked unsafe; from 2.19 on it is not
+# trusted as a template unless the loader is told so.
+if tuple(int(p) for p in ansible_version.split('.')[:2]) < (2, 19):
+    from ansible.utils.unsafe_proxy import wrap_var as _as_data
+else:
+    def _as_data(value):
+        return value
+
+# Per directory for the life of the process, as host_group_vars caches: Ansible asks for the
+# variables of every host many times per run.
+_LOADED = {}
+
+
+class VarsModule(BaseVarsPlugin):
+
+    # a collection's vars plugin runs only when enabled (vars_plugins_enabled); REQUIRES_ENABLED is ignored
+    is_stateless = True
+
+    def get_vars(self, loader, path, entities, cache=True):
+        super(VarsModule, self).get_vars(loader, path, entities)
+        if not isinstance(entities, list):
+            entities = [entities]
+        if not any(isinstance(e, Group) and e.name == 'all' for e in entities):
+            return {}
+        base = path if os.path.isdir(path) else os.path.dirname(path)
+        setting = self.get_option('directory')
+        root = os.path.join(base, setting)
+        if not os.path.isdir(root):
+            return {}
+        key = os.path.realpath(root)
+        if not cache or key not in _LOADED:
+            _LOADED[key] = self._load(loader, root, setting)
+        return _LOADED[key]
+
+    def _load(self, loader, root, setting):
+        entries = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith('.'))
+            for name in sorted(filenames):
+                if not is_workspace_file(name):
+                    continue
+                full = os.path.join(dirpath, name)
+                # shown as the author knows it: the directory setting, then the path below it
+                shown = os.path.normpath(os.path.join(setting, os.path.relpath(full, root)))
+                try:
+                    entries.append((shown, _as_data(loader.load_from_file(full, cache='none', unsafe=True)), None))
+                except AnsibleError as exc:
+                    entries.append((shown, None, to_native(exc.message if hasattr(exc, 'message') else exc)))
+        workspaces, files = merge_files(setting, entries)
+        return dict(workspaces=workspaces, lz_workspace_files=files)
