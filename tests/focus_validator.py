@@ -48,14 +48,19 @@ class ValidatorError(RuntimeError):
 
 
 def python312():
-    candidates = [os.environ.get('FOCUS_PYTHON'), 'python3.12']
+    # pyenv's versions before the PATH: its shim named python3.12 fails when 3.12 is installed but
+    # not selected (exit 127), so every candidate must also run and say it is 3.12
+    candidates = [os.environ.get('FOCUS_PYTHON')]
     candidates += sorted(glob.glob(os.path.expanduser('~/.pyenv/versions/3.12*/bin/python3.12')), reverse=True)
     candidates += sorted(glob.glob('/root/.pyenv/versions/3.12*/bin/python3.12'), reverse=True)
+    candidates.append('python3.12')
     for candidate in candidates:
         if not candidate:
             continue
         path = candidate if os.path.isabs(candidate) else _which(candidate)
-        if path and os.access(path, os.X_OK):
+        if path and os.access(path, os.X_OK) and subprocess.call(
+                [path, '-c', 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
             return path
     raise ValidatorError('focus-validator 2.2.1 needs Python 3.12: none found (set FOCUS_PYTHON)')
 
