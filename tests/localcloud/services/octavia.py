@@ -6,8 +6,9 @@ SQLite database built from the models plus the lookup rows the migrations would 
 is left empty (SQLAlchemy 2.1 rejects it with the NullPool used for SQLite).
 
 A self-signed CA (openssl CLI) is generated once under <state>/data/octavia/ca.
-The noop network driver keeps its own SQLite file at the hard-coded /tmp/octavia-network-noop.db
+The noop network driver (2026.2) keeps its own SQLite file at the hard-coded /tmp/octavia-network-noop.db
 (shared by api and worker processes); it is removed when the database is initialised, never else.
+Octavia 13 (2023.2) keeps none.
 
 Policy (policy.yaml, rewritten every `up`): `load-balancer:global_observer` is widened to readers
 of the admin project (the metering account). See tests/localcloud/README.md, "Metering account: policy".
@@ -167,7 +168,10 @@ print("octavia schema created from models:", len(base_models.BASE.metadata.table
 
 def init_db(ctx):
     ctx.mysql("DROP DATABASE IF EXISTS octavia")  # a half-done earlier attempt (no marker) starts over
-    NOOP_NETWORK_DB.unlink(missing_ok=True)  # noop network state of an earlier cloud
+    if ctx.release_at_least("2024.1"):  # Octavia 13 (2023.2) keeps no such file
+        # noop network state of an earlier cloud. The path is fixed by Octavia and shared by every
+        # 2026.2 instance on the machine (see README.md, "Two instances side by side").
+        NOOP_NETWORK_DB.unlink(missing_ok=True)
     ctx.run([ctx.venv_bin("python"), "-c", _SCHEMA, ctx.mysql_url("octavia")], log="octavia-db-manage")
     ctx.run([ctx.venv_bin("octavia-db-manage"), "--config-file", _conf(ctx), "stamp", "head"],
             log="octavia-db-manage")
@@ -177,7 +181,7 @@ def processes(ctx):
     conf = str(_conf(ctx))
     return [
         Proc("octavia-api",
-             ctx.uwsgi_argv("octavia-api", ctx.port("octavia"), module="octavia.wsgi.api:application",
+             ctx.uwsgi_argv("octavia-api", ctx.port("octavia"), module="octavia.wsgi.api:application", script="octavia-wsgi",
                             pyargv=f"--config-file {conf}"),
              port=ctx.port("octavia"), ready_url=ctx.url("octavia", "/"), timeout=90),
         Proc("octavia-worker", [ctx.venv_bin("octavia-worker"), "--config-file", conf,
