@@ -166,11 +166,27 @@ print("octavia schema created from models:", len(base_models.BASE.metadata.table
 """
 
 
+def _octavia_elsewhere(ctx):
+    """True when an Octavia process runs that this instance did not start (another instance's; it
+    keeps its noop network state in the same file and opens it on demand)."""
+    ours = {r["pid"] for r in ctx.records()} | {os.getpid()}
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(cmdline.parent.name) not in ours and any(b"octavia" in a for a in argv[:3]) \
+                and not any(str(ctx.state).encode() in a for a in argv):
+            return True
+    return False
+
+
 def init_db(ctx):
     ctx.mysql("DROP DATABASE IF EXISTS octavia")  # a half-done earlier attempt (no marker) starts over
-    if ctx.release_at_least("2024.1"):  # Octavia 13 (2023.2) keeps no such file
-        # noop network state of an earlier cloud. The path is fixed by Octavia and shared by every
-        # 2026.2 instance on the machine (see README.md, "Two instances side by side").
+    if ctx.release_at_least("2024.1") and not _octavia_elsewhere(ctx):
+        # noop network state of an earlier cloud (Octavia 13, 2023.2, keeps no such file). The path is
+        # fixed by Octavia and shared by every 2026.2 instance on the machine: never removed while
+        # another instance's Octavia runs.
         NOOP_NETWORK_DB.unlink(missing_ok=True)
     ctx.run([ctx.venv_bin("python"), "-c", _SCHEMA, ctx.mysql_url("octavia")], log="octavia-db-manage")
     ctx.run([ctx.venv_bin("octavia-db-manage"), "--config-file", _conf(ctx), "stamp", "head"],
