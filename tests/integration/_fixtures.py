@@ -47,12 +47,6 @@ def release_at_least(release):
     return have >= tuple(int(x) for x in release.split('.'))
 
 
-def skip_before(release, reason):
-    """Skip a test that needs a feature of OpenStack `release` or later, saying why."""
-    return pytest.mark.skipif(not release_at_least(release), reason='needs OpenStack %s or later: %s'
-                              % (release, reason))
-
-
 def all_projects(conn, **query):
     """Every Keystone project (openstacksdk ``Project`` objects), whatever the release's paging.
 

@@ -63,9 +63,8 @@ def probes(targets, own_project):
             item = None  # Octavia answers 409 for a load balancer that is not ACTIVE: proves nothing
         if item is None:
             continue
-        out.append((proxy, 'rename another project\'s %s (%s) to its own %s' % (kind[:-1].replace('_', ' '),
-                                                                               item['id'], attr),
-                    'PUT', path % item['id'], {key: {attr: item.get(attr) or ''}}, None))
+        what = 'rename another project\'s %s (%s) to its own %s' % (kind[:-1].replace('_', ' '), item['id'], attr)
+        out.append((proxy, what, 'PUT', path % item['id'], {key: {attr: item.get(attr) or ''}}, None))
     return out
 
 
