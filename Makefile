@@ -11,10 +11,14 @@ VENV      := $(ROOT)/.venv
 PY        := $(VENV)/bin/python
 BIN       := $(VENV)/bin
 CLOUD     := python3 $(ROOT)/tests/localcloud/localcloud.py
+# The OpenStack release series of the local cloud (tests/localcloud/localcloud.py RELEASES): each has
+# its own state dir, ports and servers venv, e.g. `make cloud-up OPENSTACK_RELEASE=2023.2`.
+OPENSTACK_RELEASE ?= 2026.2
+export OPENSTACK_RELEASE
 COLL_ROOT := $(ROOT)/build/collections
 COLL_LINK := $(COLL_ROOT)/ansible_collections/landingzone/openstack
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
-export OS_CLIENT_CONFIG_FILE ?= $(ROOT)/.localcloud/clouds.yaml
+export OS_CLIENT_CONFIG_FILE ?= $(shell $(CLOUD) env | sed 's/^export OS_CLIENT_CONFIG_FILE=//')
 export PATH := $(BIN):$(PATH)
 TENANTS   ?= 1000
 PYTEST_ARGS ?=
@@ -27,7 +31,7 @@ help:
 	@echo "make cloud-up | cloud-down | cloud-status | -s cloud-env | bench-replicate TENANTS=N"
 
 # The collection's own environment (ansible-core, lint, pytest, openstacksdk). The OpenStack
-# servers have a separate venv under .localcloud/ so their pins never leak in here.
+# servers have a separate venv per release under .localcloud*/ so their pins never leak in here.
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

@@ -33,6 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # tests/unit/conftest.py makes ansible_collections importable from the checkout
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'unit'))
 __import__("conftest")  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+from _fixtures import all_projects  # noqa: E402 - every project on every Keystone release's paging
 
 PREFIX = 'bench-meter-'
 
@@ -116,7 +118,7 @@ def setup(args):
 def cleanup():
     import openstack
     admin = openstack.connect(cloud='replicator')
-    projects = [p for p in admin.identity.projects(name__contains=PREFIX, limit=1000)
+    projects = [p for p in all_projects(admin, name__contains=PREFIX)
                 if p.name.startswith(PREFIX)]
 
     def empty(project):

@@ -19,6 +19,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+from _fixtures import all_projects  # noqa: E402 - every project on every Keystone release's paging
 BIN = os.path.dirname(sys.executable)
 INVENTORY = os.path.join(ROOT, 'examples', 'inventory')
 DEMO_DIR = os.path.join(ROOT, 'build', 'demo')
@@ -37,7 +39,7 @@ def env():
 
 def make_usage(conn):
     """A server and a volume in shop-web (reused when a previous demo left them)."""
-    project = [p for p in conn.identity.projects(limit=1000)
+    project = [p for p in all_projects(conn)
                if set(['lz-managed', 'lz-platform=local', 'lz-ws=shop', 'lz-proj=web']) <= set(p.tags or [])][0]
     me = conn.current_user_id
     admin_role = conn.identity.find_role('admin')
@@ -75,7 +77,7 @@ def ensure_users(conn):
 def show_state(conn):
     names = dict((r.id, r.name) for r in conn.identity.roles())
     print('\nKeystone after replication (platform "local"):')
-    ours = [p for p in conn.identity.projects(limit=1000)
+    ours = [p for p in all_projects(conn)
             if set(['lz-managed', 'lz-platform=local']) <= set(p.tags or [])]
     for proj in sorted(ours, key=lambda p: p.name):
         state = 'enabled' if proj.is_enabled else 'DISABLED'

@@ -1,14 +1,19 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""`make test`: every test of the project, against the local real cloud.
+"""`make test`: every test of the project, against the local real cloud of each release series.
 
-Starts the local cloud when it is not up and stops it again at the end (it leaves the cloud as it
-found it), then runs, in order: pytest (unit and integration), the FinOps focus-validator (FOCUS 1.2) on the
-focus.csv files the tests and the demo left, ansible-lint (production profile),
-ansible-test sanity, the molecule scenario of the replicate role, the changelog lint and the
-collection build. Prints the time of each phase; exits non-zero when any phase failed.
+For each release in LOCALCLOUD_RELEASES (default: every release of tests/localcloud/localcloud.py,
+the default one first: "2026.2 2023.2"), one after the other: starts that release's local cloud when
+it is not up, runs pytest against it (the unit tests too with the first release; tests/localcloud
+and tests/integration with every release: the same integration tests), the molecule scenario with
+the first release, and stops the cloud again if it started it (it leaves each cloud as it found it).
+Then the FinOps focus-validator (FOCUS 1.2) on the focus.csv files the tests and the demo
+left, ansible-lint (production profile), ansible-test sanity, the changelog lint and the collection
+build. Prints the time of each phase and the test counts per release; exits non-zero when any phase
+failed.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,8 +23,15 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
-CLOUD = [sys.executable, os.path.join(ROOT, 'tests', 'localcloud', 'localcloud.py')]
-JUNIT = os.path.join(ROOT, 'build', 'junit.xml')
+LAUNCHER = os.path.join(ROOT, 'tests', 'localcloud', 'localcloud.py')
+
+
+def cloud(release, command):
+    return [sys.executable, LAUNCHER, '--release', release, command]
+
+
+def junit(release):
+    return os.path.join(ROOT, 'build', 'junit-%s.xml' % release)
 
 
 def run(cmd, cwd=ROOT, env=None):
@@ -27,14 +39,27 @@ def run(cmd, cwd=ROOT, env=None):
     return subprocess.call(cmd, cwd=cwd, env=env)
 
 
-def cloud_is_up():
-    return subprocess.call(CLOUD + ['status'], cwd=ROOT, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL) == 0
+def cloud_is_up(release, env):
+    return subprocess.call(cloud(release, 'status'), cwd=ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=env) == 0
 
 
-def pytest_counts():
+def cloud_info(release, env):
+    return json.loads(subprocess.check_output(cloud(release, 'info'), cwd=ROOT, env=env, text=True))
+
+
+def releases(env):
+    wanted = env.get('LOCALCLOUD_RELEASES')
+    if wanted:
+        return wanted.replace(',', ' ').split()
+    sys.path.insert(0, os.path.dirname(LAUNCHER))
+    import localcloud  # noqa: E402 - the launcher's release table
+    return [localcloud.DEFAULT_RELEASE] + sorted(r for r in localcloud.RELEASES if r != localcloud.DEFAULT_RELEASE)
+
+
+def pytest_counts(path):
     try:
-        suites = ET.parse(JUNIT).getroot()
+        suites = ET.parse(path).getroot()
     except (IOError, ET.ParseError):
         return None
     passed = failed = skipped = 0
@@ -53,52 +78,70 @@ def main(argv):
     env = dict(os.environ)
     env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
     env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(ROOT, 'build', 'collections')
-    env.setdefault('OS_CLIENT_CONFIG_FILE', os.path.join(ROOT, '.localcloud', 'clouds.yaml'))
+    selected = releases(env)
+    # each release's instance says where it is; with one release LOCALCLOUD_STATE_DIR (and the
+    # launcher's other LOCALCLOUD_* settings) may choose the instance
+    for key in ('OPENSTACK_RELEASE', 'OS_CLIENT_CONFIG_FILE') + (('LOCALCLOUD_STATE_DIR',) if len(selected) > 1 else ()):
+        env.pop(key, None)
     phases = []
-    started_cloud = False
 
-    def phase(name, cmd, cwd=ROOT):
+    def phase(name, cmd, cwd=ROOT, phase_env=None):
         t0 = time.monotonic()
-        rc = run(cmd, cwd=cwd, env=env)
+        rc = run(cmd, cwd=cwd, env=phase_env or env)
         phases.append((name, rc, time.monotonic() - t0))
         print('=== phase %s: %s in %.0f s' % (name, 'ok' if rc == 0 else 'FAILED (rc %d)' % rc,
                                               time.monotonic() - t0), flush=True)
         return rc
 
+    counts = []
     try:
-        if cloud_is_up():
-            print('local cloud is up: using it and leaving it up', flush=True)
-        else:
-            started_cloud = True
-            if phase('cloud-up', CLOUD + ['up']) != 0:
-                raise SystemExit(1)
         # the integration tests leave their focus.csv files here for the focus-validator phase
         shutil.rmtree(os.path.join(ROOT, 'build', 'focus'), ignore_errors=True)
-        phase('pytest', [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-                         '--junitxml', JUNIT, 'tests/unit', 'tests/localcloud', 'tests/integration'] + argv)
+        for n, release in enumerate(selected):
+            info = cloud_info(release, env)
+            renv = dict(env, OPENSTACK_RELEASE=release, LOCALCLOUD_STATE_DIR=info['state'],
+                        OS_CLIENT_CONFIG_FILE=info['clouds_yaml'])
+            started = False
+            if cloud_is_up(release, env):
+                print('local cloud %s is up: using it and leaving it up' % release, flush=True)
+            else:
+                started = True
+                if phase('cloud-up %s' % release, cloud(release, 'up')) != 0:
+                    if phase('cloud-down %s' % release, cloud(release, 'down')) != 0:
+                        print('cloud-down %s failed too' % release, flush=True)
+                    continue
+            try:
+                suites = (['tests/unit'] if n == 0 else []) + ['tests/localcloud', 'tests/integration']
+                phase('pytest %s' % release, [sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
+                                              '--junitxml', junit(release)] + suites + argv, phase_env=renv)
+                counts.append((release, pytest_counts(junit(release))))
+                if n == 0 and os.path.isdir(os.path.join(ROOT, 'extensions', 'molecule')):
+                    phase('molecule %s' % release, [os.path.join(BIN, 'molecule'), 'test', '--all'],
+                          cwd=os.path.join(ROOT, 'extensions'), phase_env=renv)
+            finally:
+                if started:
+                    phase('cloud-down %s' % release, cloud(release, 'down'))
         phase('focus-validator', [sys.executable, os.path.join(ROOT, 'tests', 'focus_validator.py'),
                                   os.path.join(ROOT, 'build', 'focus'),
                                   os.path.join(ROOT, 'build', 'demo', 'reports', 'chargeback')])
         phase('ansible-lint', [os.path.join(BIN, 'ansible-lint'), '--profile', 'production'])
         phase('sanity', [sys.executable, os.path.join(ROOT, 'tests', 'sanity.py')])
-        if os.path.isdir(os.path.join(ROOT, 'extensions', 'molecule')):
-            phase('molecule', [os.path.join(BIN, 'molecule'), 'test', '--all'],
-                  cwd=os.path.join(ROOT, 'extensions'))
         phase('changelog-lint', [os.path.join(BIN, 'antsibull-changelog'), 'lint'])
         phase('build', [os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force',
                         '--output-path', os.path.join(ROOT, 'build')])
     finally:
-        if started_cloud:
-            phase('cloud-down', CLOUD + ['down'])
-        print('\n%-16s %-8s %8s' % ('phase', 'result', 'seconds'))
+        print('\n%-20s %-8s %8s' % ('phase', 'result', 'seconds'))
         for name, rc, seconds in phases:
-            print('%-16s %-8s %8.0f' % (name, 'ok' if rc == 0 else 'FAILED', seconds))
-        counts = pytest_counts()
+            print('%-20s %-8s %8.0f' % (name, 'ok' if rc == 0 else 'FAILED', seconds))
         failed_phases = [name for name, rc, dummy in phases if rc != 0]
         print('failed phases: %s' % (', '.join(failed_phases) or 'none'))
-        if counts:
-            # last line: the test count of the whole run
-            print('pytest: %d passed, %d failed, %d skipped' % counts)
+        total = [0, 0, 0]
+        for release, c in counts:
+            if c:
+                print('pytest %s: %d passed, %d failed, %d skipped' % ((release,) + c))
+                total = [a + b for a, b in zip(total, c)]
+        # last line: the test count of the whole run
+        print('pytest: %d passed, %d failed, %d skipped' % tuple(total))
     return 1 if failed_phases else 0
 
 

@@ -45,6 +45,14 @@ options:
       - Items asked for per page (C(limit)); services cap it at their own maximum (Nova 1000).
     type: int
     default: 1000
+  check_counts:
+    description:
+      - Per kind, the number of resources the visibility check found with the admin account
+        (RV(landingzone.openstack.openstack_metering_check#module:admin_counts)).
+      - A kind of which this run sees fewer gets a warning remark (code C(fewer_than_check)), is left
+        out of RV(complete_kinds) (nothing of it is marked gone) and the run is V(partial), not V(ok),
+        since the reader does not see everything it should bill.
+    type: dict
 notes:
   - In check mode the platform is collected but nothing is written; a missing SQLite ledger is
     not created.
@@ -75,7 +83,9 @@ run_id:
   returned: always
   type: str
 status:
-  description: V(ok), or V(partial) when a kind failed (see RV(remarks)).
+  description:
+    - V(ok), or V(partial) when a kind failed or, with O(check_counts), the reader saw fewer resources
+      of a kind than the visibility check (see RV(remarks)).
   returned: always
   type: str
 window_start:

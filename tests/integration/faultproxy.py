@@ -132,6 +132,15 @@ class FaultProxy:
         self.thread.join(5)
 
 
+def keystone_port(base='replicator'):
+    """The port of the Keystone the local cloud's clouds.yaml points at (5000 on the default instance)."""
+    import yaml
+    from urllib.parse import urlsplit
+    with open(os.environ['OS_CLIENT_CONFIG_FILE']) as handle:
+        clouds = yaml.safe_load(handle)
+    return urlsplit(clouds['clouds'][base]['auth']['auth_url']).port
+
+
 def clouds_yaml_via(proxy_port, name, base='replicator'):
     """A copy of the local cloud's clouds.yaml with cloud ``name``: the ``base`` account with all
     identity traffic (token and API) through the proxy. Returns its path; the caller removes it."""

@@ -43,7 +43,7 @@ def test_every_group_member_takes_the_group_defaults():
         yaml.safe_dump(play, handle, sort_keys=False)
     run = run_playbook(playbook=playbook, host='groups', workdir=workdir)
     assert set(members) == {'inventory_validate', 'keystone_tenant', 'keystone_group_binding', 'openstack_quota',
-                            'openstack_metering_collect'}
+                            'openstack_metering_collect', 'openstack_metering_check'}
     for member in members:
         result = run[member]
         assert 'Unsupported parameters' not in result.get('msg', ''), (member, result.get('msg'))
@@ -52,7 +52,8 @@ def test_every_group_member_takes_the_group_defaults():
     # to the cloud (with the replicator account) and counted their requests.
     assert [t['tenant'] for t in run['inventory_validate']['tenants']] == ['groups/web']
     assert run['keystone_tenant']['planned'] == ['create project groups-web']
-    for member in ('keystone_tenant', 'keystone_group_binding', 'openstack_quota', 'openstack_metering_collect'):
+    for member in ('keystone_tenant', 'keystone_group_binding', 'openstack_quota', 'openstack_metering_collect',
+                   'openstack_metering_check'):
         http = run[member]['requests'].get('http', run[member]['requests'])
         assert http['total'] > 0, member
 

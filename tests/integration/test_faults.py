@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from _playbook import BIN, ensure_collection_link, run_playbook
-from faultproxy import FaultProxy, clouds_yaml_via
+from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
 from test_replicate import tagged_projects
 
 ZONES = {'default': {'domain_mode': 'default', 'delete_projects': True}}
@@ -100,7 +100,7 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
     group_vars = dict(landing_zones=ZONES, workspaces=inventory(ws, users))
     rates = {'503_before': 0.06, '503_after': 0.08, 'drop_before': 0.03, 'drop_after': 0.05,
              'delay': 0.03}
-    with FaultProxy(5000, rates, delay=3.0, seed=int(unique, 16)) as proxy:
+    with FaultProxy(keystone_port(), rates, delay=3.0, seed=int(unique, 16)) as proxy:
         path = clouds_yaml_via(proxy.port, 'faulty')
         try:
             faulty = run_playbook(tasks=tasks('faulty'), group_vars=group_vars, host=platform,

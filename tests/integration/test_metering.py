@@ -20,6 +20,7 @@ import uuid
 
 import pytest
 
+import _fixtures
 from _playbook import run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,14 +44,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._metering im
 
 KINDS = _ledger.KINDS
 
-OPENSTACK_CLI = os.path.join(REPO_ROOT, '.localcloud', 'venv', 'bin', 'openstack')
 WAIT = 120
 
 
 def ledger_dsn():
     dsn = os.environ.get('LZ_LEDGER_DSN')
     if not dsn:
-        state = os.environ.get('LOCALCLOUD_STATE_DIR') or os.path.join(REPO_ROOT, '.localcloud')
+        state = os.environ.get('LOCALCLOUD_STATE_DIR') or _fixtures.instance()['state']
         with open(os.path.join(state, 'ledger.dsn')) as fh:  # written by services/postgresql.py
             dsn = fh.read().strip()
     return dsn
@@ -73,7 +73,10 @@ def ledger_target(request, tmp_path):
 
 
 def cli(*args):
-    out = subprocess.check_output([OPENSTACK_CLI, *args, '-f', 'json'], text=True,
+    # the collection's own venv's client (requirements-dev.txt): the same columns against every release
+    # (python-openstackclient 6.3 of the 2023.2 servers' venv has no 'Project ID' in `server list --long`)
+    cli_path = os.path.join(os.path.dirname(sys.executable), 'openstack')
+    out = subprocess.check_output([cli_path, *args, '-f', 'json'], text=True,
                                   env=dict(os.environ, OS_CLOUD='replicator'))
     return json.loads(out)
 

@@ -14,6 +14,7 @@ import tempfile
 
 import pytest
 
+import _fixtures
 from _playbook import REPO_ROOT, run_playbook
 
 PLAYBOOK = os.path.join(REPO_ROOT, 'playbooks', 'replicate.yml')
@@ -50,7 +51,7 @@ def tagged_projects(conn, tags):
     """Projects carrying all ``tags``, filtered here: Keystone's ``tags`` filter is applied to one
     page of ``max_db_limit`` projects only, so it misses projects on a busy cloud."""
     wanted = set(tags)
-    return [p for p in conn.identity.projects(limit=1000) if wanted.issubset(p.tags or [])]
+    return [p for p in _fixtures.all_projects(conn) if wanted.issubset(p.tags or [])]
 
 
 class Keystone:

@@ -1,10 +1,14 @@
 """Local, real OpenStack control plane for the collection's tests and benchmarks.
 
-    python3 tests/localcloud/localcloud.py install|up|down|status|env
+    python3 tests/localcloud/localcloud.py [--release 2023.2] install|up|down|status|env|info
 
-Standard library only. Everything listens on 127.0.0.1; all state lives under
-<repo>/.localcloud/ (override with LOCALCLOUD_STATE_DIR). Services are plug-ins:
-one module per service in tests/localcloud/services/ (see README.md there).
+Standard library only. Everything listens on 127.0.0.1. The release series comes from --release
+or OPENSTACK_RELEASE (default 2026.2, see RELEASES). Each release has its own instance: state
+under <repo>/.localcloud/ (2026.2) or <repo>/.localcloud-<release>/ (override with
+LOCALCLOUD_STATE_DIR), its own port offset (override with LOCALCLOUD_PORT_OFFSET, or one port with
+LOCALCLOUD_<NAME>_PORT), RabbitMQ node name, epmd port and process names, so instances run side by
+side and `down` of one stops only the processes recorded in its own state dir. Services are
+plug-ins: one module per service in tests/localcloud/services/ (see README.md there).
 """
 from __future__ import annotations
 
@@ -32,12 +36,38 @@ if __name__ == "__main__":  # service modules do `from localcloud import ...`: g
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-REQUIREMENTS = HERE / "requirements-cloud.txt"
+RELEASES_DIR = HERE / "releases"
 SERVICES_DIR = HERE / "services"
 HOST = "127.0.0.1"
 REGION = "RegionOne"
 
-# Default ports; override each with LOCALCLOUD_<NAME>_PORT (e.g. LOCALCLOUD_GLANCE_PORT=19292).
+# Release series the local cloud can run. Per release: the servers' requirements (and constraints)
+# under releases/, the pip/setuptools the venv starts with, the default port offset and state dir,
+# and how the API servers are served (`module`: the WSGI modules `<pkg>.wsgi.api:application`;
+# `script`: the pbr WSGI scripts in the venv's bin, run with uWSGI --wsgi-file).
+DEFAULT_RELEASE = "2026.2"
+RELEASES = {
+    "2026.2": {
+        "requirements": "requirements-2026.2.txt",
+        "constraints": None,
+        "bootstrap": ["pip", "wheel", "setuptools"],
+        "port_offset": 0,
+        "state": ".localcloud",
+        "wsgi": "module",
+    },
+    "2023.2": {
+        "requirements": "requirements-2023.2.txt",
+        "constraints": "upper-constraints-2023.2.txt",
+        # 2023.2 code imports pkg_resources at load time: setuptools 81+ has none
+        "bootstrap": ["pip", "wheel", "setuptools<81"],
+        "port_offset": 100,  # keystone 5100, glance 9392, ..., epmd 4469: no port of the default set
+        "state": ".localcloud-2023.2",
+        "wsgi": "script",
+    },
+}
+
+# Default ports (plus the release's offset); override each with LOCALCLOUD_<NAME>_PORT
+# (e.g. LOCALCLOUD_GLANCE_PORT=19292).
 DEFAULT_PORTS = {
     "keystone": 5000,
     "glance": 9292,
@@ -50,9 +80,12 @@ DEFAULT_PORTS = {
     "rabbitmq_dist": 25672,
     "mariadb": 13306,
     "postgresql": 15432,
+    "epmd": 4369,
 }
 
 APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev", "postgresql", "chromium"]
+# Per release, on top: keystone 24 (2023.2) needs scrypt, built from source against libcrypto.
+APT_PACKAGES_OF_RELEASE = {"2023.2": ["libssl-dev", "pkg-config"]}
 
 
 class LocalCloudError(Exception):
@@ -291,9 +324,14 @@ class Keystone:
 class Ctx:
     """Everything a service module needs. See README.md for the documented fields."""
 
-    def __init__(self, state: Optional[Path] = None):
+    def __init__(self, state: Optional[Path] = None, release: Optional[str] = None):
         self.repo = REPO
-        self.state = Path(state or os.environ.get("LOCALCLOUD_STATE_DIR") or REPO / ".localcloud").resolve()
+        self.release = release or os.environ.get("OPENSTACK_RELEASE") or DEFAULT_RELEASE
+        if self.release not in RELEASES:
+            raise LocalCloudError(f"unknown OpenStack release {self.release!r}; known: {', '.join(sorted(RELEASES))}")
+        self.release_info = RELEASES[self.release]
+        self.state = Path(state or os.environ.get("LOCALCLOUD_STATE_DIR")
+                          or REPO / self.release_info["state"]).resolve()
         self.venv = self.state / "venv"
         self.etc = self.state / "etc"
         self.logs = self.state / "log"
@@ -302,7 +340,17 @@ class Ctx:
         self.clouds_yaml = self.state / "clouds.yaml"
         self.host = HOST
         self.region = REGION
-        self.ports = {k: int(os.environ.get(f"LOCALCLOUD_{k.upper()}_PORT", v)) for k, v in DEFAULT_PORTS.items()}
+        self.port_offset = int(os.environ.get("LOCALCLOUD_PORT_OFFSET", self.release_info["port_offset"]))
+        self.ports = {k: int(os.environ.get(f"LOCALCLOUD_{k.upper()}_PORT", v + self.port_offset))
+                      for k, v in DEFAULT_PORTS.items()}
+        # The instance's name: in uWSGI process names and RabbitMQ's node name. `localcloud` for the
+        # default instance (2026.2 at the default ports: the names it always had).
+        default_name = "localcloud" if (self.release, self.port_offset) == (DEFAULT_RELEASE, 0) else \
+            f"localcloud-{self.release}" + ("" if self.port_offset == self.release_info["port_offset"]
+                                            else f"-p{self.port_offset}")
+        self.instance = os.environ.get("LOCALCLOUD_INSTANCE") or default_name
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", self.instance):
+            raise LocalCloudError(f"LOCALCLOUD_INSTANCE {self.instance!r}: letters, digits, '.', '_', '-' only")
         self._passwords = None
         self._keystone = None
         self.mysql_socket = self.data / "mariadb" / "mysqld.sock"
@@ -327,6 +375,17 @@ class Ctx:
 
     def port(self, name: str) -> int:
         return self.ports[name]
+
+    def release_at_least(self, release: str) -> bool:
+        """The instance's release series is `release` or later ("2023.2" < "2024.1" < "2026.2")."""
+        return tuple(int(x) for x in self.release.split(".")) >= tuple(int(x) for x in release.split("."))
+
+    @property
+    def rabbitmq_nodename(self) -> str:
+        """rabbit@localhost for the default instance, rabbit-<instance>@localhost for the others."""
+        if self.instance == "localcloud":
+            return "rabbit@localhost"
+        return "rabbit-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.instance) + "@localhost"
 
     def url(self, name: str, path: str = "") -> str:
         return f"http://{HOST}:{self.ports[name]}{path}"
@@ -435,8 +494,13 @@ class Ctx:
 
     def uwsgi_argv(self, name: str, port: int, module: Optional[str] = None, wsgi_file: Optional[str] = None,
                    pyargv: Optional[str] = None, processes: int = 1, threads: int = 4,
-                   extra: Optional[list] = None) -> list:
-        """uWSGI command line per local-cloud.md (http11 socket, die-on-term, quick reload...)."""
+                   extra: Optional[list] = None, script: Optional[str] = None) -> list:
+        """uWSGI command line per local-cloud.md (http11 socket, die-on-term, quick reload...).
+
+        `module` (2026.2: `<pkg>.wsgi.api:application`) or `script` (the pbr WSGI script in the
+        venv's bin, served with --wsgi-file): the release's `wsgi` says which one is used."""
+        if script and (self.release_info["wsgi"] == "script" or not module):
+            module, wsgi_file = None, self.venv_bin(script)
         argv = [self.venv_bin("uwsgi"),
                 "--http11-socket", f"{HOST}:{port}",
                 "--virtualenv", str(self.venv),
@@ -444,7 +508,7 @@ class Ctx:
                 "--processes", str(processes), "--threads", str(threads),
                 "--need-app", "--buffer-size", "65535",
                 "--worker-reload-mercy", "5",
-                "--procname-prefix-spaced", f"localcloud-{name}",
+                "--procname-prefix-spaced", f"{self.instance}-{name}",
                 "--chdir", str(self.state)]
         if module:
             argv += ["--module", module]
@@ -542,26 +606,54 @@ def service_ports(ctx: Ctx, mod) -> list:
 
 # --------------------------------------------------------------------------- install
 
-def _apt_missing() -> list:
-    res = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n", *APT_PACKAGES],
+def apt_packages(ctx: Ctx) -> list:
+    return APT_PACKAGES + APT_PACKAGES_OF_RELEASE.get(ctx.release, [])
+
+
+def _apt_missing(ctx: Ctx) -> list:
+    wanted = apt_packages(ctx)
+    res = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n", *wanted],
                          capture_output=True, text=True, check=False)
     ok = {l.split()[0] for l in res.stdout.splitlines() if len(l.split()) > 1 and l.split()[1] == "ii"}
-    return [p for p in APT_PACKAGES if p not in ok]
+    return [p for p in wanted if p not in ok]
 
 
-def _req_hash() -> str:
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+def release_files(ctx: Ctx) -> list:
+    """The requirements file and, where the release has one, its constraints file."""
+    info = ctx.release_info
+    return [RELEASES_DIR / info["requirements"]] + ([RELEASES_DIR / info["constraints"]] if info["constraints"] else [])
+
+
+def _req_hash(ctx: Ctx) -> str:
+    """What the venv was installed from. For 2026.2 the requirements file's sha256 alone (the hash
+    venvs made before releases existed carry, so they are not reinstalled)."""
+    files = release_files(ctx)
+    if len(files) == 1:
+        return hashlib.sha256(files[0].read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    h.update(" ".join(ctx.release_info["bootstrap"]).encode())
+    return h.hexdigest()
 
 
 def install_needed(ctx: Ctx) -> bool:
     h = ctx.venv / ".localcloud-requirements.sha256"
-    return bool(_apt_missing()) or not h.exists() or h.read_text().strip() != _req_hash() \
+    return bool(_apt_missing(ctx)) or not h.exists() or h.read_text().strip() != _req_hash(ctx) \
         or not Path(ctx.venv_bin("uwsgi")).exists()
+
+
+def pip_install_argv(ctx: Ctx) -> list:
+    req, *constraints = release_files(ctx)
+    argv = [ctx.venv_bin("pip"), "install", "-q"]
+    for c in constraints:
+        argv += ["-c", str(c)]
+    return argv + ["-r", str(req)]
 
 
 def cmd_install(ctx: Ctx) -> None:
     t0 = time.monotonic()
-    missing = _apt_missing()
+    missing = _apt_missing(ctx)
     if missing:
         policy = Path("/usr/sbin/policy-rc.d")
         created = not policy.exists()
@@ -579,15 +671,18 @@ def cmd_install(ctx: Ctx) -> None:
             if created:
                 policy.unlink(missing_ok=True)
     hfile = ctx.venv / ".localcloud-requirements.sha256"
-    want = _req_hash()
+    want = _req_hash(ctx)
     if not (hfile.exists() and hfile.read_text().strip() == want and Path(ctx.venv_bin("uwsgi")).exists()):
         if not (ctx.venv / "bin" / "python").exists():
             log(f"creating venv {ctx.venv}")
             ctx.state.mkdir(parents=True, exist_ok=True)
             subprocess.run([sys.executable, "-m", "venv", str(ctx.venv)], check=True)
-            subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-U", "pip", "wheel", "setuptools"], check=True)
-        log(f"pip install -r {REQUIREMENTS.relative_to(REPO)} (first time ~2 min)")
-        subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+            subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-U", *ctx.release_info["bootstrap"]], check=True)
+        t = time.monotonic()
+        argv = pip_install_argv(ctx)
+        log(f"OpenStack {ctx.release}: {shlex.join(argv)} (first time 2-5 min)")
+        subprocess.run(argv, check=True)
+        log(f"pip install: {time.monotonic() - t:.1f}s")
         hfile.write_text(want + "\n")
     log(f"install: ok ({time.monotonic() - t0:.1f}s)")
 
@@ -665,9 +760,30 @@ def total_rss_kb(ctx: Ctx) -> int:
     return total
 
 
+def check_release(ctx: Ctx) -> None:
+    """A state dir serves one release: refuse to start another release's servers on its databases.
+    A state dir made before releases existed (no `release` file) is 2026.2's."""
+    f = ctx.state / "release"
+    have = f.read_text().strip() if f.exists() else (DEFAULT_RELEASE if (ctx.state / "venv").exists() else None)
+    if have and have != ctx.release:
+        raise LocalCloudError(f"state dir {ctx.state} belongs to OpenStack {have}, not {ctx.release}: "
+                              "choose another LOCALCLOUD_STATE_DIR (or OPENSTACK_RELEASE)")
+    ctx.state.mkdir(parents=True, exist_ok=True)
+    if not f.exists() or f.read_text().strip() != ctx.release:
+        f.write_text(ctx.release + "\n")
+
+
+def instance_info(ctx: Ctx) -> dict:
+    """What tests and tools need to know of this instance (also written to <state>/localcloud.json)."""
+    return {"release": ctx.release, "instance": ctx.instance, "state": str(ctx.state),
+            "clouds_yaml": str(ctx.clouds_yaml), "port_offset": ctx.port_offset, "ports": dict(ctx.ports),
+            "rabbitmq_nodename": ctx.rabbitmq_nodename, "venv": str(ctx.venv)}
+
+
 def cmd_up(ctx: Ctx) -> None:
     t_start = time.monotonic()
     timings = []
+    check_release(ctx)
     if install_needed(ctx):
         t = time.monotonic()
         cmd_install(ctx)
@@ -676,7 +792,8 @@ def cmd_up(ctx: Ctx) -> None:
         d.mkdir(parents=True, exist_ok=True)
     mods = load_services(ctx)
     check_ports_free(ctx, mods)
-    log(f"services: {', '.join(m.NAME for m in mods)}; state: {ctx.state}")
+    log(f"OpenStack {ctx.release}, instance {ctx.instance}, port offset {ctx.port_offset}; "
+        f"services: {', '.join(m.NAME for m in mods)}; state: {ctx.state}")
     for mod in mods:
         t = time.monotonic()
         step = "configure"
@@ -706,6 +823,7 @@ def cmd_up(ctx: Ctx) -> None:
         timings.append((mod.NAME, dt))
         log(f"{mod.NAME}: up in {dt:.1f}s")
     write_clouds_yaml(ctx)
+    (ctx.state / "localcloud.json").write_text(json.dumps(instance_info(ctx), indent=1, sort_keys=True) + "\n")
     total = time.monotonic() - t_start
     log("phase timings: " + ", ".join(f"{n} {d:.1f}s" for n, d in timings))
     log(f"total start-up: {total:.1f}s; total RSS of started processes: {total_rss_kb(ctx) / 1024:.0f} MiB")
@@ -837,13 +955,16 @@ def _lock(ctx: Ctx) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["install", "up", "down", "status", "env"])
+    ap.add_argument("--release", choices=sorted(RELEASES),
+                    help=f"OpenStack release series (default: $OPENSTACK_RELEASE, else {DEFAULT_RELEASE})")
+    ap.add_argument("command", choices=["install", "up", "down", "status", "env", "info"])
     args = ap.parse_args(argv)
-    ctx = Ctx()
-    if args.command in ("install", "up", "down"):
-        _lock(ctx)
     try:
+        ctx = Ctx(release=args.release)
+        if args.command in ("install", "up", "down"):
+            _lock(ctx)
         if args.command == "install":
+            check_release(ctx)
             cmd_install(ctx)
         elif args.command == "up":
             cmd_up(ctx)
@@ -853,6 +974,8 @@ def main(argv=None) -> int:
             return cmd_status(ctx)
         elif args.command == "env":
             print(f"export OS_CLIENT_CONFIG_FILE={shlex.quote(str(ctx.clouds_yaml))}")
+        elif args.command == "info":
+            print(json.dumps(instance_info(ctx), indent=1, sort_keys=True))
     except LocalCloudError as e:
         print(f"[localcloud] ERROR: {e}", file=sys.stderr)
         return 1

@@ -74,6 +74,9 @@ def project_resources(replicator, request):
     subnet = conn.network.create_subnet(network_id=net.id, name='it-subnet-%s' % unique,
                                         cidr='10.77.0.0/24', ip_version=4)
     cleanups.append(('subnet', lambda: conn.network.delete_subnet(subnet.id, ignore_missing=True)))
+    port = conn.network.create_port(network_id=net.id, name='it-port-%s' % unique)
+    cleanups.append(('port', lambda: conn.network.delete_port(port.id, ignore_missing=True)))
+    res.update(net=net, subnet=subnet, port=port)
 
     # --- Octavia: load balancer (amphora provider with noop drivers)
     lb = conn.load_balancer.create_load_balancer(name='it-lb-%s' % unique, vip_subnet_id=subnet.id)
@@ -171,3 +174,51 @@ def test_metering_cannot_write(project_resources, metering, unique):
     assert conn.block_storage.get_volume(r['volume'].id).status == 'available'
     assert conn.network.get_router(r['router'].id).name == r['router'].name
     assert conn.load_balancer.get_load_balancer(r['lb'].id).name == r['lb'].name
+
+
+REFUSED = (sdk_exc.ForbiddenException, sdk_exc.NotFoundException)
+
+
+def test_metering_cannot_write_networks_and_ports(project_resources, metering, unique):
+    """Every Neutron write of the reader stays refused. On 2023.2 the reader's cross-project view comes
+    from a widened `context_is_advsvc` (the service role), which the default rules also use for port
+    writes: the generated policy must have pinned all of them back to `role:advsvc`."""
+    r = project_resources
+    new = 'it-metering-%s' % unique
+    attempts = [
+        ('create a network', lambda: metering.network.create_network(name=new)),
+        ('update the network', lambda: metering.network.update_network(r['net'].id, name=new)),
+        ('delete the network', lambda: metering.network.delete_network(r['net'].id, ignore_missing=False)),
+        ('create a subnet in it', lambda: metering.network.create_subnet(
+            network_id=r['net'].id, cidr='10.78.0.0/24', ip_version=4, name=new)),
+        ('delete the subnet', lambda: metering.network.delete_subnet(r['subnet'].id, ignore_missing=False)),
+        ('create a port in it', lambda: metering.network.create_port(network_id=r['net'].id, name=new)),
+        ('create a port with a device owner', lambda: metering.network.create_port(
+            network_id=r['net'].id, name=new, device_owner='network:dhcp')),
+        ('rename the port', lambda: metering.network.update_port(r['port'].id, name=new)),
+        ('change the port\'s device', lambda: metering.network.update_port(r['port'].id, device_id=new)),
+        ('delete the port', lambda: metering.network.delete_port(r['port'].id, ignore_missing=False)),
+        ('tag the port', lambda: metering.network.set_tags(r['port'], ['it-metering'])),
+        ('rename the router', lambda: metering.network.update_router(r['router'].id, name=new)),
+        ('remove the router gateway', lambda: metering.network.update_router(
+            r['router'].id, external_gateway_info={})),
+        ('add a router interface', lambda: metering.network.add_interface_to_router(
+            r['router'].id, subnet_id=r['subnet'].id)),
+        ('delete the router', lambda: metering.network.delete_router(r['router'].id, ignore_missing=False)),
+        ('change the floating IP', lambda: metering.network.update_ip(r['fip'].id, description=new)),
+        ('delete the floating IP', lambda: metering.network.delete_ip(r['fip'].id, ignore_missing=False)),
+        ('create a security group', lambda: metering.network.create_security_group(name=new)),
+    ]
+    allowed = []
+    for what, attempt in attempts:
+        try:
+            attempt()
+        except REFUSED:
+            continue
+        allowed.append(what)
+    assert not allowed, 'the metering reader was allowed to: %s' % ', '.join(allowed)
+    conn = r['conn']
+    assert conn.network.get_port(r['port'].id).name == r['port'].name
+    assert conn.network.get_network(r['net'].id).name == r['net'].name
+    assert conn.network.get_router(r['router'].id).external_gateway_info
+    assert not conn.network.get_ip(r['fip'].id).description

@@ -28,7 +28,7 @@ import uuid
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest, _time
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import KINDS
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records, visibility
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import KIND_TABLE, remark
 
 try:
@@ -36,6 +36,7 @@ try:
 except ImportError:  # pragma: no cover - the module checks the SDK before collecting
     openstack = None
 
+FEWER_THAN_CHECK = 'fewer_than_check'
 OVERLAP_SECONDS = 300       # changes-since reaches back a little: clock skew, slow commits
 DEFAULT_PAGE_SIZE = 1000
 
@@ -160,9 +161,11 @@ def changes_since(last_complete):
 
 
 def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE, retries=4, counter=None,
-            now=None):
+            now=None, check_counts=None):
     """Collect one run (see the module docstring); ``since`` = per-kind start of the changes-since
-    window (dict kind -> ledger time of its last complete listing, ``Ledger.last_complete``)."""
+    window (dict kind -> ledger time of its last complete listing, ``Ledger.last_complete``).
+    ``check_counts``: per kind the resources the visibility check found with the admin account
+    (``openstack_metering_check``'s ``admin_counts``); see ``mark_fewer_than_check``."""
     kinds = list(kinds or KINDS)
     since = since or {}
     sample = _time.ts(now or _time.utcnow())
@@ -202,13 +205,26 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
         remarks.append(remark('projects', 'projects_unknown', '%d project id(s) on resources are not in the '
                               'project list: attributed to unmanaged' % len(unknown), 'info'))
     counts['projects'] = len(projects)
-    failed = [r for r in remarks if r['severity'] == 'error']
+    mark_fewer_than_check(counts, check_counts, remarks, complete)
+    failed = [r for r in remarks if r['severity'] == 'error' or r['code'] == FEWER_THAN_CHECK]
     return dict(id=str(uuid.uuid4()), platform=platform, started_at=sample, finished_at=_time.ts(_time.utcnow()),
                 window_start=_window_start(since, kinds), window_end=sample,
                 status='partial' if failed else 'ok', counts=counts, remarks=remarks, complete_kinds=complete,
                 projects=projects, observations=observations, lifetimes=lifetimes,
                 requests=dict(per_kind=dict(requests.per_kind), per_service=requests.per_service(),
                               seconds_per_kind=timings))
+
+
+def mark_fewer_than_check(counts, check_counts, remarks, complete):
+    """A kind of which the reader saw fewer resources than the visibility check found with the admin:
+    a warning remark, the run is not ``ok``, and the kind is not complete (a resource the reader no
+    longer sees must not be marked gone: that would stop billing it)."""
+    for kind, seen, expected in visibility.fewer_than_check(counts, check_counts):
+        remarks.append(remark(kind, FEWER_THAN_CHECK, 'the metering reader sees %d %s, the visibility check '
+                              'found %d with the admin account: some are hidden from the reader (policy?); the '
+                              'kind is not complete in this run' % (seen, kind, expected), 'warning'))
+        if kind in complete:
+            complete.remove(kind)
 
 
 def _window_start(since, kinds):

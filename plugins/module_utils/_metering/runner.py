@@ -11,6 +11,7 @@ OPTIONS = dict(
     platform=dict(type='str', required=True),
     kinds=dict(type='list', elements='str', choices=list(store.KINDS), default=list(store.KINDS)),
     page_size=dict(type='int', default=collect.DEFAULT_PAGE_SIZE),
+    check_counts=dict(type='dict'),
 )
 
 
@@ -63,7 +64,7 @@ def run(module):
             raise
         since = {}
     result_run = collect.collect(conn, params['platform'], kinds, since, params['page_size'], params['retries'],
-                                 module.counter)
+                                 module.counter, check_counts=params.get('check_counts'))
     result_run['requests']['http'] = module.requests()
     written = None
     if not module.check_mode:

@@ -99,7 +99,7 @@ def processes(ctx):
     conf = str(_conf(ctx))
     return [
         Proc("cinder-api",
-             ctx.uwsgi_argv("cinder-api", ctx.port("cinder"), module="cinder.wsgi.api:application",
+             ctx.uwsgi_argv("cinder-api", ctx.port("cinder"), module="cinder.wsgi.api:application", script="cinder-wsgi",
                             pyargv=f"--config-file {conf}"),
              port=ctx.port("cinder"), ready_url=ctx.url("cinder", "/"), timeout=90),
         Proc("cinder-scheduler", [ctx.venv_bin("cinder-scheduler"), "--config-file", conf,

@@ -80,7 +80,7 @@ def init_db(ctx):
 
 def processes(ctx):
     return [Proc("glance",
-                 ctx.uwsgi_argv("glance", ctx.port("glance"), module="glance.wsgi.api:application", threads=4),
+                 ctx.uwsgi_argv("glance", ctx.port("glance"), module="glance.wsgi.api:application", script="glance-wsgi-api", threads=4),
                  env={"OS_GLANCE_CONFIG_DIR": str(ctx.etc_dir("glance"))},
                  port=ctx.port("glance"), ready_url=ctx.url("glance", "/"), timeout=60)]
 

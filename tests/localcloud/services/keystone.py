@@ -23,7 +23,9 @@ def configure(ctx):
         # max_db_limit: Keystone pages its listings at this size (default 1000) and, asked without
         # `limit`, silently stops there. The collection follows the pages either way; a larger
         # page keeps a replication run of a few thousand tenants at a few list calls.
-        "DEFAULT": {"log_file": ctx.log_path("keystone"), "debug": False, "max_db_limit": 10000},
+        # (2023.2's Keystone 24 has no max_db_limit: it answers every listing in one page.)
+        "DEFAULT": {"log_file": ctx.log_path("keystone"), "debug": False,
+                    "max_db_limit": 10000 if ctx.release_at_least("2024.2") else None},
         "database": {"connection": ctx.mysql_url("keystone"), "max_pool_size": 20, "max_overflow": 20},
         "token": {"provider": "fernet", "expiration": 14400},
         "fernet_tokens": {"key_repository": etc / "fernet-keys", "max_active_keys": 3},
@@ -51,7 +53,7 @@ def init_db(ctx):
 
 def processes(ctx):
     return [Proc("keystone",
-                 ctx.uwsgi_argv("keystone", ctx.port("keystone"), module="keystone.wsgi.api:application",
+                 ctx.uwsgi_argv("keystone", ctx.port("keystone"), module="keystone.wsgi.api:application", script="keystone-wsgi-public",
                                 threads=8),
                  env={"OS_KEYSTONE_CONFIG_DIR": str(ctx.etc_dir("keystone"))},
                  port=ctx.port("keystone"), ready_url=ctx.auth_url, timeout=60)]

@@ -169,6 +169,7 @@ def processes(ctx):
     conf = str(_conf(ctx))
     procs = [Proc("nova-api",
                   ctx.uwsgi_argv("nova-api", ctx.port("nova"), module="nova.wsgi.osapi_compute:application",
+                                 script="nova-api-wsgi",
                                  threads=4,
                                  # load the app in the worker, not the master: at load nova-api checks the
                                  # compute versions over all cells with a thread pool, which a fork

@@ -6,8 +6,9 @@ SQLite database built from the models plus the lookup rows the migrations would 
 is left empty (SQLAlchemy 2.1 rejects it with the NullPool used for SQLite).
 
 A self-signed CA (openssl CLI) is generated once under <state>/data/octavia/ca.
-The noop network driver keeps its own SQLite file at the hard-coded /tmp/octavia-network-noop.db
+The noop network driver (2026.2) keeps its own SQLite file at the hard-coded /tmp/octavia-network-noop.db
 (shared by api and worker processes); it is removed when the database is initialised, never else.
+Octavia 13 (2023.2) keeps none.
 
 Policy (policy.yaml, rewritten every `up`): `load-balancer:global_observer` is widened to readers
 of the admin project (the metering account). See tests/localcloud/README.md, "Metering account: policy".
@@ -165,9 +166,28 @@ print("octavia schema created from models:", len(base_models.BASE.metadata.table
 """
 
 
+def _octavia_elsewhere(ctx):
+    """True when an Octavia process runs that this instance did not start (another instance's; it
+    keeps its noop network state in the same file and opens it on demand)."""
+    ours = {r["pid"] for r in ctx.records()} | {os.getpid()}
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(cmdline.parent.name) not in ours and any(b"octavia" in a for a in argv[:3]) \
+                and not any(str(ctx.state).encode() in a for a in argv):
+            return True
+    return False
+
+
 def init_db(ctx):
     ctx.mysql("DROP DATABASE IF EXISTS octavia")  # a half-done earlier attempt (no marker) starts over
-    NOOP_NETWORK_DB.unlink(missing_ok=True)  # noop network state of an earlier cloud
+    if ctx.release_at_least("2024.1") and not _octavia_elsewhere(ctx):
+        # noop network state of an earlier cloud (Octavia 13, 2023.2, keeps no such file). The path is
+        # fixed by Octavia and shared by every 2026.2 instance on the machine: never removed while
+        # another instance's Octavia runs.
+        NOOP_NETWORK_DB.unlink(missing_ok=True)
     ctx.run([ctx.venv_bin("python"), "-c", _SCHEMA, ctx.mysql_url("octavia")], log="octavia-db-manage")
     ctx.run([ctx.venv_bin("octavia-db-manage"), "--config-file", _conf(ctx), "stamp", "head"],
             log="octavia-db-manage")
@@ -177,7 +197,7 @@ def processes(ctx):
     conf = str(_conf(ctx))
     return [
         Proc("octavia-api",
-             ctx.uwsgi_argv("octavia-api", ctx.port("octavia"), module="octavia.wsgi.api:application",
+             ctx.uwsgi_argv("octavia-api", ctx.port("octavia"), module="octavia.wsgi.api:application", script="octavia-wsgi",
                             pyargv=f"--config-file {conf}"),
              port=ctx.port("octavia"), ready_url=ctx.url("octavia", "/"), timeout=90),
         Proc("octavia-worker", [ctx.venv_bin("octavia-worker"), "--config-file", conf,

@@ -30,7 +30,7 @@ def init_db(ctx):
 
 def processes(ctx):
     return [Proc("placement",
-                 ctx.uwsgi_argv("placement", ctx.port("placement"), module="placement.wsgi.api:application",
+                 ctx.uwsgi_argv("placement", ctx.port("placement"), module="placement.wsgi.api:application", script="placement-api",
                                 threads=4),
                  env={"OS_PLACEMENT_CONFIG_DIR": str(ctx.etc_dir("placement"))},
                  port=ctx.port("placement"), ready_url=ctx.url("placement", "/"), timeout=60)]

@@ -1,15 +1,18 @@
 """RabbitMQ (Debian package, run as root from /usr/lib/rabbitmq/bin) with all state under <state>.
 
-Node rabbit@localhost, AMQP on 127.0.0.1:<rabbitmq port>, Erlang distribution on 127.0.0.1:<rabbitmq_dist port>.
-epmd daemonizes itself: if no epmd listened before we started RabbitMQ, its pid is recorded (run/epmd.*)
-so that `down` stops it too, after RabbitMQ. User `openstack` (ctx.transport_url) gets all permissions.
+Node ctx.rabbitmq_nodename (rabbit@localhost for the default instance, rabbit-<instance>@localhost for
+the others), AMQP on 127.0.0.1:<rabbitmq port>, Erlang distribution on 127.0.0.1:<rabbitmq_dist port>,
+epmd on 127.0.0.1:<epmd port> (4369 + the instance's port offset): each instance has its own epmd, so
+stopping one instance never stops the epmd another instance's RabbitMQ is registered with.
+epmd daemonizes itself: if no epmd listened on that port before we started RabbitMQ, its pid is recorded
+(run/epmd.*) so that `down` stops it too, after RabbitMQ. User `openstack` (ctx.transport_url) gets all
+permissions.
 """
 from localcloud import Proc, listening_ports, port_open, proc_starttime
 
 NAME = "rabbitmq"
 ORDER = 20
 PORTS = ["rabbitmq", "rabbitmq_dist"]
-EPMD_PORT = 4369
 
 _epmd_was_there = None
 
@@ -19,12 +22,12 @@ def env(ctx):
     d = ctx.data_dir("rabbitmq")
     return {
         "HOME": str(d),
-        "RABBITMQ_NODENAME": "rabbit@localhost",
+        "RABBITMQ_NODENAME": ctx.rabbitmq_nodename,
         "RABBITMQ_NODE_IP_ADDRESS": ctx.host,
         "RABBITMQ_NODE_PORT": str(ctx.port("rabbitmq")),
         "RABBITMQ_DIST_PORT": str(ctx.port("rabbitmq_dist")),
         "ERL_EPMD_ADDRESS": ctx.host,
-        "ERL_EPMD_PORT": str(EPMD_PORT),
+        "ERL_EPMD_PORT": str(ctx.port("epmd")),
         "RABBITMQ_MNESIA_BASE": str(d / "mnesia"),
         "RABBITMQ_LOG_BASE": str(ctx.logs),
         "RABBITMQ_LOGS": "-",  # to stdout, i.e. log/rabbitmq.log
@@ -46,7 +49,7 @@ def configure(ctx):
     (etc / "rabbitmq-env.conf").write_text("# intentionally empty: everything comes from the environment\n")
     (etc / "enabled_plugins").write_text("[].\n")
     rec = ctx.record_of("epmd")
-    _epmd_was_there = EPMD_PORT in listening_ports() and not ctx.alive(rec)
+    _epmd_was_there = ctx.port("epmd") in listening_ports() and not ctx.alive(rec)
 
 
 def processes(ctx):
@@ -63,12 +66,12 @@ def post_start(ctx):
     # epmd: record it if we caused it to start
     if not _epmd_was_there and not ctx.alive(ctx.record_of("epmd")):
         import re
-        listing = __import__("subprocess").run(["ss", "-ltnpH", f"sport = :{EPMD_PORT}"],
+        listing = __import__("subprocess").run(["ss", "-ltnpH", f"sport = :{ctx.port('epmd')}"],
                                                capture_output=True, text=True, check=False)
         for line in listing.stdout.splitlines():
             m = re.search(r'"epmd",pid=(\d+)', line)
             if m and proc_starttime(int(m.group(1))):
-                ctx.record("epmd", int(m.group(1)), EPMD_PORT, ["epmd"], group=False, service=NAME, late=True)
+                ctx.record("epmd", int(m.group(1)), ctx.port("epmd"), ["epmd"], group=False, service=NAME, late=True)
                 break
     ctl(ctx, "await_startup")
     if not ctx.done("rabbitmq.users"):

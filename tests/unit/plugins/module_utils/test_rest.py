@@ -767,6 +767,34 @@ def test_server_repeating_an_earlier_page_ends_incomplete():
     assert len(rest.queries) == 3
 
 
+def keystone24(all_items):
+    """Keystone 24 (2023.2): ignores ``limit`` and ``marker``, answers every listing in one page,
+    ``links.next`` null (measured on the local 2023.2 cloud)."""
+    return lambda query: {'projects': list(all_items),
+                          'links': {'self': 'http://k:5100/v3/projects', 'next': None, 'previous': None}}
+
+
+@pytest.mark.parametrize('limit', [None, 3, 7, _rest.KEYSTONE_PAGE_LIMIT])
+def test_one_page_that_ignores_limit_is_complete_in_one_request(limit):
+    # More items than asked for (limit 3), exactly as many (7) or fewer: one page without a next link
+    # is the whole listing; the pager never asks "once more" with a marker (openstacksdk does, and on
+    # Keystone 24 gets the same page again and fails with "Endless pagination loop detected").
+    data = items(7)
+    rest = FakeRest(keystone24(data))
+    assert list_all(rest, '/projects', 'projects', limit=limit) == (data, True)
+    assert len(rest.queries) == 1 and 'marker' not in rest.queries[0]
+    rest = FakeRest(keystone24(data))
+    assert list_all(rest, '/projects', 'projects', limit=limit, partial_ok=True) == (data, True)
+
+
+def test_keystone24_snapshot_listing_is_one_complete_request():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import snapshot
+    data = items(30)
+    rest = FakeRest(keystone24(data))
+    assert snapshot.list_keystone(rest, '/projects', 'projects') == data
+    assert rest.queries == [{'limit': _rest.KEYSTONE_PAGE_LIMIT}]
+
+
 def test_truncated_raises_incomplete_listing_with_the_items():
     data = items(4)
     rest = FakeRest(lambda q: {'projects': data, 'links': {'next': None}, 'truncated': True})

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The launcher's releases and instances, without starting anything: ports, names, state dirs, what
+pip installs, and the 2023.2 Neutron policy generated from a release's defaults."""
+
+import hashlib
+import importlib.util
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import localcloud  # noqa: E402 - the launcher, beside this file
+
+
+def _neutron():
+    spec = importlib.util.spec_from_file_location('lz_test_neutron', os.path.join(HERE, 'services', 'neutron.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for key in list(os.environ):
+        if key.startswith('LOCALCLOUD_') or key == 'OPENSTACK_RELEASE':
+            monkeypatch.delenv(key)
+    return monkeypatch
+
+
+def test_default_instance_keeps_its_names_and_ports(clean_env):
+    ctx = localcloud.Ctx()
+    assert ctx.release == '2026.2' and ctx.state == (localcloud.REPO / '.localcloud').resolve()
+    assert ctx.instance == 'localcloud' and ctx.rabbitmq_nodename == 'rabbit@localhost'
+    assert ctx.ports == localcloud.DEFAULT_PORTS and ctx.ports['epmd'] == 4369
+    assert '--procname-prefix-spaced' in ctx.uwsgi_argv('keystone', 5000, module='keystone.wsgi.api:application',
+                                                        script='keystone-wsgi-public')
+    argv = ctx.uwsgi_argv('keystone', 5000, module='keystone.wsgi.api:application', script='keystone-wsgi-public')
+    assert argv[argv.index('--procname-prefix-spaced') + 1] == 'localcloud-keystone'
+    assert argv[argv.index('--module') + 1] == 'keystone.wsgi.api:application' and '--wsgi-file' not in argv
+    # a 2026.2 venv installed before releases existed is not reinstalled: same hash as before
+    req = localcloud.RELEASES_DIR / 'requirements-2026.2.txt'
+    assert localcloud._req_hash(ctx) == hashlib.sha256(req.read_bytes()).hexdigest()
+    assert localcloud.pip_install_argv(ctx)[-2:] == ['-r', str(req)] and '-c' not in localcloud.pip_install_argv(ctx)
+
+
+def test_2023_2_instance_differs_in_everything_that_could_collide(clean_env):
+    clean_env.setenv('OPENSTACK_RELEASE', '2023.2')
+    old, new = localcloud.Ctx(release='2026.2'), localcloud.Ctx()
+    assert new.release == '2023.2' and new.state == (localcloud.REPO / '.localcloud-2023.2').resolve()
+    assert new.instance == 'localcloud-2023.2' and new.rabbitmq_nodename == 'rabbit-localcloud-2023_2@localhost'
+    assert not set(old.ports.values()) & set(new.ports.values())
+    assert new.ports['keystone'] == 5100 and new.ports['epmd'] == 4469
+    argv = new.uwsgi_argv('keystone', 5100, module='keystone.wsgi.api:application', script='keystone-wsgi-public')
+    assert argv[argv.index('--wsgi-file') + 1] == str(new.venv / 'bin' / 'keystone-wsgi-public')
+    assert '--module' not in argv
+    assert argv[argv.index('--procname-prefix-spaced') + 1] == 'localcloud-2023.2-keystone'
+    pip = localcloud.pip_install_argv(new)
+    assert pip[pip.index('-c') + 1].endswith('upper-constraints-2023.2.txt')
+    assert 'setuptools<81' in localcloud.RELEASES['2023.2']['bootstrap']
+    assert 'libssl-dev' in localcloud.apt_packages(new) and 'libssl-dev' not in localcloud.apt_packages(old)
+    assert not new.release_at_least('2024.1') and old.release_at_least('2024.1')
+
+
+def test_another_offset_is_another_instance(clean_env):
+    clean_env.setenv('LOCALCLOUD_PORT_OFFSET', '200')
+    ctx = localcloud.Ctx(release='2026.2')
+    assert ctx.instance == 'localcloud-2026.2-p200' and ctx.ports['keystone'] == 5200
+    assert ctx.rabbitmq_nodename != 'rabbit@localhost'
+    clean_env.setenv('LOCALCLOUD_KEYSTONE_PORT', '15000')
+    assert localcloud.Ctx(release='2026.2').ports['keystone'] == 15000
+
+
+def test_a_state_dir_serves_one_release(clean_env, tmp_path):
+    ctx = localcloud.Ctx(state=tmp_path, release='2023.2')
+    localcloud.check_release(ctx)
+    assert (tmp_path / 'release').read_text() == '2023.2\n'
+    with pytest.raises(localcloud.LocalCloudError, match='belongs to OpenStack 2023.2'):
+        localcloud.check_release(localcloud.Ctx(state=tmp_path, release='2026.2'))
+    with pytest.raises(localcloud.LocalCloudError, match='unknown OpenStack release'):
+        localcloud.Ctx(state=tmp_path, release='2024.1')
+
+
+def test_down_signals_only_what_its_own_state_dir_recorded(clean_env, tmp_path, monkeypatch):
+    # two instances: `down` of one reads its own run/ only (pid + start time), never another's records
+    mine, other = localcloud.Ctx(state=tmp_path / 'a'), localcloud.Ctx(state=tmp_path / 'b')
+    mine.record('keystone', os.getpid(), None, ['x'], group=False)
+    other.record('glance', os.getppid(), None, ['y'], group=False)
+    signalled = []
+    monkeypatch.setattr(localcloud, '_signal', lambda rec, sig: signalled.append(rec['name']))
+    monkeypatch.setattr(localcloud.Ctx, 'alive', staticmethod(lambda rec: bool(rec) and rec['name'] not in signalled))
+    monkeypatch.setattr(localcloud, 'listening_ports', lambda: {})
+    localcloud.cmd_down(mine)
+    assert signalled == ['keystone']
+    assert other.record_of('glance') is not None and mine.record_of('keystone') is None
+
+
+NEUTRON_DEFAULTS = {  # a few rules as Neutron 23 defines them
+    'context_is_advsvc': 'role:advsvc',
+    'get_router': '(rule:admin_only) or (role:reader and project_id:%(project_id)s)',
+    'get_floatingip': '(rule:admin_only) or (role:reader and project_id:%(project_id)s)',
+    'create_router': '(rule:admin_only) or (role:member and project_id:%(project_id)s)',
+    'update_port': 'rule:admin_only or role:member and project_id:%(project_id)s or rule:context_is_advsvc',
+    'delete_port': 'rule:context_is_advsvc or role:member and project_id:%(project_id)s or (rule:admin_only)',
+    'get_network': '(rule:admin_only) or (role:reader and project_id:%(project_id)s) or rule:context_is_advsvc',
+}
+
+
+def test_2023_2_neutron_policy_widens_reads_only():
+    rules = _neutron().policy_rules_advsvc('ADMIN', NEUTRON_DEFAULTS)
+    assert rules['metering_reader'] == 'role:reader and tenant:ADMIN'
+    assert rules['context_is_advsvc'] == 'role:advsvc or rule:metering_reader'
+    # every other rule that referenced the widened rule now names the role it meant
+    for name in ('update_port', 'delete_port', 'get_network'):
+        assert 'context_is_advsvc' not in rules[name] and 'role:advsvc' in rules[name]
+        assert rules[name] == NEUTRON_DEFAULTS[name].replace('rule:context_is_advsvc', 'role:advsvc')
+    # only the two reads the collector needs accept the reader; writes keep their defaults
+    widened = sorted(n for n, check in rules.items() if 'rule:metering_reader' in check)
+    assert widened == ['context_is_advsvc', 'get_floatingip', 'get_router']
+    assert 'create_router' not in rules
+    # and none of the generated rules references context_is_advsvc any more
+    assert not [n for n, check in rules.items() if 'rule:context_is_advsvc' in check]
+
+
+def test_the_neutron_policy_of_each_release():
+    neutron = _neutron()
+    ctx_new = localcloud.Ctx(release='2026.2')
+    assert set(neutron.release_policy_rules(ctx_new, 'ADMIN')) == {
+        'context_with_global_access', 'get_router', 'get_floatingip'}
