@@ -8,7 +8,7 @@ made outside the inventory are named when they are reverted. Against the local c
 import json
 import os
 
-from faultproxy import FaultProxy, clouds_yaml_via
+from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
 # keystone, make_user and platform are fixtures: imported so pytest finds them here
 from test_replicate import keystone, make_user, platform, recap, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
 
@@ -253,7 +253,7 @@ def test_one_tenant_whose_writes_fail_does_not_stop_the_others(keystone, platfor
         return None
     for grp in keystone.managed_groups(ws):
         replicator.identity.delete_group(grp['id'])
-    with FaultProxy(5000, {}, rule=rule) as proxy:
+    with FaultProxy(keystone_port(), {}, rule=rule) as proxy:
         path = clouds_yaml_via(proxy.port, 'faulty')
         try:
             run = replicate(platform, inventory, lz_cloud='faulty', replicate_retries=1,
