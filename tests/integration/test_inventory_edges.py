@@ -59,8 +59,8 @@ def test_literal_braces_in_a_pattern_need_unsafe_and_then_reach_keystone(keyston
     ({'domain_mode': 'default', 'domain_name': 'no-such-domain'}, None),
     ({'domain_mode': 'default'}, {'volume.gigabytes_no-such-type': 5}),
 ])
-def test_a_landing_zone_naming_what_the_cloud_lacks_writes_nothing_the_others_go_on(keystone, platform, unique,
-                                                                                     zone, quota):
+def test_a_landing_zone_naming_what_the_cloud_lacks_writes_nothing_the_others_go_on(
+        keystone, platform, unique, zone, quota):
     ws = 'r%s' % unique
     bad = {'identifier': 'bad', 'name': 'Bad', 'landing_zone': 'broken'}
     if quota:

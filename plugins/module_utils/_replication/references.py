@@ -48,9 +48,8 @@ def missing(tenants, roles, domain_exists, volume_types=None):
                 'domain %r does not exist on platform %s' % (tenant.domain_name, tenant.platform))
         if volume_types is not None:
             for vtype in sorted(_volume_types(tenant) - set(volume_types)):
-                add(zone, '%s.quota' % tenant.path if any(volume_type_of(k.split('.', 1)[-1]) == vtype
-                                                         for k in tenant.quota_overrides)
-                    else 'landing_zones.%s.quota' % zone,
+                own = any(volume_type_of(k.split('.', 1)[-1]) == vtype for k in tenant.quota_overrides)
+                add(zone, '%s.quota' % tenant.path if own else 'landing_zones.%s.quota' % zone,
                     'volume type %r (quota keys volume.*_%s) does not exist on platform %s'
                     % (vtype, vtype, tenant.platform))
     return found
