@@ -206,8 +206,14 @@ def test_killed_run_writes_nothing_after_and_a_rerun_converges(replicator, uniqu
     while time.time() < gone and [p for p in tree if alive(p)]:
         time.sleep(0.1)
     assert [p for p in tree if alive(p)] == [], 'a process of the run survived the kill'
+    at_kill = keystone_state(replicator, ws)
+    # requests sent before the stop may still complete on the server (at most max_workers of them,
+    # 4 here); nothing new may be sent: once those are done, the state must stay as it is
+    time.sleep(3)
     before = keystone_state(replicator, ws)
     assert before[0], 'the run was killed before it wrote anything'
+    in_flight = sum(len(set(b) - set(a)) for a, b in zip(at_kill, before))
+    assert in_flight <= 4, 'more writes landed after the kill than requests can have been in flight: %d' % in_flight
     time.sleep(5)   # a surviving worker would go on writing here
     assert keystone_state(replicator, ws) == before, 'something was written after the kill'
     rerun = run_playbook(tasks=tasks('replicator'), group_vars=group_vars, host=platform)
