@@ -102,8 +102,9 @@ def netloc(url):
     return rest.split('/', 1)[0]
 
 
-def connect(params):
-    """Open the one connection of a run from the connection options; returns (conn, counter)."""
+def connect(params, counter=None):
+    """Open a connection from the connection options; returns (conn, counter). ``counter``: count
+    its requests with the run's counter (a second account of the same run)."""
     kwargs = dict(api_timeout=params.get('api_timeout'))
     for key in ('cloud', 'auth', 'auth_type', 'region_name', 'interface'):
         if params.get(key):
@@ -113,7 +114,7 @@ def connect(params):
     if params.get('ca_cert'):
         kwargs['cacert'] = params['ca_cert']
     conn = openstack.connect(**kwargs)
-    counter = RequestCounter()
+    counter = counter or RequestCounter()
     counter.install(conn)
     authenticate(conn, params.get('retries') or 0)
     return conn, counter

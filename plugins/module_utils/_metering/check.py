@@ -17,11 +17,6 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.stor
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, probe, visibility
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import KIND_TABLE
 
-try:
-    import openstack
-except ImportError:  # pragma: no cover - the module checks the SDK before connecting
-    openstack = None
-
 OPTIONS = dict(
     admin_cloud=dict(type='str'),
     kinds=dict(type='list', elements='str', choices=list(KINDS), default=list(KINDS)),
@@ -38,18 +33,8 @@ def listing(conn, kind, page_size, retries):
 
 
 def connect_admin(params, counter):
-    kwargs = dict(cloud=params['admin_cloud'], api_timeout=params.get('api_timeout'))
-    for key in ('region_name', 'interface'):
-        if params.get(key):
-            kwargs[key] = params[key]
-    if params.get('validate_certs') is not None:
-        kwargs['verify'] = params['validate_certs']
-    if params.get('ca_cert'):
-        kwargs['cacert'] = params['ca_cert']
-    conn = openstack.connect(**kwargs)
-    counter.install(conn)
-    _rest.authenticate(conn, params.get('retries') or 0)
-    return conn
+    # the admin account of the same platform: the run's options with its own clouds.yaml entry
+    return _rest.connect(dict(params, cloud=params['admin_cloud'], auth=None, auth_type=None), counter)[0]
 
 
 def check_projects(reader, admin, retries, counter):
