@@ -2,8 +2,9 @@
 
 ansible-test insists on running from `.../ansible_collections/<namespace>/<name>/`, so the files
 git knows (tracked, plus untracked ones that are not ignored) are copied to
-<tmp>/lz-openstack-sanity/ansible_collections/landingzone/openstack first (outside the checkout:
-inside it, ansible-test would ask git and find the copy ignored).
+<tmp>/lz-openstack-sanity-<hash of the checkout path>/ansible_collections/landingzone/openstack first
+(outside the checkout: inside it, ansible-test would ask git and find the copy ignored; one copy per
+checkout, so two worktrees can run sanity side by side).
 
 The sanity tools run `--local` in a venv of their own (.venv-sanity) holding ansible-core and the
 exact tool versions ansible-test pins. ansible-test's own `--venv` mode needs a pip bootstrap
@@ -19,8 +20,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEST = os.path.join(tempfile.gettempdir(), 'lz-openstack-sanity', 'ansible_collections', 'landingzone',
-                    'openstack')
+DEST = os.path.join(tempfile.gettempdir(), 'lz-openstack-sanity-' + hashlib.sha256(ROOT.encode()).hexdigest()[:10],
+                    'ansible_collections', 'landingzone', 'openstack')
 SANITY_VENV = os.path.join(ROOT, '.venv-sanity')
 
 
