@@ -24,7 +24,8 @@ def atomic_write(path, text, move=None):
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as handle:
+        # text as UTF-8; bytes (a Parquet file) as they are
+        with (os.fdopen(fd, 'wb') if isinstance(text, bytes) else os.fdopen(fd, 'w', encoding='utf-8', newline='')) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -119,6 +119,14 @@ options:
       - Directory under which each period gets its own directory of reports (created).
     type: path
     default: ~/.local/share/landingzone/chargeback
+  focus_parquet:
+    description:
+      - Also write C(focus.parquet), the rows of C(focus.csv) as a typed Parquet file (decimal costs and
+        quantities, UTC timestamps), part of the statement (its content hash is recorded at the close).
+      - Needs the Python package C(pyarrow) where the module runs (an extra, not a dependency); without it
+        the run fails before any work.
+    type: bool
+    default: false
   platforms:
     description:
       - Only these platforms of the ledger; all of them when not set.

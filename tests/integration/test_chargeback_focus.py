@@ -50,7 +50,7 @@ def chargeback(ledger_path, out, catalog, *extra, budgets=None, whole=False):
         args.extend(['-e', e])
     run = run_playbook(playbook=PLAYBOOK, host='localhost', extra_args=args, env=SQLITE,
                        group_vars={'lz_ledger_path': ledger_path, 'lz_chargeback_dir': out, 'price_catalog': catalog,
-                                   'lz_billing': BILLING, 'lz_budgets': budgets or {}})
+                                   'lz_billing': BILLING, 'lz_budgets': budgets or {}, 'lz_focus_parquet': True})
     assert run.rc == 0, run.stdout[-3000:]
     return run if whole else run[TASK]
 
@@ -128,6 +128,12 @@ def test_focus_csv_validates_open_closed_and_corrected(replicator, unique, tmp_p
             assert json.loads(r['Tags'])['cost-centre'] == 'cc%s' % unique
         assert {r['PricingUnit'] for r in mine} == {'Hours', 'Months'}
         validate(os.path.join(result['directory'], 'focus.csv'), 'closed')
+        # focus.parquet (lz_focus_parquet): the same rows, typed
+        import pyarrow.parquet as pq
+        typed = pq.read_table(os.path.join(result['directory'], 'focus.parquet')).to_pylist()
+        typed_mine = [r for r in typed if r['x_Workspace'] == workspace]
+        assert [(r['ResourceId'], r['BilledCost'], r['ChargePeriodStart'].strftime('%Y-%m-%dT%H:%M:%SZ')) for r in typed_mine] == \
+            [(r['ResourceId'], decimal.Decimal(r['BilledCost']), r['ChargePeriodStart']) for r in mine]
         assert (result['version'], result['invoices'][:0]) == (0, []) and '%s-cc%s' % (label, unique) in result['invoices']
 
         # the verify step: the statement as closed verifies; a file edited by hand does not

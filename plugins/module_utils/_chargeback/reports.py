@@ -13,6 +13,8 @@
 - ``focus.csv``: FOCUS-compatible cost and usage rows (``FOCUS_COLUMNS``; ``x_`` columns are
   ours).
 - ``report.html``: a static page (``.html``).
+- ``focus.parquet`` (only with ``parquet=True``, needs pyarrow): the rows of ``focus.csv``, typed
+  (``_chargeback/parquet.py``).
 
 Each file is written through ``_files.atomic_write`` (a temporary file beside it, fsynced, then
 moved over the old one with the module's ``atomic_move``), so a reader never sees half a file;
@@ -27,7 +29,7 @@ import json
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, html, pricing, rating
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, html, parquet, pricing, rating
 
 D = decimal.Decimal
 STORE = 'line_items.json'
@@ -159,14 +161,22 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None):
                 version=max([r['revision'] for r in revisions] + [0]), items=items)
 
 
-def render(doc):
-    """{file name: text} of every report file of ``doc``."""
-    return {'line_items.csv': line_items_csv(doc), 'focus.csv': focus_csv(doc),
-            'report.html': html.report(doc), STORE: json.dumps(doc, indent=1, sort_keys=True) + '\n'}
+def file_names(with_parquet=False):
+    """The report files of a period, in writing order (the store last)."""
+    return FILES[:-1] + ((parquet.NAME,) if with_parquet else ()) + (STORE,)
+
+
+def render(doc, with_parquet=False):
+    """{file name: text (bytes for Parquet)} of every report file of ``doc``."""
+    texts = {'line_items.csv': line_items_csv(doc), 'focus.csv': focus_csv(doc),
+             'report.html': html.report(doc), STORE: json.dumps(doc, indent=1, sort_keys=True) + '\n'}
+    if with_parquet:
+        texts[parquet.NAME] = parquet.render(focus_rows(doc), FOCUS_COLUMNS)
+    return texts
 
 
 def sha256(text):
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+    return hashlib.sha256(text if isinstance(text, bytes) else text.encode('utf-8')).hexdigest()
 
 
 def file_sha256(path):
@@ -179,14 +189,14 @@ def statement_key(doc):
     return '%s|%s' % (doc['period']['label'], ','.join(doc.get('platforms') or []))
 
 
-def write(directory, doc, move=None, hashes=None):
+def write(directory, doc, move=None, hashes=None, with_parquet=False):
     """Write every report of ``doc`` into ``directory`` (created), the store last. Returns paths.
     ``move``: the module's ``atomic_move`` (see ``_files.atomic_write``); ``hashes``: a dict that
     receives {file name: sha256 of the text written}."""
     os.makedirs(directory, exist_ok=True)
-    texts = render(doc)
+    texts = render(doc, with_parquet)
     out = []
-    for name in FILES:
+    for name in file_names(with_parquet):
         path = os.path.join(directory, name)
         _files.atomic_write(path, texts[name], move)
         out.append(path)
@@ -264,7 +274,7 @@ def focus_csv(doc):
 # ------------------------------------------------------------------------------ one call
 
 def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_files=True, rated_at=None,
-               move=None, coverage=None, billing=None, budget=None):
+               move=None, coverage=None, billing=None, budget=None, with_parquet=False):
     """Rate ``period`` and (unless ``write_files`` is false, e.g. check mode) write its reports
     under ``output_dir/<label>``. Returns (doc, result): ``result`` says whether anything changed
     (a closed period already rated and unchanged writes nothing), the files and a summary."""
@@ -279,10 +289,10 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
         doc['budgets'] = budgets.evaluate(budget[0], budget[1], period, doc['totals']['by_workspace'],
                                           _time.parse(rated_at))
     changed = doc['status'] != 'unchanged'
-    files = [os.path.join(directory, name) for name in FILES] if directory else []
+    files = [os.path.join(directory, name) for name in file_names(with_parquet)] if directory else []
     hashes = {}
     if changed and write_files and directory:
-        write(directory, doc, move, hashes)
+        write(directory, doc, move, hashes, with_parquet)
     result = dict(changed=changed, status=doc['status'], period=doc['period'], directory=directory, files=files,
                   totals=doc['totals'], currency=doc['currency'], corrections=doc['corrections'],
                   revisions=doc['revisions'], unpriced=doc['unpriced'], daily=doc['daily'],
@@ -309,7 +319,8 @@ def verify(ledger, catalog, period, output_dir, platforms=None):
     if not expected:
         problems.append('the ledger records no content hash of statement %s version %d' % (key, version))
     else:
-        for name in FILES:
+        # the files the ledger recorded at the close (focus.parquet when it was written) and the usual ones
+        for name in sorted(set(FILES) | set(expected)):
             path = os.path.join(directory, name)
             if not os.path.exists(path):
                 problems.append('%s is missing' % name)

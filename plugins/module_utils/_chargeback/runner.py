@@ -8,7 +8,7 @@ Both read only the ledger: nothing here imports the SDK, the inventory or the Ke
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, coverage, pricing, rating, reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, coverage, parquet, pricing, rating, reports
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
 
 DEFAULT_OUTPUT_DIR = '~/.local/share/landingzone/chargeback'
@@ -25,6 +25,7 @@ CHARGEBACK_OPTIONS = dict(
     budget_alert_thresholds=dict(type='list', elements='raw'),
     max_collection_gap_hours=dict(type='float', default=coverage.DEFAULT_MAX_GAP_HOURS),
     output_dir=dict(type='path', default=DEFAULT_OUTPUT_DIR),
+    focus_parquet=dict(type='bool', default=False),
     billing=dict(type='dict', options=dict(
         provider_name=dict(type='str', default=reports.BILLING_DEFAULTS['provider_name']),
         publisher_name=dict(type='str'),
@@ -83,6 +84,8 @@ def run_chargeback(module):
     """openstack_chargeback: rate the period, write its reports (not in check mode)."""
     p = module.params
     catalog = load_catalog(module, p['price_catalog'])
+    if p['focus_parquet'] and not p['verify'] and parquet.missing():
+        module.fail(parquet.missing())
     try:
         budget = budgets.load(p['budgets'], p['budget_alert_thresholds'])
     except budgets.BudgetError as exc:
@@ -108,7 +111,8 @@ def run_chargeback(module):
                 period.mark_partial()
         dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],
                                            write_files=not module.check_mode, move=module.atomic_move,
-                                           coverage=missing, billing=p['billing'], budget=budget)
+                                           coverage=missing, billing=p['billing'], budget=budget,
+                                           with_parquet=p['focus_parquet'])
         if result['hashes'] and result['period']['closed']:
             # the statement's content hashes, so that verify can tell a changed file
             try:

@@ -322,3 +322,66 @@ def test_verify_needs_a_closed_statement(ledger_path, monkeypatch, capsys, tmp_p
     out = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG, period='2026-10',
                                                 output_dir=str(tmp_path / 'none'), verify=True), monkeypatch, capsys)
     assert out['failed'] and 'holds no closed statement' in out['msg'], out
+
+
+def _parquet_cell_as_csv(value):
+    """A focus.parquet cell written the way focus.csv writes it."""
+    import datetime
+    import decimal
+    if value is None:
+        return ''
+    if isinstance(value, datetime.datetime):
+        return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+    if isinstance(value, decimal.Decimal):
+        return value
+    return str(value)
+
+
+def test_focus_parquet_reads_back_as_the_csv_and_is_part_of_the_statement(covered_ledger_path, monkeypatch, capsys, tmp_path):
+    import csv
+    import decimal
+    import pyarrow.parquet as pq
+    from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import parquet
+    out_dir = str(tmp_path / 'reports')
+    args = dict(ledger_path=covered_ledger_path, price_catalog=CATALOG, output_dir=out_dir, period='2026-10',
+                max_collection_gap_hours=800, focus_parquet=True)
+    out = run_module(openstack_chargeback, args, monkeypatch, capsys)
+    assert (out['status'], out['changed']) == ('new', True), out
+    directory = os.path.join(out_dir, '2026-10')
+    assert sorted(os.listdir(directory)) == sorted(reports.FILES + (parquet.NAME,))
+    assert sorted(out['hashes']) == sorted(reports.FILES + (parquet.NAME,))
+    table = pq.read_table(os.path.join(directory, parquet.NAME))
+    assert table.column_names == list(reports.FOCUS_COLUMNS)
+    assert str(table.schema.field('BilledCost').type) == 'decimal128(38, 10)'
+    assert str(table.schema.field('ChargePeriodStart').type) == 'timestamp[ms, tz=UTC]'
+    with open(os.path.join(directory, 'focus.csv')) as fh:
+        from_csv = list(csv.DictReader(fh))
+    from_parquet = table.to_pylist()
+    assert len(from_parquet) == len(from_csv) == 2
+    for pq_row, csv_row in zip(from_parquet, from_csv):
+        for column in reports.FOCUS_COLUMNS:
+            got = _parquet_cell_as_csv(pq_row[column])
+            want = decimal.Decimal(csv_row[column]) if isinstance(got, decimal.Decimal) else csv_row[column]
+            assert got == want, (column, pq_row[column], csv_row[column])
+    # the same rows give the same bytes
+    doc = json.load(open(os.path.join(directory, reports.STORE)))
+    assert reports.render(doc, True)[parquet.NAME] == reports.render(doc, True)[parquet.NAME]
+    # part of the closed statement: verify checks its hash
+    ok = run_module(openstack_chargeback, dict(args, verify=True), monkeypatch, capsys)
+    assert ok['verified'], ok
+    with open(os.path.join(directory, parquet.NAME), 'ab') as fh:
+        fh.write(b'\0')
+    bad = run_module(openstack_chargeback, dict(args, verify=True, focus_parquet=False), monkeypatch, capsys)
+    assert bad['failed'] and bad['problems'] == [
+        'focus.parquet was changed after it was written: its sha256 is not the one the ledger recorded for version 0'], bad
+
+
+def test_focus_parquet_without_pyarrow_fails_before_any_work(ledger_path, monkeypatch, capsys, tmp_path):
+    import sys
+    for name in ('pyarrow', 'pyarrow.parquet'):
+        monkeypatch.setitem(sys.modules, name, None)  # `import pyarrow` raises ImportError
+    out_dir = str(tmp_path / 'r')
+    out = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG, output_dir=out_dir,
+                                                preview=True, focus_parquet=True), monkeypatch, capsys)
+    assert out['failed'] and out['msg'].startswith('focus_parquet needs the Python package pyarrow'), out
+    assert not os.path.exists(out_dir)
