@@ -12,7 +12,11 @@ import json
 import os
 import time
 
+import pytest
+
 from _playbook import run_playbook
+
+pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))

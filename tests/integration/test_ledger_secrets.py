@@ -16,6 +16,8 @@ from test_metering import ledger_dsn
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import parse
 
+pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
+
 
 def forms(password):
     """The same connection written in every shape libpq reads, with ``password``."""

@@ -18,10 +18,13 @@ import shutil
 import subprocess
 import tempfile
 
+import pytest
 import yaml
 
 from _playbook import BIN, HERE, REPO_ROOT, ensure_collection_link
 from test_replicate import keystone, platform, make_user  # noqa: F401 pylint: disable=unused-import
+
+pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 EXAMPLE = os.path.join(REPO_ROOT, 'examples', 'repository')
 CHANGED = os.path.join(EXAMPLE, 'ci', 'changed-workspaces.sh')
