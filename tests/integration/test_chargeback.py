@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+import _fixtures  # noqa: F401 pylint: disable=unused-import - makes the collection importable
 from _playbook import run_playbook
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
@@ -24,13 +25,7 @@ D = decimal.Decimal
 WAIT = 120
 
 
-def _make_collection_importable():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('lz_unit_conftest', os.path.join(REPO_ROOT, 'tests', 'unit', 'conftest.py'))
-    spec.loader.exec_module(importlib.util.module_from_spec(spec))
-
-
-_make_collection_importable()
+# importing _fixtures made the collection importable (ansible_collections.landingzone.openstack)
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger  # noqa: E402
 

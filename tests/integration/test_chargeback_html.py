@@ -10,21 +10,15 @@ import subprocess
 
 import pytest
 
-pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
+import _fixtures  # noqa: F401 pylint: disable=unused-import - makes the collection importable
 
+pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def _make_collection_importable():
-    # under pytest both conftests are module `conftest`: load the unit one under its own name
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('lz_unit_conftest', os.path.join(REPO_ROOT, 'tests', 'unit', 'conftest.py'))
-    spec.loader.exec_module(importlib.util.module_from_spec(spec))
-
-
-_make_collection_importable()
+# importing _fixtures made the collection importable (ansible_collections.landingzone.openstack)
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing as _pricing  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating as _rating  # noqa: E402

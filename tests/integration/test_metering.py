@@ -27,16 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def _make_collection_importable():
-    # tests/unit/conftest.py links the checkout as ansible_collections.landingzone.openstack; under
-    # pytest both conftests are module `conftest`, so load the unit one under its own name.
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'lz_unit_conftest', os.path.join(REPO_ROOT, 'tests', 'unit', 'conftest.py'))
-    spec.loader.exec_module(importlib.util.module_from_spec(spec))
-
-
-_make_collection_importable()
+# importing _fixtures made the collection importable (ansible_collections.landingzone.openstack)
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest, _time  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger  # noqa: E402
