@@ -171,11 +171,11 @@ def delete_domain(ctx, domain_id):
     ctx.rest.request('DELETE', '/domains/%s' % domain_id, ok=(204,), missing_ok=True)
 
 
-def purge(ctx, tenant_key, name, project_id, marker_tags, found, counts):
+def purge(ctx, key, name, project_id, marker_tags, found, counts):
     """deletion_resources: purge. The project's deletion (the next phase) goes ahead only when the
     leftovers check after the purge finds it empty; otherwise it is held as in block mode."""
     outcome = ctx.purger.purge(ctx.rest, project_id, marker_tags)
-    ctx.set('purges', tenant_key, outcome)
+    ctx.set('purges', key, outcome)
     if outcome.refused:
         raise Held('purge_refused', '%s; it still holds %s and is kept disabled' % (outcome.refused, found),
                    counts=counts)

@@ -279,7 +279,7 @@ def hold_deletions(results, actions, leftovers, purge=None):
         if action.tenant_key in purge and text and not unknown:
             summary = 'purge project %s (%s)' % (label, ', '.join('%d %s' % (n, kind) for kind, n in sorted(counts.items())))
             res.changes.insert(res.changes.index(action.summary), summary)
-            kept.append(Action(PHASE_PURGE, action.tenant_key, summary, 'purge', tenant_key=action.tenant_key,
+            kept.append(Action(PHASE_PURGE, action.tenant_key, summary, 'purge', key=action.tenant_key,
                                name=label, project_id=action.args['path'].rsplit('/', 1)[1],
                                marker_tags=list(purge[action.tenant_key]), found=text, counts=counts))
             kept.append(action)
