@@ -165,6 +165,12 @@ def member(ctx, key, role, group, user_id, method):
 
 
 def delete_domain(ctx, domain_id):
+    # Keystone deletes a domain's projects with it: a project of it that this run kept (a purge
+    # that left resources, a held deletion of another tenant) keeps the domain
+    left = ctx.rest.get('/projects', params={'domain_id': domain_id}).get('projects') or []
+    if left:
+        raise Held('domain_kept', 'domain %s is kept: it still holds project(s) %s'
+                   % (domain_id, ', '.join(sorted('%s (%s)' % (p['name'], p['id']) for p in left))))
     # Keystone deletes only a disabled domain
     ctx.rest.request('PATCH', '/domains/%s' % domain_id, json={'domain': {'enabled': False}}, ok=(200,),
                      missing_ok=True)
