@@ -140,25 +140,36 @@ class Purger:
             return outcome
         role_id = self.role_id(rest)
         grant = '%s/users/%s/roles/%s' % (path, self.user_id, role_id)
-        granted = enabled = False
+        done = dict(granted=False, enabled=False)
         try:
-            if not proj.get('enabled', True):
-                body = {'enabled': True}
-                if immutable(proj):
-                    # lifted like every own write (apply._unlock); the deletion leaves it off
-                    rest.request('PATCH', path, json={'project': {'options': {IMMUTABLE_OPTION: False}}}, ok=(200,))
-                rest.request('PATCH', path, json={'project': body}, ok=(200,))
-                enabled = True
-                outcome.temporary.append('enabled project %s for the purge' % proj['name'])
-            if rest.request('GET', grant, ok=(200, 204), missing_ok=True) is None:
-                rest.request('PUT', grant, ok=(204,))
-                granted = True
-                outcome.temporary.append('granted %s on project %s to the replicator' % (PURGE_ROLE, proj['name']))
-            self._cleanup(proj, outcome)
-        finally:
-            self._undo(rest, path, grant, granted, enabled)
+            try:
+                self._prepare(rest, proj, path, grant, outcome, done)
+                self._cleanup(proj, outcome)
+            finally:
+                # undone whatever happened, a bug included
+                undo_errors = self._undo(rest, path, grant, **done)
+        except _rest.ApiError as exc:
+            if not undo_errors:
+                raise
+            raise _rest.ApiError('PURGE', 'project %s' % proj['name'], message='; '.join([str(exc)] + undo_errors))
+        if undo_errors:
+            raise _rest.ApiError('PATCH', path, message='after the purge, ' + '; '.join(undo_errors))
         outcome.remaining = self.checker.check(project_id)
         return outcome
+
+    def _prepare(self, rest, proj, path, grant, outcome, done):
+        """Enable the project and grant the replicator ``member`` on it, as far as needed."""
+        if not proj.get('enabled', True):
+            if immutable(proj):
+                # lifted like every own write (apply._unlock); the deletion leaves it off
+                rest.request('PATCH', path, json={'project': {'options': {IMMUTABLE_OPTION: False}}}, ok=(200,))
+            rest.request('PATCH', path, json={'project': {'enabled': True}}, ok=(200,))
+            done['enabled'] = True
+            outcome.temporary.append('enabled project %s for the purge' % proj['name'])
+        if rest.request('GET', grant, ok=(200, 204), missing_ok=True) is None:
+            rest.request('PUT', grant, ok=(204,))
+            done['granted'] = True
+            outcome.temporary.append('granted %s on project %s to the replicator' % (PURGE_ROLE, proj['name']))
 
     def _others_holding_roles(self, rest, project_id):
         listing = rest.get('/role_assignments', params={'scope.project.id': project_id, 'effective': 'true'})
@@ -168,19 +179,19 @@ class Purger:
         return sorted(users)
 
     def _undo(self, rest, path, grant, granted, enabled):
+        """Revoke the temporary role and disable the project again; the errors, as text."""
         errors = []
         if granted:
             try:
                 rest.request('DELETE', grant, ok=(204,), missing_ok=True)
             except _rest.ApiError as exc:
-                errors.append('revoking the replicator\'s role: %s' % exc)
+                errors.append('revoking the replicator\'s role failed: %s' % exc)
         if enabled:
             try:
                 rest.request('PATCH', path, json={'project': {'enabled': False}}, ok=(200,))
             except _rest.ApiError as exc:
-                errors.append('disabling the project again: %s' % exc)
-        if errors:
-            raise _rest.ApiError('PATCH', path, message='after the purge, ' + '; '.join(errors))
+                errors.append('disabling the project again failed: %s' % exc)
+        return errors
 
     def _cleanup(self, proj, outcome):
         try:
