@@ -134,7 +134,7 @@ def test_purge_removes_what_a_deleted_project_holds_then_the_project(keystone, p
         # the cost of the purge, stated in docs/replication.md
         requests = run['Replicate tenants']['requests']
         print('purge run, tenants step: %d requests %r %r; timings %r; purged %r'
-              % (requests['total'], requests['by_method'], requests.get('by_endpoint'),
+              % (requests['total'], requests['by_method'], requests.get('by_service'),
                  run['Replicate tenants']['timings'], purged))
 
         again = replicate(platform, [workspace(ws, projects)], zones=ZONES)
