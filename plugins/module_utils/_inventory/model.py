@@ -22,6 +22,10 @@ DEFAULT_QUOTA_BELOW_USAGE = 'remark'
 # What happens to project tags the inventory does not own (docs/inventory.md, "Tags").
 FOREIGN_TAGS = ('keep', 'remove')
 DEFAULT_FOREIGN_TAGS = 'keep'
+# What happens to a project due for deletion that still holds resources (docs/replication.md,
+# "Lifecycle of a deleted project"): kept disabled until it is empty, or purged first.
+DELETION_RESOURCES = ('block', 'purge')
+DEFAULT_DELETION_RESOURCES = 'block'
 
 
 class LandingZone:
@@ -30,7 +34,7 @@ class LandingZone:
     def __init__(self, name, domain_mode, domain_name, role_mapping, patterns, euid_pattern,
                  delete_projects, extra_tags, quota_size, quota_values, quota_sizes,
                  quota_below_usage=DEFAULT_QUOTA_BELOW_USAGE, foreign_tags=DEFAULT_FOREIGN_TAGS,
-                 protect_projects=False):
+                 protect_projects=False, deletion_resources=DEFAULT_DELETION_RESOURCES):
         self.name = name
         self.domain_mode = domain_mode
         self.domain_name = domain_name
@@ -45,6 +49,7 @@ class LandingZone:
         self.quota_below_usage = quota_below_usage
         self.foreign_tags = foreign_tags
         self.protect_projects = protect_projects
+        self.deletion_resources = deletion_resources
 
 
 class Group:
@@ -75,18 +80,20 @@ class Tenant:
     description, tags (ownership tags first, then the inventory's), groups (Group per project
     role, in PROJECT_ROLES order), state, enabled, delete_allowed, quota_size,
     quota_size_values, quota_values, quota_overrides, quota_below_usage, foreign_tags, protect
-    (Keystone's ``immutable`` option on the project: the landing zone's ``protect_projects``).
+    (Keystone's ``immutable`` option on the project: the landing zone's ``protect_projects``),
+    deletion_resources (``block`` or ``purge``: the landing zone's setting).
     """
 
     FIELDS = ('platform', 'workspace', 'project', 'workspace_name', 'project_name', 'landing_zone', 'path',
               'key', 'name', 'domain_name', 'domain_id', 'domain_managed', 'description', 'tags', 'groups',
               'state', 'enabled', 'delete_allowed', 'quota_size', 'quota_size_values', 'quota_values',
-              'quota_overrides', 'quota_below_usage', 'foreign_tags', 'protect')
+              'quota_overrides', 'quota_below_usage', 'foreign_tags', 'protect', 'deletion_resources')
 
     def __init__(self, **fields):
         fields.setdefault('quota_below_usage', DEFAULT_QUOTA_BELOW_USAGE)
         fields.setdefault('foreign_tags', DEFAULT_FOREIGN_TAGS)
         fields.setdefault('protect', False)
+        fields.setdefault('deletion_resources', DEFAULT_DELETION_RESOURCES)
         for field in self.FIELDS:
             setattr(self, field, fields.pop(field))
         if fields:

@@ -20,11 +20,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
     unique,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import (
+    DEFAULT_DELETION_RESOURCES,
     DEFAULT_DOMAIN_ID,
     DEFAULT_DOMAIN_NAME,
     DEFAULT_FOREIGN_TAGS,
     DEFAULT_QUOTA_BELOW_USAGE,
     DEFAULT_ROLE_MAPPING,
+    DELETION_RESOURCES,
     DOMAIN_MODES,
     FOREIGN_TAGS,
     PROJECT_ROLES,
@@ -64,7 +66,7 @@ LANDING_ZONE_NAME_MAX = 64
 TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
                      'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags',
-                     'protect_projects')
+                     'protect_projects', 'deletion_resources')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
 PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
@@ -300,6 +302,10 @@ def _landing_zone(name, raw, path, errors):
         foreign_tags = _choice(raw['foreign_tags'], FOREIGN_TAGS, _sub(path, 'foreign_tags'), errors)
     delete_projects = raw.get('delete_projects', False)
     _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
+    deletion_resources = DEFAULT_DELETION_RESOURCES
+    if raw.get('deletion_resources') is not None:
+        deletion_resources = _choice(raw['deletion_resources'], DELETION_RESOURCES, _sub(path, 'deletion_resources'),
+                                     errors)
     protect_projects = raw.get('protect_projects', False)
     _expect(protect_projects, (bool,), 'a boolean', _sub(path, 'protect_projects'), errors)
     quota_sizes = raw.get('quota_sizes')
@@ -319,7 +325,7 @@ def _landing_zone(name, raw, path, errors):
         delete_projects=delete_projects,
         extra_tags=_tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors),
         quota_size=None, quota_values={}, quota_sizes=quota_sizes, quota_below_usage=below_usage,
-        foreign_tags=foreign_tags, protect_projects=protect_projects,
+        foreign_tags=foreign_tags, protect_projects=protect_projects, deletion_resources=deletion_resources,
     )
     zone.quota_size, zone.quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
     return zone if len(errors) == start else None
@@ -541,6 +547,7 @@ def _tenant(project, platform, zone):
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
         quota_below_usage=zone.quota_below_usage, foreign_tags=zone.foreign_tags, protect=zone.protect_projects,
+        deletion_resources=zone.deletion_resources,
     )
 
 

@@ -20,7 +20,21 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     group_owned_by,
     group_owner_attrs,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import describe
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
+
+
+class Held(Exception):
+    """An operation that ends its tenant's writes for this run without failing it: the tenant
+    gets the warning remark ``code`` and its later actions wait for a later run. ``wrote``: the
+    operation changed something before it stopped."""
+
+    def __init__(self, code, message, wrote=False, **extra):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.wrote = wrote
+        self.extra = extra
 
 
 class ApplyContext:
@@ -32,6 +46,8 @@ class ApplyContext:
         self.project_ids = {}   # tenant key -> project id
         self.group_ids = {}     # (tenant key, role) -> group id
         self.domain_ids = {}    # domain name -> id
+        self.purger = None      # purge.Purger when a purge is planned
+        self.purges = {}        # tenant key -> purge.Outcome
         self._lock = threading.Lock()
 
     def set(self, table, key, value):
@@ -149,14 +165,40 @@ def member(ctx, key, role, group, user_id, method):
 
 
 def delete_domain(ctx, domain_id):
+    # Keystone deletes a domain's projects with it: a project of it that this run kept (a purge
+    # that left resources, a held deletion of another tenant) keeps the domain
+    left = ctx.rest.get('/projects', params={'domain_id': domain_id}).get('projects') or []
+    if left:
+        raise Held('domain_kept', 'domain %s is kept: it still holds project(s) %s'
+                   % (domain_id, ', '.join(sorted('%s (%s)' % (p['name'], p['id']) for p in left))))
     # Keystone deletes only a disabled domain
     ctx.rest.request('PATCH', '/domains/%s' % domain_id, json={'domain': {'enabled': False}}, ok=(200,),
                      missing_ok=True)
     ctx.rest.request('DELETE', '/domains/%s' % domain_id, ok=(204,), missing_ok=True)
 
 
+def purge(ctx, key, name, project_id, marker_tags, found, counts):
+    """deletion_resources: purge. The project's deletion (the next phase) goes ahead only when the
+    leftovers check after the purge finds it empty; otherwise it is held as in block mode."""
+    outcome = ctx.purger.purge(ctx.rest, project_id, marker_tags)
+    ctx.set('purges', key, outcome)
+    if outcome.refused:
+        raise Held('purge_refused', '%s; it still holds %s and is kept disabled' % (outcome.refused, found),
+                   counts=counts)
+    remaining, unknown = outcome.remaining
+    if unknown:
+        raise Held('resources_unknown', 'project %s is kept after the purge: what it holds could not be listed (%s)'
+                   % (name, '; '.join('%s: %s' % kv for kv in sorted(unknown.items()))), wrote=True,
+                   kinds=sorted(unknown))
+    if remaining:
+        text, left = describe(remaining)
+        raise Held('resources_remaining', 'project %s still holds %s after the purge (openstacksdk\'s project cleanup '
+                   'could not remove it); it is kept disabled and deleted on the first run after it is empty'
+                   % (name, text), wrote=True, counts=left)
+
+
 OPERATIONS = dict(create_domain=create_domain, create_project=create_project, create_group=create_group,
-                  patch=patch, delete=delete, delete_domain=delete_domain, grant=grant, member=member)
+                  patch=patch, delete=delete, delete_domain=delete_domain, grant=grant, member=member, purge=purge)
 
 
 def apply(ctx, actions, results, max_workers=8, operations=None):
@@ -169,14 +211,24 @@ def apply(ctx, actions, results, max_workers=8, operations=None):
     operations = operations or OPERATIONS
     by_key = dict((r.key, r) for r in results)
     failed = set()
+    held_keys = set()   # stopped by a Held operation: not failed, but their later actions wait
     applied = dict((r.key, []) for r in results)
     lock = threading.Lock()
 
     def run(action):
-        if action.tenant_key in failed:
+        if action.tenant_key in failed or action.tenant_key in held_keys:
             return
         try:
             operations[action.op](ctx, **action.args)
+        except Held as held:
+            with lock:
+                held_keys.add(action.tenant_key)
+                res = by_key.get(action.tenant_key)
+                if res is not None:
+                    res.remark(held.code, held.message, **held.extra)
+                if held.wrote:
+                    applied.setdefault(action.tenant_key, []).append(action.summary)
+            return
         except ApiError as exc:
             with lock:
                 failed.add(action.tenant_key)

@@ -34,9 +34,10 @@ PHASE_GROUP = 2
 PHASE_ACCESS = 3
 PHASE_DISABLE = 4
 PHASE_DELETE_GROUP = 5
-PHASE_DELETE_PROJECT = 6
-PHASE_RECORD_ACCESS = 7   # after every grant and membership of the tenant succeeded
-PHASE_DELETE_DOMAIN = 8
+PHASE_PURGE = 6           # deletion_resources: purge, after access is revoked, before the deletion
+PHASE_DELETE_PROJECT = 7
+PHASE_RECORD_ACCESS = 8   # after every grant and membership of the tenant succeeded
+PHASE_DELETE_DOMAIN = 9
 
 
 class Result(TenantResult):
@@ -255,13 +256,16 @@ def project_deletions(actions):
                 if a.op == 'delete' and a.phase == PHASE_DELETE_PROJECT)
 
 
-def hold_deletions(results, actions, leftovers):
+def hold_deletions(results, actions, leftovers, purge=None):
     """Drop the deletion of every project that still holds resources (or could not be checked).
 
     ``leftovers``: tenant key -> (summary text or None, counts, unknown kinds -> error). Such a
     project stays disabled with its groups deleted; the next run checks again and deletes it once
-    it is empty. Returns the actions to apply.
+    it is empty. ``purge``: tenant key -> marker tags of the tenants whose landing zone says
+    ``deletion_resources: purge``: a project of theirs that holds resources (and was listed
+    completely) is purged first and deleted after, in the same run. Returns the actions to apply.
     """
+    purge = purge or {}
     by_key = dict((r.key, r) for r in results)
     kept = []
     for action in actions:
@@ -271,9 +275,17 @@ def hold_deletions(results, actions, leftovers):
             continue
         text, counts, unknown = held
         res = by_key[action.tenant_key]
+        label = action.summary[len('delete project '):]
+        if action.tenant_key in purge and text and not unknown:
+            summary = 'purge project %s (%s)' % (label, ', '.join('%d %s' % (n, kind) for kind, n in sorted(counts.items())))
+            res.changes.insert(res.changes.index(action.summary), summary)
+            kept.append(Action(PHASE_PURGE, action.tenant_key, summary, 'purge', key=action.tenant_key,
+                               name=label, project_id=action.args['path'].rsplit('/', 1)[1],
+                               marker_tags=list(purge[action.tenant_key]), found=text, counts=counts))
+            kept.append(action)
+            continue
         res.changes.remove(action.summary)
         res.after = dict(res.before, enabled=False)
-        label = action.summary[len('delete project '):]
         if text:
             res.remark('resources_remaining', 'project %s still holds %s; it is kept disabled and deleted on the first '
                        'run after it is empty' % (label, text), counts=counts)

@@ -8,6 +8,7 @@ import time
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker, describe
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.purge import Purger, describe_kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import (
     Result,
     deletion_pending,
@@ -53,19 +54,22 @@ def run_module(module, aspect, prune=False):
     conn = module.connect()
     result = module.run(replicate, module, module.rest(conn.identity), tenants, aspect, prune,
                         checker=lambda: Checker(conn, retries=module.params['retries']),
-                        volume_types=lambda: read_volume_types(conn, module.params['retries']))
+                        volume_types=lambda: read_volume_types(conn, module.params['retries']),
+                        purger=lambda checker: Purger(conn, checker, module.counter, module.params['retries']))
     module.exit_with_rows(result, module.params['platform'])
 
 
-def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_types=None):
+def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_types=None, purger=None):
     """Snapshot, plan and (unless check mode) apply one aspect; returns the module result.
 
     ``checker()`` gives the pre-deletion check (leftovers.Checker), made only when a project is to
     be deleted; ``volume_types()`` the platform's volume types (None: no block storage), read only
-    when the tenants step is about to write and a quota key names a type."""
+    when the tenants step is about to write and a quota key names a type; ``purger(checker)`` the
+    purge of deletion_resources: purge (purge.Purger), made only when a purge is to run."""
     started = time.time()
     timings = {}
     skipped = []
+    leftover_checker = None
     if aspect == ASPECT_ACCESS:
         tenants, skipped = split(tenants, module.params.get('previous_steps'), Result)
     if aspect == ASPECT_TENANTS:
@@ -78,8 +82,12 @@ def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_t
             ownership_complete=not module.params.get('only_workspaces'))
         deletions = project_deletions(actions)
         if deletions and checker is not None:
+            leftover_checker = checker()
+            # orphans have no landing zone any more: their leftovers are only ever blocked
+            purge = dict((t.key, t.marker_tags) for t in tenants
+                         if t.state == 'deleted' and t.deletion_resources == 'purge')
             actions = hold_deletions(results + orphans, actions,
-                                     leftovers_of(checker(), deletions, module.params['max_workers']))
+                                     leftovers_of(leftover_checker, deletions, module.params['max_workers']), purge)
         for key, domain in domain_deletions(snap, tenants, actions):
             # Keystone deletes a domain's users with it: only an empty domain goes
             users = list_keystone(rest, '/users', 'users', params={'domain_id': domain['id']})
@@ -107,12 +115,18 @@ def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_t
         results, actions = plan_access(snap, tenants, project_ids=project_ids)
         orphans = []
     timings['plan'] = time.time() - started - timings['snapshot'] - timings.get('leftovers', 0)
+    purges = [a for a in actions if a.op == 'purge']
+    if module.check_mode:
+        remark_planned_purges(results, purges)
     if actions and not module.check_mode:
         ctx = ApplyContext(rest, snap)
         for res in results:
             if res.project_id:
                 ctx.project_ids[res.key] = res.project_id
+        if purges:
+            ctx.purger = purger(leftover_checker)
         apply(ctx, actions, results + orphans, module.params['max_workers'])
+        remark_purges(results, purges, ctx.purges)
     rows = [r.as_dict() for r in results + skipped]
     orphan_rows = [r.as_dict() for r in orphans]
     timings['apply'] = time.time() - started - sum(timings.values())
@@ -123,6 +137,40 @@ def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_t
         out['diff'] = dict(before=dict((r.key, r.before) for r in results + orphans if r.changes),
                            after=dict((r.key, r.after) for r in results + orphans if r.changes))
     return out
+
+
+def remark_planned_purges(results, purges):
+    """Check mode: what a purge would delete, as the pre-deletion check listed it (its dry run
+    needs a token scoped to the project, which takes writes: enabling it, granting a role)."""
+    by_key = dict((r.key, r) for r in results)
+    for action in purges:
+        by_key[action.tenant_key].remark(
+            'purge_planned', 'project %s holds %s; deletion_resources: purge deletes it with openstacksdk\'s project '
+            'cleanup (a dry run first), then the project' % (action.args['name'], action.args['found']),
+            counts=action.args['counts'])
+
+
+def remark_purges(results, purges, outcomes):
+    """After the apply: what each purge's dry run listed and what the purge deleted (info remark
+    ``purged``), and the temporary changes it made and undid."""
+    by_key = dict((r.key, r) for r in results)
+    for action in purges:
+        outcome = outcomes.get(action.tenant_key)
+        res = by_key[action.tenant_key]
+        if outcome is None or outcome.refused:
+            res.after = dict(res.before, enabled=False)
+            continue
+        if outcome.remaining[0] or outcome.remaining[1]:
+            res.after = dict(res.before, enabled=False)
+        res.remark('purged', 'project %s: the dry run listed %s; the purge asked for the deletion of %s (%s, undone after it)'
+                   % (action.args['name'], describe_kinds(outcome.dry_run) or 'nothing',
+                      describe_kinds(outcome.purged) or 'nothing', '; '.join(outcome.temporary) or 'no temporary change'),
+                   severity='info', dry_run=counts_of(outcome.dry_run), purged=counts_of(outcome.purged),
+                   temporary=outcome.temporary)
+
+
+def counts_of(found):
+    return dict((kind, len(items)) for kind, items in found.items())
 
 
 def read_volume_types(conn, retries):

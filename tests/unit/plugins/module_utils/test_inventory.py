@@ -267,6 +267,15 @@ def test_missing_landing_zone_without_default():
     assert_error(inventory, 'workspaces[0].projects[0].landing_zone', 'is required')
 
 
+@pytest.mark.parametrize('setting, expected', [(None, 'block'), ('block', 'block'), ('purge', 'purge')])
+def test_deletion_resources_reaches_the_tenant(setting, expected):
+    inventory = minimal()
+    if setting:
+        inventory['landing_zones']['default'] = {'deletion_resources': setting}
+    tenants = build_tenants(inventory, 'local', PLATFORMS)
+    assert tenants and all(t.deletion_resources == expected for t in tenants)
+
+
 def test_landing_zone_may_be_empty():
     inventory = minimal()
     inventory['landing_zones']['default'] = None
@@ -276,6 +285,8 @@ def test_landing_zone_may_be_empty():
 @pytest.mark.parametrize('zone, path, fragment', [
     ({'colour': 1}, 'landing_zones.default.colour', 'unknown key'),
     ({'domain_mode': 'tree'}, 'landing_zones.default.domain_mode', "'tree' is not one of"),
+    ({'deletion_resources': 'wipe'}, 'landing_zones.default.deletion_resources', "'wipe' is not one of block, purge"),
+    ({'deletion_resources': True}, 'landing_zones.default.deletion_resources', 'must be a string'),
     ({'domain_mode': 'per_workspace', 'domain_name': 'X'}, 'landing_zones.default.domain_name',
      'applies to domain_mode default only'),
     ({'domain_name': 'a/b'}, 'landing_zones.default.domain_name', 'URL-reserved'),

@@ -744,3 +744,124 @@ class TestCloudReferences:
         assert results[0].status == 'failed' and results[0].changes == []
         assert results[0].remarks[0]['code'] == 'missing_reference'
         assert results[0].remarks[0]['paths'] == ['landing_zones.default']
+
+
+class TestPurge:
+    """deletion_resources: purge: the purge goes between the groups' and the project's deletion,
+    and the project's deletion only follows a purge after which the project is empty."""
+
+    LEFT = {'acme/web': ('1 volumes: data (v1); 1 servers: vm (s1)', {'servers': 1, 'volumes': 1}, {})}
+
+    def plan(self, leftovers=None, purge=True):
+        snap = converged_snapshot()
+        results, dummy, actions = ks_plan.plan_tenants(snap, [spec(state='deleted', delete=True)], ['lz-managed'])
+        kept = ks_plan.hold_deletions(results, actions, leftovers or self.LEFT,
+                                      {'acme/web': MARK} if purge else None)
+        return results[0], kept
+
+    def test_the_purge_is_planned_before_the_deletion(self):
+        res, actions = self.plan()
+        ops = [(a.phase, a.op, a.summary) for a in actions if a.phase >= ks.PHASE_PURGE]
+        assert ops == [(ks.PHASE_PURGE, 'purge', 'purge project acme-web (1 servers, 1 volumes)'),
+                       (ks.PHASE_DELETE_PROJECT, 'delete', 'delete project acme-web')]
+        assert res.changes[-2:] == ['purge project acme-web (1 servers, 1 volumes)', 'delete project acme-web']
+        assert ks.PHASE_DELETE_GROUP < ks.PHASE_PURGE < ks.PHASE_DELETE_PROJECT
+        purge = [a for a in actions if a.op == 'purge'][0]
+        assert purge.args['project_id'] == 'p1' and purge.args['marker_tags'] == MARK
+        assert not [r for r in res.remarks if r['code'] == 'resources_remaining']
+
+    def test_block_mode_holds_as_before(self):
+        res, actions = self.plan(purge=False)
+        assert [a.op for a in actions if a.phase >= ks.PHASE_PURGE] == []
+        assert res.remarks[-1]['code'] == 'resources_remaining'
+
+    def test_a_project_that_could_not_be_listed_is_not_purged(self):
+        res, actions = self.plan({'acme/web': ('1 volumes: v', {'volumes': 1}, {'servers': 'GET /servers: 403'})})
+        assert [a.op for a in actions if a.phase >= ks.PHASE_PURGE] == []
+        assert [r['code'] for r in res.remarks][-2:] == ['resources_remaining', 'resources_unknown']
+
+    def run_purge(self, outcome):
+        res, actions = self.plan()
+        done = []
+
+        class Purger:
+            def purge(self, rest, project_id, marker_tags):
+                done.append((project_id, marker_tags))
+                return outcome
+
+        def record(ctx, **args):
+            done.append(args['path'])
+        ctx = ks.ApplyContext(None, ks.Snapshot())
+        ctx.purger = Purger()
+        operations = dict(ks_apply.OPERATIONS, patch=record, delete=record)
+        failed = ks.apply(ctx, actions, [res], max_workers=1, operations=operations)
+        return res, done, failed
+
+    def outcome(self, remaining=None, unknown=None, refused=None):
+        from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import purge
+        outcome = purge.Outcome()
+        outcome.temporary = [] if refused else ['granted member on project acme-web to the replicator']
+        outcome.refused = refused
+        outcome.remaining = (remaining or {}, unknown or {})
+        return outcome
+
+    def test_an_emptied_project_is_deleted_after_the_purge(self):
+        res, done, failed = self.run_purge(self.outcome())
+        assert failed == set() and done[-2:] == [('p1', MARK), '/projects/p1']
+        assert res.changes[-2:] == ['purge project acme-web (1 servers, 1 volumes)', 'delete project acme-web']
+
+    def test_what_the_purge_left_keeps_the_project_with_a_warning(self):
+        res, done, failed = self.run_purge(self.outcome(remaining={'volumes': [{'id': 'v1', 'name': 'data'}]}))
+        assert failed == set() and done[-1] == ('p1', MARK)   # no deletion after the purge
+        remark = res.remarks[-1]
+        assert remark['code'] == 'resources_remaining' and remark['severity'] == 'warning'
+        assert remark['counts'] == {'volumes': 1} and 'data (v1)' in remark['message']
+        assert 'after the purge' in remark['message']
+        assert res.status == 'changed' and 'purge project acme-web (1 servers, 1 volumes)' in res.changes
+        assert res.not_applied == ['delete project acme-web']
+
+    def test_a_refused_purge_writes_nothing_and_keeps_the_project(self):
+        res, done, failed = self.run_purge(self.outcome(refused='project acme-web is not purged: u1 hold a role'))
+        assert failed == set() and done[-1] == ('p1', MARK)
+        assert res.remarks[-1]['code'] == 'purge_refused'
+        assert not [c for c in res.changes if c.startswith('purge')]
+
+    def test_a_failed_purge_fails_only_its_tenant(self):
+        res, actions = self.plan()
+        other = ks.Action(ks.PHASE_DELETE_PROJECT, 'acme/api', 'delete project acme-api', 'delete', path='/projects/p2')
+        other_res = ks.Result('acme/api', 'acme-api')
+        other_res.changes.append(other.summary)
+
+        class Purger:
+            def purge(self, rest, project_id, marker_tags):
+                raise ApiError('CLEANUP', 'project acme-web', message='ResourceTimeout: timed out')
+        deleted = []
+        ctx = ks.ApplyContext(None, ks.Snapshot())
+        ctx.purger = Purger()
+        operations = dict(ks_apply.OPERATIONS, patch=lambda ctx, **a: None, delete=lambda ctx, **a: deleted.append(a['path']))
+        failed = ks.apply(ctx, actions + [other], [res, other_res], max_workers=2, operations=operations)
+        assert failed == {'acme/web'} and deleted.count('/projects/p2') == 1 and '/projects/p1' not in deleted
+        assert res.status == 'failed' and 'ResourceTimeout' in res.errors[0]
+        assert other_res.status == 'changed'
+
+    def test_a_domain_still_holding_a_project_is_kept(self):
+        calls = []
+
+        class Rest:
+            def get(self, path, params=None):
+                calls.append(('GET', path, params))
+                return {'projects': [{'id': 'p1', 'name': 'acme-web'}]}
+
+            def request(self, method, path, **kwargs):
+                calls.append((method, path))
+        ctx = ks.ApplyContext(Rest(), ks.Snapshot())
+        with pytest.raises(ks_apply.Held) as held:
+            ks_apply.delete_domain(ctx, 'd1')
+        assert held.value.code == 'domain_kept' and [c[0] for c in calls] == ['GET']
+
+    def test_check_mode_names_what_would_be_purged(self):
+        res, actions = self.plan()
+        ks_runner.remark_planned_purges([res], [a for a in actions if a.op == 'purge'])
+        remark = res.remarks[-1]
+        assert remark['code'] == 'purge_planned' and remark['counts'] == {'servers': 1, 'volumes': 1}
+        assert 'data (v1)' in remark['message'] and 'vm (s1)' in remark['message']
