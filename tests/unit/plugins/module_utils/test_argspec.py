@@ -139,7 +139,7 @@ def test_compose_extras_are_added_and_win():
                             state=dict(type='str', default='present'))
     assert spec['retries'] == dict(type='int', default=0)
     assert spec['state'] == dict(type='str', default='present')
-    assert spec['cloud'] == dict(type='str')
+    assert spec['cloud'] == dict(type='raw')
 
 
 def test_compose_later_group_wins():
