@@ -38,6 +38,9 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._metering im
 
 AWX = os.path.join(REPO_ROOT, 'extensions', 'awx')
 BIN = os.path.dirname(sys.executable)
+sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'localcloud'))
+from localcloud import DEFAULT_RELEASE  # noqa: E402 - the launcher's release table
+
 CATALOG = {'currency': 'EUR', 'prices': [{'meter': 'server_hours', 'unit': 'hour', 'unit_price': '0.05'}]}
 
 
@@ -173,6 +176,9 @@ def workspace_cleanup(replicator):
                 replicator.identity.delete_project(project, ignore_missing=True)
 
 
+@pytest.mark.skipif(_fixtures.instance()['release'] != DEFAULT_RELEASE,
+                    reason='the AWX job layout does not depend on the release: run against %s only (CI time); '
+                    'the system-scope tests below run on every release' % DEFAULT_RELEASE)
 def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replicator, workspace_cleanup):
     first, second = 'awx%s' % unique, 'awx%sb' % unique
     ws = 'aw%s' % unique
@@ -286,20 +292,17 @@ def test_system_scoped_project_listing_under_awx_and_os_cloud(tmp_path, monkeypa
 
 def test_cloud_as_a_dict_connects_and_never_shows_its_password(tmp_path):
     entry = local_account('metering')
-    task = {'landingzone.openstack.openstack_metering_collect': {
-        'cloud': entry, 'platform': 'awxdict', 'kinds': ['images'], 'ledger_path': str(tmp_path / 'l.sqlite')}}
-    run = run_playbook(tasks=[dict(task, name='dict')], check=True, extra_args=['-vvv'])
-    assert run.rc == 0 and run['dict']['status'] == 'ok', run.stdout[-3000:]
-    assert entry['auth']['password'] not in run.stdout + run.stderr
-
     wrong = dict(entry, auth=dict(entry['auth'], password='wrong-pw-%s' % uuid.uuid4().hex[:6]))
-    beside = {'landingzone.openstack.openstack_metering_collect': dict(
-        task['landingzone.openstack.openstack_metering_collect'], cloud=wrong, region_name='RegionOne')}
-    run = run_playbook(tasks=[dict(task, name='bad password', **{
-        'landingzone.openstack.openstack_metering_collect': dict(
-            task['landingzone.openstack.openstack_metering_collect'], cloud=wrong)}, ignore_errors=True),
-        dict(beside, name='option beside the dict', ignore_errors=True)], check=True, extra_args=['-vvv'])
+    options = {'platform': 'awxdict', 'kinds': ['images'], 'ledger_path': str(tmp_path / 'l.sqlite')}
+    module = 'landingzone.openstack.openstack_metering_collect'
+    tasks = [{'name': 'dict', module: dict(options, cloud=entry)},
+             {'name': 'bad password', module: dict(options, cloud=wrong), 'ignore_errors': True},
+             {'name': 'option beside the dict', module: dict(options, cloud=wrong, region_name='RegionOne'),
+              'ignore_errors': True}]
+    run = run_playbook(tasks=tasks, check=True, extra_args=['-vvv'])
+    assert run['dict']['status'] == 'ok' and not run['dict'].get('failed'), run.stdout[-3000:]
     assert 'cannot connect to the platform' in run['bad password']['msg']
     assert 'give region_name inside it' in run['option beside the dict']['msg']
     assert run['option beside the dict']['requests']['total'] == 0
-    assert wrong['auth']['password'] not in run.stdout + run.stderr + json.dumps(run.results)
+    output = run.stdout + run.stderr + json.dumps(run.results)
+    assert entry['auth']['password'] not in output and wrong['auth']['password'] not in output

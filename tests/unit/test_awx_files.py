@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The AWX files of docs/awx.md, checked as far as a machine without AWX and Docker can.
+
+* ``execution-environment.yml``: ``ansible-builder create`` makes a context that holds the built
+  collection tarball; the collection installs from that context the way its Containerfile does
+  (``ansible-galaxy collection install -r requirements.yml`` in ``_build``), and ansible-builder's
+  own introspection finds exactly ``requirements.txt`` as its Python dependencies;
+* the credential types (extensions/awx/credential_types): AWX's format, injectors that name only
+  their inputs, a pgpass line that survives any password;
+* the config-as-code playbook (extensions/awx/configure.yml): every awx.awx module argument it uses
+  is one the awx.awx documentation lists (awx.awx cannot be installed here: no Galaxy).
+"""
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+
+import jinja2.sandbox
+import pytest
+import yaml
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AWX = os.path.join(REPO_ROOT, 'extensions', 'awx')
+BIN = os.path.dirname(sys.executable)
+
+
+def load(path):
+    with open(os.path.join(REPO_ROOT, path)) as fh:
+        return yaml.safe_load(fh)
+
+
+def sha256(path):
+    with open(path, 'rb') as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def requirement_lines(path):
+    with open(path) as fh:
+        return [line.split('#', 1)[0].strip() for line in fh if line.split('#', 1)[0].strip()]
+
+
+# ------------------------------------------------------------------------ execution environment
+
+def test_execution_environment_definition_is_pinned_and_names_the_built_tarball():
+    definition = load('execution-environment.yml')
+    version = load('galaxy.yml')['version']
+    tarball = 'landingzone-openstack-%s.tar.gz' % version
+    image = definition['images']['base_image']['name']
+    assert ':' in image and not image.endswith(':latest'), image
+    assert definition['additional_build_files'] == [{'src': 'build/' + tarball, 'dest': 'collections'}]
+    assert definition['dependencies']['galaxy']['collections'] == [
+        {'name': 'collections/' + tarball, 'type': 'file'}]
+    # one list of Python dependencies: the collection's requirements.txt, found by introspection
+    assert 'python' not in definition['dependencies']
+    assert load('meta/execution-environment.yml')['dependencies'] == {'python': 'requirements.txt'}
+
+
+def test_ansible_builder_context_holds_the_collection_and_its_requirements(tmp_path):
+    version = load('galaxy.yml')['version']
+    tarball = 'landingzone-openstack-%s.tar.gz' % version
+    # the definition beside a build/ of its own: what `make build` leaves in the checkout
+    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path',
+                    str(tmp_path / 'build'), REPO_ROOT], check=True, capture_output=True)
+    with open(os.path.join(REPO_ROOT, 'execution-environment.yml')) as src, \
+            open(tmp_path / 'execution-environment.yml', 'w') as dst:
+        dst.write(src.read())
+    context = tmp_path / 'context'
+    subprocess.run([os.path.join(BIN, 'ansible-builder'), 'create', '-f', str(tmp_path / 'execution-environment.yml'),
+                    '-c', str(context), '--output-filename', 'Containerfile'], check=True, capture_output=True)
+    build = context / '_build'
+    assert sha256(build / 'collections' / tarball) == sha256(tmp_path / 'build' / tarball)
+    containerfile = (context / 'Containerfile').read_text()
+    assert 'FROM $EE_BASE_IMAGE' in containerfile and 'COPY _build /build' in containerfile
+    assert 'ARG EE_BASE_IMAGE="%s"' % load('execution-environment.yml')['images']['base_image']['name'] \
+        in containerfile
+
+    # the galaxy stage: WORKDIR /build, install -r requirements.yml
+    collections = tmp_path / 'installed'
+    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements.yml',
+                    '--collections-path', str(collections / 'ansible_collections')], cwd=str(build), check=True,
+                   capture_output=True, env=dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY='1'))
+    installed = collections / 'ansible_collections' / 'landingzone' / 'openstack'
+    assert (installed / 'MANIFEST.json').exists() and (installed / 'requirements.txt').exists()
+
+    # the builder stage: ansible-builder's introspection of the installed collections
+    pip = tmp_path / 'pip.txt'
+    subprocess.run([sys.executable, str(build / 'scripts' / 'introspect.py'), 'introspect', '--write-pip', str(pip),
+                    str(collections)], check=True, capture_output=True)
+    assert requirement_lines(pip) == requirement_lines(os.path.join(REPO_ROOT, 'requirements.txt'))
+
+
+# ------------------------------------------------------------------------ credential types
+
+CREDENTIAL_TYPES = sorted(os.listdir(os.path.join(AWX, 'credential_types')))
+
+
+def render(template, **values):
+    jinja = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
+    return jinja.from_string(template).render(**values)
+
+
+@pytest.mark.parametrize('name', CREDENTIAL_TYPES)
+def test_credential_type_is_awx_format_and_injects_only_its_inputs(name):
+    ctype = load(os.path.join('extensions', 'awx', 'credential_types', name))
+    assert set(ctype) == {'name', 'description', 'kind', 'inputs', 'injectors'}
+    assert ctype['kind'] in ('cloud', 'net')  # the kinds AWX allows for custom types
+    fields = dict((f['id'], f) for f in ctype['inputs']['fields'])
+    assert set(ctype['inputs']['required']) <= set(fields)
+    assert all(f['type'] in ('string', 'boolean') and f.get('label') for f in fields.values())
+    files = ctype['injectors'].get('file', {})
+    assert all(re.match(r'^template\.[a-z_]+$', key) for key in files)
+    # every secret reaches the job only through a file: AWX shows a job's environment
+    secrets = [i for i, f in fields.items() if f.get('secret')]
+    for key, template in ctype['injectors']['env'].items():
+        assert not set(re.findall(r'{{\s*(\w+)', template)) & set(secrets), (key, template)
+    values = dict((i, f.get('default', 'x')) for i, f in fields.items())
+    filenames = dict((key.split('.', 1)[1], '/runner/%s' % key) for key in files)
+    for template in list(files.values()) + list(ctype['injectors']['env'].values()):
+        render(template, tower={'filename': filenames}, **values)  # StrictUndefined: no unknown name
+
+
+@pytest.mark.parametrize('password', ['plain', 'with:colon', 'back\\slash:', '::\\\\'])
+def test_ledger_pgpass_line_keeps_any_password(password):
+    ctype = load('extensions/awx/credential_types/landingzone_ledger.yml')
+    line = render(ctype['injectors']['file']['template.pgpass'], host='db', port='5432', dbname='ledger',
+                  user='lz', password=password)
+    # libpq's reading of a pgpass line: ':' separates, '\\' escapes the next character
+    fields, current, chars = [], '', iter(line)
+    for char in chars:
+        if char == '\\':
+            current += next(chars)
+        elif char == ':':
+            fields.append(current)
+            current = ''
+        else:
+            current += char
+    fields.append(current)
+    assert fields == ['db', '5432', 'ledger', 'lz', password]
