@@ -139,3 +139,43 @@ def test_ledger_pgpass_line_keeps_any_password(password):
             current += char
     fields.append(current)
     assert fields == ['db', '5432', 'ledger', 'lz', password]
+
+
+# ------------------------------------------------------------------------ configuration as code
+
+def configure_tasks():
+    [play] = load('extensions/awx/configure.yml')
+    return play, play['tasks']
+
+
+def test_configure_uses_only_arguments_awx_awx_documents():
+    """awx.awx is not installable here (no Galaxy): its options, from ansible-doc of awx.awx 24.6.1
+    (in the PyPI package ansible 12.3.0), are kept in tests/unit/data/awx_awx_arguments.json."""
+    with open(os.path.join(REPO_ROOT, 'tests', 'unit', 'data', 'awx_awx_arguments.json')) as fh:
+        documented = yaml.safe_load(fh)['modules']
+    play, tasks = configure_tasks()
+    used = set()
+    for task in tasks:
+        [module] = [key for key in task if key.startswith('awx.awx.')]
+        name = module.split('.')[-1]
+        used.add(name)
+        assert set(task[module]) <= set(documented[name]), (module, set(task[module]) - set(documented[name]))
+    assert used == set(documented)
+
+
+def test_configure_creates_what_docs_awx_md_describes():
+    play, tasks = configure_tasks()
+    by_module = dict((next(k for k in t if k.startswith('awx.awx.')), t) for t in tasks)
+    templates = play['vars']['lz_awx_job_templates']
+    assert [t['name'] for t in templates] == ['LZ replicate', 'LZ meter', 'LZ chargeback', 'LZ chargeback preview']
+    for template in templates:
+        assert os.path.exists(os.path.join(AWX, 'project', template['playbook']))
+    assert by_module['awx.awx.job_template']['awx.awx.job_template']['allow_simultaneous'] is False
+    rrules = dict((t['name'], t['schedule']['rrule'].split('RRULE:', 1)[1]) for t in templates)
+    assert rrules == {'LZ replicate': 'FREQ=MINUTELY;INTERVAL=10', 'LZ meter': 'FREQ=MINUTELY;INTERVAL=15',
+                      'LZ chargeback': 'FREQ=MONTHLY;BYMONTHDAY=1', 'LZ chargeback preview': 'FREQ=DAILY;INTERVAL=1'}
+    assert 'chargeback_preview' in play['vars']['lz_awx_job_templates'][3]['extra_vars']
+    # the credential types come from the shipped files, not from a copy in the playbook
+    assert 'credential_types/landingzone_clouds.yml' in play['vars']['lz_awx_clouds_type']
+    assert 'credential_types/landingzone_ledger.yml' in play['vars']['lz_awx_ledger_type']
+    assert by_module['awx.awx.credential']['no_log'] is True
