@@ -37,6 +37,13 @@ def sha256(path):
         return hashlib.sha256(fh.read()).hexdigest()
 
 
+def run(cmd, **kwargs):
+    """Run ``cmd``; on failure the assertion shows its output."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
+    assert proc.returncode == 0, '%s\n%s\n%s' % (' '.join(cmd), proc.stdout[-2000:], proc.stderr[-2000:])
+    return proc
+
+
 def requirement_lines(path):
     with open(path) as fh:
         return [line.split('#', 1)[0].strip() for line in fh if line.split('#', 1)[0].strip()]
@@ -62,14 +69,14 @@ def test_ansible_builder_context_holds_the_collection_and_its_requirements(tmp_p
     version = load('galaxy.yml')['version']
     tarball = 'landingzone-openstack-%s.tar.gz' % version
     # the definition beside a build/ of its own: what `make build` leaves in the checkout
-    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path',
-                    str(tmp_path / 'build'), REPO_ROOT], check=True, capture_output=True)
+    run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path',
+         str(tmp_path / 'build'), REPO_ROOT])
     with open(os.path.join(REPO_ROOT, 'execution-environment.yml')) as src, \
             open(tmp_path / 'execution-environment.yml', 'w') as dst:
         dst.write(src.read())
     context = tmp_path / 'context'
-    subprocess.run([os.path.join(BIN, 'ansible-builder'), 'create', '-f', str(tmp_path / 'execution-environment.yml'),
-                    '-c', str(context), '--output-filename', 'Containerfile'], check=True, capture_output=True)
+    run([os.path.join(BIN, 'ansible-builder'), 'create', '-f', str(tmp_path / 'execution-environment.yml'),
+         '-c', str(context), '--output-filename', 'Containerfile'])
     build = context / '_build'
     assert sha256(build / 'collections' / tarball) == sha256(tmp_path / 'build' / tarball)
     containerfile = (context / 'Containerfile').read_text()
@@ -79,16 +86,16 @@ def test_ansible_builder_context_holds_the_collection_and_its_requirements(tmp_p
 
     # the galaxy stage: WORKDIR /build, install -r requirements.yml
     collections = tmp_path / 'installed'
-    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements.yml',
-                    '--collections-path', str(collections / 'ansible_collections')], cwd=str(build), check=True,
-                   capture_output=True, env=dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY='1'))
+    run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements.yml',
+         '--collections-path', str(collections / 'ansible_collections')], cwd=str(build),
+        env=dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY='1'))
     installed = collections / 'ansible_collections' / 'landingzone' / 'openstack'
     assert (installed / 'MANIFEST.json').exists() and (installed / 'requirements.txt').exists()
 
     # the builder stage: ansible-builder's introspection of the installed collections
     pip = tmp_path / 'pip.txt'
-    subprocess.run([sys.executable, str(build / 'scripts' / 'introspect.py'), 'introspect', '--write-pip', str(pip),
-                    str(collections)], check=True, capture_output=True)
+    run([sys.executable, str(build / 'scripts' / 'introspect.py'), 'introspect', '--write-pip', str(pip),
+         str(collections)])
     assert requirement_lines(pip) == requirement_lines(os.path.join(REPO_ROOT, 'requirements.txt'))
 
 
