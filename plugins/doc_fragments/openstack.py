@@ -11,9 +11,13 @@ options:
     description:
       - Name of the cloud in C(clouds.yaml) (found through E(OS_CLIENT_CONFIG_FILE) or the usual
         openstacksdk locations).
+      - Or, as C(openstack.cloud) takes it, a dict of connection settings (C(auth), C(region_name),
+        C(verify), ...) passed to openstacksdk; then O(auth), O(auth_type), O(region_name),
+        O(validate_certs), O(ca_cert) and a non-default O(interface) must not be given beside it.
+        The values of its C(password), C(token), C(secret) keys are never logged nor returned.
       - When neither O(cloud) nor O(auth) is given, openstacksdk reads E(OS_CLOUD) or the E(OS_*)
         environment variables.
-    type: str
+    type: raw
   auth:
     description:
       - Authentication parameters (C(auth_url), C(username), C(password), C(project_name),

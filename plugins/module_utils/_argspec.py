@@ -8,10 +8,14 @@
 later replication steps). tests/unit checks that the fragments document exactly these.
 """
 
+import re
+
 from ansible.module_utils.basic import env_fallback
 
 CONNECTION = dict(
-    cloud=dict(type='str'),
+    # raw: a clouds.yaml entry name, or a dict of connection settings as openstack.cloud takes it
+    # (see cloud_problem); not no_log: a cloud name would be masked in every output
+    cloud=dict(type='raw'),
     auth=dict(type='dict', no_log=True),
     auth_type=dict(type='str'),
     region_name=dict(type='str'),
@@ -44,6 +48,44 @@ LEDGER = dict(
 ISOLATION = dict(
     previous_steps=dict(type='dict', default={}),
 )
+
+
+# Options that a cloud dict replaces (openstack.cloud refuses them beside a dict the same way).
+CLOUD_DICT_EXCLUSIVE = ('auth', 'auth_type', 'region_name', 'validate_certs', 'ca_cert')
+# Keys of a cloud dict whose values are secrets (keystoneauth's password, token, secret options).
+SECRET_KEY = re.compile(r'password|passcode|secret|token', re.IGNORECASE)
+
+
+def cloud_secrets(cloud):
+    """Every secret value in a cloud dict, at any depth (for no_log_values)."""
+    found = set()
+    if isinstance(cloud, dict):
+        for key, value in cloud.items():
+            if isinstance(value, (dict, list)):
+                found.update(cloud_secrets(value))
+            elif value not in (None, '') and SECRET_KEY.search(str(key)):
+                found.add(str(value))
+    elif isinstance(cloud, list):
+        for value in cloud:
+            found.update(cloud_secrets(value))
+    return found
+
+
+def cloud_problem(params):
+    """Why the connection options cannot be used (never naming a value), or None."""
+    cloud = params.get('cloud')
+    if cloud is None or isinstance(cloud, str):
+        return None
+    if not isinstance(cloud, dict):
+        return ('cloud must be the name of a clouds.yaml entry or a dict of connection settings, not a %s'
+                % type(cloud).__name__)
+    given = [key for key in CLOUD_DICT_EXCLUSIVE if params.get(key) not in (None, {}, '')]
+    if params.get('interface') not in (None, 'public'):
+        given.append('interface')
+    if given:
+        return ('cloud is a dict of connection settings: give %s inside it, not as option(s) beside it'
+                % ', '.join(given))
+    return None
 
 
 def compose(*groups, **extra):

@@ -22,12 +22,24 @@ class LandingZoneModule(AnsibleModule):
         groups = [g for g, wanted in ((_argspec.CONNECTION, connection), (_argspec.INVENTORY, inventory),
                                       (_argspec.LEDGER, ledger), (_argspec.ISOLATION, isolation)) if wanted]
         kwargs.setdefault('supports_check_mode', True)
-        super().__init__(argument_spec=_argspec.compose(*groups, **(argument_spec or {})), **kwargs)
         self.counter = None
+        super().__init__(argument_spec=_argspec.compose(*groups, **(argument_spec or {})), **kwargs)
+        if connection:
+            # again: AnsibleModule skips _log_invocation when the module itself is no_log
+            self.no_log_values.update(_argspec.cloud_secrets(self.params.get('cloud')))
+            problem = _argspec.cloud_problem(self.params)
+            if problem:
+                self.fail(problem)
         if ledger:
             # no_log masks the whole DSN; its password may also appear on its own (a driver's
             # message, a redacted target): mask every secret the DSN holds, in any shape
             self.no_log_values.update(dsn_secrets(self.params.get('ledger_dsn')))
+
+    def _log_invocation(self):
+        # AnsibleModule logs the arguments before __init__ returns: a cloud dict's secrets are
+        # masked from that log on (and from every result, warning and error)
+        self.no_log_values.update(_argspec.cloud_secrets(self.params.get('cloud')))
+        super()._log_invocation()
 
     def requests(self):
         """The HTTP requests of this run so far (a product figure, returned by every module)."""

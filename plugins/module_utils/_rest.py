@@ -102,21 +102,58 @@ def netloc(url):
     return rest.split('/', 1)[0]
 
 
+# Auth keys that scope a token to a project or a domain (dropped for a system-scoped token).
+SCOPE_PREFIXES = ('project_', 'tenant_')
+SCOPE_KEYS = frozenset(['domain_id', 'domain_name', 'system_scope', 'trust_id'])
+# Settings of a resolved cloud config that a second connection of the same account keeps.
+CONFIG_KEPT = ('region_name', 'interface', 'verify', 'cacert', 'cert', 'key', 'api_timeout')
+
+
 def connect(params, counter=None):
     """Open a connection from the connection options; returns (conn, counter). ``counter``: count
-    its requests with the run's counter (a second account of the same run)."""
-    kwargs = dict(api_timeout=params.get('api_timeout'))
-    for key in ('cloud', 'auth', 'auth_type', 'region_name', 'interface'):
-        if params.get(key):
-            kwargs[key] = params[key]
-    if params.get('validate_certs') is not None:
-        kwargs['verify'] = params['validate_certs']
-    if params.get('ca_cert'):
-        kwargs['cacert'] = params['ca_cert']
+    its requests with the run's counter (a second account of the same run). ``cloud`` is a
+    clouds.yaml entry name or, as openstack.cloud takes it, a dict of connection settings."""
+    cloud = params.get('cloud')
+    if isinstance(cloud, dict):
+        kwargs = dict(cloud)
+        kwargs.setdefault('api_timeout', params.get('api_timeout'))
+    else:
+        kwargs = dict(api_timeout=params.get('api_timeout'))
+        for key in ('cloud', 'auth', 'auth_type', 'region_name', 'interface'):
+            if params.get(key):
+                kwargs[key] = params[key]
+        if params.get('validate_certs') is not None:
+            kwargs['verify'] = params['validate_certs']
+        if params.get('ca_cert'):
+            kwargs['cacert'] = params['ca_cert']
+    return _open(kwargs, counter, params.get('retries') or 0)
+
+
+def connect_system_scope(conn, counter=None, retries=0):
+    """A connection of ``conn``'s account with a system-scoped token; returns (conn, counter).
+
+    Built from ``conn``'s resolved config (its clouds.yaml entry and options already merged),
+    with clouds.yaml and the OS_* variables not read again: openstacksdk would merge the default
+    cloud (OS_CLOUD, or the only cloud of a clouds.yaml, as AWX's OpenStack credential writes it)
+    back in, with its project, and Keystone refuses a token scoped to a project and the system.
+    """
+    config = conn.config.config
+    auth = dict((key, value) for key, value in (config.get('auth') or {}).items()
+                if not key.startswith(SCOPE_PREFIXES) and key not in SCOPE_KEYS)
+    auth['system_scope'] = 'all'
+    kwargs = dict(auth=auth, auth_type=config.get('auth_type') or 'password', identity_api_version='3',
+                  load_yaml_config=False, load_envvars=False)
+    for key in CONFIG_KEPT:
+        if config.get(key) is not None:
+            kwargs[key] = config[key]
+    return _open(kwargs, counter, retries)
+
+
+def _open(kwargs, counter, retries):
     conn = openstack.connect(**kwargs)
     counter = counter or RequestCounter()
     counter.install(conn)
-    authenticate(conn, params.get('retries') or 0)
+    authenticate(conn, retries)
     return conn, counter
 
 

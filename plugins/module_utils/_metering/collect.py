@@ -18,8 +18,9 @@ Projects: ``GET /v3/projects`` through the pager (Keystone pages with ``limit``;
 ``list_limit`` is kept, partial, with a remark). The metering account is a reader; Keystone's
 default policy lets a *project*-scoped reader list only its own projects, so on 401/403 the
 collector asks once for a *system*-scoped token of the same account (the local cloud's metering
-user has the system reader role) and, if that fails too, falls back to ``/v3/auth/projects``
-with a remark. Records come from ``records`` (pure).
+user has the system reader role; ``_rest.connect_system_scope``) and, if that fails too, falls
+back to ``/v3/auth/projects`` with a warning. A fallback or truncated project list makes the run
+``partial`` (``PARTIAL_CODES``). Records come from ``records`` (pure).
 """
 
 import datetime
@@ -31,12 +32,10 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.stor
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records, visibility
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import KIND_TABLE, remark
 
-try:
-    import openstack
-except ImportError:  # pragma: no cover - the module checks the SDK before collecting
-    openstack = None
-
 FEWER_THAN_CHECK = 'fewer_than_check'
+# Remarks after which the run is ``partial``: the project list is not the whole of Keystone's, so
+# resources of the projects it misses are attributed to ``unmanaged`` (a wrong chargeback, not ``ok``).
+PARTIAL_CODES = frozenset([FEWER_THAN_CHECK, 'projects_partial', 'projects_truncated'])
 OVERLAP_SECONDS = 300       # changes-since reaches back a little: clock skew, slow commits
 DEFAULT_PAGE_SIZE = 1000
 
@@ -99,24 +98,6 @@ def collect_kind(conn, kind, requests, page_size=DEFAULT_PAGE_SIZE, retries=4, s
 
 # ------------------------------------------------------------------------------ projects
 
-def system_scoped(conn, counter=None):
-    """A connection of the same account with a system-scoped token (for Keystone listings)."""
-    config = conn.config.config
-    auth = dict(config.get('auth') or {})
-    for key in list(auth):
-        if key.startswith('project_') or key.startswith('tenant_') or key in ('domain_id', 'domain_name'):
-            auth.pop(key)
-    auth['system_scope'] = 'all'
-    kwargs = dict(auth=auth, auth_type=config.get('auth_type') or 'password', identity_api_version='3')
-    for key in ('region_name', 'interface', 'verify', 'cacert', 'api_timeout'):
-        if config.get(key) is not None:
-            kwargs[key] = config[key]
-    sys_conn = openstack.connect(**kwargs)
-    if counter is not None:
-        counter.install(sys_conn)
-    return sys_conn
-
-
 def _list_projects(rest, requests):
     """(all projects, complete): Keystone's pages; a listing cut by ``list_limit`` is kept."""
     return _rest.list_all(rest, '/projects', 'projects', limit=_rest.KEYSTONE_PAGE_LIMIT,
@@ -135,7 +116,8 @@ def collect_projects(conn, requests, retries=4, counter=None):
         projects = None
     if projects is None:
         try:
-            sys_rest = _rest.RestClient(system_scoped(conn, counter).identity, retries=retries)
+            sys_conn = _rest.connect_system_scope(conn, counter, retries)[0]
+            sys_rest = _rest.RestClient(sys_conn.identity, retries=retries)
             projects, complete = _list_projects(sys_rest, requests)
             remarks.append(remark('projects', 'system_scope', 'projects listed with a system-scoped token: the '
                                   'project-scoped reader may not list projects', 'info'))
@@ -206,7 +188,7 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
                               'project list: attributed to unmanaged' % len(unknown), 'info'))
     counts['projects'] = len(projects)
     mark_fewer_than_check(counts, check_counts, remarks, complete)
-    failed = [r for r in remarks if r['severity'] == 'error' or r['code'] == FEWER_THAN_CHECK]
+    failed = [r for r in remarks if r['severity'] == 'error' or r['code'] in PARTIAL_CODES]
     return dict(id=str(uuid.uuid4()), platform=platform, started_at=sample, finished_at=_time.ts(_time.utcnow()),
                 window_start=_window_start(since, kinds), window_end=sample,
                 status='partial' if failed else 'ok', counts=counts, remarks=remarks, complete_kinds=complete,

@@ -139,7 +139,7 @@ def test_compose_extras_are_added_and_win():
                             state=dict(type='str', default='present'))
     assert spec['retries'] == dict(type='int', default=0)
     assert spec['state'] == dict(type='str', default='present')
-    assert spec['cloud'] == dict(type='str')
+    assert spec['cloud'] == dict(type='raw')
 
 
 def test_compose_later_group_wins():
@@ -191,3 +191,35 @@ def test_inventory_required_options():
     assert len(result.error_messages) == 1
     for option in ('platform', 'landing_zones', 'workspaces'):
         assert option in result.error_messages[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# cloud: a name or a dict of connection settings
+# ----------------------------------------------------------------------------------------------
+
+CLOUD_DICT = {'auth': {'auth_url': 'http://k:5000/v3', 'username': 'u', 'password': 's3cret-pw',
+                       'project_name': 'p'},
+              'region_name': 'RegionOne', 'extra': [{'application_credential_secret': 'ac-secret'}]}
+
+
+def test_cloud_secrets_finds_every_secret_value_and_nothing_else():
+    assert _argspec.cloud_secrets(CLOUD_DICT) == {'s3cret-pw', 'ac-secret'}
+    assert _argspec.cloud_secrets('replicator') == set()
+    assert _argspec.cloud_secrets({'auth': {'token': ''}}) == set()
+
+
+@pytest.mark.parametrize('params, expected', [
+    ({'cloud': 'replicator'}, None),
+    ({'cloud': None}, None),
+    ({'cloud': CLOUD_DICT, 'auth': None, 'interface': 'public'}, None),
+    ({'cloud': ['x']}, 'not a list'),
+    ({'cloud': CLOUD_DICT, 'auth': {'password': 'other'}}, 'give auth inside it'),
+    ({'cloud': CLOUD_DICT, 'region_name': 'R2', 'interface': 'internal'}, 'give region_name, interface inside it'),
+])
+def test_cloud_problem(params, expected):
+    problem = _argspec.cloud_problem(params)
+    if expected is None:
+        assert problem is None
+    else:
+        assert expected in problem
+        assert 's3cret-pw' not in problem and 'other' not in problem

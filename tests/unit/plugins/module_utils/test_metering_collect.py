@@ -181,9 +181,12 @@ def test_projects_fall_back_to_own_projects_when_listing_is_refused():
     conn = healthy(identity=identity)
     conn.config = None  # no config: the system-scoped connection cannot be made either
     run = collect.collect(conn, 'local', kinds=['volumes'], retries=0, now=NOW)
-    assert [r['code'] for r in run['remarks'] if r['kind'] == 'projects'] == ['projects_partial']
+    assert [(r['code'], r['severity']) for r in run['remarks'] if r['kind'] == 'projects'] == \
+        [('projects_partial', 'warning')]
     assert [p['project_id'] for p in run['projects']] == ['p1']
     assert run['requests']['per_kind']['projects'] == 2
+    # the other projects' resources land on unmanaged: never a quiet ok
+    assert run['status'] == 'partial'
 
 
 def test_projects_truncated_are_kept_with_a_remark():
@@ -191,6 +194,7 @@ def test_projects_truncated_are_kept_with_a_remark():
     run = collect.collect(healthy(identity=identity), 'local', kinds=['volumes'], retries=0, now=NOW)
     assert [r['code'] for r in run['remarks'] if r['kind'] == 'projects'] == ['projects_truncated']
     assert [p['project_id'] for p in run['projects']] == ['p1']
+    assert run['status'] == 'partial'
 
 
 def test_projects_failing_leave_resources_unmanaged():
