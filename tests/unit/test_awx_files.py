@@ -86,9 +86,12 @@ def test_ansible_builder_context_holds_the_collection_and_its_requirements(tmp_p
 
     # the galaxy stage: WORKDIR /build, install -r requirements.yml
     collections = tmp_path / 'installed'
-    run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements.yml',
-         '--collections-path', str(collections / 'ansible_collections')], cwd=str(build),
-        env=dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY='1'))
+    # --force and no ANSIBLE_COLLECTIONS_PATH: the checkout's own link (build/collections, make test's
+    # setting) would otherwise count as installed, and nothing would be installed from the tarball
+    env = dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY='1')
+    env.pop('ANSIBLE_COLLECTIONS_PATH', None)
+    run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '--force', '-r', 'requirements.yml',
+         '--collections-path', str(collections / 'ansible_collections')], cwd=str(build), env=env)
     installed = collections / 'ansible_collections' / 'landingzone' / 'openstack'
     assert (installed / 'MANIFEST.json').exists() and (installed / 'requirements.txt').exists()
 
