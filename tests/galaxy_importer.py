@@ -86,7 +86,8 @@ def with_repository(path, tmp):
             return path, None
         url = os.environ.get('LZ_GALAXY_REPOSITORY') or STANDIN_REPOSITORY
         manifest['collection_info']['repository'] = url
-        copy = os.path.join(tmp, os.path.basename(path))
+        os.makedirs(os.path.join(tmp, 'checked'), exist_ok=True)
+        copy = os.path.join(tmp, 'checked', os.path.basename(path))
         with tarfile.open(copy, 'w:gz') as dst:
             for member in src.getmembers():
                 if member.name == 'MANIFEST.json':
