@@ -170,8 +170,8 @@ def replicate_and_meter(env, workdir):
         made = ours(admin, platform)
         if len(made) != 1:
             raise Failed('expected 1 project of %s on the cloud, found %d' % (platform, len(made)))
-        print('replicated %s (%s), metered run %s: %s' % (made[0].name, summary, collected.get('run_id'),
-                                                       collected.get('counts')))
+        print('replicated %s (%s), metered run %s: %s'
+              % (made[0].name, summary, collected.get('run_id'), collected.get('counts')))
     finally:
         cleanup(admin, platform, workspace)
 
