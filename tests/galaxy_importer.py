@@ -123,7 +123,7 @@ def main(argv):
             env.pop(key, None)
         checked, note = with_repository(path, tmp)
         proc = subprocess.run([os.path.join(VBIN, 'python'), '-m', 'galaxy_importer.main', checked], cwd=tmp, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     print(proc.stdout, end='')
     if note:
         print(note)

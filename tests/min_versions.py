@@ -89,7 +89,7 @@ def tool_env(**extra):
 
 def step(name, cmd, **kwargs):
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, **kwargs)
     print('--- %s: rc %d in %.1f s' % (name, proc.returncode, time.monotonic() - t0), flush=True)
     if proc.returncode != 0:
         print(proc.stdout[-6000:])

@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-import _fixtures  # noqa: F401 pylint: disable=unused-import - makes the collection importable
+# _fixtures makes the collection importable
+import _fixtures  # noqa: F401 pylint: disable=unused-import
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
