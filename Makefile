@@ -24,10 +24,11 @@ TENANTS   ?= 1000
 PYTEST_ARGS ?=
 
 .PHONY: help venv collection cloud-up cloud-down cloud-status cloud-env demo test test-unit \
-        test-integration lint sanity molecule build bench-replicate changelog clean focus-venv focus-validate
+        test-integration lint sanity molecule build bench-replicate changelog clean focus-venv focus-validate \
+        galaxy-import min-versions
 
 help:
-	@echo "make demo | test | test-unit | test-integration | lint | sanity | molecule | build"
+	@echo "make demo | test | test-unit | test-integration | lint | sanity | molecule | build | galaxy-import | min-versions"
 	@echo "make cloud-up | cloud-down | cloud-status | -s cloud-env | bench-replicate TENANTS=N"
 
 # The collection's own environment (ansible-core, lint, pytest, openstacksdk). The OpenStack
@@ -80,6 +81,16 @@ molecule: venv collection
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(ROOT)/build
+
+# galaxy-importer (Galaxy's upload checks) on the built tarball, in its own venv .venv-galaxy/ (its
+# attrs<24 pin conflicts with the collection's venv), made once by tests/galaxy_importer.py.
+galaxy-import: build
+	$(PY) $(ROOT)/tests/galaxy_importer.py
+
+# The lowest supported versions (Python 3.10, ansible-core 2.16) in .venv-py310/ (made once by
+# tests/min_versions.py): ansible-doc, syntax-check, one real replicate + meter run on the local cloud.
+min-versions: venv collection cloud-up
+	$(PY) $(ROOT)/tests/min_versions.py
 
 changelog: venv
 	$(BIN)/antsibull-changelog lint

@@ -8,12 +8,15 @@ it is not up, runs pytest against it (the unit tests too with the first release;
 and tests/integration with every release: the same integration tests, except those marked
 `release_independent` - the ledger, rating, report, redaction and onboarding tests, which check
 this collection's own code on top of what the others test - which run with the first release only),
-the molecule scenario with the first release, and stops the cloud again if it started it (it leaves
-each cloud as it found it). While the first release's tests run, the next releases' server venvs
-are installed in the background (`localcloud.py install`), so their cloud-up only starts services.
+the molecule scenario with the first release, the lowest supported versions (tests/min_versions.py:
+Python 3.10 + ansible-core 2.16 in their own venv, ansible-doc, syntax-check, one real replicate +
+meter run) with the first release, and stops the cloud again if it started it (it leaves each cloud
+as it found it). While the first release's tests run, the next releases' server venvs are installed
+in the background (`localcloud.py install`), so their cloud-up only starts services.
 Then the FinOps focus-validator (FOCUS 1.2) on the focus.csv files the tests and the demo
-left, ansible-lint (production profile), ansible-test sanity, the changelog lint and the collection
-build. Prints the time of each phase and the test counts per release; exits non-zero when any phase
+left, ansible-lint (production profile), ansible-test sanity, the changelog lint, the collection
+build and galaxy-importer on the built tarball (tests/galaxy_importer.py: fails on any WARNING or
+ERROR line). Prints the time of each phase and the test counts per release; exits non-zero when any phase
 failed.
 """
 
@@ -153,6 +156,9 @@ def main(argv):
                 if n == 0 and os.path.isdir(os.path.join(ROOT, 'extensions', 'molecule')):
                     phase('molecule %s' % release, [os.path.join(BIN, 'molecule'), 'test', '--all'],
                           cwd=os.path.join(ROOT, 'extensions'), phase_env=renv)
+                if n == 0:
+                    phase('py3.10 ansible-core 2.16', [sys.executable, os.path.join(ROOT, 'tests', 'min_versions.py')],
+                          phase_env=renv)
             finally:
                 if started:
                     phase('cloud-down %s' % release, cloud(release, 'down'))
@@ -162,14 +168,15 @@ def main(argv):
         phase('ansible-lint', [os.path.join(BIN, 'ansible-lint'), '--profile', 'production'])
         phase('sanity', [sys.executable, os.path.join(ROOT, 'tests', 'sanity.py')])
         phase('changelog-lint', [os.path.join(BIN, 'antsibull-changelog'), 'lint'])
-        phase('build', [os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force',
-                        '--output-path', os.path.join(ROOT, 'build')])
+        if phase('build', [os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force',
+                           '--output-path', os.path.join(ROOT, 'build')]) == 0:
+            phase('galaxy-importer', [sys.executable, os.path.join(ROOT, 'tests', 'galaxy_importer.py')])
     finally:
         for proc, dummy, dummy2 in installs.values():
             proc.kill()
-        print('\n%-20s %-8s %8s' % ('phase', 'result', 'seconds'))
+        print('\n%-26s %-8s %8s' % ('phase', 'result', 'seconds'))
         for name, rc, seconds in phases:
-            print('%-20s %-8s %8.0f' % (name, 'ok' if rc == 0 else 'FAILED', seconds))
+            print('%-26s %-8s %8.0f' % (name, 'ok' if rc == 0 else 'FAILED', seconds))
         failed_phases = [name for name, rc, dummy in phases if rc != 0]
         print('failed phases: %s' % (', '.join(failed_phases) or 'none'))
         total = [0, 0, 0]

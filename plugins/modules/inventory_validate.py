@@ -25,6 +25,8 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
+# landing_zones and workspaces: the inventory variables (examples/inventory/group_vars/all/);
+# one host per platform in the group platforms, ansible_connection: local.
 - name: Validate before any change
   landingzone.openstack.inventory_validate:
     platform: "{{ inventory_hostname }}"

@@ -32,13 +32,15 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
+# landing_zones and workspaces: the inventory variables (examples/inventory/group_vars/all/);
+# one host per platform in the group platforms, ansible_connection: local.
 - name: Replicate access of this platform's tenants
   landingzone.openstack.keystone_group_binding:
     cloud: replicator
     platform: "{{ inventory_hostname }}"
     platforms: "{{ groups['platforms'] }}"
-    landing_zones: "{{ lz_landing_zones }}"
-    workspaces: "{{ lz_workspaces }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
 '''
 
 RETURN = r'''

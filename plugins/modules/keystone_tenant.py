@@ -37,20 +37,23 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
+# landing_zones and workspaces: the inventory variables (examples/inventory/group_vars/all/);
+# one host per platform in the group platforms, ansible_connection: local.
 - name: Replicate the tenants of this platform
   landingzone.openstack.keystone_tenant:
     cloud: replicator
     platform: "{{ inventory_hostname }}"
     platforms: "{{ groups['platforms'] }}"
-    landing_zones: "{{ lz_landing_zones }}"
-    workspaces: "{{ lz_workspaces }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
 
 - name: Show the plan only (like terraform plan)
   landingzone.openstack.keystone_tenant:
     cloud: replicator
-    platform: local
-    landing_zones: "{{ lz_landing_zones }}"
-    workspaces: "{{ lz_workspaces }}"
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
   check_mode: true
   diff: true
 '''

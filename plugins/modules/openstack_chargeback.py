@@ -145,19 +145,23 @@ attributes:
 '''
 
 EXAMPLES = r'''
-- name: Chargeback of November 2026
+# On the controller (hosts: localhost). lz_ledger_path, lz_chargeback_dir, price_catalog: inventory
+# variables (examples/inventory/group_vars/all/price_catalog.yml is a catalog).
+- name: Chargeback of a month (this one so far is open; a month over and covered by the ledger is closed, frozen)
   landingzone.openstack.openstack_chargeback:
-    ledger_path: /var/lib/landingzone/ledger.sqlite
+    ledger_path: "{{ lz_ledger_path }}"          # e.g. /var/lib/landingzone/ledger.sqlite
     price_catalog: "{{ price_catalog }}"
-    period: "2026-11"
-    output_dir: /var/lib/landingzone/chargeback
+    period: "{{ '%Y-%m' | strftime(utc=true) }}"  # or a month YYYY-MM, e.g. "2026-11"
+    output_dir: "{{ lz_chargeback_dir }}"        # e.g. /var/lib/landingzone/chargeback
   register: chargeback
 
 - name: Preview of the running month, one platform
   landingzone.openstack.openstack_chargeback:
+    ledger_path: "{{ lz_ledger_path }}"
     price_catalog: "{{ price_catalog }}"
+    output_dir: "{{ lz_chargeback_dir }}"
     preview: true
-    platforms: [fra1]
+    platforms: [local]                           # platform (host) names of the inventory
 '''
 
 RETURN = r'''

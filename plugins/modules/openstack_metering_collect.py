@@ -63,17 +63,18 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
+# One task per platform host (ansible_connection: local); lz_ledger_path / lz_ledger_dsn: inventory variables.
 - name: Sample the platform into the SQLite ledger
   landingzone.openstack.openstack_metering_collect:
     cloud: metering
     platform: "{{ inventory_hostname }}"
-    ledger_path: /var/lib/landingzone/ledger.sqlite
+    ledger_path: "{{ lz_ledger_path }}"   # e.g. /var/lib/landingzone/ledger.sqlite
 
 - name: Many collectors (AWX) against one PostgreSQL ledger
   landingzone.openstack.openstack_metering_collect:
     cloud: metering
     platform: "{{ inventory_hostname }}"
-    ledger_dsn: "{{ lz_ledger_dsn }}"
+    ledger_dsn: "{{ lz_ledger_dsn }}"     # postgresql://collector@db.example.com/ledger
     kinds: [servers, volumes, floating_ips]
 '''
 

@@ -64,17 +64,19 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
+# lz_ledger_path: the ledger the metering job writes (an inventory variable, e.g. /var/lib/landingzone/ledger.sqlite);
+# price_catalog: the inventory's price catalog (examples/inventory/group_vars/all/price_catalog.yml).
 - name: Usage of last month
   landingzone.openstack.openstack_usage_info:
-    ledger_path: /var/lib/landingzone/ledger.sqlite
-    platform: local
+    ledger_path: "{{ lz_ledger_path }}"
+    platform: "{{ inventory_hostname }}"
     start: "2026-10-01T00:00:00Z"
     end: "2026-11-01T00:00:00Z"
   register: usage
 
 - name: The same hours as the invoice made with this catalog
   landingzone.openstack.openstack_usage_info:
-    ledger_path: /var/lib/landingzone/ledger.sqlite
+    ledger_path: "{{ lz_ledger_path }}"
     price_catalog: "{{ price_catalog }}"
     start: "2026-10-01T00:00:00Z"
     end: "2026-11-01T00:00:00Z"

@@ -54,6 +54,26 @@ attributes:
 '''
 
 EXAMPLES = r'''
+# After the replication steps of a platform host (as the role landingzone.openstack.replicate does);
+# landing_zones and workspaces: the inventory variables.
+- name: Replicate the tenants
+  landingzone.openstack.keystone_tenant:
+    cloud: replicator
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
+  register: tenants_result
+
+- name: Replicate access
+  landingzone.openstack.keystone_group_binding:
+    cloud: replicator
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
+  register: access_result
+
 - name: Write the report
   landingzone.openstack.replication_report:
     platform: "{{ inventory_hostname }}"

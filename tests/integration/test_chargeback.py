@@ -14,8 +14,8 @@ import time
 
 import pytest
 
+# _fixtures makes the collection importable
 import _fixtures  # noqa: F401 pylint: disable=unused-import
-# (the import makes the collection importable)
 from _playbook import run_playbook
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only

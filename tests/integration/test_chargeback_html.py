@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
+# _fixtures makes the collection importable
 import _fixtures  # noqa: F401 pylint: disable=unused-import
-# (the import makes the collection importable)
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
