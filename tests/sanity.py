@@ -89,9 +89,21 @@ def ensure_get_pip():
                 handle.write(GET_PIP_SHIM)
 
 
+def ensure_shellcheck():
+    """ansible-test's shellcheck test skips the shell scripts (with a warning) when the program is
+    missing: install Debian's package, as tests/localcloud installs its Debian packages."""
+    if shutil.which('shellcheck'):
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    if subprocess.call(['apt-get', 'install', '-y', '-q', 'shellcheck'], env=env) != 0:
+        subprocess.check_call(['apt-get', 'update', '-q'], env=env)
+        subprocess.check_call(['apt-get', 'install', '-y', '-q', 'shellcheck'], env=env)
+
+
 def main(argv):
     ensure_venv()
     ensure_get_pip()
+    ensure_shellcheck()
     shutil.rmtree(os.path.dirname(os.path.dirname(os.path.dirname(DEST))), ignore_errors=True)
     for rel in files():
         target = os.path.join(DEST, rel)
