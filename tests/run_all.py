@@ -6,7 +6,9 @@ For each release in LOCALCLOUD_RELEASES (default: every release of tests/localcl
 the default one first: "2026.2 2023.2"), one after the other: starts that release's local cloud when
 it is not up, runs pytest against it (the unit tests too with the first release; tests/localcloud
 and tests/integration with every release: the same integration tests), the molecule scenario with
-the first release, and stops the cloud again if it started it (it leaves each cloud as it found it).
+the first release, then (first release only) the quota tests with Nova and Glance switched to
+Keystone unified limits on the same running cloud (`localcloud.py quota-backend`, restarting only
+Nova API/conductor and Glance, and back to legacy), and stops the cloud again if it started it (it leaves each cloud as it found it).
 Then the FinOps focus-validator (FOCUS 1.2) on the focus.csv files the tests and the demo
 left, ansible-lint (production profile), ansible-test sanity, the changelog lint and the collection
 build. Prints the time of each phase and the test counts per release; exits non-zero when any phase
@@ -93,6 +95,21 @@ def main(argv):
                                               time.monotonic() - t0), flush=True)
         return rc
 
+    def steps_phase(name, cmds, phase_env, last=None):
+        """One phase of several commands (stops at the first failure); ``last`` runs in any case."""
+        t0 = time.monotonic()
+        rc = 0
+        for cmd in cmds:
+            rc = run(cmd, env=phase_env)
+            if rc != 0:
+                break
+        if last is not None:
+            rc = run(last, env=phase_env) or rc
+        phases.append((name, rc, time.monotonic() - t0))
+        print('=== phase %s: %s in %.0f s' % (name, 'ok' if rc == 0 else 'FAILED (rc %d)' % rc,
+                                              time.monotonic() - t0), flush=True)
+        return rc
+
     counts = []
     try:
         # the integration tests leave their focus.csv files here for the focus-validator phase
@@ -118,6 +135,13 @@ def main(argv):
                 if n == 0 and os.path.isdir(os.path.join(ROOT, 'extensions', 'molecule')):
                     phase('molecule %s' % release, [os.path.join(BIN, 'molecule'), 'test', '--all'],
                           cwd=os.path.join(ROOT, 'extensions'), phase_env=renv)
+                if n == 0:
+                    steps_phase('quota unified-limits %s' % release, [
+                        cloud(release, 'quota-backend') + ['unified_limits'],
+                        [sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
+                         '--junitxml', junit(release + '-unified-limits'),
+                         'tests/integration/test_quota_unified_limits.py']],
+                        renv, last=cloud(release, 'quota-backend') + ['legacy'])
             finally:
                 if started:
                     phase('cloud-down %s' % release, cloud(release, 'down'))
