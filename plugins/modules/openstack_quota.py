@@ -25,7 +25,7 @@ description:
     tenant whose project does not exist yet is a remark (run
     M(landingzone.openstack.keystone_tenant) first). Tenants in state C(deleted) are skipped.
   - Nova and Glance quotas are Keystone unified limits where the platform enforces them
-    (C(quota_backend)): project limits are read for the whole cloud in one paged listing, created in
+    (C(quota_backend)); project limits are read for the whole cloud in one paged listing, created in
     bulk and patched one by one; the same keys map onto the limit resources (C(compute.cores) is
     C(class:VCPU), ...). Glance has per-project quotas only as Keystone limits. After a Nova write
     the quota is read back from Nova; a value Nova does not show is the failure

@@ -14,6 +14,7 @@ import openstack
 import pytest
 
 from _fixtures import instance
+# pylint: disable-next=unused-import
 from test_quota_cloud import _as_tenant, cleanup, cloud, platform, play, workspaces, ws  # noqa: F401 - fixtures
 
 
