@@ -22,6 +22,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan 
     Result,
     check_read_back,
     choose_backends,
+    read_back_sample,
     diff,
     needs_usage,
     plan,
@@ -128,11 +129,12 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
                            read_errors=reader.errors, duplicates=duplicates, backends=backends)
     if writes and not check_mode:
         apply(clients, writes, results, max_workers=max_workers, identity=identity, limits=limits)
-        # What Nova enforces, read back where we wrote: a write to the backend it does not use
-        # changes nothing there, and must not pass for done.
-        written = sorted(set(w.project_id for w in writes if w.service == COMPUTE))
-        if written:
-            check_read_back(results, writes, {COMPUTE: reader.read(COMPUTE, written)})
+        # What Nova enforces, read back on one written tenant: a write to the backend it does not
+        # use changes nothing there, and must not pass for done.
+        sample = read_back_sample(writes, COMPUTE)
+        if sample is not None:
+            seen = reader.read(COMPUTE, [sample])
+            check_read_back(results, writes, {COMPUTE: {sample: seen.get(sample)}})
     rows = [r.as_dict() for r in results + skipped]
     # what was written: the drift found is only planned in check mode or when a write failed
     changed = any(r.changes for r in results) if check_mode else any(r.fixed for r in results)

@@ -13,6 +13,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan 
     check_read_back,
     choose_backends,
     plan,
+    read_back_sample,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Current, read_unified_limits
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
@@ -155,23 +156,28 @@ def test_apply_failed_bulk_post_fails_its_tenants_only_with_the_reason():
     assert 'Duplicate entry' in results[0].remarks[0]['message']
 
 
-def test_read_back_that_did_not_change_is_a_backend_mismatch():
-    write = Write('compute', 'ws/p1', 'p1', {'cores': 4, 'instances': 2})
-    res = Result('ws/p1', 'p1')
-    res.fixed = ['compute.cores', 'compute.instances']
-    check_read_back([res], [write], {'compute': {'p1': {'cores': Current(20), 'instances': Current(2)}}})
-    assert res.status == 'failed' and res.fixed == ['compute.instances']
-    remark = res.remarks[0]
-    assert remark['code'] == 'quota_backend_mismatch' and remark['keys'] == ['compute.cores']
-    assert 'unified_limits' in remark['message']
+def test_read_back_sample_that_did_not_change_fails_every_write_of_that_backend():
+    writes = [Write('compute', 'ws/p%d' % i, 'p%d' % i, {'cores': 4, 'instances': 2}) for i in range(3)]
+    assert read_back_sample(writes, 'compute') == 'p0' and read_back_sample(writes, 'image') is None
+    results = [Result('ws/p%d' % i, 'p%d' % i) for i in range(3)]
+    for res in results:
+        res.fixed = ['compute.cores', 'compute.instances']
+    check_read_back(results, writes, {'compute': {'p0': {'cores': Current(20), 'instances': Current(2)}}})
+    # a write to the backend the service does not use took effect nowhere (instances=2 was there before)
+    for res in results:
+        assert res.status == 'failed' and res.fixed == [], res.as_dict()
+        remark = res.remarks[0]
+        assert remark['code'] == 'quota_backend_mismatch'
+        assert remark['keys'] == ['compute.cores', 'compute.instances']
+        assert 'unified_limits' in remark['message'] and 'ws/p0' in remark['message']
 
 
 def test_read_back_that_shows_the_write_is_ok_and_a_failed_read_back_is_said():
-    write = Write('compute', 'ws/p1', 'p1', {'cores': 4}, backend='unified_limits')
-    ok, unread = Result('ws/p1', 'p1'), Result('ws/p1', 'p1')
-    ok.fixed = ['compute.cores']
-    check_read_back([ok], [write], {'compute': {'p1': {'cores': Current(4)}}})
-    assert ok.remarks == [] and ok.fixed == ['compute.cores']
-    unread.fixed = ['compute.cores']
-    check_read_back([unread], [write], {'compute': {}})
-    assert [r['code'] for r in unread.remarks] == ['read_back_failed']
+    writes = [Write('compute', 'ws/p%d' % i, 'p%d' % i, {'cores': 4}, backend='unified_limits') for i in range(2)]
+    results = [Result('ws/p%d' % i, 'p%d' % i) for i in range(2)]
+    for res in results:
+        res.fixed = ['compute.cores']
+    check_read_back(results, writes, {'compute': {'p0': {'cores': Current(4)}}})
+    assert all(r.remarks == [] and r.fixed == ['compute.cores'] for r in results)
+    check_read_back(results, writes, {'compute': {'p0': None}})
+    assert all([x['code'] for x in r.remarks] == ['read_back_failed'] for r in results)
