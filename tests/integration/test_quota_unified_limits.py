@@ -173,3 +173,19 @@ def test_legacy_forced_on_unified_nova_is_a_mismatch(platform, ws, cloud, cleanu
     assert row['status'] == 'failed' and row['fixed'] == [], row
     assert [r['code'] for r in row['remarks']] == ['quota_backend_mismatch'], row
     assert cloud.compute(cloud.project_id(platform, ws, 'a'))['cores'] == 20
+
+
+def test_replicate_role_sets_limits_then_changes_nothing(platform, ws, cloud, cleanup, replicator):  # noqa: F811
+    from test_replicate import recap, replicate
+    cleanup.append(platform)
+    zones = {'default': {'domain_mode': 'default', 'delete_projects': False,
+                         'quota': {'values': {'compute.cores': 3, 'compute.instances': 2, 'image.count_total': 4}}}}
+    wss = [{'identifier': ws, 'projects': [{'identifier': 'a'}]}]
+    # the platform setting, through the role's default (lz_quota_backend): forced for Nova, detected for Glance
+    backend = {'compute': 'unified_limits', 'image': 'auto'}
+    run = replicate(platform, wss, zones=zones, lz_quota_backend=backend)
+    assert run.rc == 0, run.stdout[-3000:]
+    pid = cloud.project_id(platform, ws, 'a')
+    assert limits_of(replicator, pid) == {'class:VCPU': 3, 'servers': 2, 'image_count_total': 4}
+    run = replicate(platform, wss, zones=zones, lz_quota_backend=backend)
+    assert run.rc == 0 and recap(run, platform)['changed'] == 0, run.stdout[-3000:]
