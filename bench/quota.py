@@ -10,6 +10,8 @@ with a fresh connection each, so requests are counted as the module counts them,
     eval "$(python3 tests/localcloud/localcloud.py env)"
     .venv/bin/python bench/quota.py --tenants 1000
     .venv/bin/python bench/quota.py --tenants 1000 --cleanup     # delete the bench projects
+    # a cloud switched with `localcloud.py quota-backend unified_limits`: Nova and Glance as Keystone limits
+    .venv/bin/python bench/quota.py --tenants 1000 --image
 
 Prints a table and, last, one JSON line.
 """
@@ -30,12 +32,14 @@ from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota import runner as _quota  # noqa: E402
 
 PER_WORKSPACE = 100
-APIS = ('identity', 'compute', 'volume', 'network', 'load_balancer')
+APIS = ('identity', 'compute', 'image', 'volume', 'network', 'load_balancer')
 
 
-def inventory(n, size, with_lb):
+def inventory(n, size, with_lb, with_image=False):
     small = {'compute.cores': 8, 'compute.ram': 16384, 'compute.instances': 4, 'volume.gigabytes': 200,
              'volume.volumes': 10, 'volume.gigabytes_ssd': 50, 'network.router': 2, 'network.floatingip': 4}
+    if with_image:
+        small.update({'image.size_total': 1000, 'image.count_total': 20})
     large = dict((k, v * 4) for k, v in small.items())
     if with_lb:
         small.update({'load_balancer.load_balancers': 2, 'load_balancer.listeners': 4})
@@ -96,10 +100,11 @@ def cleanup(conn, platform, workers):
     return len(projects)
 
 
-def run(cloud, tenants, workers, check=False):
+def run(cloud, tenants, workers, check=False, backend='auto'):
     conn, counter = _rest.connect({'cloud': cloud, 'api_timeout': 60})
     started = time.time()
-    out, dummy, clients, identity_endpoint = _quota.converge(conn, tenants, max_workers=workers, check_mode=check)
+    out, dummy, clients, identity_endpoint = _quota.converge(
+        conn, tenants, max_workers=workers, check_mode=check, quota_backend={'compute': backend, 'image': backend})
     elapsed = time.time() - started
     counts = _quota.requests_by_service(counter, clients, identity_endpoint)
     failures = [r['remarks'][-1]['message'][:300] for r in out['tenants'] if r['status'] == 'failed'][:3]
@@ -110,7 +115,7 @@ def run(cloud, tenants, workers, check=False):
     return dict(failures=failures, remark_codes=codes, seconds=round(elapsed, 2), changed=out['summary']['changed'], summary=out['summary'],
                 writes=len(out['planned']), requests=counts['total'], by_api=counts['by_api'],
                 by_method=counts['by_method'], services=out['services'],
-                missing_services=out['missing_services'])
+                missing_services=out['missing_services'], quota_backends=out['quota_backends'])
 
 
 def main():
@@ -120,6 +125,9 @@ def main():
     ap.add_argument('--cloud', default='replicator')
     ap.add_argument('--workers', type=int, default=16, help='max_workers of the module (default 16)')
     ap.add_argument('--no-lb', action='store_true', help='leave Octavia keys out')
+    ap.add_argument('--image', action='store_true', help='add image.* keys (Glance: Keystone limits only)')
+    ap.add_argument('--backend', default='auto', choices=('auto', 'legacy', 'unified_limits'),
+                    help='quota_backend of Nova and Glance (default auto: detected)')
     ap.add_argument('--cleanup', action='store_true', help='delete the bench projects and exit')
     args = ap.parse_args()
     warnings.simplefilter('ignore')
@@ -131,20 +139,23 @@ def main():
         return
 
     # Flip between small and large on every bench run, so that the converge run always has work.
-    marker = os.path.join(REPO_ROOT, '.localcloud', 'bench-quota-size')
+    marker = os.path.join(os.path.dirname(os.path.abspath(os.environ.get('OS_CLIENT_CONFIG_FILE') or
+                                                          os.path.join(REPO_ROOT, '.localcloud', 'x'))),
+                          'bench-quota-size')
     last = open(marker).read().strip() if os.path.exists(marker) else 'large'
     size = 'small' if last == 'large' else 'large'
-    inv = inventory(args.tenants, size, not args.no_lb)
+    inv = inventory(args.tenants, size, not args.no_lb, args.image)
     tenants = _quota.quota_tenants(inv, args.platform)
     created, create_s = ensure_projects(admin, tenants, args.platform, args.workers)
 
-    converge = run(args.cloud, tenants, args.workers)
+    converge = run(args.cloud, tenants, args.workers, backend=args.backend)
     with open(marker, 'w') as handle:
         handle.write(size)
-    noop = run(args.cloud, tenants, args.workers)
+    noop = run(args.cloud, tenants, args.workers, backend=args.backend)
 
-    print('openstack_quota bench: %d tenants (size %s), %d projects created in %.1fs, workers %d'
-          % (args.tenants, size, created, create_s, args.workers))
+    print('openstack_quota bench: %d tenants (size %s), %d projects created in %.1fs, workers %d, backends %s'
+          % (args.tenants, size, created, create_s, args.workers,
+             ', '.join('%s=%s' % kv for kv in sorted(noop['quota_backends'].items()))))
     header = ('run', 'seconds', 'requests', 'writes', 'changed', '  '.join('%s' % a for a in APIS))
     print('%-10s %8s %8s %8s %6s  %s' % header)
     for name, res in (('converge', converge), ('no-op', noop)):
@@ -155,6 +166,8 @@ def main():
             print('%s failure: %s' % (name, message))
     if noop['missing_services']:
         print('services not in the catalog (keys skipped with a remark): %s' % ', '.join(noop['missing_services']))
+    if noop['remark_codes']:
+        print('no-op remarks: %s' % ', '.join('%s=%d' % kv for kv in sorted(noop['remark_codes'].items())))
     print(json.dumps({'bench': 'quota', 'tenants': args.tenants, 'size': size, 'created': created,
                       'converge': converge, 'noop': noop}))
 

@@ -8,11 +8,14 @@ it is not up, runs pytest against it (the unit tests too with the first release;
 and tests/integration with every release: the same integration tests, except those marked
 `release_independent` - the ledger, rating, report, redaction and onboarding tests, which check
 this collection's own code on top of what the others test - which run with the first release only),
-the molecule scenario with the first release, the lowest supported versions (tests/min_versions.py:
-Python 3.10 + ansible-core 2.16 in their own venv, ansible-doc, syntax-check, one real replicate +
-meter run) with the first release, and stops the cloud again if it started it (it leaves each cloud
-as it found it). While the first release's tests run, the next releases' server venvs are installed
-in the background (`localcloud.py install`), so their cloud-up only starts services.
+the molecule scenario with the first release, then (first release only) the quota tests with Nova
+and Glance switched to Keystone unified limits on the same running cloud (`localcloud.py
+quota-backend`, restarting only Nova API/conductor and Glance, and back to legacy), the lowest
+supported versions (tests/min_versions.py: Python 3.10 + ansible-core 2.16 in their own venv,
+ansible-doc, syntax-check, one real replicate + meter run) with the first release, and stops the
+cloud again if it started it (it leaves each cloud as it found it). While the first release's tests
+run, the next releases' server venvs are installed in the background (`localcloud.py install`), so
+their cloud-up only starts services.
 Then the FinOps focus-validator (FOCUS 1.2) on the focus.csv files the tests and the demo
 left, ansible-lint (production profile), ansible-test sanity, the changelog lint, the collection
 build and galaxy-importer on the built tarball (tests/galaxy_importer.py: fails on any WARNING or
@@ -124,6 +127,21 @@ def main(argv):
                                               time.monotonic() - t0), flush=True)
         return rc
 
+    def steps_phase(name, cmds, phase_env, last=None):
+        """One phase of several commands (stops at the first failure); ``last`` runs in any case."""
+        t0 = time.monotonic()
+        rc = 0
+        for cmd in cmds:
+            rc = run(cmd, env=phase_env)
+            if rc != 0:
+                break
+        if last is not None:
+            rc = run(last, env=phase_env) or rc
+        phases.append((name, rc, time.monotonic() - t0))
+        print('=== phase %s: %s in %.0f s' % (name, 'ok' if rc == 0 else 'FAILED (rc %d)' % rc,
+                                              time.monotonic() - t0), flush=True)
+        return rc
+
     counts = []
     installs = {}
     try:
@@ -157,6 +175,13 @@ def main(argv):
                     phase('molecule %s' % release, [os.path.join(BIN, 'molecule'), 'test', '--all'],
                           cwd=os.path.join(ROOT, 'extensions'), phase_env=renv)
                 if n == 0:
+                    steps_phase('quota unified-limits %s' % release, [
+                        cloud(release, 'quota-backend') + ['unified_limits'],
+                        [sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
+                         '--junitxml', junit(release + '-unified-limits'),
+                         'tests/integration/test_quota_unified_limits.py']],
+                        renv, last=cloud(release, 'quota-backend') + ['legacy'])
+                    counts.append((release + ' unified-limits', pytest_counts(junit(release + '-unified-limits'))))
                     phase('py3.10 ansible-core 2.16', [sys.executable, os.path.join(ROOT, 'tests', 'min_versions.py')],
                           phase_env=renv)
             finally:

@@ -4,7 +4,7 @@
 
 DOCUMENTATION = r'''
 module: openstack_quota
-short_description: Replicate the quotas of all tenants of one platform (Nova, Cinder, Neutron, Octavia)
+short_description: Replicate the quotas of all tenants of one platform (Nova, Glance, Cinder, Neutron, Octavia)
 version_added: 0.1.0
 description:
   - Makes the quotas of every tenant of one platform match the inventory, in one call. A tenant's
@@ -12,7 +12,7 @@ description:
     zone's C(quota.values), then the project's own C(quota) overrides (later wins).
   - Keys form one flat namespace across services, for example C(compute.cores),
     C(volume.gigabytes), C(volume.gigabytes_<volume type>), C(network.router),
-    C(load_balancer.load_balancers); V(-1) means unlimited. See C(docs/quotas.md). Unknown keys
+    C(load_balancer.load_balancers), C(image.size_total); V(-1) means unlimited. See C(docs/quotas.md). Unknown keys
     and negative values other than V(-1) are inventory errors, reported with their path before
     any request.
   - Keys a tenant does not set are left alone. Every run compares all set keys with the platform
@@ -24,6 +24,12 @@ description:
   - Tenant projects are found by their ownership tags from one Keystone project listing; a
     tenant whose project does not exist yet is a remark (run
     M(landingzone.openstack.keystone_tenant) first). Tenants in state C(deleted) are skipped.
+  - Nova and Glance quotas are Keystone unified limits where the platform enforces them
+    (C(quota_backend)); project limits are read for the whole cloud in one paged listing, created in
+    bulk and patched one by one; the same keys map onto the limit resources (C(compute.cores) is
+    C(class:VCPU), ...). Glance has per-project quotas only as Keystone limits. After a Nova write
+    the quota is read back from Nova; a value Nova does not show is the failure
+    V(quota_backend_mismatch).
   - A service missing from the platform's catalog is skipped with a remark; a quota for a volume
     type that does not exist is a remark; a decrease below current usage is a remark and not
     applied, unless the landing zone sets C(quota_below_usage=apply).
@@ -36,8 +42,29 @@ options:
         without remark.
     type: list
     elements: str
-    choices: [compute, volume, network, load_balancer]
-    default: [compute, volume, network, load_balancer]
+    choices: [compute, image, volume, network, load_balancer]
+    default: [compute, image, volume, network, load_balancer]
+  quota_backend:
+    description:
+      - Where the platform keeps the quotas of Nova and Glance. V(legacy) is the service's own quota
+        API (Nova C(os-quota-sets); Glance has none, its keys are then a remark), V(unified_limits)
+        Keystone limits (C(/v3/limits)), V(auto) detects it - Keystone registers limits for the
+        service in the run's region (C(/v3/registered_limits)) - and is the default.
+      - Forcing is for a platform whose registered limits do not tell (for example registered
+        ahead of a migration). See C(docs/quotas.md).
+    type: dict
+    default: {}
+    suboptions:
+      compute:
+        description: Backend of the C(compute.*) keys.
+        type: str
+        choices: [auto, legacy, unified_limits]
+        default: auto
+      image:
+        description: Backend of the C(image.*) keys.
+        type: str
+        choices: [auto, legacy, unified_limits]
+        default: auto
 extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
@@ -75,6 +102,14 @@ EXAMPLES = r'''
     landing_zones: "{{ landing_zones }}"
     workspaces: "{{ workspaces }}"
     services: [compute, volume]
+
+- name: A platform whose Nova enforces Keystone unified limits (registered ahead of Glance's)
+  landingzone.openstack.openstack_quota:
+    cloud: replicator
+    platform: local
+    landing_zones: "{{ lz_landing_zones }}"
+    workspaces: "{{ lz_workspaces }}"
+    quota_backend: {compute: unified_limits}
 '''
 
 RETURN = r'''
@@ -115,7 +150,8 @@ tenants:
     remarks:
       description: >-
         Remarks with C(code) (V(service_missing), V(volume_type_missing), V(below_usage),
-        V(below_usage_applied), V(key_not_supported), V(no_project), V(read_failed),
+        V(below_usage_applied), V(key_not_supported), V(no_unified_limits), V(no_registered_limit),
+        V(no_project), V(read_failed), V(read_back_failed), V(quota_backend_mismatch),
         V(api_error)), C(message), C(severity) and the C(keys) concerned.
       type: list
       elements: dict
@@ -139,6 +175,11 @@ missing_services:
   returned: always
   type: list
   elements: str
+quota_backends:
+  description: The backend used per service that can use Keystone limits (after detection).
+  returned: always
+  type: dict
+  sample: {compute: unified_limits, image: unified_limits}
 requests:
   description: >-
     HTTP requests sent, in total, by method, by endpoint (C(by_service)) and by API name
@@ -154,13 +195,17 @@ errors:
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import SERVICES
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import AUTO, BACKENDS, SERVICES
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import run_module
 
 
 def main():
     module = PlatformModule(
-        argument_spec=dict(services=dict(type='list', elements='str', choices=list(SERVICES), default=list(SERVICES))),
+        argument_spec=dict(
+            services=dict(type='list', elements='str', choices=list(SERVICES), default=list(SERVICES)),
+            quota_backend=dict(type='dict', default={}, options=dict(
+                compute=dict(type='str', choices=list(BACKENDS), default=AUTO),
+                image=dict(type='str', choices=list(BACKENDS), default=AUTO)))),
         connection=True, inventory=True, isolation=True)
     run_module(module)
 

@@ -1,6 +1,7 @@
 """Local, real OpenStack control plane for the collection's tests and benchmarks.
 
     python3 tests/localcloud/localcloud.py [--release 2023.2] install|up|down|status|env|info
+    python3 tests/localcloud/localcloud.py quota-backend [legacy|unified_limits]
 
 Standard library only. Everything listens on 127.0.0.1. The release series comes from --release
 or OPENSTACK_RELEASE (default 2026.2, see RELEASES). Each release has its own instance: state
@@ -86,6 +87,10 @@ DEFAULT_PORTS = {
 APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev", "postgresql", "chromium"]
 # Per release, on top: keystone 24 (2023.2) needs scrypt, built from source against libcrypto.
 APT_PACKAGES_OF_RELEASE = {"2023.2": ["libssl-dev", "pkg-config"]}
+
+
+# Quota backends of Nova and Glance (`quota-backend` command, services with QUOTA_LIMITS).
+QUOTA_BACKENDS = ("legacy", "unified_limits")
 
 
 class LocalCloudError(Exception):
@@ -242,12 +247,26 @@ class Keystone:
                 return e, None
             raise LocalCloudError(f"keystone {method} {path}: HTTP {e.code}: {e.read()[:300]!r}")
 
+    system = False  # a system-scoped token (the limit APIs want one): see Ctx.keystone_system
+
     def _login(self):
+        scope = {"system": {"all": True}} if self.system else \
+            {"project": {"name": "admin", "domain": {"id": "default"}}}
         body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
             "name": "admin", "domain": {"id": "default"}, "password": self.ctx.password("admin")}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+            "scope": scope}}
         resp, dummy = self._req("POST", "/auth/tokens", body)
         self._token = resp.headers["X-Subject-Token"]
+
+    def list_all(self, path, key):
+        """Every item of a Keystone listing, following links.next."""
+        items, url = [], path
+        while url:
+            dummy, data = self._req("GET", url)
+            items += data[key]
+            nxt = (data.get("links") or {}).get("next")
+            url = nxt.split("/v3", 1)[1] if nxt else None
+        return items
 
     def _find(self, collection, key, **query):
         qs = "&".join(f"{k}={urllib.request.quote(str(v))}" for k, v in query.items())
@@ -456,6 +475,34 @@ class Ctx:
         if self._keystone is None:
             self._keystone = Keystone(self)
         return self._keystone
+
+    @property
+    def keystone_system(self) -> Keystone:
+        if getattr(self, "_keystone_system", None) is None:
+            self._keystone_system = Keystone(self)
+            self._keystone_system.system = True
+        return self._keystone_system
+
+    # --- quota backend of Nova and Glance (command quota-backend)
+    @property
+    def quota_backend(self) -> str:
+        """`legacy` (Nova's database quotas, Glance without per-project quotas) or `unified_limits`
+        (Keystone limits, oslo.limit); kept in <state>/quota-backend so a later `up` keeps it."""
+        path = self.state / "quota-backend"
+        mode = path.read_text().strip() if path.exists() else "legacy"
+        return mode if mode in QUOTA_BACKENDS else "legacy"
+
+    def oslo_limit(self, user: str, service_type: str) -> dict:
+        """[oslo_limit] of a service user: reads the limits of any project (system reader) for the
+        public endpoint of `service_type` in this region."""
+        ks = self.keystone
+        sid = next(s["id"] for s in ks._find("services", "services", type=service_type))
+        eid = next(e["id"] for e in ks._find("endpoints", "endpoints", service_id=sid, interface="public")
+                   if e.get("region_id") == REGION)
+        ks.grant(ks.ensure_user(user, self.password(user)), "reader", system=True)
+        return {"auth_url": self.auth_url, "auth_type": "password", "user_domain_name": "Default",
+                "username": user, "password": self.password(user), "system_scope": "all",
+                "endpoint_id": eid, "region_name": REGION}
 
     # --- markers (first-time-only steps)
     def marker(self, name: str) -> Path:
@@ -940,6 +987,48 @@ def cmd_status(ctx: Ctx) -> int:
     return 0 if ok and names else 1
 
 
+def set_registered_limits(ctx: Ctx, mod, mode: str) -> None:
+    """unified_limits: the service's registered limits (its QUOTA_LIMITS) exist; legacy: the service
+    has no limit in Keystone at all (project limits first: Keystone keeps a registered limit that
+    project limits refer to), so that detection of the backend sees the legacy driver."""
+    ks = ctx.keystone_system
+    sid = next(s["id"] for s in ks._find("services", "services", type=mod.SERVICE_TYPE))
+    have = {r["resource_name"]: r for r in ks.list_all(f"/registered_limits?service_id={sid}", "registered_limits")}
+    if mode == "unified_limits":
+        missing = [{"service_id": sid, "region_id": REGION, "resource_name": name, "default_limit": value}
+                   for name, value in mod.QUOTA_LIMITS.items() if name not in have]
+        for name, value in mod.QUOTA_LIMITS.items():
+            if name in have and have[name]["default_limit"] != value:
+                ks._req("PATCH", f"/registered_limits/{have[name]['id']}",
+                        {"registered_limit": {"default_limit": value}})
+        if missing:
+            ks._req("POST", "/registered_limits", {"registered_limits": missing})
+        return
+    for limit in ks.list_all(f"/limits?service_id={sid}", "limits"):
+        ks._req("DELETE", f"/limits/{limit['id']}")
+    for reg in have.values():
+        ks._req("DELETE", f"/registered_limits/{reg['id']}")
+
+
+def cmd_quota_backend(ctx: Ctx, mode: Optional[str]) -> None:
+    """Switch Nova (API, conductor) and Glance of a running instance between the legacy quota driver
+    and unified limits, restarting only those processes; no mode: print the current one."""
+    if mode is None:
+        print(ctx.quota_backend)
+        return
+    t0 = time.monotonic()
+    mods = [m for m in load_services(ctx) if hasattr(m, "QUOTA_LIMITS")]
+    (ctx.state / "quota-backend").write_text(mode + "\n")
+    for mod in mods:
+        set_registered_limits(ctx, mod, mode)
+        mod.configure(ctx)
+        procs = [p for p in mod.processes(ctx) if p.name in mod.QUOTA_PROCESSES]
+        _stop(ctx, [r for r in (ctx.record_of(p.name) for p in procs) if r], 15.0)
+        for p in procs:
+            start_proc(ctx, mod, p)
+    log(f"quota backend {mode}: {', '.join(m.NAME for m in mods)} ({time.monotonic() - t0:.1f}s)")
+
+
 def _lock(ctx: Ctx) -> None:
     """One install/up/down at a time: two concurrent `up`s start duplicate, unrecorded processes."""
     import fcntl
@@ -957,11 +1046,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--release", choices=sorted(RELEASES),
                     help=f"OpenStack release series (default: $OPENSTACK_RELEASE, else {DEFAULT_RELEASE})")
-    ap.add_argument("command", choices=["install", "up", "down", "status", "env", "info"])
+    ap.add_argument("command", choices=["install", "up", "down", "status", "env", "info", "quota-backend"])
+    ap.add_argument("mode", nargs="?", choices=QUOTA_BACKENDS,
+                    help="quota-backend: legacy or unified_limits (Nova API/conductor and Glance restarted)")
     args = ap.parse_args(argv)
     try:
         ctx = Ctx(release=args.release)
-        if args.command in ("install", "up", "down"):
+        if args.command in ("install", "up", "down") or (args.command == "quota-backend" and args.mode):
             _lock(ctx)
         if args.command == "install":
             check_release(ctx)
@@ -974,6 +1065,8 @@ def main(argv=None) -> int:
             return cmd_status(ctx)
         elif args.command == "env":
             print(f"export OS_CLIENT_CONFIG_FILE={shlex.quote(str(ctx.clouds_yaml))}")
+        elif args.command == "quota-backend":
+            cmd_quota_backend(ctx, args.mode)
         elif args.command == "info":
             print(json.dumps(instance_info(ctx), indent=1, sort_keys=True))
     except LocalCloudError as e:

@@ -1,15 +1,30 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Writing the planned quotas: one PUT per service per tenant that differs, in a bounded pool."""
+"""Writing the planned quotas, in a bounded pool.
+
+Legacy: one PUT per service per tenant that differs. Unified limits: the project limits that do
+not exist yet in bulk (``POST /v3/limits`` takes a list, ``LIMITS_PER_POST`` at a time), the ones
+that exist with one ``PATCH /v3/limits/{id}`` each.
+"""
 
 import threading
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import COMPUTE, NETWORK, VOLUME, flat_key
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+    COMPUTE,
+    NETWORK,
+    UNIFIED_LIMIT_RESOURCES,
+    UNIFIED_LIMITS,
+    VOLUME,
+    flat_key,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError, pool_map
+
+# Keystone creates a POST's limits in one transaction: a failed batch fails only its own tenants.
+LIMITS_PER_POST = 500
 
 
 def write_request(write):
-    """(path, body) of the PUT that carries out ``write``."""
+    """(path, body) of the PUT that carries out a legacy ``write``."""
     values = dict(write.values)
     if write.service == COMPUTE:
         if write.force:
@@ -22,20 +37,74 @@ def write_request(write):
     return '/lbaas/quotas/%s' % write.project_id, {'quota': values}
 
 
-def apply(clients, writes, results, max_workers=8):
-    """Carry out ``writes`` in a bounded pool; record fixed keys or failures on the results."""
+def limit_requests(writes, limits):
+    """(creates, patches) for unified-limits ``writes``: creates are (write, field, body) to POST,
+    patches (write, field, limit id, value)."""
+    creates, patches = [], []
+    for write in writes:
+        for field in sorted(write.values):
+            value = write.values[field]
+            limit_id = limits.limit_id(write.service, write.project_id, field)
+            if limit_id:
+                patches.append((write, field, limit_id, value))
+                continue
+            reg = limits.registered[write.service][field]
+            body = dict(project_id=write.project_id, service_id=reg['service_id'],
+                        resource_name=UNIFIED_LIMIT_RESOURCES[write.service][field], resource_limit=value)
+            if reg.get('region_id'):
+                body['region_id'] = reg['region_id']
+            creates.append((write, field, body))
+    return creates, patches
+
+
+def apply(clients, writes, results, max_workers=8, identity=None, limits=None):
+    """Carry out ``writes`` (legacy ones through ``clients``, unified-limits ones through
+    ``identity`` with the ``limits`` read); record fixed keys or failures on the results."""
     by_key = dict((r.key, r) for r in results)
     lock = threading.Lock()
 
-    def run(write):
+    def failed(write, what, exc):
+        with lock:
+            by_key[write.tenant_key].fail('api_error', '%s failed: %s' % (what, exc))
+
+    def fixed(write, fields):
+        with lock:
+            by_key[write.tenant_key].fixed.extend(flat_key(write.service, f) for f in fields)
+
+    def put(write):
         path, body = write_request(write)
-        res = by_key[write.tenant_key]
         try:
             clients[write.service].request('PUT', path, json=body, ok=(200, 202, 204))
         except ApiError as exc:
-            with lock:
-                res.fail('api_error', '%s failed: %s' % (write.summary, exc))
+            failed(write, write.summary, exc)
             return
-        with lock:
-            res.fixed.extend(flat_key(write.service, f) for f in write.values)
-    pool_map(run, writes, max_workers)
+        fixed(write, write.values)
+
+    def post(batch):
+        try:
+            identity.request('POST', '/limits', json={'limits': [body for dummy, dummy, body in batch]},
+                             ok=(201,))
+        except ApiError as exc:
+            # ambiguous (no answer) or refused: the next run reads what Keystone holds and completes it
+            for write in dict((id(w), w) for w, dummy, dummy in batch).values():
+                failed(write, 'creating Keystone limits (%d in one request, this tenant among them)'
+                       % len(batch), exc)
+            return
+        for write, field, dummy in batch:
+            fixed(write, [field])
+
+    def patch(item):
+        write, field, limit_id, value = item
+        try:
+            identity.request('PATCH', '/limits/%s' % limit_id, json={'limit': {'resource_limit': value}},
+                             ok=(200,))
+        except ApiError as exc:
+            failed(write, 'setting Keystone limit %s of %s' % (flat_key(write.service, field), write.tenant_key),
+                   exc)
+            return
+        fixed(write, [field])
+
+    pool_map(put, [w for w in writes if w.backend != UNIFIED_LIMITS], max_workers)
+    creates, patches = limit_requests([w for w in writes if w.backend == UNIFIED_LIMITS], limits)
+    pool_map(post, [creates[i:i + LIMITS_PER_POST] for i in range(0, len(creates), LIMITS_PER_POST)], max_workers)
+    pool_map(patch, patches, max_workers)

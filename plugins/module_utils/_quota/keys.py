@@ -1,26 +1,40 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The quota key namespace: one flat key space over Nova, Cinder, Neutron and Octavia, pure.
+"""The quota key namespace: one flat key space over Nova, Glance, Cinder, Neutron and Octavia, pure.
 
 ``compute.cores``, ``volume.gigabytes_<type>``, ``network.router``,
 ``load_balancer.load_balancers``, ...: ``split_key`` maps a key onto its service and the field of
-that service's quota API, ``key_problems`` checks an inventory mapping of them. Standard library
+that service's quota API, ``key_problems`` checks an inventory mapping of them. ``UNIFIED_LIMITS``
+maps the same fields onto Keystone unified-limit resources, so an inventory stays the same when a
+platform moves Nova to unified limits. Standard library
 only: the inventory validation uses it before any request. See docs/quotas.md.
 """
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import ValidationIssue
 
 COMPUTE = 'compute'
+IMAGE = 'image'
 VOLUME = 'volume'
 NETWORK = 'network'
 LOAD_BALANCER = 'load_balancer'
-SERVICES = (COMPUTE, VOLUME, NETWORK, LOAD_BALANCER)
+SERVICES = (COMPUTE, IMAGE, VOLUME, NETWORK, LOAD_BALANCER)
+
+# Quota backends: a service's own quota API, or Keystone unified limits (oslo.limit), or found out.
+LEGACY = 'legacy'
+UNIFIED_LIMITS = 'unified_limits'
+AUTO = 'auto'
+BACKENDS = (AUTO, LEGACY, UNIFIED_LIMITS)
+# Services that can enforce Keystone limits, with the catalog type their registered limits name.
+LIMIT_SERVICES = {COMPUTE: 'compute', IMAGE: 'image'}
+# Services that have no quota API of their own: their quotas are Keystone limits or nothing.
+LIMITS_ONLY = frozenset([IMAGE])
 
 # service -> {our key suffix: field of the service's quota API}
 KEYS = {
     COMPUTE: dict((k, k) for k in (
         'instances', 'cores', 'ram', 'key_pairs', 'server_groups', 'server_group_members',
         'metadata_items')),
+    IMAGE: dict((k, 'image_' + k) for k in ('size_total', 'stage_total', 'count_total', 'count_uploading')),
     VOLUME: dict((k, k) for k in (
         'volumes', 'gigabytes', 'snapshots', 'backups', 'backup_gigabytes', 'per_volume_gigabytes',
         'groups')),
@@ -33,11 +47,20 @@ KEYS = {
         'l7rules': 'l7rule',
     },
 }
+# service -> {API field: Keystone limit resource name} (Nova's UnifiedLimitsDriver, Glance's
+# use_keystone_limits). Sizes keep their units: MiB for compute.ram and the image sizes.
+UNIFIED_LIMIT_RESOURCES = {
+    COMPUTE: {'instances': 'servers', 'cores': 'class:VCPU', 'ram': 'class:MEMORY_MB',
+              'key_pairs': 'server_key_pairs', 'server_groups': 'server_groups',
+              'server_group_members': 'server_group_members', 'metadata_items': 'server_metadata_items'},
+    IMAGE: dict((f, f) for f in ('image_size_total', 'image_stage_total', 'image_count_total',
+                                 'image_count_uploading')),
+}
 # Cinder keeps these three per volume type: volume.gigabytes_<type> -> gigabytes_<type>.
 VOLUME_TYPE_PREFIXES = ('gigabytes_', 'volumes_', 'snapshots_')
 
 # What the platform's service catalog calls them (openstacksdk proxy attribute, catalog type).
-SERVICE_PROXIES = {COMPUTE: 'compute', VOLUME: 'block_storage', NETWORK: 'network',
+SERVICE_PROXIES = {COMPUTE: 'compute', IMAGE: 'image', VOLUME: 'block_storage', NETWORK: 'network',
                    LOAD_BALANCER: 'load_balancer'}
 
 # Cinder answers 400 to any limit below in_use + reserved (no force flag): always a remark there.
@@ -59,6 +82,14 @@ def split_key(key):
         for prefix in VOLUME_TYPE_PREFIXES:
             if rest.startswith(prefix) and len(rest) > len(prefix):
                 return service, rest
+    return None
+
+
+def field_of_resource(service, resource):
+    """The API field of a Keystone limit resource of ``service`` (inverse of the mapping), else None."""
+    for field, name in UNIFIED_LIMIT_RESOURCES.get(service, {}).items():
+        if name == resource:
+            return field
     return None
 
 

@@ -4,12 +4,21 @@
 
 Only keys a tenant sets are compared; one ``Write`` per service per tenant holds only the fields
 that differ. Decreases below current usage are remarks unless the landing zone forces them.
+Which backend holds a service's quotas (its own API or Keystone unified limits) is decided here
+too, from what Keystone registers (``choose_backends``), and a write the service did not take is
+found from its read-back (``check_read_back``).
 """
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+    AUTO,
     CANNOT_FORCE_BELOW_USAGE,
+    LEGACY,
+    LIMIT_SERVICES,
+    LIMITS_ONLY,
+    UNIFIED_LIMITS,
     SERVICE_PROXIES,
     SERVICES,
+    UNIFIED_LIMIT_RESOURCES,
     UNLIMITED,
     VOLUME,
     by_service,
@@ -43,24 +52,99 @@ class Result(TenantResult):
 
 
 class Write:
-    """One PUT of one service's quota for one tenant: ``values`` holds only the differing fields."""
+    """One service's quota for one tenant: ``values`` holds only the differing fields. Legacy: one
+    PUT of the service's quota API; unified limits: Keystone limits (created in bulk or patched)."""
 
-    def __init__(self, service, tenant_key, project_id, values, force=False):
+    def __init__(self, service, tenant_key, project_id, values, force=False, backend=LEGACY):
         self.service = service
         self.tenant_key = tenant_key
         self.project_id = project_id
         self.values = values
         self.force = force
+        self.backend = backend
 
     @property
     def summary(self):
-        return 'set %s quota of %s (%s): %s' % (
-            self.service, self.tenant_key, self.project_id,
+        where = ' (Keystone limits)' if self.backend == UNIFIED_LIMITS else ''
+        return 'set %s quota%s of %s (%s): %s' % (
+            self.service, where, self.tenant_key, self.project_id,
             ', '.join('%s=%s' % (k, self.values[k]) for k in sorted(self.values)))
 
     def __repr__(self):
         force = ', force' if self.force else ''
-        return 'Write(%r, %r, %r%s)' % (self.service, self.tenant_key, self.values, force)
+        limits = ', unified_limits' if self.backend == UNIFIED_LIMITS else ''
+        return 'Write(%r, %r, %r%s%s)' % (self.service, self.tenant_key, self.values, force, limits)
+
+
+def choose_backends(modes, limits):
+    """service -> backend (legacy or unified_limits) for the services that can use Keystone limits.
+
+    ``modes``: service -> auto / legacy / unified_limits (missing: auto); ``limits``: the
+    UnifiedLimits read, or None when not read (every mode forced to legacy). ``auto`` is unified
+    limits when Keystone registers limits for the service in the run's region: the services read
+    their defaults from there, and without a registered limit Keystone refuses project limits.
+    """
+    chosen = {}
+    for service in LIMIT_SERVICES:
+        mode = (modes or {}).get(service) or AUTO
+        if mode == AUTO:
+            mode = UNIFIED_LIMITS if limits is not None and limits.has_registered(service) else LEGACY
+        chosen[service] = mode
+    return chosen
+
+
+def read_back_sample(writes, service):
+    """The project id whose quota is read back after the writes of ``service`` (None: no write).
+
+    One per run: the backend is the platform's, not a tenant's, so one tenant's read-back shows it
+    (Nova's read under unified limits asks Keystone for every limit and costs seconds a project).
+    """
+    pids = sorted(w.project_id for w in writes if w.service == service)
+    return pids[0] if pids else None
+
+
+def check_read_back(results, writes, read_back):
+    """Fail with ``quota_backend_mismatch`` the writes of a service whose quota, read back from the
+    service after the write (``read_back``: service -> project id -> field -> Current, one sample
+    project), does not show the values written: the service enforces another backend than the
+    one written to (Nova's UnifiedLimitsDriver accepts a legacy PUT and changes nothing; the legacy
+    driver ignores Keystone limits). That goes for every write of the run to that service and backend.
+    """
+    by_key = dict((r.key, r) for r in results)
+    verdicts = {}   # (service, backend) -> None (shown), 'unread' or a message
+    for write in writes:
+        if write.service not in read_back or write.project_id not in read_back[write.service]:
+            continue
+        seen = read_back[write.service][write.project_id]
+        res = by_key[write.tenant_key]
+        written = [f for f in write.values if flat_key(write.service, f) in res.fixed]
+        if seen is None:
+            verdicts[(write.service, write.backend)] = 'unread'
+            continue
+        wrong = sorted(f for f in written if seen.get(f) is None or seen[f].limit != write.values[f])
+        if wrong:
+            other = LEGACY if write.backend == UNIFIED_LIMITS else UNIFIED_LIMITS
+            verdicts[(write.service, write.backend)] = (
+                'written as %s, but the %s API of %s reads back %s: the service enforces %s; set '
+                'quota_backend %s: %s for this platform' % (
+                    write.backend, write.service, write.tenant_key,
+                    ', '.join('%s=%s (written %s)' % (flat_key(write.service, f),
+                                                      seen[f].limit if seen.get(f) else None, write.values[f])
+                              for f in wrong), other, write.service, other))
+        else:
+            verdicts.setdefault((write.service, write.backend), None)
+    for write in writes:
+        verdict = verdicts.get((write.service, write.backend))
+        res = by_key[write.tenant_key]
+        keys = [flat_key(write.service, f) for f in write.values if flat_key(write.service, f) in res.fixed]
+        if verdict is None or not keys:
+            continue
+        if verdict == 'unread':
+            res.remark('read_back_failed', 'the %s quota could not be read back after the write: whether the '
+                       'service enforces it is not verified' % write.service, keys=keys)
+            continue
+        res.fixed = [k for k in res.fixed if k not in keys]
+        res.fail('quota_backend_mismatch', '%s %s' % (', '.join(keys), verdict), keys=keys)
 
 
 def is_decrease_below_usage(old, new, used):
@@ -88,7 +172,8 @@ def needs_usage(tenants, project_ids, current, service):
     return wanted
 
 
-def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors=None, duplicates=None):
+def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors=None, duplicates=None,
+         backends=None):
     """Compare desired and current quotas; return (results, writes).
 
     ``tenants``: TenantQuota list; ``project_ids``: tenant key -> Keystone project id (missing:
@@ -97,9 +182,11 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
     this run manages (keys of other services are left alone without remark); ``read_errors``:
     (service, project id or None for the whole service) -> message of a failed read;
     ``duplicates``: tenant key -> ids of the several projects that carry its marker (a failure:
-    which one is the tenant's is for a person to decide). Keys a tenant does not set are never
+    which one is the tenant's is for a person to decide); ``backends``: service -> legacy or
+    unified_limits (``choose_backends``; missing: legacy). Keys a tenant does not set are never
     written.
     """
+    backends = backends or {}
     results, writes = [], []
     for tenant in tenants:
         res = Result(tenant.key, tenant.name)
@@ -127,6 +214,12 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
                 res.remark('service_missing', 'the platform has no %s service in its catalog; %s skipped'
                            % (SERVICE_PROXIES[service].replace('_', '-'), ', '.join(sorted(keys))), keys=keys)
                 continue
+            backend = backends.get(service, LEGACY)
+            if service in LIMITS_ONLY and backend != UNIFIED_LIMITS:
+                res.remark('no_unified_limits', 'the %s service has per-project quotas only as Keystone '
+                           'unified limits, and Keystone registers no limit for it (the service does not '
+                           'enforce them); %s skipped' % (service, ', '.join(sorted(keys))), keys=keys)
+                continue
             have = current.get(service, {}).get(pid)
             if have is None:
                 errs = read_errors or {}
@@ -141,7 +234,11 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
                 cur = have.get(field)
                 if cur is None:
                     vtype = volume_type_of(field) if service == VOLUME else None
-                    if vtype is not None:
+                    if backend == UNIFIED_LIMITS:
+                        res.remark('no_registered_limit', '%s: Keystone has no registered limit %r for the %s '
+                                   'service in this region, and refuses a project limit without one'
+                                   % (key, UNIFIED_LIMIT_RESOURCES[service][field], service), keys=[key])
+                    elif vtype is not None:
                         missing_types.append(key)
                     else:
                         res.remark('key_not_supported', '%s: the %s service does not know the quota %r'
@@ -175,7 +272,8 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
                 res.remark('volume_type_missing', 'volume type(s) %s do not exist on the platform; %s skipped'
                            % (', '.join(types), ', '.join(missing_types)), keys=missing_types)
             if values:
-                writes.append(Write(service, tenant.key, pid, values, force=force))
+                writes.append(Write(service, tenant.key, pid, values, force=force and backend == LEGACY,
+                                    backend=backend))
     return results, writes
 
 

@@ -5,10 +5,24 @@
 Neutron and Octavia list every project's quota in one (paged) listing, plus one read of the
 defaults for projects without their own; Nova and Cinder are read per project, in a bounded pool,
 usage included. A failed read is recorded per (service, project) for the planner to report.
+Under Keystone unified limits the whole cloud's registered limits and project limits are two paged
+listings (``read_unified_limits``), whatever the number of tenants.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import LOAD_BALANCER, NETWORK, COMPUTE, VOLUME
-from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError, list_all, pool_map
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+    COMPUTE,
+    LIMIT_SERVICES,
+    LOAD_BALANCER,
+    NETWORK,
+    VOLUME,
+    field_of_resource,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
+    KEYSTONE_PAGE_LIMIT,
+    ApiError,
+    list_all,
+    pool_map,
+)
 
 
 class Current:
@@ -146,3 +160,66 @@ class Reader:
             except ApiError:
                 return pid, None  # usage stays unknown: the decrease is applied as planned
         return dict((pid, q) for pid, q in pool_map(one, project_ids, self.max_workers) if q)
+
+
+class UnifiedLimits:
+    """Keystone's limits of the limit services, as read in one go.
+
+    ``service_ids``: service -> Keystone service ids of its catalog type; ``registered``: service ->
+    field -> registered limit (dict: id, service_id, region_id, default_limit) in the run's region;
+    ``project``: service -> project id -> field -> project limit (dict: id, resource_limit).
+    Only limits of ``project_ids`` are kept: limits of projects the collection does not own are
+    neither planned nor written.
+    """
+
+    def __init__(self, service_ids, registered, project):
+        self.service_ids = service_ids
+        self.registered = registered
+        self.project = project
+
+    def has_registered(self, service):
+        return bool(self.registered.get(service))
+
+    def current(self, service, project_ids):
+        """project id -> field -> Current: the project limit, else the registered default."""
+        defaults = self.registered.get(service, {})
+        mine = self.project.get(service, {})
+        result = {}
+        for pid in project_ids:
+            have = dict((f, Current(r['default_limit'])) for f, r in defaults.items())
+            for field, limit in mine.get(pid, {}).items():
+                have[field] = Current(limit['resource_limit'])
+            result[pid] = have
+        return result
+
+    def limit_id(self, service, project_id, field):
+        return (self.project.get(service, {}).get(project_id, {}).get(field) or {}).get('id')
+
+
+def _in_region(item, region):
+    return item.get('region_id') in (None, region) or region is None
+
+
+def read_unified_limits(identity, project_ids, region=None):
+    """Keystone's services, registered limits and project limits: three listings for the whole cloud.
+
+    Raises ApiError / IncompleteListing: planning on a partial listing would write limits twice.
+    """
+    services = list_all(identity, '/services', 'services')[0]
+    service_ids = dict((svc, set(s['id'] for s in services if s.get('type') == stype))
+                       for svc, stype in LIMIT_SERVICES.items())
+    of_id = dict((sid, svc) for svc, ids in service_ids.items() for sid in ids)
+    registered, project = {}, {}
+    for reg in list_all(identity, '/registered_limits', 'registered_limits', limit=KEYSTONE_PAGE_LIMIT)[0]:
+        service = of_id.get(reg.get('service_id'))
+        field = field_of_resource(service, reg.get('resource_name')) if service else None
+        if field is not None and _in_region(reg, region):
+            registered.setdefault(service, {})[field] = reg
+    wanted = set(project_ids)
+    for limit in list_all(identity, '/limits', 'limits', limit=KEYSTONE_PAGE_LIMIT)[0]:
+        service = of_id.get(limit.get('service_id'))
+        field = field_of_resource(service, limit.get('resource_name')) if service else None
+        if field is None or limit.get('project_id') not in wanted or not _in_region(limit, region):
+            continue
+        project.setdefault(service, {}).setdefault(limit['project_id'], {})[field] = limit
+    return UnifiedLimits(service_ids, registered, project)

@@ -8,12 +8,26 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.sn
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+    AUTO,
+    COMPUTE,
+    LEGACY,
+    LIMIT_SERVICES,
+    LIMITS_ONLY,
     SERVICE_PROXIES,
     SERVICES,
+    UNIFIED_LIMITS,
     by_service,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import Result, diff, needs_usage, plan
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Reader
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import (
+    Result,
+    check_read_back,
+    choose_backends,
+    read_back_sample,
+    diff,
+    needs_usage,
+    plan,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Reader, read_unified_limits
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
@@ -45,8 +59,32 @@ def requests_by_service(counter, clients, identity_endpoint):
     return counts
 
 
-def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None):
-    """One whole run against an open connection: returns the module result (without exit)."""
+def pids_setting(tenants, project_ids, service):
+    """Project ids of the tenants that set keys of ``service``."""
+    return [project_ids[t.key] for t in tenants if t.key in project_ids and by_service(t.quota).get(service)]
+
+
+def read_limits(identity, tenants, project_ids, clients, modes, region, errors):
+    """The UnifiedLimits of the tenants' projects, or None: not needed (every limit service forced
+    to legacy) or not readable (recorded in ``errors`` for each limit service not forced legacy)."""
+    wanted = [s for s in LIMIT_SERVICES if s in clients and (modes.get(s) or AUTO) != LEGACY]
+    if not wanted:
+        return None
+    pids = sorted(set(p for s in wanted for p in pids_setting(tenants, project_ids, s)))
+    try:
+        return read_unified_limits(identity, pids, region)
+    except (_rest.ApiError, _rest.IncompleteListing) as exc:
+        for service in wanted:
+            errors[(service, None)] = 'reading Keystone limits (the backend of %s quotas) failed: %s' % (service, exc)
+        return None
+
+
+def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None,
+             quota_backend=None):
+    """One whole run against an open connection: returns the module result (without exit).
+
+    ``quota_backend``: service -> auto / legacy / unified_limits for Nova and Glance (missing: auto).
+    """
     tenants, skipped = split(tenants, previous_steps, Result)
     identity = _rest.RestClient(conn.identity, retries=retries)
     wanted_services = set(s for t in tenants for s in by_service(t.quota)) & set(services)
@@ -57,6 +95,10 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
+    modes = dict(quota_backend or {})
+    limits = read_limits(identity, tenants, project_ids, clients, modes, conn.config.region_name, reader.errors)
+    backends = choose_backends(modes, limits)
+    unreadable = set(s for s, pid in reader.errors if pid is None)
     current = {}
     for service in sorted(clients):
         pids, fields = [], set()
@@ -65,23 +107,41 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
             if wanted and tenant.key in project_ids:
                 pids.append(project_ids[tenant.key])
                 fields.update(wanted)
-        current[service] = reader.read(service, pids, fields)
-    for service in sorted(clients):
-        usage = reader.read_usage(service, needs_usage(tenants, project_ids, current, service))
+        if service in unreadable:
+            continue    # the backend is unknown: the planner fails these tenants with the reason
+        if backends.get(service) == UNIFIED_LIMITS:
+            current[service] = limits.current(service, pids)
+        elif service not in LIMITS_ONLY:
+            current[service] = reader.read(service, pids, fields)
+    for service in sorted(current):
+        wanting = needs_usage(tenants, project_ids, current, service)
+        if service == COMPUTE and backends.get(service) == UNIFIED_LIMITS:
+            # Nova counts usage whatever its driver: os-quota-sets/{id}/detail, only for decreases
+            usage = reader.read(COMPUTE, wanting)
+        else:
+            usage = reader.read_usage(service, wanting)
         for pid, fields in usage.items():
             for field, cur in fields.items():
-                if field in current[service].get(pid, {}):
-                    current[service][pid][field] = cur
+                have = current[service].get(pid, {})
+                if field in have and cur.used is not None:
+                    have[field] = type(cur)(have[field].limit, cur.used)
     results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
-                           read_errors=reader.errors, duplicates=duplicates)
+                           read_errors=reader.errors, duplicates=duplicates, backends=backends)
     if writes and not check_mode:
-        apply(clients, writes, results, max_workers=max_workers)
+        apply(clients, writes, results, max_workers=max_workers, identity=identity, limits=limits)
+        # What Nova enforces, read back on one written tenant: a write to the backend it does not
+        # use changes nothing there, and must not pass for done.
+        sample = read_back_sample(writes, COMPUTE)
+        if sample is not None:
+            seen = reader.read(COMPUTE, [sample])
+            check_read_back(results, writes, {COMPUTE: {sample: seen.get(sample)}})
     rows = [r.as_dict() for r in results + skipped]
     # what was written: the drift found is only planned in check mode or when a write failed
     changed = any(r.changes for r in results) if check_mode else any(r.fixed for r in results)
     out = dict(changed=changed, tenants=rows, summary=summary(rows),
                planned=[w.summary for w in writes], services=sorted(clients),
-               missing_services=sorted(wanted_services - set(clients)))
+               missing_services=sorted(wanted_services - set(clients)),
+               quota_backends=dict((s, b) for s, b in backends.items() if s in clients))
     return out, diff(results), clients, _rest.endpoint_of(conn, 'identity')
 
 
@@ -94,7 +154,8 @@ def run_module(module):
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],
-        max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'])
+        max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'],
+        quota_backend=params.get('quota_backend'))
     out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)
     if module._diff:
         out['diff'] = result_diff

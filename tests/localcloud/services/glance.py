@@ -15,6 +15,13 @@ ORDER = 40
 PORTS = ["glance"]
 REQUIRES = ["keystone"]
 
+# Unified limits (`localcloud.py quota-backend unified_limits`): Glance's per-project quotas are only
+# Keystone limits (`use_keystone_limits`); sizes in MiB.
+SERVICE_TYPE = "image"
+QUOTA_LIMITS = {"image_size_total": 10000, "image_stage_total": 10000, "image_count_total": 100,
+                "image_count_uploading": 10}
+QUOTA_PROCESSES = ("glance",)
+
 
 def _conf(ctx):
     return ctx.etc_dir("glance") / "glance-api.conf"
@@ -25,10 +32,11 @@ def configure(ctx):
     paste = etc / "glance-api-paste.ini"
     if not paste.exists():
         shutil.copy(ctx.venv / "etc" / "glance" / "glance-api-paste.ini", paste)
+    unified = ctx.quota_backend == "unified_limits"
     write_ini(_conf(ctx), {
         "DEFAULT": {"log_file": ctx.log_path("glance"), "debug": False,
                     "bind_host": ctx.host, "bind_port": ctx.port("glance"),
-                    "enabled_backends": "fs:file"},
+                    "enabled_backends": "fs:file", "use_keystone_limits": unified},
         "database": {"connection": ctx.sqlite_url("glance")},
         "glance_store": {"default_backend": "fs"},
         "fs": {"filesystem_store_datadir": ctx.data_dir("glance", "images")},
@@ -39,6 +47,8 @@ def configure(ctx):
         "oslo_messaging_notifications": {"driver": "noop"},
         "oslo_concurrency": {"lock_path": ctx.data_dir("glance", "locks")},
         "oslo_policy": {"policy_file": etc / "policy.yaml"},
+        # the catalog entry exists only after the first register(): unified limits need a registered cloud
+        "oslo_limit": ctx.oslo_limit("glance", SERVICE_TYPE) if unified else {},
     })
     write_policy(ctx)
 

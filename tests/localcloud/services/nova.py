@@ -20,6 +20,18 @@ ORDER = 60
 PORTS = ["nova"]
 REQUIRES = ["keystone", "glance", "placement", "neutron", "rabbitmq", "mariadb"]
 
+# Unified limits (`localcloud.py quota-backend unified_limits`): the registered limits Nova needs
+# (a resource without one counts as limit 0 for oslo.limit), with the legacy driver's defaults; the
+# processes that enforce quotas (API at create, conductor's recheck) are the ones restarted.
+SERVICE_TYPE = "compute"
+QUOTA_LIMITS = {
+    "servers": 10, "class:VCPU": 20, "class:MEMORY_MB": 51200, "class:DISK_GB": 10000,
+    "server_metadata_items": 128, "server_injected_files": 5, "server_injected_file_content_bytes": 10240,
+    "server_injected_file_path_bytes": 255, "server_key_pairs": 100, "server_groups": 10,
+    "server_group_members": 10,
+}
+QUOTA_PROCESSES = ("nova-api", "nova-conductor")
+
 HOST = "localcloud"  # [DEFAULT] host: stable compute host / node name
 FLAVORS = [  # id, name, vcpus, ram MiB, disk GiB
     ("1", "m1.tiny", 1, 512, 1),
@@ -78,6 +90,7 @@ def configure(ctx):
     if not paste.exists() or paste.read_bytes() != src.read_bytes():
         paste.write_bytes(src.read_bytes())
     state = ctx.data_dir("nova")
+    unified = ctx.quota_backend == "unified_limits"
     write_ini(_conf(ctx), {
         "DEFAULT": {
             "debug": False,
@@ -117,6 +130,8 @@ def configure(ctx):
         "oslo_messaging_notifications": {"driver": "noop"},
         "oslo_policy": {"policy_file": etc / "policy.yaml"},
         "cinder": {"os_region_name": ctx.region},
+        "quota": {"driver": "nova.quota.UnifiedLimitsDriver" if unified else "nova.quota.DbQuotaDriver"},
+        "oslo_limit": ctx.oslo_limit("nova", SERVICE_TYPE) if unified else {},
     })
     # API-only file (read after nova.conf): its own log file under uWSGI
     write_ini(etc / "nova-api.conf", {"DEFAULT": {"log_file": ctx.log_path("nova-api")}})

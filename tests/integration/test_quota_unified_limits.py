@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""openstack_quota against a local cloud whose Nova and Glance enforce Keystone unified limits.
+
+Runs only when the instance was switched with `localcloud.py quota-backend unified_limits`
+(tests/run_all.py does that for the default release, runs these and the legacy quota tests, and
+switches back). Real services: Nova (UnifiedLimitsDriver, fake virt driver) refuses the server,
+Glance (use_keystone_limits) the upload; Keystone holds the limits.
+"""
+
+import os
+
+import openstack
+import pytest
+
+from _fixtures import instance
+# pylint: disable-next=unused-import
+from test_quota_cloud import _as_tenant, cleanup, cloud, platform, play, workspaces, ws  # noqa: F401 - fixtures
+
+
+def _backend():
+    path = os.path.join(instance().get('state', ''), 'quota-backend')
+    return open(path).read().strip() if os.path.exists(path) else 'legacy'
+
+
+pytestmark = pytest.mark.skipif(_backend() != 'unified_limits',
+                                reason='the local cloud runs legacy quotas (localcloud.py quota-backend unified_limits)')
+
+
+def limits_of(conn, pid):
+    """resource name -> project limit of ``pid`` (compute and image) as Keystone holds it."""
+    body = conn.identity.get('/limits', params={'project_id': pid}).json()
+    return dict((lim['resource_name'], lim['resource_limit']) for lim in body['limits'])
+
+
+def lz(values):
+    return {'default': {'quota': {'values': dict(values)}}}
+
+
+def quota_requests(run):
+    return run['quota']['requests']
+
+
+def test_limits_set_check_mode_noop_drift_and_unowned(platform, ws, cloud, cleanup, replicator):  # noqa: F811
+    cleanup.append(platform)
+    values = {'compute.cores': 4, 'compute.instances': 2, 'compute.ram': 4096, 'image.size_total': 50,
+              'image.count_total': 5}
+    wss = workspaces(ws, projects=('a', 'b'))
+    # a project the collection does not own, with its own limit: never touched
+    other = replicator.identity.create_project(name='ul-other-%s' % ws, domain_id='default')
+    compute_id = [s.id for s in replicator.identity.services() if s.type == 'compute'][0]
+    replicator.identity.post('/limits', json={'limits': [{
+        'project_id': other.id, 'service_id': compute_id, 'region_id': 'RegionOne',
+        'resource_name': 'class:VCPU', 'resource_limit': 7}]})
+    try:
+        run = play(platform, lz(values), wss, tenants=True)
+        assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        first = run['quota']
+        assert first['quota_backends'] == {'compute': 'unified_limits', 'image': 'unified_limits'}
+        assert first['changed'] is True and first['summary']['changed'] == 2, first
+        a = cloud.project_id(platform, ws, 'a')
+        assert limits_of(replicator, a) == {'class:VCPU': 4, 'servers': 2, 'class:MEMORY_MB': 4096,
+                                            'image_size_total': 50, 'image_count_total': 5}
+        # Nova reads them back: the quota it enforces
+        assert cloud.compute(a)['cores'] == 4 and cloud.compute(a)['instances'] == 2
+        # the 10 limits of both tenants in one bulk POST, no legacy PUT
+        assert quota_requests(run)['by_method'].get('PUT', 0) == 0
+
+        # check mode + diff: the plan, nothing written
+        bigger = dict(values, **{'compute.cores': 8})
+        run = play(platform, lz(bigger), wss, check=True, diff=True)
+        res = run['quota']
+        assert res['changed'] is True
+        assert res['requests']['by_method'].get('PATCH', 0) == 0 and res['requests']['by_method'].get('POST', 0) <= 1
+        assert res['diff']['after']['%s/a' % ws] == {'compute.cores': 8}
+        assert limits_of(replicator, a)['class:VCPU'] == 4
+
+        run = play(platform, lz(bigger), wss)
+        assert run['quota']['changed'] is True and limits_of(replicator, a)['class:VCPU'] == 8
+
+        # no-op: changed=0, no Nova quota request, Glance only its version discovery (one, whatever the
+        # tenant count), Keystone a constant number (token, projects, services, registered limits, limits)
+        run = play(platform, lz(bigger), wss)
+        res = run['quota']
+        assert res['changed'] is False and res['planned'] == [], res
+        assert res['requests']['by_api'].get('compute', 0) == 0 and res['requests']['by_api'].get('image', 0) <= 1
+        assert res['requests']['by_api']['identity'] <= 6, res['requests']
+        assert res['requests']['by_method'].get('PATCH', 0) == 0 and res['requests']['by_method'].get('PUT', 0) == 0
+
+        # a hand change of a project limit is drift, reported and reverted
+        lid = [lim['id'] for lim in replicator.identity.get('/limits', params={'project_id': a}).json()['limits']
+               if lim['resource_name'] == 'servers'][0]
+        replicator.identity.patch('/limits/%s' % lid, json={'limit': {'resource_limit': 9}})
+        run = play(platform, lz(bigger), wss, diff=True)
+        row = [r for r in run['quota']['tenants'] if r['tenant'] == '%s/a' % ws][0]
+        assert row['drift'] == {'compute.instances': {'old': 9, 'new': 2}} and row['fixed'] == ['compute.instances']
+        assert limits_of(replicator, a)['servers'] == 2
+        assert limits_of(replicator, other.id) == {'class:VCPU': 7}
+    finally:
+        replicator.identity.update_project(other, is_enabled=False)
+        replicator.identity.delete_project(other)
+
+
+def test_nova_refuses_servers_past_instances_and_cores(platform, ws, cloud, cleanup):  # noqa: F811
+    cleanup.append(platform)
+    wss = workspaces(ws, projects=('a',))
+    run = play(platform, lz({'compute.instances': 1, 'compute.cores': 4}), wss, tenants=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    pid = cloud.project_id(platform, ws, 'a')
+    tenant = _as_tenant(cloud.conn, pid)
+    flavor = tenant.compute.find_flavor('m1.tiny', ignore_missing=False)
+    medium = tenant.compute.find_flavor('m1.medium', ignore_missing=False)   # 2 vCPU
+    image = tenant.image.find_image('cirros-fake', ignore_missing=False)
+    servers = [tenant.compute.create_server(name='ul-0', flavor_id=flavor.id, image_id=image.id, networks='none')]
+    try:
+        tenant.compute.wait_for_server(servers[0], wait=180)
+        with pytest.raises(openstack.exceptions.HttpException) as refused:
+            tenant.compute.create_server(name='ul-1', flavor_id=flavor.id, image_id=image.id, networks='none')
+        assert refused.value.status_code == 403 and 'servers' in str(refused.value), str(refused.value)
+
+        # more servers allowed, but 1 + 2 vCPU past compute.cores 2
+        run = play(platform, lz({'compute.instances': 5, 'compute.cores': 2}), wss)
+        assert run.rc == 0 and run['quota']['changed'] is True, run.stdout[-3000:]
+        with pytest.raises(openstack.exceptions.HttpException) as refused:
+            tenant.compute.create_server(name='ul-2', flavor_id=medium.id, image_id=image.id, networks='none')
+        assert refused.value.status_code == 403 and 'VCPU' in str(refused.value), str(refused.value)
+
+        # a decrease below usage: Nova's usage (os-quota-sets detail) under unified limits, remark
+        run = play(platform, lz({'compute.instances': 0, 'compute.cores': 2}), wss)
+        row = run['quota']['tenants'][0]
+        assert row['drift']['compute.instances'] == {'old': 5, 'new': 0, 'used': 1, 'skipped': 'below_usage'}, row
+        assert [r['code'] for r in row['remarks']] == ['below_usage']
+    finally:
+        for server in servers:
+            tenant.compute.delete_server(server, ignore_missing=True)
+        for server in servers:
+            tenant.compute.wait_for_delete(server, wait=120)
+
+
+def test_glance_refuses_upload_past_size_total(platform, ws, cloud, cleanup):  # noqa: F811
+    cleanup.append(platform)
+    wss = workspaces(ws, projects=('a',))
+    run = play(platform, lz({'image.size_total': 1}), wss, tenants=True)   # MiB
+    assert run.rc == 0, run.stdout[-3000:]
+    pid = cloud.project_id(platform, ws, 'a')
+    tenant = _as_tenant(cloud.conn, pid)
+    made = []
+
+    def upload(name, size):
+        image = tenant.image.post('/images', json={'name': name, 'disk_format': 'raw',
+                                                   'container_format': 'bare'}).json()
+        made.append(image['id'])
+        return tenant.image.put('/images/%s/file' % image['id'], data=b'\0' * size,
+                                headers={'Content-Type': 'application/octet-stream'}, raise_exc=False)
+    try:
+        resp = upload('ul-1', 512 * 1024)   # below the limit: taken
+        assert resp.status_code == 204, (resp.status_code, resp.text[:300])
+        # 2.5 MiB in all, past image.size_total 1 MiB: refused (Glance counts whole MiB, so the test
+        # stays clear of rounding)
+        resp = upload('ul-2', 2 * 1024 * 1024)
+        assert resp.status_code == 413, (resp.status_code, resp.text[:300])
+    finally:
+        for image in made:
+            tenant.image.delete_image(image, ignore_missing=True)
+
+
+def test_legacy_forced_on_unified_nova_is_a_mismatch(platform, ws, cloud, cleanup):  # noqa: F811
+    cleanup.append(platform)
+    wss = workspaces(ws, projects=('a',))
+    run = play(platform, lz({'compute.cores': 3}), wss, tenants=True, quota_backend={'compute': 'legacy'})
+    res = run['quota']
+    row = res['tenants'][0]
+    assert row['status'] == 'failed' and row['fixed'] == [], row
+    assert [r['code'] for r in row['remarks']] == ['quota_backend_mismatch'], row
+    assert cloud.compute(cloud.project_id(platform, ws, 'a'))['cores'] == 20
+
+
+def test_replicate_role_sets_limits_then_changes_nothing(platform, ws, cloud, cleanup, replicator):  # noqa: F811
+    from test_replicate import recap, replicate
+    cleanup.append(platform)
+    zones = {'default': {'domain_mode': 'default', 'delete_projects': False,
+                         'quota': {'values': {'compute.cores': 3, 'compute.instances': 2, 'image.count_total': 4}}}}
+    wss = [{'identifier': ws, 'projects': [{'identifier': 'a'}]}]
+    # the platform setting, through the role's default (lz_quota_backend): forced for Nova, detected for Glance
+    backend = {'compute': 'unified_limits', 'image': 'auto'}
+    run = replicate(platform, wss, zones=zones, lz_quota_backend=backend)
+    assert run.rc == 0, run.stdout[-3000:]
+    pid = cloud.project_id(platform, ws, 'a')
+    assert limits_of(replicator, pid) == {'class:VCPU': 3, 'servers': 2, 'image_count_total': 4}
+    run = replicate(platform, wss, zones=zones, lz_quota_backend=backend)
+    assert run.rc == 0 and recap(run, platform)['changed'] == 0, run.stdout[-3000:]
