@@ -67,3 +67,25 @@ def test_every_role_readme_names_every_variable_of_its_argument_spec():
             readme = handle.read()
         missing = [name for name in options if '| `%s` |' % name not in readme]
         assert not missing, '%s/README.md lacks %s' % (role, missing)
+
+
+def test_role_readme_tables_give_each_variable_its_spec_type_and_default():
+    """The README rows (name, type, required, default) say what argument_specs.yml and defaults/main.yml say."""
+    for role in sorted(os.listdir(os.path.join(ROOT, 'roles'))):
+        with open(os.path.join(ROOT, 'roles', role, 'meta', 'argument_specs.yml')) as handle:
+            options = yaml.safe_load(handle)['argument_specs']['main']['options']
+        with open(os.path.join(ROOT, 'roles', role, 'defaults', 'main.yml')) as handle:
+            defaults = yaml.safe_load(handle) or {}
+        rows = {}
+        with open(os.path.join(ROOT, 'roles', role, 'README.md')) as handle:
+            for line in handle:
+                cells = [c.strip().replace('\\|', '|') for c in line.strip().strip('|').split(' | ')]
+                if len(cells) >= 4 and cells[0].startswith('`') and cells[0].strip('`') in options:
+                    rows[cells[0].strip('`')] = cells
+        for name, spec in options.items():
+            kind = spec.get('type', 'str')
+            if kind == 'list':
+                kind = 'list of %s' % spec.get('elements', 'str')
+            assert rows[name][1] == kind, (role, name, rows[name][1], kind)
+            if name in defaults and isinstance(defaults[name], str) and '{{' in defaults[name]:
+                assert rows[name][3] == '`%s`' % defaults[name], (role, name, rows[name][3], defaults[name])
