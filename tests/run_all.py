@@ -179,7 +179,7 @@ def main(argv):
                         cloud(release, 'quota-backend') + ['unified_limits'],
                         [sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
                          '--junitxml', junit(release + '-unified-limits'),
-                         'tests/integration/test_quota_unified_limits.py']],
+                         'tests/integration/test_quota_unified_limits_cloud.py']],
                         renv, last=cloud(release, 'quota-backend') + ['legacy'])
                     counts.append((release + ' unified-limits', pytest_counts(junit(release + '-unified-limits'))))
                     phase('py3.10 ansible-core 2.16', [sys.executable, os.path.join(ROOT, 'tests', 'min_versions.py')],
