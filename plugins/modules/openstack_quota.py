@@ -106,9 +106,10 @@ EXAMPLES = r'''
 - name: A platform whose Nova enforces Keystone unified limits (registered ahead of Glance's)
   landingzone.openstack.openstack_quota:
     cloud: replicator
-    platform: local
-    landing_zones: "{{ lz_landing_zones }}"
-    workspaces: "{{ lz_workspaces }}"
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
     quota_backend: {compute: unified_limits}
 '''
 
