@@ -32,6 +32,8 @@ import re
 import subprocess
 import sys
 
+import pyenv_python  # tests/: the directory of this script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, '.venv-focus')
 PINS = ['focus-validator==2.2.1', 'numpy<2', 'pyarrow<18']
@@ -48,29 +50,10 @@ class ValidatorError(RuntimeError):
 
 
 def python312():
-    # pyenv's versions before the PATH: its shim named python3.12 fails when 3.12 is installed but
-    # not selected (exit 127), so every candidate must also run and say it is 3.12
-    candidates = [os.environ.get('FOCUS_PYTHON')]
-    candidates += sorted(glob.glob(os.path.expanduser('~/.pyenv/versions/3.12*/bin/python3.12')), reverse=True)
-    candidates += sorted(glob.glob('/root/.pyenv/versions/3.12*/bin/python3.12'), reverse=True)
-    candidates.append('python3.12')
-    for candidate in candidates:
-        if not candidate:
-            continue
-        path = candidate if os.path.isabs(candidate) else _which(candidate)
-        if path and os.access(path, os.X_OK) and subprocess.call(
-                [path, '-c', 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
-            return path
-    raise ValidatorError('focus-validator 2.2.1 needs Python 3.12: none found (set FOCUS_PYTHON)')
-
-
-def _which(name):
-    for folder in os.environ.get('PATH', '').split(os.pathsep):
-        path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            return path
-    return None
+    path = pyenv_python.find('3.12', 'FOCUS_PYTHON')
+    if not path:
+        raise ValidatorError('focus-validator 2.2.1 needs Python 3.12: none found (set FOCUS_PYTHON)')
+    return path
 
 
 def ensure_venv():

@@ -24,7 +24,6 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ import time
 import uuid
 
 import yaml
+
+import pyenv_python  # tests/: the directory of this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, '.venv-py310')
@@ -46,16 +47,10 @@ class Failed(Exception):
 
 
 def python310():
-    candidates = [os.environ.get('LZ_PY310')]
-    candidates += sorted(glob.glob(os.path.expanduser('~/.pyenv/versions/3.10*/bin/python3.10')), reverse=True)
-    candidates += sorted(glob.glob('/root/.pyenv/versions/3.10*/bin/python3.10'), reverse=True)
-    candidates += [shutil.which('python3.10')]
-    for path in candidates:
-        if path and os.access(path, os.X_OK) and subprocess.call(
-                [path, '-c', 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
-            return path
-    raise Failed('no Python 3.10 found (set LZ_PY310)')
+    path = pyenv_python.find('3.10', 'LZ_PY310')
+    if not path:
+        raise Failed('no Python 3.10 found (set LZ_PY310)')
+    return path
 
 
 def stamp():
