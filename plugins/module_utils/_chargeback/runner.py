@@ -84,8 +84,9 @@ def run_chargeback(module):
     """openstack_chargeback: rate the period, write its reports (not in check mode)."""
     p = module.params
     catalog = load_catalog(module, p['price_catalog'])
-    if p['focus_parquet'] and not p['verify'] and parquet.missing():
-        module.fail(parquet.missing())
+    no_parquet = p['focus_parquet'] and not p['verify'] and parquet.missing()
+    if no_parquet:
+        module.fail(no_parquet)
     try:
         budget = budgets.load(p['budgets'], p['budget_alert_thresholds'])
     except budgets.BudgetError as exc:
