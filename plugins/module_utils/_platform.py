@@ -18,7 +18,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
-from ansible_collections.landingzone.openstack.plugins.module_utils._results import failure_message
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import failure_message, first_error
 
 
 class PlatformModule(LandingZoneModule):
@@ -51,15 +51,21 @@ class PlatformModule(LandingZoneModule):
         except _rest.ApiError as exc:
             self.fail('request failed before any change: %s' % exc)
 
-    def exit_with_rows(self, result, platform):
+    def exit_with_rows(self, result, platform, extra_failed=None):
         """End a per-tenant run: exit_json, or fail_json naming the failed tenants.
 
         A failed tenant fails the task (and the platform, visibly), with every row returned.
+        ``extra_failed``: platform-level rows (with ``setting``) whose failure fails the task too.
         """
         result['requests'] = result.get('requests') or self.requests()
         failed = [row for row in result['tenants'] if row['status'] == 'failed']
-        if failed:
+        settings = [row for row in extra_failed or [] if row['status'] == 'failed']
+        if failed or settings:
             # ``changed`` stays as the run found it: a task that wrote and then failed says so
-            result['msg'] = failure_message(platform, failed)
+            parts = ['%s failed on platform %s: %s' % (row['setting'], platform, first_error(row))
+                     for row in settings]
+            if failed:
+                parts.append(failure_message(platform, failed))
+            result['msg'] = '; '.join(parts)
             self.fail_json(**result)
         self.exit_json(**result)

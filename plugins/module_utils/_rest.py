@@ -167,6 +167,18 @@ def endpoint_of(conn, proxy_name):
         return None
 
 
+def endpoint_region(conn, proxy_name):
+    """The region of a service proxy's endpoint: the run's region, else the catalog's (None: unknown)."""
+    if conn.config.region_name:
+        return conn.config.region_name
+    from keystoneauth1.adapter import Adapter
+    try:
+        data = Adapter.get_endpoint_data(getattr(conn, proxy_name))
+    except MISSING_SERVICE_ERRORS:
+        return None
+    return getattr(data, 'region_name', None) if data is not None else None
+
+
 def _backoff(attempt, base, sleep):
     # Full jitter: parallel workers hitting one overloaded server should not retry in step.
     sleep(random.uniform(0, min(MAX_BACKOFF, base * (2 ** (attempt - 1)))))

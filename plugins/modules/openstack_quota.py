@@ -65,6 +65,19 @@ options:
         type: str
         choices: [auto, legacy, unified_limits]
         default: auto
+  registered_limits:
+    description:
+      - The platform's registered limits, the cloud-wide defaults of Keystone unified limits that a
+        project without its own limit has, as a mapping of C(<quota key>) to its default for C(compute.*) and
+        C(image.*) keys (for example C(compute.cores), C(image.size_total)).
+      - Managed only when declared, and only the keys declared; none is ever deleted. Created in one
+        request (C(POST /v3/registered_limits)) or set (C(PATCH)), in the endpoint's region, before the
+        project limits. Written only for a service whose backend is V(unified_limits) (forced, or
+        detected); for a legacy one the keys are the remark V(registered_limits_not_written).
+      - A key of another service, or a value other than an integer of V(-1) or more, is an error
+        before any request.
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
@@ -111,6 +124,21 @@ EXAMPLES = r'''
     landing_zones: "{{ landing_zones }}"
     workspaces: "{{ workspaces }}"
     quota_backend: {compute: unified_limits}
+
+- name: Move a platform to unified limits, with its cloud-wide defaults from the inventory
+  landingzone.openstack.openstack_quota:
+    cloud: replicator
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
+    quota_backend: {compute: unified_limits, image: unified_limits}
+    registered_limits:
+      compute.instances: 10
+      compute.cores: 20
+      compute.ram: 51200
+      image.size_total: 1000
+      image.count_total: 100
 '''
 
 RETURN = r'''
@@ -152,7 +180,7 @@ tenants:
       description: >-
         Remarks with C(code) (V(service_missing), V(volume_type_missing), V(below_usage),
         V(below_usage_applied), V(key_not_supported), V(no_unified_limits), V(no_registered_limit),
-        V(no_project), V(read_failed), V(read_back_failed), V(quota_backend_mismatch),
+        V(no_project), V(read_failed), V(read_back_failed), V(not_read_back), V(quota_backend_mismatch),
         V(api_error)), C(message), C(severity) and the C(keys) concerned.
       type: list
       elements: dict
@@ -176,6 +204,16 @@ missing_services:
   returned: always
   type: list
   elements: str
+registered_limits:
+  description: >-
+    The platform's registered limits as declared: C(status) (V(ok), V(changed), V(remarks),
+    V(failed)), C(changes), C(drift) (C(old) is null for a limit created), C(fixed) and C(remarks)
+    (V(registered_limits_not_written), V(service_missing), V(service_ambiguous), V(read_failed),
+    V(api_error)). A failure fails the task.
+  returned: always
+  type: dict
+  sample: {setting: registered_limits, status: changed, changes: ["compute.cores: 10 -> 20"],
+           drift: {compute.cores: {old: 10, new: 20}}, fixed: [compute.cores], remarks: []}
 quota_backends:
   description: The backend used per service that can use Keystone limits (after detection).
   returned: always
@@ -206,7 +244,8 @@ def main():
             services=dict(type='list', elements='str', choices=list(SERVICES), default=list(SERVICES)),
             quota_backend=dict(type='dict', default={}, options=dict(
                 compute=dict(type='str', choices=list(BACKENDS), default=AUTO),
-                image=dict(type='str', choices=list(BACKENDS), default=AUTO)))),
+                image=dict(type='str', choices=list(BACKENDS), default=AUTO))),
+            registered_limits=dict(type='dict', default={})),
         connection=True, inventory=True, isolation=True)
     run_module(module)
 

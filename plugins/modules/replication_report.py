@@ -89,7 +89,7 @@ summary:
   returned: always
   type: dict
   sample: {ok: 8, changed: 2, remarks: 1, skipped: 0, failed: 0, orphans: 0, remarks_total: 3, failed_steps: [],
-           check_mode: false}
+           failed_settings: [], check_mode: false}
 lines:
   description: Short human summary, one line per remark or error after the first.
   returned: always
@@ -115,9 +115,17 @@ failed_steps:
   returned: always
   type: list
   elements: str
+settings:
+  description:
+    - Platform-level settings a step changed or remarked on (the quota step's C(registered_limits)),
+      each with C(setting), C(step), C(status), C(changes) and C(remarks); a failed one fails the
+      platform (C(summary.failed_settings), C(failure)).
+  returned: always
+  type: list
+  elements: dict
 failure:
   description:
-    - Why the run failed, in one line naming the failed steps and the failed tenants with the reason
+    - Why the run failed, in one line naming the failed steps and settings and the failed tenants with the reason
       of each (the first few, then a count); null when nothing failed.
   returned: always
   type: str

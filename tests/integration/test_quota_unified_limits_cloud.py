@@ -176,7 +176,7 @@ def test_legacy_forced_on_unified_nova_is_a_mismatch(platform, ws, cloud, cleanu
 
 
 def test_replicate_role_sets_limits_then_changes_nothing(platform, ws, cloud, cleanup, replicator):  # noqa: F811
-    from test_replicate import recap, replicate
+    from test_replicate import recap, replicate, report
     cleanup.append(platform)
     zones = {'default': {'domain_mode': 'default', 'delete_projects': False,
                          'quota': {'values': {'compute.cores': 3, 'compute.instances': 2, 'image.count_total': 4}}}}
@@ -189,3 +189,105 @@ def test_replicate_role_sets_limits_then_changes_nothing(platform, ws, cloud, cl
     assert limits_of(replicator, pid) == {'class:VCPU': 3, 'servers': 2, 'image_count_total': 4}
     run = replicate(platform, wss, zones=zones, lz_quota_backend=backend)
     assert run.rc == 0 and recap(run, platform)['changed'] == 0, run.stdout[-3000:]
+    # the platform's registered limits, through the role's default (lz_registered_limits), in the report
+    groups = registered_of(replicator, 'compute')['server_groups']
+    try:
+        run = replicate(platform, wss, zones=zones, lz_quota_backend=backend,
+                        lz_registered_limits={'compute.server_groups': groups['default_limit'] + 1})
+        assert run.rc == 0 and recap(run, platform)['changed'] == 1, run.stdout[-3000:]
+        assert registered_of(replicator, 'compute')['server_groups']['default_limit'] == groups['default_limit'] + 1
+        settings = report(run, platform)['settings']
+        assert [(s['setting'], s['step'], s['changes']) for s in settings] == [
+            ('registered_limits', 'quotas', ['compute.server_groups: %d -> %d' % (groups['default_limit'],
+                                                                                groups['default_limit'] + 1)])]
+    finally:
+        replicator.identity.patch('/registered_limits/%s' % groups['id'],
+                                  json={'registered_limit': {'default_limit': groups['default_limit']}})
+
+
+def registered_of(conn, service_type):
+    """resource name -> registered limit (dict) of the service of ``service_type``."""
+    sid = [s.id for s in conn.identity.services() if s.type == service_type][0]
+    body = conn.identity.get('/registered_limits', params={'service_id': sid}).json()
+    return dict((r['resource_name'], r) for r in body['registered_limits'])
+
+
+def test_registered_limits_from_inventory_created_set_drift_reverted(platform, ws, cloud, cleanup,  # noqa: F811
+                                                                      replicator):
+    cleanup.append(platform)
+    before = registered_of(replicator, 'compute')
+    vcpu, members = before['class:VCPU'], before['server_group_members']
+    compute_id = vcpu['service_id']
+    # one registered limit the cloud lacks (created by the run), one it has with another default (set)
+    replicator.identity.delete('/registered_limits/%s' % members['id'])
+    declared = {'compute.cores': vcpu['default_limit'] + 5, 'compute.server_group_members': 7}
+    wss = workspaces(ws, projects=('a',))
+    zones = lz({'compute.server_group_members': 3})
+    pid = None
+    try:
+        assert play(platform, lz({}), wss, tenants=True).rc == 0
+        pid = cloud.project_id(platform, ws, 'a')
+
+        # check mode: the plan, with the tenant's limit planned against the default to be registered
+        run = play(platform, zones, wss, check=True, diff=True, registered_limits=declared)
+        res = run['quota']
+        assert res['changed'] is True, res
+        setting = res['registered_limits']
+        assert setting['status'] == 'changed' and setting['fixed'] == [], setting
+        assert setting['drift'] == {'compute.cores': {'old': vcpu['default_limit'], 'new': declared['compute.cores']},
+                                    'compute.server_group_members': {'old': None, 'new': 7}}
+        assert res['diff']['after']['registered_limits'] == declared
+        row = res['tenants'][0]
+        assert row['remarks'] == [] and row['drift'] == {'compute.server_group_members': {'old': 7, 'new': 3}}, row
+        now = registered_of(replicator, 'compute')
+        assert 'server_group_members' not in now and now['class:VCPU']['default_limit'] == vcpu['default_limit']
+
+        # the real run: registered limits first (in the endpoint's region), then the project limit
+        run = play(platform, zones, wss, registered_limits=declared)
+        res = run['quota']
+        assert run.rc == 0 and res['registered_limits']['status'] == 'changed', res
+        assert sorted(res['registered_limits']['fixed']) == sorted(declared)
+        now = registered_of(replicator, 'compute')
+        assert now['class:VCPU']['default_limit'] == declared['compute.cores']
+        assert now['server_group_members']['default_limit'] == 7
+        assert now['server_group_members']['region_id'] == 'RegionOne'
+        assert limits_of(replicator, pid) == {'server_group_members': 3}
+        # Nova's quota API shows only the registered default of this key: written, said not verified
+        row = res['tenants'][0]
+        assert row['fixed'] == ['compute.server_group_members'], row
+        assert [(r['code'], r['severity']) for r in row['remarks']] == [('not_read_back', 'info')], row
+        # Nova enforces the new default for a project without its own limit
+        assert cloud.compute(pid)['cores'] == declared['compute.cores']
+
+        # no-op: no write at all
+        run = play(platform, zones, wss, registered_limits=declared)
+        res = run['quota']
+        assert res['changed'] is False and res['registered_limits']['status'] == 'ok', res
+        # the one POST is the token; Keystone only: token, projects, services, registered limits, limits
+        assert res['requests']['by_method'] == {'GET': 5, 'POST': 1}, res['requests']
+        assert res['requests']['by_api'] == {'identity': 6}, res['requests']
+
+        # a hand change of a registered default is drift, reported and reverted; keys not declared stay
+        replicator.identity.patch('/registered_limits/%s' % now['class:VCPU']['id'],
+                                  json={'registered_limit': {'default_limit': 99}})
+        run = play(platform, zones, wss, diff=True, registered_limits={'compute.cores': declared['compute.cores']})
+        setting = run['quota']['registered_limits']
+        assert setting['drift'] == {'compute.cores': {'old': 99, 'new': declared['compute.cores']}}, setting
+        assert setting['changes'] == ['compute.cores: 99 -> %d' % declared['compute.cores']]
+        after = registered_of(replicator, 'compute')
+        assert after['class:VCPU']['default_limit'] == declared['compute.cores']
+        assert after['server_group_members']['default_limit'] == 7
+    finally:
+        # the cloud's registered limits as they were: the other tests read these defaults
+        if pid is not None:   # its limit refers to the registered one
+            for lim in replicator.identity.get('/limits', params={'project_id': pid}).json()['limits']:
+                replicator.identity.delete('/limits/%s' % lim['id'])
+        now = registered_of(replicator, 'compute')
+        for name, old in (('class:VCPU', vcpu), ('server_group_members', members)):
+            if name in now:
+                replicator.identity.patch('/registered_limits/%s' % now[name]['id'],
+                                          json={'registered_limit': {'default_limit': old['default_limit']}})
+            else:
+                replicator.identity.post('/registered_limits', json={'registered_limits': [{
+                    'service_id': compute_id, 'region_id': old['region_id'], 'resource_name': name,
+                    'default_limit': old['default_limit']}]})

@@ -56,6 +56,11 @@ UNIFIED_LIMIT_RESOURCES = {
     IMAGE: dict((f, f) for f in ('image_size_total', 'image_stage_total', 'image_count_total',
                                  'image_count_uploading')),
 }
+# What Nova's quota API (os-quota-sets) shows of a project limit under its UnifiedLimitsDriver: the
+# placement resources only; for the other keys it shows the registered default whatever the
+# project limit (nova/quota.py UnifiedLimitsDriver.get_project_quotas), though it enforces the
+# project limit. Only these can be read back there.
+READ_BACK_UNDER_UNIFIED_LIMITS = {COMPUTE: frozenset(['instances', 'cores', 'ram'])}
 # Cinder keeps these three per volume type: volume.gigabytes_<type> -> gigabytes_<type>.
 VOLUME_TYPE_PREFIXES = ('gigabytes_', 'volumes_', 'snapshots_')
 

@@ -15,6 +15,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys 
     LEGACY,
     LIMIT_SERVICES,
     LIMITS_ONLY,
+    READ_BACK_UNDER_UNIFIED_LIMITS,
     UNIFIED_LIMITS,
     SERVICE_PROXIES,
     SERVICES,
@@ -93,22 +94,32 @@ def choose_backends(modes, limits):
     return chosen
 
 
+def read_back_fields(write):
+    """The fields of ``write`` the service's quota API can show back (all, except under unified
+    limits, where Nova shows only its placement resources' project limits)."""
+    if write.backend == UNIFIED_LIMITS and write.service in READ_BACK_UNDER_UNIFIED_LIMITS:
+        return sorted(f for f in write.values if f in READ_BACK_UNDER_UNIFIED_LIMITS[write.service])
+    return sorted(write.values)
+
+
 def read_back_sample(writes, service):
-    """The project id whose quota is read back after the writes of ``service`` (None: no write).
+    """The project id whose quota is read back after the writes of ``service`` (None: no write
+    that can be read back).
 
     One per run: the backend is the platform's, not a tenant's, so one tenant's read-back shows it
     (Nova's read under unified limits asks Keystone for every limit and costs seconds a project).
     """
-    pids = sorted(w.project_id for w in writes if w.service == service)
+    pids = sorted(w.project_id for w in writes if w.service == service and read_back_fields(w))
     return pids[0] if pids else None
 
 
 def check_read_back(results, writes, read_back):
     """Fail with ``quota_backend_mismatch`` the writes of a service whose quota, read back from the
     service after the write (``read_back``: service -> project id -> field -> Current, one sample
-    project), does not show the values written: the service enforces another backend than the
-    one written to (Nova's UnifiedLimitsDriver accepts a legacy PUT and changes nothing; the legacy
-    driver ignores Keystone limits). That goes for every write of the run to that service and backend.
+    project, or no project when no write could be read back), does not show the values written: the
+    service enforces another backend than the one written to (Nova's UnifiedLimitsDriver accepts a
+    legacy PUT and changes nothing; the legacy driver ignores Keystone limits). That goes for every
+    write of the run to that service and backend.
     """
     by_key = dict((r.key, r) for r in results)
     verdicts = {}   # (service, backend) -> None (shown), 'unread' or a message
@@ -117,7 +128,7 @@ def check_read_back(results, writes, read_back):
             continue
         seen = read_back[write.service][write.project_id]
         res = by_key[write.tenant_key]
-        written = [f for f in write.values if flat_key(write.service, f) in res.fixed]
+        written = [f for f in read_back_fields(write) if flat_key(write.service, f) in res.fixed]
         if seen is None:
             verdicts[(write.service, write.backend)] = 'unread'
             continue
@@ -134,10 +145,21 @@ def check_read_back(results, writes, read_back):
         else:
             verdicts.setdefault((write.service, write.backend), None)
     for write in writes:
-        verdict = verdicts.get((write.service, write.backend))
+        if write.service not in read_back:
+            continue
         res = by_key[write.tenant_key]
         keys = [flat_key(write.service, f) for f in write.values if flat_key(write.service, f) in res.fixed]
-        if verdict is None or not keys:
+        if not keys:
+            continue
+        if (write.service, write.backend) not in verdicts:
+            # no write of the run had a key the service shows back (Nova under unified limits shows
+            # only instances, cores and ram of a project): written to Keystone, not verified
+            res.remark('not_read_back', 'the %s API shows no project limit of %s (only the registered '
+                       'default): whether the service enforces it is not verified'
+                       % (write.service, ', '.join(keys)), severity='info', keys=keys)
+            continue
+        verdict = verdicts[(write.service, write.backend)]
+        if verdict is None:
             continue
         if verdict == 'unread':
             res.remark('read_back_failed', 'the %s quota could not be read back after the write: whether the '
@@ -277,10 +299,11 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
     return results, writes
 
 
-def diff(results):
-    """Ansible diff: per tenant key -> {flat key: value} before and after, only what changes."""
+def diff(results, platform=None):
+    """Ansible diff: per tenant key (and ``registered_limits`` for the platform's registered
+    limits, ``platform``) -> {flat key: value} before and after, only what changes."""
     before, after = {}, {}
-    for res in results:
+    for res in results + ([platform] if platform is not None else []):
         changes = dict((k, v) for k, v in res.drift.items() if not v.get('skipped'))
         if changes:
             before[res.key] = dict((k, v['old']) for k, v in changes.items())

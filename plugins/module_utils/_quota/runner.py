@@ -3,6 +3,7 @@
 """The openstack_quota module run: validate, connect, find projects, read, plan, apply, report."""
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
@@ -28,12 +29,24 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan 
     plan,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Reader, read_unified_limits
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.registered import (
+    SETTING as REGISTERED,
+    apply_registered,
+    assume_written,
+    plan_registered,
+    registered_limit_problems,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
-def quota_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None):
-    """The present tenants of ``platform`` after validating the whole inventory (no request)."""
+def quota_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None,
+                  registered_limits=None):
+    """The present tenants of ``platform`` after validating the whole inventory and the platform's
+    registered limits (no request)."""
+    problems = registered_limit_problems(registered_limits)
+    if problems:
+        raise InventoryError(problems)
     return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files)
             if t.state == 'present']
 
@@ -66,7 +79,8 @@ def pids_setting(tenants, project_ids, service):
 
 def read_limits(identity, tenants, project_ids, clients, modes, region, errors):
     """The UnifiedLimits of the tenants' projects, or None: not needed (every limit service forced
-    to legacy) or not readable (recorded in ``errors`` for each limit service not forced legacy)."""
+    to legacy) or not readable (recorded in ``errors`` for each limit service not forced legacy).
+    ``clients``: the services some tenant or the registered limits set keys of."""
     wanted = [s for s in LIMIT_SERVICES if s in clients and (modes.get(s) or AUTO) != LEGACY]
     if not wanted:
         return None
@@ -80,14 +94,16 @@ def read_limits(identity, tenants, project_ids, clients, modes, region, errors):
 
 
 def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None,
-             quota_backend=None):
+             quota_backend=None, registered_limits=None):
     """One whole run against an open connection: returns the module result (without exit).
 
-    ``quota_backend``: service -> auto / legacy / unified_limits for Nova and Glance (missing: auto).
+    ``quota_backend``: service -> auto / legacy / unified_limits for Nova and Glance (missing: auto);
+    ``registered_limits``: flat key -> the platform's registered default (only these are managed).
     """
     tenants, skipped = split(tenants, previous_steps, Result)
     identity = _rest.RestClient(conn.identity, retries=retries)
-    wanted_services = set(s for t in tenants for s in by_service(t.quota)) & set(services)
+    declared = by_service(registered_limits or {})
+    wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
     found = {}
     if wanted_services:
         found = projects_by_tenant(list_keystone(identity, '/projects', 'projects'), tenants)
@@ -98,6 +114,16 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     modes = dict(quota_backend or {})
     limits = read_limits(identity, tenants, project_ids, clients, modes, conn.config.region_name, reader.errors)
     backends = choose_backends(modes, limits)
+    # the platform's defaults first: project limits are planned against the defaults Keystone then holds
+    platform, registered_writes = plan_registered(
+        registered_limits, backends, limits, set(clients), services, modes,
+        dict((s, _rest.endpoint_region(conn, SERVICE_PROXIES[s])) for s in declared if s in clients),
+        read_errors=reader.errors)
+    if registered_writes:
+        if check_mode:
+            assume_written(limits, registered_writes)
+        else:
+            apply_registered(identity, registered_writes, platform, limits)
     unreadable = set(s for s, pid in reader.errors if pid is None)
     current = {}
     for service in sorted(clients):
@@ -132,17 +158,17 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
         # What Nova enforces, read back on one written tenant: a write to the backend it does not
         # use changes nothing there, and must not pass for done.
         sample = read_back_sample(writes, COMPUTE)
-        if sample is not None:
-            seen = reader.read(COMPUTE, [sample])
-            check_read_back(results, writes, {COMPUTE: {sample: seen.get(sample)}})
+        seen = reader.read(COMPUTE, [sample]) if sample is not None else {}
+        check_read_back(results, writes, {COMPUTE: {sample: seen.get(sample)} if sample is not None else {}})
     rows = [r.as_dict() for r in results + skipped]
     # what was written: the drift found is only planned in check mode or when a write failed
-    changed = any(r.changes for r in results) if check_mode else any(r.fixed for r in results)
-    out = dict(changed=changed, tenants=rows, summary=summary(rows),
-               planned=[w.summary for w in writes], services=sorted(clients),
-               missing_services=sorted(wanted_services - set(clients)),
+    changed = (any(r.changes for r in results + [platform]) if check_mode
+               else any(r.fixed for r in results + [platform]))
+    out = dict(changed=changed, tenants=rows, summary=summary(rows), registered_limits=platform.as_dict(),
+               planned=[w.summary for w in registered_writes] + [w.summary for w in writes],
+               services=sorted(clients), missing_services=sorted(wanted_services - set(clients)),
                quota_backends=dict((s, b) for s, b in backends.items() if s in clients))
-    return out, diff(results), clients, _rest.endpoint_of(conn, 'identity')
+    return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
 
 
 def run_module(module):
@@ -150,13 +176,14 @@ def run_module(module):
     params = module.params
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
-                         params.get('only_workspaces'), params.get('workspace_files'))
+                         params.get('only_workspaces'), params.get('workspace_files'),
+                         params.get('registered_limits'))
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],
         max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'],
-        quota_backend=params.get('quota_backend'))
+        quota_backend=params.get('quota_backend'), registered_limits=params.get('registered_limits'))
     out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)
     if module._diff:
         out['diff'] = result_diff
-    module.exit_with_rows(out, params['platform'])
+    module.exit_with_rows(out, params['platform'], extra_failed=[out[REGISTERED]])

@@ -102,6 +102,16 @@ def render(report, platform=None):
             lines.append('- %s: %s: %s' % (text(orphan.get('tenant')), text(orphan.get('name') or ''),
                                            text('; '.join(done) if done else 'left as is')))
         lines.append('')
+    if report.get('settings'):
+        lines.extend(['## Platform settings', ''])
+        for row in report['settings']:
+            for change in row.get('changes') or []:
+                lines.append('- %s: %s (%s)' % (text(row['setting']), text(change), text(row['step'])))
+            for remark in row.get('remarks') or []:
+                fields = (row['setting'], remark.get('severity', 'warning'), remark.get('code'),
+                          remark.get('message'), row['step'])
+                lines.append('- %s: remark [%s] %s: %s (%s)' % tuple(text(f) for f in fields))
+        lines.append('')
     if report.get('errors'):
         lines.extend(['## Errors', ''])
         for err in report['errors']:

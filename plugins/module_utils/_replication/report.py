@@ -14,12 +14,15 @@ every tenant in the counts. docs/replication.md shows the format.
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import (
     STATUS_RANK,
     failure_message,
+    first_error,
     summary as status_counts,
 )
 
 VALIDATION = 'validation'
 STEP_ORDER = (VALIDATION, 'tenants', 'access', 'quotas')
 PLANNED = 'planned: '
+# Platform-level rows a step returns beside its tenants (the quota step's registered limits).
+SETTINGS = ('registered_limits',)
 
 
 def step_outcome(result):
@@ -45,7 +48,7 @@ def _worsen(row, status):
 
 def merge(steps, check_mode=False):
     """``steps``: list of (step name, registered result or None). Returns the report dict."""
-    tenants, order, orphans, errors = {}, [], [], []
+    tenants, order, orphans, errors, settings = {}, [], [], [], []
     step_info, requests = {}, {}
     prefix = PLANNED if check_mode else ''
 
@@ -89,6 +92,10 @@ def merge(steps, check_mode=False):
             merged['steps'][step] = entry
             merged['changes'].extend('%s: %s' % (step, c) for c in entry['changes'])
             merged['remarks'].extend(dict(r, step=step) for r in entry['remarks'])
+        for name in SETTINGS:
+            row = result.get(name)
+            if isinstance(row, dict) and (row.get('changes') or row.get('remarks')):
+                settings.append(dict(row, step=step, changes=['%s%s' % (prefix, c) for c in row.get('changes') or []]))
         for row in result.get('orphans') or []:
             orphans.append(dict(row, step=step, changes=['%s%s' % (prefix, c) for c in row.get('changes') or []]))
 
@@ -114,8 +121,9 @@ def merge(steps, check_mode=False):
     summary['remarks_total'] = sum(len(r['remarks']) for r in rows)
     summary['failed_steps'] = [s for s, i in step_info.items() if i['outcome'] == 'failed']
     summary['check_mode'] = bool(check_mode)
-    report = dict(summary=summary, tenants=rows, orphans=orphans, requests=requests, errors=errors,
-                  steps=step_info, check_mode=bool(check_mode))
+    summary['failed_settings'] = [r['setting'] for r in settings if r.get('status') == 'failed']
+    report = dict(summary=summary, tenants=rows, orphans=orphans, settings=settings, requests=requests,
+                  errors=errors, steps=step_info, check_mode=bool(check_mode))
     report['failure'] = failure(report)
     return report
 
@@ -125,6 +133,9 @@ def failure(report, platform=None):
     parts = []
     for step in report['summary']['failed_steps']:
         parts.append('%s step failed: %s' % (step, report['steps'][step].get('message')))
+    for row in report.get('settings') or []:
+        if row.get('status') == 'failed':
+            parts.append('%s step: %s failed: %s' % (row['step'], row['setting'], first_error(row)))
     failed_rows = [r for r in report['tenants'] if r['status'] == 'failed' and _failed_in_a_step(r)]
     if failed_rows:
         parts.append(failure_message(platform or report.get('platform') or 'this platform',
@@ -159,6 +170,12 @@ def human_summary(platform, report):
         if skipped:
             lines.append('  %s [skipped] %s: %s' % (row['tenant'], ', '.join(skipped),
                                                     row['steps'][skipped[0]].get('reason')))
+    for row in report.get('settings') or []:
+        for change in row.get('changes') or []:
+            lines.append('  %s [%s] %s' % (row['setting'], 'plan' if plan else 'changed', change))
+        for remark in row.get('remarks') or []:
+            lines.append('  %s [%s] %s: %s' % (row['setting'], remark.get('severity', 'warning'),
+                                               remark.get('code'), remark.get('message')))
     for err in report['errors']:
         lines.append('  error %s: %s' % (err.get('path') or err.get('step'), err.get('message')))
     return lines

@@ -47,5 +47,6 @@ def run_module(module):
     failed = [row['tenant'] for row in report['tenants'] if row['status'] == 'failed']
     module.exit_json(changed=False, summary=report['summary'], path=path, markdown_path=markdown_path,
                      failed_tenants=failed,
-                     failed_steps=report['summary']['failed_steps'], failure=report['failure'],
+                     failed_steps=report['summary']['failed_steps'], settings=report['settings'],
+                     failure=report['failure'],
                      requests=report['requests'], lines=human_summary(params['platform'], report))

@@ -181,3 +181,27 @@ def test_read_back_that_shows_the_write_is_ok_and_a_failed_read_back_is_said():
     assert all(r.remarks == [] and r.fixed == ['compute.cores'] for r in results)
     check_read_back(results, writes, {'compute': {'p0': None}})
     assert all([x['code'] for x in r.remarks] == ['read_back_failed'] for r in results)
+
+
+def test_read_back_under_unified_limits_compares_only_what_nova_shows_of_a_project():
+    # Nova shows the registered default of server_groups whatever the project limit: not a mismatch
+    writes = [Write('compute', 'ws/p0', 'p0', {'cores': 4, 'server_groups': 3}, backend='unified_limits')]
+    results = [Result('ws/p0', 'p0')]
+    results[0].fixed = ['compute.cores', 'compute.server_groups']
+    assert read_back_sample(writes, 'compute') == 'p0'
+    check_read_back(results, writes, {'compute': {'p0': {'cores': Current(4), 'server_groups': Current(10)}}})
+    assert results[0].status != 'failed' and results[0].remarks == []
+    # only such keys written in the run: nothing to read back, and the row says it is not verified
+    writes = [Write('compute', 'ws/p1', 'p1', {'server_group_members': 3}, backend='unified_limits')]
+    results = [Result('ws/p1', 'p1')]
+    results[0].fixed = ['compute.server_group_members']
+    assert read_back_sample(writes, 'compute') is None
+    check_read_back(results, writes, {'compute': {}})
+    assert [(r['code'], r['severity']) for r in results[0].remarks] == [('not_read_back', 'info')]
+    assert results[0].fixed == ['compute.server_group_members']
+    # legacy: every key is shown, so every key is compared
+    writes = [Write('compute', 'ws/p2', 'p2', {'server_groups': 3})]
+    results = [Result('ws/p2', 'p2')]
+    results[0].fixed = ['compute.server_groups']
+    check_read_back(results, writes, {'compute': {'p2': {'server_groups': Current(10)}}})
+    assert [r['code'] for r in results[0].remarks] == ['quota_backend_mismatch']
