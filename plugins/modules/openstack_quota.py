@@ -180,7 +180,7 @@ tenants:
       description: >-
         Remarks with C(code) (V(service_missing), V(volume_type_missing), V(below_usage),
         V(below_usage_applied), V(key_not_supported), V(no_unified_limits), V(no_registered_limit),
-        V(no_project), V(read_failed), V(read_back_failed), V(not_read_back), V(quota_backend_mismatch),
+        V(no_project), V(read_failed), V(read_back_failed), V(not_read_back), V(usage_not_checked), V(quota_backend_mismatch),
         V(api_error)), C(message), C(severity) and the C(keys) concerned.
       type: list
       elements: dict

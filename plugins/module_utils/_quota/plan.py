@@ -12,6 +12,8 @@ found from its read-back (``check_read_back``).
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
     AUTO,
     CANNOT_FORCE_BELOW_USAGE,
+    IMAGE,
+    LOAD_BALANCER,
     LEGACY,
     LIMIT_SERVICES,
     LIMITS_ONLY,
@@ -169,6 +171,13 @@ def check_read_back(results, writes, read_back):
         res.fail('quota_backend_mismatch', '%s %s' % (', '.join(keys), verdict), keys=keys)
 
 
+# Why a service's usage is not known for a decrease (Nova and Cinder report it with the quota).
+USAGE_UNSEEN = {
+    IMAGE: 'Glance reports usage only to the project itself; it refuses new uploads past the limit',
+    LOAD_BALANCER: 'Octavia publishes no usage; it refuses new resources past the limit',
+}
+
+
 def is_decrease_below_usage(old, new, used):
     """True when ``new`` lowers the limit below what the project already uses."""
     if used is None or new == UNLIMITED or new >= used:
@@ -287,6 +296,11 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
                         res.remark('below_usage', '%s: %s -> %s is below the usage %s; not applied (%s)'
                                    % (key, cur.limit, new, cur.used, hint), keys=[key])
                         continue
+                elif cur.used is None and new != UNLIMITED and (cur.limit == UNLIMITED or new < cur.limit):
+                    res.remark('usage_not_checked', '%s: %s -> %s is a decrease, and the usage of the project '
+                               'is not visible here (%s); applied without a usage check'
+                               % (key, cur.limit, new, USAGE_UNSEEN.get(service, 'its usage read failed')),
+                               severity='info', keys=[key])
                 res.drift[key] = entry
                 values[field] = new
             if missing_types:

@@ -103,7 +103,8 @@ def test_check_mode_plans_project_limits_against_the_planned_defaults():
     # cores 8 is now the default and ram has a registered limit: neither remark nor write for them
     results, project_writes = plan([tq({'compute.cores': 8, 'compute.ram': 2048})], {'shop/web': 'p1'}, cur, ALL,
                                    backends=UL)
-    assert results[0].remarks == []
+    # (the ram decrease is said to be applied without usage: no usage was given to the plan)
+    assert [r['code'] for r in results[0].remarks] == ['usage_not_checked']
     assert [w.values for w in project_writes] == [{'ram': 2048}]
     assert cur['compute']['p1']['cores'] == Current(8)
 

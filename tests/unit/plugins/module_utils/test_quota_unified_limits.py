@@ -109,7 +109,11 @@ def test_plan_under_unified_limits_same_keys_no_force_and_remarks():
     assert by_service['compute'].backend == 'unified_limits' and by_service['compute'].force is False
     assert by_service['image'].values == {'image_size_total': 50}
     codes = sorted(r['code'] for r in results[0].remarks)
-    assert codes == ['below_usage_applied', 'no_registered_limit']   # key_pairs: no registered server_key_pairs
+    # key_pairs: no registered server_key_pairs; cores and image.size_total: decreases without usage given
+    assert codes == ['below_usage_applied', 'no_registered_limit', 'usage_not_checked', 'usage_not_checked']
+    unseen = [r for r in results[0].remarks if r['code'] == 'usage_not_checked']
+    assert [(r['keys'], r['severity']) for r in unseen] == [(['compute.cores'], 'info'), (['image.size_total'], 'info')]
+    assert 'Glance reports usage only to the project itself' in unseen[1]['message']
 
 
 def test_plan_image_keys_without_unified_limits_are_a_remark():
@@ -117,7 +121,7 @@ def test_plan_image_keys_without_unified_limits_are_a_remark():
     results, writes = plan([t], {'shop/web': 'p1'}, ul_current(compute={'cores': 20}), ALL,
                            backends={'compute': 'legacy', 'image': 'legacy'})
     assert [(w.service, w.backend) for w in writes] == [('compute', 'legacy')]
-    remark = results[0].remarks[0]
+    remark = [r for r in results[0].remarks if r['code'] != 'usage_not_checked'][0]
     assert remark['code'] == 'no_unified_limits' and remark['keys'] == ['image.size_total']
 
 
