@@ -197,9 +197,9 @@ def test_replicate_role_sets_limits_then_changes_nothing(platform, ws, cloud, cl
         assert run.rc == 0 and recap(run, platform)['changed'] == 1, run.stdout[-3000:]
         assert registered_of(replicator, 'compute')['server_groups']['default_limit'] == groups['default_limit'] + 1
         settings = report(run, platform)['settings']
+        change = 'compute.server_groups: %d -> %d' % (groups['default_limit'], groups['default_limit'] + 1)
         assert [(s['setting'], s['step'], s['changes']) for s in settings] == [
-            ('registered_limits', 'quotas', ['compute.server_groups: %d -> %d' % (groups['default_limit'],
-                                                                                groups['default_limit'] + 1)])]
+            ('registered_limits', 'quotas', [change])]
     finally:
         replicator.identity.patch('/registered_limits/%s' % groups['id'],
                                   json={'registered_limit': {'default_limit': groups['default_limit']}})
