@@ -104,7 +104,8 @@ def run(cloud, tenants, workers, check=False, backend='auto'):
     conn, counter = _rest.connect({'cloud': cloud, 'api_timeout': 60})
     started = time.time()
     out, dummy, clients, identity_endpoint = _quota.converge(
-        conn, tenants, max_workers=workers, check_mode=check, quota_backend={'compute': backend, 'image': backend})
+        conn, tenants, max_workers=workers, check_mode=check, quota_backend={'compute': backend, 'image': backend},
+        counter=counter)
     elapsed = time.time() - started
     counts = _quota.requests_by_service(counter, clients, identity_endpoint)
     failures = [r['remarks'][-1]['message'][:300] for r in out['tenants'] if r['status'] == 'failed'][:3]

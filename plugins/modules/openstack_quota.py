@@ -214,6 +214,15 @@ registered_limits:
   type: dict
   sample: {setting: registered_limits, status: changed, changes: ["compute.cores: 10 -> 20"],
            drift: {compute.cores: {old: 10, new: 20}}, fixed: [compute.cores], remarks: []}
+limits_scope:
+  description:
+    - The scope of the token the Keystone limits were read and written with - V(system) where the
+      account may have a system-scoped token (asked once per run), else V(project) with a warning
+      (Keystone up to 2024.1 lists a project-scoped token only its own project's limits); null when
+      no Keystone limit was read.
+  returned: always
+  type: str
+  sample: system
 quota_backends:
   description: The backend used per service that can use Keystone limits (after detection).
   returned: always

@@ -57,6 +57,7 @@ def test_limits_set_check_mode_noop_drift_and_unowned(platform, ws, cloud, clean
         assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
         first = run['quota']
         assert first['quota_backends'] == {'compute': 'unified_limits', 'image': 'unified_limits'}
+        assert first['limits_scope'] == 'system'   # the replicator is admin on the system too
         assert first['changed'] is True and first['summary']['changed'] == 2, first
         a = cloud.project_id(platform, ws, 'a')
         assert limits_of(replicator, a) == {'class:VCPU': 4, 'servers': 2, 'class:MEMORY_MB': 4096,
@@ -71,7 +72,8 @@ def test_limits_set_check_mode_noop_drift_and_unowned(platform, ws, cloud, clean
         run = play(platform, lz(bigger), wss, check=True, diff=True)
         res = run['quota']
         assert res['changed'] is True
-        assert res['requests']['by_method'].get('PATCH', 0) == 0 and res['requests']['by_method'].get('POST', 0) <= 1
+        # the two POSTs are the tokens (the run's and the system-scoped one for Keystone limits)
+        assert res['requests']['by_method'].get('PATCH', 0) == 0 and res['requests']['by_method'].get('POST', 0) == 2
         assert res['diff']['after']['%s/a' % ws] == {'compute.cores': 8}
         assert limits_of(replicator, a)['class:VCPU'] == 4
 
@@ -79,12 +81,12 @@ def test_limits_set_check_mode_noop_drift_and_unowned(platform, ws, cloud, clean
         assert run['quota']['changed'] is True and limits_of(replicator, a)['class:VCPU'] == 8
 
         # no-op: changed=0, no Nova quota request, Glance only its version discovery (one, whatever the
-        # tenant count), Keystone a constant number (token, projects, services, registered limits, limits)
+        # tenant count), Keystone a constant number (2 tokens, projects, services, registered limits, limits)
         run = play(platform, lz(bigger), wss)
         res = run['quota']
         assert res['changed'] is False and res['planned'] == [], res
         assert res['requests']['by_api'].get('compute', 0) == 0 and res['requests']['by_api'].get('image', 0) <= 1
-        assert res['requests']['by_api']['identity'] <= 6, res['requests']
+        assert res['requests']['by_api']['identity'] <= 8, res['requests']
         assert res['requests']['by_method'].get('PATCH', 0) == 0 and res['requests']['by_method'].get('PUT', 0) == 0
 
         # a hand change of a project limit is drift, reported and reverted
@@ -263,9 +265,10 @@ def test_registered_limits_from_inventory_created_set_drift_reverted(platform, w
         run = play(platform, zones, wss, registered_limits=declared)
         res = run['quota']
         assert res['changed'] is False and res['registered_limits']['status'] == 'ok', res
-        # the one POST is the token; Keystone only: token, projects, services, registered limits, limits
-        assert res['requests']['by_method'] == {'GET': 5, 'POST': 1}, res['requests']
-        assert res['requests']['by_api'] == {'identity': 6}, res['requests']
+        # Keystone only: per connection (the run's, the system-scoped one for limits) a token and a version
+        # discovery, then projects, services, registered limits, limits
+        assert res['requests']['by_method'] == {'GET': 6, 'POST': 2}, res['requests']
+        assert res['requests']['by_api'] == {'identity': 8}, res['requests']
 
         # a hand change of a registered default is drift, reported and reverted; keys not declared stay
         replicator.identity.patch('/registered_limits/%s' % now['class:VCPU']['id'],
@@ -291,3 +294,26 @@ def test_registered_limits_from_inventory_created_set_drift_reverted(platform, w
                 replicator.identity.post('/registered_limits', json={'registered_limits': [{
                     'service_id': compute_id, 'region_id': old['region_id'], 'resource_name': name,
                     'default_limit': old['default_limit']}]})
+
+
+def test_account_without_a_system_role_says_its_limits_listing_may_be_partial(platform, ws, cloud,  # noqa: F811
+                                                                               cleanup, replicator):
+    import uuid
+
+    import yaml
+    cleanup.append(platform)
+    password = uuid.uuid4().hex
+    user = replicator.identity.create_user(name='ul-projadmin-%s' % ws, password=password, domain_id='default')
+    try:
+        replicator.identity.assign_project_role_to_user(replicator.identity.find_project('admin', domain_id='default'),
+                                                        user, replicator.identity.find_role('admin'))
+        with open(os.environ['OS_CLIENT_CONFIG_FILE']) as handle:
+            entry = yaml.safe_load(handle)['clouds']['replicator']
+        entry['auth'] = dict(entry['auth'], username=user.name, password=password)
+        run = play(platform, lz({'compute.cores': 3}), workspaces(ws, projects=('a',)), tenants=True, cloud=entry)
+        res = run['quota']
+        assert run.rc == 0 and res['limits_scope'] == 'project', res
+        assert any('project-scoped token' in w for w in res.get('warnings') or []), res.get('warnings')
+        assert password not in run.stdout + run.stderr
+    finally:
+        replicator.identity.delete_user(user)

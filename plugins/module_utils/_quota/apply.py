@@ -86,9 +86,11 @@ def apply(clients, writes, results, max_workers=8, identity=None, limits=None):
                              ok=(201,))
         except ApiError as exc:
             # ambiguous (no answer) or refused: the next run reads what Keystone holds and completes it
+            hint = (' (a limit exists that the listing did not show: created meanwhile, or listed with a '
+                    'project-scoped token, see limits_scope)' if exc.status == 409 else '')
             for write in dict((id(w), w) for w, dummy, dummy in batch).values():
-                failed(write, 'creating Keystone limits (%d in one request, this tenant among them)'
-                       % len(batch), exc)
+                failed(write, 'creating Keystone limits (%d in one request, this tenant among them)%s'
+                       % (len(batch), hint), exc)
             return
         for write, field, dummy in batch:
             fixed(write, [field])

@@ -77,6 +77,26 @@ def pids_setting(tenants, project_ids, service):
     return [project_ids[t.key] for t in tenants if t.key in project_ids and by_service(t.quota).get(service)]
 
 
+PROJECT_SCOPED_LIMITS = (
+    'Keystone limits were read with the project-scoped token, as the account may not have a system-scoped one: '
+    'Keystone up to 2024.1 shows such a token only its own project\'s limits, so the tenants\' limits look '
+    'missing there and creating them fails as duplicates (HTTP 409); give the account the admin role on the system')
+
+
+def limits_client(conn, identity, retries, counter):
+    """(Keystone client for the limit APIs, its scope): system-scoped where the account may have
+    such a token, else the run's own. Keystone up to 2024.1 lists a project-scoped token only the
+    limits of its own project, whatever its roles (keystone/api/limits.py), so a project-scoped
+    listing would miss every tenant's limits (and their creation would fail as duplicates)."""
+    if (conn.config.config.get('auth') or {}).get('system_scope'):
+        return identity, 'system'
+    try:
+        system = _rest.connect_system_scope(conn, counter, retries)[0]
+    except Exception:  # noqa: BLE001 - any auth/config error: the run's own token, and the run says so
+        return identity, 'project'
+    return _rest.RestClient(system.identity, retries=retries), 'system'
+
+
 def read_limits(identity, tenants, project_ids, clients, modes, region, errors):
     """The UnifiedLimits of the tenants' projects, or None: not needed (every limit service forced
     to legacy) or not readable (recorded in ``errors`` for each limit service not forced legacy).
@@ -94,7 +114,7 @@ def read_limits(identity, tenants, project_ids, clients, modes, region, errors):
 
 
 def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None,
-             quota_backend=None, registered_limits=None):
+             quota_backend=None, registered_limits=None, counter=None):
     """One whole run against an open connection: returns the module result (without exit).
 
     ``quota_backend``: service -> auto / legacy / unified_limits for Nova and Glance (missing: auto);
@@ -112,7 +132,12 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
     modes = dict(quota_backend or {})
-    limits = read_limits(identity, tenants, project_ids, clients, modes, conn.config.region_name, reader.errors)
+    limits_scope = None
+    keystone_limits = identity
+    if any(s in clients and (modes.get(s) or AUTO) != LEGACY for s in LIMIT_SERVICES):
+        keystone_limits, limits_scope = limits_client(conn, identity, retries, counter)
+    limits = read_limits(keystone_limits, tenants, project_ids, clients, modes, conn.config.region_name,
+                         reader.errors)
     backends = choose_backends(modes, limits)
     # the platform's defaults first: project limits are planned against the defaults Keystone then holds
     platform, registered_writes = plan_registered(
@@ -123,7 +148,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
         if check_mode:
             assume_written(limits, registered_writes)
         else:
-            apply_registered(identity, registered_writes, platform, limits)
+            apply_registered(keystone_limits, registered_writes, platform, limits)
     unreadable = set(s for s, pid in reader.errors if pid is None)
     current = {}
     for service in sorted(clients):
@@ -154,7 +179,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
                            read_errors=reader.errors, duplicates=duplicates, backends=backends)
     if writes and not check_mode:
-        apply(clients, writes, results, max_workers=max_workers, identity=identity, limits=limits)
+        apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
         # What Nova enforces, read back on one written tenant: a write to the backend it does not
         # use changes nothing there, and must not pass for done.
         sample = read_back_sample(writes, COMPUTE)
@@ -167,7 +192,8 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     out = dict(changed=changed, tenants=rows, summary=summary(rows), registered_limits=platform.as_dict(),
                planned=[w.summary for w in registered_writes] + [w.summary for w in writes],
                services=sorted(clients), missing_services=sorted(wanted_services - set(clients)),
-               quota_backends=dict((s, b) for s, b in backends.items() if s in clients))
+               quota_backends=dict((s, b) for s, b in backends.items() if s in clients), limits_scope=limits_scope)
+
     return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
 
 
@@ -182,7 +208,10 @@ def run_module(module):
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],
         max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'],
-        quota_backend=params.get('quota_backend'), registered_limits=params.get('registered_limits'))
+        quota_backend=params.get('quota_backend'), registered_limits=params.get('registered_limits'),
+        counter=module.counter)
+    if out['limits_scope'] == 'project' and UNIFIED_LIMITS in out['quota_backends'].values():
+        module.warn(PROJECT_SCOPED_LIMITS)
     out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)
     if module._diff:
         out['diff'] = result_diff
