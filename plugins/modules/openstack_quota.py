@@ -27,7 +27,8 @@ description:
   - Nova and Glance quotas are Keystone unified limits where the platform enforces them
     (C(quota_backend)); project limits are read for the whole cloud in one paged listing, created in
     bulk and patched one by one; the same keys map onto the limit resources (C(compute.cores) is
-    C(class:VCPU), ...). Glance has per-project quotas only as Keystone limits. After a Nova write
+    C(class:VCPU), ...), with a system-scoped token of the same account where it may have one
+    (C(limits_scope)). Glance has per-project quotas only as Keystone limits. After a Nova write
     the quota is read back from Nova; a value Nova does not show is the failure
     V(quota_backend_mismatch).
   - A service missing from the platform's catalog is skipped with a remark; a quota for a volume
