@@ -32,6 +32,14 @@ QUOTA_LIMITS = {
 }
 QUOTA_PROCESSES = ("nova-api", "nova-conductor")
 
+# nova-api's uWSGI workers per release. Nova 28 (2023.2) eventlet-monkey-patches its API at import:
+# uWSGI threads (real OS threads, one eventlet hub each) then share green locks, and requests that
+# arrive together on a fresh worker (keystonemiddleware's and the clients' lazy set-up) deadlock the
+# worker for good (log: "greenlet.error: cannot switch to a different thread"; seen after
+# `quota-backend`, whose restart is not followed by a lone first request as `up`'s register() is).
+# One thread per process, as upstream runs it; two processes keep requests concurrent.
+API_WORKERS = {"2023.2": {"processes": 2, "threads": 1}}
+
 HOST = "localcloud"  # [DEFAULT] host: stable compute host / node name
 FLAVORS = [  # id, name, vcpus, ram MiB, disk GiB
     ("1", "m1.tiny", 1, 512, 1),
@@ -185,7 +193,7 @@ def processes(ctx):
     procs = [Proc("nova-api",
                   ctx.uwsgi_argv("nova-api", ctx.port("nova"), module="nova.wsgi.osapi_compute:application",
                                  script="nova-api-wsgi",
-                                 threads=4,
+                                 **API_WORKERS.get(ctx.release, {"processes": 1, "threads": 4}),
                                  # load the app in the worker, not the master: at load nova-api checks the
                                  # compute versions over all cells with a thread pool, which a fork
                                  # would leave without threads (every request then hangs)
