@@ -8,7 +8,7 @@ it is not up, runs pytest against it (the unit tests too with the first release;
 and tests/integration with every release: the same integration tests, except those marked
 `release_independent` - the ledger, rating, report, redaction and onboarding tests, which check
 this collection's own code on top of what the others test - which run with the first release only),
-the molecule scenario with the first release, then (first release only) the quota tests with Nova
+the molecule scenario with the first release, then (every release) the quota tests with Nova
 and Glance switched to Keystone unified limits on the same running cloud (`localcloud.py
 quota-backend`, restarting only Nova API/conductor and Glance, and back to legacy), the lowest
 supported versions (tests/min_versions.py: Python 3.10 + ansible-core 2.16 in their own venv,
@@ -180,14 +180,14 @@ def main(argv):
                 if n == 0 and os.path.isdir(os.path.join(ROOT, 'extensions', 'molecule')):
                     phase('molecule %s' % release, [os.path.join(BIN, 'molecule'), 'test', '--all'],
                           cwd=os.path.join(ROOT, 'extensions'), phase_env=renv)
+                steps_phase('quota unified-limits %s' % release, [
+                    cloud(release, 'quota-backend') + ['unified_limits'],
+                    [sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
+                     '--junitxml', junit(release + '-unified-limits'),
+                     'tests/integration/test_quota_unified_limits_cloud.py']],
+                    renv, last=cloud(release, 'quota-backend') + ['legacy'])
+                counts.append((release + ' unified-limits', pytest_counts(junit(release + '-unified-limits'))))
                 if n == 0:
-                    steps_phase('quota unified-limits %s' % release, [
-                        cloud(release, 'quota-backend') + ['unified_limits'],
-                        [sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
-                         '--junitxml', junit(release + '-unified-limits'),
-                         'tests/integration/test_quota_unified_limits_cloud.py']],
-                        renv, last=cloud(release, 'quota-backend') + ['legacy'])
-                    counts.append((release + ' unified-limits', pytest_counts(junit(release + '-unified-limits'))))
                     phase('py3.10 ansible-core 2.16', [sys.executable, os.path.join(ROOT, 'tests', 'min_versions.py')],
                           phase_env=renv)
             finally:
