@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -1019,13 +1020,28 @@ def cmd_quota_backend(ctx: Ctx, mode: Optional[str]) -> None:
     t0 = time.monotonic()
     mods = [m for m in load_services(ctx) if hasattr(m, "QUOTA_LIMITS")]
     (ctx.state / "quota-backend").write_text(mode + "\n")
+    procs = {}
     for mod in mods:
         set_registered_limits(ctx, mod, mode)
         mod.configure(ctx)
-        procs = [p for p in mod.processes(ctx) if p.name in mod.QUOTA_PROCESSES]
-        _stop(ctx, [r for r in (ctx.record_of(p.name) for p in procs) if r], 15.0)
-        for p in procs:
+        procs[mod] = [p for p in mod.processes(ctx) if p.name in mod.QUOTA_PROCESSES]
+    # all of them stop together and start together, each waited for in its own thread (none of them
+    # needs another of them to start: nova-conductor does not wait for nova-api)
+    _stop(ctx, [r for r in (ctx.record_of(p.name) for ps in procs.values() for p in ps) if r], 15.0)
+    errors = []
+
+    def start(mod, p):
+        try:
             start_proc(ctx, mod, p)
+        except Exception as e:  # noqa: BLE001 - re-raised below, in the main thread
+            errors.append(e)
+    threads = [threading.Thread(target=start, args=(mod, p)) for mod in mods for p in procs[mod]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
     log(f"quota backend {mode}: {', '.join(m.NAME for m in mods)} ({time.monotonic() - t0:.1f}s)")
 
 
