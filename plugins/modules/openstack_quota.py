@@ -209,7 +209,7 @@ registered_limits:
   description: >-
     The platform's registered limits as declared: C(status) (V(ok), V(changed), V(remarks),
     V(failed)), C(changes), C(drift) (C(old) is null for a limit created), C(fixed) and C(remarks)
-    (V(registered_limits_not_written), V(service_missing), V(service_ambiguous), V(read_failed),
+    (V(registered_limits_not_written), V(registered_limit_in_use), V(service_missing), V(service_ambiguous), V(read_failed),
     V(api_error)). A failure fails the task.
   returned: always
   type: dict

@@ -133,6 +133,10 @@ def test_sets_then_noop_then_reverts_drift(platform, ws, cloud, cleanup):
     assert by_api['compute'] <= 2 + 1 and by_api['volume'] <= 2 + 1, by_api
     assert second['requests']['by_method'].get('PUT', 0) == 0
     assert by_api['network'] <= 2, by_api
+    # Keystone: token and version discovery, projects, and the detection's two listings (services, registered
+    # limits); on this legacy cloud no project limits and no system-scoped token
+    assert second['quota_backends'] == {'compute': 'legacy'} and second['limits_scope'] is None, second
+    assert by_api['identity'] == 5, by_api
 
     # A hand change is drift: found, reported old -> new, set back.
     cloud.conn.compute.put('/os-quota-sets/%s' % a, json={'quota_set': {'cores': 99}})

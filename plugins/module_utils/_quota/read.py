@@ -176,6 +176,9 @@ class UnifiedLimits:
         self.service_ids = service_ids
         self.registered = registered
         self.project = project
+        # service -> field -> number of project limits (of any project) in the listing: Keystone
+        # refuses to change a registered limit that project limits refer to
+        self.referenced = {}
 
     def has_registered(self, service):
         return bool(self.registered.get(service))
@@ -200,26 +203,49 @@ def _in_region(item, region):
     return item.get('region_id') in (None, region) or region is None
 
 
-def read_unified_limits(identity, project_ids, region=None):
-    """Keystone's services, registered limits and project limits: three listings for the whole cloud.
+def read_registered_limits(identity, region=None):
+    """Keystone's services and registered limits (two listings for the whole cloud, shown whole to any
+    scope): the UnifiedLimits without project limits, enough to choose the backend.
 
-    Raises ApiError / IncompleteListing: planning on a partial listing would write limits twice.
+    Raises ApiError / IncompleteListing.
     """
     services = list_all(identity, '/services', 'services')[0]
     service_ids = dict((svc, set(s['id'] for s in services if s.get('type') == stype))
                        for svc, stype in LIMIT_SERVICES.items())
-    of_id = dict((sid, svc) for svc, ids in service_ids.items() for sid in ids)
-    registered, project = {}, {}
+    of_id = _service_of_id(service_ids)
+    registered = {}
     for reg in list_all(identity, '/registered_limits', 'registered_limits', limit=KEYSTONE_PAGE_LIMIT)[0]:
         service = of_id.get(reg.get('service_id'))
         field = field_of_resource(service, reg.get('resource_name')) if service else None
         if field is not None and _in_region(reg, region):
             registered.setdefault(service, {})[field] = reg
+    return UnifiedLimits(service_ids, registered, {})
+
+
+def read_project_limits(identity, limits, project_ids, region=None):
+    """Fill ``limits`` with the project limits of ``project_ids``: one listing for the whole cloud.
+
+    Raises ApiError / IncompleteListing: planning on a partial listing would write limits twice.
+    """
+    of_id = _service_of_id(limits.service_ids)
     wanted = set(project_ids)
     for limit in list_all(identity, '/limits', 'limits', limit=KEYSTONE_PAGE_LIMIT)[0]:
         service = of_id.get(limit.get('service_id'))
         field = field_of_resource(service, limit.get('resource_name')) if service else None
-        if field is None or limit.get('project_id') not in wanted or not _in_region(limit, region):
+        if field is None or not _in_region(limit, region):
             continue
-        project.setdefault(service, {}).setdefault(limit['project_id'], {})[field] = limit
-    return UnifiedLimits(service_ids, registered, project)
+        counts = limits.referenced.setdefault(service, {})
+        counts[field] = counts.get(field, 0) + 1
+        if limit.get('project_id') not in wanted:
+            continue
+        limits.project.setdefault(service, {}).setdefault(limit['project_id'], {})[field] = limit
+    return limits
+
+
+def read_unified_limits(identity, project_ids, region=None):
+    """Keystone's services, registered limits and project limits: three listings for the whole cloud."""
+    return read_project_limits(identity, read_registered_limits(identity, region), project_ids, region)
+
+
+def _service_of_id(service_ids):
+    return dict((sid, svc) for svc, ids in service_ids.items() for sid in ids)

@@ -129,6 +129,17 @@ def plan_registered(declared, backends, limits, available, managed, modes, regio
                     body['region_id'] = regions[service]
                 writes.append(RegisteredWrite(service, field, value, body=body))
                 res.drift[key] = {'old': None, 'new': value}
+            elif limits.referenced.get(service, {}).get(field):
+                # Keystone refuses any change of a registered limit that project limits refer to (HTTP
+                # 403, keystone/limit/backends/sql.py); the run says so and leaves it
+                res.drift[key] = {'old': current.get('default_limit'), 'new': value,
+                                  'skipped': 'registered_limit_in_use'}
+                refs = limits.referenced[service][field]
+                res.remark('registered_limit_in_use', '%s: the registered default is %s, the inventory declares '
+                           '%s; Keystone refuses to change a registered limit that project limits refer to (%d '
+                           'here), so it is left as is: set the value as a project quota instead, or remove '
+                           'those project limits first' % (key, current.get('default_limit'), value, refs),
+                           keys=[key])
             else:
                 writes.append(RegisteredWrite(service, field, value, limit_id=current['id']))
                 res.drift[key] = {'old': current.get('default_limit'), 'new': value}

@@ -28,7 +28,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan 
     needs_usage,
     plan,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Reader, read_unified_limits
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import (
+    Reader,
+    read_project_limits,
+    read_registered_limits,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.registered import (
     SETTING as REGISTERED,
     apply_registered,
@@ -97,20 +101,30 @@ def limits_client(conn, identity, retries, counter):
     return _rest.RestClient(system.identity, retries=retries), 'system'
 
 
-def read_limits(identity, tenants, project_ids, clients, modes, region, errors):
-    """The UnifiedLimits of the tenants' projects, or None: not needed (every limit service forced
-    to legacy) or not readable (recorded in ``errors`` for each limit service not forced legacy).
-    ``clients``: the services some tenant or the registered limits set keys of."""
+def read_limits(identity, clients, modes, region, errors):
+    """The UnifiedLimits (registered limits only) of the run, or None: not needed (every limit
+    service forced to legacy) or not readable (recorded in ``errors`` for each limit service not
+    forced legacy). ``clients``: the services some tenant or the registered limits set keys of."""
     wanted = [s for s in LIMIT_SERVICES if s in clients and (modes.get(s) or AUTO) != LEGACY]
     if not wanted:
         return None
-    pids = sorted(set(p for s in wanted for p in pids_setting(tenants, project_ids, s)))
     try:
-        return read_unified_limits(identity, pids, region)
+        return read_registered_limits(identity, region)
     except (_rest.ApiError, _rest.IncompleteListing) as exc:
         for service in wanted:
             errors[(service, None)] = 'reading Keystone limits (the backend of %s quotas) failed: %s' % (service, exc)
         return None
+
+
+def read_tenant_limits(identity, limits, tenants, project_ids, services, region, errors):
+    """Add the project limits of the tenants that set keys of ``services`` (the limit services whose
+    backend is unified limits); a failed listing is recorded in ``errors`` for each of them."""
+    pids = sorted(set(p for s in services for p in pids_setting(tenants, project_ids, s)))
+    try:
+        read_project_limits(identity, limits, pids, region)
+    except (_rest.ApiError, _rest.IncompleteListing) as exc:
+        for service in services:
+            errors[(service, None)] = 'reading Keystone project limits (%s quotas) failed: %s' % (service, exc)
 
 
 def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None,
@@ -132,13 +146,16 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
     modes = dict(quota_backend or {})
-    limits_scope = None
-    keystone_limits = identity
-    if any(s in clients and (modes.get(s) or AUTO) != LEGACY for s in LIMIT_SERVICES):
-        keystone_limits, limits_scope = limits_client(conn, identity, retries, counter)
-    limits = read_limits(keystone_limits, tenants, project_ids, clients, modes, conn.config.region_name,
-                         reader.errors)
+    region = conn.config.region_name
+    limits = read_limits(identity, clients, modes, region, reader.errors)
     backends = choose_backends(modes, limits)
+    # project limits and every limit write only where a service is under unified limits: a legacy
+    # cloud costs the two listings of the detection, and no second token
+    limits_scope, keystone_limits = None, identity
+    unified = [s for s in LIMIT_SERVICES if s in clients and backends.get(s) == UNIFIED_LIMITS]
+    if limits is not None and unified:
+        keystone_limits, limits_scope = limits_client(conn, identity, retries, counter)
+        read_tenant_limits(keystone_limits, limits, tenants, project_ids, unified, region, reader.errors)
     # the platform's defaults first: project limits are planned against the defaults Keystone then holds
     platform, registered_writes = plan_registered(
         registered_limits, backends, limits, set(clients), services, modes,

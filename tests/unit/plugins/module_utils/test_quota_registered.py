@@ -150,3 +150,20 @@ def test_report_lists_the_setting_and_a_failed_one_fails_the_platform():
     quiet = merge([('validation', {'tenants': []}), ('quotas', {'tenants': [], 'registered_limits': {
         'setting': 'registered_limits', 'status': 'ok', 'changes': [], 'remarks': []}})])
     assert quiet['settings'] == [] and quiet['failure'] is None
+
+
+def test_a_registered_limit_project_limits_refer_to_is_said_and_left():
+    stranger = {'id': 'l1', 'project_id': 'stranger', 'service_id': 'nova-id', 'region_id': 'RegionOne',
+                'resource_name': 'class:VCPU', 'resource_limit': 7}
+    ul = read_unified_limits(FakeKeystone([reg('nova-id', 'class:VCPU', 20), reg('nova-id', 'servers', 10)],
+                                          [stranger]), ['p1'], 'RegionOne')
+    assert ul.referenced == {'compute': {'cores': 1}}     # counted for any project, kept only for owned ones
+    assert 'stranger' not in ul.project.get('compute', {})
+    res, writes = plan_registered({'compute.cores': 25, 'compute.instances': 12}, UL, ul, ALL, ALL, {}, REGIONS)
+    assert [w.key for w in writes] == ['compute.instances']
+    assert res.drift['compute.cores'] == {'old': 20, 'new': 25, 'skipped': 'registered_limit_in_use'}
+    assert res.changes == ['compute.instances: 10 -> 12']
+    remark = res.remarks[0]
+    assert remark['code'] == 'registered_limit_in_use' and remark['keys'] == ['compute.cores']
+    assert '(1 here)' in remark['message'] and res.status == 'changed'
+    assert diff([], res)['after'] == {'registered_limits': {'compute.instances': 12}}

@@ -167,6 +167,12 @@ VALIDATOR_ONLY = [
     (shop(tags=['t%d' % i for i in range(81)]), 'tags; Keystone allows'),
     (shop(tags={'k' * 200: 'v' * 100}), 'Keystone allows 255'),
     (shop(quota={'compute.cores': 2.0}), 'must be an integer'),
+    # characters beyond the BMP (4 bytes in UTF-8): a pattern that refuses them reads differently in
+    # Python's re (code points) and in an editor's JavaScript regex (surrogate pairs)
+    (shop(name='Web \U0001F600'), "utf8 columns cannot store"),
+    ({'identifier': 'shop', 'name': 'Shop \U0001F600', 'projects': [{'identifier': 'web'}]},
+     "utf8 columns cannot store"),
+    (shop(tags=['t\U0001F600']), "utf8 columns cannot store"),
 ]
 
 
