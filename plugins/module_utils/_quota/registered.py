@@ -104,9 +104,11 @@ def plan_registered(declared, backends, limits, available, managed, modes, regio
                        'unified_limits on a platform whose %s enforces them'
                        % (', '.join(keys), service, why, service, service), keys=keys)
             continue
-        if limits is None:
-            message = (read_errors or {}).get((service, None)) or 'Keystone limits not read'
-            res.fail('read_failed', 'registered limits %s: %s' % (', '.join(keys), message), keys=keys)
+        message = (read_errors or {}).get((service, None))
+        if limits is None or message:
+            # also when the project limits were not read: which registered limits they refer to is unknown
+            res.fail('read_failed', 'registered limits %s: %s' % (', '.join(keys), message or 'Keystone limits not '
+                                                                  'read'), keys=keys)
             continue
         service_ids = sorted(limits.service_ids.get(service) or [])
         if len(service_ids) != 1:

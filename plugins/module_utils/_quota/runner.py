@@ -159,7 +159,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     # the platform's defaults first: project limits are planned against the defaults Keystone then holds
     platform, registered_writes = plan_registered(
         registered_limits, backends, limits, set(clients), services, modes,
-        dict((s, _rest.endpoint_region(conn, SERVICE_PROXIES[s])) for s in declared if s in clients),
+        dict((s, _rest.endpoint_region(conn, SERVICE_PROXIES[s])) for s in declared if s in unified),
         read_errors=reader.errors)
     if registered_writes:
         if check_mode:

@@ -167,3 +167,9 @@ def test_a_registered_limit_project_limits_refer_to_is_said_and_left():
     assert remark['code'] == 'registered_limit_in_use' and remark['keys'] == ['compute.cores']
     assert '(1 here)' in remark['message'] and res.status == 'changed'
     assert diff([], res)['after'] == {'registered_limits': {'compute.instances': 12}}
+
+
+def test_project_limits_not_read_fail_the_setting_they_may_refer_to():
+    res, writes = plan_registered({'compute.cores': 25}, UL, limits(), ALL, ALL, {}, REGIONS,
+                                  read_errors={('compute', None): 'reading Keystone project limits failed: 503'})
+    assert writes == [] and res.status == 'failed' and res.remarks[0]['code'] == 'read_failed'
