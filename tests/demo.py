@@ -19,8 +19,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
-from _fixtures import all_projects  # noqa: E402 - every project on every Keystone release's paging
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+from helpers.cloud import all_projects  # noqa: E402 - every project on every Keystone release's paging
 BIN = os.path.dirname(sys.executable)
 INVENTORY = os.path.join(ROOT, 'examples', 'inventory')
 DEMO_DIR = os.path.join(ROOT, 'build', 'demo')

@@ -1,17 +1,39 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Integration tests run against the local real OpenStack: the fixtures are in _fixtures.py."""
+"""Fixtures of the integration tests (the cloud connections are in tests/conftest.py)."""
 
-import _fixtures
+import pytest
 
-clouds_yaml = _fixtures.clouds_yaml
-replicator = _fixtures.replicator
-metering = _fixtures.metering
-unique = _fixtures.unique
+from helpers.keystone import Keystone
 
 
-def pytest_configure(config):
-    # tests/run_all.py runs these with the first release only: what they check (the ledger, the
-    # rating, the report files, secrets redaction, the onboarding flow) is this collection's own
-    # code on top of the metering and replication that the other tests run on every release
-    config.addinivalue_line('markers', 'release_independent: run with the first OpenStack release only (make test)')
+@pytest.fixture
+def platform(unique):
+    return 'it%s' % unique
+
+
+@pytest.fixture
+def keystone(replicator, platform):
+    ks = Keystone(replicator, platform)
+    yield ks
+    # Clean up whatever the test replicated on its own platform.
+    for proj in ks.projects():
+        for tag in proj.tags:
+            if tag.startswith('lz-ws='):
+                for grp in ks.managed_groups(tag[len('lz-ws='):]):
+                    replicator.identity.delete_group(grp['id'], ignore_missing=True)
+        replicator.identity.update_project(proj, is_enabled=False)
+        replicator.identity.delete_project(proj, ignore_missing=True)
+
+
+@pytest.fixture
+def make_user(replicator):
+    created = []
+
+    def make(name):
+        user = replicator.identity.create_user(name=name, domain_id='default', password='x-%s' % name)
+        created.append(user)
+        return user
+    yield make
+    for user in created:
+        replicator.identity.delete_user(user, ignore_missing=True)

@@ -13,7 +13,7 @@ import tempfile
 
 import yaml
 
-from _playbook import REPO_ROOT, run_playbook
+from helpers.playbook import REPO_ROOT, run_playbook
 
 WORKSPACES = [{'identifier': 'groups', 'projects': [{'identifier': 'web'}]}]
 ZONES = {'default': {}}

@@ -28,9 +28,9 @@ import jinja2.sandbox
 import pytest
 import yaml
 
-import _fixtures
-from _playbook import REPO_ROOT, ensure_collection_link, run_playbook
-from test_metering import ledger_dsn
+from helpers import cloud
+from helpers.playbook import REPO_ROOT, ensure_collection_link, run_playbook
+from helpers.cloud import ledger_dsn
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store  # noqa: E402
@@ -167,7 +167,7 @@ def workspace_cleanup(replicator):
         for group in replicator.identity.get('/groups').json()['groups']:
             if (group.get('lz_tenant') or '').startswith(ws + '/'):
                 replicator.identity.delete_group(group['id'], ignore_missing=True)
-        for project in _fixtures.all_projects(replicator):
+        for project in cloud.all_projects(replicator):
             if 'lz-ws=%s' % ws in (project.tags or []):
                 replicator.identity.update_project(project, is_enabled=False)
                 replicator.identity.delete_project(project, ignore_missing=True)
@@ -211,7 +211,7 @@ def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replic
             report = json.load(fh)
         assert artifacts[platform] == dict(report['summary'], failure=None, report=fh.name)
     assert artifacts[first]['changed'] == 1 and artifacts[second]['changed'] == 0
-    project = [p for p in _fixtures.all_projects(replicator) if 'lz-ws=%s' % ws in (p.tags or [])]
+    project = [p for p in cloud.all_projects(replicator) if 'lz-ws=%s' % ws in (p.tags or [])]
     assert len(project) == 1 and 'lz-platform=%s' % first in project[0].tags
 
     # 2. meter: AWX's own OpenStack credential (one cloud, devstack) and the ledger credential

@@ -14,9 +14,7 @@ import time
 
 import pytest
 
-# _fixtures makes the collection importable
-import _fixtures  # noqa: F401 pylint: disable=unused-import
-from _playbook import run_playbook
+from helpers.playbook import run_playbook
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
@@ -26,7 +24,7 @@ D = decimal.Decimal
 WAIT = 120
 
 
-# importing _fixtures made the collection importable (ansible_collections.landingzone.openstack)
+# tests/conftest.py made the collection importable (ansible_collections.landingzone.openstack)
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger  # noqa: E402
 

@@ -11,17 +11,15 @@ import decimal
 import json
 import os
 import shutil
-import sys
 import time
 
 import pytest
 
-from _playbook import run_playbook
+from helpers.playbook import run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO_ROOT, 'tests'))
-import focus_validator  # noqa: E402
+import focus_validator  # tests/focus_validator.py (tests/ is on sys.path: tests/pytest.ini)
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 

@@ -10,8 +10,6 @@ import subprocess
 
 import pytest
 
-# _fixtures makes the collection importable
-import _fixtures  # noqa: F401 pylint: disable=unused-import
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
@@ -19,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-# importing _fixtures made the collection importable (ansible_collections.landingzone.openstack)
+# tests/conftest.py made the collection importable (ansible_collections.landingzone.openstack)
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing as _pricing  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating as _rating  # noqa: E402

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from _playbook import run_playbook
+from helpers.playbook import run_playbook
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 

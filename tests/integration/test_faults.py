@@ -18,9 +18,9 @@ import time
 import pytest
 import yaml
 
-from _playbook import BIN, ensure_collection_link, run_playbook
+from helpers.playbook import BIN, ensure_collection_link, run_playbook
 from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
-from test_replicate import tagged_projects
+from helpers.keystone import tagged_projects
 
 ZONES = {'default': {'domain_mode': 'default', 'delete_projects': True}}
 TENANTS = 8

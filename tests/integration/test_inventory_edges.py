@@ -8,7 +8,7 @@ import os
 import pytest
 import yaml
 
-from test_replicate import keystone, platform, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
+from helpers.keystone import replicate, report, workspace
 
 
 def test_workspaces_null_is_an_empty_inventory(keystone, platform):
@@ -46,8 +46,8 @@ def test_literal_braces_in_a_pattern_need_unsafe_and_then_reach_keystone(keyston
     extra = tmp_path / 'zones.yml'
     extra.write_text("landing_zones:\n  default:\n    domain_mode: default\n    patterns:\n"
                      "      description: !unsafe '{{{project_name}}} of {workspace_name}'\n")
-    from _playbook import run_playbook
-    from test_replicate import PLAYBOOK
+    from helpers.playbook import run_playbook
+    from helpers.keystone import PLAYBOOK
     run = run_playbook(playbook=PLAYBOOK, host=platform, extra_args=['-e', '@%s' % extra],
                        group_vars=dict(workspaces=[workspace(ws, [{'identifier': 'web', 'name': 'Web'}])]))
     assert run.rc == 0, run.stdout[-3000:]

@@ -1,24 +1,17 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A sample of the property test's valid mutations (tests/unit/.../test_inventory_properties.py)
-replicated on the local cloud: what validation accepts, Keystone stores, and a re-run changes nothing."""
+"""A sample of the property test's valid mutations (tests/helpers/inventory_mutations.py) replicated on the local cloud: what validation accepts, Keystone stores, and a re-run changes nothing."""
 
-import importlib.util
 import json
-import os
 
 from hypothesis import HealthCheck, assume, given, settings
 
-from test_replicate import keystone, platform, recap, replicate  # noqa: F401 pylint: disable=unused-import
-from _playbook import REPO_ROOT
+from helpers.inventory_mutations import mutated
+from helpers.keystone import recap, replicate
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import validate
 
 SAMPLE = 2
-_SPEC = importlib.util.spec_from_file_location('lz_inventory_properties', os.path.join(
-    REPO_ROOT, 'tests', 'unit', 'plugins', 'module_utils', 'test_inventory_properties.py'))
-PROPERTIES = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(PROPERTIES)
 
 
 def on_this_platform(inventory, platform, tag):
@@ -35,7 +28,7 @@ def on_this_platform(inventory, platform, tag):
 
 @settings(max_examples=SAMPLE, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much, HealthCheck.too_slow])
-@given(PROPERTIES.mutated())
+@given(mutated())
 def test_valid_mutations_replicate_and_rerun_without_change(keystone, platform, unique, inventory):
     inventory = on_this_platform(inventory, platform, unique)
     assume(isinstance(inventory.get('workspaces'), list) and inventory['workspaces'])

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from _playbook import run_playbook
-from test_metering import ledger_dsn
+from helpers.playbook import run_playbook
+from helpers.cloud import ledger_dsn
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import parse
 

@@ -20,14 +20,14 @@ import uuid
 
 import pytest
 
-import _fixtures
-from _playbook import run_playbook
+from helpers.cloud import ledger_dsn
+from helpers.playbook import run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-# importing _fixtures made the collection importable (ansible_collections.landingzone.openstack)
+# tests/conftest.py made the collection importable (ansible_collections.landingzone.openstack)
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest, _time  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger  # noqa: E402
@@ -36,15 +36,6 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._metering im
 KINDS = _ledger.KINDS
 
 WAIT = 120
-
-
-def ledger_dsn():
-    dsn = os.environ.get('LZ_LEDGER_DSN')
-    if not dsn:
-        state = os.environ.get('LOCALCLOUD_STATE_DIR') or _fixtures.instance()['state']
-        with open(os.path.join(state, 'ledger.dsn')) as fh:  # written by services/postgresql.py
-            dsn = fh.read().strip()
-    return dsn
 
 
 @pytest.fixture(params=['sqlite', 'postgresql'])

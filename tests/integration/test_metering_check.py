@@ -17,8 +17,8 @@ import uuid
 
 import pytest
 
-import _fixtures
-from _playbook import REPO_ROOT, run_playbook
+from helpers import cloud
+from helpers.playbook import REPO_ROOT, run_playbook
 
 CHECK_TASK = 'Compare the metering reader with the admin account and try writes that must be refused'
 WAIT = 60
@@ -71,12 +71,12 @@ def workload(replicator):
 @pytest.fixture
 def wrong_neutron_overrides(replicator, metering, workload):
     """Neutron overrides that do nothing on this release, for the duration of one test."""
-    path = os.path.join(_fixtures.instance()['state'], 'etc', 'neutron', 'policy.yaml')
+    path = os.path.join(cloud.instance()['state'], 'etc', 'neutron', 'policy.yaml')
     with open(path) as handle:
         right = handle.read()
     admin = replicator.identity.find_project('admin', ignore_missing=False).id
     neutron = _neutron_service()
-    if _fixtures.release_at_least('2024.1'):
+    if cloud.release_at_least('2024.1'):
         wrong = '# test_metering_check: Neutron defaults only\n{}\n'
     else:  # what a 2026.2 setup guide would give: loads without error on Neutron 23 and does nothing
         wrong = neutron.policy_text(neutron.policy_rules(admin), 'test_metering_check: the 2026.2 overrides')

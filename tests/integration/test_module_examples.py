@@ -23,8 +23,8 @@ import uuid
 import pytest
 import yaml
 
-from _playbook import run_playbook
-from test_metering import ledger_dsn
+from helpers.playbook import run_playbook
+from helpers.cloud import ledger_dsn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -21,8 +21,8 @@ import tempfile
 import pytest
 import yaml
 
-from _playbook import BIN, HERE, REPO_ROOT, ensure_collection_link
-from test_replicate import keystone, platform, make_user  # noqa: F401 pylint: disable=unused-import
+from helpers.playbook import BIN, CALLBACKS, REPO_ROOT, ensure_collection_link
+
 
 pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
@@ -59,7 +59,7 @@ def ansible(repo, playbook, *args):
     """ansible-playbook run from the repository (its ansible.cfg), results per task name."""
     results_file = os.path.join(repo, 'results.json')
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ensure_collection_link(),
-               ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'), ANSIBLE_CALLBACKS_ENABLED='lz_results',
+               ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='lz_results',
                LZ_RESULTS_FILE=results_file, ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false')
     env.pop('ANSIBLE_CONFIG', None)
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'inventory/', playbook] + list(args),

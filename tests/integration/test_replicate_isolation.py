@@ -10,7 +10,7 @@ import os
 
 from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
 # keystone, make_user and platform are fixtures: imported so pytest finds them here
-from test_replicate import keystone, make_user, platform, recap, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
+from helpers.keystone import recap, replicate, report, workspace
 
 FAIL_TASK = 'Fail the platform visibly when a step or a tenant failed'
 STATS_TASK = 'Publish the summary as job artifacts (AWX)'
@@ -145,8 +145,8 @@ def test_check_mode_writes_a_plan_beside_the_last_real_report(keystone, platform
 
 def test_the_report_lands_under_the_working_directory_not_pwd(keystone, platform, unique):
     ws = 'r%s' % unique
-    from _playbook import run_playbook
-    from test_replicate import PLAYBOOK, ZONES
+    from helpers.playbook import run_playbook
+    from helpers.keystone import PLAYBOOK, ZONES
     run = run_playbook(playbook=PLAYBOOK, host=platform, env={'PWD': '/nonexistent'},
                        group_vars=dict(landing_zones=ZONES, workspaces=[workspace(ws, [{'identifier': 'a', 'name': 'A'}])]))
     assert run.rc == 0, run.stdout[-3000:]

@@ -8,8 +8,9 @@ import pytest
 from openstack import exceptions as sdk_exc
 
 # test_metering makes the collection importable and holds the metering entry points the tests use
-from test_metering import _rest, collect
-from test_replicate import keystone, platform, recap, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect
+from helpers.keystone import recap, replicate, report, workspace
 
 ZONES = {
     'auto': {'domain_mode': 'default', 'delete_projects': True},

@@ -9,7 +9,7 @@ import os
 
 from openstack import exceptions as sdk_exc
 
-from test_replicate import keystone, platform, recap, replicate, report, workspace  # noqa: F401 pylint: disable=unused-import
+from helpers.keystone import recap, replicate, report, workspace
 
 ZONES = {'purging': {'domain_mode': 'default', 'delete_projects': True, 'protect_projects': True,
                      'deletion_resources': 'purge'}}

@@ -6,13 +6,11 @@ pip installs, and the 2023.2 Neutron policy generated from a release's defaults.
 import hashlib
 import importlib.util
 import os
-import sys
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import localcloud  # noqa: E402 - the launcher, beside this file
+import localcloud  # the launcher, beside this file (pytest puts this directory first on sys.path)
 
 
 def _neutron():

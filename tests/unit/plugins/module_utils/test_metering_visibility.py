@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import check, collect, probe, visibility
 
-from test_metering_collect import NOW, Adapter, Conn, Response, healthy, page
+from helpers.metering_fakes import NOW, Adapter, Conn, Response, healthy, page
 
 
 def router(rid, project):

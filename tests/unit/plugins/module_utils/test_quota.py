@@ -6,9 +6,8 @@ import sys
 import pytest
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import Tenant
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import validate
-from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import marker_tags, projects_by_tenant
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import write_request
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import split_key, validate_quotas
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import Write, diff, is_decrease_below_usage, needs_usage, plan
@@ -16,6 +15,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read 
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import quota_tenants as desired_quotas
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
+from helpers.quota_fakes import tq
 
 
 def summary(results):
@@ -35,17 +35,6 @@ def inventory(zone=None, project_quota=None, state='present'):
         project['quota'] = project_quota
     return {'landing_zones': {'default': zone},
             'workspaces': [{'identifier': 'shop', 'projects': [project]}]}
-
-
-def tq(quota, below='remark', key='shop/web', platform='local'):
-    """A model Tenant whose effective quota is ``quota``."""
-    ws, proj = key.split('/')
-    return Tenant(platform=platform, workspace=ws, project=proj, workspace_name=ws, project_name=proj,
-                  landing_zone='default', path='workspaces[0].projects[0]', key=key, name='%s-%s' % (ws, proj),
-                  domain_name='Default', domain_id='default', domain_managed=False, description='',
-                  tags=marker_tags(ws, proj, platform), groups=[], state='present', enabled=True,
-                  delete_allowed=False, quota_size=None, quota_size_values={}, quota_values={},
-                  quota_overrides=dict(quota), quota_below_usage=below)
 
 
 # ------------------------------------------------------------------------------- namespace

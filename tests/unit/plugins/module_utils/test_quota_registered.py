@@ -16,8 +16,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.regis
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import quota_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.report import human_summary, merge
 
-from test_quota import tq  # the model Tenant helper
-from test_quota_unified_limits import FakeKeystone, reg
+from helpers.quota_fakes import FakeKeystone, reg, tq
 
 UL = {'compute': 'unified_limits', 'image': 'unified_limits'}
 ALL = {'compute', 'image', 'volume', 'network', 'load_balancer'}

@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Keystone unified limits for Nova and Glance: key mapping, reading, detection, planning, writing."""
 
-import threading
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota import apply as apply_mod
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import apply, limit_requests
@@ -16,9 +15,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan 
     read_back_sample,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Current, read_unified_limits
-from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
 
-from test_quota import tq  # the model Tenant helper
+from helpers.quota_fakes import FakeKeystone, reg, tq
 
 UL = {'compute': 'unified_limits', 'image': 'unified_limits'}
 ALL = {'compute', 'image', 'volume', 'network', 'load_balancer'}
@@ -32,37 +30,6 @@ def test_image_keys_and_resource_names():
     assert field_of_resource('compute', 'class:DISK_GB') is None   # no key of ours: never read or written
     assert [p.path for p in key_problems({'image.size': 3, 'image.size_total': -2}, 'q')] == \
         ['q.image.size', 'q.image.size_total']
-
-
-class FakeKeystone:
-    """GET listings and the writes of /v3/limits, recorded."""
-
-    def __init__(self, registered, limits, fail_post=False):
-        self.registered = registered
-        self.limits = limits
-        self.fail_post = fail_post
-        self.calls = []
-        self.lock = threading.Lock()
-
-    def get(self, path, params=None, missing_ok=False):
-        with self.lock:
-            self.calls.append(('GET', path))
-        return {'/services': {'services': [{'id': 'nova-id', 'type': 'compute'}, {'id': 'glance-id', 'type': 'image'},
-                                           {'id': 'cinder-id', 'type': 'block-storage'}]},
-                '/registered_limits': {'registered_limits': self.registered},
-                '/limits': {'limits': self.limits}}[path]
-
-    def request(self, method, path, json=None, params=None, ok=None, missing_ok=False):
-        with self.lock:
-            self.calls.append((method, path, json))
-        if method == 'POST' and self.fail_post:
-            raise ApiError(method, path, 409, 'Duplicate entry')
-        return {}
-
-
-def reg(sid, name, default, region='RegionOne'):
-    return {'id': 'r-%s' % name, 'service_id': sid, 'region_id': region, 'resource_name': name,
-            'default_limit': default}
 
 
 REGISTERED = [reg('nova-id', 'class:VCPU', 20), reg('nova-id', 'servers', 10), reg('nova-id', 'class:DISK_GB', 100),

@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """openstack_quota against the local cloud's real Nova, Cinder, Neutron and Octavia.
 
-Driven like a platform engineer does: ansible-playbook with an inventory (tests/integration/
-_playbook.py). Tenants are created first with keystone_tenant; every test has its own platform
+Driven like a platform engineer does: ansible-playbook with an inventory (tests/helpers/playbook.py). Tenants are created first with keystone_tenant; every test has its own platform
 name (ownership tag lz-platform=), so tests never see each other's projects. Quotas are read back
 with openstacksdk (replicator account) after each run.
 """
@@ -13,99 +12,7 @@ import copy
 import pytest
 import yaml
 
-from _playbook import run_playbook
-
-SIZES = {
-    'small': {'compute.cores': 4, 'compute.ram': 4096, 'compute.instances': 2, 'volume.gigabytes': 20,
-              'volume.volumes': 3},
-    'large': {'compute.cores': 32, 'compute.ram': 65536, 'compute.instances': 16, 'volume.gigabytes': 500,
-              'volume.volumes': 30},
-}
-
-
-def zones(size='small', values=None, below=None):
-    zone = {'quota': {'size': size, 'values': dict(values or {})}, 'quota_sizes': copy.deepcopy(SIZES)}
-    if below:
-        zone['quota_below_usage'] = below
-    return {'default': zone}
-
-
-def workspaces(ws, projects=('a', 'b'), overrides=None):
-    overrides = overrides or {}
-    entries = []
-    for p in projects:
-        entry = {'identifier': p}
-        if p in overrides:
-            entry['quota'] = overrides[p]
-        entries.append(entry)
-    return [{'identifier': ws, 'projects': entries}]
-
-
-def play(platform, landing_zones, wss, check=False, diff=False, tenants=False, env=None, cloud='replicator',
-         **options):
-    tasks = []
-    common = {'cloud': 'replicator', 'platform': platform, 'landing_zones': '{{ landing_zones }}',
-              'workspaces': '{{ workspaces }}'}
-    if tenants:
-        tasks.append({'name': 'tenants', 'landingzone.openstack.keystone_tenant': dict(common)})
-    quota = dict(common, cloud=cloud)
-    quota.update(options)
-    tasks.append({'name': 'quota', 'landingzone.openstack.openstack_quota': quota})
-    return run_playbook(tasks=tasks, group_vars={'landing_zones': landing_zones, 'workspaces': wss},
-                        host=platform, check=check, diff=diff, env=env)
-
-
-@pytest.fixture
-def platform(unique):
-    return 'q%s' % unique
-
-
-@pytest.fixture
-def ws(unique):
-    return 'w%s' % unique
-
-
-class Cloud:
-    """Quotas as the replicator lists them."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.created = []
-
-    def project_id(self, platform, ws, proj):
-        found = list(self.conn.identity.projects(tags='lz-platform=%s,lz-ws=%s,lz-proj=%s' % (platform, ws, proj)))
-        assert len(found) == 1, found
-        return found[0].id
-
-    def compute(self, pid):
-        return self.conn.compute.get('/os-quota-sets/%s' % pid).json()['quota_set']
-
-    def volume(self, pid):
-        return self.conn.block_storage.get('/os-quota-sets/%s' % pid).json()['quota_set']
-
-    def network(self, pid):
-        return self.conn.network.get('/quotas/%s' % pid).json()['quota']
-
-    def has(self, service_type):
-        try:
-            return bool(self.conn.endpoint_for(service_type))
-        except Exception:  # noqa: BLE001
-            return False
-
-
-@pytest.fixture
-def cloud(replicator):
-    return Cloud(replicator)
-
-
-@pytest.fixture
-def cleanup(replicator):
-    platforms = []
-    yield platforms
-    for platform in platforms:
-        for project in replicator.identity.projects(tags='lz-platform=%s' % platform):
-            replicator.identity.update_project(project, is_enabled=False)
-            replicator.identity.delete_project(project)
+from helpers.quota import as_tenant, play, workspaces, zones
 
 
 def test_sets_then_noop_then_reverts_drift(platform, ws, cloud, cleanup):
@@ -206,19 +113,6 @@ def test_volume_type_keys_and_missing_type(platform, ws, cloud, cleanup, unique)
     assert run['quota']['summary']['remarks'] == 1
 
 
-def _as_tenant(conn, pid):
-    """A connection scoped to the tenant's project (the replicator gets member there)."""
-    user = conn.current_user_id
-    member = conn.identity.find_role('member')
-    conn.identity.assign_project_role_to_user(pid, user, member)
-    import openstack
-    auth = dict(conn.config.config['auth'])
-    for key in ('project_name', 'project_domain_name', 'project_domain_id'):
-        auth.pop(key, None)
-    auth['project_id'] = pid
-    return openstack.connect(auth=auth, auth_type='password', region_name=conn.config.region_name)
-
-
 def test_decrease_below_usage_is_reported_not_forced(platform, ws, cloud, cleanup):
     cleanup.append(platform)
     wss = workspaces(ws, projects=('a',))
@@ -227,7 +121,7 @@ def test_decrease_below_usage_is_reported_not_forced(platform, ws, cloud, cleanu
     run = play(platform, lz, wss, tenants=True)
     assert run.rc == 0, run.stdout[-3000:]
     pid = cloud.project_id(platform, ws, 'a')
-    tenant = _as_tenant(cloud.conn, pid)
+    tenant = as_tenant(cloud.conn, pid)
     flavor = tenant.compute.find_flavor('m1.tiny', ignore_missing=False)
     image = tenant.image.find_image('cirros-fake', ignore_missing=False)
     servers = [tenant.compute.create_server(name='q-%d' % i, flavor_id=flavor.id, image_id=image.id,

@@ -5,7 +5,7 @@
 `run_playbook` writes an inventory (one platform host, local connection, this venv's Python) and
 a playbook into a temporary directory, runs `ansible-playbook` and
 returns the exit code and, per task name, the host's result (collected by the test-only
-callback callback_plugins/lz_results.py). Tests assert on those results and on
+callback tests/integration/callback_plugins/lz_results.py). Tests assert on those results and on
 what the real cloud lists afterwards.
 """
 
@@ -17,8 +17,8 @@ import tempfile
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CALLBACKS = os.path.join(REPO_ROOT, 'tests', 'integration', 'callback_plugins')
 COLLECTIONS = os.path.join(REPO_ROOT, 'build', 'collections')
 BIN = os.path.dirname(sys.executable)
 
@@ -73,7 +73,7 @@ def run_playbook(tasks=None, host_vars=None, group_vars=None, playbook=None, che
                              'tasks': tasks}], handle, sort_keys=False)
     run_env = dict(os.environ)
     run_env.update(ANSIBLE_COLLECTIONS_PATH=ensure_collection_link(),
-                   ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+                   ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
                    ANSIBLE_CALLBACKS_ENABLED='lz_results',
                    LZ_RESULTS_FILE=os.path.join(workdir, 'results.json'),
                    ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',

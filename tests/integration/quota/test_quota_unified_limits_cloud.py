@@ -15,9 +15,8 @@ import openstack
 import pytest
 import yaml
 
-from _fixtures import instance, release_at_least
-# pylint: disable-next=unused-import
-from test_quota_cloud import _as_tenant, cleanup, cloud, platform, play, workspaces, ws  # noqa: F401 - fixtures
+from helpers.cloud import instance, release_at_least
+from helpers.quota import as_tenant, play, workspaces
 
 
 def _backend():
@@ -122,7 +121,7 @@ def test_nova_refuses_servers_past_instances_and_cores(platform, ws, cloud, clea
     run = play(platform, lz({'compute.instances': 1, 'compute.cores': 4}), wss, tenants=True)
     assert run.rc == 0, run.stdout[-3000:]
     pid = cloud.project_id(platform, ws, 'a')
-    tenant = _as_tenant(cloud.conn, pid)
+    tenant = as_tenant(cloud.conn, pid)
     flavor = tenant.compute.find_flavor('m1.tiny', ignore_missing=False)
     medium = tenant.compute.find_flavor('m1.medium', ignore_missing=False)   # 2 vCPU
     image = tenant.image.find_image('cirros-fake', ignore_missing=False)
@@ -158,7 +157,7 @@ def test_glance_refuses_upload_past_size_total(platform, ws, cloud, cleanup):  #
     run = play(platform, lz({'image.size_total': 1}), wss, tenants=True)   # MiB
     assert run.rc == 0, run.stdout[-3000:]
     pid = cloud.project_id(platform, ws, 'a')
-    tenant = _as_tenant(cloud.conn, pid)
+    tenant = as_tenant(cloud.conn, pid)
     made = []
 
     def upload(name, size):
@@ -195,7 +194,7 @@ def test_legacy_forced_on_unified_nova_is_a_mismatch(platform, ws, cloud, cleanu
 
 
 def test_replicate_role_sets_limits_then_changes_nothing(platform, ws, cloud, cleanup, replicator):  # noqa: F811
-    from test_replicate import recap, replicate, report
+    from helpers.keystone import recap, replicate, report
     cleanup.append(platform)
     zones = {'default': {'domain_mode': 'default', 'delete_projects': False,
                          'quota': {'values': {'compute.cores': 3, 'compute.instances': 2, 'image.count_total': 4}}}}
