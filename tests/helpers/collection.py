@@ -42,5 +42,3 @@ def make_importable():
                 pass
     if root not in sys.path:
         sys.path.insert(0, root)
-
-

@@ -175,7 +175,6 @@ def workspace_cleanup(replicator):
 
 # the AWX job layout does not depend on the release (tests/run_all.py: first release only); the
 # system-scope tests below run on every release
-@pytest.mark.release_independent
 def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replicator, workspace_cleanup):
     first, second = 'awx%s' % unique, 'awx%sb' % unique
     ws = 'aw%s' % unique

@@ -12,11 +12,9 @@ import json
 import os
 import time
 
-import pytest
 
 from helpers.playbook import run_playbook
 
-pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))

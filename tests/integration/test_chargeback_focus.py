@@ -13,15 +13,11 @@ import os
 import shutil
 import time
 
-import pytest
-
+import focus_validator  # tests/focus_validator.py (tests/ is on sys.path: tests/pytest.ini)
 from helpers.playbook import run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
-import focus_validator  # tests/focus_validator.py (tests/ is on sys.path: tests/pytest.ini)
-
-pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 PLAYBOOK = os.path.join(REPO_ROOT, 'playbooks', 'chargeback.yml')
 TASK = 'Rate the ledger into chargeback reports'

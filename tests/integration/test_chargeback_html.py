@@ -8,10 +8,6 @@ import os
 import re
 import subprocess
 
-import pytest
-
-
-pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -7,11 +7,9 @@ ledger collected from the local real cloud; and a meter run that fails before co
 import datetime
 import os
 
-import pytest
 
 from helpers.playbook import run_playbook
 
-pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A sample of the property test's valid mutations (tests/helpers/inventory_mutations.py) replicated on the local cloud: what validation accepts, Keystone stores, and a re-run changes nothing."""
+"""A sample of the property test's valid mutations (tests/helpers/inventory_mutations.py)
+replicated on the local cloud: what validation accepts, Keystone stores, and a re-run changes nothing."""
 
 import json
 

@@ -16,8 +16,6 @@ from helpers.cloud import ledger_dsn
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import parse
 
-pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
-
 
 def forms(password):
     """The same connection written in every shape libpq reads, with ``password``."""

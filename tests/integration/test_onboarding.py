@@ -18,13 +18,10 @@ import shutil
 import subprocess
 import tempfile
 
-import pytest
 import yaml
 
 from helpers.playbook import BIN, CALLBACKS, REPO_ROOT, ensure_collection_link
 
-
-pytestmark = pytest.mark.release_independent  # tests/run_all.py: first release only
 
 EXAMPLE = os.path.join(REPO_ROOT, 'examples', 'repository')
 CHANGED = os.path.join(EXAMPLE, 'ci', 'changed-workspaces.sh')

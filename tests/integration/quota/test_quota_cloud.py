@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """openstack_quota against the local cloud's real Nova, Cinder, Neutron and Octavia.
 
-Driven like a platform engineer does: ansible-playbook with an inventory (tests/helpers/playbook.py). Tenants are created first with keystone_tenant; every test has its own platform
-name (ownership tag lz-platform=), so tests never see each other's projects. Quotas are read back
+Driven like a platform engineer does: ansible-playbook with an inventory (tests/helpers/playbook.py).
+Tenants are created first with keystone_tenant; every test has its own platform name (ownership tag
+lz-platform=), so tests never see each other's projects. Quotas are read back
 with openstacksdk (replicator account) after each run.
 """
 
