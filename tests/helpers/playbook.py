@@ -32,15 +32,23 @@ def ensure_collection_link():
 
 
 class PlaybookRun:
-    def __init__(self, rc, results, stdout, stderr, workdir):
+    """One ansible-playbook run: ``run[task]`` is the (first) platform host's result of that task;
+    ``run.host(name)`` the same view of another host of a run over several platforms."""
+
+    def __init__(self, rc, by_host, stats, stdout, stderr, workdir, host):
         self.rc = rc
-        self.results = results      # task name -> result dict of the host
+        self.by_host = by_host      # host -> task name -> result dict
+        self._stats = stats         # host -> play recap counts
         self.stdout = stdout
         self.stderr = stderr
         self.workdir = workdir
+        self.results = by_host.get(host, {})
 
     def __getitem__(self, task_name):
         return self.results[task_name]
+
+    def host(self, name):
+        return PlaybookRun(self.rc, self.by_host, self._stats, self.stdout, self.stderr, self.workdir, name)
 
     @property
     def changed(self):
@@ -51,18 +59,23 @@ class PlaybookRun:
 
 
 def run_playbook(tasks=None, host_vars=None, group_vars=None, playbook=None, check=False,
-                 diff=False, extra_args=(), env=None, host='local', workdir=None, timeout=1800):
-    """Run ``tasks`` (a list of task dicts) or a ``playbook`` path on one platform host.
+                 diff=False, extra_args=(), env=None, host='local', workdir=None, timeout=1800, hosts=None):
+    """Run ``tasks`` (a list of task dicts) or a ``playbook`` path on one platform host, or on each
+    of ``hosts`` (host name -> its host vars; the run's results are then those of the first one).
 
     ``group_vars`` become the inventory's ``all`` vars (landing_zones, workspaces, ...).
     Returns a PlaybookRun; ``run.rc`` is ansible-playbook's exit code.
     """
     workdir = workdir or tempfile.mkdtemp(prefix='lz-play-')
-    hvars = dict(ansible_connection='local', ansible_python_interpreter=sys.executable,
-                 lz_cloud='replicator', lz_metering_cloud='metering')
-    hvars.update(host_vars or {})
+    hosts = hosts or {host: host_vars}
+    host = next(iter(hosts))
+    platforms = {}
+    for name, own in hosts.items():
+        platforms[name] = dict(ansible_connection='local', ansible_python_interpreter=sys.executable,
+                               lz_cloud='replicator', lz_metering_cloud='metering')
+        platforms[name].update(own or {})
     inventory = {'all': {'vars': group_vars or {},
-                         'children': {'platforms': {'hosts': {host: hvars}}}}}
+                         'children': {'platforms': {'hosts': platforms}}}}
     inv_path = os.path.join(workdir, 'inventory.yml')
     with open(inv_path, 'w') as handle:
         yaml.safe_dump(inventory, handle)
@@ -87,7 +100,7 @@ def run_playbook(tasks=None, host_vars=None, group_vars=None, playbook=None, che
     cmd.extend(extra_args)
     proc = subprocess.run(cmd, cwd=workdir, env=run_env, capture_output=True, text=True,
                           timeout=timeout, check=False)
-    results, stats = {}, {}
+    by_host, stats = {}, {}
     try:
         with open(run_env['LZ_RESULTS_FILE']) as handle:
             data = json.load(handle)
@@ -95,11 +108,9 @@ def run_playbook(tasks=None, host_vars=None, group_vars=None, playbook=None, che
         data = None
     if data:
         for task in data['tasks']:
-            if task['host'] == host:
-                # role tasks are named '<role> : <task>'; index them by both names
-                results[task['task']] = task['result']
-                results[task['task'].split(' : ', 1)[-1]] = task['result']
+            results = by_host.setdefault(task['host'], {})
+            # role tasks are named '<role> : <task>'; index them by both names
+            results[task['task']] = task['result']
+            results[task['task'].split(' : ', 1)[-1]] = task['result']
         stats = data['stats']
-    run = PlaybookRun(proc.returncode, results, proc.stdout, proc.stderr, workdir)
-    run._stats = stats
-    return run
+    return PlaybookRun(proc.returncode, by_host, stats, proc.stdout, proc.stderr, workdir, host)

@@ -191,11 +191,13 @@ def ours(ledger, cloud, kind):
     return latest
 
 
+@pytest.mark.release_matrix   # what the release's services list, and how
 def test_metering_account_is_reader_only(metering):
     access = metering.session.auth.get_access(metering.session)
     assert sorted(access.role_names) == ['reader']
 
 
+@pytest.mark.release_matrix   # what the release's services list, and how
 def test_collection_matches_the_cloud(cloud, ledger_target, replicator):
     with _ledger.open_ledger(**ledger_target) as ledger:
         run = metering_collect(ledger)
@@ -292,6 +294,7 @@ def test_same_collection_twice_adds_no_rows(cloud, ledger_target):
         assert written['duplicate'] is False
 
 
+@pytest.mark.release_matrix   # what the release's services list, and how
 def test_short_lived_server_is_recorded_with_its_lifetime(cloud, ledger_target, replicator):
     proj = cloud['projects']['b']
     conn = proj['conn']

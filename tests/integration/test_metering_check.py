@@ -20,6 +20,8 @@ import pytest
 from helpers import cloud
 from helpers.playbook import REPO_ROOT, run_playbook
 
+pytestmark = pytest.mark.release_matrix   # what the release's policies let the reader see
+
 CHECK_TASK = 'Compare the metering reader with the admin account and try writes that must be refused'
 WAIT = 60
 

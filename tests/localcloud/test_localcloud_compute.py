@@ -15,6 +15,8 @@ import pytest
 
 from openstack import exceptions as os_exc
 
+pytestmark = pytest.mark.release_matrix   # the release's own Nova, Glance and policies
+
 
 def _wait(what, check, timeout=60, interval=0.5):
     deadline = time.monotonic() + timeout

@@ -9,8 +9,9 @@ import os
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 import localcloud  # the launcher, beside this file (pytest puts this directory first on sys.path)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _neutron():

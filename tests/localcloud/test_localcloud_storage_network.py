@@ -12,6 +12,8 @@ import uuid
 import pytest
 from openstack import exceptions as sdk_exc
 
+pytestmark = pytest.mark.release_matrix   # the release's own Cinder, Neutron, Octavia and policies
+
 WAIT = 120
 
 

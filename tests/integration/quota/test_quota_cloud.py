@@ -15,6 +15,8 @@ import yaml
 
 from helpers.quota import as_tenant, play, workspaces, zones
 
+pytestmark = pytest.mark.release_matrix   # each service's quota API of the release
+
 
 def test_sets_then_noop_then_reverts_drift(platform, ws, cloud, cleanup):
     cleanup.append(platform)

@@ -24,8 +24,9 @@ def _backend():
     return open(path).read().strip() if os.path.exists(path) else 'legacy'
 
 
-pytestmark = pytest.mark.skipif(_backend() != 'unified_limits',
-                                reason='the local cloud runs legacy quotas (localcloud.py quota-backend unified_limits)')
+pytestmark = [pytest.mark.release_matrix,
+              pytest.mark.skipif(_backend() != 'unified_limits',
+                                 reason='the local cloud runs legacy quotas (localcloud.py quota-backend unified_limits)')]
 
 
 @functools.lru_cache(maxsize=None)
