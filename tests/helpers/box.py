@@ -13,6 +13,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -123,7 +124,6 @@ def build(root):
 
 def copy_tree(box_path, target):
     """Copy a directory of the installed collection (``examples/inventory``) as ``cp -r`` does."""
-    import shutil
     shutil.copytree(box_path, target, symlinks=True)
     return target
 
@@ -247,7 +247,6 @@ def awx_job(box, root, ident, inventory, playbook, credentials, extravars):
     playbooks of the installed collection, ``env/envvars`` of the execution environment (the
     installed collection) plus what ``credentials`` (type file under extensions/awx/credential_types,
     inputs) inject. Returns (Run, artifacts dir)."""
-    import shutil
     path = os.path.join(root, 'job%s' % ident)
     for sub in ('env', 'inventory', 'project'):
         os.makedirs(os.path.join(path, sub))
