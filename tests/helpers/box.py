@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 import jinja2.sandbox
 import yaml
@@ -37,13 +38,14 @@ class Run:
     rc: int
     stdout: str
     stderr: str
+    seconds: float = 0.0
 
     @property
     def output(self):
         return self.stdout + self.stderr
 
     def tail(self, chars=3000):
-        return '%s (in %s): rc %d\n%s' % (' '.join(self.args), self.cwd, self.rc, self.output[-chars:])
+        return '%s (in %s): rc %d in %.1f s\n%s' % (' '.join(self.args), self.cwd, self.rc, self.seconds, self.output[-chars:])
 
     def recap(self):
         """PLAY RECAP: host -> {'ok': n, 'changed': n, 'failed': n, ...}."""
@@ -94,9 +96,10 @@ class Box:
         """Run a command of the venv's bin (``ansible-playbook``, ...) as the user would, in ``cwd``."""
         os.makedirs(home, exist_ok=True)
         args = [str(a) for a in args]
+        started = time.monotonic()
         proc = subprocess.run([os.path.join(BIN, args[0])] + args[1:], cwd=cwd, env=self.user_env(home, **extra_env),
                               capture_output=True, text=True, timeout=timeout, check=False)
-        return Run(args, str(cwd), proc.returncode, proc.stdout, proc.stderr)
+        return Run(args, str(cwd), proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
 
 
 def build(root):

@@ -90,7 +90,7 @@ def test_box_shipped_docs_name_the_shipped_files_they_point_at(box):
     assert missing == []
 
 
-@pytest.mark.xfail(strict=True, reason='issue 25: the shipped docs point at tests/ (and bench/), which the tarball lacks')
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason='issue 25: the shipped docs point at tests/ (and bench/), which the tarball lacks')
 def test_box_shipped_docs_point_at_no_file_the_tarball_lacks(box):
     missing = boxlib.missing_references(box)
     assert missing == [], '%d references to files the tarball lacks:\n%s' % (len(missing), '\n'.join(missing))
@@ -258,7 +258,7 @@ def ledger_on_platform_host(box, readme, tmp_path_factory):
     return run, home, ledger
 
 
-@pytest.mark.xfail(strict=True, reason='issue 25: lz_ledger_path on the platform host is invisible to chargeback')
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason='issue 25: lz_ledger_path on the platform host is invisible to chargeback')
 def test_chargeback_reads_the_ledger_set_on_the_platform_host(readme, ledger_on_platform_host):
     run, home, ledger = ledger_on_platform_host
     assert not os.path.exists(os.path.join(home, *DEFAULT_LEDGER))
@@ -306,7 +306,7 @@ def test_box_onboarding_repository_validates_from_its_root(onboarding):
     assert 'not a valid group definition' not in run.output, run.tail()
 
 
-@pytest.mark.xfail(strict=True, reason='issue 24: run from another directory, the repository ansible.cfg is not read, '
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason='issue 24: run from another directory, the repository ansible.cfg is not read, '
                    'the inventory has no workspaces and validate says valid')
 def test_box_onboarding_repository_from_another_directory_fails_or_sees_the_workspaces(onboarding):
     run = onboarding.from_parent
