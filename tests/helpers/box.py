@@ -14,15 +14,10 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
-
-import jinja2.sandbox
-import yaml
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
@@ -215,68 +210,3 @@ def forget_workspaces(conn, workspaces):
                 conn.identity.delete_project(project)
             conn.identity.update_domain(domain, is_enabled=False)
             conn.identity.delete_domain(domain)
-
-
-# -- the AWX job layout (docs/awx.md) ---------------------------------------------------------------
-
-def _write_private(directory, text):
-    """A credential file as AWX writes it: mkstemp in the private data dir, mode 0600."""
-    handle, path = tempfile.mkstemp(dir=directory)
-    with os.fdopen(handle, 'w') as fh:
-        fh.write(text)
-    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
-    return path
-
-
-def awx_custom_credential(type_path, inputs, directory):
-    """The env a custom credential type file injects: its file templates rendered into private files,
-    then its env templates with ``tower.filename`` (AWX's injectors)."""
-    with open(type_path) as fh:
-        ctype = yaml.safe_load(fh)
-    values = dict((f['id'], f['default']) for f in ctype['inputs']['fields'] if 'default' in f)
-    values.update(inputs)
-    missing = set(ctype['inputs'].get('required', [])) - set(values)
-    assert not missing, missing
-    jinja = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
-    filenames = {}
-    for key, template in ctype['injectors'].get('file', {}).items():
-        filenames[key.split('.', 1)[1]] = _write_private(directory, jinja.from_string(template).render(**values))
-    return dict((key, jinja.from_string(template).render(tower={'filename': filenames}, **values))
-                for key, template in ctype['injectors'].get('env', {}).items())
-
-
-def awx_job(box, root, ident, inventory, playbook, credentials, extravars):
-    """Run one AWX job with ansible-runner: a private data dir whose project holds the wrapper
-    playbooks of the installed collection, ``env/envvars`` of the execution environment (the
-    installed collection) plus what ``credentials`` (type file under extensions/awx/credential_types,
-    inputs) inject. Returns (Run, artifacts dir)."""
-    path = os.path.join(root, 'job%s' % ident)
-    for sub in ('env', 'inventory', 'project'):
-        os.makedirs(os.path.join(path, sub))
-    for wrapper in glob.glob(os.path.join(box.installed, 'extensions', 'awx', 'project', '*.yml')):
-        shutil.copy(wrapper, os.path.join(path, 'project'))
-    with open(os.path.join(path, 'inventory', 'hosts.yml'), 'w') as fh:
-        yaml.safe_dump(inventory, fh)
-    envvars = dict(ANSIBLE_COLLECTIONS_PATH=box.collections_path, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false')
-    for type_file, inputs in credentials:
-        envvars.update(awx_custom_credential(os.path.join(box.installed, 'extensions', 'awx', 'credential_types', type_file),
-                                             inputs, path))
-    with open(os.path.join(path, 'env', 'envvars'), 'w') as fh:
-        yaml.safe_dump(envvars, fh)
-    with open(os.path.join(path, 'env', 'extravars'), 'w') as fh:
-        yaml.safe_dump(extravars, fh)
-    # the job's environment is the EE's and the credentials', never the test run's OS_* or the user's HOME
-    home = os.path.join(root, 'awx-home')
-    run = box.run(['ansible-runner', 'run', path, '-p', playbook, '--ident', str(ident)], root, home,
-                  OS_CLIENT_CONFIG_FILE=None)
-    return run, os.path.join(path, 'artifacts', str(ident))
-
-
-def awx_artifact_data(artifacts):
-    """What AWX stores as a job's artifacts: set_stats of the playbook_on_stats event."""
-    for path in glob.glob(os.path.join(artifacts, 'job_events', '*.json')):
-        with open(path) as fh:
-            event = json.load(fh)
-        if event.get('event') == 'playbook_on_stats':
-            return event['event_data']['artifact_data']
-    raise AssertionError('no playbook_on_stats event in %s' % artifacts)

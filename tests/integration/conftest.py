@@ -4,7 +4,14 @@
 
 import pytest
 
+from helpers import box as boxlib
 from helpers.keystone import Keystone
+
+
+@pytest.fixture(scope='session')
+def box(tmp_path_factory):
+    """The tarball of `make build`, installed apart from the checkout (helpers/box.py proves it)."""
+    return boxlib.build(str(tmp_path_factory.mktemp('box')))
 
 
 @pytest.fixture

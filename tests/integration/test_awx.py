@@ -7,7 +7,8 @@ AWX hands a job to ``ansible-runner`` as a private data dir: ``env/envvars``, ``
 OpenStack credential writes a clouds.yaml with exactly one cloud, ``devstack``, and sets only
 ``OS_CLIENT_CONFIG_FILE`` (``_openstack_data`` in AWX's injectors.py); a custom credential type
 renders its ``injectors`` (files, then env with ``tower.filename``). The tests build exactly that
-from the shipped wrapper playbooks and credential type files (extensions/awx/), run the three jobs
+from the wrapper playbooks and credential type files (extensions/awx/) of the collection installed
+from the built tarball (the ``box`` fixture, tests/helpers/box.py), run the three jobs
 through the ``ansible-runner`` CLI with an environment holding no OS_* variable, and compare the
 job artifacts (``set_stats``, in the ``playbook_on_stats`` event as AWX reads them) with the
 reports, on success and on failure. Also here: the metering account under ``OS_CLOUD`` and a
@@ -29,14 +30,13 @@ import pytest
 import yaml
 
 from helpers import cloud
-from helpers.playbook import REPO_ROOT, ensure_collection_link, run_playbook
+from helpers.playbook import run_playbook
 from helpers.cloud import ledger_dsn
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store  # noqa: E402
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect  # noqa: E402
 
-AWX = os.path.join(REPO_ROOT, 'extensions', 'awx')
 BIN = os.path.dirname(sys.executable)
 CATALOG = {'currency': 'EUR', 'prices': [{'meter': 'server_hours', 'unit': 'hour', 'unit_price': '0.05'}]}
 
@@ -66,10 +66,10 @@ def write_private(directory, text):
     return path
 
 
-def inject_custom(type_file, inputs, directory):
-    """The env a custom credential type (a shipped file) injects: its file templates rendered into
-    private files, then its env templates with ``tower.filename``."""
-    with open(os.path.join(AWX, 'credential_types', type_file)) as fh:
+def inject_custom(awx, type_file, inputs, directory):
+    """The env a custom credential type (a shipped file under ``awx``) injects: its file templates rendered
+    into private files, then its env templates with ``tower.filename``."""
+    with open(os.path.join(awx, 'credential_types', type_file)) as fh:
         ctype = yaml.safe_load(fh)
     values = dict((f['id'], f['default']) for f in ctype['inputs']['fields'] if 'default' in f)
     values.update(inputs)
@@ -88,25 +88,26 @@ class PrivateDataDir:
 
     counter = 0
 
-    def __init__(self, root, inventory):
+    def __init__(self, box, root, inventory):
         PrivateDataDir.counter += 1
+        self.awx = os.path.join(box.installed, 'extensions', 'awx')
         self.job = PrivateDataDir.counter
         self.path = os.path.join(root, 'job%d' % self.job)
         for sub in ('env', 'inventory', 'project'):
             os.makedirs(os.path.join(self.path, sub))
-        for playbook in glob.glob(os.path.join(AWX, 'project', '*.yml')):
+        for playbook in glob.glob(os.path.join(self.awx, 'project', '*.yml')):
             shutil.copy(playbook, os.path.join(self.path, 'project'))
         with open(os.path.join(self.path, 'inventory', 'hosts.yml'), 'w') as fh:
             yaml.safe_dump(inventory, fh)
-        # what the execution environment provides: the collection, ansible, openstacksdk
-        self.envvars = dict(ANSIBLE_COLLECTIONS_PATH=ensure_collection_link(), ANSIBLE_NOCOLOR='1',
+        # what the execution environment provides: the collection (from the tarball), ansible, openstacksdk
+        self.envvars = dict(ANSIBLE_COLLECTIONS_PATH=box.collections_path, ANSIBLE_NOCOLOR='1',
                             ANSIBLE_LOCALHOST_WARNING='false')
 
     def openstack_credential(self, account):
         self.envvars['OS_CLIENT_CONFIG_FILE'] = write_private(self.path, yaml.safe_dump(awx_openstack_clouds_yaml(account)))
 
     def custom_credential(self, type_file, inputs):
-        self.envvars.update(inject_custom(type_file, inputs, self.path))
+        self.envvars.update(inject_custom(self.awx, type_file, inputs, self.path))
 
     def run(self, playbook, extravars=None, limit=None):
         with open(os.path.join(self.path, 'env', 'envvars'), 'w') as fh:
@@ -173,9 +174,7 @@ def workspace_cleanup(replicator):
                 replicator.identity.delete_project(project, ignore_missing=True)
 
 
-# the AWX job layout does not depend on the release (tests/run_all.py: first release only); the
-# system-scope tests below run on every release
-def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replicator, workspace_cleanup):
+def test_awx_jobs_replicate_meter_chargeback(box, tmp_path, unique, pg_ledger, replicator, workspace_cleanup):
     first, second = 'awx%s' % unique, 'awx%sb' % unique
     ws = 'aw%s' % unique
     workspace_cleanup.append(ws)
@@ -199,7 +198,7 @@ def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replic
                'lz_platforms_group': 'openstack_platforms'}
 
     # 1. replicate: the custom clouds credential (several platforms in one clouds.yaml)
-    job = PrivateDataDir(str(tmp_path), inventory)
+    job = PrivateDataDir(box, str(tmp_path), inventory)
     job.custom_credential('landingzone_clouds.yml', {'clouds_yaml': several_clouds})
     replicate = job.run('replicate.yml', outputs)
     assert replicate.rc == 0 and replicate.status == 'successful', replicate.stdout[-3000:]
@@ -214,7 +213,7 @@ def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replic
     assert len(project) == 1 and 'lz-platform=%s' % first in project[0].tags
 
     # 2. meter: AWX's own OpenStack credential (one cloud, devstack) and the ledger credential
-    job = PrivateDataDir(str(tmp_path), inventory)
+    job = PrivateDataDir(box, str(tmp_path), inventory)
     job.openstack_credential('metering')
     job.custom_credential('landingzone_ledger.yml', pg_ledger)
     assert pg_ledger['password'] not in json.dumps(job.envvars)  # the password is in the pgpass file only
@@ -236,7 +235,7 @@ def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replic
     assert len(projects) > 1  # every project of the cloud, not only the reader's own
 
     # 3. chargeback preview: the ledger credential only, reports to the mounted path
-    job = PrivateDataDir(str(tmp_path), {'all': {'vars': {'price_catalog': CATALOG}}})
+    job = PrivateDataDir(box, str(tmp_path), {'all': {'vars': {'price_catalog': CATALOG}}})
     job.custom_credential('landingzone_ledger.yml', pg_ledger)
     charge = job.run('chargeback.yml', dict(outputs, chargeback_preview=True))
     assert charge.rc == 0 and charge.status == 'successful', charge.stdout[-3000:]
@@ -247,7 +246,7 @@ def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replic
     assert summary['by_workspace'] == doc['totals']['by_workspace']
 
     # failures: the artifacts still say what the report says, and never a secret
-    job = PrivateDataDir(str(tmp_path), inventory)
+    job = PrivateDataDir(box, str(tmp_path), inventory)
     job.custom_credential('landingzone_clouds.yml', {'clouds_yaml': several_clouds})
     bad = [{'identifier': ws, 'name': 'AWX', 'projects': [{'identifier': 'web', 'name': 'Web', 'landing_zone': 'nope'}]}]
     failed = job.run('replicate.yml', dict(outputs, workspaces=bad), limit=first)
@@ -256,7 +255,7 @@ def test_awx_jobs_replicate_meter_chargeback(tmp_path, unique, pg_ledger, replic
         report = json.load(fh)
     assert failed.artifact_data['replication'][first]['failure'] == report['failure'] and report['failure']
 
-    job = PrivateDataDir(str(tmp_path), inventory)
+    job = PrivateDataDir(box, str(tmp_path), inventory)
     job.openstack_credential('metering')
     job.custom_credential('landingzone_ledger.yml', dict(pg_ledger, password='wrong-%s' % unique))
     failed = job.run('meter.yml', outputs, limit=first)

@@ -15,13 +15,11 @@ Scenarios, each converged once in a module-scoped fixture, asserted on by severa
 * the ledger path on the platform host, where the README puts it (issue 25, point 2: xfail);
 * the onboarding repository examples/repository, validated from its root and from another
   directory (issue 24, point 1: xfail);
-* the AWX job layout (docs/awx.md) through ansible-runner, the wrapper playbooks and credential type
-  of the installed collection;
 * the shipped Markdown names no file the tarball lacks (issue 25, point 1: xfail). No cloud.
 
-8 ansible-playbook / ansible-runner runs in all. The packaging does not depend on the OpenStack
-release: not `release_matrix`. The `test_box_*` tests need no cloud and no credentials, only the build
-(~2 s) and two validate runs: `pytest tests/integration/test_box.py -k test_box_` runs them alone.
+7 ansible-playbook runs in all; test_awx.py runs the AWX jobs from the same box. The packaging does
+not depend on the OpenStack release: not `release_matrix`. The `test_box_*` tests need no cloud and
+no credentials, only the build (~2 s) and two validate runs: `pytest tests/integration/test_box.py -k test_box_` runs them alone.
 """
 
 import dataclasses
@@ -48,12 +46,6 @@ def unique():
 
 def projects_of(conn, platform):
     return sorted(conn.identity.projects(tags='lz-platform=%s' % platform), key=lambda p: p.name)
-
-
-@pytest.fixture(scope='module')
-def box(tmp_path_factory):
-    """The tarball of `make build`, installed apart from the checkout (helpers/box.py proves it)."""
-    return boxlib.build(str(tmp_path_factory.mktemp('box')))
 
 
 # -- no cloud: what the tarball holds and what its docs point at ----------------------------------
@@ -312,45 +304,3 @@ def test_box_onboarding_repository_from_another_directory_fails_or_sees_the_work
     shown = run.shown('Show what the inventory describes', 'local')
     assert shown.startswith('valid: %d tenants on local' % onboarding.tenants), run.tail()
     assert 'not a valid group definition' not in run.output, run.tail()
-
-
-# -- the AWX job layout (docs/awx.md), from the installed collection ------------------------------
-
-def test_awx_replicate_job_from_the_box(box, tmp_path, replicator):
-    """One job as AWX runs it: the wrapper playbook of the installed collection in the project, the
-    collection in the EE (ANSIBLE_COLLECTIONS_PATH), the clouds credential type's injectors, the
-    outputs on the mounted path of docs/awx.md (tests/integration/test_awx.py runs the three jobs
-    and the failures from the checkout)."""
-    u = unique()
-    platform, ws = 'awxbox%s' % u, 'bw%s' % u
-    clouds = os.environ['OS_CLIENT_CONFIG_FILE']
-    with open(clouds) as fh:
-        entry = yaml.safe_load(fh)['clouds']['replicator']
-    inventory = {'all': {
-        'vars': {'landing_zones': {'default': {'domain_mode': 'default'}},
-                 'workspaces': [{'identifier': ws, 'name': 'AWX box', 'projects': [{'identifier': 'web', 'name': 'Web'}]}]},
-        'children': {'platforms': {'hosts': {platform: {
-            'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}',
-            'lz_cloud': '%s-admin' % platform}}}}}}
-    reports = str(tmp_path / 'mnt' / 'reports')
-    credential = ('landingzone_clouds.yml', {'clouds_yaml': yaml.safe_dump({'clouds': {'%s-admin' % platform: entry}})})
-    try:
-        run, artifacts = boxlib.awx_job(box, str(tmp_path), 1, inventory, 'replicate.yml', [credential],
-                                        {'lz_report_dir': reports + '/replication', 'lz_chargeback_dir': reports + '/chargeback'})
-        with open(os.path.join(artifacts, 'status')) as fh:
-            status = fh.read().strip()
-        assert run.rc == 0 and status == 'successful', run.tail()
-        with open(os.path.join(str(tmp_path), 'job1', 'env', 'envvars')) as fh:
-            envvars = yaml.safe_load(fh)
-        assert envvars['ANSIBLE_COLLECTIONS_PATH'] == box.collections_path and 'OS_CLIENT_CONFIG_FILE' in envvars
-        path = os.path.join(reports, 'replication', '%s.json' % platform)
-        with open(path) as fh:
-            report = json.load(fh)
-        data = boxlib.awx_artifact_data(artifacts)['replication']
-        assert data == {platform: dict(report['summary'], failure=None, report=path)}
-        assert data[platform]['changed'] == 1 and data[platform]['failed'] == 0
-        [project] = projects_of(replicator, platform)
-        assert project.name == '%s-web' % ws and {'lz-managed', 'lz-ws=%s' % ws} <= set(project.tags)
-        assert report['tenants'][0]['project_id'] == project.id
-    finally:
-        boxlib.forget_workspaces(replicator, [ws])

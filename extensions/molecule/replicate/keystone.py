@@ -7,8 +7,8 @@ import sys
 
 import openstack
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'tests', 'integration'))
-from _fixtures import all_projects  # noqa: E402 - every project on every Keystone release's paging
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'tests'))
+from helpers.cloud import all_projects  # noqa: E402 - every project on every Keystone release's paging
 
 EXPECTED = {
     'molecule-app': {'molecule-app-reader': (['reader'], []),

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The pure parts of the purge (deletion_resources: purge): which resources openstacksdk's
 project cleanup may delete, and how its status queue is reported. The purge itself runs against
-the local cloud (tests/integration/test_safe_deletion_purge.py)."""
+the local cloud (tests/integration/test_replicate_lifecycle.py)."""
 
 import queue
 
