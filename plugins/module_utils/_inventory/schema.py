@@ -22,7 +22,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
     WORKSPACE_ID_MAX,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import RESERVED_TAG_PREFIX
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     KEYS,
     UNLIMITED,
     VOLUME,

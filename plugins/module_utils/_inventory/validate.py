@@ -36,7 +36,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     LandingZone,
     Tenant,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import validate_quotas
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import with_sources
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
     DEFAULT_EUID_PATTERN,
