@@ -83,8 +83,8 @@ def forbidden_edges(edges):
             if package(module) == package(target) and module.startswith('module_utils.'):
                 continue
             if rank(target) >= rank(module):
-                problems.append('%s (%s) imports %s (%s)' % (module, LAYERS[rank(module)][0], target,
-                                                              LAYERS[rank(target)][0]))
+                problems.append('%s (%s) imports %s (%s)'
+                                % (module, LAYERS[rank(module)][0], target, LAYERS[rank(target)][0]))
     return problems
 
 
