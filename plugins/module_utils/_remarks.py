@@ -145,19 +145,22 @@ CHECK = _table(
 )
 
 SCOPES = dict(replication=REPLICATION, quotas=QUOTAS, metering=METERING, check=CHECK)
+# The codes of a ``TenantResult`` row (replication and quota steps share it; a shared code has one
+# severity, a unit test checks it).
+ROWS = dict(QUOTAS, **REPLICATION)
 # Where each scope's table is in the docs.
 DOCS = dict(replication='docs/replication.md', quotas='docs/quotas.md', metering='docs/metering.md',
             check='docs/metering.md')
 
 
-def remark(code, scope='replication'):
-    """The registered Remark of ``code`` in ``scope``; KeyError for an unregistered code."""
-    return SCOPES[scope][code]
+def remark(code, scope=None):
+    """The registered Remark of ``code`` in ``scope`` (None: a result row's); KeyError when unregistered."""
+    return (ROWS if scope is None else SCOPES[scope])[code]
 
 
-def severity(code, scope='replication'):
-    """The severity of ``code`` in ``scope``, as the text a result row carries."""
-    return SCOPES[scope][code].severity.value
+def severity(code, scope=None):
+    """The severity of ``code`` in ``scope`` (None: a result row's), as the text a remark carries."""
+    return remark(code, scope).severity.value
 
 
 def doc_table(scope):

@@ -166,7 +166,8 @@ def test_the_docs_remark_tables_are_the_registry(scope):
 
 
 def test_registry_lookups():
-    assert _remarks.severity('user_name_case') == 'info'
+    assert _remarks.severity('user_name_case') == 'info' and _remarks.severity('below_usage_applied') == 'info'
+    assert _remarks.severity('api_error') == 'error' and _remarks.remark('orphan').meaning.startswith('carries')
     assert _remarks.severity('service_missing', 'check') == 'error'
     assert _remarks.severity('service_missing', 'metering') == 'warning'
     assert _remarks.remark('api_error', 'quotas').severity is _remarks.Severity.ERROR
