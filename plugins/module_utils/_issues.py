@@ -1,7 +1,17 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Problems in what a user wrote (the inventory, the price catalog), each with its path, and the
-error that carries all of them."""
+"""Errors the user can fix: problems in what a user wrote (the inventory, the price catalog, the
+budgets), each with its path, and the errors that carry them. ``LandingZoneModule.run`` turns each
+into a failure (docs/architecture.md, "Errors")."""
+
+
+class UserError(Exception):
+    """An error whose message is the failure: the input, a file or the ledger is not as it must be.
+
+    ``prefix`` opens the failure message; a subclass with ``errors`` (ValidationIssues) returns them.
+    """
+
+    prefix = ''
 
 
 class ValidationIssue:
@@ -32,7 +42,7 @@ def unique(errors):
     return list(dict.fromkeys(errors))
 
 
-class IssuesError(ValueError):
+class IssuesError(UserError, ValueError):
     """Input is invalid; ``errors`` holds every ValidationIssue, all listed in the message."""
 
     what = 'input'
@@ -48,3 +58,4 @@ class InventoryError(IssuesError):
     """The inventory is invalid."""
 
     what = 'inventory'
+    prefix = 'invalid inventory: '

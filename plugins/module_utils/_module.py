@@ -1,16 +1,14 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The module base: the collection's option groups, one way to fail, the request figure.
-
-Every module is ``LandingZoneModule(...)`` (modules that read only the ledger or write local
-files) or ``_platform.PlatformModule(...)`` (modules that read the inventory or talk to a
-platform), plus one call into a runner. This file imports nothing of the SDK or the inventory
-code, so the ledger readers do not ship them.
+"""The module base: option groups, one way to fail, the typed errors every module maps, the
+request figure. ``_platform.PlatformModule`` adds connecting and API errors. Imports nothing of the
+SDK or the inventory code (docs/architecture.md, "Errors").
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import secrets as dsn_secrets
 
 
@@ -48,3 +46,21 @@ class LandingZoneModule(AnsibleModule):
     def fail(self, msg, **result):
         result.setdefault('requests', self.requests())
         self.fail_json(msg=msg, **result)
+
+    def fail_user_error(self, exc):
+        """Fail with a ``UserError``: its message, and every problem with its path when it has them."""
+        result = {}
+        if getattr(exc, 'errors', None) is not None:
+            result['errors'] = [e.to_dict() for e in exc.errors]
+        self.fail('%s%s' % (exc.prefix, exc), **result)
+
+    def run(self, func, *args, **kwargs):
+        """``func(*args, **kwargs)`` with the typed errors mapped to failures: a ``UserError``
+        (inventory, price catalog, budgets, ledger) and an ``OSError`` (a file) end the module with
+        their message; anything else is a bug of the collection and keeps its traceback."""
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            self.fail_user_error(exc)
+        except OSError as exc:
+            self.fail(str(exc))

@@ -2,19 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Ownership: what marks a Keystone object as the collection's, and which tenant it is.
 
-The main safety rule, "never touch what is not ours", lives here and only here:
-
-* a project is ours when it carries ``lz-managed`` and the tenant's marker tags
-  (``lz-ws=<workspace>``, ``lz-proj=<project>``, ``lz-platform=<platform>``); the landing-zone tag
-  ``lz-zone=`` is informative (moving a project to another landing zone updates it, never
-  orphans it);
-* a group is ours when it carries the extra attributes ``lz_tenant``/``lz_role`` written at
-  creation;
-* everything starting with ``lz-`` is reserved, so inventory tags can never forge ownership;
-* the records of what the collection last wrote (``lz_applied``, ``lz_access``) tell drift from
-  inventory changes, and which tags are the collection's (``managed_tags``).
-
-Standard library only.
+The safety rule "never touch what is not ours" lives here and only here: a project is ours by its
+marker tags, a group by ``lz_tenant``/``lz_role``, and the records of the last write tell drift from
+inventory changes (docs/replication.md, "Ownership" and "Drift"; docs/inventory.md, "Ownership
+tags"). Standard library only.
 """
 
 MANAGED_TAG = 'lz-managed'

@@ -1,31 +1,18 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The base of the modules that read the inventory or talk to a platform: connecting, typed
-errors mapped to clear messages, the per-tenant exit path.
-
-The failures say where the run went wrong:
-
-* ``InventoryError``: the inventory is invalid; nothing was sent (``requests.total == 0``);
-* anything raised while connecting and authenticating: "cannot connect to the platform";
-* ``ApiError`` / ``IncompleteListing`` after that: the request that failed, or the listing that
-  was partial;
-* any other exception is a bug of the collection and ends the module with its traceback: it is
-  never reported as a connection problem.
+"""The base of the modules that talk to a platform: ``LandingZoneModule`` plus connecting, the API
+errors mapped to clear messages and the per-tenant exit path (docs/architecture.md, "Errors").
 """
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
-from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import failure_message, first_error
 
 
 class PlatformModule(LandingZoneModule):
-    """LandingZoneModule plus the one connection of the run and the collection's typed errors."""
-
-    def fail_inventory(self, exc):
-        self.fail('invalid inventory: %s' % exc, errors=[e.to_dict() for e in exc.errors])
+    """LandingZoneModule plus the one connection of the run and the API errors."""
 
     def connect(self):
         """The one connection of this run (openstacksdk Connection), request counter installed."""
@@ -41,11 +28,9 @@ class PlatformModule(LandingZoneModule):
         return _rest.RestClient(adapter, retries=self.params['retries'], microversion=microversion)
 
     def run(self, func, *args, **kwargs):
-        """``func(*args, **kwargs)`` with the collection's typed errors mapped to clear failures."""
+        """``LandingZoneModule.run`` plus the API errors: the request that failed, the partial listing."""
         try:
-            return func(*args, **kwargs)
-        except InventoryError as exc:
-            self.fail_inventory(exc)
+            return super().run(func, *args, **kwargs)
         except _rest.IncompleteListing as exc:
             self.fail(str(exc))
         except _rest.ApiError as exc:

@@ -65,11 +65,11 @@ errors:
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.runner import run_validate_module
-from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 
 
 def main():
-    run_validate_module(PlatformModule(inventory=True))
+    run_validate_module(LandingZoneModule(inventory=True))
 
 
 if __name__ == '__main__':

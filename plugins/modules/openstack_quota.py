@@ -244,7 +244,7 @@ errors:
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import AUTO, BACKENDS, SERVICES
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import AUTO, BACKENDS, SERVICES
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import run_module
 
 

@@ -8,6 +8,9 @@ of it: the Keystone planner (project, domain, groups, deletion lifecycle), the q
 builds them; nothing else does.
 """
 
+import dataclasses
+from typing import List, Optional
+
 from ansible_collections.landingzone.openstack.plugins.module_utils import _ownership
 
 PROJECT_ROLES = ('reader', 'user', 'admin')
@@ -28,39 +31,40 @@ DELETION_RESOURCES = ('block', 'purge')
 DEFAULT_DELETION_RESOURCES = 'block'
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
 class LandingZone:
-    """A validated landing zone with defaults filled in."""
+    """A validated landing zone with defaults filled in (docs/inventory.md, "Landing zones")."""
 
-    def __init__(self, name, domain_mode, domain_name, role_mapping, patterns, euid_pattern,
-                 delete_projects, extra_tags, quota_size, quota_values, quota_sizes,
-                 quota_below_usage=DEFAULT_QUOTA_BELOW_USAGE, foreign_tags=DEFAULT_FOREIGN_TAGS,
-                 protect_projects=False, deletion_resources=DEFAULT_DELETION_RESOURCES):
-        self.name = name
-        self.domain_mode = domain_mode
-        self.domain_name = domain_name
-        self.role_mapping = role_mapping
-        self.patterns = patterns
-        self.euid_pattern = euid_pattern
-        self.delete_projects = delete_projects
-        self.extra_tags = extra_tags
-        self.quota_size = quota_size
-        self.quota_values = quota_values
-        self.quota_sizes = quota_sizes
-        self.quota_below_usage = quota_below_usage
-        self.foreign_tags = foreign_tags
-        self.protect_projects = protect_projects
-        self.deletion_resources = deletion_resources
+    name: str
+    domain_mode: str
+    domain_name: Optional[str]
+    role_mapping: dict
+    patterns: dict
+    euid_pattern: str
+    delete_projects: bool
+    extra_tags: dict
+    quota_size: Optional[str]
+    quota_values: dict
+    quota_sizes: dict
+    quota_below_usage: str = DEFAULT_QUOTA_BELOW_USAGE
+    foreign_tags: str = DEFAULT_FOREIGN_TAGS
+    protect_projects: bool = False
+    deletion_resources: str = DEFAULT_DELETION_RESOURCES
 
 
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Group:
     """A managed Keystone group of one tenant: one per project role."""
 
-    def __init__(self, role, name, keystone_roles, euids, members):
-        self.role = role
-        self.name = name
-        self.keystone_roles = list(keystone_roles)
-        self.euids = list(euids)
-        self.members = list(members)
+    role: str
+    name: str
+    keystone_roles: List[str]
+    euids: List[str]
+    members: List[str]
+
+    def __post_init__(self):
+        for field in ('keystone_roles', 'euids', 'members'):
+            object.__setattr__(self, field, list(getattr(self, field)))
 
     def to_dict(self):
         return {'role': self.role, 'name': self.name, 'keystone_roles': list(self.keystone_roles),
@@ -70,34 +74,43 @@ class Group:
         return 'Group(%r)' % self.to_dict()
 
 
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Tenant:
     """The desired state of one project on one platform (one Keystone project).
 
-    Fields: platform, workspace, project (identifiers), workspace_name, project_name,
-    landing_zone, path (inventory path of the project), key ('<workspace>/<project>'), name
-    (Keystone project name), domain_name, domain_id ('default' for the default domain, else None:
-    look up by name), domain_managed (True when the collection owns the domain: per_workspace),
-    description, tags (ownership tags first, then the inventory's), groups (Group per project
-    role, in PROJECT_ROLES order), state, enabled, delete_allowed, quota_size,
-    quota_size_values, quota_values, quota_overrides, quota_below_usage, foreign_tags, protect
-    (Keystone's ``immutable`` option on the project: the landing zone's ``protect_projects``),
-    deletion_resources (``block`` or ``purge``: the landing zone's setting).
+    ``key`` is '<workspace>/<project>', ``name`` the Keystone project name; ``domain_id`` is
+    'default' for the default domain, else None (looked up by name); ``domain_managed`` when the
+    collection owns the domain (per_workspace). ``tags``: ownership tags first, then the
+    inventory's; ``groups``: one Group per project role, in PROJECT_ROLES order. ``protect`` is
+    Keystone's ``immutable`` option (the landing zone's ``protect_projects``).
     """
 
-    FIELDS = ('platform', 'workspace', 'project', 'workspace_name', 'project_name', 'landing_zone', 'path',
-              'key', 'name', 'domain_name', 'domain_id', 'domain_managed', 'description', 'tags', 'groups',
-              'state', 'enabled', 'delete_allowed', 'quota_size', 'quota_size_values', 'quota_values',
-              'quota_overrides', 'quota_below_usage', 'foreign_tags', 'protect', 'deletion_resources')
-
-    def __init__(self, **fields):
-        fields.setdefault('quota_below_usage', DEFAULT_QUOTA_BELOW_USAGE)
-        fields.setdefault('foreign_tags', DEFAULT_FOREIGN_TAGS)
-        fields.setdefault('protect', False)
-        fields.setdefault('deletion_resources', DEFAULT_DELETION_RESOURCES)
-        for field in self.FIELDS:
-            setattr(self, field, fields.pop(field))
-        if fields:
-            raise TypeError('unknown tenant fields: %s' % ', '.join(sorted(fields)))
+    platform: str
+    workspace: str
+    project: str
+    workspace_name: str
+    project_name: str
+    landing_zone: str
+    path: str
+    key: str
+    name: str
+    domain_name: str
+    domain_id: Optional[str]
+    domain_managed: bool
+    description: str
+    tags: List[str]
+    groups: List[Group]
+    state: str
+    enabled: bool
+    delete_allowed: bool
+    quota_size: Optional[str]
+    quota_size_values: dict
+    quota_values: dict
+    quota_overrides: dict
+    quota_below_usage: str = DEFAULT_QUOTA_BELOW_USAGE
+    foreign_tags: str = DEFAULT_FOREIGN_TAGS
+    protect: bool = False
+    deletion_resources: str = DEFAULT_DELETION_RESOURCES
 
     @property
     def marker_tags(self):
@@ -129,7 +142,7 @@ class Tenant:
         return quota
 
     def to_dict(self):
-        data = dict((field, getattr(self, field)) for field in self.FIELDS)
+        data = dict((field.name, getattr(self, field.name)) for field in dataclasses.fields(self))
         data['groups'] = [g.to_dict() for g in self.groups]
         data['tags'] = list(self.tags)
         return data

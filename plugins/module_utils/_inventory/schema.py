@@ -22,7 +22,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
     WORKSPACE_ID_MAX,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import RESERVED_TAG_PREFIX
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     KEYS,
     UNLIMITED,
     VOLUME,
@@ -49,8 +49,6 @@ def _quota_key_pattern():
 
 def workspace_schema():
     """The JSON Schema (draft-07, what yaml-language-server reads) of one workspace file."""
-    no_tag_chars = '[^%s%s]' % (_escape(TAG_FORBIDDEN_CHARS), _CONTROL)
-    reserved = _escape(RESERVED_TAG_PREFIX)
     return {
         '$schema': 'http://json-schema.org/draft-07/schema#',
         '$id': SCHEMA_ID,
@@ -68,60 +66,77 @@ def workspace_schema():
             'tags': {'$ref': '#/definitions/tags'},
             'projects': {'oneOf': [{'type': 'null'}, {'type': 'array', 'items': {'$ref': '#/definitions/project'}}]},
         },
-        'definitions': {
-            'workspace_identifier': {
-                'description': 'Lower-case letters, digits and inner hyphens, at most %d characters.'
-                               % WORKSPACE_ID_MAX,
-                'type': 'string', 'pattern': IDENTIFIER_RE.pattern, 'maxLength': WORKSPACE_ID_MAX},
-            'project_identifier': {
-                'description': 'Lower-case letters, digits and inner hyphens, at most %d characters.' % PROJECT_ID_MAX,
-                'type': 'string', 'pattern': IDENTIFIER_RE.pattern, 'maxLength': PROJECT_ID_MAX},
-            'text': {
-                'description': 'A non-empty single line without surrounding whitespace.',
-                'type': 'string',
-                'pattern': '^[^\\s%s](?:[^%s]*[^\\s%s])?$' % (_CONTROL, _CONTROL, _CONTROL)},
-            'tags': {
-                'description': 'A mapping (key=value tags; a project overrides its workspace\'s key) or a list of '
-                               'tags. The prefix %s is reserved for ownership tags.' % RESERVED_TAG_PREFIX,
-                'oneOf': [
-                    {'type': 'null'},
-                    {'type': 'object',
-                     'propertyNames': {'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars[:-1] + '=]'),
-                                       'maxLength': TAG_MAX_LENGTH - 1},
-                     'additionalProperties': {'oneOf': [
-                         {'type': 'string', 'pattern': '^%s*$' % no_tag_chars, 'maxLength': TAG_MAX_LENGTH - 2},
-                         {'type': 'number'}, {'type': 'boolean'}]}},
-                    {'type': 'array', 'items': {
-                        'type': 'string', 'minLength': 1, 'maxLength': TAG_MAX_LENGTH,
-                        'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars)}},
-                ]},
-            'landing_zone': {
-                'description': 'A landing zone name, or a mapping of platform to landing zone name; the names '
-                               'are checked against the inventory by the validator.',
-                'oneOf': [{'type': 'null'}, {'type': 'string'},
-                          {'type': 'object', 'minProperties': 1, 'additionalProperties': {'type': 'string'}}]},
-            'binding': {
-                'type': 'object', 'additionalProperties': False, 'required': list(BINDING_KEYS),
-                'properties': {'euid': {'$ref': '#/definitions/text'},
-                               'role': {'enum': list(PROJECT_ROLES)}}},
-            'quota': {
-                'description': 'Quota overrides: keys of docs/quotas.md, integers, -1 for unlimited.',
-                'type': 'object',
-                'propertyNames': {'pattern': _quota_key_pattern()},
-                'additionalProperties': {'type': 'integer', 'minimum': UNLIMITED}},
-            'project': {
-                'type': 'object', 'additionalProperties': False, 'required': ['identifier'],
-                'properties': {
-                    'identifier': {'$ref': '#/definitions/project_identifier'},
-                    'name': {'$ref': '#/definitions/text'},
-                    'tags': {'$ref': '#/definitions/tags'},
-                    'landing_zone': {'$ref': '#/definitions/landing_zone'},
-                    'platforms': {'oneOf': [{'type': 'null'}, {'type': 'array', 'uniqueItems': True,
-                                                               'items': {'type': 'string'}}]},
-                    'bindings': {'oneOf': [{'type': 'null'}, {'type': 'array', 'uniqueItems': True,
-                                                              'items': {'$ref': '#/definitions/binding'}}]},
-                    'state': {'enum': list(STATES)},
-                    'quota': {'oneOf': [{'type': 'null'}, {'$ref': '#/definitions/quota'}]},
-                }},
-        },
+        'definitions': _definitions(),
     }
+
+
+def _definitions():
+    """The shared definitions the workspace schema refers to."""
+    return {
+        'workspace_identifier': {
+            'description': 'Lower-case letters, digits and inner hyphens, at most %d characters.'
+                           % WORKSPACE_ID_MAX,
+            'type': 'string', 'pattern': IDENTIFIER_RE.pattern, 'maxLength': WORKSPACE_ID_MAX},
+        'project_identifier': {
+            'description': 'Lower-case letters, digits and inner hyphens, at most %d characters.' % PROJECT_ID_MAX,
+            'type': 'string', 'pattern': IDENTIFIER_RE.pattern, 'maxLength': PROJECT_ID_MAX},
+        'text': {
+            'description': 'A non-empty single line without surrounding whitespace.',
+            'type': 'string',
+            'pattern': '^[^\\s%s](?:[^%s]*[^\\s%s])?$' % (_CONTROL, _CONTROL, _CONTROL)},
+        'tags': _tags_definition(),
+        'landing_zone': {
+            'description': 'A landing zone name, or a mapping of platform to landing zone name; the names '
+                           'are checked against the inventory by the validator.',
+            'oneOf': [{'type': 'null'}, {'type': 'string'},
+                      {'type': 'object', 'minProperties': 1, 'additionalProperties': {'type': 'string'}}]},
+        'binding': {
+            'type': 'object', 'additionalProperties': False, 'required': list(BINDING_KEYS),
+            'properties': {'euid': {'$ref': '#/definitions/text'},
+                           'role': {'enum': list(PROJECT_ROLES)}}},
+        'quota': {
+            'description': 'Quota overrides: keys of docs/quotas.md, integers, -1 for unlimited.',
+            'type': 'object',
+            'propertyNames': {'pattern': _quota_key_pattern()},
+            'additionalProperties': {'type': 'integer', 'minimum': UNLIMITED}},
+        'project': _project_definition(),
+    }
+
+
+def _tags_definition():
+    """Tags: a mapping or a list, never the reserved ownership prefix, within Keystone's tag rules."""
+    no_tag_chars = '[^%s%s]' % (_escape(TAG_FORBIDDEN_CHARS), _CONTROL)
+    reserved = _escape(RESERVED_TAG_PREFIX)
+    return {
+        'description': 'A mapping (key=value tags; a project overrides its workspace\'s key) or a list of '
+                       'tags. The prefix %s is reserved for ownership tags.' % RESERVED_TAG_PREFIX,
+        'oneOf': [
+            {'type': 'null'},
+            {'type': 'object',
+             'propertyNames': {'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars[:-1] + '=]'),
+                               'maxLength': TAG_MAX_LENGTH - 1},
+             'additionalProperties': {'oneOf': [
+                 {'type': 'string', 'pattern': '^%s*$' % no_tag_chars, 'maxLength': TAG_MAX_LENGTH - 2},
+                 {'type': 'number'}, {'type': 'boolean'}]}},
+            {'type': 'array', 'items': {
+                'type': 'string', 'minLength': 1, 'maxLength': TAG_MAX_LENGTH,
+                'pattern': '^(?!%s)%s+$' % (reserved, no_tag_chars)}},
+        ]}
+
+
+def _project_definition():
+    """One project of the workspace."""
+    return {
+        'type': 'object', 'additionalProperties': False, 'required': ['identifier'],
+        'properties': {
+            'identifier': {'$ref': '#/definitions/project_identifier'},
+            'name': {'$ref': '#/definitions/text'},
+            'tags': {'$ref': '#/definitions/tags'},
+            'landing_zone': {'$ref': '#/definitions/landing_zone'},
+            'platforms': {'oneOf': [{'type': 'null'}, {'type': 'array', 'uniqueItems': True,
+                                                       'items': {'type': 'string'}}]},
+            'bindings': {'oneOf': [{'type': 'null'}, {'type': 'array', 'uniqueItems': True,
+                                                      'items': {'$ref': '#/definitions/binding'}}]},
+            'state': {'enum': list(STATES)},
+            'quota': {'oneOf': [{'type': 'null'}, {'$ref': '#/definitions/quota'}]},
+        }}

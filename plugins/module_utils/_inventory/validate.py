@@ -36,7 +36,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     LandingZone,
     Tenant,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import validate_quotas
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import with_sources
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
     DEFAULT_EUID_PATTERN,
@@ -293,6 +293,20 @@ def _landing_zone(name, raw, path, errors):
         check_euid_pattern(euid_pattern)
     except PatternError as exc:
         errors.append(ValidationIssue(_sub(path, 'euid_pattern'), str(exc)))
+    policies = _zone_policies(raw, path, errors)
+    quota_sizes = _quota_sizes(raw.get('quota_sizes'), _sub(path, 'quota_sizes'), errors)
+    role_mapping = _role_mapping(raw.get('role_mapping'), _sub(path, 'role_mapping'), errors)
+    patterns = _patterns(raw.get('patterns'), _sub(path, 'patterns'), errors)
+    extra_tags = _tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors)
+    quota_size, quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
+    zone = LandingZone(name=name, domain_mode=mode, domain_name=domain_name, role_mapping=role_mapping,
+                       patterns=patterns, euid_pattern=euid_pattern, extra_tags=extra_tags, quota_size=quota_size,
+                       quota_values=quota_values, quota_sizes=quota_sizes, **policies)
+    return zone if len(errors) == start else None
+
+
+def _zone_policies(raw, path, errors):
+    """The landing zone's policies (below-usage, foreign tags, deletion, protection), defaults filled in."""
     below_usage = DEFAULT_QUOTA_BELOW_USAGE
     if raw.get('quota_below_usage') is not None:
         below_usage = _choice(raw['quota_below_usage'], QUOTA_BELOW_USAGE, _sub(path, 'quota_below_usage'),
@@ -308,27 +322,18 @@ def _landing_zone(name, raw, path, errors):
                                      errors)
     protect_projects = raw.get('protect_projects', False)
     _expect(protect_projects, (bool,), 'a boolean', _sub(path, 'protect_projects'), errors)
-    quota_sizes = raw.get('quota_sizes')
+    return dict(quota_below_usage=below_usage, foreign_tags=foreign_tags, delete_projects=delete_projects,
+                deletion_resources=deletion_resources, protect_projects=protect_projects)
+
+
+def _quota_sizes(quota_sizes, path, errors):
+    """The landing zone's named quota sizes: {size: {key: value}}."""
     quota_sizes = {} if quota_sizes is None else quota_sizes
-    if _expect(quota_sizes, (dict,), 'a mapping of size name to quota values', _sub(path, 'quota_sizes'), errors):
-        for size, values in quota_sizes.items():
-            _expect(values, (dict,), 'a mapping of quota values', _sub(_sub(path, 'quota_sizes'), size), errors)
-    else:
-        quota_sizes = {}
-    zone = LandingZone(
-        name=name,
-        domain_mode=mode,
-        domain_name=domain_name,
-        role_mapping=_role_mapping(raw.get('role_mapping'), _sub(path, 'role_mapping'), errors),
-        patterns=_patterns(raw.get('patterns'), _sub(path, 'patterns'), errors),
-        euid_pattern=euid_pattern,
-        delete_projects=delete_projects,
-        extra_tags=_tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors),
-        quota_size=None, quota_values={}, quota_sizes=quota_sizes, quota_below_usage=below_usage,
-        foreign_tags=foreign_tags, protect_projects=protect_projects, deletion_resources=deletion_resources,
-    )
-    zone.quota_size, zone.quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
-    return zone if len(errors) == start else None
+    if not _expect(quota_sizes, (dict,), 'a mapping of size name to quota values', path, errors):
+        return {}
+    for size, values in quota_sizes.items():
+        _expect(values, (dict,), 'a mapping of quota values', _sub(path, size), errors)
+    return quota_sizes
 
 
 # --------------------------------------------------------------------------------------------

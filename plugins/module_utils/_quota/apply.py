@@ -9,7 +9,7 @@ that exist with one ``PATCH /v3/limits/{id}`` each.
 
 import threading
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     COMPUTE,
     NETWORK,
     UNIFIED_LIMIT_RESOURCES,

@@ -9,7 +9,7 @@ too, from what Keystone registers (``choose_backends``), and a write the service
 found from its read-back (``check_read_back``).
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     AUTO,
     CANNOT_FORCE_BELOW_USAGE,
     IMAGE,

@@ -9,7 +9,7 @@ Under Keystone unified limits the whole cloud's registered limits and project li
 listings (``read_unified_limits``), whatever the number of tenants.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     COMPUTE,
     LIMIT_SERVICES,
     LOAD_BALANCER,

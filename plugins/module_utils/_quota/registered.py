@@ -9,7 +9,7 @@ without its own limit has the registered default. See docs/quotas.md.
 """
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import ValidationIssue
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     LIMIT_SERVICES,
     UNIFIED_LIMIT_RESOURCES,
     UNIFIED_LIMITS,

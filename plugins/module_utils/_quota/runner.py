@@ -8,7 +8,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import apply
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import (
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     AUTO,
     COMPUTE,
     LEGACY,

@@ -8,7 +8,7 @@ zone with a missing reference has none of its tenants written (they fail with
 """
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import by_service, volume_type_of
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import by_service, volume_type_of
 
 VOLUME = 'volume'
 

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Planning and safe-retry logic of the Keystone layer, on hand-made snapshots (no API)."""
 
+import dataclasses
 import types
 
 import pytest
@@ -39,7 +40,7 @@ def spec(state='present', delete=False, name='acme-web', members=None, domain='d
                     domain_managed=domain != 'default', description='Web (Acme)', tags=[], groups=groups,
                     state=state, enabled=state == 'present', delete_allowed=delete, quota_size=None,
                     quota_size_values={}, quota_values={}, quota_overrides={})
-    tenant.tags = tenant.marker_tags + ['lz-zone=default', 'prod']
+    tenant = dataclasses.replace(tenant, tags=tenant.marker_tags + ['lz-zone=default', 'prod'])
     return tenant
 
 
@@ -134,7 +135,7 @@ class TestPlanTenants:
         dummy, dummy2, actions = ks.plan_tenants(snapshot([tagged]), [spec()], ['lz-managed'])
         assert actions == []   # keep: another tool's tag is not ours to remove
         tenant = spec()
-        tenant.foreign_tags = 'remove'
+        tenant = dataclasses.replace(tenant, foreign_tags='remove')
         results, dummy, actions = ks.plan_tenants(snapshot([tagged]), [tenant], ['lz-managed'])
         assert actions[0].args['body']['tags'] == sorted(MARK + ['lz-zone=default', 'prod'])
         assert results[0].remarks[0]['drift']['old'] == sorted(MARK + ['lz-zone=default', 'prod', 'backup=daily'])
@@ -148,7 +149,7 @@ class TestPlanTenants:
 
     def test_a_new_value_of_an_inventory_tag_key_replaces_the_old(self):
         tenant = spec()
-        tenant.tags = tenant.tags + ['cost-centre=42']
+        tenant = dataclasses.replace(tenant, tags=tenant.tags + ['cost-centre=42'])
         proj = project(tags=MARK + ['lz-zone=default', 'prod', 'cost-centre=41'], applied=None)
         dummy, dummy2, actions = ks.plan_tenants(snapshot([proj]), [tenant], ['lz-managed'])
         assert actions[0].args['body']['tags'] == sorted(MARK + ['lz-zone=default', 'prod', 'cost-centre=42'])
@@ -589,7 +590,7 @@ class TestProtection:
 
     def protected(self, **kwargs):
         tenant = spec(**kwargs)
-        tenant.protect = True
+        tenant = dataclasses.replace(tenant, protect=True)
         return tenant
 
     def locked_project(self, **kwargs):
@@ -723,9 +724,9 @@ class TestCloudReferences:
     def test_missing_roles_domains_and_volume_types_are_found_per_landing_zone(self):
         from ansible_collections.landingzone.openstack.plugins.module_utils._replication import references
         tenant = spec()
-        tenant.quota_overrides = {'volume.gigabytes_fast': 10}
+        tenant = dataclasses.replace(tenant, quota_overrides={'volume.gigabytes_fast': 10})
         elsewhere = spec(key='acme/api', name='acme-api', domain='corp')
-        elsewhere.landing_zone, elsewhere.domain_managed = 'corp', False   # domain_mode default, domain_name corp
+        elsewhere = dataclasses.replace(elsewhere, landing_zone='corp', domain_managed=False)   # domain_mode default, domain_name corp
         found = references.missing([tenant, elsewhere], roles={'reader', 'member'}, domain_exists=lambda n: False,
                                    volume_types={'standard'})
         assert sorted(found) == ['corp', 'default']
@@ -737,7 +738,7 @@ class TestCloudReferences:
     def test_a_zone_with_a_missing_reference_writes_nothing_the_others_go_on(self):
         from ansible_collections.landingzone.openstack.plugins.module_utils._replication import references
         bad, good = spec(), spec(key='acme/api', name='acme-api')
-        good.landing_zone = 'other'
+        good = dataclasses.replace(good, landing_zone='other')
         results, dummy, actions = ks_plan.plan_tenants(snapshot([]), [bad, good], ['lz-managed'])
         kept = references.hold_zones(results, actions, [bad, good], {'default': [('landing_zones.default', 'x')]})
         assert [a.tenant_key for a in kept] == ['acme/api']

@@ -9,7 +9,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import validate
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import write_request
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import split_key, validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import split_key, validate_quotas
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import Write, diff, is_decrease_below_usage, needs_usage, plan
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import Current, Reader, parse_flat, parse_neutron_details, parse_quota_set
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import quota_tenants as desired_quotas

@@ -5,7 +5,7 @@
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota import apply as apply_mod
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import apply, limit_requests
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.keys import field_of_resource, key_problems, split_key
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import field_of_resource, key_problems, split_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import (
     Result,
     Write,
