@@ -895,3 +895,41 @@ class TestPlanAsData:
         results[0].settle([actions[0].id])
         assert results[0].changes == [actions[0].summary]
         assert results[0].not_applied == [a.summary for a in actions[1:]]
+
+
+class TestOnDemandReads:
+    """What only a deletion needs is read by the snapshot when the plan asks, once."""
+
+    def test_leftovers_make_the_check_only_for_a_deletion(self):
+        made = []
+
+        class Checker:
+            def check(self, project_id):
+                return ({'volumes': [{'id': 'v1', 'name': 'data'}]} if project_id == 'p1' else {}), {}
+
+        def checker():
+            made.append(1)
+            return Checker()
+        snap = snapshot().on_demand(None, checker, max_workers=2)
+        assert snap.leftovers({}) == {} and made == [] and snap.checker is None
+        held = snap.leftovers({'acme/web': 'p1', 'acme/api': 'p2'})
+        assert held['acme/web'] == ('1 volumes: data (v1)', {'volumes': 1}, {})
+        assert held['acme/api'] == (None, {}, {}) and made == [1]
+        snap.leftovers({'acme/web': 'p1'})
+        assert made == [1]   # one check per run, made once
+
+    def test_without_a_check_nothing_is_held(self):
+        assert snapshot().on_demand(None).leftovers({'acme/web': 'p1'}) == {}
+
+    def test_the_references_are_read_only_when_asked_and_volume_types_only_when_named(self):
+        from ansible_collections.landingzone.openstack.plugins.module_utils._replication import references
+        calls = []
+        refs = references.References(lambda: calls.append('roles') or [{'name': 'reader'}],
+                                     lambda: calls.append('types') or {'standard'})
+        assert calls == []
+        found = refs.missing([spec()], domain_exists=lambda name: True)
+        assert calls == ['roles'] and 'default' in found   # member and manager are missing
+        tenant = spec()
+        tenant.quota_overrides = {'volume.gigabytes_fast': 10}
+        refs.missing([tenant], domain_exists=lambda name: True)
+        assert calls == ['roles', 'types', 'roles']
