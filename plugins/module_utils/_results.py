@@ -19,16 +19,33 @@ class TenantResult:
         self.key = key
         self.name = name
         self.project_id = None
-        self._changes = []
+        # the actions planned for the tenant, in plan order: anything with an ``id`` and a ``summary``
+        self.planned = []
+        self._applied = None   # ids of the planned actions written, once settled
         self.remarks = []
         self.errors = []
         self.skipped = None
-        # planned changes that were not carried out because a write of the tenant failed
-        self.not_applied = []
 
     @property
     def changes(self):
-        return self._changes
+        """What the planned actions do (after a real apply: what was written)."""
+        return [a.summary for a in self.planned if self._applied is None or a.id in self._applied]
+
+    @property
+    def not_applied(self):
+        """Planned changes that were not carried out because a write of the tenant failed."""
+        if self._applied is None:
+            return []
+        return [a.summary for a in self.planned if a.id not in self._applied]
+
+    def plan(self, action, before=None):
+        """Add ``action`` to the tenant's plan (before the action with id ``before``, if given)."""
+        ids = [a.id for a in self.planned]
+        self.planned.insert(ids.index(before) if before in ids else len(ids), action)
+
+    def unplan(self, action_id=None):
+        """Take the action with ``action_id`` (None: every action) out of the tenant's plan."""
+        self.planned = [a for a in self.planned if action_id is not None and a.id != action_id]
 
     def remark(self, code, message, severity='warning', **extra):
         entry = dict(code=code, message=message, severity=severity)
@@ -45,10 +62,8 @@ class TenantResult:
         self.remark('skipped', 'skipped: %s' % reason, severity='info')
 
     def settle(self, applied):
-        """After a real apply: keep as changes only what was written (``applied`` summaries)."""
-        done = set(applied)
-        self.not_applied = [c for c in self._changes if c not in done]
-        self._changes = [c for c in self._changes if c in done]
+        """After a real apply: keep as changes only the actions written (``applied``: their ids)."""
+        self._applied = frozenset(applied)
 
     @property
     def status(self):

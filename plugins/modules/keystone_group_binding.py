@@ -96,13 +96,13 @@ errors:
   elements: dict
 '''
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import ASPECT_ACCESS, run_module
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import run_access_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
     module = PlatformModule(connection=True, inventory=True, isolation=True)
-    run_module(module, ASPECT_ACCESS)
+    run_access_module(module)
 
 
 if __name__ == '__main__':

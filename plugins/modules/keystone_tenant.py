@@ -119,13 +119,13 @@ errors:
   elements: dict
 '''
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import ASPECT_TENANTS, run_module
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import run_tenants_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
     module = PlatformModule(argument_spec=dict(prune=dict(type='bool', default=False)), connection=True, inventory=True)
-    run_module(module, ASPECT_TENANTS, prune=module.params['prune'])
+    run_tenants_module(module, prune=module.params['prune'])
 
 
 if __name__ == '__main__':

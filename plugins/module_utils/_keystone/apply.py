@@ -204,46 +204,54 @@ OPERATIONS = dict(create_domain=create_domain, create_project=create_project, cr
 def apply(ctx, actions, results, max_workers=8, operations=None):
     """Run ``actions`` phase by phase; a tenant whose action failed skips its later actions.
 
-    Afterwards each result's changes are what was written (``TenantResult.settle``); the rest
-    is in ``not_applied``. Returns the keys of the tenants that failed; their results carry an
-    ``api_error``.
+    Afterwards each result's changes are what was written (``TenantResult.settle``, by action
+    id); the rest is in ``not_applied``. Returns the keys of the tenants that failed; their results
+    carry an ``api_error``.
     """
-    operations = operations or OPERATIONS
-    by_key = dict((r.key, r) for r in results)
-    failed = set()
-    held_keys = set()   # stopped by a Held operation: not failed, but their later actions wait
-    applied = dict((r.key, []) for r in results)
-    lock = threading.Lock()
-
-    def run(action):
-        if action.tenant_key in failed or action.tenant_key in held_keys:
-            return
-        try:
-            operations[action.op](ctx, **action.args)
-        except Held as held:
-            with lock:
-                held_keys.add(action.tenant_key)
-                res = by_key.get(action.tenant_key)
-                if res is not None:
-                    res.remark(held.code, held.message, **held.extra)
-                if held.wrote:
-                    applied.setdefault(action.tenant_key, []).append(action.summary)
-            return
-        except ApiError as exc:
-            with lock:
-                failed.add(action.tenant_key)
-                res = by_key.get(action.tenant_key)
-                if res is not None:
-                    res.fail('api_error', '%s failed: %s' % (action.summary, exc))
-            return
-        with lock:
-            applied.setdefault(action.tenant_key, []).append(action.summary)
-
+    run = _Runner(ctx, results, operations or OPERATIONS)
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         for phase in sorted(set(a.phase for a in actions)):
             list(pool.map(run, [a for a in actions if a.phase == phase]))
     for res in results:
         if res.key in ctx.project_ids and not res.project_id:
             res.project_id = ctx.project_ids[res.key]
-        res.settle(applied.get(res.key, ()))
-    return failed
+        res.settle(run.applied.get(res.key, ()))
+    return run.failed
+
+
+class _Runner:
+    """Runs one action at a time (from many threads) and keeps what each tenant wrote."""
+
+    def __init__(self, ctx, results, operations):
+        self.ctx = ctx
+        self.operations = operations
+        self.by_key = dict((r.key, r) for r in results)
+        self.failed = set()
+        self.held = set()   # stopped by a Held operation: not failed, but their later actions wait
+        self.applied = dict((r.key, []) for r in results)   # tenant key -> ids of the actions written
+        self.lock = threading.Lock()
+
+    def __call__(self, action):
+        key = action.tenant_key
+        if key in self.failed or key in self.held:
+            return
+        try:
+            self.operations[action.op](self.ctx, **action.args)
+        except Held as held:
+            with self.lock:
+                self.held.add(key)
+                res = self.by_key.get(key)
+                if res is not None:
+                    res.remark(held.code, held.message, **held.extra)
+                if held.wrote:
+                    self.applied.setdefault(key, []).append(action.id)
+            return
+        except ApiError as exc:
+            with self.lock:
+                self.failed.add(key)
+                res = self.by_key.get(key)
+                if res is not None:
+                    res.fail('api_error', '%s failed: %s' % (action.summary, exc))
+            return
+        with self.lock:
+            self.applied.setdefault(key, []).append(action.id)

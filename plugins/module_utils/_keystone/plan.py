@@ -1,12 +1,18 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Keystone planning: pure functions of (snapshot, desired tenants) -> per-tenant results + actions.
+"""Keystone planning: pure functions of (snapshot, desired tenants) -> per-tenant plans.
 
 ``plan_tenants`` plans projects, per-workspace domains, the deletion lifecycle and orphans;
 ``plan_access`` plans groups, group role grants and memberships. Both read only the snapshot and
-the ``Tenant`` model, and return ``Action`` objects: data (an operation name and its arguments)
-that ``apply`` carries out. Unit tests drive them with hand-made snapshots.
+the ``Tenant`` model. A tenant's ``Plan`` is its result row and its ``Action`` objects: data (a
+kind, the id of the target, a label) that ``apply`` carries out; the row's changes are the
+summaries of its actions. Unit tests drive them with hand-made snapshots.
 """
+
+import itertools
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
@@ -25,7 +31,10 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     owner_key,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import DEFAULT_DOMAIN_ID
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
+    DEFAULT_DOMAIN_ID,
+    deletion_pending,
+)
 
 # Apply phases: everything in one phase may run in parallel; phases run in order.
 PHASE_DOMAIN = 0
@@ -40,6 +49,89 @@ PHASE_RECORD_ACCESS = 8   # after every grant and membership of the tenant succe
 PHASE_DELETE_DOMAIN = 9
 
 
+class ActionKind(str, Enum):
+    """What an action does; its summary (check mode, reports) is the kind's text with the label."""
+
+    CREATE_DOMAIN = 'create_domain'
+    MARK_DOMAIN = 'mark_domain'
+    DELETE_DOMAIN = 'delete_domain'
+    CREATE_PROJECT = 'create_project'
+    UPDATE_PROJECT = 'update_project'
+    RECORD_PROJECT = 'record_project'
+    DISABLE_PROJECT = 'disable_project'
+    REVOKE_PROJECT = 'revoke_project'
+    PURGE_PROJECT = 'purge_project'
+    DELETE_PROJECT = 'delete_project'
+    CREATE_GROUP = 'create_group'
+    RENAME_GROUP = 'rename_group'
+    DELETE_GROUP = 'delete_group'
+    DELETE_DUPLICATE_GROUP = 'delete_duplicate_group'
+    DELETE_UNMAPPED_GROUP = 'delete_unmapped_group'
+    GRANT = 'grant'
+    REVOKE = 'revoke'
+    ADD_MEMBER = 'add_member'
+    REMOVE_MEMBER = 'remove_member'
+    RECORD_ACCESS = 'record_access'
+
+
+# kind -> (summary template over label and detail, operation of apply.OPERATIONS)
+_KINDS = {
+    ActionKind.CREATE_DOMAIN: ('create domain %(label)s', 'create_domain'),
+    ActionKind.MARK_DOMAIN: ('mark domain %(label)s as the domain of workspace %(detail)s', 'patch'),
+    ActionKind.DELETE_DOMAIN: ('delete domain %(label)s', 'delete_domain'),
+    ActionKind.CREATE_PROJECT: ('create project %(label)s', 'create_project'),
+    ActionKind.UPDATE_PROJECT: ('update project %(label)s (%(detail)s)', 'patch'),
+    ActionKind.RECORD_PROJECT: ('record the applied state of project %(label)s', 'patch'),
+    ActionKind.DISABLE_PROJECT: ('disable project %(label)s', 'patch'),
+    ActionKind.REVOKE_PROJECT: ('mark project %(label)s access-revoked', 'patch'),
+    ActionKind.PURGE_PROJECT: ('purge project %(label)s (%(detail)s)', 'purge'),
+    ActionKind.DELETE_PROJECT: ('delete project %(label)s', 'delete'),
+    ActionKind.CREATE_GROUP: ('create group %(label)s', 'create_group'),
+    ActionKind.RENAME_GROUP: ('rename group %(label)s to %(detail)s', 'patch'),
+    ActionKind.DELETE_GROUP: ('delete group %(label)s', 'delete'),
+    ActionKind.DELETE_DUPLICATE_GROUP: ('delete duplicate group %(label)s', 'delete'),
+    ActionKind.DELETE_UNMAPPED_GROUP: ('delete group %(label)s (role %(detail)s no longer mapped)', 'delete'),
+    ActionKind.GRANT: ('grant %(detail)s to group %(label)s', 'grant'),
+    ActionKind.REVOKE: ('revoke %(detail)s from group %(label)s', 'grant'),
+    ActionKind.ADD_MEMBER: ('add %(detail)s to group %(label)s', 'member'),
+    ActionKind.REMOVE_MEMBER: ('remove %(detail)s from group %(label)s', 'member'),
+    ActionKind.RECORD_ACCESS: ('record the access of project %(label)s', 'patch'),
+}
+GROUP_DELETIONS = (ActionKind.DELETE_GROUP, ActionKind.DELETE_DUPLICATE_GROUP, ActionKind.DELETE_UNMAPPED_GROUP)
+
+_ids = itertools.count(1)
+
+
+def _next_id():
+    return 'a%d' % next(_ids)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One write of one tenant: its ``kind``, the ``target`` it writes (a Keystone id; None when
+    the target is created earlier in this run), the ``label`` messages name it by and the
+    ``detail`` its summary adds. ``op`` and ``args`` are what ``apply`` calls (``op`` defaults to
+    the kind's operation); ``id`` is unique, and what the tenant's row settles by."""
+
+    phase: int
+    tenant_key: str
+    kind: ActionKind
+    label: str
+    target: Optional[str] = None
+    detail: str = ''
+    op: str = ''
+    args: dict = field(default_factory=dict, compare=False)
+    id: str = field(default_factory=_next_id)
+
+    def __post_init__(self):
+        if not self.op:
+            object.__setattr__(self, 'op', _KINDS[self.kind][1])
+
+    @property
+    def summary(self):
+        return _KINDS[self.kind][0] % dict(label=self.label, detail=self.detail)
+
+
 class Result(TenantResult):
     """A tenant's row, plus its Keystone state before and after (for --diff)."""
 
@@ -49,26 +141,23 @@ class Result(TenantResult):
         self.after = {}
 
 
-class Action:
-    """One write: ``op`` (an operation of ``apply.OPERATIONS``) with its ``args``.
+class Plan:
+    """One tenant's plan: its result row and its actions (``result.planned``). An action added here
+    joins the step's list of actions too (``actions``: every tenant's, in the order planned)."""
 
-    ``summary`` is what check mode and reports show.
-    """
+    def __init__(self, result, actions):
+        self.result = result
+        self.step_actions = actions
 
-    def __init__(self, phase, tenant_key, summary, op, **args):
-        self.phase = phase
-        self.tenant_key = tenant_key
-        self.summary = summary
-        self.op = op
-        self.args = args
+    @property
+    def actions(self):
+        return self.result.planned
 
-    def __repr__(self):
-        return 'Action(%d, %r, %r)' % (self.phase, self.tenant_key, self.summary)
-
-
-def _patch_project(phase, key, summary, project_id, patch, unlock=False):
-    return Action(phase, key, summary, 'patch', path='/projects/%s' % project_id, resource='project',
-                  body=patch, unlock=unlock)
+    def add(self, phase, kind, label, target=None, detail='', **args):
+        action = Action(phase, self.result.key, kind, label, target, detail, args=args)
+        self.result.plan(action)
+        self.step_actions.append(action)
+        return action
 
 
 def _recorded(proj, patch):
@@ -78,8 +167,13 @@ def _recorded(proj, patch):
     return dict(patch, **{APPLIED_ATTR: dict(base, **patch)})
 
 
-def _delete(phase, key, summary, path):
-    return Action(phase, key, summary, 'delete', path=path)
+def _patch_project(plan, phase, kind, label, project_id, body, unlock=False, detail=''):
+    return plan.add(phase, kind, label, project_id, detail, path='/projects/%s' % project_id, resource='project',
+                    body=body, unlock=unlock)
+
+
+def _delete_group(plan, phase, kind, grp, detail=''):
+    return plan.add(phase, kind, grp['name'], grp['id'], detail, path='/groups/%s' % grp['id'])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -101,57 +195,65 @@ def plan_tenants(snap, tenants, managed_tags, prune=False, ownership_complete=Tr
     project with them but matching no tenant is an orphan. ``ownership_complete`` is False when
     only a subset of the inventory is replicated (e.g. one workspace onboarded): orphans are then
     neither reported nor pruned, since the rest of the inventory is not known.
+    Returns (results, orphan results, actions).
     """
     results = []
     actions = []
     planned_domains = set()
     claimed = set()
     for tenant in tenants:
-        res = Result(tenant.key, tenant.name)
-        results.append(res)
-        owned = snap.owned_projects(tenant.marker_tags)
-        if len(owned) > 1:
-            res.fail('duplicate_managed_projects',
-                     'several projects carry the marker of %s: %s; resolve by hand'
-                     % (tenant.key, ', '.join('%s (%s)' % (p['name'], p['id']) for p in owned)))
-            claimed.update(p['id'] for p in owned)
-            continue
-        proj = owned[0] if owned else None
-        if proj:
-            claimed.add(proj['id'])
-            res.project_id = proj['id']
-        res.before = _project_state(proj, snap)
-        if tenant.state == 'deleted':
-            _plan_deletion(snap, tenant.key, tenant.name, proj, res, actions, tenant.delete_allowed,
-                           'deleted')
-            continue
-        _plan_present(snap, tenant, proj, res, actions, planned_domains)
-
+        plan = Plan(Result(tenant.key, tenant.name), actions)
+        results.append(plan.result)
+        _plan_tenant(snap, tenant, plan, planned_domains, claimed)
     orphans = []
     if ownership_complete:
         for proj in snap.projects:
-            if proj['id'] in claimed or not carries(proj, managed_tags):
-                continue
-            # The same key the tenant had (its managed groups carry it), else the project id.
-            key = owner_key(proj.get('tags')) or 'orphan/%s' % proj['id']
-            res = Result(key, proj['name'])
-            res.project_id = proj['id']
-            res.before = _project_state(proj, snap)
-            if prune:
-                _plan_deletion(snap, key, proj['name'], proj, res, actions, True, 'orphan')
-            else:
-                res.remark('orphan', 'project %s (%s) carries this collection\'s marker but the '
-                           'inventory no longer names it; left as is (prune: true removes it)'
-                           % (proj['name'], proj['id']))
-                res.after = res.before
-            orphans.append(res)
+            if proj['id'] not in claimed and carries(proj, managed_tags):
+                orphans.append(_plan_orphan(snap, proj, prune, actions))
     return results, orphans, actions
+
+
+def _plan_tenant(snap, tenant, plan, planned_domains, claimed):
+    res = plan.result
+    owned = snap.owned_projects(tenant.marker_tags)
+    if len(owned) > 1:
+        res.fail('duplicate_managed_projects',
+                 'several projects carry the marker of %s: %s; resolve by hand'
+                 % (tenant.key, ', '.join('%s (%s)' % (p['name'], p['id']) for p in owned)))
+        claimed.update(p['id'] for p in owned)
+        return
+    proj = owned[0] if owned else None
+    if proj:
+        claimed.add(proj['id'])
+        res.project_id = proj['id']
+    res.before = _project_state(proj, snap)
+    if tenant.state == 'deleted':
+        _plan_deletion(snap, tenant.key, tenant.name, proj, plan, tenant.delete_allowed, 'deleted')
+        return
+    _plan_present(snap, tenant, proj, plan, planned_domains)
+
+
+def _plan_orphan(snap, proj, prune, actions):
+    # The same key the tenant had (its managed groups carry it), else the project id.
+    key = owner_key(proj.get('tags')) or 'orphan/%s' % proj['id']
+    plan = Plan(Result(key, proj['name']), actions)
+    res = plan.result
+    res.project_id = proj['id']
+    res.before = _project_state(proj, snap)
+    if prune:
+        _plan_deletion(snap, key, proj['name'], proj, plan, True, 'orphan')
+    else:
+        res.remark('orphan', 'project %s (%s) carries this collection\'s marker but the '
+                   'inventory no longer names it; left as is (prune: true removes it)'
+                   % (proj['name'], proj['id']))
+        res.after = res.before
+    return res
 
 
 LEGACY_DOMAIN_DESCRIPTION = 'landing zone domain of workspace %s'
 
 
-def _domain_is_ours(snap, tenant, res, actions, planned_domains):
+def _domain_is_ours(snap, tenant, plan, planned_domains):
     """A per-workspace domain found by name is used only when this collection made it for this
     workspace; one made by an earlier version (no marker, its description) is marked once."""
     dom = snap.domain(tenant.domain)
@@ -161,33 +263,38 @@ def _domain_is_ours(snap, tenant, res, actions, planned_domains):
     if owner is None and dom.get('description') == LEGACY_DOMAIN_DESCRIPTION % dom['name']:
         if dom['id'] not in planned_domains:
             planned_domains.add(dom['id'])
-            summary = 'mark domain %s as the domain of workspace %s' % (dom['name'], tenant.workspace)
-            res.changes.append(summary)
-            actions.append(Action(PHASE_DOMAIN, tenant.key, summary, 'patch', path='/domains/%s' % dom['id'],
-                                  resource='domain', body={DOMAIN_OWNER_ATTR: tenant.workspace}))
+            plan.add(PHASE_DOMAIN, ActionKind.MARK_DOMAIN, dom['name'], dom['id'], tenant.workspace,
+                     path='/domains/%s' % dom['id'], resource='domain', body={DOMAIN_OWNER_ATTR: tenant.workspace})
         return True
-    res.fail('domain_collision', 'a domain named %s already exists (%s) and %s; it is left untouched'
-             % (dom['name'], dom['id'], 'belongs to workspace %s' % owner if owner else
-                'was not created by this collection'))
+    plan.result.fail('domain_collision', 'a domain named %s already exists (%s) and %s; it is left untouched'
+                     % (dom['name'], dom['id'], 'belongs to workspace %s' % owner if owner else
+                        'was not created by this collection'))
     return False
 
 
-def _plan_present(snap, tenant, proj, res, actions, planned_domains):
+def _plan_domain(snap, tenant, plan, planned_domains):
+    """The tenant's domain: created when missing; False when it may not be used."""
     domain = tenant.domain
     domain_id = snap.domain_id(domain)
-    if domain_id is not None and tenant.domain_managed and not _domain_is_ours(snap, tenant, res, actions,
-                                                                               planned_domains):
-        res.after = res.before
-        return
+    if domain_id is not None and tenant.domain_managed and not _domain_is_ours(snap, tenant, plan, planned_domains):
+        return False
     if domain_id is None and domain not in planned_domains:
         planned_domains.add(domain)
-        res.changes.append('create domain %s' % domain)
-        actions.append(Action(PHASE_DOMAIN, tenant.key, 'create domain %s' % domain, 'create_domain',
-                              name=domain, workspace=tenant.workspace if tenant.domain_managed else None))
-    after = dict(name=tenant.name, domain=domain if domain_id != DEFAULT_DOMAIN_ID
-                 else snap.domain_name(DEFAULT_DOMAIN_ID),
-                 description=tenant.description, enabled=True, tags=sorted(tenant.tags))
-    res.after = after
+        plan.add(PHASE_DOMAIN, ActionKind.CREATE_DOMAIN, domain, name=domain,
+                 workspace=tenant.workspace if tenant.domain_managed else None)
+    return True
+
+
+def _plan_present(snap, tenant, proj, plan, planned_domains):
+    res = plan.result
+    if not _plan_domain(snap, tenant, plan, planned_domains):
+        res.after = res.before
+        return
+    domain = tenant.domain
+    domain_id = snap.domain_id(domain)
+    res.after = dict(name=tenant.name, domain=domain if domain_id != DEFAULT_DOMAIN_ID
+                     else snap.domain_name(DEFAULT_DOMAIN_ID),
+                     description=tenant.description, enabled=True, tags=sorted(tenant.tags))
     if proj is None:
         clash = snap.project_named(tenant.name, domain_id) if domain_id else None
         if clash is not None:
@@ -196,9 +303,7 @@ def _plan_present(snap, tenant, proj, res, actions, planned_domains):
                      'collection\'s marker; it is left untouched' % (tenant.name, domain, clash['id']))
             res.after = res.before
             return
-        res.changes.append('create project %s' % tenant.name)
-        actions.append(Action(PHASE_PROJECT, tenant.key, 'create project %s' % tenant.name,
-                              'create_project', tenant=tenant))
+        plan.add(PHASE_PROJECT, ActionKind.CREATE_PROJECT, tenant.name, tenant=tenant)
         return
     if domain_id is not None and proj['domain_id'] != domain_id:
         res.remark('domain_mismatch',
@@ -206,6 +311,11 @@ def _plan_present(snap, tenant, proj, res, actions, planned_domains):
                    'projects between domains, so it stays where it is'
                    % (proj['name'], snap.domain_name(proj['domain_id']), domain))
         res.after['domain'] = snap.domain_name(proj['domain_id'])
+    _plan_update(tenant, proj, plan)
+
+
+def _project_patch(tenant, proj, res):
+    """(patch, wanted record, locked) of an existing project; drift from the record is remarked."""
     applied = applied_of(proj)
     tags, current_managed = managed_tags(tenant.tags, proj.get('tags'), (applied or {}).get('tags'),
                                          tenant.foreign_tags)
@@ -217,43 +327,46 @@ def _plan_present(snap, tenant, proj, res, actions, planned_domains):
     ours = bool((applied or {}).get('protected'))
     current['protected'] = locked
     patch = {}
-    for field in ('name', 'description', 'enabled'):
-        if current[field] != wanted[field]:
-            patch[field] = wanted[field]
+    for name in ('name', 'description', 'enabled'):
+        if current[name] != wanted[name]:
+            patch[name] = wanted[name]
     if sorted(proj.get('tags') or []) != tags:
         patch['tags'] = tags
     if locked != tenant.protect and (tenant.protect or ours):
         patch['protected'] = tenant.protect   # set, or lifted when the landing zone stops protecting
-    for field in sorted(f for f in ('name', 'description', 'enabled', 'tags', 'protected') if f in patch):
+    for name in sorted(f for f in ('name', 'description', 'enabled', 'tags', 'protected') if f in patch):
         # drift: the project no longer holds what the collection last wrote there
-        if applied is not None and current[field] != applied.get(field, False if field == 'protected' else current[field]):
+        if applied is not None and current[name] != applied.get(name, False if name == 'protected' else current[name]):
             res.remark('drift_reverted', 'project %s: %s was changed outside the inventory (%r); set back to %r'
-                       % (tenant.name, field, current[field], patch[field] if field != 'tags' else wanted['tags']),
-                       drift=dict(field=field, old=current[field], new=wanted.get(field, False)))
+                       % (tenant.name, name, current[name], patch[name] if name != 'tags' else wanted['tags']),
+                       drift=dict(field=name, old=current[name], new=wanted.get(name, False)))
     if applied != wanted:
         patch[APPLIED_ATTR] = wanted
+    return patch, locked, locked and not (tenant.protect or ours)
+
+
+def _plan_update(tenant, proj, plan):
+    res = plan.result
+    patch, locked, foreign_lock = _project_patch(tenant, proj, res)
     if not patch:
         return
-    if locked and not (tenant.protect or ours):
+    if foreign_lock:
         res.fail('project_immutable', 'project %s is immutable (set outside the collection); it needs %s, which '
                  'Keystone refuses until the option is lifted' % (tenant.name, ', '.join(sorted(patch))))
         return
     fields = sorted(f for f in patch if f != APPLIED_ATTR)
-    summary = ('update project %s (%s)' % (tenant.name, ', '.join(fields)) if fields
-               else 'record the applied state of project %s' % tenant.name)
     protected = patch.pop('protected', tenant.protect)
     if protected or locked:
         patch['options'] = {IMMUTABLE_OPTION: protected}
-    res.changes.append(summary)
     # an immutable project takes no change but the lifting of the option: lift, then change and set again
-    actions.append(Action(PHASE_PROJECT, tenant.key, summary, 'patch', path='/projects/%s' % proj['id'],
-                          resource='project', body=patch, unlock=locked and set(patch) != {'options'}))
+    _patch_project(plan, PHASE_PROJECT, ActionKind.UPDATE_PROJECT if fields else ActionKind.RECORD_PROJECT,
+                   tenant.name, proj['id'], patch, unlock=locked and set(patch) != {'options'},
+                   detail=', '.join(fields))
 
 
 def project_deletions(actions):
     """tenant key -> project id of every project deletion in ``actions``."""
-    return dict((a.tenant_key, a.args['path'].rsplit('/', 1)[1]) for a in actions
-                if a.op == 'delete' and a.phase == PHASE_DELETE_PROJECT)
+    return dict((a.tenant_key, a.target) for a in actions if a.kind == ActionKind.DELETE_PROJECT)
 
 
 def hold_deletions(results, actions, leftovers, purge=None):
@@ -270,28 +383,28 @@ def hold_deletions(results, actions, leftovers, purge=None):
     kept = []
     for action in actions:
         held = leftovers.get(action.tenant_key)
-        if action.op != 'delete' or action.phase != PHASE_DELETE_PROJECT or not held or not (held[0] or held[2]):
+        if action.kind != ActionKind.DELETE_PROJECT or not held or not (held[0] or held[2]):
             kept.append(action)
             continue
         text, counts, unknown = held
         res = by_key[action.tenant_key]
-        label = action.summary[len('delete project '):]
         if action.tenant_key in purge and text and not unknown:
-            summary = 'purge project %s (%s)' % (label, ', '.join('%d %s' % (n, kind) for kind, n in sorted(counts.items())))
-            res.changes.insert(res.changes.index(action.summary), summary)
-            kept.append(Action(PHASE_PURGE, action.tenant_key, summary, 'purge', key=action.tenant_key,
-                               name=label, project_id=action.args['path'].rsplit('/', 1)[1],
-                               marker_tags=list(purge[action.tenant_key]), found=text, counts=counts))
-            kept.append(action)
+            first = Action(PHASE_PURGE, action.tenant_key, ActionKind.PURGE_PROJECT, action.label, action.target,
+                           ', '.join('%d %s' % (n, kind) for kind, n in sorted(counts.items())),
+                           args=dict(key=action.tenant_key, name=action.label, project_id=action.target,
+                                     marker_tags=list(purge[action.tenant_key]), found=text, counts=counts))
+            res.plan(first, before=action.id)
+            kept.extend((first, action))
             continue
-        res.changes.remove(action.summary)
+        res.unplan(action.id)
         res.after = dict(res.before, enabled=False)
         if text:
             res.remark('resources_remaining', 'project %s still holds %s; it is kept disabled and deleted on the first '
-                       'run after it is empty' % (label, text), counts=counts)
+                       'run after it is empty' % (action.label, text), counts=counts)
         if unknown:
             res.remark('resources_unknown', 'project %s is kept: what it holds could not be listed (%s)'
-                       % (label, '; '.join('%s: %s' % kv for kv in sorted(unknown.items()))), kinds=sorted(unknown))
+                       % (action.label, '; '.join('%s: %s' % kv for kv in sorted(unknown.items()))),
+                       kinds=sorted(unknown))
     return kept
 
 
@@ -300,53 +413,52 @@ def domain_deletions(snap, tenants, actions):
     are done: created by the collection (``domain_owner``), named by no present tenant, holding only
     projects and groups this run deletes, and at least one of its projects deleted now (a domain
     is deleted with its last project, under the same landing-zone permission). Users in the domain
-    are checked by the caller (they are not in the snapshot)."""
-    deleted_projects = set(project_deletions(actions).values())
-    deleted_groups = set(a.args['path'].rsplit('/', 1)[1] for a in actions
-                         if a.op == 'delete' and a.args['path'].startswith('/groups/'))
+    are checked by the caller (``Snapshot.domain_users``)."""
+    deleted_projects = project_deletions(actions)
+    deleted_groups = set(a.target for a in actions if a.kind in GROUP_DELETIONS)
     in_use = set(snap.domain_id(t.domain) for t in tenants if t.state == 'present')
     found = []
     for domain in snap.domains:
         if not domain_owner(domain) or domain['id'] in in_use:
             continue
-        projects = [p for p in snap.projects if p['domain_id'] == domain['id']]
+        projects = set(p['id'] for p in snap.projects if p['domain_id'] == domain['id'])
         groups = [g for g in snap.groups if g.get('domain_id') == domain['id']]
-        if not projects or any(p['id'] not in deleted_projects for p in projects):
+        if not projects or not projects.issubset(deleted_projects.values()):
             continue
         if any(g['id'] not in deleted_groups for g in groups):
             continue
-        key = next(a.tenant_key for a in actions if a.op == 'delete' and a.phase == PHASE_DELETE_PROJECT
-                   and a.args['path'].rsplit('/', 1)[1] in set(p['id'] for p in projects))
+        key = next(a.tenant_key for a in actions if a.kind == ActionKind.DELETE_PROJECT and a.target in projects)
         found.append((key, domain))
     return found
 
 
 def plan_domain_deletion(results, actions, key, domain):
-    summary = 'delete domain %s' % domain['name']
-    next(r for r in results if r.key == key).changes.append(summary)
-    actions.append(Action(PHASE_DELETE_DOMAIN, key, summary, 'delete_domain', domain_id=domain['id']))
+    res = next(r for r in results if r.key == key)
+    Plan(res, actions).add(PHASE_DELETE_DOMAIN, ActionKind.DELETE_DOMAIN, domain['name'], domain['id'],
+                           domain_id=domain['id'])
 
 
-def deletion_pending(proj):
-    """True when a deleted tenant's project still needs lifecycle work (groups may remain)."""
-    return proj is not None and ACCESS_REVOKED_TAG not in (proj.get('tags') or ())
+def _plan_kept_disabled(snap, key, proj, plan, why):
+    """A project whose lifecycle is done (access revoked) and whose zone keeps it: stays disabled."""
+    res = plan.result
+    res.before = res.after = _project_state(proj, snap)
+    res.remark('kept_disabled', 'project %s is %s in the inventory; its landing zone does not '
+               'allow automated deletion, so it is left disabled' % (proj['name'], why))
+    if proj.get('enabled', True):
+        _patch_project(plan, PHASE_DISABLE, ActionKind.DISABLE_PROJECT, proj['name'], proj['id'],
+                       _recorded(proj, {'enabled': False}), unlock=immutable(proj))
+        res.after = dict(res.before, enabled=False)
 
 
-def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
+def _plan_deletion(snap, key, name, proj, plan, delete_project, why):
     """Deleted (or pruned) tenant: disable, then delete managed groups, then the project if allowed.
 
     When the landing zone does not allow deletion, the project is kept disabled and tagged
     ``lz-access-revoked`` once its groups are gone, so that later runs know without listing groups.
     """
+    res = plan.result
     if proj is not None and not deletion_pending(proj):
-        res.before = res.after = _project_state(proj, snap)
-        res.remark('kept_disabled', 'project %s is %s in the inventory; its landing zone does not '
-                   'allow automated deletion, so it is left disabled' % (proj['name'], why))
-        if proj.get('enabled', True):
-            res.changes.append('disable project %s' % proj['name'])
-            actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % proj['name'],
-                                          proj['id'], _recorded(proj, {'enabled': False}), unlock=immutable(proj)))
-            res.after = dict(res.before, enabled=False)
+        _plan_kept_disabled(snap, key, proj, plan, why)
         return
     groups = snap.owned_groups(key)
     if proj is None and not groups:
@@ -360,28 +472,23 @@ def _plan_deletion(snap, key, name, proj, res, actions, delete_project, why):
         first, locked[0] = locked[0], False
         return first
     if proj is not None and proj.get('enabled', True):
-        res.changes.append('disable project %s' % label)
-        actions.append(_patch_project(PHASE_DISABLE, key, 'disable project %s' % label, proj['id'],
-                                      _recorded(proj, {'enabled': False}), unlock=unlock()))
+        _patch_project(plan, PHASE_DISABLE, ActionKind.DISABLE_PROJECT, label, proj['id'],
+                       _recorded(proj, {'enabled': False}), unlock=unlock())
     for grp in groups:
-        res.changes.append('delete group %s' % grp['name'])
-        actions.append(_delete(PHASE_DELETE_GROUP, key, 'delete group %s' % grp['name'],
-                               '/groups/%s' % grp['id']))
+        _delete_group(plan, PHASE_DELETE_GROUP, ActionKind.DELETE_GROUP, grp)
     if proj is None:
         res.after = {}
         return
     if delete_project:
-        res.changes.append('delete project %s' % label)
-        actions.append(Action(PHASE_DELETE_PROJECT, key, 'delete project %s' % label, 'delete',
-                              path='/projects/%s' % proj['id'], unlock=unlock()))
+        plan.add(PHASE_DELETE_PROJECT, ActionKind.DELETE_PROJECT, label, proj['id'],
+                 path='/projects/%s' % proj['id'], unlock=unlock())
         res.after = {}
     else:
         res.remark('kept_disabled', 'project %s is %s in the inventory; its landing zone does not '
                    'allow automated deletion, so it is left disabled' % (label, why))
         tags = sorted(set(proj.get('tags') or []) | set([ACCESS_REVOKED_TAG]))
-        res.changes.append('mark project %s access-revoked' % label)
-        actions.append(_patch_project(PHASE_DELETE_PROJECT, key, 'mark project %s access-revoked' % label,
-                                      proj['id'], _recorded(proj, {'enabled': False, 'tags': tags}), unlock=unlock()))
+        _patch_project(plan, PHASE_DELETE_PROJECT, ActionKind.REVOKE_PROJECT, label, proj['id'],
+                       _recorded(proj, {'enabled': False, 'tags': tags}), unlock=unlock())
         res.after = dict(res.before, enabled=False, tags=tags)
 
 
@@ -393,13 +500,14 @@ def plan_access(snap, tenants, project_ids=None):
     """Plan groups, group role grants and memberships for present tenants.
 
     Needs a snapshot with groups and assignments, ``snap.roles_by_name`` complete for the mapped
-    roles, and users resolved (``Snapshot.resolve_users``). ``project_ids`` may map tenant keys of
-    projects that do not exist yet (check mode) to None.
+    roles, and users resolved (``Snapshot.read_access`` does all three). ``project_ids`` may map
+    tenant keys of projects that do not exist yet (check mode) to None.
     """
     results = []
     actions = []
     for tenant in tenants:
-        res = Result(tenant.key, tenant.name)
+        plan = Plan(Result(tenant.key, tenant.name), actions)
+        res = plan.result
         results.append(res)
         if tenant.state != 'present':
             res.after = res.before = {}
@@ -417,137 +525,151 @@ def plan_access(snap, tenants, project_ids=None):
             proj = owned[0]
             res.project_id = proj['id']
         domain_id = proj['domain_id'] if proj else snap.domain_id(tenant.domain)
-        _plan_tenant_access(snap, tenant, proj, domain_id, res, actions)
+        _plan_tenant_access(snap, tenant, proj, domain_id, plan)
     return results, actions
 
 
-def _plan_tenant_access(snap, tenant, proj, domain_id, res, actions):
+class _GroupState:
+    """What one managed group holds now: the group (None: to be created), its roles on the
+    project and its members (user id -> name)."""
+
+    def __init__(self, grp, roles=(), members=None):
+        self.grp = grp
+        self.roles = set(roles)
+        self.members = members or {}
+
+
+def _plan_tenant_access(snap, tenant, proj, domain_id, plan):
     owned_groups = {}
     for grp in snap.owned_groups(tenant.key):
         owned_groups.setdefault(group_owner(grp)[1], []).append(grp)
     recorded = applied_of(proj, ACCESS_APPLIED_ATTR)
-    record = {}
-    before, after = {}, {}
-    desired_roles = set()
+    record, before, after = {}, {}, {}
     for gspec in tenant.groups:
-        desired_roles.add(gspec.role)
-        candidates = owned_groups.get(gspec.role, [])
-        grp = candidates[0] if candidates else None
-        for extra in candidates[1:]:
-            res.changes.append('delete duplicate group %s' % extra['name'])
-            actions.append(_delete(PHASE_GROUP, tenant.key, 'delete duplicate group %s' % extra['name'],
-                                   '/groups/%s' % extra['id']))
-        if grp is None and domain_id is not None:
-            clash = snap.group_named(gspec.name, domain_id)
-            if clash is not None:
-                res.fail('group_name_collision',
-                         'a group named %s already exists in domain %s (%s) and is not managed by '
-                         'this collection; it is left untouched'
-                         % (gspec.name, snap.domain_name(domain_id), clash['id']))
-                continue
-        current_roles, current_members = set(), {}
-        if grp is not None:
-            if grp['name'] != gspec.name:
-                summary = 'rename group %s to %s' % (grp['name'], gspec.name)
-                res.changes.append(summary)
-                actions.append(Action(PHASE_GROUP, tenant.key, summary, 'patch',
-                                      path='/groups/%s' % grp['id'], resource='group',
-                                      body={'name': gspec.name}))
-            if proj is not None:
-                granted = snap.group_grants.get((grp['id'], proj['id']), ())
-                current_roles = set(_role_names(snap, granted))
-            current_members = snap.members.get(grp['id'], {})
-            _remark_foreign_grants(snap, grp, proj, res)
-        else:
-            res.changes.append('create group %s' % gspec.name)
-            actions.append(Action(PHASE_GROUP, tenant.key, 'create group %s' % gspec.name, 'create_group',
-                                  tenant=tenant, group=gspec, domain_id=domain_id))
-        before[gspec.role] = dict(group=grp['name'] if grp else None,
-                                  roles=sorted(current_roles),
-                                  members=sorted(current_members.values())) if grp else None
-        target = dict(key=tenant.key, role=gspec.role, group=grp)
+        state = _plan_group(snap, tenant, gspec, owned_groups.get(gspec.role, []), proj, domain_id, plan)
+        if state is None:
+            continue
+        grp = state.grp
+        before[gspec.role] = dict(group=grp['name'], roles=sorted(state.roles),
+                                  members=sorted(state.members.values())) if grp else None
         last = (recorded or {}).get(gspec.role) if grp is not None else None
-        if last is not None and sorted(current_roles) != sorted(last.get('roles') or []):
-            res.remark('drift_reverted', 'group %s: role grants were changed outside the inventory (%s); set back '
-                       'to %s' % (gspec.name, ', '.join(sorted(current_roles)) or 'none',
-                                  ', '.join(sorted(gspec.keystone_roles))),
-                       drift=dict(field='grants', group=gspec.name, old=sorted(current_roles),
-                                  new=sorted(gspec.keystone_roles)))
-        # Grants
-        for role in sorted(set(gspec.keystone_roles) - current_roles):
-            if role not in snap.roles_by_name:
-                res.fail('unknown_role', 'Keystone role %s (mapped from %s) does not exist'
-                         % (role, gspec.role))
-                continue
-            summary = 'grant %s to group %s' % (role, gspec.name)
-            res.changes.append(summary)
-            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'grant', method='PUT',
-                                  role_id=snap.roles_by_name[role], **target))
-        for role in sorted(current_roles - set(gspec.keystone_roles)):
-            summary = 'revoke %s from group %s' % (role, gspec.name)
-            res.changes.append(summary)
-            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'grant', method='DELETE',
-                                  role_id=snap.roles_by_name[role], **target))
-        # Members
-        desired_ids = {}
-        for name in gspec.members:
-            users = snap.users_named(name)
-            if not users:
-                res.remark('user_not_found', 'user %s (%s) does not exist yet; bound on a later run'
-                           % (name, gspec.role))
-            elif len(users) > 1:
-                res.remark('user_ambiguous', 'several users are named %s as Keystone compares names (case '
-                           'ignored): %s; none is bound' % (name, ', '.join(sorted('%s (%s)' % (n, i) for i, n in users))))
-            else:
-                user_id, spelt = users[0]
-                if spelt != name:
-                    res.remark('user_name_case', 'user %s is bound as Keystone user %s: the names differ only in '
-                               'case, which Keystone treats as the same name' % (name, spelt), severity='info')
-                desired_ids[user_id] = spelt
-        member_keys = set(keystone_name_key(n) for n in gspec.members)
-        kept = set()
-        for user_id in sorted(set(desired_ids) - set(current_members)):
-            summary = 'add %s to group %s' % (desired_ids[user_id], gspec.name)
-            res.changes.append(summary)
-            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'member', method='PUT',
-                                  user_id=user_id, **target))
-        for user_id in sorted(set(current_members) - set(desired_ids)):
-            name = current_members[user_id]
-            if keystone_name_key(name) in member_keys:
-                kept.add(user_id)
-                continue  # ambiguous name: neither add nor remove
-            summary = 'remove %s from group %s' % (name, gspec.name)
-            res.changes.append(summary)
-            actions.append(Action(PHASE_ACCESS, tenant.key, summary, 'member', method='DELETE',
-                                  user_id=user_id, **target))
-        if last is not None and sorted(current_members) != sorted(last.get('members') or []):
-            res.remark('drift_reverted', 'group %s: members were changed outside the inventory (%s); set back to %s'
-                       % (gspec.name, ', '.join(sorted(current_members.values())) or 'none',
-                          ', '.join(sorted(desired_ids.values())) or 'none'),
-                       drift=dict(field='members', group=gspec.name, old=sorted(current_members.values()),
-                                  new=sorted(desired_ids.values())))
-        record[gspec.role] = dict(roles=sorted(r for r in gspec.keystone_roles if r in snap.roles_by_name),
-                                  members=sorted(set(desired_ids) | kept))
+        record[gspec.role] = _plan_group_access(snap, tenant, gspec, state, last, plan)
         after[gspec.role] = dict(group=gspec.name, roles=sorted(gspec.keystone_roles),
-                                 members=sorted(desired_ids.values()))
+                                 members=sorted(record[gspec.role].pop('names')))
+    desired_roles = set(g.role for g in tenant.groups)
     for role, groups in sorted(owned_groups.items()):
         if role in desired_roles:
             continue
         for grp in groups:
             before[role] = dict(group=grp['name'])
-            summary = 'delete group %s (role %s no longer mapped)' % (grp['name'], role)
-            res.changes.append(summary)
-            actions.append(_delete(PHASE_GROUP, tenant.key, summary, '/groups/%s' % grp['id']))
-    if record != recorded and not res.errors:
+            _delete_group(plan, PHASE_GROUP, ActionKind.DELETE_UNMAPPED_GROUP, grp, role)
+    if record != recorded and not plan.result.errors:
         # what this run makes true, recorded once all of it is written (skipped if a write fails)
-        summary = 'record the access of project %s' % tenant.name
-        res.changes.append(summary)
         body = {ACCESS_APPLIED_ATTR: record}
         if immutable(proj):
             body['options'] = {IMMUTABLE_OPTION: True}
-        actions.append(_patch_project(PHASE_RECORD_ACCESS, tenant.key, summary,
-                                      proj['id'] if proj else None, body, unlock=immutable(proj)))
-    res.before, res.after = before, after
+        _patch_project(plan, PHASE_RECORD_ACCESS, ActionKind.RECORD_ACCESS, tenant.name,
+                       proj['id'] if proj else None, body, unlock=immutable(proj))
+    plan.result.before, plan.result.after = before, after
+
+
+def _plan_group(snap, tenant, gspec, candidates, proj, domain_id, plan):
+    """The group of ``gspec``: duplicates deleted, renamed or created; None when a foreign group has its name."""
+    grp = candidates[0] if candidates else None
+    for extra in candidates[1:]:
+        _delete_group(plan, PHASE_GROUP, ActionKind.DELETE_DUPLICATE_GROUP, extra)
+    if grp is None:
+        clash = snap.group_named(gspec.name, domain_id) if domain_id is not None else None
+        if clash is not None:
+            plan.result.fail('group_name_collision',
+                             'a group named %s already exists in domain %s (%s) and is not managed by '
+                             'this collection; it is left untouched'
+                             % (gspec.name, snap.domain_name(domain_id), clash['id']))
+            return None
+        plan.add(PHASE_GROUP, ActionKind.CREATE_GROUP, gspec.name, tenant=tenant, group=gspec, domain_id=domain_id)
+        return _GroupState(None)
+    if grp['name'] != gspec.name:
+        plan.add(PHASE_GROUP, ActionKind.RENAME_GROUP, grp['name'], grp['id'], gspec.name,
+                 path='/groups/%s' % grp['id'], resource='group', body={'name': gspec.name})
+    roles = _role_names(snap, snap.group_grants.get((grp['id'], proj['id']), ())) if proj is not None else ()
+    state = _GroupState(grp, roles, snap.members.get(grp['id'], {}))
+    _remark_foreign_grants(snap, grp, proj, plan.result)
+    return state
+
+
+def _plan_group_access(snap, tenant, gspec, state, last, plan):
+    """Grants and memberships of one group; returns its access record (plus the bound ``names``)."""
+    res = plan.result
+    if last is not None and sorted(state.roles) != sorted(last.get('roles') or []):
+        res.remark('drift_reverted', 'group %s: role grants were changed outside the inventory (%s); set back '
+                   'to %s' % (gspec.name, ', '.join(sorted(state.roles)) or 'none',
+                              ', '.join(sorted(gspec.keystone_roles))),
+                   drift=dict(field='grants', group=gspec.name, old=sorted(state.roles),
+                              new=sorted(gspec.keystone_roles)))
+    _plan_grants(snap, tenant, gspec, state, plan)
+    desired = _bound_users(snap, gspec, res)
+    kept = _plan_members(tenant, gspec, state, desired, plan)
+    if last is not None and sorted(state.members) != sorted(last.get('members') or []):
+        res.remark('drift_reverted', 'group %s: members were changed outside the inventory (%s); set back to %s'
+                   % (gspec.name, ', '.join(sorted(state.members.values())) or 'none',
+                      ', '.join(sorted(desired.values())) or 'none'),
+                   drift=dict(field='members', group=gspec.name, old=sorted(state.members.values()),
+                              new=sorted(desired.values())))
+    return dict(roles=sorted(r for r in gspec.keystone_roles if r in snap.roles_by_name),
+                members=sorted(set(desired) | kept), names=list(desired.values()))
+
+
+def _plan_grants(snap, tenant, gspec, state, plan):
+    target = dict(key=tenant.key, role=gspec.role, group=state.grp)
+    group_id = state.grp['id'] if state.grp else None
+    for role in sorted(set(gspec.keystone_roles) - state.roles):
+        if role not in snap.roles_by_name:
+            plan.result.fail('unknown_role', 'Keystone role %s (mapped from %s) does not exist' % (role, gspec.role))
+            continue
+        plan.add(PHASE_ACCESS, ActionKind.GRANT, gspec.name, group_id, role, method='PUT',
+                 role_id=snap.roles_by_name[role], **target)
+    for role in sorted(state.roles - set(gspec.keystone_roles)):
+        plan.add(PHASE_ACCESS, ActionKind.REVOKE, gspec.name, group_id, role, method='DELETE',
+                 role_id=snap.roles_by_name[role], **target)
+
+
+def _bound_users(snap, gspec, res):
+    """user id -> name as Keystone spells it, of the members of ``gspec`` bound now."""
+    desired = {}
+    for name in gspec.members:
+        users = snap.users_named(name)
+        if not users:
+            res.remark('user_not_found', 'user %s (%s) does not exist yet; bound on a later run'
+                       % (name, gspec.role))
+        elif len(users) > 1:
+            res.remark('user_ambiguous', 'several users are named %s as Keystone compares names (case '
+                       'ignored): %s; none is bound' % (name, ', '.join(sorted('%s (%s)' % (n, i) for i, n in users))))
+        else:
+            user_id, spelt = users[0]
+            if spelt != name:
+                res.remark('user_name_case', 'user %s is bound as Keystone user %s: the names differ only in '
+                           'case, which Keystone treats as the same name' % (name, spelt), severity='info')
+            desired[user_id] = spelt
+    return desired
+
+
+def _plan_members(tenant, gspec, state, desired, plan):
+    """Adds and removals; returns the ids of members kept because their name is ambiguous."""
+    target = dict(key=tenant.key, role=gspec.role, group=state.grp)
+    group_id = state.grp['id'] if state.grp else None
+    member_keys = set(keystone_name_key(n) for n in gspec.members)
+    kept = set()
+    for user_id in sorted(set(desired) - set(state.members)):
+        plan.add(PHASE_ACCESS, ActionKind.ADD_MEMBER, gspec.name, group_id, desired[user_id], method='PUT',
+                 user_id=user_id, **target)
+    for user_id in sorted(set(state.members) - set(desired)):
+        name = state.members[user_id]
+        if keystone_name_key(name) in member_keys:
+            kept.add(user_id)
+            continue  # ambiguous name: neither add nor remove
+        plan.add(PHASE_ACCESS, ActionKind.REMOVE_MEMBER, gspec.name, group_id, name, method='DELETE',
+                 user_id=user_id, **target)
+    return kept
 
 
 def _role_names(snap, role_ids):

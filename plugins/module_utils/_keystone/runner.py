@@ -1,17 +1,18 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The runs of keystone_tenant and keystone_group_binding: validate, connect, snapshot, plan,
-apply, report. Each step is timed; the request count comes from the module's counter."""
+"""The runs of keystone_tenant (``replicate_tenants``) and keystone_group_binding
+(``replicate_access``): validate, connect, read, plan, apply, report, once each. Each step is
+timed; the request count comes from the module's counter."""
 
 import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker, describe
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.purge import Purger, describe_kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import (
+    ActionKind,
     Result,
-    deletion_pending,
     domain_deletions,
     hold_deletions,
     plan_access,
@@ -19,23 +20,12 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
     plan_tenants,
     project_deletions,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
-    DEFAULT_DOMAIN_ID,
-    Snapshot,
-    list_keystone,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import (
-    hold_zones,
-    missing,
-    wanted_volume_types,
-)
-from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all, pool_map
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import References, hold_zones
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
-
-ASPECT_TENANTS = 'tenants'
-ASPECT_ACCESS = 'access'
 
 
 def desired_tenants(params):
@@ -48,74 +38,89 @@ def desired_tenants(params):
                           params.get('workspace_files'))
 
 
-def run_module(module, aspect, prune=False):
-    """Run one replication module to its end (exit_json / fail_json)."""
+def run_tenants_module(module, prune=False):
+    """Run keystone_tenant to its end (exit_json / fail_json)."""
     tenants = module.run(desired_tenants, module.params)
     conn = module.connect()
-    result = module.run(replicate, module, module.rest(conn.identity), tenants, aspect, prune,
+    result = module.run(replicate_tenants, module, module.rest(conn.identity), tenants, prune,
                         checker=lambda: Checker(conn, retries=module.params['retries']),
                         volume_types=lambda: read_volume_types(conn, module.params['retries']),
                         purger=lambda checker: Purger(conn, checker, module.counter, module.params['retries']))
     module.exit_with_rows(result, module.params['platform'])
 
 
-def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_types=None, purger=None):
-    """Snapshot, plan and (unless check mode) apply one aspect; returns the module result.
+def run_access_module(module):
+    """Run keystone_group_binding to its end (exit_json / fail_json)."""
+    tenants = module.run(desired_tenants, module.params)
+    conn = module.connect()
+    result = module.run(replicate_access, module, module.rest(conn.identity), tenants)
+    module.exit_with_rows(result, module.params['platform'])
+
+
+def replicate_tenants(module, rest, tenants, prune=False, checker=None, volume_types=None, purger=None):
+    """Read, plan and (unless check mode) apply projects, domains and the deletion lifecycle.
 
     ``checker()`` gives the pre-deletion check (leftovers.Checker), made only when a project is to
     be deleted; ``volume_types()`` the platform's volume types (None: no block storage), read only
     when the tenants step is about to write and a quota key names a type; ``purger(checker)`` the
     purge of deletion_resources: purge (purge.Purger), made only when a purge is to run."""
     started = time.time()
-    timings = {}
-    skipped = []
-    leftover_checker = None
-    if aspect == ASPECT_ACCESS:
-        tenants, skipped = split(tenants, module.params.get('previous_steps'), Result)
-    if aspect == ASPECT_TENANTS:
-        snap = Snapshot.read(rest, domains=True, projects=True)
-        if needs_groups(snap, tenants, prune):
-            snap.read_groups(rest)
-        timings['snapshot'] = time.time() - started
-        results, orphans, actions = plan_tenants(
-            snap, tenants, platform_marker_tags(module.params['platform']), prune=prune,
-            ownership_complete=not module.params.get('only_workspaces'))
-        deletions = project_deletions(actions)
-        if deletions and checker is not None:
-            leftover_checker = checker()
-            # orphans have no landing zone any more: their leftovers are only ever blocked
-            purge = dict((t.key, t.marker_tags) for t in tenants
-                         if t.state == 'deleted' and t.deletion_resources == 'purge')
-            actions = hold_deletions(results + orphans, actions,
-                                     leftovers_of(leftover_checker, deletions, module.params['max_workers']), purge)
-        for key, domain in domain_deletions(snap, tenants, actions):
-            # Keystone deletes a domain's users with it: only an empty domain goes
-            users = list_keystone(rest, '/users', 'users', params={'domain_id': domain['id']})
-            if users:
-                next(r for r in results + orphans if r.key == key).remark(
-                    'domain_kept', 'domain %s is kept: it still holds %d user(s)' % (domain['name'], len(users)))
-                continue
-            plan_domain_deletion(results + orphans, actions, key, domain)
-        if actions:
-            # before the first write: what the inventory names on the cloud must exist
-            types = volume_types() if volume_types is not None and wanted_volume_types(tenants) else None
-            roles = set(r['name'] for r in list_keystone(rest, '/roles', 'roles') if not r.get('domain_id'))
-            found = missing(tenants, roles, lambda name: snap.domain_id(name) is not None, types)
-            if found:
-                actions = hold_zones(results, actions, tenants, found)
-        timings['leftovers'] = time.time() - started - timings['snapshot']
-    else:
-        snap = Snapshot.read(rest, domains=False, projects=True, groups=True, assignments=True)
-        if needs_domains(snap, tenants):
-            snap.read_domains(rest)
-        ensure_roles(rest, snap, tenants)
-        snap.resolve_users(rest, [m for t in tenants if t.state == 'present' for g in t.groups for m in g.members])
-        project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
-        timings['snapshot'] = time.time() - started
-        results, actions = plan_access(snap, tenants, project_ids=project_ids)
-        orphans = []
-    timings['plan'] = time.time() - started - timings['snapshot'] - timings.get('leftovers', 0)
-    purges = [a for a in actions if a.op == 'purge']
+    snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
+    refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types)
+    timings = dict(snapshot=time.time() - started)
+    results, orphans, actions = plan_tenant_step(snap, refs, tenants, module.params['platform'], prune,
+                                                 not module.params.get('only_workspaces'))
+    # what the plan read on demand (leftovers, a domain's users, the references)
+    timings['leftovers'] = snap.read_seconds + refs.read_seconds
+    timings['plan'] = time.time() - started - timings['snapshot'] - timings['leftovers']
+    return _apply(module, rest, snap, (started, timings), results, orphans, actions, purger=purger)
+
+
+def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_complete=True):
+    """(results, orphans, actions) of the tenants step: the tenants' plans, less the deletions of
+    projects that still hold resources (a purge before them when their zone says so), plus the
+    deletion of domains left empty, less every write of a zone that names what the cloud lacks."""
+    results, orphans, actions = plan_tenants(snap, tenants, platform_marker_tags(platform), prune=prune,
+                                             ownership_complete=ownership_complete)
+    everyone = results + orphans
+    deletions = project_deletions(actions)
+    if deletions:
+        # orphans have no landing zone any more: their leftovers are only ever blocked
+        purge = dict((t.key, t.marker_tags) for t in tenants if t.state == 'deleted' and t.deletion_resources == 'purge')
+        actions = hold_deletions(everyone, actions, snap.leftovers(deletions), purge)
+    for key, domain in domain_deletions(snap, tenants, actions):
+        # Keystone deletes a domain's users with it: only an empty domain goes
+        users = snap.domain_users(domain['id'])
+        if users:
+            next(r for r in everyone if r.key == key).remark(
+                'domain_kept', 'domain %s is kept: it still holds %d user(s)' % (domain['name'], len(users)))
+            continue
+        plan_domain_deletion(everyone, actions, key, domain)
+    if actions:
+        # before the first write: what the inventory names on the cloud must exist
+        found = refs.missing(tenants, lambda name: snap.domain_id(name) is not None)
+        if found:
+            actions = hold_zones(results, actions, tenants, found)
+    return results, orphans, actions
+
+
+def replicate_access(module, rest, tenants):
+    """Read, plan and (unless check mode) apply groups, role grants and memberships; a tenant an
+    earlier step failed is skipped (``previous_steps``)."""
+    started = time.time()
+    tenants, skipped = split(tenants, module.params.get('previous_steps'), Result)
+    snap = Snapshot.read_access(rest, tenants)
+    project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
+    timings = dict(snapshot=time.time() - started)
+    results, actions = plan_access(snap, tenants, project_ids=project_ids)
+    timings['plan'] = time.time() - started - timings['snapshot']
+    return _apply(module, rest, snap, (started, timings), results, [], actions, skipped=skipped)
+
+
+def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), purger=None):
+    """Apply the plan (unless check mode) and return the module result."""
+    started, timings = clock
+    purges = [a for a in actions if a.kind == ActionKind.PURGE_PROJECT]
     if module.check_mode:
         remark_planned_purges(results, purges)
     if actions and not module.check_mode:
@@ -124,10 +129,10 @@ def replicate(module, rest, tenants, aspect, prune=False, checker=None, volume_t
             if res.project_id:
                 ctx.project_ids[res.key] = res.project_id
         if purges:
-            ctx.purger = purger(leftover_checker)
+            ctx.purger = purger(snap.checker)
         apply(ctx, actions, results + orphans, module.params['max_workers'])
         remark_purges(results, purges, ctx.purges)
-    rows = [r.as_dict() for r in results + skipped]
+    rows = [r.as_dict() for r in results + list(skipped)]
     orphan_rows = [r.as_dict() for r in orphans]
     timings['apply'] = time.time() - started - sum(timings.values())
     out = dict(changed=any(r.changes for r in results + orphans), tenants=rows, orphans=orphan_rows,
@@ -179,42 +184,3 @@ def read_volume_types(conn, retries):
         return None
     rest = RestClient(conn.block_storage, retries=retries)
     return set(t['name'] for t in list_all(rest, '/types', 'volume_types', params={'is_public': 'None'})[0])
-
-
-def leftovers_of(checker, deletions, max_workers):
-    """tenant key -> (summary, counts, unknown kinds) of each project about to be deleted."""
-    keys = sorted(deletions)
-    checked = pool_map(lambda key: checker.check(deletions[key]), keys, max_workers)
-    held = {}
-    for key, (found, unknown) in zip(keys, checked):
-        text, counts = describe(found) if found else (None, {})
-        held[key] = (text, counts, unknown)
-    return held
-
-
-def needs_groups(snap, tenants, prune):
-    # Groups are listed only when a deletion lifecycle still has work to do: this keeps the no-op
-    # run at a few calls.
-    if prune:
-        return True
-    for tenant in tenants:
-        if tenant.state == 'deleted':
-            # No project left means the lifecycle finished: groups go before the project.
-            if any(deletion_pending(p) for p in snap.owned_projects(tenant.marker_tags)):
-                return True
-    return False
-
-
-def needs_domains(snap, tenants):
-    # Groups are created in their project's domain; the domain list is needed only for tenants
-    # whose project does not exist yet (check mode before the first run).
-    return any(t.state == 'present' and t.domain != DEFAULT_DOMAIN_ID and not snap.owned_projects(t.marker_tags)
-               for t in tenants)
-
-
-def ensure_roles(rest, snap, tenants):
-    # Role ids come free with the assignment listing; list roles only when a mapped role has not
-    # been seen there (first run, or a new mapping).
-    wanted = set(r for t in tenants for g in t.groups for r in g.keystone_roles)
-    if not wanted.issubset(snap.roles_by_name):
-        snap.read_roles(rest)

@@ -6,17 +6,27 @@ A handful of list calls (projects, groups, direct and *effective* role assignmen
 effective listing gives group memberships without one request per group). Truncated listings
 (``list_limit``) are refused by the pager: planning on partial data would create duplicates.
 Lookups are indexed, so planning thousands of tenants never scans every project per tenant.
+``read_tenants`` and ``read_access`` read what each step's planner needs; what a plan needs only
+when it deletes (a project's leftovers, a domain's users) is read on demand, once (a no-op run
+reads none of it).
 """
 
 import threading
+import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
-from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import carrying, group_owner
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    ACCESS_REVOKED_TAG,
+    carrying,
+    group_owner,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import describe
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
     KEYSTONE_PAGE_LIMIT,
     KEYSTONE_PAGED,
     list_all,
+    pool_map,
 )
 
 # Above this many unknown users, one GET /v3/users beats one filtered GET per user.
@@ -50,6 +60,64 @@ class Snapshot:
         self.lock = threading.Lock()
         self._indexes = {}
         self._grants_by_group = None
+        # read on demand (``on_demand``): the client, the pre-deletion check and its factory
+        self.rest = None
+        self.checker = None
+        self._make_checker = None
+        self._max_workers = 1
+        self.read_seconds = 0.0   # time spent in on-demand reads
+
+    # -- reading for a step --------------------------------------------------------------------
+    @classmethod
+    def read_tenants(cls, rest, tenants, prune=False):
+        """What the tenants step plans from: domains and projects, groups while a deletion lifecycle has work."""
+        snap = cls.read(rest, domains=True, projects=True)
+        if needs_groups(snap, tenants, prune):
+            snap.read_groups(rest)
+        return snap
+
+    @classmethod
+    def read_access(cls, rest, tenants):
+        """What the access step plans from: projects, groups, assignments, the mapped roles and
+        the users the inventory binds (domains only for a project not created yet)."""
+        snap = cls.read(rest, domains=False, projects=True, groups=True, assignments=True)
+        if needs_domains(snap, tenants):
+            snap.read_domains(rest)
+        ensure_roles(rest, snap, tenants)
+        snap.resolve_users(rest, [m for t in tenants if t.state == 'present' for g in t.groups for m in g.members])
+        return snap
+
+    def on_demand(self, rest, checker=None, max_workers=1):
+        """Let the planners read what only a deletion needs: ``checker()`` makes the pre-deletion
+        check (leftovers.Checker), made only when a project is to be deleted."""
+        self.rest = rest
+        self._make_checker = checker
+        self._max_workers = max_workers
+        return self
+
+    def leftovers(self, deletions):
+        """tenant key -> (summary, counts, unknown kinds) of each project about to be deleted
+        (``deletions``: tenant key -> project id); {} without a pre-deletion check."""
+        if not deletions or self._make_checker is None:
+            return {}
+        started = time.time()
+        if self.checker is None:
+            self.checker = self._make_checker()
+        keys = sorted(deletions)
+        checked = pool_map(lambda key: self.checker.check(deletions[key]), keys, self._max_workers)
+        held = {}
+        for key, (found, unknown) in zip(keys, checked):
+            text, counts = describe(found) if found else (None, {})
+            held[key] = (text, counts, unknown)
+        self.read_seconds += time.time() - started
+        return held
+
+    def domain_users(self, domain_id):
+        """The users of a domain (Keystone deletes them with it)."""
+        started = time.time()
+        users = list_keystone(self.rest, '/users', 'users', params={'domain_id': domain_id})
+        self.read_seconds += time.time() - started
+        return users
 
     # -- reading ------------------------------------------------------------------------------
     @classmethod
@@ -197,3 +265,36 @@ class Snapshot:
             for (gid, pid), roles in self.group_grants.items():
                 self._grants_by_group.setdefault(gid, {})[pid] = roles
         return self._grants_by_group.get(group_id, {})
+
+
+def deletion_pending(proj):
+    """True when a deleted tenant's project still needs lifecycle work (groups may remain)."""
+    return proj is not None and ACCESS_REVOKED_TAG not in (proj.get('tags') or ())
+
+
+def needs_groups(snap, tenants, prune):
+    # Groups are listed only when a deletion lifecycle still has work to do: this keeps the no-op
+    # run at a few calls.
+    if prune:
+        return True
+    for tenant in tenants:
+        if tenant.state == 'deleted':
+            # No project left means the lifecycle finished: groups go before the project.
+            if any(deletion_pending(p) for p in snap.owned_projects(tenant.marker_tags)):
+                return True
+    return False
+
+
+def needs_domains(snap, tenants):
+    # Groups are created in their project's domain; the domain list is needed only for tenants
+    # whose project does not exist yet (check mode before the first run).
+    return any(t.state == 'present' and t.domain != DEFAULT_DOMAIN_ID and not snap.owned_projects(t.marker_tags)
+               for t in tenants)
+
+
+def ensure_roles(rest, snap, tenants):
+    # Role ids come free with the assignment listing; list roles only when a mapped role has not
+    # been seen there (first run, or a new mapping).
+    wanted = set(r for t in tenants for g in t.groups for r in g.keystone_roles)
+    if not wanted.issubset(snap.roles_by_name):
+        snap.read_roles(rest)

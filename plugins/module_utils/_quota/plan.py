@@ -217,100 +217,141 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
     unified_limits (``choose_backends``; missing: legacy). Keys a tenant does not set are never
     written.
     """
-    backends = backends or {}
+    found = _Found(current, available, managed, read_errors or {}, backends or {})
     results, writes = [], []
     for tenant in tenants:
         res = Result(tenant.key, tenant.name)
         results.append(res)
-        pid = project_ids.get(tenant.key)
-        res.project_id = pid
+        res.project_id = project_ids.get(tenant.key)
         wanted = by_service(tenant.quota)
-        if not wanted:
-            continue
-        if duplicates and tenant.key in duplicates:
-            res.fail('duplicate_managed_projects', 'several projects carry the marker of %s: %s; resolve by '
-                     'hand' % (tenant.key, ', '.join(sorted(duplicates[tenant.key]))))
-            continue
-        if pid is None:
-            res.remark('no_project', 'no Keystone project carries the marker tags of %s; quotas are set '
-                                     'once keystone_tenant created it' % tenant.key,
-                       keys=list(tenant.quota))
+        if not wanted or not _has_project(tenant, res, duplicates):
             continue
         for service in SERVICES:
             fields = wanted.get(service)
-            if not fields or service not in managed:
-                continue
-            keys = [flat_key(service, f) for f in fields]
-            if service not in available:
-                res.remark('service_missing', 'the platform has no %s service in its catalog; %s skipped'
-                           % (SERVICE_PROXIES[service].replace('_', '-'), ', '.join(sorted(keys))), keys=keys)
-                continue
-            backend = backends.get(service, LEGACY)
-            if service in LIMITS_ONLY and backend != UNIFIED_LIMITS:
-                res.remark('no_unified_limits', 'the %s service has per-project quotas only as Keystone '
-                           'unified limits, and Keystone registers no limit for it (the service does not '
-                           'enforce them); %s skipped' % (service, ', '.join(sorted(keys))), keys=keys)
-                continue
-            have = current.get(service, {}).get(pid)
-            if have is None:
-                errs = read_errors or {}
-                message = errs.get((service, pid)) or errs.get((service, None)) or 'not read'
-                res.fail('read_failed', 'reading the current %s quota failed: %s' % (service, message))
-                continue
-            values, force = {}, False
-            missing_types, below = [], []
-            for field in sorted(fields):
-                new = fields[field]
-                key = flat_key(service, field)
-                cur = have.get(field)
-                if cur is None:
-                    vtype = volume_type_of(field) if service == VOLUME else None
-                    if backend == UNIFIED_LIMITS:
-                        res.remark('no_registered_limit', '%s: Keystone has no registered limit %r for the %s '
-                                   'service in this region, and refuses a project limit without one'
-                                   % (key, UNIFIED_LIMIT_RESOURCES[service][field], service), keys=[key])
-                    elif vtype is not None:
-                        missing_types.append(key)
-                    else:
-                        res.remark('key_not_supported', '%s: the %s service does not know the quota %r'
-                                   % (key, service, field), keys=[key])
-                    continue
-                if cur.limit == new:
-                    continue
-                entry = {'old': cur.limit, 'new': new}
-                if is_decrease_below_usage(cur.limit, new, cur.used):
-                    entry['used'] = cur.used
-                    if tenant.quota_below_usage == 'apply' and service not in CANNOT_FORCE_BELOW_USAGE:
-                        force = True
-                        res.remark('below_usage_applied', '%s: %s -> %s is below the usage %s; applied as '
-                                   'the landing zone sets quota_below_usage: apply'
-                                   % (key, cur.limit, new, cur.used), severity='info', keys=[key])
-                    else:
-                        entry['skipped'] = 'below_usage'
-                        below.append(key)
-                        res.drift[key] = entry
-                        if service in CANNOT_FORCE_BELOW_USAGE:
-                            hint = '%s refuses a limit below usage even when forced' % service
-                        else:
-                            hint = 'set quota_below_usage: apply on the landing zone to force it'
-                        res.remark('below_usage', '%s: %s -> %s is below the usage %s; not applied (%s)'
-                                   % (key, cur.limit, new, cur.used, hint), keys=[key])
-                        continue
-                elif cur.used is None and new != UNLIMITED and (cur.limit == UNLIMITED or new < cur.limit):
-                    res.remark('usage_not_checked', '%s: %s -> %s is a decrease, and the usage of the project '
-                               'is not visible here (%s); applied without a usage check'
-                               % (key, cur.limit, new, USAGE_UNSEEN.get(service, 'its usage read failed')),
-                               severity='info', keys=[key])
-                res.drift[key] = entry
-                values[field] = new
-            if missing_types:
-                types = sorted(set(volume_type_of(split_key(k)[1]) for k in missing_types))
-                res.remark('volume_type_missing', 'volume type(s) %s do not exist on the platform; %s skipped'
-                           % (', '.join(types), ', '.join(missing_types)), keys=missing_types)
-            if values:
-                writes.append(Write(service, tenant.key, pid, values, force=force and backend == LEGACY,
-                                    backend=backend))
+            if fields and service in managed:
+                write = _plan_service(tenant, res, service, fields, found)
+                if write is not None:
+                    writes.append(write)
     return results, writes
+
+
+class _Found:
+    """What ``plan`` compares with, besides the tenants (its arguments of the same names)."""
+
+    def __init__(self, current, available, managed, read_errors, backends):
+        self.current = current
+        self.available = available
+        self.managed = managed
+        self.read_errors = read_errors
+        self.backends = backends
+
+
+def _has_project(tenant, res, duplicates):
+    """True when the tenant has its one project; else the row says why not."""
+    if duplicates and tenant.key in duplicates:
+        res.fail('duplicate_managed_projects', 'several projects carry the marker of %s: %s; resolve by '
+                 'hand' % (tenant.key, ', '.join(sorted(duplicates[tenant.key]))))
+        return False
+    if res.project_id is None:
+        res.remark('no_project', 'no Keystone project carries the marker tags of %s; quotas are set '
+                                 'once keystone_tenant created it' % tenant.key,
+                   keys=list(tenant.quota))
+        return False
+    return True
+
+
+def _current_of(res, service, fields, backend, found):
+    """The current quota of the tenant's project on ``service``; None when it is not to be written."""
+    keys = [flat_key(service, f) for f in fields]
+    if service not in found.available:
+        res.remark('service_missing', 'the platform has no %s service in its catalog; %s skipped'
+                   % (SERVICE_PROXIES[service].replace('_', '-'), ', '.join(sorted(keys))), keys=keys)
+        return None
+    if service in LIMITS_ONLY and backend != UNIFIED_LIMITS:
+        res.remark('no_unified_limits', 'the %s service has per-project quotas only as Keystone '
+                   'unified limits, and Keystone registers no limit for it (the service does not '
+                   'enforce them); %s skipped' % (service, ', '.join(sorted(keys))), keys=keys)
+        return None
+    have = found.current.get(service, {}).get(res.project_id)
+    if have is None:
+        errs = found.read_errors
+        message = errs.get((service, res.project_id)) or errs.get((service, None)) or 'not read'
+        res.fail('read_failed', 'reading the current %s quota failed: %s' % (service, message))
+    return have
+
+
+def _plan_service(tenant, res, service, fields, found):
+    """The write of one service's quota for one tenant (None: nothing to write)."""
+    backend = found.backends.get(service, LEGACY)
+    have = _current_of(res, service, fields, backend, found)
+    if have is None:
+        return None
+    values, force = {}, False
+    missing_types = []
+    for field in sorted(fields):
+        cur = have.get(field)
+        if cur is None:
+            _remark_unknown_key(res, service, field, backend, missing_types)
+            continue
+        new = fields[field]
+        if cur.limit == new:
+            continue
+        planned = _plan_value(tenant, res, service, field, cur, new)
+        if planned is not None:
+            values[field] = new
+            force = force or planned
+    if missing_types:
+        types = sorted(set(volume_type_of(split_key(k)[1]) for k in missing_types))
+        res.remark('volume_type_missing', 'volume type(s) %s do not exist on the platform; %s skipped'
+                   % (', '.join(types), ', '.join(missing_types)), keys=missing_types)
+    if not values:
+        return None
+    return Write(service, tenant.key, res.project_id, values, force=force and backend == LEGACY, backend=backend)
+
+
+def _remark_unknown_key(res, service, field, backend, missing_types):
+    key = flat_key(service, field)
+    vtype = volume_type_of(field) if service == VOLUME else None
+    if backend == UNIFIED_LIMITS:
+        res.remark('no_registered_limit', '%s: Keystone has no registered limit %r for the %s '
+                   'service in this region, and refuses a project limit without one'
+                   % (key, UNIFIED_LIMIT_RESOURCES[service][field], service), keys=[key])
+    elif vtype is not None:
+        missing_types.append(key)
+    else:
+        res.remark('key_not_supported', '%s: the %s service does not know the quota %r'
+                   % (key, service, field), keys=[key])
+
+
+def _plan_value(tenant, res, service, field, cur, new):
+    """Plan one changed value: None when it is held (below usage), else whether it must be forced."""
+    key = flat_key(service, field)
+    entry = {'old': cur.limit, 'new': new}
+    force = False
+    if is_decrease_below_usage(cur.limit, new, cur.used):
+        entry['used'] = cur.used
+        if tenant.quota_below_usage == 'apply' and service not in CANNOT_FORCE_BELOW_USAGE:
+            force = True
+            res.remark('below_usage_applied', '%s: %s -> %s is below the usage %s; applied as '
+                       'the landing zone sets quota_below_usage: apply'
+                       % (key, cur.limit, new, cur.used), severity='info', keys=[key])
+        else:
+            entry['skipped'] = 'below_usage'
+            res.drift[key] = entry
+            if service in CANNOT_FORCE_BELOW_USAGE:
+                hint = '%s refuses a limit below usage even when forced' % service
+            else:
+                hint = 'set quota_below_usage: apply on the landing zone to force it'
+            res.remark('below_usage', '%s: %s -> %s is below the usage %s; not applied (%s)'
+                       % (key, cur.limit, new, cur.used, hint), keys=[key])
+            return None
+    elif cur.used is None and new != UNLIMITED and (cur.limit == UNLIMITED or new < cur.limit):
+        res.remark('usage_not_checked', '%s: %s -> %s is a decrease, and the usage of the project '
+                   'is not visible here (%s); applied without a usage check'
+                   % (key, cur.limit, new, USAGE_UNSEEN.get(service, 'its usage read failed')),
+                   severity='info', keys=[key])
+    res.drift[key] = entry
+    return force
 
 
 def diff(results, platform=None):

@@ -92,60 +92,74 @@ def plan_registered(declared, backends, limits, available, managed, modes, regio
         if service not in managed:
             continue
         keys = sorted(flat_key(service, f) for f in fields)
-        if service not in available:
-            res.remark('service_missing', 'the platform has no %s service in its catalog; registered limits '
-                       '%s skipped' % (service, ', '.join(keys)), keys=keys)
-            continue
-        if backends.get(service) != UNIFIED_LIMITS:
-            why = ('quota_backend %s: legacy' % service if (modes or {}).get(service) == 'legacy'
-                   else 'quota_backend %s: auto, and Keystone registers no %s limit yet' % (service, service))
-            res.remark('registered_limits_not_written', 'registered limits %s not written: the %s backend is '
-                       'legacy (%s); they are written only under unified limits, so set quota_backend %s: '
-                       'unified_limits on a platform whose %s enforces them'
-                       % (', '.join(keys), service, why, service, service), keys=keys)
-            continue
-        message = (read_errors or {}).get((service, None))
-        if limits is None or message:
-            # also when the project limits were not read: which registered limits they refer to is unknown
-            res.fail('read_failed', 'registered limits %s: %s' % (', '.join(keys), message or 'Keystone limits not '
-                                                                  'read'), keys=keys)
-            continue
-        service_ids = sorted(limits.service_ids.get(service) or [])
-        if len(service_ids) != 1:
-            res.fail('service_ambiguous', 'registered limits %s: Keystone has %s services of type %s (%s); '
-                     'which one the service enforces is for a person to decide'
-                     % (', '.join(keys), len(service_ids), LIMIT_SERVICES[service], ', '.join(service_ids)
-                        or 'none'), keys=keys)
+        service_id = _writable_service(res, service, keys, backends, limits, available, modes, read_errors)
+        if service_id is None:
             continue
         have = limits.registered.get(service, {})
         for field in sorted(fields):
-            value = fields[field]
-            current = have.get(field)
-            if current is not None and current.get('default_limit') == value:
-                continue
-            key = flat_key(service, field)
-            if current is None:
-                body = dict(service_id=service_ids[0], resource_name=UNIFIED_LIMIT_RESOURCES[service][field],
-                            default_limit=value)
-                if regions.get(service):
-                    body['region_id'] = regions[service]
-                writes.append(RegisteredWrite(service, field, value, body=body))
-                res.drift[key] = {'old': None, 'new': value}
-            elif limits.referenced.get(service, {}).get(field):
-                # Keystone refuses any change of a registered limit that project limits refer to (HTTP
-                # 403, keystone/limit/backends/sql.py); the run says so and leaves it
-                res.drift[key] = {'old': current.get('default_limit'), 'new': value,
-                                  'skipped': 'registered_limit_in_use'}
-                refs = limits.referenced[service][field]
-                res.remark('registered_limit_in_use', '%s: the registered default is %s, the inventory declares '
-                           '%s; Keystone refuses to change a registered limit that project limits refer to (%d '
-                           'here), so it is left as is: set the value as a project quota instead, or remove '
-                           'those project limits first' % (key, current.get('default_limit'), value, refs),
-                           keys=[key])
-            else:
-                writes.append(RegisteredWrite(service, field, value, limit_id=current['id']))
-                res.drift[key] = {'old': current.get('default_limit'), 'new': value}
+            write = _plan_default(res, service, field, fields[field], have.get(field), service_id, limits, regions)
+            if write is not None:
+                writes.append(write)
     return res, writes
+
+
+def _writable_service(res, service, keys, backends, limits, available, modes, read_errors):
+    """The Keystone service id the registered limits of ``service`` are written for; None (and a
+    remark or failure saying why) when they are not written."""
+    if service not in available:
+        res.remark('service_missing', 'the platform has no %s service in its catalog; registered limits '
+                   '%s skipped' % (service, ', '.join(keys)), keys=keys)
+        return None
+    if backends.get(service) != UNIFIED_LIMITS:
+        why = ('quota_backend %s: legacy' % service if (modes or {}).get(service) == 'legacy'
+               else 'quota_backend %s: auto, and Keystone registers no %s limit yet' % (service, service))
+        res.remark('registered_limits_not_written', 'registered limits %s not written: the %s backend is '
+                   'legacy (%s); they are written only under unified limits, so set quota_backend %s: '
+                   'unified_limits on a platform whose %s enforces them'
+                   % (', '.join(keys), service, why, service, service), keys=keys)
+        return None
+    message = (read_errors or {}).get((service, None))
+    if limits is None or message:
+        # also when the project limits were not read: which registered limits they refer to is unknown
+        res.fail('read_failed', 'registered limits %s: %s' % (', '.join(keys), message or 'Keystone limits not '
+                                                              'read'), keys=keys)
+        return None
+    service_ids = sorted(limits.service_ids.get(service) or [])
+    if len(service_ids) != 1:
+        res.fail('service_ambiguous', 'registered limits %s: Keystone has %s services of type %s (%s); '
+                 'which one the service enforces is for a person to decide'
+                 % (', '.join(keys), len(service_ids), LIMIT_SERVICES[service], ', '.join(service_ids)
+                    or 'none'), keys=keys)
+        return None
+    return service_ids[0]
+
+
+def _plan_default(res, service, field, value, current, service_id, limits, regions):
+    """The write of one registered default (None: as declared already, or held)."""
+    if current is not None and current.get('default_limit') == value:
+        return None
+    key = flat_key(service, field)
+    if current is None:
+        body = dict(service_id=service_id, resource_name=UNIFIED_LIMIT_RESOURCES[service][field],
+                    default_limit=value)
+        if regions.get(service):
+            body['region_id'] = regions[service]
+        res.drift[key] = {'old': None, 'new': value}
+        return RegisteredWrite(service, field, value, body=body)
+    if limits.referenced.get(service, {}).get(field):
+        # Keystone refuses any change of a registered limit that project limits refer to (HTTP
+        # 403, keystone/limit/backends/sql.py); the run says so and leaves it
+        res.drift[key] = {'old': current.get('default_limit'), 'new': value,
+                          'skipped': 'registered_limit_in_use'}
+        refs = limits.referenced[service][field]
+        res.remark('registered_limit_in_use', '%s: the registered default is %s, the inventory declares '
+                   '%s; Keystone refuses to change a registered limit that project limits refer to (%d '
+                   'here), so it is left as is: set the value as a project quota instead, or remove '
+                   'those project limits first' % (key, current.get('default_limit'), value, refs),
+                   keys=[key])
+        return None
+    res.drift[key] = {'old': current.get('default_limit'), 'new': value}
+    return RegisteredWrite(service, field, value, limit_id=current['id'])
 
 
 def assume_written(limits, writes):

@@ -138,11 +138,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    found = {}
-    if wanted_services:
-        found = projects_by_tenant(list_keystone(identity, '/projects', 'projects'), tenants)
-    project_ids = dict((key, projects[0]['id']) for key, projects in found.items() if len(projects) == 1)
-    duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)
+    project_ids, duplicates = find_projects(identity, tenants, wanted_services)
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
     modes = dict(quota_backend or {})
@@ -166,9 +162,40 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
             assume_written(limits, registered_writes)
         else:
             apply_registered(keystone_limits, registered_writes, platform, limits)
+    current = read_current(reader, tenants, project_ids, backends, limits)
+    results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
+                           read_errors=reader.errors, duplicates=duplicates, backends=backends)
+    if writes and not check_mode:
+        apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
+        verify_written(reader, results, writes)
+    rows = [r.as_dict() for r in results + skipped]
+    # what was written: the drift found is only planned in check mode or when a write failed
+    changed = (any(r.changes for r in results + [platform]) if check_mode
+               else any(r.fixed for r in results + [platform]))
+    out = dict(changed=changed, tenants=rows, summary=summary(rows), registered_limits=platform.as_dict(),
+               planned=[w.summary for w in registered_writes] + [w.summary for w in writes],
+               services=sorted(clients), missing_services=sorted(wanted_services - set(clients)),
+               quota_backends=dict((s, b) for s, b in backends.items() if s in clients), limits_scope=limits_scope)
+    return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
+
+
+def find_projects(identity, tenants, wanted_services):
+    """(tenant key -> project id, tenant key -> ids of the several projects carrying its marker);
+    the projects are listed only when some service is wanted."""
+    found = {}
+    if wanted_services:
+        found = projects_by_tenant(list_keystone(identity, '/projects', 'projects'), tenants)
+    project_ids = dict((key, projects[0]['id']) for key, projects in found.items() if len(projects) == 1)
+    duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)
+    return project_ids, duplicates
+
+
+def read_current(reader, tenants, project_ids, backends, limits):
+    """service -> project id -> field -> Current of the tenants' projects, with the usage of the
+    projects a decrease needs it for."""
     unreadable = set(s for s, pid in reader.errors if pid is None)
     current = {}
-    for service in sorted(clients):
+    for service in sorted(reader.clients):
         pids, fields = [], set()
         for tenant in tenants:
             wanted = by_service(tenant.quota).get(service)
@@ -182,36 +209,31 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
         elif service not in LIMITS_ONLY:
             current[service] = reader.read(service, pids, fields)
     for service in sorted(current):
-        wanting = needs_usage(tenants, project_ids, current, service)
-        if service == COMPUTE and backends.get(service) == UNIFIED_LIMITS:
-            # Nova counts usage whatever its driver: os-quota-sets/{id}/detail, only for decreases
-            usage = reader.read(COMPUTE, wanting)
-        else:
-            usage = reader.read_usage(service, wanting)
-        for pid, fields in usage.items():
-            for field, cur in fields.items():
-                have = current[service].get(pid, {})
-                if field in have and cur.used is not None:
-                    have[field] = type(cur)(have[field].limit, cur.used)
-    results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
-                           read_errors=reader.errors, duplicates=duplicates, backends=backends)
-    if writes and not check_mode:
-        apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
-        # What Nova enforces, read back on one written tenant: a write to the backend it does not
-        # use changes nothing there, and must not pass for done.
-        sample = read_back_sample(writes, COMPUTE)
-        seen = reader.read(COMPUTE, [sample]) if sample is not None else {}
-        check_read_back(results, writes, {COMPUTE: {sample: seen.get(sample)} if sample is not None else {}})
-    rows = [r.as_dict() for r in results + skipped]
-    # what was written: the drift found is only planned in check mode or when a write failed
-    changed = (any(r.changes for r in results + [platform]) if check_mode
-               else any(r.fixed for r in results + [platform]))
-    out = dict(changed=changed, tenants=rows, summary=summary(rows), registered_limits=platform.as_dict(),
-               planned=[w.summary for w in registered_writes] + [w.summary for w in writes],
-               services=sorted(clients), missing_services=sorted(wanted_services - set(clients)),
-               quota_backends=dict((s, b) for s, b in backends.items() if s in clients), limits_scope=limits_scope)
+        add_usage(reader, current, service, needs_usage(tenants, project_ids, current, service),
+                  backends.get(service) == UNIFIED_LIMITS)
+    return current
 
-    return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
+
+def add_usage(reader, current, service, pids, unified):
+    """Read the usage of ``pids`` on ``service`` into ``current``."""
+    if service == COMPUTE and unified:
+        # Nova counts usage whatever its driver: os-quota-sets/{id}/detail, only for decreases
+        usage = reader.read(COMPUTE, pids)
+    else:
+        usage = reader.read_usage(service, pids)
+    for pid, fields in usage.items():
+        for field, cur in fields.items():
+            have = current[service].get(pid, {})
+            if field in have and cur.used is not None:
+                have[field] = type(cur)(have[field].limit, cur.used)
+
+
+def verify_written(reader, results, writes):
+    """What Nova enforces, read back on one written tenant: a write to the backend it does not
+    use changes nothing there, and must not pass for done."""
+    sample = read_back_sample(writes, COMPUTE)
+    seen = reader.read(COMPUTE, [sample]) if sample is not None else {}
+    check_read_back(results, writes, {COMPUTE: {sample: seen.get(sample)} if sample is not None else {}})
 
 
 def run_module(module):

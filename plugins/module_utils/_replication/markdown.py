@@ -54,11 +54,22 @@ def _counts(changes):
 
 
 def render(report, platform=None):
-    platform = platform or report.get('platform') or 'platform'
+    rows = report['tenants']
+    per_row = [(row, _changes(row)) for row in rows]
+    lines = _header(report, platform or report.get('platform') or 'platform', per_row)
+    lines.extend(_table(per_row))
+    for row, changes in per_row:
+        lines.extend(_tenant_section(row, changes))
+    lines.extend(_orphans(report.get('orphans')))
+    lines.extend(_settings(report.get('settings')))
+    lines.extend(_errors(report.get('errors')))
+    return '\n'.join(lines).rstrip('\n') + '\n'
+
+
+def _header(report, platform, per_row):
     plan = bool(report.get('check_mode'))
     s = report['summary']
     rows = report['tenants']
-    per_row = [(row, _changes(row)) for row in rows]
     totals = _counts([c for _row, changes in per_row for c in changes])
     lines = ['# Replication %s: %s' % ('plan' if plan else 'report', text(platform)), '',
              '**%d tenants**: %d %s, %d ok, %d with remarks, %d skipped, %d failed; %d orphans; %d requests.'
@@ -69,53 +80,71 @@ def render(report, platform=None):
                 totals['delete'], s.get('remarks_total', 0)), '']
     if report.get('failure'):
         lines.extend(['**Failure**: %s' % text(report['failure']), ''])
-    if rows:
-        lines.extend(['| tenant | project | status | create | change | revoke | delete | remarks |',
-                      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |'])
-        for row, changes in per_row:
-            counts = _counts(changes)
-            lines.append('| %s | %s | %s | %d | %d | %d | %d | %d |' % (
-                text(row['tenant']), text(row.get('name') or ''), row['status'], counts['create'],
-                counts['change'], counts['revoke'], counts['delete'], len(row.get('remarks') or [])))
-        lines.append('')
+    return lines
+
+
+def _table(per_row):
+    if not per_row:
+        return []
+    lines = ['| tenant | project | status | create | change | revoke | delete | remarks |',
+             '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |']
     for row, changes in per_row:
-        remarks = [r for r in row.get('remarks') or [] if r.get('code') != 'skipped']
-        skipped = sorted(step for step, e in (row.get('steps') or {}).items() if e.get('outcome') == 'skipped')
-        if not changes and not remarks and not skipped:
-            continue
-        lines.extend(['## %s: %s (%s)' % (text(row['tenant']), text(row.get('name') or ''), row['status']), ''])
-        for kind in KINDS:
-            for _kind, change, step in (c for c in changes if c[0] == kind):
-                verb, _sep, rest = change.partition(' ')
-                lines.append('- **%s** %s (%s)' % (text(verb), text(rest), step))
-        for remark in remarks:
-            fields = (remark.get('severity', 'warning'), remark.get('code'), remark.get('message'), remark.get('step'))
-            lines.append('- remark [%s] %s: %s (%s)' % tuple(text(f) for f in fields))
-        for step in skipped:
-            lines.append('- skipped %s: %s' % (step, text(row['steps'][step].get('reason'))))
-        lines.append('')
-    if report.get('orphans'):
-        lines.extend(['## Orphans', '', 'Projects that carry the marker of this platform but that the inventory no '
-                      'longer names (removed only with prune: true):', ''])
-        for orphan in report['orphans']:
-            done = [c[len(PLANNED):] if c.startswith(PLANNED) else c for c in orphan.get('changes') or []]
-            lines.append('- %s: %s: %s' % (text(orphan.get('tenant')), text(orphan.get('name') or ''),
-                                           text('; '.join(done) if done else 'left as is')))
-        lines.append('')
-    if report.get('settings'):
-        lines.extend(['## Platform settings', ''])
-        for row in report['settings']:
-            for change in row.get('changes') or []:
-                lines.append('- %s: %s (%s)' % (text(row['setting']), text(change), text(row['step'])))
-            for remark in row.get('remarks') or []:
-                fields = (row['setting'], remark.get('severity', 'warning'), remark.get('code'),
-                          remark.get('message'), row['step'])
-                lines.append('- %s: remark [%s] %s: %s (%s)' % tuple(text(f) for f in fields))
-        lines.append('')
-    if report.get('errors'):
-        lines.extend(['## Errors', ''])
-        for err in report['errors']:
-            fields = (err.get('path') or err.get('step'), err.get('message'), err.get('step'))
-            lines.append('- %s: %s (%s)' % tuple(text(f) for f in fields))
-        lines.append('')
-    return '\n'.join(lines).rstrip('\n') + '\n'
+        counts = _counts(changes)
+        lines.append('| %s | %s | %s | %d | %d | %d | %d | %d |' % (
+            text(row['tenant']), text(row.get('name') or ''), row['status'], counts['create'],
+            counts['change'], counts['revoke'], counts['delete'], len(row.get('remarks') or [])))
+    return lines + ['']
+
+
+def _tenant_section(row, changes):
+    remarks = [r for r in row.get('remarks') or [] if r.get('code') != 'skipped']
+    skipped = sorted(step for step, e in (row.get('steps') or {}).items() if e.get('outcome') == 'skipped')
+    if not changes and not remarks and not skipped:
+        return []
+    lines = ['## %s: %s (%s)' % (text(row['tenant']), text(row.get('name') or ''), row['status']), '']
+    for kind in KINDS:
+        for _kind, change, step in (c for c in changes if c[0] == kind):
+            verb, _sep, rest = change.partition(' ')
+            lines.append('- **%s** %s (%s)' % (text(verb), text(rest), step))
+    for remark in remarks:
+        fields = (remark.get('severity', 'warning'), remark.get('code'), remark.get('message'), remark.get('step'))
+        lines.append('- remark [%s] %s: %s (%s)' % tuple(text(f) for f in fields))
+    for step in skipped:
+        lines.append('- skipped %s: %s' % (step, text(row['steps'][step].get('reason'))))
+    return lines + ['']
+
+
+def _orphans(orphans):
+    if not orphans:
+        return []
+    lines = ['## Orphans', '', 'Projects that carry the marker of this platform but that the inventory no '
+             'longer names (removed only with prune: true):', '']
+    for orphan in orphans:
+        done = [c[len(PLANNED):] if c.startswith(PLANNED) else c for c in orphan.get('changes') or []]
+        lines.append('- %s: %s: %s' % (text(orphan.get('tenant')), text(orphan.get('name') or ''),
+                                       text('; '.join(done) if done else 'left as is')))
+    return lines + ['']
+
+
+def _settings(settings):
+    if not settings:
+        return []
+    lines = ['## Platform settings', '']
+    for row in settings:
+        for change in row.get('changes') or []:
+            lines.append('- %s: %s (%s)' % (text(row['setting']), text(change), text(row['step'])))
+        for remark in row.get('remarks') or []:
+            fields = (row['setting'], remark.get('severity', 'warning'), remark.get('code'),
+                      remark.get('message'), row['step'])
+            lines.append('- %s: remark [%s] %s: %s (%s)' % tuple(text(f) for f in fields))
+    return lines + ['']
+
+
+def _errors(errors):
+    if not errors:
+        return []
+    lines = ['## Errors', '']
+    for err in errors:
+        fields = (err.get('path') or err.get('step'), err.get('message'), err.get('step'))
+        lines.append('- %s: %s (%s)' % tuple(text(f) for f in fields))
+    return lines + ['']

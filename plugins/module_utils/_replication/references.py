@@ -4,8 +4,11 @@
 first write of a run: the Keystone roles of a landing zone's role mapping, the domain a
 ``domain_mode: default`` zone names, the volume types of per-type Cinder quota keys. A landing
 zone with a missing reference has none of its tenants written (they fail with
-``missing_reference`` and the inventory path); the other zones go on.
+``missing_reference`` and the inventory path); the other zones go on. ``References`` reads what
+the check compares with, once and only when a run is about to write.
 """
+
+import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import by_service, volume_type_of
@@ -20,6 +23,24 @@ def wanted_volume_types(tenants):
 
 def _volume_types(tenant):
     return set(filter(None, (volume_type_of(f) for f in by_service(tenant.quota).get(VOLUME, {}))))
+
+
+class References:
+    """The cloud's side of the references, read on demand: ``roles()`` lists the Keystone roles,
+    ``volume_types()`` the volume types (None: no block storage; None itself: not read)."""
+
+    def __init__(self, roles, volume_types=None):
+        self._roles = roles
+        self._volume_types = volume_types
+        self.read_seconds = 0.0
+
+    def missing(self, tenants, domain_exists):
+        """``missing`` against the cloud: the volume types are read only when a quota key names one."""
+        started = time.time()
+        types = self._volume_types() if self._volume_types is not None and wanted_volume_types(tenants) else None
+        roles = set(r['name'] for r in self._roles() if not r.get('domain_id'))
+        self.read_seconds += time.time() - started
+        return missing(tenants, roles, domain_exists, types)
 
 
 def missing(tenants, roles, domain_exists, volume_types=None):
@@ -62,7 +83,7 @@ def hold_zones(results, actions, tenants, found):
         zone = held.get(res.key)
         if zone is None:
             continue
-        del res.changes[:]
+        res.unplan()
         res.after = res.before
         res.fail('missing_reference', 'landing zone %s names what platform lacks, so none of its tenants is written: %s'
                  % (zone, '; '.join('%s: %s' % entry for entry in found[zone])),

@@ -48,84 +48,102 @@ def _worsen(row, status):
 
 def merge(steps, check_mode=False):
     """``steps``: list of (step name, registered result or None). Returns the report dict."""
-    tenants, order, orphans, errors, settings = {}, [], [], [], []
-    step_info, requests = {}, {}
-    prefix = PLANNED if check_mode else ''
-
-    def tenant(key, name, state=None):
-        if key not in tenants:
-            order.append(key)
-            tenants[key] = _new_row(key, name, state)
-        return tenants[key]
-
+    merger = _Merger(PLANNED if check_mode else '')
     for step, result in steps:
+        merger.add_step(step, result)
+    merger.fill_steps()
+    rows = [merger.tenants[k] for k in merger.order]
+    summary = status_counts(rows)
+    summary['orphans'] = len(merger.orphans)
+    summary['remarks_total'] = sum(len(r['remarks']) for r in rows)
+    summary['failed_steps'] = [s for s, i in merger.step_info.items() if i['outcome'] == 'failed']
+    summary['check_mode'] = bool(check_mode)
+    summary['failed_settings'] = [r['setting'] for r in merger.settings if r.get('status') == 'failed']
+    report = dict(summary=summary, tenants=rows, orphans=merger.orphans, settings=merger.settings,
+                  requests=merger.requests, errors=merger.errors, steps=merger.step_info, check_mode=bool(check_mode))
+    report['failure'] = failure(report)
+    return report
+
+
+class _Merger:
+    """The report being merged, step by step: tenant rows in the validation's order, orphans,
+    errors, platform settings, each step's outcome and request count."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.tenants, self.order = {}, []
+        self.orphans, self.errors, self.settings = [], [], []
+        self.step_info, self.requests = {}, {}
+
+    def tenant(self, key, name, state=None):
+        if key not in self.tenants:
+            self.order.append(key)
+            self.tenants[key] = _new_row(key, name, state)
+        return self.tenants[key]
+
+    def _changes(self, row):
+        return ['%s%s' % (self.prefix, c) for c in row.get('changes') or []]
+
+    def add_step(self, step, result):
         outcome, message = step_outcome(result)
         info = dict(outcome=outcome)
         if message:
             info['message'] = message
         if outcome != 'not_run':
-            requests[step] = ((result.get('requests') or {}).get('total', 0))
-            info['requests'] = requests[step]
-        step_info[step] = info
+            self.requests[step] = ((result.get('requests') or {}).get('total', 0))
+            info['requests'] = self.requests[step]
+        self.step_info[step] = info
         if outcome == 'not_run':
-            continue
-        errors.extend(dict(e, step=step) for e in result.get('errors') or [])
+            return
+        self.errors.extend(dict(e, step=step) for e in result.get('errors') or [])
         if step == VALIDATION:
             if outcome == 'failed' and not result.get('errors'):
-                errors.append(dict(step=step, path=None, message=message))
+                self.errors.append(dict(step=step, path=None, message=message))
             for row in result.get('tenants') or []:
-                tenant(row['tenant'], row.get('name'), row.get('state'))
-            continue
+                self.tenant(row['tenant'], row.get('name'), row.get('state'))
+            return
         if outcome == 'failed':
-            errors.append(dict(step=step, path=None, message=message))
-            continue
+            self.errors.append(dict(step=step, path=None, message=message))
+            return
         for row in result.get('tenants') or []:
-            merged = tenant(row['tenant'], row.get('name'))
-            merged['project_id'] = merged['project_id'] or row.get('project_id')
-            _worsen(merged, row.get('status'))
-            entry = dict(outcome='skipped' if row.get('status') == 'skipped' else 'ran', status=row.get('status'),
-                         changes=['%s%s' % (prefix, c) for c in row.get('changes') or []],
-                         remarks=list(row.get('remarks') or []))
-            for extra in ('skipped', 'not_applied'):
-                if row.get(extra):
-                    entry['reason' if extra == 'skipped' else extra] = row[extra]
-            merged['steps'][step] = entry
-            merged['changes'].extend('%s: %s' % (step, c) for c in entry['changes'])
-            merged['remarks'].extend(dict(r, step=step) for r in entry['remarks'])
+            self.add_row(step, row)
         for name in SETTINGS:
             row = result.get(name)
             if isinstance(row, dict) and (row.get('changes') or row.get('remarks')):
-                settings.append(dict(row, step=step, changes=['%s%s' % (prefix, c) for c in row.get('changes') or []]))
+                self.settings.append(dict(row, step=step, changes=self._changes(row)))
         for row in result.get('orphans') or []:
-            orphans.append(dict(row, step=step, changes=['%s%s' % (prefix, c) for c in row.get('changes') or []]))
+            self.orphans.append(dict(row, step=step, changes=self._changes(row)))
 
-    # every tenant gets an entry for every step after validation
-    for step, info in step_info.items():
-        if step == VALIDATION:
-            continue
-        for key in order:
-            row = tenants[key]
-            if step in row['steps']:
+    def add_row(self, step, row):
+        merged = self.tenant(row['tenant'], row.get('name'))
+        merged['project_id'] = merged['project_id'] or row.get('project_id')
+        _worsen(merged, row.get('status'))
+        entry = dict(outcome='skipped' if row.get('status') == 'skipped' else 'ran', status=row.get('status'),
+                     changes=self._changes(row), remarks=list(row.get('remarks') or []))
+        for extra in ('skipped', 'not_applied'):
+            if row.get(extra):
+                entry['reason' if extra == 'skipped' else extra] = row[extra]
+        merged['steps'][step] = entry
+        merged['changes'].extend('%s: %s' % (step, c) for c in entry['changes'])
+        merged['remarks'].extend(dict(r, step=step) for r in entry['remarks'])
+
+    def fill_steps(self):
+        """Every tenant gets an entry for every step after validation."""
+        for step, info in self.step_info.items():
+            if step == VALIDATION:
                 continue
-            if info['outcome'] == 'failed':
-                row['steps'][step] = dict(outcome='failed', reason=info['message'])
-                _worsen(row, 'failed')
-            elif info['outcome'] == 'not_run':
-                row['steps'][step] = dict(outcome='not_run', reason=info['message'])
-            else:
-                row['steps'][step] = dict(outcome='not_applicable',
-                                          reason='the step does not handle this tenant (state: %s)' % row['state'])
-    rows = [tenants[k] for k in order]
-    summary = status_counts(rows)
-    summary['orphans'] = len(orphans)
-    summary['remarks_total'] = sum(len(r['remarks']) for r in rows)
-    summary['failed_steps'] = [s for s, i in step_info.items() if i['outcome'] == 'failed']
-    summary['check_mode'] = bool(check_mode)
-    summary['failed_settings'] = [r['setting'] for r in settings if r.get('status') == 'failed']
-    report = dict(summary=summary, tenants=rows, orphans=orphans, settings=settings, requests=requests,
-                  errors=errors, steps=step_info, check_mode=bool(check_mode))
-    report['failure'] = failure(report)
-    return report
+            for key in self.order:
+                row = self.tenants[key]
+                if step in row['steps']:
+                    continue
+                if info['outcome'] == 'failed':
+                    row['steps'][step] = dict(outcome='failed', reason=info['message'])
+                    _worsen(row, 'failed')
+                elif info['outcome'] == 'not_run':
+                    row['steps'][step] = dict(outcome='not_run', reason=info['message'])
+                else:
+                    row['steps'][step] = dict(outcome='not_applicable',
+                                              reason='the step does not handle this tenant (state: %s)' % row['state'])
 
 
 def failure(report, platform=None):

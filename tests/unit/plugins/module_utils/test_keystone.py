@@ -428,9 +428,9 @@ class TestApply:
             raise ApiError('POST', '/projects', 500, 'boom')
 
         operations = dict(fail=fail, record=lambda ctx, name: calls.append(name))
-        actions = [ks.Action(ks.PHASE_PROJECT, 'a', 'create project a', 'fail'),
-                   ks.Action(ks.PHASE_GROUP, 'a', 'create group a', 'record', name='a'),
-                   ks.Action(ks.PHASE_GROUP, 'b', 'create group b', 'record', name='b')]
+        actions = [ks.Action(ks.PHASE_PROJECT, 'a', ks.ActionKind.CREATE_PROJECT, 'a', op='fail'),
+                   ks.Action(ks.PHASE_GROUP, 'a', ks.ActionKind.CREATE_GROUP, 'a', op='record', args=dict(name='a')),
+                   ks.Action(ks.PHASE_GROUP, 'b', ks.ActionKind.CREATE_GROUP, 'b', op='record', args=dict(name='b'))]
         results = [ks.Result('a', 'a'), ks.Result('b', 'b')]
         failed = ks.apply(ks.ApplyContext(None, ks.Snapshot()), actions, results, max_workers=2,
                           operations=operations)
@@ -488,13 +488,13 @@ def module(check_mode=False, platform='local'):
 class TestNoOpCost:
     def test_converged_tenants_cost_two_listings(self):
         rest = ListingRest(converged_snapshot())
-        out = ks.replicate(module(), rest, [spec()], ks.ASPECT_TENANTS)
+        out = ks.replicate_tenants(module(), rest, [spec()])
         assert [path for dummy, path, dummy2 in rest.sent] == ['/domains', '/projects']
         assert out['changed'] is False and out['planned'] == []
 
     def test_converged_access_costs_four_listings(self):
         rest = ListingRest(converged_snapshot())
-        out = ks.replicate(module(), rest, [spec()], ks.ASPECT_ACCESS)
+        out = ks.replicate_access(module(), rest, [spec()])
         assert sorted(rest.sent) == sorted([
             ('GET', '/projects', ()), ('GET', '/groups', ()),
             ('GET', '/role_assignments', (('include_names', 'true'),)),
@@ -829,9 +829,10 @@ class TestPurge:
 
     def test_a_failed_purge_fails_only_its_tenant(self):
         res, actions = self.plan()
-        other = ks.Action(ks.PHASE_DELETE_PROJECT, 'acme/api', 'delete project acme-api', 'delete', path='/projects/p2')
+        other = ks.Action(ks.PHASE_DELETE_PROJECT, 'acme/api', ks.ActionKind.DELETE_PROJECT, 'acme-api', 'p2',
+                          args=dict(path='/projects/p2'))
         other_res = ks.Result('acme/api', 'acme-api')
-        other_res.changes.append(other.summary)
+        other_res.plan(other)
 
         class Purger:
             def purge(self, rest, project_id, marker_tags):
@@ -866,3 +867,70 @@ class TestPurge:
         remark = res.remarks[-1]
         assert remark['code'] == 'purge_planned' and remark['counts'] == {'servers': 1, 'volumes': 1}
         assert 'data (v1)' in remark['message'] and 'vm (s1)' in remark['message']
+
+
+class TestPlanAsData:
+    """An action names what it does (kind), what it writes (target id) and what it is called (label)."""
+
+    def test_deletion_actions_carry_kind_target_and_label(self):
+        results, dummy, actions = ks_plan.plan_tenants(converged_snapshot(), [spec(state='deleted', delete=True)],
+                                                       ['lz-managed'])
+        found = [(a.kind, a.target, a.label) for a in actions]
+        assert found[0] == (ks.ActionKind.DISABLE_PROJECT, 'p1', 'acme-web')
+        assert (ks.ActionKind.DELETE_GROUP, 'g-admin', 'acme-web-admin') in found
+        assert found[-1] == (ks.ActionKind.DELETE_PROJECT, 'p1', 'acme-web')
+        assert len(set(a.id for a in actions)) == len(actions)
+        assert results[0].changes == [a.summary for a in actions] and results[0].planned == actions
+
+    def test_access_actions_name_the_group_and_the_role_or_user(self):
+        snap = converged_snapshot()
+        snap.members = {}
+        results, actions = ks_plan.plan_access(snap, [spec()])
+        adds = [(a.kind, a.target, a.label, a.detail) for a in actions if a.kind == ks.ActionKind.ADD_MEMBER]
+        assert sorted(adds) == [(ks.ActionKind.ADD_MEMBER, 'g-admin', 'acme-web-admin', 'alice'),
+                                (ks.ActionKind.ADD_MEMBER, 'g-user', 'acme-web-user', 'bob')]
+
+    def test_settle_keeps_the_actions_written_by_id(self):
+        results, dummy, actions = ks_plan.plan_tenants(converged_snapshot(), [spec(state='deleted', delete=True)],
+                                                       ['lz-managed'])
+        results[0].settle([actions[0].id])
+        assert results[0].changes == [actions[0].summary]
+        assert results[0].not_applied == [a.summary for a in actions[1:]]
+
+
+class TestOnDemandReads:
+    """What only a deletion needs is read by the snapshot when the plan asks, once."""
+
+    def test_leftovers_make_the_check_only_for_a_deletion(self):
+        made = []
+
+        class Checker:
+            def check(self, project_id):
+                return ({'volumes': [{'id': 'v1', 'name': 'data'}]} if project_id == 'p1' else {}), {}
+
+        def checker():
+            made.append(1)
+            return Checker()
+        snap = snapshot().on_demand(None, checker, max_workers=2)
+        assert snap.leftovers({}) == {} and made == [] and snap.checker is None
+        held = snap.leftovers({'acme/web': 'p1', 'acme/api': 'p2'})
+        assert held['acme/web'] == ('1 volumes: data (v1)', {'volumes': 1}, {})
+        assert held['acme/api'] == (None, {}, {}) and made == [1]
+        snap.leftovers({'acme/web': 'p1'})
+        assert made == [1]   # one check per run, made once
+
+    def test_without_a_check_nothing_is_held(self):
+        assert snapshot().on_demand(None).leftovers({'acme/web': 'p1'}) == {}
+
+    def test_the_references_are_read_only_when_asked_and_volume_types_only_when_named(self):
+        from ansible_collections.landingzone.openstack.plugins.module_utils._replication import references
+        calls = []
+        refs = references.References(lambda: calls.append('roles') or [{'name': 'reader'}],
+                                     lambda: calls.append('types') or {'standard'})
+        assert calls == []
+        found = refs.missing([spec()], domain_exists=lambda name: True)
+        assert calls == ['roles'] and 'default' in found   # member and manager are missing
+        tenant = spec()
+        tenant.quota_overrides = {'volume.gigabytes_fast': 10}
+        refs.missing([tenant], domain_exists=lambda name: True)
+        assert calls == ['roles', 'types', 'roles']

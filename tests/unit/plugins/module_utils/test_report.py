@@ -118,7 +118,7 @@ def test_tenant_result_status_order():
     assert res.status == 'ok'
     res.remark('note', 'n')
     assert res.status == 'remarks'
-    res.changes.append('c')
+    res.plan(planned('a1', 'c'))
     assert res.status == 'changed'
     res.skip('tenants step failed')
     assert res.status == 'skipped'
@@ -126,12 +126,38 @@ def test_tenant_result_status_order():
     assert res.status == 'failed' and res.as_dict()['remarks'][-1]['severity'] == 'error'
 
 
+def planned(action_id, summary):
+    """A planned action as the result row sees one: an id and a summary."""
+    return types.SimpleNamespace(id=action_id, summary=summary)
+
+
 def test_settle_keeps_only_what_was_written():
     res = TenantResult('a/x', 'a-x')
-    res.changes.extend(['create project a-x', 'grant reader'])
-    res.settle(['create project a-x'])
+    res.plan(planned('a1', 'create project a-x'))
+    res.plan(planned('a2', 'grant reader'))
+    res.settle(['a1'])
     assert res.changes == ['create project a-x']
     assert res.as_dict()['not_applied'] == ['grant reader']
+
+
+def test_settle_matches_by_action_id_not_by_text():
+    res = TenantResult('a/x', 'a-x')
+    for action_id in ('a1', 'a2'):
+        res.plan(planned(action_id, 'add bob to group a-x-user'))
+    res.settle(['a2'])
+    assert res.changes == ['add bob to group a-x-user'] and res.not_applied == ['add bob to group a-x-user']
+
+
+def test_a_planned_action_goes_before_another_and_comes_out_again():
+    res = TenantResult('a/x', 'a-x')
+    res.plan(planned('a1', 'disable project a-x'))
+    res.plan(planned('a2', 'delete project a-x'))
+    res.plan(planned('a3', 'purge project a-x'), before='a2')
+    assert res.changes == ['disable project a-x', 'purge project a-x', 'delete project a-x']
+    res.unplan('a2')
+    assert res.changes == ['disable project a-x', 'purge project a-x']
+    res.unplan()
+    assert res.changes == [] and res.status == 'ok'
 
 
 def test_failure_message_names_the_first_few_then_counts():

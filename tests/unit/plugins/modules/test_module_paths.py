@@ -90,7 +90,7 @@ def test_a_failed_request_after_connecting_names_the_request(capsys, monkeypatch
 
     def replicate(*args, **kwargs):
         raise _rest.ApiError('GET', '/projects', 503, 'Service Unavailable', ambiguous=True)
-    monkeypatch.setattr(keystone_runner, 'replicate', replicate)
+    monkeypatch.setattr(keystone_runner, 'replicate_tenants', replicate)
     result = run(keystone_tenant, dict(INVENTORY, cloud='x'), capsys)
     assert result['failed'] and 'cannot connect' not in result['msg']
     assert result['msg'] == 'request failed before any change: GET /projects: HTTP 503 Service Unavailable'
@@ -102,7 +102,7 @@ def test_a_truncated_listing_is_refused_with_its_reason(capsys, monkeypatch):
 
     def replicate(*args, **kwargs):
         raise _rest.IncompleteListing('the listing /projects was truncated by the server (Keystone list_limit).')
-    monkeypatch.setattr(keystone_runner, 'replicate', replicate)
+    monkeypatch.setattr(keystone_runner, 'replicate_tenants', replicate)
     result = run(keystone_tenant, dict(INVENTORY, cloud='x'), capsys)
     assert result['failed'] and result['msg'].startswith('the listing /projects was truncated')
 
@@ -114,7 +114,7 @@ def test_a_bug_of_the_collection_is_not_reported_as_a_connection_problem(monkeyp
 
     def replicate(*args, **kwargs):
         raise KeyError('planner bug')
-    monkeypatch.setattr(keystone_runner, 'replicate', replicate)
+    monkeypatch.setattr(keystone_runner, 'replicate_tenants', replicate)
     with patch_module_args(dict(INVENTORY, cloud='x')):
         with pytest.raises(KeyError, match='planner bug'):
             keystone_tenant.main()
