@@ -930,7 +930,6 @@ class TestOnDemandReads:
         assert calls == []
         found = refs.missing([spec()], domain_exists=lambda name: True)
         assert calls == ['roles'] and 'default' in found   # member and manager are missing
-        tenant = spec()
-        tenant.quota_overrides = {'volume.gigabytes_fast': 10}
+        tenant = dataclasses.replace(spec(), quota_overrides={'volume.gigabytes_fast': 10})
         refs.missing([tenant], domain_exists=lambda name: True)
         assert calls == ['roles', 'types', 'roles']
