@@ -31,12 +31,12 @@ QUANTITY = 'quantity'
 @dataclass(frozen=True)
 class Listing:
     """One GET of a kind's resources: ``path``, the response ``key`` and the ``query``. In the
-    pre-deletion check, ``filter`` is the project filter parameter (None: filtered here by
+    pre-deletion check, ``project_filter`` is the project filter parameter (None: filtered here by
     ``project_id``) and ``counts`` the test of the items that count (None: every item)."""
     path: str
     key: str
     query: dict = _field(default_factory=dict)
-    filter: Optional[str] = 'project_id'
+    project_filter: Optional[str] = 'project_id'
     counts: Optional[Callable] = None
 
 
@@ -238,10 +238,10 @@ _BUILTIN_KINDS = (
          fields=dict(name=field('name'), size_bytes=field('size'), size_gib=lambda i: _gib(i.get('size')),
                      status=field('status'), visibility=field('visibility'), owner=field('owner'),
                      disk_format=field('disk_format')),
-         leftover=Listing('/images', 'images', ALL_IMAGES, filter='owner'), sdk_class='Image', usage_unit='GiB'),
+         leftover=Listing('/images', 'images', ALL_IMAGES, project_filter='owner'), sdk_class='Image', usage_unit='GiB'),
     # not metered: checked before a project's deletion, or only named by the purge
     Kind('server_groups', 'compute', leftover=Listing('/os-server-groups', 'server_groups',
-                                                      {'all_projects': 'True'}, filter=None),
+                                                      {'all_projects': 'True'}, project_filter=None),
          sdk_class='ServerGroup'),
     Kind('backups', 'block_storage', leftover=Listing('/backups', 'backups', ALL_TENANTS), sdk_class='Backup'),
     Kind('networks', 'network', leftover=Listing('/networks', 'networks'), sdk_class='Network'),

@@ -45,15 +45,15 @@ class Checker:
                 continue
             listing = spec.leftover
             params = dict(listing.query)
-            if listing.filter:
-                params[listing.filter] = project_id
+            if listing.project_filter:
+                params[listing.project_filter] = project_id
             try:
                 items = _rest.list_all(rest, listing.path, listing.key, params=params)[0]
             except (_rest.ApiError, _rest.IncompleteListing) as exc:
                 unknown[kind] = str(exc)
                 continue
             counts = listing.counts or (lambda item: True)
-            items = [i for i in items if counts(i) and (listing.filter or i.get('project_id') == project_id)]
+            items = [i for i in items if counts(i) and (listing.project_filter or i.get('project_id') == project_id)]
             if items:
                 found[kind] = items
         return found, unknown

@@ -29,7 +29,7 @@ def widgets():
     kind = _kinds.Kind('widgets', 'widget', 'widget-service', 'Widget',
                        _kinds.Listing('/widgets/detail', 'widgets', {'all_tenants': 1}), project=('tenant',),
                        fields=dict(name=_kinds.field('name'), size_gib=_kinds.field('size')),
-                       leftover=_kinds.Listing('/widgets', 'widgets', filter='tenant'), sdk_class='Widget',
+                       leftover=_kinds.Listing('/widgets', 'widgets', project_filter='tenant'), sdk_class='Widget',
                        usage_unit='GiB')
     meter = _kinds.Meter('widget_gib_hours', 'widgets', 'GiB-hour', 'widget GiB hours', 'Widgets', 'Storage',
                          'Other (Storage)', quantity=_kinds.attribute('size_gib'), usage=_kinds.QUANTITY)
