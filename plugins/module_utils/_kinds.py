@@ -285,6 +285,7 @@ _BUILTIN_METERS = (
 # name -> record, in registration order (the ledger's kinds, the catalog's meters are listed in it)
 _KINDS = dict((k.name, k) for k in _BUILTIN_KINDS)
 _METERS = dict((m.name, m) for m in _BUILTIN_METERS)
+_METERS_OF = {}  # kind -> its meters: rating asks once per state
 
 
 # ------------------------------------------------------------------------------ reading
@@ -331,7 +332,18 @@ def meters():
 
 def meters_of(kind_name):
     """The meters of one kind, in registration order."""
-    return tuple(m for m in _METERS.values() if m.kind == kind_name)
+    found = _METERS_OF.get(kind_name)
+    if found is None:
+        found = _METERS_OF[kind_name] = tuple(m for m in _METERS.values() if m.kind == kind_name)
+    return found
+
+
+def primary_meter(kind_name):
+    """The kind's PRIMARY meter, or None."""
+    for m in meters_of(kind_name):
+        if m.role == PRIMARY:
+            return m
+    return None
 
 
 def usage_meters(usage):
@@ -348,6 +360,7 @@ def register(new_kind, *new_meters):
     _KINDS[new_kind.name] = new_kind
     for m in new_meters:
         _METERS[m.name] = m
+    _METERS_OF.clear()
 
 
 def unregister(name):
@@ -355,3 +368,4 @@ def unregister(name):
     _KINDS.pop(name, None)
     for m in meters_of(name):
         _METERS.pop(m.name, None)
+    _METERS_OF.clear()

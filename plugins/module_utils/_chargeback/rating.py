@@ -231,13 +231,6 @@ def resource_name(kind, resource_id, attributes):
     return a.get('name') or (a.get(label_attr) if label_attr else None) or resource_id
 
 
-def _primary(kind):
-    for meter in _kinds.meters_of(kind):
-        if meter.role == _kinds.PRIMARY:
-            return meter
-    return None
-
-
 def meters_for(catalog, kind, attributes, first_state=False):
     """[(meter, selector, quantity)] that price one state, [] when it is not billed, or None
     when the kind is billed but the catalog has no price for this state (unpriced): the kind's
@@ -246,7 +239,7 @@ def meters_for(catalog, kind, attributes, first_state=False):
     a = attributes or {}
     if not billed(kind, a, first_state, catalog.billed_server_states):
         return []
-    primary = _primary(kind)
+    primary = _kinds.primary_meter(kind)
     value = a.get(primary.selector_attr) if primary is not None and primary.selector else None
     if value and catalog.has(primary.name, value):
         return [(primary.name, value, primary.quantity(a))]
@@ -402,7 +395,7 @@ def allocate(total, weights):
 
 
 def _selector_value(kind, attributes):
-    primary = _primary(kind)
+    primary = _kinds.primary_meter(kind)
     return (attributes or {}).get(primary.selector_attr) if primary is not None and primary.selector_attr else None
 
 
