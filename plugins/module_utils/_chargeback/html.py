@@ -167,18 +167,10 @@ def statement_table(workspace, projects, currency):
     return total, '\n'.join(out)
 
 
-def report(doc):
-    """The page of a period document (``reports.build``): a statement a finance person can read."""
+def _heading(doc, title, currency):
+    """The title, the period line, the total, the invoices and the list cost."""
     t = doc['totals']
-    currency = doc.get('currency') or ''
     period = doc['period']
-    title = 'Chargeback statement %s' % period_title(period)
-    by_ws = [(k, D(v)) for k, v in t['by_workspace'].items()]
-    by_service = [(k, D(v)) for k, v in t['by_service'].items()]
-    projects = {}
-    for item in doc['items']:
-        key = (item['workspace'], item['project'], item['platform'], item.get('tenant') or '')
-        projects[key] = projects.get(key, D(0)) + D(item['cost'])
     invoices = sorted(set(i['invoice_id'] for i in doc['items'] if i.get('invoice_id')))
     state = {'new': 'closed', 'unchanged': 'closed', 'corrected': 'closed, corrected'}.get(doc['status'], doc['status'])
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>%s</title><style>%s</style></head><body>'
@@ -193,10 +185,12 @@ def report(doc):
     if D(t['list_cost']) != D(t['cost']):
         out.append('<div class="meta">List cost %s %s; discounts %s %s</div>'
                    % (money(t['list_cost']), _esc(currency), money(D(t['list_cost']) - D(t['cost'])), _esc(currency)))
-    out.append('<section>%s</section>' % hbar_chart('chart-workspace', 'Cost by workspace (%s)' % currency, by_ws, currency))
-    out.append('<section>%s</section>' % hbar_chart('chart-service', 'Cost by service (%s)' % currency, by_service, currency))
-    out.append('<section>%s</section>' % day_chart('chart-daily', 'Cost day by day (%s)' % currency, doc['daily'], currency))
-    out.append('<section id="statement"><h2>Statement by workspace and project</h2>')
+    return out
+
+
+def _statement(doc, by_ws, currency):
+    """The statement by workspace and project, with its grand total."""
+    out = ['<section id="statement"><h2>Statement by workspace and project</h2>']
     lines = statement_lines(doc['items'])
     grand = D(0)
     for workspace, dummy in sorted(by_ws, key=lambda kv: (-kv[1], kv[0])):
@@ -205,8 +199,17 @@ def report(doc):
         out.append('<h3>Workspace %s: %s %s</h3>%s' % (_esc(workspace), money(total), _esc(currency), table))
     out.append('<div class="total-row" id="grand-total" data-value="%s">Total of all workspaces: %s %s</div></section>'
                % (money(grand), money(grand), _esc(currency)))
-    out.append('<section><h2>By project</h2><table id="table-projects"><tr><th>workspace</th><th>project</th>'
-               '<th>tenant</th><th>platform</th><th class="num">cost (%s)</th></tr>' % _esc(currency))
+    return out
+
+
+def _by_project_and_meter(doc, currency):
+    t = doc['totals']
+    projects = {}
+    for item in doc['items']:
+        key = (item['workspace'], item['project'], item['platform'], item.get('tenant') or '')
+        projects[key] = projects.get(key, D(0)) + D(item['cost'])
+    out = ['<section><h2>By project</h2><table id="table-projects"><tr><th>workspace</th><th>project</th>'
+           '<th>tenant</th><th>platform</th><th class="num">cost (%s)</th></tr>' % _esc(currency)]
     for (ws, proj, platform, tenant), cost in sorted(projects.items(), key=lambda kv: (-kv[1], kv[0])):
         out.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>'
                    % (_esc(ws), _esc(proj), _esc(tenant), _esc(platform), money(cost)))
@@ -217,6 +220,11 @@ def report(doc):
     for meter, cost in sorted(t['by_meter'].items(), key=lambda kv: (-D(kv[1]), kv[0])):
         out.append('<tr><td>%s</td><td class="num">%s</td></tr>' % (_esc(meter), money(cost)))
     out.append('<tr class="total-row"><td>Total</td><td class="num">%s</td></tr></table></section>' % money(t['cost']))
+    return out
+
+
+def _revisions_and_budgets(doc):
+    out = []
     if doc.get('revisions') and len(doc['revisions']) > 1:
         out.append('<section><h2>Revisions</h2><ul>')
         for rev in doc['revisions']:
@@ -234,6 +242,12 @@ def report(doc):
                        % ('remark' if b['alerts'] else '', _esc(ws), money(b['budget']), money(b['used']),
                           _esc(b['used_percent'] or '-'), money(b['remaining']), money(b['forecast']), _esc(alerts)))
         out.append('</table></section>')
+    return out
+
+
+def _remarks(doc):
+    """What the period lacks: coverage by the collections, prices."""
+    out = []
     if doc.get('coverage'):
         out.append('<section id="coverage"><h2>Partial: not covered by the collections</h2><ul class="remark">')
         for platform, problems in sorted(doc['coverage'].items()):
@@ -246,6 +260,24 @@ def report(doc):
             out.append('<li>%s %s %s: %s quantity-hours</li>' % (_esc(u['kind']), _esc(u['meter'] or ''),
                                                                  _esc(u['selector'] or ''), _esc(u['quantity_hours'])))
         out.append('</ul></section>')
+    return out
+
+
+def report(doc):
+    """The page of a period document (``reports.build``): a statement a finance person can read."""
+    t = doc['totals']
+    currency = doc.get('currency') or ''
+    title = 'Chargeback statement %s' % period_title(doc['period'])
+    by_ws = [(k, D(v)) for k, v in t['by_workspace'].items()]
+    by_service = [(k, D(v)) for k, v in t['by_service'].items()]
+    out = _heading(doc, title, currency)
+    out.append('<section>%s</section>' % hbar_chart('chart-workspace', 'Cost by workspace (%s)' % currency, by_ws, currency))
+    out.append('<section>%s</section>' % hbar_chart('chart-service', 'Cost by service (%s)' % currency, by_service, currency))
+    out.append('<section>%s</section>' % day_chart('chart-daily', 'Cost day by day (%s)' % currency, doc['daily'], currency))
+    out.extend(_statement(doc, by_ws, currency))
+    out.extend(_by_project_and_meter(doc, currency))
+    out.extend(_revisions_and_budgets(doc))
+    out.extend(_remarks(doc))
     out.append('<div class="meta">%d line items; line_items.csv, line_items.json and focus.csv hold them all.</div>'
                % len(doc['items']))
     out.append('</body></html>\n')

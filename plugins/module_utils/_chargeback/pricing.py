@@ -12,9 +12,9 @@ Inventory shape (``price_catalog``, see docs/chargeback.md)::
       billed_server_states: [...]   # optional, default BILLED_SERVER_STATES
       vanished_end: midpoint        # optional: where a resource that vanished is billed to
       prices:
-        - meter: server_hours       # one of METERS
+        - meter: server_hours       # one of the registry's meters (_kinds)
           flavor: m1.small          # selector of the meter (optional: none = any)
-          unit: hour                # must be the meter's unit (METERS)
+          unit: hour                # must be the meter's unit
           unit_price: "0.0420"
           currency: EUR             # optional, must equal the catalog currency
           effective_from: 2026-01-01   # optional, inclusive (date or ISO time, UTC)
@@ -42,44 +42,11 @@ import datetime
 import decimal
 import re
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _time
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import IssuesError, ValidationIssue
 
 D = decimal.Decimal
 ROOT = 'price_catalog'
-
-# meter -> kind, unit, selector (the price key that picks a variant), what it measures,
-# FOCUS ServiceName, ServiceCategory and ServiceSubcategory (one subcategory per ServiceName, as
-# FOCUS 1.2 asks; the allowed values of the category).
-METERS = {
-    'server_hours': dict(kind='servers', unit='hour', selector='flavor', service='Compute',
-                         category='Compute', subcategory='Virtual Machines', description='server hours'),
-    'server_vcpu_hours': dict(kind='servers', unit='vCPU-hour', selector=None, service='Compute',
-                              category='Compute', subcategory='Virtual Machines', description='vCPU hours'),
-    'server_ram_gib_hours': dict(kind='servers', unit='GiB-hour', selector=None, service='Compute',
-                                 category='Compute', subcategory='Virtual Machines', description='RAM GiB hours'),
-    'volume_gib_hours': dict(kind='volumes', unit='GiB-hour', selector='volume_type',
-                             service='Block Storage', category='Storage',
-                             subcategory='Block Storage', description='volume GiB hours'),
-    'snapshot_gib_hours': dict(kind='snapshots', unit='GiB-hour', selector=None,
-                               service='Block Storage', category='Storage',
-                               subcategory='Block Storage', description='snapshot GiB hours'),
-    'floating_ip_hours': dict(kind='floating_ips', unit='hour', selector=None, service='Networking',
-                              category='Networking', subcategory='Network Infrastructure', description='floating IP hours'),
-    'router_hours': dict(kind='routers', unit='hour', selector=None, service='Networking',
-                         category='Networking', subcategory='Network Infrastructure', description='router hours'),
-    'load_balancer_hours': dict(kind='load_balancers', unit='hour', selector='flavor',
-                                service='Load Balancing', category='Networking',
-                                subcategory='Application Networking', description='load balancer hours'),
-    'image_gib_hours': dict(kind='images', unit='GiB-hour', selector=None, service='Image',
-                            category='Storage', subcategory='Other (Storage)', description='image GiB hours'),
-    'project_monthly_fee': dict(kind=None, unit='month', selector=None, service='Landing Zone',
-                                category='Management and Governance',
-                                subcategory='Other (Management and Governance)', description='project monthly fee'),
-}
-METER_ORDER = ('server_hours', 'server_vcpu_hours', 'server_ram_gib_hours', 'volume_gib_hours',
-               'snapshot_gib_hours', 'floating_ip_hours', 'router_hours', 'load_balancer_hours',
-               'image_gib_hours', 'project_monthly_fee')
 
 # Nova server statuses billed unless the catalog says otherwise: the server holds its flavor's
 # resources. Not billed by default: BUILD, ERROR, SHELVED_OFFLOADED (no hypervisor resources),
@@ -117,7 +84,7 @@ class Price:
         self.currency = currency
         self.start = start    # aware datetime or None (since ever)
         self.end = end        # aware datetime or None (forever), exclusive
-        self.unit = METERS[meter]['unit']
+        self.unit = _kinds.meter(meter).unit
         self.description = description
 
     @property
@@ -158,7 +125,7 @@ class Catalog:
         for price in prices:
             self._by_meter.setdefault((price.meter, price.selector), []).append(price)
         self.meters = set(p.meter for p in prices)
-        self.kinds = set(METERS[m]['kind'] for m in self.meters if METERS[m]['kind'])
+        self.kinds = set(_kinds.meter(m).kind for m in self.meters if _kinds.meter(m).kind)
 
     def candidates(self, meter, selector=None):
         """Prices of ``meter`` for ``selector`` (all effective windows), or None."""
@@ -228,11 +195,13 @@ def _overlap(a, b):
     return (a.start or far_past) < (b.end or far_future) and (b.start or far_past) < (a.end or far_future)
 
 
-def _parse(catalog, errors):
-    if not isinstance(catalog, dict):
-        errors.append(ValidationIssue(ROOT, 'must be a mapping'))
-        return None
-    _unknown_keys(errors, ROOT, catalog, CATALOG_KEYS)
+def _known(meter):
+    names = tuple(m.name for m in _kinds.meters())
+    return meter in names, names
+
+
+def _parse_settings(catalog, errors):
+    """(currency, billed server states, vanished_end) of the catalog."""
     currency = catalog.get('currency')
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
         errors.append(ValidationIssue(ROOT + '.currency', 'required: an ISO 4217 code such as EUR'))
@@ -250,87 +219,114 @@ def _parse(catalog, errors):
     vanished = catalog.get('vanished_end', DEFAULT_VANISHED_END)
     if vanished not in VANISHED_END:
         errors.append(ValidationIssue(ROOT + '.vanished_end', 'must be one of %s' % ', '.join(VANISHED_END)))
+    return currency, states, vanished
 
-    prices = []
-    raw_prices = catalog.get('prices')
-    if not isinstance(raw_prices, list) or not raw_prices:
-        errors.append(ValidationIssue(ROOT + '.prices', 'required: a non-empty list of prices'))
-        raw_prices = []
-    for i, item in enumerate(raw_prices):
-        path = '%s.prices[%d]' % (ROOT, i)
-        if not isinstance(item, dict):
-            errors.append(ValidationIssue(path, 'must be a mapping'))
-            continue
-        _unknown_keys(errors, path, item, PRICE_KEYS)
-        meter = item.get('meter')
-        if meter not in METERS:
-            errors.append(ValidationIssue(path + '.meter', 'unknown meter %r (known: %s)' % (meter, ', '.join(METER_ORDER))))
-            continue
-        spec = METERS[meter]
-        if item.get('unit') != spec['unit']:
-            errors.append(ValidationIssue(path + '.unit', '%s is priced per %r, not %r' % (meter, spec['unit'], item.get('unit'))))
-        selector = None
-        for key in ('flavor', 'volume_type'):
-            if key in item and item[key] is not None:
-                if spec['selector'] != key:
-                    errors.append(ValidationIssue('%s.%s' % (path, key), '%s has no %s selector' % (meter, key)))
-                elif not isinstance(item[key], str) or not item[key]:
-                    errors.append(ValidationIssue('%s.%s' % (path, key), 'must be a non-empty string'))
-                else:
-                    selector = item[key]
-        try:
-            unit_price = parse_decimal(item.get('unit_price'))
-            if unit_price < 0:
-                errors.append(ValidationIssue(path + '.unit_price', 'must not be negative'))
-        except ValueError:
-            errors.append(ValidationIssue(path + '.unit_price', 'required: a decimal number (a quoted string keeps it exact)'))
-            unit_price = D(0)
-        cur = item.get('currency', currency)
-        if cur != currency:
-            errors.append(ValidationIssue(path + '.currency', '%r differs from the catalog currency %r (one catalog, one currency)'
-                                          % (cur, currency)))
-        start, end = _window(errors, path, item)
-        price = Price(i, meter, selector, unit_price, currency, start, end, item.get('description'))
-        for other in prices:
-            if (other.meter, other.selector) == (meter, selector) and _overlap(other, price):
-                errors.append(ValidationIssue(path + '.effective_from', 'overlaps %s.prices[%d] (same meter %s%s): '
-                                              'at most one price applies at a time'
-                                              % (ROOT, other.index, meter, ' ' + selector if selector else '')))
-        prices.append(price)
 
-    discounts = []
-    raw_discounts = catalog.get('discounts') or []
-    if not isinstance(raw_discounts, list):
-        errors.append(ValidationIssue(ROOT + '.discounts', 'must be a list'))
-        raw_discounts = []
-    for i, item in enumerate(raw_discounts):
-        path = '%s.discounts[%d]' % (ROOT, i)
-        if not isinstance(item, dict):
-            errors.append(ValidationIssue(path, 'must be a mapping'))
-            continue
-        _unknown_keys(errors, path, item, DISCOUNT_KEYS)
-        workspace = item.get('workspace')
-        if not isinstance(workspace, str) or not workspace:
-            errors.append(ValidationIssue(path + '.workspace', 'required: a workspace identifier'))
-        try:
-            percent = parse_decimal(item.get('percent'))
-            if not D(0) <= percent <= D(100):
-                errors.append(ValidationIssue(path + '.percent', 'must be between 0 and 100'))
-        except ValueError:
-            errors.append(ValidationIssue(path + '.percent', 'required: a decimal number between 0 and 100'))
-            percent = D(0)
-        meters = item.get('meters')
-        if meters is not None:
-            if not isinstance(meters, list):
-                errors.append(ValidationIssue(path + '.meters', 'must be a list of meters'))
-                meters = None
+def _selector(errors, path, item, spec):
+    """The price's selector value (None: any), checked against the meter's selector."""
+    selector = None
+    for key in ('flavor', 'volume_type'):
+        if key in item and item[key] is not None:
+            if spec.selector != key:
+                errors.append(ValidationIssue('%s.%s' % (path, key), '%s has no %s selector' % (spec.name, key)))
+            elif not isinstance(item[key], str) or not item[key]:
+                errors.append(ValidationIssue('%s.%s' % (path, key), 'must be a non-empty string'))
             else:
-                for j, meter in enumerate(meters):
-                    if meter not in METERS:
-                        errors.append(ValidationIssue('%s.meters[%d]' % (path, j), 'unknown meter %r' % (meter,)))
-                meters = frozenset(meters)
-        start, end = _window(errors, path, item)
-        discounts.append(Discount(i, workspace, percent, meters, start, end))
+                selector = item[key]
+    return selector
+
+
+def _parse_price(errors, i, item, currency, prices):
+    """The Price of ``prices[i]``, or None when its meter is unknown."""
+    path = '%s.prices[%d]' % (ROOT, i)
+    _unknown_keys(errors, path, item, PRICE_KEYS)
+    meter = item.get('meter')
+    known, names = _known(meter)
+    if not known:
+        errors.append(ValidationIssue(path + '.meter', 'unknown meter %r (known: %s)' % (meter, ', '.join(names))))
+        return None
+    spec = _kinds.meter(meter)
+    if item.get('unit') != spec.unit:
+        errors.append(ValidationIssue(path + '.unit', '%s is priced per %r, not %r' % (meter, spec.unit, item.get('unit'))))
+    selector = _selector(errors, path, item, spec)
+    try:
+        unit_price = parse_decimal(item.get('unit_price'))
+        if unit_price < 0:
+            errors.append(ValidationIssue(path + '.unit_price', 'must not be negative'))
+    except ValueError:
+        errors.append(ValidationIssue(path + '.unit_price', 'required: a decimal number (a quoted string keeps it exact)'))
+        unit_price = D(0)
+    cur = item.get('currency', currency)
+    if cur != currency:
+        errors.append(ValidationIssue(path + '.currency', '%r differs from the catalog currency %r (one catalog, one currency)'
+                                      % (cur, currency)))
+    start, end = _window(errors, path, item)
+    price = Price(i, meter, selector, unit_price, currency, start, end, item.get('description'))
+    for other in prices:
+        if (other.meter, other.selector) == (meter, selector) and _overlap(other, price):
+            errors.append(ValidationIssue(path + '.effective_from', 'overlaps %s.prices[%d] (same meter %s%s): '
+                                          'at most one price applies at a time'
+                                          % (ROOT, other.index, meter, ' ' + selector if selector else '')))
+    return price
+
+
+def _parse_discount(errors, i, item):
+    path = '%s.discounts[%d]' % (ROOT, i)
+    _unknown_keys(errors, path, item, DISCOUNT_KEYS)
+    workspace = item.get('workspace')
+    if not isinstance(workspace, str) or not workspace:
+        errors.append(ValidationIssue(path + '.workspace', 'required: a workspace identifier'))
+    try:
+        percent = parse_decimal(item.get('percent'))
+        if not D(0) <= percent <= D(100):
+            errors.append(ValidationIssue(path + '.percent', 'must be between 0 and 100'))
+    except ValueError:
+        errors.append(ValidationIssue(path + '.percent', 'required: a decimal number between 0 and 100'))
+        percent = D(0)
+    meters = item.get('meters')
+    if meters is not None:
+        if not isinstance(meters, list):
+            errors.append(ValidationIssue(path + '.meters', 'must be a list of meters'))
+            meters = None
+        else:
+            for j, meter in enumerate(meters):
+                if not _known(meter)[0]:
+                    errors.append(ValidationIssue('%s.meters[%d]' % (path, j), 'unknown meter %r' % (meter,)))
+            meters = frozenset(meters)
+    start, end = _window(errors, path, item)
+    return Discount(i, workspace, percent, meters, start, end)
+
+
+def _mappings(errors, catalog, key, required):
+    """Yields (index, item) of the list ``catalog[key]``; an item that is not a mapping is an issue
+    (in list order: a generator, so the issues keep the catalog's order)."""
+    raw = catalog.get(key)
+    if required and (not isinstance(raw, list) or not raw):
+        errors.append(ValidationIssue('%s.%s' % (ROOT, key), 'required: a non-empty list of prices'))
+        raw = []
+    raw = raw or []
+    if not isinstance(raw, list):
+        errors.append(ValidationIssue('%s.%s' % (ROOT, key), 'must be a list'))
+        raw = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            errors.append(ValidationIssue('%s.%s[%d]' % (ROOT, key, i), 'must be a mapping'))
+        else:
+            yield i, item
+
+
+def _parse(catalog, errors):
+    if not isinstance(catalog, dict):
+        errors.append(ValidationIssue(ROOT, 'must be a mapping'))
+        return None
+    _unknown_keys(errors, ROOT, catalog, CATALOG_KEYS)
+    currency, states, vanished = _parse_settings(catalog, errors)
+    prices = []
+    for i, item in _mappings(errors, catalog, 'prices', True):
+        price = _parse_price(errors, i, item, currency, prices)
+        if price is not None:
+            prices.append(price)
+    discounts = [_parse_discount(errors, i, item) for i, item in _mappings(errors, catalog, 'discounts', False)]
     return Catalog(currency, prices, discounts, states, vanished)
 
 

@@ -81,7 +81,7 @@ import decimal
 import hashlib
 import re
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _time
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _time
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import UNMANAGED
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import parse_ts, ts
@@ -90,14 +90,9 @@ D = decimal.Decimal
 UTC = datetime.timezone.utc
 Q6 = D('0.000001')
 US_PER_HOUR = D(3600 * 10 ** 6)
-GIB_BYTES = D(1024 ** 3)
 ZERO = D(0)
 PERIOD_RE = re.compile(r'^(\d{4})-(\d{2})$')
-KIND_RESOURCE_TYPE = {
-    'servers': 'Server', 'volumes': 'Volume', 'snapshots': 'Volume Snapshot',
-    'floating_ips': 'Floating IP', 'routers': 'Router', 'load_balancers': 'Load Balancer',
-    'images': 'Image', None: 'Project',
-}
+PROJECT_RESOURCE_TYPE = 'Project'  # what a line of a per-project meter (the monthly fee) is charged for
 # attributes that travel into a line item's tags
 TAG_ATTRIBUTES = ('flavor', 'volume_type', 'status', 'provider', 'flavor_id', 'address', 'disk_format')
 
@@ -110,11 +105,7 @@ def q6(value):
     return value.quantize(Q6, rounding=decimal.ROUND_HALF_EVEN)
 
 
-def dec(value):
-    """A number from the ledger (int, float, str) -> Decimal via its text; None -> 0."""
-    if value is None or isinstance(value, bool):
-        return ZERO
-    return D(str(value))
+dec = _kinds.number
 
 
 def micros(a, b):
@@ -225,65 +216,39 @@ def intervals(states, life, vanished_end=pricing.DEFAULT_VANISHED_END):
 def billed(kind, attributes, first_state, billed_server_states):
     """Whether a state is billed: a server in a billed status (or only ever seen DELETED, i.e.
     created and deleted between two samples: its first state); every state of the other kinds."""
-    if kind != 'servers':
+    spec = _kinds.find(kind)
+    if spec is None or not spec.billed_by_status:
         return True
     status = (attributes or {}).get('status')
     return status in billed_server_states or (status == 'DELETED' and first_state)
 
 
-def size_gib(kind, attributes):
-    """The size in GiB of a state: images from their exact byte count (Decimal; the ledger's
-    ``size_gib`` of an image is a float rounded to 6 places, so a tiny image would bill 0),
-    volumes and snapshots from Cinder's whole GiB."""
-    a = attributes or {}
-    if kind == 'images' and a.get('size_bytes') is not None:
-        return dec(a['size_bytes']) / GIB_BYTES
-    return dec(a.get('size_gib'))
-
-
 def resource_name(kind, resource_id, attributes):
-    """What a line calls its resource: the name, a floating IP's address, else its id."""
+    """What a line calls its resource: the name, else the kind's naming attribute (a floating IP's
+    address), else its id."""
     a = attributes or {}
-    return a.get('name') or (a.get('address') if kind == 'floating_ips' else None) or resource_id
+    label_attr = getattr(_kinds.find(kind), 'label_attr', None)
+    return a.get('name') or (a.get(label_attr) if label_attr else None) or resource_id
 
 
 def meters_for(catalog, kind, attributes, first_state=False):
     """[(meter, selector, quantity)] that price one state, [] when it is not billed, or None
-    when the kind is billed but the catalog has no price for this state (unpriced)."""
+    when the kind is billed but the catalog has no price for this state (unpriced): the kind's
+    primary meter for the state's selector (flavor, volume type), else its component meters
+    the catalog has (a server's vCPU and RAM), else its primary meter without selector."""
     a = attributes or {}
     if not billed(kind, a, first_state, catalog.billed_server_states):
         return []
-    if kind == 'servers':
-        flavor = a.get('flavor')
-        if flavor and catalog.has('server_hours', flavor):
-            return [('server_hours', flavor, D(1))]
-        out = []
-        if catalog.has('server_vcpu_hours'):
-            out.append(('server_vcpu_hours', None, dec(a.get('vcpus'))))
-        if catalog.has('server_ram_gib_hours'):
-            out.append(('server_ram_gib_hours', None, dec(a.get('ram_mib')) / D(1024)))
-        if out:
-            return out
-        if catalog.has('server_hours'):
-            return [('server_hours', None, D(1))]
-        return None
-    simple = {'snapshots': ('snapshot_gib_hours', 'size_gib'), 'images': ('image_gib_hours', 'size_gib'),
-              'floating_ips': ('floating_ip_hours', None), 'routers': ('router_hours', None)}
-    if kind in simple:
-        meter, attr = simple[kind]
-        if not catalog.has(meter):
-            return None
-        return [(meter, None, size_gib(kind, a) if attr else D(1))]
-    selected = {'volumes': ('volume_gib_hours', a.get('volume_type'), 'size_gib'),
-                'load_balancers': ('load_balancer_hours', a.get('flavor_id'), None)}
-    if kind in selected:
-        meter, selector, attr = selected[kind]
-        quantity = size_gib(kind, a) if attr else D(1)
-        if selector and catalog.has(meter, selector):
-            return [(meter, selector, quantity)]
-        if catalog.has(meter):
-            return [(meter, None, quantity)]
-        return None
+    primary = _kinds.primary_meter(kind)
+    value = a.get(primary.selector_attr) if primary is not None and primary.selector else None
+    if value and catalog.has(primary.name, value):
+        return [(primary.name, value, primary.quantity(a))]
+    out = [(m.name, None, m.quantity(a)) for m in _kinds.meters_of(kind)
+           if m.role == _kinds.COMPONENT and catalog.has(m.name)]
+    if out:
+        return out
+    if primary is not None and catalog.has(primary.name):
+        return [(primary.name, None, primary.quantity(a))]
     return None
 
 
@@ -430,9 +395,8 @@ def allocate(total, weights):
 
 
 def _selector_value(kind, attributes):
-    a = attributes or {}
-    return {'servers': a.get('flavor'), 'volumes': a.get('volume_type'),
-            'load_balancers': a.get('flavor_id')}.get(kind)
+    primary = _kinds.primary_meter(kind)
+    return (attributes or {}).get(primary.selector_attr) if primary is not None and primary.selector_attr else None
 
 
 def line_key(item):
@@ -441,21 +405,28 @@ def line_key(item):
     return '|'.join(str(item.get(k) or '') for k in fields)
 
 
+def _resource_type(kind):
+    if kind is None:
+        return PROJECT_RESOURCE_TYPE
+    spec = _kinds.find(kind)
+    return spec.display if spec is not None else None
+
+
 def line_item(line, period):
     owner, price = line['owner'], line['price']
     quantity = q6(line['qus'] / US_PER_HOUR)
     list_cost = q6(quantity * price.unit_price)
     cost = q6(list_cost * (D(100) - line['discount']) / D(100))
-    spec = pricing.METERS[line['meter']]
+    spec = _kinds.meter(line['meter'])
     item = dict(
         platform=owner['platform'], workspace=owner['workspace'], project=owner['project'],
         project_id=owner['project_id'], tenant=owner.get('tenant'), landing_zone=owner.get('landing_zone'),
         kind=line['kind'], resource_id=line['resource_id'], resource_name=line['resource_name'],
-        resource_type=KIND_RESOURCE_TYPE.get(line['kind']), meter=line['meter'], sku=price.sku,
-        service=spec['service'], service_category=spec['category'],
+        resource_type=_resource_type(line['kind']), meter=line['meter'], sku=price.sku,
+        service=spec.service, service_category=spec.category,
         charge_category='Purchase' if line['meter'] == 'project_monthly_fee' else 'Usage',
         charge_class=None, revision=0,
-        description=price.description or '%s%s' % (spec['description'], ' (%s)' % price.selector if price.selector else ''),
+        description=price.description or '%s%s' % (spec.description, ' (%s)' % price.selector if price.selector else ''),
         quantity=str(quantity), unit=price.unit, unit_price=str(price.unit_price),
         discount_percent=str(line['discount']), list_cost=str(list_cost), cost=str(cost),
         currency=price.currency, charge_start=ts(line['start']), charge_end=ts(line['end']),
@@ -532,65 +503,65 @@ def rate(ledger, catalog, period, platforms=None):
 
 # ------------------------------------------------------------------------------ usage hours
 
-# The quantity of a kind's quantity-hours and its unit; the meters whose quantities they equal.
-UNITS = {
-    'servers': ('vcpus', 'vcpu'),
-    'volumes': ('size_gib', 'GiB'),
-    'snapshots': ('size_gib', 'GiB'),
-    'images': ('size_gib', 'GiB'),
-    'floating_ips': (None, 'ip'),
-    'routers': (None, 'router'),
-    'load_balancers': (None, 'load balancer'),
-}
-HOUR_METERS = {'servers': 'server_hours', 'floating_ips': 'floating_ip_hours', 'routers': 'router_hours',
-               'load_balancers': 'load_balancer_hours'}
-QUANTITY_METERS = {'servers': 'server_vcpu_hours', 'volumes': 'volume_gib_hours',
-                   'snapshots': 'snapshot_gib_hours', 'images': 'image_gib_hours'}
-ALL_KINDS = tuple(UNITS)
+# Per kind, the meter whose quantity its usage hours equal, and the one its quantity-hours equal.
+HOUR_METERS = _kinds.usage_meters(_kinds.HOURS)
+QUANTITY_METERS = _kinds.usage_meters(_kinds.QUANTITY)
+
+
+def usage_kinds():
+    """The kinds usage hours are reported for (those with a usage unit)."""
+    return tuple(k.name for k in _kinds.kinds() if k.usage_unit)
+
+
+def usage_quantity(kind):
+    """The function of a state's attributes that is a kind's quantity (its quantity meter's; else 1)."""
+    for meter in _kinds.meters_of(kind):
+        if meter.usage == _kinds.QUANTITY:
+            return meter.quantity
+    return _kinds.one
+
+
+def _usage_of(rows, plat, owner, kind, resource_id, states, life, bounds, vanished_end, states_billed):
+    """Add one resource's billed spans within ``bounds`` (lo, hi; None: unbounded) to ``rows``."""
+    lo_bound, hi_bound = bounds
+    quantity_of = usage_quantity(kind)
+    counted = set()
+    for a, b, state in intervals(states, life, vanished_end):
+        lo = max(a, lo_bound) if lo_bound else a
+        hi = min(b, hi_bound) if hi_bound else b
+        if hi <= lo or not billed(kind, state.get('attributes'), state is states[0], states_billed):
+            continue
+        who = owner(state.get('project_id'))
+        row = rows.get((plat, who['project_id'], kind))
+        if row is None:
+            row = rows[(plat, who['project_id'], kind)] = dict(
+                platform=plat, project_id=who['project_id'], kind=kind, workspace=who['workspace'],
+                project=who['project'], project_name=who['tenant'], resources=0, hus=ZERO, qus=ZERO,
+                unit=_kinds.kind(kind).usage_unit)
+        if who['project_id'] not in counted:
+            counted.add(who['project_id'])
+            row['resources'] += 1
+        span = micros(lo, hi)
+        row['hus'] += span
+        row['qus'] += quantity_of(state.get('attributes')) * span
 
 
 def usage(ledger, platform=None, start=None, end=None, kinds=None, vanished_end=pricing.DEFAULT_VANISHED_END,
           billed_server_states=pricing.BILLED_SERVER_STATES):
     """Usage per (platform, project, kind) within [start, end) (None: unbounded), from the
     invoice's intervals (``intervals``) and billed states (``billed``): resources, hours and
-    quantity-hours of the kind's unit (``UNITS``), with workspace/project attribution.
+    quantity-hours of the kind's unit (the registry's ``usage_unit``), with workspace/project attribution.
 
     ``vanished_end`` and ``billed_server_states`` are the price catalog's (defaults: the
     catalog's defaults). Figures are exact decimals rounded to 6 places, returned as floats."""
-    lo_bound = _time.parse(start) if start else None
-    hi_bound = _time.parse(end) if end else None
+    bounds = (_time.parse(start) if start else None, _time.parse(end) if end else None)
     states_billed = frozenset(billed_server_states)
-    kinds = sorted(kinds or ALL_KINDS)
+    kinds = sorted(kinds or usage_kinds())
     rows = {}
     for plat in chosen_platforms(ledger, [platform] if platform else None):
         owner = _Owners(plat, ledger.projects(plat))
         for kind, resource_id, states, life in resources(ledger, plat, kinds):
-            attr = UNITS[kind][0]
-            counted = set()
-            for a, b, state in intervals(states, life, vanished_end):
-                lo = max(a, lo_bound) if lo_bound else a
-                hi = min(b, hi_bound) if hi_bound else b
-                if hi <= lo or not billed(kind, state.get('attributes'), state is states[0], states_billed):
-                    continue
-                who = owner(state.get('project_id'))
-                row = rows.get((plat, who['project_id'], kind))
-                if row is None:
-                    row = rows[(plat, who['project_id'], kind)] = dict(
-                        platform=plat, project_id=who['project_id'], kind=kind, workspace=who['workspace'],
-                        project=who['project'], project_name=who['tenant'], resources=0, hus=ZERO, qus=ZERO,
-                        unit=UNITS[kind][1])
-                if who['project_id'] not in counted:
-                    counted.add(who['project_id'])
-                    row['resources'] += 1
-                span = micros(lo, hi)
-                row['hus'] += span
-                if not attr:
-                    quantity = D(1)
-                elif attr == 'size_gib':
-                    quantity = size_gib(kind, state.get('attributes'))
-                else:
-                    quantity = dec((state.get('attributes') or {}).get(attr))
-                row['qus'] += quantity * span
+            _usage_of(rows, plat, owner, kind, resource_id, states, life, bounds, vanished_end, states_billed)
     out = []
     for row in sorted(rows.values(), key=lambda r: (r['platform'], r['workspace'], r['project'] or '', r['kind'])):
         hus, qus = row.pop('hus'), row.pop('qus')

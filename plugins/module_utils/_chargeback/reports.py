@@ -28,8 +28,8 @@ import io
 import json
 import os
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, html, parquet, pricing, rating
+from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _kinds, _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, html, parquet, rating
 
 D = decimal.Decimal
 STORE = 'line_items.json'
@@ -257,7 +257,7 @@ def focus_rows(doc):
             'ResourceId': item['resource_id'], 'ResourceName': item.get('resource_name') or '',
             'ResourceType': item.get('resource_type') or '', 'ServiceName': item['service'],
             'ServiceCategory': item['service_category'],
-            'ServiceSubcategory': pricing.METERS[item['meter']]['subcategory'], 'SubAccountId': item['project_id'],
+            'ServiceSubcategory': _kinds.meter(item['meter']).subcategory, 'SubAccountId': item['project_id'],
             'SubAccountName': item.get('tenant') or item['project'], 'SubAccountType': 'Project', 'SkuId': item['sku'],
             'Tags': json.dumps(tags, sort_keys=True), 'RegionId': item['platform'], 'RegionName': item['platform'],
             'x_Workspace': item['workspace'], 'x_Project': item['project'], 'x_Platform': item['platform'],

@@ -7,34 +7,13 @@ capacity and are billed to a project id nobody owns. So a project is deleted onl
 service of the platform's catalog lists nothing of it. One listing per kind with the project filter
 (deletions are few per run: this costs kinds x deleted projects requests, far fewer at scale than
 the all-projects listings metering pages through). A listing that fails means "unknown", and an
-unknown project is not deleted either. Services the collection cannot look into (object storage,
+unknown project is not deleted either. What is listed per kind is the registry's ``leftover``
+listing (``_kinds``). Services the collection cannot look into (object storage,
 orchestration, DNS) are named so the operator knows what was not checked.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
 
-# kind -> proxy, path, response key, query, project filter parameter (None: filter here by
-# ``project_id``), and a test of the items that count (the project's default security group is
-# Neutron's own and goes with the project).
-LEFTOVER_KINDS = dict(
-    servers=dict(proxy='compute', path='/servers', key='servers', query={'all_tenants': 1}, filter='project_id'),
-    server_groups=dict(proxy='compute', path='/os-server-groups', key='server_groups', query={'all_projects': 'True'},
-                       filter=None),
-    volumes=dict(proxy='block_storage', path='/volumes', key='volumes', query={'all_tenants': 1}, filter='project_id'),
-    snapshots=dict(proxy='block_storage', path='/snapshots', key='snapshots', query={'all_tenants': 1},
-                   filter='project_id'),
-    backups=dict(proxy='block_storage', path='/backups', key='backups', query={'all_tenants': 1}, filter='project_id'),
-    networks=dict(proxy='network', path='/networks', key='networks', query={}, filter='project_id'),
-    ports=dict(proxy='network', path='/ports', key='ports', query={}, filter='project_id'),
-    routers=dict(proxy='network', path='/routers', key='routers', query={}, filter='project_id'),
-    floating_ips=dict(proxy='network', path='/floatingips', key='floatingips', query={}, filter='project_id'),
-    security_groups=dict(proxy='network', path='/security-groups', key='security_groups', query={},
-                         filter='project_id', counts=lambda item: item.get('name') != 'default'),
-    load_balancers=dict(proxy='load_balancer', path='/lbaas/loadbalancers', key='loadbalancers', query={},
-                        filter='project_id'),
-    images=dict(proxy='image', path='/images', key='images', query={'visibility': 'all', 'member_status': 'all'},
-                filter='owner'),
-)
 # Catalog services that can hold a project's resources but that this check does not list.
 UNCHECKED_SERVICES = (('object_store', 'object-store'), ('orchestration', 'orchestration'), ('dns', 'dns'))
 SHOWN = 3
@@ -51,7 +30,7 @@ class Checker:
 
     def __init__(self, conn, retries=4):
         self.clients = {}
-        for proxy in sorted(set(spec['proxy'] for spec in LEFTOVER_KINDS.values())):
+        for proxy in sorted(set(spec.proxy for spec in _kinds.leftover_kinds().values())):
             if _rest.endpoint_of(conn, proxy):
                 self.clients[proxy] = _rest.RestClient(getattr(conn, proxy), retries=retries)
         self.unchecked = [service for proxy, service in UNCHECKED_SERVICES if _rest.endpoint_of(conn, proxy)]
@@ -60,20 +39,21 @@ class Checker:
         """(kind -> [items], kind -> error message): what the project still holds, and the kinds
         that could not be listed."""
         found, unknown = {}, {}
-        for kind, spec in sorted(LEFTOVER_KINDS.items()):
-            rest = self.clients.get(spec['proxy'])
+        for kind, spec in sorted(_kinds.leftover_kinds().items()):
+            rest = self.clients.get(spec.proxy)
             if rest is None:
                 continue
-            params = dict(spec['query'])
-            if spec['filter']:
-                params[spec['filter']] = project_id
+            listing = spec.leftover
+            params = dict(listing.query)
+            if listing.project_filter:
+                params[listing.project_filter] = project_id
             try:
-                items = _rest.list_all(rest, spec['path'], spec['key'], params=params)[0]
+                items = _rest.list_all(rest, listing.path, listing.key, params=params)[0]
             except (_rest.ApiError, _rest.IncompleteListing) as exc:
                 unknown[kind] = str(exc)
                 continue
-            counts = spec.get('counts') or (lambda item: True)
-            items = [i for i in items if counts(i) and (spec['filter'] or i.get('project_id') == project_id)]
+            counts = listing.counts or (lambda item: True)
+            items = [i for i in items if counts(i) and (listing.project_filter or i.get('project_id') == project_id)]
             if items:
                 found[kind] = items
         return found, unknown

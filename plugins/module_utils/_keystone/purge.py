@@ -18,7 +18,7 @@ token and the services' listings and deletions of the cleanup, run twice (dry ru
 
 import queue
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import IMMUTABLE_OPTION, carries, immutable
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import label
 
@@ -34,18 +34,15 @@ PURGE_ROLE = 'member'
 REFUSED_ROLES = ('admin',)
 DEFAULT_WAIT = 300
 
-# openstacksdk resource class -> the kind names of the pre-deletion check (leftovers.LEFTOVER_KINDS)
-KINDS = dict(Server='servers', ServerGroup='server_groups', Volume='volumes', Snapshot='snapshots', Backup='backups',
-             Network='networks', Subnet='subnets', Port='ports', Router='routers', FloatingIP='floating_ips',
-             SecurityGroup='security_groups', LoadBalancer='load_balancers', Image='images', Stack='stacks',
-             Zone='dns_zones', Container='containers', Secret='secrets')
+# openstacksdk resource class -> the kind names of the pre-deletion check (the registry's ``sdk_class``)
+KINDS = _kinds.by_sdk_class()
 OWNER_ATTRS = ('project_id', 'tenant_id', 'owner', 'owner_id')
 
 
 def kind_of(obj):
     """The kind name of an openstacksdk resource (``servers``, ``floating_ips``...)."""
     name = type(obj).__name__
-    return KINDS.get(name) or name.lower() + 's'
+    return _kinds.by_sdk_class().get(name) or name.lower() + 's'
 
 
 def owned_by(project_id):

@@ -74,14 +74,15 @@ import json
 import os
 import sqlite3
 
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import redact as dsn_redact, scrub
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts, utcnow
 
 DEFAULT_PATH = '~/.local/share/landingzone/ledger.sqlite'
 # Workspace of projects without the ownership marker, and of project ids Keystone did not list.
 UNMANAGED = 'unmanaged'
-# The resource kinds the ledger holds (metering's record table has one entry per kind).
-KINDS = ('servers', 'volumes', 'snapshots', 'floating_ips', 'routers', 'load_balancers', 'images')
+# The resource kinds the ledger holds: the registry's metered kinds (the modules' ``kinds`` choices).
+KINDS = _kinds.metered()
 
 # Versioned schema. Append, never edit: each entry is (version, description, statements).
 # The SQL must run unchanged on SQLite and PostgreSQL.

@@ -3,7 +3,7 @@
 """The openstack_metering_check run: proves what the metering (reader) account can do.
 
 (a) visibility: every kind the collector meters is listed, with the collector's own listing
-    (``KIND_TABLE``, ``_rest.list_all``), by the reader and by the admin account; the counts per kind
+    (``_kinds``, ``_rest.list_all``), by the reader and by the admin account; the counts per kind
     and project are compared and every resource the reader misses is named (``visibility.compare``).
 (b) no writes: harmless writes with the reader that must be refused (``probe.run_probes``).
 (c) Keystone: the reader lists the projects (project scope, or system scope as the collector falls
@@ -12,10 +12,9 @@
 Without the admin account (a) cannot be proven: the status is ``incomplete``, never ``ok``.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import KINDS
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, probe, visibility
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import KIND_TABLE
 
 OPTIONS = dict(
     admin_cloud=dict(type='str'),
@@ -27,9 +26,9 @@ OPTIONS = dict(
 
 
 def listing(conn, kind, page_size, retries):
-    spec = KIND_TABLE[kind]
-    rest = _rest.RestClient(getattr(conn, spec['proxy']), retries=retries, microversion=spec.get('microversion'))
-    return _rest.list_all(rest, spec['path'], spec['key'], params=spec['query'], limit=page_size)[0]
+    spec = _kinds.kind(kind)
+    rest = _rest.RestClient(getattr(conn, spec.proxy), retries=retries, microversion=spec.microversion)
+    return _rest.list_all(rest, spec.listing.path, spec.listing.key, params=spec.listing.query, limit=page_size)[0]
 
 
 def connect_admin(params, counter):

@@ -27,10 +27,9 @@ import datetime
 import time
 import uuid
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _rest, _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import KINDS
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest, _time
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records, visibility
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import KIND_TABLE, remark
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import remark
 
 FEWER_THAN_CHECK = 'fewer_than_check'
 # Remarks after which the run is ``partial``: the project list is not the whole of Keystone's, so
@@ -54,7 +53,8 @@ class Requests:
     def per_service(self):
         out = {}
         for kind, n in self.per_kind.items():
-            service = KIND_TABLE[kind]['service'] if kind in KIND_TABLE else 'identity'
+            spec = _kinds.find(kind)
+            service = spec.service if spec is not None and spec.metered else 'identity'
             out[service] = out.get(service, 0) + n
         return out
 
@@ -72,14 +72,14 @@ def failure_code(exc):
 
 def collect_kind(conn, kind, requests, page_size=DEFAULT_PAGE_SIZE, retries=4, since=None):
     """(observations, lifetimes, remarks) of one kind; raises on failure."""
-    spec = KIND_TABLE[kind]
-    rest = _rest.RestClient(getattr(conn, spec['proxy']), retries=retries, microversion=spec.get('microversion'))
-    listings = [spec['query']]
-    if kind == 'servers' and since:
-        listings.append(dict(spec['query'], **{'changes-since': since}))
+    spec = _kinds.kind(kind)
+    rest = _rest.RestClient(getattr(conn, spec.proxy), retries=retries, microversion=spec.microversion)
+    listings = [spec.listing.query]
+    if spec.changes_since and since:
+        listings.append(dict(spec.listing.query, **{'changes-since': since}))
     observations, lifetimes, remarks, seen = [], [], [], set()
     for n, query in enumerate(listings):
-        items = _rest.list_all(rest, spec['path'], spec['key'], params=query, limit=page_size,
+        items = _rest.list_all(rest, spec.listing.path, spec.listing.key, params=query, limit=page_size,
                                on_request=requests.counter(kind))[0]
         for item in items:
             # a resource that moved across a page boundary; from changes-since only the deleted
@@ -148,7 +148,7 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
     window (dict kind -> ledger time of its last complete listing, ``Ledger.last_complete``).
     ``check_counts``: per kind the resources the visibility check found with the admin account
     (``openstack_metering_check``'s ``admin_counts``); see ``mark_fewer_than_check``."""
-    kinds = list(kinds or KINDS)
+    kinds = list(kinds or _kinds.metered())
     since = since or {}
     sample = _time.ts(now or _time.utcnow())
     requests = Requests()

@@ -14,7 +14,7 @@ and is reported as unproven.
 import time
 import uuid
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
 
 REFUSED = (401, 403, 404)
 CLEANUP_SECONDS = 60
@@ -35,8 +35,9 @@ def _other(items, project_key, own_project):
 def probes(targets, own_project):
     """The probes: (service proxy, what, method, path, body, key of the created resource or None).
 
-    ``targets``: per kind the admin's listing (``routers``, ``floating_ips``, ``servers``, ``volumes``,
-    ``load_balancers``, ``ports``), from which one resource of another project is renamed to its own name.
+    ``targets``: per kind the admin's listing (the registry's kinds with a ``rename`` probe), from which
+    one resource of another project is renamed to the value its attribute already has (project field:
+    the kind's first).
     """
     name = _name()
     out = [
@@ -49,22 +50,16 @@ def probes(targets, own_project):
         ('identity', 'create a project', 'POST', '/projects',
          {'project': {'name': name, 'domain_id': 'default', 'enabled': False}}, 'project'),
     ]
-    renames = [
-        ('network', 'routers', 'project_id', '/routers/%s', 'router', 'name'),
-        ('network', 'floating_ips', 'project_id', '/floatingips/%s', 'floatingip', 'description'),
-        ('network', 'ports', 'project_id', '/ports/%s', 'port', 'name'),
-        ('compute', 'servers', 'tenant_id', '/servers/%s', 'server', 'name'),
-        ('block_storage', 'volumes', 'os-vol-tenant-attr:tenant_id', '/volumes/%s', 'volume', 'name'),
-        ('load_balancer', 'load_balancers', 'project_id', '/lbaas/loadbalancers/%s', 'loadbalancer', 'name'),
-    ]
-    for proxy, kind, project_key, path, key, attr in renames:
-        item = _other(targets.get(kind), project_key, own_project)
-        if kind == 'load_balancers' and item is not None and item.get('provisioning_status') != 'ACTIVE':
-            item = None  # Octavia answers 409 for a load balancer that is not ACTIVE: proves nothing
-        if item is None:
+    renamed = sorted((k for k in _kinds.kinds() if k.rename is not None), key=lambda k: k.rename.order)
+    for spec in renamed:
+        rename = spec.rename
+        item = _other(targets.get(spec.name), spec.project[0], own_project)
+        if item is None or (rename.ready is not None and not rename.ready(item)):
             continue
-        what = 'rename another project\'s %s (%s) to its own %s' % (kind[:-1].replace('_', ' '), item['id'], attr)
-        out.append((proxy, what, 'PUT', path % item['id'], {key: {attr: item.get(attr) or ''}}, None))
+        what = 'rename another project\'s %s (%s) to its own %s' % (spec.name[:-1].replace('_', ' '), item['id'],
+                                                                    rename.attr)
+        body = {rename.key: {rename.attr: item.get(rename.attr) or ''}}
+        out.append((spec.proxy, what, 'PUT', rename.path % item['id'], body, None))
     return out
 
 

@@ -9,14 +9,14 @@ the reader lists that the admin does not (``extra``: a listing that moved in bet
 check: the kinds of which it saw fewer resources than the admin did.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import KIND_TABLE
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
 
 MAX_NAMED = 20   # resources named per kind and project in a finding; the counts are always complete
 
 
 def project_of(kind, item):
     """The project id of an API item of ``kind`` (the first of the kind's project fields that is set)."""
-    for key in KIND_TABLE[kind]['project']:
+    for key in _kinds.kind(kind).project:
         if item.get(key):
             return item[key]
     return None

@@ -245,7 +245,7 @@ def test_ledger_readers_import_no_sdk_inventory_or_keystone_code():
         assert MU + name not in closure, name
     # what they ship besides the ledger and chargeback code: the module base and its plumbing
     assert sorted(n for n in closure if n.startswith(MU) and not n.startswith((MU + '_chargeback', MU + '_ledger'))) \
-        == sorted(MU + n for n in ('_argspec', '_files', '_issues', '_module', '_time'))
+        == sorted(MU + n for n in ('_argspec', '_files', '_issues', '_kinds', '_module', '_time'))
 
 
 def test_reports_write_is_atomic(tmp_path):

@@ -4,6 +4,7 @@
 
 import pytest
 
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records
 
@@ -69,12 +70,15 @@ CASES = [
 
 
 def test_one_table_entry_per_ledger_kind():
-    assert tuple(records.KIND_TABLE) == store.KINDS
-    for kind, spec in records.KIND_TABLE.items():
-        assert set(spec) >= {'proxy', 'service', 'path', 'key', 'query', 'project', 'created', 'fields'}, kind
-    assert records.KIND_TABLE['servers']['microversion'] == records.NOVA_MICROVERSION
-    assert records.KIND_TABLE['servers']['query'] == {'all_tenants': 1}
-    assert records.KIND_TABLE['images']['query'] == {'visibility': 'all', 'member_status': 'all'}
+    table = dict((k.name, k) for k in _kinds.kinds() if k.metered)
+    assert tuple(table) == store.KINDS
+    for kind, spec in table.items():
+        assert all((spec.proxy, spec.service, spec.listing.path, spec.listing.key, spec.project, spec.created,
+                    spec.fields)), kind
+        assert isinstance(spec.listing.query, dict), kind
+    assert table['servers'].microversion == _kinds.NOVA_MICROVERSION
+    assert table['servers'].listing.query == {'all_tenants': 1}
+    assert table['images'].listing.query == {'visibility': 'all', 'member_status': 'all'}
 
 
 @pytest.mark.parametrize('kind,item,attributes,created,deleted', CASES,

@@ -50,8 +50,8 @@ def test_the_status_queue_is_reported_per_kind_once_per_resource():
 
 
 def test_kinds_use_the_names_of_the_pre_deletion_check():
-    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import LEFTOVER_KINDS
-    assert set(LEFTOVER_KINDS) <= set(purge.KINDS.values())
+    from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
+    assert set(_kinds.leftover_kinds()) <= set(purge.KINDS.values())
 
 
 class Rest:
