@@ -101,17 +101,17 @@ def link_collection():
     os.environ['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(BUILD, 'collections')
 
 
-def cloud(release, *command):
+def launcher(release, *command):
     return [PY, LAUNCHER, '--release', release] + list(command)
 
 
 def cloud_is_up(release):
-    return subprocess.call(cloud(release, 'status'), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+    return subprocess.call(launcher(release, 'status'), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
 
 
 def cloud_env(release):
     """What points a test at ``release``'s local cloud (LOCALCLOUD_STATE_DIR may choose the instance)."""
-    info = json.loads(subprocess.check_output(cloud(release, 'info'), text=True))
+    info = json.loads(subprocess.check_output(launcher(release, 'info'), text=True))
     return {'OPENSTACK_RELEASE': release, 'LOCALCLOUD_STATE_DIR': info['state'],
             'OS_CLIENT_CONFIG_FILE': info['clouds_yaml']}
 
@@ -153,7 +153,7 @@ def cloud(session, release):
 
     started = not cloud_is_up(release)
     try:
-        if not started or step('cloud-up %s' % release, cloud(release, 'up')):
+        if not started or step('cloud-up %s' % release, launcher(release, 'up')):
             selection = [a for a in session.posargs if os.path.exists(a.split('::')[0])]
             first = release == RELEASES[0]
             tests = session.posargs if selection else ['tests/localcloud', 'tests/integration'] + session.posargs
@@ -161,12 +161,12 @@ def cloud(session, release):
             # exit code 5 (no test selected) is fine where only the tests marked release_matrix run
             step('pytest %s' % release, PYTEST + junit(release) + marks + tests, ok=(0, 5) if marks else (0,))
             if not selection:
-                step('quota unified-limits %s' % release, cloud(release, 'quota-backend', 'unified_limits'),
+                step('quota unified-limits %s' % release, launcher(release, 'quota-backend', 'unified_limits'),
                      PYTEST + junit(release + '-unified-limits') + ['tests/integration/test_quota_unified_limits_cloud.py'],
-                     last=cloud(release, 'quota-backend', 'legacy'))
+                     last=launcher(release, 'quota-backend', 'legacy'))
     finally:
         if started:
-            step('cloud-down %s' % release, cloud(release, 'down'))
+            step('cloud-down %s' % release, launcher(release, 'down'))
     if failed:
         session.error('failed: %s' % ', '.join(failed))
 
@@ -218,6 +218,7 @@ def focus_validator(session):
 @nox.session(python=False)
 def lint(session):
     """ansible-lint, production profile."""
+    link_collection()
     with phase('ansible-lint'):
         session.run('ansible-lint', '--profile', 'production', *session.posargs)
 
@@ -399,7 +400,7 @@ def main(pytest_args):
     jobs, started, rc = {}, set(), 1
     try:
         if os.environ.get('LZ_OVERLAP', '1') != '0' and not cloud_is_up(releases[0]):
-            jobs[releases[0]] = Background('cloud-up %s (bg)' % releases[0], cloud(releases[0], 'up'),
+            jobs[releases[0]] = Background('cloud-up %s (bg)' % releases[0], launcher(releases[0], 'up'),
                                            'cloud-up-%s.log' % releases[0])
         nox_session('unit', '--', *pytest_args)
         for name in ('lint', 'sanity', 'changelog', 'build', 'galaxy_importer', 'newest'):
@@ -416,11 +417,11 @@ def main(pytest_args):
             if up and not cloud_is_up(release):
                 started.add(release)
                 with contextlib.suppress(subprocess.CalledProcessError), phase('cloud-up %s' % release):
-                    subprocess.check_call(cloud(release, 'up'))
+                    subprocess.check_call(launcher(release, 'up'))
                 up = cloud_is_up(release)
             if up:
                 if n == 0:  # the next releases' server venvs meanwhile, so that their cloud-up only starts services
-                    jobs.update((r, Background('install %s (bg)' % r, cloud(r, 'install'), 'install-%s.log' % r))
+                    jobs.update((r, Background('install %s (bg)' % r, launcher(r, 'install'), 'install-%s.log' % r))
                                 for r in releases[1:])
                 nox_session('cloud(%s)' % release, '--', *pytest_args)
                 if n == 0:
@@ -428,7 +429,7 @@ def main(pytest_args):
                     nox_session('lowest')
             if release in started:
                 with contextlib.suppress(subprocess.CalledProcessError), phase('cloud-down %s' % release):
-                    subprocess.check_call(cloud(release, 'down'))
+                    subprocess.check_call(launcher(release, 'down'))
         nox_session('focus_validator')
     finally:
         for job in jobs.values():

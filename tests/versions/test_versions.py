@@ -47,7 +47,9 @@ def tool_env(**extra):
 
 
 def step(name, cmd, **kwargs):
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, **kwargs)
+    """The command's stdout; its stderr apart (warnings, e.g. a dependency's deprecation, are no JSON)."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
+    print(proc.stderr[-3000:], end='')
     if proc.returncode != 0:
         print(proc.stdout[-6000:])
         raise Failed('%s failed (rc %d)' % (name, proc.returncode))
