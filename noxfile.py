@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -105,8 +106,14 @@ def launcher(release, *command):
     return [PY, LAUNCHER, '--release', release] + list(command)
 
 
-def cloud_is_up(release):
-    return subprocess.call(launcher(release, 'status'), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+def cloud_state(release):
+    """'up', 'down', or 'partial': some of its processes alive, e.g. one health check failing under load.
+
+    Only a cloud that was 'down' is stopped again: a busy cloud of someone else's is never ours."""
+    proc = subprocess.run(launcher(release, 'status'), capture_output=True, text=True, check=False)
+    if proc.returncode == 0:
+        return 'up'
+    return 'partial' if re.search(r'^\S+\s+\d+\s+yes\b', proc.stdout, re.M) else 'down'
 
 
 def cloud_env(release):
@@ -118,6 +125,11 @@ def cloud_env(release):
 
 def junit(label):
     return ['--junitxml', os.path.join(BUILD, 'junit-%s.xml' % label)]
+
+
+def selection(args):
+    """The test paths among pytest arguments: a selection of tests instead of a session's own."""
+    return [a for a in args if os.path.exists(a.split('::')[0])]
 
 
 @nox.session(python=False)
@@ -151,16 +163,17 @@ def cloud(session, release):
             failed.append(name)
         return name not in failed
 
-    started = not cloud_is_up(release)
+    state = cloud_state(release)
+    started = state == 'down'
     try:
-        if not started or step('cloud-up %s' % release, launcher(release, 'up')):
-            selection = [a for a in session.posargs if os.path.exists(a.split('::')[0])]
+        if state == 'up' or step('cloud-up %s' % release, launcher(release, 'up')):
+            chosen = selection(session.posargs)
             first = release == RELEASES[0]
-            tests = session.posargs if selection else ['tests/localcloud', 'tests/integration'] + session.posargs
-            marks = [] if first or selection else ['-m', 'release_matrix']
+            tests = session.posargs if chosen else ['tests/localcloud', 'tests/integration'] + session.posargs
+            marks = [] if first or chosen else ['-m', 'release_matrix']
             # exit code 5 (no test selected) is fine where only the tests marked release_matrix run
             step('pytest %s' % release, PYTEST + junit(release) + marks + tests, ok=(0, 5) if marks else (0,))
-            if not selection:
+            if not chosen:
                 step('quota unified-limits %s' % release, launcher(release, 'quota-backend', 'unified_limits'),
                      PYTEST + junit(release + '-unified-limits') + ['tests/integration/test_quota_unified_limits_cloud.py'],
                      last=launcher(release, 'quota-backend', 'legacy'))
@@ -335,18 +348,20 @@ class Background:
         self.name, self.log = name, os.path.join(BUILD, log)
         print('+ %s > %s (in the background)' % (' '.join(cmd), self.log), flush=True)
         self.handle = open(self.log, 'w')
-        self.proc, self.t0 = subprocess.Popen(cmd, stdout=self.handle, stderr=subprocess.STDOUT), time.monotonic()
+        self.proc, t0 = subprocess.Popen(cmd, stdout=self.handle, stderr=subprocess.STDOUT), time.monotonic()
         self.seconds = None
 
-    def poll(self):
-        if self.seconds is None and self.proc.poll() is not None:
-            self.seconds = time.monotonic() - self.t0  # its own time, not the time until it was waited for
-        return self.seconds is not None
+        def timer():  # its own time, not the time until it is waited for
+            self.proc.wait()
+            self.seconds = time.monotonic() - t0
+        self.timer = threading.Thread(target=timer, daemon=True)
+        self.timer.start()
 
     def wait(self, fatal=True):
-        self.proc.wait()
-        self.poll()
+        t0 = time.monotonic()
+        self.timer.join()
         self.handle.close()
+        print('=== waited %.0f s for %s' % (time.monotonic() - t0, self.name), flush=True)
         rc = self.proc.returncode
         with open(self.log) as handle:
             print(''.join(handle.readlines()[-(200 if rc else 5):]), end='', flush=True)
@@ -363,7 +378,12 @@ def recorded():
 
 
 def nox_session(name, *args):
-    """One session in its own nox process (it records its phases); a failure it did not record is recorded here."""
+    """One session in its own nox process (it records its phases); a failure it did not record is recorded here.
+
+    LZ_SKIP (names, e.g. `molecule,sanity`) leaves sessions out, e.g. for a quick run of a selection."""
+    if name.split('(')[0] in os.environ.get('LZ_SKIP', '').replace(',', ' ').split():
+        print('=== session %s: skipped (LZ_SKIP)' % name, flush=True)
+        return 0
     cmd = [PY, '-m', 'nox', '-f', os.path.join(ROOT, 'noxfile.py'), '-s', name] + list(args)
     print('+ ' + ' '.join(cmd), flush=True)
     t0, before = time.monotonic(), len(recorded())
@@ -399,10 +419,10 @@ def main(pytest_args):
     shutil.rmtree(os.path.join(BUILD, 'focus'), ignore_errors=True)  # the tests leave their focus.csv here
     jobs, started, rc = {}, set(), 1
     try:
-        if os.environ.get('LZ_OVERLAP', '1') != '0' and not cloud_is_up(releases[0]):
+        if os.environ.get('LZ_OVERLAP', '1') != '0' and cloud_state(releases[0]) == 'down':
             jobs[releases[0]] = Background('cloud-up %s (bg)' % releases[0], launcher(releases[0], 'up'),
                                            'cloud-up-%s.log' % releases[0])
-        nox_session('unit', '--', *pytest_args)
+        nox_session('unit', '--', *[a for a in pytest_args if a not in selection(pytest_args)])
         for name in ('lint', 'sanity', 'changelog', 'build', 'galaxy_importer', 'newest'):
             nox_session(name)
         for name in ('lowest', 'focus_validator'):
@@ -414,11 +434,13 @@ def main(pytest_args):
                 up = jobs.pop(release).wait() == 0
             elif release in jobs:
                 jobs.pop(release).wait(fatal=False)  # a failed install: cloud-up installs in the foreground
-            if up and not cloud_is_up(release):
-                started.add(release)
+            state = cloud_state(release) if up else 'up'
+            if state != 'up':
+                if state == 'down':
+                    started.add(release)
                 with contextlib.suppress(subprocess.CalledProcessError), phase('cloud-up %s' % release):
                     subprocess.check_call(launcher(release, 'up'))
-                up = cloud_is_up(release)
+                up = cloud_state(release) == 'up'
             if up:
                 if n == 0:  # the next releases' server venvs meanwhile, so that their cloud-up only starts services
                     jobs.update((r, Background('install %s (bg)' % r, launcher(r, 'install'), 'install-%s.log' % r))
