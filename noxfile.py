@@ -196,31 +196,29 @@ def molecule(session):
 def version_tests(session, label, core, expect, *select):
     """tests/versions (ansible-doc, syntax-check, ...) in this session's Python with ``core``."""
     link_collection()
-    with phase('%s venv' % label):
-        session.install(core, '-r', 'requirements.txt', 'pytest')
+    session.install(core, '-r', 'requirements.txt', 'pytest')
     with phase(label):
         session.run('python', '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider', '--noconftest',
-                    '--durations=15', *junit(label.split()[0]) + list(select) + ['tests/versions'] + session.posargs,
+                    '--durations=15', *junit(session.name) + list(select) + ['tests/versions'] + session.posargs,
                     env=dict(cloud_env(RELEASES[0]), LZ_EXPECT_VERSIONS=expect))
 
 
 @nox.session(python=pyenv('3.10'))
 def lowest(session):
     """Python 3.10 + ansible-core 2.16: ansible-doc, syntax-check, a real replicate + meter run (cloud up)."""
-    version_tests(session, 'lowest py3.10 ansible-core 2.16', 'ansible-core>=2.16,<2.17', '3.10 2.16')
+    version_tests(session, 'lowest: py3.10 core 2.16', 'ansible-core>=2.16,<2.17', '3.10 2.16')
 
 
 @nox.session(python=pyenv('3.13'))
 def newest(session):
     """Python 3.13 + the newest ansible-core of requires_ansible: ansible-doc and syntax-check."""
-    version_tests(session, 'newest py3.13 ansible-core', ansible_core_range(), '3.13', '-k', 'not cloud')
+    version_tests(session, 'newest: py3.13 newest core', ansible_core_range(), '3.13', '-k', 'not cloud')
 
 
 @nox.session(python=pyenv('3.12'))
 def focus_validator(session):
     """The FinOps focus-validator (FOCUS 1.2) on the focus.csv files the tests and the demo left."""
-    with phase('focus-validator venv'):
-        session.install(*FOCUS_PINS)
+    session.install(*FOCUS_PINS)
     if INSTALL_ONLY:
         return
     with phase('focus-validator'):
@@ -296,8 +294,7 @@ def sanity(session):
     ansible-test runs only from .../ansible_collections/<namespace>/<name>/: the files git knows
     (tracked, and untracked ones not ignored) are copied to such a tree in the temp directory (not
     in the checkout: git would call the copy ignored; one per checkout, so worktrees run side by side)."""
-    with phase('sanity venv'):
-        session.install(*sanity_requirements())
+    session.install(*sanity_requirements())
     if INSTALL_ONLY:
         return
     with phase('sanity'):
@@ -333,8 +330,7 @@ def build(session):
 def galaxy_importer(session):
     """galaxy-importer on the built tarball (tests/galaxy_importer.py: fails on any WARNING or ERROR line)."""
     import ansible
-    with phase('galaxy-importer venv'):
-        session.install(GALAXY_IMPORTER, 'ansible-core==%s' % ansible.__version__)
+    session.install(GALAXY_IMPORTER, 'ansible-core==%s' % ansible.__version__)
     with phase('galaxy-importer'):
         session.run('python', 'tests/galaxy_importer.py', *session.posargs)
 
@@ -377,20 +373,32 @@ def recorded():
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def nox_session(name, *args):
-    """One session in its own nox process (it records its phases); a failure it did not record is recorded here.
+def left_out(name):
+    """LZ_SKIP (session names, e.g. `molecule,sanity`) leaves sessions out, e.g. for a quick run of a selection."""
+    return name.split('(')[0] in os.environ.get('LZ_SKIP', '').replace(',', ' ').split()
 
-    LZ_SKIP (names, e.g. `molecule,sanity`) leaves sessions out, e.g. for a quick run of a selection."""
-    if name.split('(')[0] in os.environ.get('LZ_SKIP', '').replace(',', ' ').split():
+
+def nox_session(name, *args):
+    """One session in its own nox process (it records its phases); a failure it did not record is recorded here."""
+    if left_out(name):
         print('=== session %s: skipped (LZ_SKIP)' % name, flush=True)
         return 0
     cmd = [PY, '-m', 'nox', '-f', os.path.join(ROOT, 'noxfile.py'), '-s', name] + list(args)
     print('+ ' + ' '.join(cmd), flush=True)
     t0, before = time.monotonic(), len(recorded())
     rc = subprocess.call(cmd, cwd=ROOT)
-    if '--install-only' in args or (rc != 0 and not [p for p in recorded()[before:] if p['rc']]):
-        record(name + (' venv' if '--install-only' in args else ' (nox)'), rc, time.monotonic() - t0)
+    if rc != 0 and not [p for p in recorded()[before:] if p['rc']]:
+        record(name + ' (nox)', rc, time.monotonic() - t0)
     return rc
+
+
+def make_venvs():
+    """The venvs of the sessions that have one, in one nox process (network more than CPU: while the cloud comes up)."""
+    names = [name for name in ('sanity', 'galaxy_importer', 'newest', 'lowest', 'focus_validator') if not left_out(name)]
+    cmd = [PY, '-m', 'nox', '-f', os.path.join(ROOT, 'noxfile.py'), '--install-only', '-s'] + names
+    print('+ ' + ' '.join(cmd), flush=True)
+    with contextlib.suppress(subprocess.CalledProcessError), phase('venvs (%d, nox)' % len(names)):
+        subprocess.check_call(cmd, cwd=ROOT)
 
 
 def pytest_counts():
@@ -422,11 +430,10 @@ def main(pytest_args):
         if os.environ.get('LZ_OVERLAP', '1') != '0' and cloud_state(releases[0]) == 'down':
             jobs[releases[0]] = Background('cloud-up %s (bg)' % releases[0], launcher(releases[0], 'up'),
                                            'cloud-up-%s.log' % releases[0])
+        make_venvs()
         nox_session('unit', '--', *[a for a in pytest_args if a not in selection(pytest_args)])
         for name in ('lint', 'sanity', 'changelog', 'build', 'galaxy_importer', 'newest'):
             nox_session(name)
-        for name in ('lowest', 'focus_validator'):
-            nox_session(name, '--install-only')
         for n, release in enumerate(releases):
             up = True
             if release in jobs and jobs[release].name.startswith('cloud-up'):
@@ -462,9 +469,9 @@ def main(pytest_args):
 
 def report():
     phases = recorded()
-    print('\n%-34s %-8s %8s' % ('phase', 'result', 'seconds'))
+    print('\n%-36s %-8s %8s' % ('phase', 'result', 'seconds'))
     for p in phases:
-        print('%-34s %-8s %8.0f' % (p['phase'], 'ok' if p['rc'] == 0 else 'FAILED', p['seconds']))
+        print('%-36s %-8s %8.0f' % (p['phase'], 'ok' if p['rc'] == 0 else 'FAILED', p['seconds']))
     failed = [p['phase'] for p in phases if p['rc'] != 0]
     print('failed phases: %s' % (', '.join(failed) or 'none'))
     total = [0, 0, 0]
