@@ -422,7 +422,7 @@ def main(pytest_args):
     for key in ('OPENSTACK_RELEASE', 'OS_CLIENT_CONFIG_FILE') + (('LOCALCLOUD_STATE_DIR',) if releases[1:] else ()):
         os.environ.pop(key, None)
     link_collection()
-    for old in [PHASES] + glob.glob(os.path.join(BUILD, 'junit-*.xml')):
+    for old in glob.glob(PHASES) + glob.glob(os.path.join(BUILD, 'junit-*.xml')):
         os.remove(old)
     shutil.rmtree(os.path.join(BUILD, 'focus'), ignore_errors=True)  # the tests leave their focus.csv here
     jobs, started, rc = {}, set(), 1
