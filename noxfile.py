@@ -445,9 +445,11 @@ def main(pytest_args):
             if state != 'up':
                 if state == 'down':
                     started.add(release)
-                with contextlib.suppress(subprocess.CalledProcessError), phase('cloud-up %s' % release):
-                    subprocess.check_call(launcher(release, 'up'))
-                up = cloud_state(release) == 'up'
+                try:
+                    with phase('cloud-up %s' % release):
+                        subprocess.check_call(launcher(release, 'up'))  # waits for every service's health
+                except subprocess.CalledProcessError:
+                    up = False
             if up:
                 if n == 0:  # the next releases' server venvs meanwhile, so that their cloud-up only starts services
                     jobs.update((r, Background('install %s (bg)' % r, launcher(r, 'install'), 'install-%s.log' % r))
