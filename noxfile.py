@@ -395,6 +395,8 @@ def nox_session(name, *args):
 def make_venvs():
     """The venvs of the sessions that have one, in one nox process (network more than CPU: while the cloud comes up)."""
     names = [name for name in ('sanity', 'galaxy_importer', 'newest', 'lowest', 'focus_validator') if not left_out(name)]
+    if not names:
+        return
     cmd = [PY, '-m', 'nox', '-f', os.path.join(ROOT, 'noxfile.py'), '--install-only', '-s'] + names
     print('+ ' + ' '.join(cmd), flush=True)
     with contextlib.suppress(subprocess.CalledProcessError), phase('venvs (%d, nox)' % len(names)):
