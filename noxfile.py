@@ -47,6 +47,7 @@ GALAXY_IMPORTER = 'galaxy-importer==0.4.44'
 nox.options.default_venv_backend = 'uv|virtualenv'
 nox.options.reuse_venv = 'yes'
 nox.options.download_python = 'never'
+os.environ.setdefault('UV_NATIVE_TLS', '1')  # uv trusts the system's certificates, as pip does here
 nox.options.sessions = ['unit', 'lint', 'changelog']
 INSTALL_ONLY = '--install-only' in sys.argv  # nox skips session.run: no phase to record
 

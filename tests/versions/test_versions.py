@@ -24,12 +24,16 @@ import subprocess
 import sys
 import uuid
 
+import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VBIN = os.path.dirname(sys.executable)
 COLLECTIONS = os.path.join(ROOT, 'build', 'collections')
 CALLBACKS = os.path.join(ROOT, 'tests', 'integration', 'callback_plugins')
+
+if not os.environ.get('LZ_EXPECT_VERSIONS'):
+    pytest.skip('the ends of the supported range run in their own venvs: nox -s lowest newest', allow_module_level=True)
 
 
 class Failed(AssertionError):
@@ -63,8 +67,7 @@ def test_versions_are_those_the_session_asked_for():
                             'openstack.version.__version__)'], env=tool_env())
     python, core, sdk = out.split()
     print('Python %s, ansible-core %s, openstacksdk %s' % (python, core, sdk))
-    expected = os.environ.get('LZ_EXPECT_VERSIONS', '').split()
-    assert expected, 'LZ_EXPECT_VERSIONS (Python [ansible-core]) is not set: run this through nox'
+    expected = os.environ['LZ_EXPECT_VERSIONS'].split()  # Python [ansible-core]
     assert python.startswith(expected[0] + '.'), (python, expected)
     assert len(expected) < 2 or core.startswith(expected[1] + '.'), (core, expected)
 
