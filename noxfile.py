@@ -283,9 +283,10 @@ def ensure_shellcheck():
     if shutil.which('shellcheck'):
         return
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    if subprocess.call(['apt-get', 'install', '-y', '-q', 'shellcheck'], env=env) != 0:
-        subprocess.check_call(['apt-get', 'update', '-q'], env=env)
-        subprocess.check_call(['apt-get', 'install', '-y', '-q', 'shellcheck'], env=env)
+    apt = ['apt-get', '-o', 'DPkg::Lock::Timeout=600', '-q']  # wait for another apt (the cloud's install)
+    if subprocess.call(apt + ['install', '-y', 'shellcheck'], env=env) != 0:
+        subprocess.check_call(apt + ['update'], env=env)
+        subprocess.check_call(apt + ['install', '-y', 'shellcheck'], env=env)
 
 
 @nox.session(python=PY)
@@ -434,6 +435,8 @@ def main(pytest_args):
     shutil.rmtree(os.path.join(BUILD, 'focus'), ignore_errors=True)  # the tests leave their focus.csv here
     jobs, started, rc = {}, set(), 1
     try:
+        if not left_out('sanity'):
+            ensure_shellcheck()  # apt now, not while the cloud's install in the background runs apt
         if os.environ.get('LZ_OVERLAP', '1') != '0' and cloud_state(releases[0]) == 'down':
             jobs[releases[0]] = Background('cloud-up %s (bg)' % releases[0], launcher(releases[0], 'up'),
                                            'cloud-up-%s.log' % releases[0])
