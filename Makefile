@@ -24,7 +24,7 @@ TENANTS   ?= 1000
 PYTEST_ARGS ?=
 
 .PHONY: help venv collection cloud-up cloud-down cloud-status cloud-env demo test test-unit \
-        test-integration lint sanity molecule build bench-replicate changelog clean focus-venv focus-validate \
+        test-integration lint sanity molecule build bench-replicate changelog clean focus-validate \
         galaxy-import min-versions
 
 help:
@@ -61,20 +61,22 @@ cloud-env:
 demo: venv collection cloud-up
 	$(PY) $(ROOT)/tests/demo.py
 
+# Every nox session of noxfile.py (`$(BIN)/nox -l` lists them; `$(BIN)/nox -s NAME` runs one), one
+# phase table at the end and the pytest counts; the last line is the count of the whole run.
 test: venv collection
-	$(PY) $(ROOT)/tests/run_all.py $(PYTEST_ARGS)
+	$(PY) $(ROOT)/noxfile.py $(PYTEST_ARGS)
 
 test-unit: venv collection
-	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+	$(BIN)/nox -s unit -- $(PYTEST_ARGS)
 
 test-integration: venv collection
 	$(PY) -m pytest -q tests/localcloud tests/integration $(PYTEST_ARGS)
 
 lint: venv collection
-	cd $(ROOT) && $(BIN)/ansible-lint --profile production
+	$(BIN)/nox -s lint
 
 sanity: venv
-	$(PY) $(ROOT)/tests/sanity.py
+	$(BIN)/nox -s sanity
 
 molecule: venv collection
 	cd $(ROOT)/extensions && $(BIN)/molecule test -s replicate
@@ -82,30 +84,26 @@ molecule: venv collection
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(ROOT)/build
 
-# galaxy-importer (Galaxy's upload checks) on the built tarball, in its own venv .venv-galaxy/ (its
-# attrs<24 pin conflicts with the collection's venv), made once by tests/galaxy_importer.py.
+# galaxy-importer (Galaxy's upload checks) on the built tarball, in nox's venv (its attrs<24 pin
+# conflicts with the collection's venv).
 galaxy-import: build
-	$(PY) $(ROOT)/tests/galaxy_importer.py
+	$(BIN)/nox -s galaxy_importer
 
-# The lowest supported versions (Python 3.10, ansible-core 2.16) in .venv-py310/ (made once by
-# tests/min_versions.py): ansible-doc, syntax-check, one real replicate + meter run on the local cloud.
+# The lowest supported versions (Python 3.10, ansible-core 2.16) in nox's venv: ansible-doc,
+# syntax-check, one real replicate + meter run on the local cloud.
 min-versions: venv collection cloud-up
-	$(PY) $(ROOT)/tests/min_versions.py
+	$(BIN)/nox -s lowest
 
 changelog: venv
-	$(BIN)/antsibull-changelog lint
+	$(BIN)/nox -s changelog
 
 bench-replicate: venv collection cloud-up
 	$(PY) $(ROOT)/bench/replicate.py --tenants $(TENANTS)
 
-# The FinOps Foundation's focus-validator 2.2.1 (FOCUS 1.2) needs Python 3.12: its own venv
-# .venv-focus/ (made once by tests/focus_validator.py), run on the focus.csv files the tests and
-# the demo left (build/focus/, build/demo/).
-focus-venv: venv
-	$(PY) -c 'import sys; sys.path.insert(0, "tests"); import focus_validator; focus_validator.ensure_venv()'
-
-focus-validate: focus-venv
-	$(PY) $(ROOT)/tests/focus_validator.py $(ROOT)/build/focus $(ROOT)/build/demo/reports/chargeback
+# The FinOps Foundation's focus-validator 2.2.1 (FOCUS 1.2) needs Python 3.12: nox's venv, run on
+# the focus.csv files the tests and the demo left (build/focus/, build/demo/).
+focus-validate: venv
+	$(BIN)/nox -s focus_validator
 
 clean:
-	rm -rf $(ROOT)/build $(ROOT)/tests/output
+	rm -rf $(ROOT)/build $(ROOT)/tests/output $(ROOT)/.nox

@@ -4,14 +4,13 @@
 
     python tests/focus_validator.py FILE_OR_DIR...   # every focus*.csv found; exit 1 on any Fail
 
-focus-validator 2.2.1 is the release that knows FOCUS 1.2 (1.0.0, the last for Python 3.11,
-knows 0.5/1.0 only). It needs Python >= 3.12, so it gets its own venv, ``.venv-focus/``, made
-here once (idempotent, a stamp file) from ``python3.12`` (``FOCUS_PYTHON``, the PATH, or pyenv),
-with ``numpy<2`` and ``pyarrow<18`` (the versions its pandas/pandera accept). It runs offline
-(``--block-download``: the 1.2 rules ship in the package) from its site-packages directory
-(it opens ``focus_validator/rules/currency_codes.csv`` relative to the working directory), and
-it exits 0 even when rules fail, so the verdict is read from its ``Total: .. | Pass: .. |
-Fail: N`` line: a missing line is a failure too.
+focus-validator 2.2.1 is the release that knows FOCUS 1.2; it needs Python >= 3.12, so it lives in
+nox's venv of session ``focus_validator`` (noxfile.py; made by ``nox -s focus_validator
+--install-only`` when a test in another venv asks first). It runs offline (``--block-download``:
+the 1.2 rules ship in the package) from its site-packages directory (it opens
+``focus_validator/rules/currency_codes.csv`` relative to the working directory), and it exits 0
+even when rules fail, so the verdict is read from its ``Total: .. | Pass: .. | Fail: N`` line: a
+missing line is a failure too.
 
 One known defect of 2.2.1 is tolerated, by rule id and only with its parent passing: InvoiceId's
 nullability is ``InvoiceId-C-003-C`` = OR(``C-004-C`` "MUST be null when the charge is on no
@@ -32,12 +31,8 @@ import re
 import subprocess
 import sys
 
-import pyenv_python  # tests/: the directory of this script
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, '.venv-focus')
-PINS = ['focus-validator==2.2.1', 'numpy<2', 'pyarrow<18']
-STAMP = os.path.join(VENV, '.stamp-' + '-'.join(re.sub(r'[^a-z0-9.]+', '', p) for p in PINS))
+NOX_VENV = os.path.join(ROOT, '.nox', 'focus_validator')
 VERSION = '1.2'
 SUMMARY = re.compile(r'Total:\s*(\d+)\s*\|\s*Pass:\s*(\d+)\s*\|\s*Fail:\s*(\d+)')
 RESULT = re.compile(r'^\S*\s*([A-Za-z]+-[A-Z]-\d{3}-[A-Z]): (PASS|FAIL|SKIPPED)', re.M)
@@ -49,37 +44,29 @@ class ValidatorError(RuntimeError):
     pass
 
 
-def python312():
-    path = pyenv_python.find('3.12', 'FOCUS_PYTHON')
-    if not path:
-        raise ValidatorError('focus-validator 2.2.1 needs Python 3.12: none found (set FOCUS_PYTHON)')
-    return path
+def venv():
+    """The venv holding focus-validator: this one (nox session focus_validator), else that session's (made once)."""
+    for prefix in (sys.prefix, NOX_VENV):
+        if site_packages(prefix):
+            return prefix
+    subprocess.check_call([sys.executable, '-m', 'nox', '-f', os.path.join(ROOT, 'noxfile.py'),
+                           '-s', 'focus_validator', '--install-only'])
+    if not site_packages(NOX_VENV):
+        raise ValidatorError('focus_validator is not installed in %s' % NOX_VENV)
+    return NOX_VENV
 
 
-def ensure_venv():
-    """.venv-focus with the pinned validator (made once; a stamp records the pins)."""
-    if os.path.exists(STAMP):
-        return
-    if not os.path.exists(os.path.join(VENV, 'bin', 'python')):
-        subprocess.check_call([python312(), '-m', 'venv', VENV])
-    subprocess.check_call([os.path.join(VENV, 'bin', 'python'), '-m', 'pip', 'install', '-q'] + PINS)
-    with open(STAMP, 'w') as handle:
-        handle.write('\n'.join(PINS) + '\n')
-
-
-def site_packages():
-    found = glob.glob(os.path.join(VENV, 'lib', 'python3.*', 'site-packages', 'focus_validator'))
-    if not found:
-        raise ValidatorError('focus_validator is not installed in %s' % VENV)
-    return os.path.dirname(found[0])
+def site_packages(prefix):
+    found = glob.glob(os.path.join(prefix, 'lib', 'python3.*', 'site-packages', 'focus_validator'))
+    return os.path.dirname(found[0]) if found else None
 
 
 def validate(path):
     """(total, passed, failed, output) of one file."""
-    ensure_venv()
-    proc = subprocess.run([os.path.join(VENV, 'bin', 'python'), '-m', 'focus_validator.main',
+    prefix = venv()
+    proc = subprocess.run([os.path.join(prefix, 'bin', 'python'), '-m', 'focus_validator.main',
                            '--data-file', os.path.abspath(path), '--validate-version', VERSION, '--block-download'],
-                          cwd=site_packages(), capture_output=True, text=True, check=False)
+                          cwd=site_packages(prefix), capture_output=True, text=True, check=False)
     output = proc.stdout + proc.stderr
     match = SUMMARY.search(output)
     if not match:

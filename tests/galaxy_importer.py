@@ -4,16 +4,13 @@
 
     python tests/galaxy_importer.py [TARBALL]   # default: build/landingzone-openstack-<version>.tar.gz
 
-galaxy-importer pins ``attrs<24`` (the collection's venv has a newer one for jsonschema and
-hypothesis), so it gets its own venv, ``.venv-galaxy/``, made here once (idempotent, a stamp
-records the pins) with the same ansible-core as the collection's venv (the importer runs
-``ansible-doc`` and ``ansible-lint`` from its own PATH). The configuration is the one Galaxy uses
-without a container: no ``ansible-test`` (it needs Docker/Podman), ``ansible-doc`` of every
-plugin, the metadata, README, role README, changelog and required-tag checks. Not its
-``ansible-lint`` run: that is ``ansible-lint --profile production`` with some rules skipped, on
-the tarball's files - a subset of the rules and files of the ``ansible-lint`` phase of make test
-(production profile on the whole checkout, same ansible-lint version), so it would only cost
-time (it doubled the importer's run time here).
+Run in nox's venv of session `galaxy_importer` (noxfile.py: the importer pins ``attrs<24``,
+which conflicts with the collection's venv; the same ansible-core as the collection's venv: the
+importer runs ``ansible-doc`` from its PATH). The configuration is the one Galaxy uses without a
+container: no ``ansible-test`` (it needs Docker/Podman), ``ansible-doc`` of every plugin, the
+metadata, README, role README, changelog and required-tag checks. Not its ``ansible-lint`` run: a
+subset of the rules and files of the ``ansible-lint`` session (production profile on the whole
+checkout), so it would only cost time.
 
 Galaxy requires ``repository`` in galaxy.yml, and the collection has no public repository yet
 (galaxy.yml omits the URL rather than name a placeholder). So that the importer still checks
@@ -37,9 +34,7 @@ import tarfile
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, '.venv-galaxy')
-VBIN = os.path.join(VENV, 'bin')
-IMPORTER = 'galaxy-importer==0.4.44'
+VBIN = os.path.dirname(sys.executable)
 CONFIG = """[galaxy-importer]
 run_ansible_test = false
 run_ansible_doc = true
@@ -52,26 +47,6 @@ log_level_main = INFO
 """
 STANDIN_REPOSITORY = 'https://unpublished.invalid/landingzone/openstack'
 BAD = re.compile(r'\b(WARNING|ERROR|CRITICAL)\b')
-
-
-def pins():
-    import ansible
-    return [IMPORTER, 'ansible-core==%s' % ansible.__version__]
-
-
-def stamp():
-    return os.path.join(VENV, '.stamp-' + '-'.join(re.sub(r'[^a-z0-9.]+', '', p) for p in pins()))
-
-
-def ensure_venv():
-    """.venv-galaxy with the pinned importer and the collection venv's ansible-core (made once)."""
-    if os.path.exists(stamp()):
-        return
-    if not os.path.exists(os.path.join(VBIN, 'python')):
-        subprocess.check_call([sys.executable, '-m', 'venv', VENV])
-    subprocess.check_call([os.path.join(VBIN, 'pip'), 'install', '-q', '--disable-pip-version-check'] + pins())
-    with open(stamp(), 'w'):
-        pass
 
 
 def tarball():
@@ -113,16 +88,15 @@ def main(argv):
     if not os.path.isfile(path):
         print('galaxy-importer: no tarball %s (run the build first)' % path)
         return 1
-    ensure_venv()
     with tempfile.TemporaryDirectory(prefix='lz-galaxy-importer-') as tmp:
         cfg = os.path.join(tmp, 'galaxy-importer.cfg')
         with open(cfg, 'w') as handle:
             handle.write(CONFIG + 'tmp_root_dir = %s\nansible_local_tmp = %s\n' % (tmp, os.path.join(tmp, 'ansible')))
         env = dict(os.environ, GALAXY_IMPORTER_CONFIG=cfg, PATH=VBIN + os.pathsep + os.environ.get('PATH', ''))
-        for key in ('ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_CONFIG', 'VIRTUAL_ENV'):
+        for key in ('ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_CONFIG'):
             env.pop(key, None)
         checked, note = with_repository(path, tmp)
-        proc = subprocess.run([os.path.join(VBIN, 'python'), '-m', 'galaxy_importer.main', checked], cwd=tmp, env=env,
+        proc = subprocess.run([sys.executable, '-m', 'galaxy_importer.main', checked], cwd=tmp, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     print(proc.stdout, end='')
     if note:
