@@ -41,6 +41,9 @@ PHASES = os.path.join(BUILD, 'phases.jsonl')
 PY = sys.executable  # the collection's venv: nox runs in it
 LAUNCHER = os.path.join(ROOT, 'tests', 'localcloud', 'localcloud.py')
 PYTEST = [PY, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider', '--durations=15']
+# The cloud legs run their tests in LZ_PYTEST_WORKERS pytest-xdist workers (a file stays on one worker: its
+# module fixtures converge once); a test marked `exclusive` runs afterwards, alone.
+WORKERS = os.environ.get('LZ_PYTEST_WORKERS', '2')
 FOCUS_PINS = ['focus-validator==2.2.1', 'numpy<2', 'pyarrow<18']  # FOCUS 1.2; what its pandas/pandera accept
 GALAXY_IMPORTER = 'galaxy-importer==0.4.44'
 
@@ -146,7 +149,8 @@ def cloud(session, release):
     """One release's leg: its cloud up if down, pytest, the unified-limits quota tests, down if it started it.
 
     The first release runs tests/localcloud and tests/integration, the others only the tests marked
-    release_matrix (README). Test paths in the posargs replace that selection and skip unified limits."""
+    release_matrix (README); in LZ_PYTEST_WORKERS workers, then the tests marked exclusive alone. Test paths
+    in the posargs replace that selection (one worker) and skip unified limits."""
     link_collection()
     env = cloud_env(release)
     failed = []
@@ -170,13 +174,20 @@ def cloud(session, release):
         if state == 'up' or step('cloud-up %s' % release, launcher(release, 'up')):
             chosen = selection(session.posargs)
             first = release == RELEASES[0]
-            tests = session.posargs if chosen else ['tests/localcloud', 'tests/integration'] + session.posargs
-            marks = [] if first or chosen else ['-m', 'release_matrix']
-            # exit code 5 (no test selected) is fine where only the tests marked release_matrix run
-            step('pytest %s' % release, PYTEST + junit(release) + marks + tests, ok=(0, 5) if marks else (0,))
+            if chosen:
+                step('pytest %s' % release, PYTEST + junit(release) + session.posargs)
+            else:
+                tests = ['tests/localcloud', 'tests/integration'] + session.posargs
+                matrix = '' if first else 'release_matrix and '
+                parallel = ['-n', WORKERS, '--dist', 'loadfile'] if WORKERS not in ('0', '1') else []
+                # exit code 5 (no test selected) is fine for a selection by marker
+                step('pytest %s' % release, PYTEST + parallel + junit(release) + ['-m', matrix + 'not exclusive'] + tests,
+                     ok=(0,) if first else (0, 5))
+                step('pytest %s exclusive' % release, PYTEST + junit(release + '-exclusive') + ['-m', matrix + 'exclusive'] + tests,
+                     ok=(0, 5))
             if not chosen and not left_out('unified_limits'):
                 step('quota unified-limits %s' % release, launcher(release, 'quota-backend', 'unified_limits'),
-                     PYTEST + junit(release + '-unified-limits') + ['tests/integration/test_quota_unified_limits_cloud.py'],
+                     PYTEST + junit(release + '-unified-limits') + ['tests/integration/quota/test_quota_unified_limits_cloud.py'],
                      last=launcher(release, 'quota-backend', 'legacy'))
     finally:
         if started:

@@ -3,7 +3,7 @@
 """openstack_quota against a local cloud whose Nova and Glance enforce Keystone unified limits.
 
 Runs only when the instance was switched with `localcloud.py quota-backend unified_limits`
-(tests/run_all.py does that for every release, runs these and switches back). Real services: Nova
+(make test, noxfile.py, does that for every release, runs these and switches back). Real services: Nova
 (UnifiedLimitsDriver, fake virt driver) refuses the server, Glance (use_keystone_limits) the upload;
 Keystone holds the limits.
 """

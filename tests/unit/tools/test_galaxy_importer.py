@@ -5,14 +5,13 @@
 import io
 import json
 import os
-import sys
 import tarfile
 
 import yaml
 
+import galaxy_importer  # tests/galaxy_importer.py (tests/ is on sys.path: tests/pytest.ini)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
-import galaxy_importer  # noqa: E402
 
 
 def test_findings_are_the_warning_and_error_lines():
