@@ -17,6 +17,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ledger impo
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect
 from helpers.metering_fakes import NOW, Adapter, Missing, healthy, page, server
 
+
 def test_every_kind_collected_with_paging_and_counts():
     conn = healthy()
     run = collect.collect(conn, 'local', page_size=2, retries=0, now=NOW)
