@@ -83,6 +83,23 @@ class Keystone:
                                                           scope_project_id=project.id))
 
 
+class Users:
+    """Users a test makes in the default domain (``make``), deleted by ``delete_all``."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.made = []
+
+    def make(self, name):
+        user = self.conn.identity.create_user(name=name, domain_id='default', password='x-%s' % name)
+        self.made.append(user)
+        return user
+
+    def delete_all(self):
+        for user in self.made:
+            self.conn.identity.delete_user(user, ignore_missing=True)
+
+
 def workspace(ident, projects):
     return {'identifier': ident, 'name': 'Workspace %s' % ident, 'tags': {'cost-centre': '42'},
             'projects': projects}

@@ -5,7 +5,7 @@
 import pytest
 
 from helpers import box as boxlib
-from helpers.keystone import Keystone
+from helpers.keystone import Keystone, Users
 
 
 @pytest.fixture(scope='session')
@@ -35,12 +35,6 @@ def keystone(replicator, platform):
 
 @pytest.fixture
 def make_user(replicator):
-    created = []
-
-    def make(name):
-        user = replicator.identity.create_user(name=name, domain_id='default', password='x-%s' % name)
-        created.append(user)
-        return user
-    yield make
-    for user in created:
-        replicator.identity.delete_user(user, ignore_missing=True)
+    users = Users(replicator)
+    yield users.make
+    users.delete_all()

@@ -31,7 +31,7 @@ from openstack import exceptions as sdk_exc
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect
-from helpers.keystone import PLAYBOOK, Keystone, workspace
+from helpers.keystone import PLAYBOOK, Keystone, Users, workspace
 from helpers.playbook import run_playbook
 from helpers.purge import build_resources, exists, remove_resources
 
@@ -333,20 +333,14 @@ class Scenario:
 
 @pytest.fixture(scope='module')
 def lc(replicator):
-    created = []
-
-    def make_user(name):
-        user = replicator.identity.create_user(name=name, domain_id='default', password='x-%s' % name)
-        created.append(user)
-        return user
-    scenario = Scenario(replicator, make_user)
+    users = Users(replicator)
+    scenario = Scenario(replicator, users.make)
     try:
         scenario.play()
         yield scenario
     finally:
         errors = scenario.teardown()
-        for user in created:
-            replicator.identity.delete_user(user, ignore_missing=True)
+        users.delete_all()
         assert not errors, errors
 
 
