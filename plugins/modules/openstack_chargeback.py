@@ -275,7 +275,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._module impo
 
 def main():
     module = LandingZoneModule(argument_spec=runner.CHARGEBACK_OPTIONS, ledger=True, **runner.CHARGEBACK_KWARGS)
-    runner.run_chargeback(module)
+    module.run(runner.run_chargeback, module)
 
 
 if __name__ == '__main__':

@@ -145,7 +145,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._module impo
 
 def main():
     module = LandingZoneModule(argument_spec=runner.USAGE_OPTIONS, ledger=True)
-    runner.run_usage(module)
+    module.run(runner.run_usage, module)
 
 
 if __name__ == '__main__':

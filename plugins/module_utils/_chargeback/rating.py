@@ -82,6 +82,7 @@ import hashlib
 import re
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import UNMANAGED
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import parse_ts, ts
@@ -97,8 +98,8 @@ PROJECT_RESOURCE_TYPE = 'Project'  # what a line of a per-project meter (the mon
 TAG_ATTRIBUTES = ('flavor', 'volume_type', 'status', 'provider', 'flavor_id', 'address', 'disk_format')
 
 
-class RatingError(ValueError):
-    pass
+class RatingError(UserError, ValueError):
+    """A period or rating request this collection cannot rate (the message says why)."""
 
 
 def q6(value):

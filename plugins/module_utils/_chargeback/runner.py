@@ -51,23 +51,13 @@ USAGE_OPTIONS = dict(
 )
 
 
-def load_catalog(module, catalog):
-    try:
-        return pricing.load(catalog)
-    except pricing.CatalogError as exc:
-        module.fail(str(exc), errors=[e.to_dict() for e in exc.errors])
-
-
 def open_for_reading(module):
     """The ledger of the module's options, opened without migrating, at the schema we read."""
     p = module.params
     backend, target = store.resolve_target(p.get('ledger_path'), p.get('ledger_dsn'))
     if backend == 'sqlite' and not os.path.exists(target):
         module.fail('no ledger at %s (run openstack_metering_collect first)' % target)
-    try:
-        ledger = store.open_ledger(p.get('ledger_path'), p.get('ledger_dsn'), migrate=False)
-    except store.LedgerError as exc:
-        module.fail(str(exc))
+    ledger = store.open_ledger(p.get('ledger_path'), p.get('ledger_dsn'), migrate=False)
     try:
         version = ledger.schema_version()
     except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors: an empty or foreign file
@@ -81,20 +71,15 @@ def open_for_reading(module):
 
 
 def run_chargeback(module):
-    """openstack_chargeback: rate the period, write its reports (not in check mode)."""
+    """openstack_chargeback: rate the period, write its reports (not in check mode). Run through
+    ``module.run``: catalog, budget, rating, ledger and file errors end the module with their message."""
     p = module.params
-    catalog = load_catalog(module, p['price_catalog'])
+    catalog = pricing.load(p['price_catalog'])
     no_parquet = p['focus_parquet'] and not p['verify'] and parquet.missing()
     if no_parquet:
         module.fail(no_parquet)
-    try:
-        budget = budgets.load(p['budgets'], p['budget_alert_thresholds'])
-    except budgets.BudgetError as exc:
-        module.fail(str(exc), errors=[e.to_dict() for e in exc.errors])
-    try:
-        period = rating.period_window(p['period'], p['start'], p['end'], p['preview'])
-    except rating.RatingError as exc:
-        module.fail(str(exc))
+    budget = budgets.load(p['budgets'], p['budget_alert_thresholds'])
+    period = rating.period_window(p['period'], p['start'], p['end'], p['preview'])
     ledger = open_for_reading(module)
     if p['verify']:
         run_verify(module, ledger, catalog, period)
@@ -121,8 +106,6 @@ def run_chargeback(module):
             except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors: say so, never end ok
                 module.fail('the statement was written but the ledger did not take its content hashes (verify will '
                             'report them missing): %s: %s' % (type(exc).__name__, exc), **result)
-    except (store.LedgerError, OSError) as exc:
-        module.fail(str(exc))
     finally:
         ledger.close()
     module.exit_json(**result)
@@ -132,7 +115,7 @@ def run_verify(module, ledger, catalog, period):
     """openstack_chargeback verify=true: check a closed statement, write nothing."""
     try:
         problems, facts = reports.verify(ledger, catalog, period, module.params['output_dir'], module.params['platforms'])
-    except (store.LedgerError, OSError, ValueError) as exc:
+    except ValueError as exc:  # a statement file that does not parse (ledger, rating and file errors: module.run)
         module.fail(str(exc))
     finally:
         ledger.close()
@@ -152,7 +135,7 @@ def run_usage(module):
     # Without a catalog, rating.usage applies the catalog defaults.
     settings = {}
     if p.get('price_catalog') is not None:
-        catalog = load_catalog(module, p['price_catalog'])
+        catalog = pricing.load(p['price_catalog'])
         settings = dict(vanished_end=catalog.vanished_end, billed_server_states=catalog.billed_server_states)
     ledger = open_for_reading(module)
     try:

@@ -75,6 +75,7 @@ import os
 import sqlite3
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import redact as dsn_redact, scrub
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts, utcnow
 
@@ -162,7 +163,7 @@ MIGRATIONS = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-class LedgerError(Exception):
+class LedgerError(UserError):
     """The ledger cannot be opened or written (the message says why)."""
 
 
