@@ -124,6 +124,7 @@ def test_check_passes_with_the_right_overrides(workload):
     assert not result['changed']
 
 
+@pytest.mark.exclusive   # Neutron runs with other policy overrides meanwhile
 def test_check_names_hidden_routers_and_floating_ips_and_meter_is_not_ok(workload, wrong_neutron_overrides,
                                                                          tmp_path):
     pid = workload['project'].id
