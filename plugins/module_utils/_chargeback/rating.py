@@ -648,6 +648,19 @@ def totals_json(t):
     return out
 
 
+def totals_from_json(t):
+    """A document's ``totals`` (``totals_json``) as Decimals again."""
+    out = {}
+    for k, v in t.items():
+        if isinstance(v, dict):
+            out[k] = dict((kk, D(vv)) for kk, vv in v.items())
+        elif k in ('cost', 'list_cost'):
+            out[k] = D(v)
+        else:
+            out[k] = v
+    return out
+
+
 def _sums(item):
     """What corrections add up per line key: (quantity, list cost, cost) of a document's item."""
     figures = Figures.of(item)
