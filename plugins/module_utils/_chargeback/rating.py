@@ -392,11 +392,13 @@ class Rater:
             month = nxt
 
     def result(self):
-        items = []
+        """{items (text), figures (each item's exact Figures, in order), daily, unpriced}."""
+        items, exact = [], []
         daily = [ZERO] * len(self.days)
         for key in sorted(self.lines, key=lambda k: tuple('' if x is None else str(x) for x in k)):
             line = self.lines[key]
             figures = line_figures(line)
+            exact.append(figures)
             items.append(line_item(line, self.period, figures))
             # the line's rounded cost shared over its days: the days add up to the items exactly
             for i, share in allocate(figures.cost, line['days']).items():
@@ -404,7 +406,7 @@ class Rater:
         unpriced = [dict(kind=k[0], meter=k[1], selector=k[2], quantity_hours=str(q6(v / US_PER_HOUR)))
                     for k, v in sorted(self.unpriced.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
         daily = [dict(day=d.strftime('%Y-%m-%d'), cost=str(q6(cost))) for d, cost in zip(self.days, daily)]
-        return dict(items=items, daily=daily, unpriced=unpriced)
+        return dict(items=items, figures=exact, daily=daily, unpriced=unpriced)
 
 
 def allocate(total, weights):
@@ -520,6 +522,13 @@ def resources(ledger, platform, kinds):
 
 def rate(ledger, catalog, period, platforms=None):
     """Rate ``period`` from ``ledger`` with ``catalog``: {items, daily, unpriced, platforms}."""
+    out = rate_exact(ledger, catalog, period, platforms)
+    del out['figures']
+    return out
+
+
+def rate_exact(ledger, catalog, period, platforms=None):
+    """``rate`` with ``figures``: each item's exact ``Figures``, in the items' order."""
     rater = Rater(catalog, period)
     chosen = chosen_platforms(ledger, platforms)
     kinds = sorted(catalog.kinds)
@@ -617,12 +626,12 @@ def usage_totals(rows):
 
 # ------------------------------------------------------------------------------ totals, corrections
 
-def totals(items):
-    """Sums of the items' rounded figures: overall, per currency, workspace, project, service, meter."""
+def totals(items, figures=None):
+    """Sums of the items' rounded figures: overall, per currency, workspace, project, service, meter.
+    ``figures``: the items' exact ``Figures`` in order (else read from the items' text)."""
     out = dict(cost=ZERO, list_cost=ZERO, by_workspace={}, by_project={}, by_service={}, by_meter={},
                by_platform={}, currency=None, items=len(items))
-    for item in items:
-        figures = Figures.of(item)
+    for item, figures in zip(items, _figures(items, figures)):
         cost = figures.cost
         out['cost'] += cost
         out['list_cost'] += figures.list_cost
@@ -661,24 +670,29 @@ def totals_from_json(t):
     return out
 
 
-def _sums(item):
-    """What corrections add up per line key: (quantity, list cost, cost) of a document's item."""
-    figures = Figures.of(item)
+def _figures(items, figures=None):
+    """The items' exact figures: ``figures`` when given, else read from the items' text."""
+    return figures if figures is not None else [Figures.of(item) for item in items]
+
+
+def _sums(figures):
+    """What corrections add up per line key: (quantity, list cost, cost)."""
     return figures.quantity, figures.list_cost, figures.cost
 
 
-def reconcile(previous, new, revision):
+def reconcile(previous, new, revision, figures=None):
     """Correction items (revision ``revision``) that turn the sum of ``previous`` (originals and
-    earlier corrections) into ``new``: per line key, the deltas of quantity, list cost and cost."""
+    earlier corrections) into ``new``: per line key, the deltas of quantity, list cost and cost.
+    ``figures``: ``new``'s exact ``Figures`` in order (else read from its text)."""
     old_sum, old_item = {}, {}
-    for item in previous:
-        old_sum[item['key']] = [a + b for a, b in zip(old_sum.get(item['key'], (ZERO, ZERO, ZERO)), _sums(item))]
+    for item, was in zip(previous, _figures(previous)):
+        old_sum[item['key']] = [a + b for a, b in zip(old_sum.get(item['key'], (ZERO, ZERO, ZERO)), _sums(was))]
         old_item.setdefault(item['key'], item)
-    new_by_key = dict((item['key'], item) for item in new)
+    new_by_key = dict((item['key'], (item, exact)) for item, exact in zip(new, _figures(new, figures)))
     corrections = []
     for key in sorted(set(old_sum) | set(new_by_key)):
-        target = new_by_key.get(key)
-        now = _sums(target) if target else (ZERO, ZERO, ZERO)
+        target, exact = new_by_key.get(key, (None, None))
+        now = _sums(exact) if target else (ZERO, ZERO, ZERO)
         was = old_sum.get(key, (ZERO, ZERO, ZERO))
         delta = dict(zip(('quantity', 'list_cost', 'cost'), (n - w for n, w in zip(now, was))))
         if not any(delta.values()):

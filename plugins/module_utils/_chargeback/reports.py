@@ -130,7 +130,7 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None, budget
     ``billing``: ``billing_settings`` (a closed period keeps those it was closed with);
     ``budget``: (amounts, thresholds) of ``budgets.load``, measured at the rating time."""
     billing = billing_settings(billing)
-    new_items = rated['items']
+    new_items, new_figures = rated['items'], rated.get('figures')
     revisions = []
     # once frozen, always frozen: a later partial rating of it only appends corrections
     if (period.closed or period.partial) and previous and previous.get('period', {}).get('closed'):
@@ -138,20 +138,22 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None, budget
         billing = previous.get('billing') or billing
         old_items = previous['items']
         revision = max([r['revision'] for r in previous.get('revisions', [])] + [0]) + 1
-        corrections = stamp(rating.reconcile(old_items, new_items, revision), billing['account_tag'], period.label)
+        corrections = stamp(rating.reconcile(old_items, new_items, revision, new_figures), billing['account_tag'],
+                            period.label)
         revisions = list(previous.get('revisions', []))
         if corrections:
             revisions.append(dict(revision=revision, rated_at=rated_at, corrections=len(corrections)))
             status = 'corrected'
         else:
             status = 'unchanged'
-        items = list(old_items) + corrections
+        items, figures = list(old_items) + corrections, None  # the store's items: read from their text
     else:
         items = stamp(list(new_items), billing['account_tag'], period.label if period.closed else None)
+        figures = new_figures
         revisions = [dict(revision=0, rated_at=rated_at, corrections=0)]
         status = 'preview' if period.preview else ('new' if period.closed else 'partial' if period.partial else 'open')
         corrections = []
-    totals = rating.totals(items)
+    totals = rating.totals(items, figures)
     doc = dict(format=FORMAT_VERSION, period=period.to_dict(), status=status, rated_at=rated_at,
                revisions=revisions, platforms=rated.get('platforms', []),
                currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
@@ -280,7 +282,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     under ``output_dir/<label>``. Returns (doc, result): ``result`` says whether anything changed
     (a closed period already rated and unchanged writes nothing), the files and a summary."""
     rated_at = rated_at or _time.ts(_time.utcnow())
-    rated = rating.rate(ledger, catalog, period, platforms)
+    rated = rating.rate_exact(ledger, catalog, period, platforms)
     rated['currency'] = catalog.currency
     directory = os.path.join(output_dir, period.label) if output_dir else None
     previous = load_store(directory) if directory else None
@@ -324,8 +326,8 @@ def verify(ledger, catalog, period, output_dir, platforms=None):
             elif file_sha256(path) != expected.get(name):
                 problems.append('%s was changed after it was written: its sha256 is not the one the ledger recorded '
                                 'for version %d' % (name, version))
-    rated = rating.rate(ledger, catalog, period, stored.get('platforms') or platforms)
-    due = rating.reconcile(stored['items'], rated['items'], version + 1)
+    rated = rating.rate_exact(ledger, catalog, period, stored.get('platforms') or platforms)
+    due = rating.reconcile(stored['items'], rated['items'], version + 1, rated['figures'])
     if due:
         problems.append('re-rating the ledger no longer gives the statement\'s figures: %d line(s) differ (ledger rows '
                         'or the price catalog changed after the close, or collections came late); rating the period '
