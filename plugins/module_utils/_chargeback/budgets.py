@@ -8,11 +8,14 @@ measured against the month). ``used`` is the workspace's cost of the period (the
 items), ``remaining`` = budget - used. The forecast runs the month's rate to its end: for a
 period not yet over, used x (length of the period / time elapsed), else used. An alert is raised
 for each threshold (percent, default 80 and 100) that ``used`` reaches, and, marked
-``forecast``, for each one only the forecast reaches. Pure: Decimals in, Decimal strings out.
+``forecast``, for each one only the forecast reaches. Pure: Decimals in, ``WorkspaceBudget`` figures (Decimal)
+inside, text only in the document ``evaluate`` returns.
 """
 
+import dataclasses
 import datetime
 import decimal
+import typing
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import IssuesError, ValidationIssue
 
@@ -89,35 +92,55 @@ def _reaches(part, whole, level):
     return part * 100 >= level * whole if whole else part > 0
 
 
+@dataclasses.dataclass(frozen=True)
+class WorkspaceBudget:
+    """One workspace's budget figures for a period, exact; ``text`` is how a document holds them."""
+    monthly_amount: decimal.Decimal
+    budget: decimal.Decimal
+    used: decimal.Decimal
+    remaining: decimal.Decimal
+    used_percent: typing.Optional[decimal.Decimal]
+    forecast: decimal.Decimal
+    forecast_percent: typing.Optional[decimal.Decimal]
+    alerts: tuple  # (threshold percent, basis 'used' or 'forecast')
+
+    def text(self):
+        out = dict((f.name, None if getattr(self, f.name) is None else str(getattr(self, f.name)))
+                   for f in dataclasses.fields(self) if f.name != 'alerts')
+        out['alerts'] = [dict(threshold=str(level), basis=basis) for level, basis in self.alerts]
+        return out
+
+
+def workspace_budget(amount, share, used, levels, stretch):
+    """The figures of a monthly ``amount`` over ``share`` months, ``used`` spent; ``stretch``
+    ((length, elapsed) of the period, None once over) runs the rate to the period's end."""
+    exact = amount * share  # compared unrounded: a short window's budget may round to 0
+    forecast = (used * stretch[0] / stretch[1]).quantize(Q6) if stretch is not None else used
+    raised = []
+    for level in levels:
+        if _reaches(used, exact, level):
+            raised.append((level, 'used'))
+        elif _reaches(forecast, exact, level):
+            raised.append((level, 'forecast'))
+    return WorkspaceBudget(amount, exact.quantize(Q6), used, (exact - used).quantize(Q6), _percent(used, exact),
+                           forecast, _percent(forecast, exact), tuple(raised))
+
+
 def evaluate(amounts, levels, period, by_workspace, now):
     """{'workspaces': {ws: figures}, 'alerts': [...]} for ``period`` (rating.Period) given the
-    workspaces' costs ``by_workspace`` {ws: Decimal text} at time ``now``."""
+    workspaces' costs ``by_workspace`` {ws: Decimal (or its text)} at time ``now``."""
     start, end = period.start, period.end
     if period.preview:
         end = _next_month(start)  # the forecast runs to the month end
     share = months_covered(period.start, period.end, period.preview)
     elapsed = (min(now, end) - start).total_seconds()
     length = (end - start).total_seconds()
-    running = now < end and elapsed > 0
+    stretch = (D(str(length)), D(str(elapsed))) if now < end and elapsed > 0 else None
     workspaces, alerts = {}, []
     for workspace, amount in sorted(amounts.items()):
-        exact = amount * share  # compared unrounded: a short window's budget may round to 0
-        budget = exact.quantize(Q6)
-        used = D(by_workspace.get(workspace, '0'))
-        forecast = (used * D(str(length)) / D(str(elapsed))).quantize(Q6) if running else used
-        used_pct, forecast_pct = _percent(used, exact), _percent(forecast, exact)
-        raised = []
-        for level in levels:
-            if _reaches(used, exact, level):
-                raised.append(dict(threshold=str(level), basis='used'))
-            elif _reaches(forecast, exact, level):
-                raised.append(dict(threshold=str(level), basis='forecast'))
-        workspaces[workspace] = dict(monthly_amount=str(amount), budget=str(budget), used=str(used),
-                                     remaining=str((exact - used).quantize(Q6)), used_percent=None if used_pct is None else str(used_pct),
-                                     forecast=str(forecast),
-                                     forecast_percent=None if forecast_pct is None else str(forecast_pct),
-                                     alerts=raised)
-        for alert in raised:
-            alerts.append(dict(alert, workspace=workspace, used_percent=workspaces[workspace]['used_percent'],
-                               forecast_percent=workspaces[workspace]['forecast_percent']))
+        figures = workspace_budget(amount, share, D(by_workspace.get(workspace, 0)), levels, stretch)
+        workspaces[workspace] = doc = figures.text()
+        for alert in doc['alerts']:
+            alerts.append(dict(alert, workspace=workspace, used_percent=doc['used_percent'],
+                               forecast_percent=doc['forecast_percent']))
     return dict(workspaces=workspaces, alerts=alerts, thresholds=[str(level) for level in levels])

@@ -12,6 +12,8 @@ import decimal
 import re
 from html import escape
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import rating
+
 D = decimal.Decimal
 
 
@@ -135,8 +137,9 @@ def statement_lines(items):
         meter = (item['meter'], item.get('description') or item['meter'], item['unit'], item['unit_price'],
                  item.get('discount_percent') or '0')
         acc = out.setdefault(item['workspace'], {}).setdefault(project, {}).setdefault(meter, [D(0), D(0)])
-        acc[0] += D(item['quantity'])
-        acc[1] += D(item['cost'])
+        figures = rating.Figures.of(item)
+        acc[0] += figures.quantity
+        acc[1] += figures.cost
     return out
 
 
@@ -167,9 +170,8 @@ def statement_table(workspace, projects, currency):
     return total, '\n'.join(out)
 
 
-def _heading(doc, title, currency):
-    """The title, the period line, the total, the invoices and the list cost."""
-    t = doc['totals']
+def _heading(doc, t, title, currency):
+    """The title, the period line, the total (``t``: the totals, Decimal), the invoices and the list cost."""
     period = doc['period']
     invoices = sorted(set(i['invoice_id'] for i in doc['items'] if i.get('invoice_id')))
     state = {'new': 'closed', 'unchanged': 'closed', 'corrected': 'closed, corrected'}.get(doc['status'], doc['status'])
@@ -182,9 +184,9 @@ def _heading(doc, title, currency):
            '<div class="total" id="total" data-value="%s">Total %s %s</div>' % (money(t['cost']), money(t['cost']), _esc(currency))]
     if invoices:
         out.append('<div class="meta" id="invoices">Invoices: %s</div>' % _esc(', '.join(invoices)))
-    if D(t['list_cost']) != D(t['cost']):
+    if t['list_cost'] != t['cost']:
         out.append('<div class="meta">List cost %s %s; discounts %s %s</div>'
-                   % (money(t['list_cost']), _esc(currency), money(D(t['list_cost']) - D(t['cost'])), _esc(currency)))
+                   % (money(t['list_cost']), _esc(currency), money(t['list_cost'] - t['cost']), _esc(currency)))
     return out
 
 
@@ -202,12 +204,11 @@ def _statement(doc, by_ws, currency):
     return out
 
 
-def _by_project_and_meter(doc, currency):
-    t = doc['totals']
+def _by_project_and_meter(doc, t, currency):
     projects = {}
     for item in doc['items']:
         key = (item['workspace'], item['project'], item['platform'], item.get('tenant') or '')
-        projects[key] = projects.get(key, D(0)) + D(item['cost'])
+        projects[key] = projects.get(key, D(0)) + rating.Figures.of(item).cost
     out = ['<section><h2>By project</h2><table id="table-projects"><tr><th>workspace</th><th>project</th>'
            '<th>tenant</th><th>platform</th><th class="num">cost (%s)</th></tr>' % _esc(currency)]
     for (ws, proj, platform, tenant), cost in sorted(projects.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -217,7 +218,7 @@ def _by_project_and_meter(doc, currency):
                % money(t['cost']))
     out.append('<section><h2>By meter</h2><table id="table-meters"><tr><th>meter</th><th class="num">cost (%s)</th></tr>'
                % _esc(currency))
-    for meter, cost in sorted(t['by_meter'].items(), key=lambda kv: (-D(kv[1]), kv[0])):
+    for meter, cost in sorted(t['by_meter'].items(), key=lambda kv: (-kv[1], kv[0])):
         out.append('<tr><td>%s</td><td class="num">%s</td></tr>' % (_esc(meter), money(cost)))
     out.append('<tr class="total-row"><td>Total</td><td class="num">%s</td></tr></table></section>' % money(t['cost']))
     return out
@@ -265,17 +266,17 @@ def _remarks(doc):
 
 def report(doc):
     """The page of a period document (``reports.build``): a statement a finance person can read."""
-    t = doc['totals']
+    t = rating.totals_from_json(doc['totals'])
     currency = doc.get('currency') or ''
     title = 'Chargeback statement %s' % period_title(doc['period'])
-    by_ws = [(k, D(v)) for k, v in t['by_workspace'].items()]
-    by_service = [(k, D(v)) for k, v in t['by_service'].items()]
-    out = _heading(doc, title, currency)
+    by_ws = list(t['by_workspace'].items())
+    by_service = list(t['by_service'].items())
+    out = _heading(doc, t, title, currency)
     out.append('<section>%s</section>' % hbar_chart('chart-workspace', 'Cost by workspace (%s)' % currency, by_ws, currency))
     out.append('<section>%s</section>' % hbar_chart('chart-service', 'Cost by service (%s)' % currency, by_service, currency))
     out.append('<section>%s</section>' % day_chart('chart-daily', 'Cost day by day (%s)' % currency, doc['daily'], currency))
     out.extend(_statement(doc, by_ws, currency))
-    out.extend(_by_project_and_meter(doc, currency))
+    out.extend(_by_project_and_meter(doc, t, currency))
     out.extend(_revisions_and_budgets(doc))
     out.extend(_remarks(doc))
     out.append('<div class="meta">%d line items; line_items.csv, line_items.json and focus.csv hold them all.</div>'

@@ -76,6 +76,7 @@ Closed periods are immutable
 """
 
 import bisect
+import dataclasses
 import datetime
 import decimal
 import hashlib
@@ -104,6 +105,36 @@ class RatingError(UserError, ValueError):
 
 def q6(value):
     return value.quantize(Q6, rounding=decimal.ROUND_HALF_EVEN)
+
+
+@dataclasses.dataclass(frozen=True)
+class Figures:
+    """A line item's quantity and money, exact. Rating works on these; a document holds them as
+    text (``text``, the one place they become text) and ``of`` reads them back from one."""
+    quantity: decimal.Decimal
+    unit_price: decimal.Decimal
+    discount_percent: decimal.Decimal
+    list_cost: decimal.Decimal
+    cost: decimal.Decimal
+
+    @classmethod
+    def priced(cls, quantity, unit_price, discount_percent):
+        """list cost = quantity x unit price, cost = list cost less the discount, each to 6 places."""
+        list_cost = q6(quantity * unit_price)
+        return cls(quantity, unit_price, discount_percent, list_cost, q6(list_cost * (D(100) - discount_percent) / D(100)))
+
+    @classmethod
+    def of(cls, item):
+        """The figures of a document's item (a stored period's or a rating's; an absent one: 0)."""
+        return cls(*(D(item.get(f.name) or 0) for f in dataclasses.fields(cls)))
+
+    def text(self):
+        """{field: Decimal text} as line items carry them."""
+        return dict((f.name, str(getattr(self, f.name))) for f in dataclasses.fields(self))
+
+    def contracted_unit_price(self):
+        """The unit price less the discount, to 6 places."""
+        return q6(self.unit_price * (D(100) - self.discount_percent) / D(100))
 
 
 dec = _kinds.number
@@ -361,19 +392,21 @@ class Rater:
             month = nxt
 
     def result(self):
-        items = []
+        """{items (text), figures (each item's exact Figures, in order), daily, unpriced}."""
+        items, exact = [], []
         daily = [ZERO] * len(self.days)
         for key in sorted(self.lines, key=lambda k: tuple('' if x is None else str(x) for x in k)):
             line = self.lines[key]
-            item = line_item(line, self.period)
-            items.append(item)
+            figures = line_figures(line)
+            exact.append(figures)
+            items.append(line_item(line, self.period, figures))
             # the line's rounded cost shared over its days: the days add up to the items exactly
-            for i, share in allocate(D(item['cost']), line['days']).items():
+            for i, share in allocate(figures.cost, line['days']).items():
                 daily[i] += share
         unpriced = [dict(kind=k[0], meter=k[1], selector=k[2], quantity_hours=str(q6(v / US_PER_HOUR)))
                     for k, v in sorted(self.unpriced.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
         daily = [dict(day=d.strftime('%Y-%m-%d'), cost=str(q6(cost))) for d, cost in zip(self.days, daily)]
-        return dict(items=items, daily=daily, unpriced=unpriced)
+        return dict(items=items, figures=exact, daily=daily, unpriced=unpriced)
 
 
 def allocate(total, weights):
@@ -413,11 +446,14 @@ def _resource_type(kind):
     return spec.display if spec is not None else None
 
 
-def line_item(line, period):
+def line_figures(line):
+    """The exact figures of a rated line: quantity-microseconds to hours, priced."""
+    return Figures.priced(q6(line['qus'] / US_PER_HOUR), line['price'].unit_price, line['discount'])
+
+
+def line_item(line, period, figures):
+    """The line item (a document's text form) of a rated line and its ``figures``."""
     owner, price = line['owner'], line['price']
-    quantity = q6(line['qus'] / US_PER_HOUR)
-    list_cost = q6(quantity * price.unit_price)
-    cost = q6(list_cost * (D(100) - line['discount']) / D(100))
     spec = _kinds.meter(line['meter'])
     item = dict(
         platform=owner['platform'], workspace=owner['workspace'], project=owner['project'],
@@ -428,11 +464,9 @@ def line_item(line, period):
         charge_category='Purchase' if line['meter'] == 'project_monthly_fee' else 'Usage',
         charge_class=None, revision=0,
         description=price.description or '%s%s' % (spec.description, ' (%s)' % price.selector if price.selector else ''),
-        quantity=str(quantity), unit=price.unit, unit_price=str(price.unit_price),
-        discount_percent=str(line['discount']), list_cost=str(list_cost), cost=str(cost),
-        currency=price.currency, charge_start=ts(line['start']), charge_end=ts(line['end']),
+        unit=price.unit, currency=price.currency, charge_start=ts(line['start']), charge_end=ts(line['end']),
         billing_start=ts(period.start), billing_end=ts(period.end), tags=dict(line['tags']),
-        project_tags=list(owner.get('tags') or []),
+        project_tags=list(owner.get('tags') or []), **figures.text()
     )
     if line.get('extra_key'):
         item['month'] = line['extra_key']
@@ -488,6 +522,13 @@ def resources(ledger, platform, kinds):
 
 def rate(ledger, catalog, period, platforms=None):
     """Rate ``period`` from ``ledger`` with ``catalog``: {items, daily, unpriced, platforms}."""
+    out = rate_exact(ledger, catalog, period, platforms)
+    del out['figures']
+    return out
+
+
+def rate_exact(ledger, catalog, period, platforms=None):
+    """``rate`` with ``figures``: each item's exact ``Figures``, in the items' order."""
     rater = Rater(catalog, period)
     chosen = chosen_platforms(ledger, platforms)
     kinds = sorted(catalog.kinds)
@@ -585,14 +626,15 @@ def usage_totals(rows):
 
 # ------------------------------------------------------------------------------ totals, corrections
 
-def totals(items):
-    """Sums of the items' rounded figures: overall, per currency, workspace, project, service, meter."""
+def totals(items, figures=None):
+    """Sums of the items' rounded figures: overall, per currency, workspace, project, service, meter.
+    ``figures``: the items' exact ``Figures`` in order (else read from the items' text)."""
     out = dict(cost=ZERO, list_cost=ZERO, by_workspace={}, by_project={}, by_service={}, by_meter={},
                by_platform={}, currency=None, items=len(items))
-    for item in items:
-        cost, list_cost = D(item['cost']), D(item['list_cost'])
+    for item, figures in zip(items, _figures(items, figures)):
+        cost = figures.cost
         out['cost'] += cost
-        out['list_cost'] += list_cost
+        out['list_cost'] += figures.list_cost
         out['currency'] = out['currency'] or item['currency']
         for field, key in (('by_workspace', item['workspace']),
                            ('by_project', '%s/%s' % (item['workspace'], item['project'])),
@@ -615,28 +657,48 @@ def totals_json(t):
     return out
 
 
-def reconcile(previous, new, revision):
+def totals_from_json(t):
+    """A document's ``totals`` (``totals_json``) as Decimals again."""
+    out = {}
+    for k, v in t.items():
+        if isinstance(v, dict):
+            out[k] = dict((kk, D(vv)) for kk, vv in v.items())
+        elif k in ('cost', 'list_cost'):
+            out[k] = D(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _figures(items, figures=None):
+    """The items' exact figures: ``figures`` when given, else read from the items' text."""
+    return figures if figures is not None else [Figures.of(item) for item in items]
+
+
+def _sums(figures):
+    """What corrections add up per line key: (quantity, list cost, cost)."""
+    return figures.quantity, figures.list_cost, figures.cost
+
+
+def reconcile(previous, new, revision, figures=None):
     """Correction items (revision ``revision``) that turn the sum of ``previous`` (originals and
-    earlier corrections) into ``new``: per line key, the deltas of quantity, list cost and cost."""
+    earlier corrections) into ``new``: per line key, the deltas of quantity, list cost and cost.
+    ``figures``: ``new``'s exact ``Figures`` in order (else read from its text)."""
     old_sum, old_item = {}, {}
-    for item in previous:
-        acc = old_sum.setdefault(item['key'], [ZERO, ZERO, ZERO])
-        acc[0] += D(item['quantity'])
-        acc[1] += D(item['list_cost'])
-        acc[2] += D(item['cost'])
+    for item, was in zip(previous, _figures(previous)):
+        old_sum[item['key']] = [a + b for a, b in zip(old_sum.get(item['key'], (ZERO, ZERO, ZERO)), _sums(was))]
         old_item.setdefault(item['key'], item)
-    new_by_key = dict((item['key'], item) for item in new)
+    new_by_key = dict((item['key'], (item, exact)) for item, exact in zip(new, _figures(new, figures)))
     corrections = []
     for key in sorted(set(old_sum) | set(new_by_key)):
-        target = new_by_key.get(key)
-        now = [D(target['quantity']), D(target['list_cost']), D(target['cost'])] if target else [ZERO, ZERO, ZERO]
-        was = old_sum.get(key, [ZERO, ZERO, ZERO])
-        delta = [n - w for n, w in zip(now, was)]
-        if not any(delta):
+        target, exact = new_by_key.get(key, (None, None))
+        now = _sums(exact) if target else (ZERO, ZERO, ZERO)
+        was = old_sum.get(key, (ZERO, ZERO, ZERO))
+        delta = dict(zip(('quantity', 'list_cost', 'cost'), (n - w for n, w in zip(now, was))))
+        if not any(delta.values()):
             continue
         base = dict(target or old_item[key])
-        base.update(quantity=str(delta[0]), list_cost=str(delta[1]), cost=str(delta[2]),
-                    charge_class='correction', revision=revision)
+        base.update(dict((name, str(value)) for name, value in delta.items()), charge_class='correction', revision=revision)
         base['id'] = hashlib.sha256(('%s|%s' % (key, revision)).encode('utf-8')).hexdigest()[:20]
         corrections.append(base)
     return corrections

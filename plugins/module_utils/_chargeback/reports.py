@@ -22,7 +22,6 @@ moved over the old one with the module's ``atomic_move``), so a reader never see
 """
 
 import csv
-import decimal
 import hashlib
 import io
 import json
@@ -31,7 +30,6 @@ import os
 from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _kinds, _time
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, html, parquet, rating
 
-D = decimal.Decimal
 STORE = 'line_items.json'
 FILES = ('line_items.csv', 'focus.csv', 'report.html', STORE)
 FORMAT_VERSION = 1
@@ -125,13 +123,14 @@ def load_store(directory):
         return json.load(handle)
 
 
-def build(period, rated, previous, rated_at, coverage=None, billing=None):
+def build(period, rated, previous, rated_at, coverage=None, billing=None, budget=None):
     """The period's document: the new rating, or (a period already stored closed) the stored
     items plus corrections. ``status``: new, unchanged, corrected, open, partial or preview.
     ``coverage``: what the ledger's collections miss of the period ({platform: [problem]});
-    ``billing``: ``billing_settings`` (a closed period keeps those it was closed with)."""
+    ``billing``: ``billing_settings`` (a closed period keeps those it was closed with);
+    ``budget``: (amounts, thresholds) of ``budgets.load``, measured at the rating time."""
     billing = billing_settings(billing)
-    new_items = rated['items']
+    new_items, new_figures = rated['items'], rated.get('figures')
     revisions = []
     # once frozen, always frozen: a later partial rating of it only appends corrections
     if (period.closed or period.partial) and previous and previous.get('period', {}).get('closed'):
@@ -139,26 +138,31 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None):
         billing = previous.get('billing') or billing
         old_items = previous['items']
         revision = max([r['revision'] for r in previous.get('revisions', [])] + [0]) + 1
-        corrections = stamp(rating.reconcile(old_items, new_items, revision), billing['account_tag'], period.label)
+        corrections = stamp(rating.reconcile(old_items, new_items, revision, new_figures), billing['account_tag'],
+                            period.label)
         revisions = list(previous.get('revisions', []))
         if corrections:
             revisions.append(dict(revision=revision, rated_at=rated_at, corrections=len(corrections)))
             status = 'corrected'
         else:
             status = 'unchanged'
-        items = list(old_items) + corrections
+        items, figures = list(old_items) + corrections, None  # the store's items: read from their text
     else:
         items = stamp(list(new_items), billing['account_tag'], period.label if period.closed else None)
+        figures = new_figures
         revisions = [dict(revision=0, rated_at=rated_at, corrections=0)]
         status = 'preview' if period.preview else ('new' if period.closed else 'partial' if period.partial else 'open')
         corrections = []
-    totals = rating.totals(items)
-    return dict(format=FORMAT_VERSION, period=period.to_dict(), status=status, rated_at=rated_at,
-                revisions=revisions, platforms=rated.get('platforms', []),
-                currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
-                daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
-                coverage=coverage or {}, billing=billing, focus_version=FOCUS_VERSION,
-                version=max([r['revision'] for r in revisions] + [0]), items=items)
+    totals = rating.totals(items, figures)
+    doc = dict(format=FORMAT_VERSION, period=period.to_dict(), status=status, rated_at=rated_at,
+               revisions=revisions, platforms=rated.get('platforms', []),
+               currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
+               daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
+               coverage=coverage or {}, billing=billing, focus_version=FOCUS_VERSION,
+               version=max([r['revision'] for r in revisions] + [0]), items=items)
+    if budget and budget[0]:
+        doc['budgets'] = budgets.evaluate(budget[0], budget[1], period, totals['by_workspace'], _time.parse(rated_at))
+    return doc
 
 
 def file_names(with_parquet=False):
@@ -227,8 +231,7 @@ def focus_rows(doc):
     period = doc['period']
     billing = billing_settings(doc.get('billing'))
     for item in doc['items']:
-        unit_price = D(item['unit_price'])
-        contracted_price = unit_price * (D(100) - D(item['discount_percent'])) / D(100)
+        figures = rating.Figures.of(item)
         # Tags: only the tags the project really carries in Keystone (the collector records no
         # resource tags); our attributes (flavor, volume type, status...) go to x_Attributes.
         tags = keystone_tags(item.get('project_tags'))
@@ -253,7 +256,7 @@ def focus_rows(doc):
             'PricingCategory': 'Standard',
             'PricingQuantity': item['quantity'], 'PricingUnit': unit,
             'ProviderName': billing['provider_name'], 'PublisherName': billing['publisher_name'],
-            'ListUnitPrice': item['unit_price'], 'ContractedUnitPrice': str(rating.q6(contracted_price)),
+            'ListUnitPrice': item['unit_price'], 'ContractedUnitPrice': str(figures.contracted_unit_price()),
             'ResourceId': item['resource_id'], 'ResourceName': item.get('resource_name') or '',
             'ResourceType': item.get('resource_type') or '', 'ServiceName': item['service'],
             'ServiceCategory': item['service_category'],
@@ -279,15 +282,11 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     under ``output_dir/<label>``. Returns (doc, result): ``result`` says whether anything changed
     (a closed period already rated and unchanged writes nothing), the files and a summary."""
     rated_at = rated_at or _time.ts(_time.utcnow())
-    rated = rating.rate(ledger, catalog, period, platforms)
+    rated = rating.rate_exact(ledger, catalog, period, platforms)
     rated['currency'] = catalog.currency
     directory = os.path.join(output_dir, period.label) if output_dir else None
     previous = load_store(directory) if directory else None
-    doc = build(period, rated, previous, rated_at, coverage, billing)
-    if budget and budget[0]:
-        # budget: (amounts, thresholds) of budgets.load; measured at the rating time
-        doc['budgets'] = budgets.evaluate(budget[0], budget[1], period, doc['totals']['by_workspace'],
-                                          _time.parse(rated_at))
+    doc = build(period, rated, previous, rated_at, coverage, billing, budget)
     changed = doc['status'] != 'unchanged'
     files = [os.path.join(directory, name) for name in file_names(with_parquet)] if directory else []
     hashes = {}
@@ -327,8 +326,8 @@ def verify(ledger, catalog, period, output_dir, platforms=None):
             elif file_sha256(path) != expected.get(name):
                 problems.append('%s was changed after it was written: its sha256 is not the one the ledger recorded '
                                 'for version %d' % (name, version))
-    rated = rating.rate(ledger, catalog, period, stored.get('platforms') or platforms)
-    due = rating.reconcile(stored['items'], rated['items'], version + 1)
+    rated = rating.rate_exact(ledger, catalog, period, stored.get('platforms') or platforms)
+    due = rating.reconcile(stored['items'], rated['items'], version + 1, rated['figures'])
     if due:
         problems.append('re-rating the ledger no longer gives the statement\'s figures: %d line(s) differ (ledger rows '
                         'or the price catalog changed after the close, or collections came late); rating the period '

@@ -11,7 +11,7 @@ import os
 from hypothesis import given, strategies as st
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import pricing, rating, reports
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, pricing, rating, reports
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
 
 D = decimal.Decimal
@@ -189,3 +189,29 @@ def test_budgets_used_remaining_forecast_and_alerts(tmp_path):
     assert result['budgets']['ws1']['used'] == doc['totals']['by_workspace']['ws1']
     assert 'id="table-budgets"' in reports.render(doc)['report.html']
     ledger.close()
+
+
+def test_figures_stay_decimal_until_the_line_item(tmp_path):
+    ledger = ledger_with(tmp_path, [obs('volumes', 'v1', name='data', size_gib=3, volume_type='ssd')])
+    catalog = pricing.load(dict(currency='EUR', prices=[dict(meter='volume_gib_hours', unit='GiB-hour', unit_price='0.0003')],
+                                discounts=[dict(workspace='ws1', percent='12.5')]))
+    period = rating.period_window('2026-10', now=NOW)
+    exact = rating.rate_exact(ledger, catalog, period)
+    assert 'figures' not in rating.rate(ledger, catalog, period)
+    assert len(exact['figures']) == len(exact['items']) == 1
+    figures, item = exact['figures'][0], exact['items'][0]
+    assert all(isinstance(getattr(figures, name), D) for name in ('quantity', 'unit_price', 'discount_percent', 'list_cost', 'cost'))
+    assert rating.Figures.of(item) == figures  # the text the item carries reads back to the same figures
+    assert figures.text() == dict((k, item[k]) for k in ('quantity', 'unit_price', 'discount_percent', 'list_cost', 'cost'))
+    assert figures.cost == rating.q6(figures.list_cost * D('0.875'))
+    assert rating.totals(exact['items'], exact['figures']) == rating.totals(exact['items'])
+    assert rating.totals_from_json(rating.totals_json(rating.totals(exact['items'])))['cost'] == figures.cost
+    ledger.close()
+
+
+def test_budget_figures_become_text_once():
+    figures = budgets.workspace_budget(D(100), D(1), D('85.5'), [D(80), D(100)], None)
+    assert figures.used_percent == D('85.50') and figures.alerts == ((D(80), 'used'),)
+    assert figures.text() == dict(monthly_amount='100', budget='100.000000', used='85.5', remaining='14.500000',
+                                  used_percent='85.50', forecast='85.5', forecast_percent='85.50',
+                                  alerts=[dict(threshold='80', basis='used')])
