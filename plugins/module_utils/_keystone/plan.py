@@ -648,7 +648,7 @@ def _bound_users(snap, gspec, res):
             user_id, spelt = users[0]
             if spelt != name:
                 res.remark('user_name_case', 'user %s is bound as Keystone user %s: the names differ only in '
-                           'case, which Keystone treats as the same name' % (name, spelt), severity='info')
+                           'case, which Keystone treats as the same name' % (name, spelt))
             desired[user_id] = spelt
     return desired
 

@@ -170,7 +170,7 @@ def remark_purges(results, purges, outcomes):
         res.remark('purged', 'project %s: the dry run listed %s; the purge asked for the deletion of %s (%s, undone after it)'
                    % (action.args['name'], describe_kinds(outcome.dry_run) or 'nothing',
                       describe_kinds(outcome.purged) or 'nothing', '; '.join(outcome.temporary) or 'no temporary change'),
-                   severity='info', dry_run=counts_of(outcome.dry_run), purged=counts_of(outcome.purged),
+                   dry_run=counts_of(outcome.dry_run), purged=counts_of(outcome.purged),
                    temporary=outcome.temporary)
 
 

@@ -43,9 +43,9 @@ def check_projects(reader, admin, retries, counter):
     result = dict(reader=len(projects), scope='system' if 'system_scope' in codes else 'project')
     findings = []
     if 'projects_partial' in codes or 'projects_truncated' in codes:
-        findings.append(dict(kind='projects', code='projects_not_listed', severity='error',
-                             message='the metering reader cannot list all Keystone projects: %s'
-                             % '; '.join(r['message'] for r in remarks if r['severity'] != 'info')))
+        findings.append(visibility.finding('projects', 'projects_not_listed',
+                                           'the metering reader cannot list all Keystone projects: %s'
+                                           % '; '.join(r['message'] for r in remarks if r['severity'] != 'info')))
     names = dict((p['project_id'], p['name']) for p in projects)
     if admin is not None:
         rest = _rest.RestClient(admin.identity, retries=retries)
@@ -57,9 +57,9 @@ def check_projects(reader, admin, retries, counter):
             missing = sorted(set(missing) - set(p['project_id'] for p in again))
         result.update(admin=len(every), missing=missing[:visibility.MAX_NAMED], missing_count=len(missing))
         if missing and not findings:
-            findings.append(dict(kind='projects', code='hidden_from_reader', severity='error',
-                                 message='the admin lists %d Keystone projects, the metering reader misses %d: %s'
-                                 % (len(every), len(missing), ', '.join(missing[:visibility.MAX_NAMED]))))
+            findings.append(visibility.finding('projects', 'hidden_from_reader',
+                                               'the admin lists %d Keystone projects, the metering reader misses %d: %s'
+                                               % (len(every), len(missing), ', '.join(missing[:visibility.MAX_NAMED]))))
     return result, findings, names
 
 
@@ -74,8 +74,8 @@ def run_check(reader, admin, params, counter):
         try:
             reader_items = listing(reader, kind, params['page_size'], retries)
         except Exception as exc:  # noqa: BLE001 - one kind failing is a finding, the others are still checked
-            findings.append(dict(kind=kind, code=collect.failure_code(exc), severity='error',
-                                 message='the metering reader cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
+            findings.append(visibility.finding(kind, collect.failure_code(exc),
+                                               'the metering reader cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
             seen[kind] = dict(reader=None)
             continue
         if admin is None:
@@ -84,8 +84,8 @@ def run_check(reader, admin, params, counter):
         try:
             admin_items[kind] = listing(admin, kind, params['page_size'], retries)
         except Exception as exc:  # noqa: BLE001 - without the admin's listing the kind is unproven
-            findings.append(dict(kind=kind, code='admin_listing_failed', severity='warning',
-                                 message='the admin account cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
+            findings.append(visibility.finding(kind, 'admin_listing_failed',
+                                               'the admin account cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
             seen[kind] = dict(reader=len(reader_items), admin=None)
             continue
         result, kind_findings = visibility.compare(kind, admin_items[kind], reader_items, project_names=names)
@@ -107,13 +107,13 @@ def run_check(reader, admin, params, counter):
         writes = probe.run_probes(reader, admin, targets)
         for w in writes:
             if w['outcome'] == 'allowed':
-                findings.append(dict(kind=w['service'], code='write_allowed', severity='error',
-                                     message='the metering reader was allowed to %s (%s)%s'
-                                     % (w['probe'], w['request'], '; ' + w['cleanup'] if w.get('cleanup') else '')))
+                findings.append(visibility.finding(w['service'], 'write_allowed',
+                                                   'the metering reader was allowed to %s (%s)%s'
+                                                   % (w['probe'], w['request'], '; ' + w['cleanup'] if w.get('cleanup') else '')))
             elif w['outcome'] == 'unproven':
-                findings.append(dict(kind=w['service'], code='write_unproven', severity='warning',
-                                     message='%s (%s) answered %s: neither refused nor taken'
-                                     % (w['probe'], w['request'], w.get('message') or w.get('status'))))
+                findings.append(visibility.finding(w['service'], 'write_unproven',
+                                                   '%s (%s) answered %s: neither refused nor taken'
+                                                   % (w['probe'], w['request'], w.get('message') or w.get('status'))))
     if any(f['severity'] == 'error' for f in findings):
         status = 'failed'
     elif admin is None or writes is None or findings:

@@ -40,8 +40,8 @@ class Result(TenantResult):
         self.drift = {}      # flat key -> {'old': x, 'new': y}: differs from the inventory
         self.fixed = []      # flat keys written (empty in check mode)
 
-    def remark(self, code, message, severity='warning', keys=None):
-        super().remark(code, message, severity, keys=sorted(keys) if keys else None)
+    def remark(self, code, message, keys=None):
+        super().remark(code, message, keys=sorted(keys) if keys else None)
 
     @property
     def changes(self):
@@ -158,7 +158,7 @@ def check_read_back(results, writes, read_back):
             # only instances, cores and ram of a project): written to Keystone, not verified
             res.remark('not_read_back', 'the %s API shows no project limit of %s (only the registered '
                        'default): whether the service enforces it is not verified'
-                       % (write.service, ', '.join(keys)), severity='info', keys=keys)
+                       % (write.service, ', '.join(keys)), keys=keys)
             continue
         verdict = verdicts[(write.service, write.backend)]
         if verdict is None:
@@ -334,7 +334,7 @@ def _plan_value(tenant, res, service, field, cur, new):
             force = True
             res.remark('below_usage_applied', '%s: %s -> %s is below the usage %s; applied as '
                        'the landing zone sets quota_below_usage: apply'
-                       % (key, cur.limit, new, cur.used), severity='info', keys=[key])
+                       % (key, cur.limit, new, cur.used), keys=[key])
         else:
             entry['skipped'] = 'below_usage'
             res.drift[key] = entry
@@ -349,7 +349,7 @@ def _plan_value(tenant, res, service, field, cur, new):
         res.remark('usage_not_checked', '%s: %s -> %s is a decrease, and the usage of the project '
                    'is not visible here (%s); applied without a usage check'
                    % (key, cur.limit, new, USAGE_UNSEEN.get(service, 'its usage read failed')),
-                   severity='info', keys=[key])
+                   keys=[key])
     res.drift[key] = entry
     return force
 
