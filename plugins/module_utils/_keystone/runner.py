@@ -6,6 +6,7 @@ timed; the request count comes from the module's counter."""
 
 import time
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
@@ -86,7 +87,7 @@ def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_compl
     deletions = project_deletions(actions)
     if deletions:
         # orphans have no landing zone any more: their leftovers are only ever blocked
-        purge = dict((t.key, t.marker_tags) for t in tenants if t.state == 'deleted' and t.deletion_resources == 'purge')
+        purge = dict((t.key, t.marker_tags) for t in tenants if t.state == State.DELETED and t.deletion_resources == DeletionResources.PURGE)
         actions = hold_deletions(everyone, actions, snap.leftovers(deletions), purge)
     for key, domain in domain_deletions(snap, tenants, actions):
         # Keystone deletes a domain's users with it: only an empty domain goes

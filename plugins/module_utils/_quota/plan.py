@@ -9,6 +9,7 @@ too, from what Keystone registers (``choose_backends``), and a write the service
 found from its read-back (``check_read_back``).
 """
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import QuotaBelowUsage
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     AUTO,
     CANNOT_FORCE_BELOW_USAGE,
@@ -330,7 +331,7 @@ def _plan_value(tenant, res, service, field, cur, new):
     force = False
     if is_decrease_below_usage(cur.limit, new, cur.used):
         entry['used'] = cur.used
-        if tenant.quota_below_usage == 'apply' and service not in CANNOT_FORCE_BELOW_USAGE:
+        if tenant.quota_below_usage == QuotaBelowUsage.APPLY and service not in CANNOT_FORCE_BELOW_USAGE:
             force = True
             res.remark('below_usage_applied', '%s: %s -> %s is below the usage %s; applied as '
                        'the landing zone sets quota_below_usage: apply'
