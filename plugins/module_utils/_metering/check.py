@@ -15,6 +15,7 @@ Without the admin account (a) cannot be proven: the status is ``incomplete``, ne
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import KINDS
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, probe, visibility
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import Text
 
 OPTIONS = dict(
     admin_cloud=dict(type='str'),
@@ -23,6 +24,15 @@ OPTIONS = dict(
     fail_on_problems=dict(type='bool', default=True),
     page_size=dict(type='int', default=collect.DEFAULT_PAGE_SIZE),
 )
+
+
+class CheckStatus(Text):
+    """The check's verdict: ``failed`` on an error finding, ``incomplete`` when a part could not be
+    proven (no admin account, no write probes, a warning), else ``ok``."""
+
+    OK = 'ok'
+    INCOMPLETE = 'incomplete'
+    FAILED = 'failed'
 
 
 def listing(conn, kind, page_size, retries):
@@ -106,20 +116,20 @@ def run_check(reader, admin, params, counter):
                 targets['ports'] = []
         writes = probe.run_probes(reader, admin, targets)
         for w in writes:
-            if w['outcome'] == 'allowed':
+            if w['outcome'] == probe.WriteOutcome.ALLOWED:
                 findings.append(visibility.finding(w['service'], 'write_allowed',
                                                    'the metering reader was allowed to %s (%s)%s'
                                                    % (w['probe'], w['request'], '; ' + w['cleanup'] if w.get('cleanup') else '')))
-            elif w['outcome'] == 'unproven':
+            elif w['outcome'] == probe.WriteOutcome.UNPROVEN:
                 findings.append(visibility.finding(w['service'], 'write_unproven',
                                                    '%s (%s) answered %s: neither refused nor taken'
                                                    % (w['probe'], w['request'], w.get('message') or w.get('status'))))
     if any(f['severity'] == 'error' for f in findings):
-        status = 'failed'
+        status = CheckStatus.FAILED
     elif admin is None or writes is None or findings:
-        status = 'incomplete'
+        status = CheckStatus.INCOMPLETE
     else:
-        status = 'ok'
+        status = CheckStatus.OK
     return dict(status=status, visibility=seen, writes=writes, projects=projects, findings=findings,
                 admin_counts=admin_counts)
 
@@ -137,7 +147,7 @@ def run(module):
                         % (params['admin_cloud'], type(exc).__name__, exc))
     result = run_check(reader, admin, params, module.counter)
     result['requests'] = module.requests()
-    result['changed'] = any(w['outcome'] == 'allowed' for w in result['writes'] or [])
+    result['changed'] = any(w['outcome'] == probe.WriteOutcome.ALLOWED for w in result['writes'] or [])
     problems = [f['message'] for f in result['findings'] if f['severity'] == 'error']
     notes = []
     if admin is None:
@@ -145,13 +155,13 @@ def run(module):
     if result['writes'] is None:
         notes.append('write probes not run (%s)' % ('check mode' if module.check_mode else 'write_probes: false'))
     notes.extend(f['message'] for f in result['findings'] if f['severity'] == 'warning')
-    if result['status'] == 'failed':
+    if result['status'] == CheckStatus.FAILED:
         result['msg'] = 'metering visibility check failed: ' + '; '.join(problems)
         if params['fail_on_problems']:
             module.fail_json(**result)
         for problem in problems:
             module.warn(problem)
-    elif result['status'] == 'incomplete':
+    elif result['status'] == CheckStatus.INCOMPLETE:
         result['msg'] = 'metering visibility check incomplete: ' + '; '.join(notes)
         for note in notes:
             module.warn(note)

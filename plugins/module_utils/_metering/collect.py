@@ -28,6 +28,7 @@ import time
 import uuid
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _remarks, _rest, _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import RunStatus
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records, visibility
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import remark
 
@@ -191,7 +192,7 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
     failed = [r for r in remarks if r['severity'] == 'error' or r['code'] in PARTIAL_CODES]
     return dict(id=str(uuid.uuid4()), platform=platform, started_at=sample, finished_at=_time.ts(_time.utcnow()),
                 window_start=_window_start(since, kinds), window_end=sample,
-                status='partial' if failed else 'ok', counts=counts, remarks=remarks, complete_kinds=complete,
+                status=RunStatus.PARTIAL if failed else RunStatus.OK, counts=counts, remarks=remarks, complete_kinds=complete,
                 projects=projects, observations=observations, lifetimes=lifetimes,
                 requests=dict(per_kind=dict(requests.per_kind), per_service=requests.per_service(),
                               seconds_per_kind=timings))
