@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import State
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import ForeignTags, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     ACCESS_APPLIED_ATTR,
@@ -319,7 +319,7 @@ def _project_patch(tenant, proj, res):
     """(patch, wanted record, locked) of an existing project; drift from the record is remarked."""
     applied = applied_of(proj)
     tags, current_managed = managed_tags(tenant.tags, proj.get('tags'), (applied or {}).get('tags'),
-                                         tenant.foreign_tags)
+                                         tenant.foreign_tags == ForeignTags.REMOVE)
     res.after['tags'] = tags
     current = dict(name=proj['name'], description=proj.get('description') or '',
                    enabled=proj.get('enabled', True), tags=sorted(current_managed))
