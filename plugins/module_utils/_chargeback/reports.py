@@ -23,6 +23,7 @@ moved over the old one with the module's ``atomic_move``), so a reader never see
 
 import csv
 import decimal
+import enum
 import hashlib
 import io
 import json
@@ -35,6 +36,22 @@ D = decimal.Decimal
 STORE = 'line_items.json'
 FILES = ('line_items.csv', 'focus.csv', 'report.html', STORE)
 FORMAT_VERSION = 1
+
+
+class StatementStatus(str, enum.Enum):
+    """What a rating did to the period's statement. A str-enum like ``_results.Text``, on its
+    own (the ledger readers ship no result code); the statement holds its text."""
+
+    NEW = 'new'                 # closed now
+    UNCHANGED = 'unchanged'     # closed before, nothing to correct
+    CORRECTED = 'corrected'     # closed before, corrections appended
+    OPEN = 'open'
+    PARTIAL = 'partial'         # rated with allow_partial: not frozen
+    PREVIEW = 'preview'
+
+    def __str__(self):
+        return self.value
+
 
 LINE_COLUMNS = ('workspace', 'project', 'tenant', 'platform', 'project_id', 'resource_id', 'resource_name',
                 'resource_type', 'meter', 'sku', 'quantity', 'unit', 'unit_price', 'discount_percent',
@@ -143,17 +160,18 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None):
         revisions = list(previous.get('revisions', []))
         if corrections:
             revisions.append(dict(revision=revision, rated_at=rated_at, corrections=len(corrections)))
-            status = 'corrected'
+            status = StatementStatus.CORRECTED
         else:
-            status = 'unchanged'
+            status = StatementStatus.UNCHANGED
         items = list(old_items) + corrections
     else:
         items = stamp(list(new_items), billing['account_tag'], period.label if period.closed else None)
         revisions = [dict(revision=0, rated_at=rated_at, corrections=0)]
-        status = 'preview' if period.preview else ('new' if period.closed else 'partial' if period.partial else 'open')
+        status = (StatementStatus.PREVIEW if period.preview else StatementStatus.NEW if period.closed
+                  else StatementStatus.PARTIAL if period.partial else StatementStatus.OPEN)
         corrections = []
     totals = rating.totals(items)
-    return dict(format=FORMAT_VERSION, period=period.to_dict(), status=status, rated_at=rated_at,
+    return dict(format=FORMAT_VERSION, period=period.to_dict(), status=status.value, rated_at=rated_at,
                 revisions=revisions, platforms=rated.get('platforms', []),
                 currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
                 daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
@@ -288,7 +306,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
         # budget: (amounts, thresholds) of budgets.load; measured at the rating time
         doc['budgets'] = budgets.evaluate(budget[0], budget[1], period, doc['totals']['by_workspace'],
                                           _time.parse(rated_at))
-    changed = doc['status'] != 'unchanged'
+    changed = doc['status'] != StatementStatus.UNCHANGED
     files = [os.path.join(directory, name) for name in file_names(with_parquet)] if directory else []
     hashes = {}
     if changed and write_files and directory:

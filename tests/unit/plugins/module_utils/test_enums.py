@@ -9,6 +9,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import jsonify, to_bytes
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback.reports import StatementStatus
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import model
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import build_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import RunStatus
@@ -18,7 +19,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import STATUSES, Status, TenantResult
 
 ENUMS = (Status, Outcome, model.DomainMode, model.State, model.QuotaBelowUsage, model.ForeignTags,
-         model.DeletionResources, RunStatus, CheckStatus, WriteOutcome)
+         model.DeletionResources, RunStatus, CheckStatus, WriteOutcome, StatementStatus)
 MEMBERS = [member for enum_class in ENUMS for member in enum_class]
 
 
