@@ -67,20 +67,21 @@ def tag_key(tag):
     return tag.split('=', 1)[0] if '=' in tag else None
 
 
-def managed_tags(tenant_tags, current_tags, previous, foreign_tags):
+def managed_tags(tenant_tags, current_tags, previous, remove_foreign):
     """(the tags a project should carry, the current tags the collection manages).
 
     Managed: every ``lz-`` tag, the inventory's tags, every value of a ``key=`` the inventory
     names, and the tags the collection wrote last time (``previous``, so that a tag removed from the
-    inventory is removed from the project). With ``foreign_tags: remove`` every tag is managed;
-    with ``keep`` (the default) tags set by other tools or people are left in place.
+    inventory is removed from the project). With ``remove_foreign`` (``foreign_tags: remove``)
+    every tag is managed; without (``keep``, the default) tags set by other tools or people are
+    left in place.
     """
     wanted = set(tenant_tags)
     keys = set(tag_key(t) for t in wanted if tag_key(t) and not t.startswith(RESERVED_TAG_PREFIX))
     previous = set(previous or ())
 
     def managed(tag):
-        return (foreign_tags == 'remove' or tag.startswith(RESERVED_TAG_PREFIX) or tag in wanted
+        return (remove_foreign or tag.startswith(RESERVED_TAG_PREFIX) or tag in wanted
                 or tag in previous or tag_key(tag) in keys)
     current_managed = set(t for t in current_tags or () if managed(t))
     kept = set(current_tags or ()) - current_managed

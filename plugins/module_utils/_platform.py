@@ -8,7 +8,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
-from ansible_collections.landingzone.openstack.plugins.module_utils._results import failure_message, first_error
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status, failure_message, first_error
 
 
 class PlatformModule(LandingZoneModule):
@@ -43,8 +43,8 @@ class PlatformModule(LandingZoneModule):
         ``extra_failed``: platform-level rows (with ``setting``) whose failure fails the task too.
         """
         result['requests'] = result.get('requests') or self.requests()
-        failed = [row for row in result['tenants'] if row['status'] == 'failed']
-        settings = [row for row in extra_failed or [] if row['status'] == 'failed']
+        failed = [row for row in result['tenants'] if row['status'] == Status.FAILED]
+        settings = [row for row in extra_failed or [] if row['status'] == Status.FAILED]
         if failed or settings:
             # ``changed`` stays as the run found it: a task that wrote and then failed says so
             parts = ['%s failed on platform %s: %s' % (row['setting'], platform, first_error(row))

@@ -2,8 +2,30 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-tenant row every replication step returns (tenants, access, quotas)."""
 
+import enum
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _remarks
+
+
+class Text(str, enum.Enum):
+    """A str-enum: its members equal their text, and print and serialize as it (JSON, ``%s``)."""
+
+    def __str__(self):
+        return self.value
+
+
+class Status(Text):
+    """The status of a row (a tenant in a step, a platform setting), worst last."""
+
+    OK = 'ok'
+    REMARKS = 'remarks'
+    CHANGED = 'changed'
+    SKIPPED = 'skipped'
+    FAILED = 'failed'
+
+
 # Worst last: a tenant's overall status is the worst of its steps.
-STATUSES = ('ok', 'remarks', 'changed', 'skipped', 'failed')
+STATUSES = tuple(status.value for status in Status)
 STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUSES))
 
 
@@ -47,19 +69,25 @@ class TenantResult:
         """Take the action with ``action_id`` (None: every action) out of the tenant's plan."""
         self.planned = [a for a in self.planned if action_id is not None and a.id != action_id]
 
-    def remark(self, code, message, severity='warning', **extra):
-        entry = dict(code=code, message=message, severity=severity)
+    def remark(self, code, message, **extra):
+        """Add the remark ``code`` with the severity the registry (``_remarks``) gives it."""
+        if 'severity' in extra:
+            raise TypeError('a remark\'s severity is the registry\'s (_remarks), not the call site\'s')
+        entry = dict(code=code, message=message, severity=_remarks.severity(code))
         entry.update((k, v) for k, v in extra.items() if v)
         self.remarks.append(entry)
 
     def fail(self, code, message, **extra):
-        self.remark(code, message, severity='error', **extra)
+        """Add the error remark ``code`` (registered as an error) and fail the tenant."""
+        if _remarks.remark(code).severity is not _remarks.ERROR:
+            raise ValueError('remark %r is not registered as an error' % code)
+        self.remark(code, message, **extra)
         self.errors.append(message)
 
     def skip(self, reason):
         """Leave the tenant alone in this step: an earlier step failed it."""
         self.skipped = reason
-        self.remark('skipped', 'skipped: %s' % reason, severity='info')
+        self.remark('skipped', 'skipped: %s' % reason)
 
     def settle(self, applied):
         """After a real apply: keep as changes only the actions written (``applied``: their ids)."""
@@ -68,18 +96,19 @@ class TenantResult:
     @property
     def status(self):
         if self.errors:
-            return 'failed'
+            return Status.FAILED
         if self.skipped:
-            return 'skipped'
+            return Status.SKIPPED
         if self.changes:
-            return 'changed'
+            return Status.CHANGED
         if self.remarks:
-            return 'remarks'
-        return 'ok'
+            return Status.REMARKS
+        return Status.OK
 
     def as_dict(self):
+        # the row holds plain text: what a module returns and a report writes
         row = dict(tenant=self.key, name=self.name, project_id=self.project_id,
-                   status=self.status, changes=list(self.changes), remarks=list(self.remarks))
+                   status=self.status.value, changes=list(self.changes), remarks=list(self.remarks))
         if self.skipped:
             row['skipped'] = self.skipped
         if self.not_applied:

@@ -17,10 +17,11 @@ only through ``runs``; no file, no cloud.
 
 import datetime
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import RunStatus
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import parse_ts, ts
 
 DEFAULT_MAX_GAP_HOURS = 6.0
-COMPLETE = 'ok'
+COMPLETE = RunStatus.OK
 
 
 def _hours(delta):

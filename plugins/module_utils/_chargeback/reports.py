@@ -22,6 +22,7 @@ moved over the old one with the module's ``atomic_move``), so a reader never see
 """
 
 import csv
+import enum
 import hashlib
 import io
 import json
@@ -33,6 +34,22 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback 
 STORE = 'line_items.json'
 FILES = ('line_items.csv', 'focus.csv', 'report.html', STORE)
 FORMAT_VERSION = 1
+
+
+class StatementStatus(str, enum.Enum):
+    """What a rating did to the period's statement. A str-enum like ``_results.Text``, on its
+    own (the ledger readers ship no result code); the statement holds its text."""
+
+    NEW = 'new'                 # closed now
+    UNCHANGED = 'unchanged'     # closed before, nothing to correct
+    CORRECTED = 'corrected'     # closed before, corrections appended
+    OPEN = 'open'
+    PARTIAL = 'partial'         # rated with allow_partial: not frozen
+    PREVIEW = 'preview'
+
+    def __str__(self):
+        return self.value
+
 
 LINE_COLUMNS = ('workspace', 'project', 'tenant', 'platform', 'project_id', 'resource_id', 'resource_name',
                 'resource_type', 'meter', 'sku', 'quantity', 'unit', 'unit_price', 'discount_percent',
@@ -143,18 +160,19 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None, budget
         revisions = list(previous.get('revisions', []))
         if corrections:
             revisions.append(dict(revision=revision, rated_at=rated_at, corrections=len(corrections)))
-            status = 'corrected'
+            status = StatementStatus.CORRECTED
         else:
-            status = 'unchanged'
+            status = StatementStatus.UNCHANGED
         items, figures = list(old_items) + corrections, None  # the store's items: read from their text
     else:
         items = stamp(list(new_items), billing['account_tag'], period.label if period.closed else None)
         figures = new_figures
         revisions = [dict(revision=0, rated_at=rated_at, corrections=0)]
-        status = 'preview' if period.preview else ('new' if period.closed else 'partial' if period.partial else 'open')
+        status = (StatementStatus.PREVIEW if period.preview else StatementStatus.NEW if period.closed
+                  else StatementStatus.PARTIAL if period.partial else StatementStatus.OPEN)
         corrections = []
     totals = rating.totals(items, figures)
-    doc = dict(format=FORMAT_VERSION, period=period.to_dict(), status=status, rated_at=rated_at,
+    doc = dict(format=FORMAT_VERSION, period=period.to_dict(), status=status.value, rated_at=rated_at,
                revisions=revisions, platforms=rated.get('platforms', []),
                currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
                daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
@@ -287,7 +305,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     directory = os.path.join(output_dir, period.label) if output_dir else None
     previous = load_store(directory) if directory else None
     doc = build(period, rated, previous, rated_at, coverage, billing, budget)
-    changed = doc['status'] != 'unchanged'
+    changed = doc['status'] != StatementStatus.UNCHANGED
     files = [os.path.join(directory, name) for name in file_names(with_parquet)] if directory else []
     hashes = {}
     if changed and write_files and directory:

@@ -12,23 +12,66 @@ import dataclasses
 from typing import List, Optional
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _ownership
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import Text
+
+
+class DomainMode(Text):
+    """Where a landing zone's projects live: one named domain, or a domain per workspace."""
+
+    DEFAULT = 'default'
+    PER_WORKSPACE = 'per_workspace'
+
+
+class State(Text):
+    """A project's state in the inventory."""
+
+    PRESENT = 'present'
+    DELETED = 'deleted'
+
+
+class QuotaBelowUsage(Text):
+    """What the quota planner does with a decrease below current usage (docs/quotas.md)."""
+
+    REMARK = 'remark'
+    APPLY = 'apply'
+
+
+class ForeignTags(Text):
+    """What happens to project tags the inventory does not own (docs/inventory.md, "Tags")."""
+
+    KEEP = 'keep'
+    REMOVE = 'remove'
+
+
+class DeletionResources(Text):
+    """What happens to a project due for deletion that still holds resources (docs/replication.md,
+    "Lifecycle of a deleted project"): kept disabled until it is empty, or purged first."""
+
+    BLOCK = 'block'
+    PURGE = 'purge'
+
+
+def choices_of(choices):
+    """The texts of a str-enum's members, in order (what the inventory may say)."""
+    return tuple(member.value for member in choices)
+
+
+def _plain(value):
+    return value.value if isinstance(value, Text) else value
+
 
 PROJECT_ROLES = ('reader', 'user', 'admin')
 DEFAULT_ROLE_MAPPING = {'reader': ['reader'], 'user': ['member'], 'admin': ['member', 'manager']}
-DOMAIN_MODES = ('default', 'per_workspace')
-STATES = ('present', 'deleted')
+DOMAIN_MODES = choices_of(DomainMode)
+STATES = choices_of(State)
 DEFAULT_DOMAIN_NAME = 'Default'
 DEFAULT_DOMAIN_ID = 'default'
-# What the quota planner does with a decrease below current usage (docs/quotas.md).
-QUOTA_BELOW_USAGE = ('remark', 'apply')
-DEFAULT_QUOTA_BELOW_USAGE = 'remark'
-# What happens to project tags the inventory does not own (docs/inventory.md, "Tags").
-FOREIGN_TAGS = ('keep', 'remove')
-DEFAULT_FOREIGN_TAGS = 'keep'
-# What happens to a project due for deletion that still holds resources (docs/replication.md,
-# "Lifecycle of a deleted project"): kept disabled until it is empty, or purged first.
-DELETION_RESOURCES = ('block', 'purge')
-DEFAULT_DELETION_RESOURCES = 'block'
+QUOTA_BELOW_USAGE = choices_of(QuotaBelowUsage)
+DEFAULT_QUOTA_BELOW_USAGE = QuotaBelowUsage.REMARK
+FOREIGN_TAGS = choices_of(ForeignTags)
+DEFAULT_FOREIGN_TAGS = ForeignTags.KEEP
+DELETION_RESOURCES = choices_of(DeletionResources)
+DEFAULT_DELETION_RESOURCES = DeletionResources.BLOCK
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -36,7 +79,7 @@ class LandingZone:
     """A validated landing zone with defaults filled in (docs/inventory.md, "Landing zones")."""
 
     name: str
-    domain_mode: str
+    domain_mode: DomainMode
     domain_name: Optional[str]
     role_mapping: dict
     patterns: dict
@@ -46,10 +89,10 @@ class LandingZone:
     quota_size: Optional[str]
     quota_values: dict
     quota_sizes: dict
-    quota_below_usage: str = DEFAULT_QUOTA_BELOW_USAGE
-    foreign_tags: str = DEFAULT_FOREIGN_TAGS
+    quota_below_usage: QuotaBelowUsage = DEFAULT_QUOTA_BELOW_USAGE
+    foreign_tags: ForeignTags = DEFAULT_FOREIGN_TAGS
     protect_projects: bool = False
-    deletion_resources: str = DEFAULT_DELETION_RESOURCES
+    deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -100,17 +143,17 @@ class Tenant:
     description: str
     tags: List[str]
     groups: List[Group]
-    state: str
+    state: State
     enabled: bool
     delete_allowed: bool
     quota_size: Optional[str]
     quota_size_values: dict
     quota_values: dict
     quota_overrides: dict
-    quota_below_usage: str = DEFAULT_QUOTA_BELOW_USAGE
-    foreign_tags: str = DEFAULT_FOREIGN_TAGS
+    quota_below_usage: QuotaBelowUsage = DEFAULT_QUOTA_BELOW_USAGE
+    foreign_tags: ForeignTags = DEFAULT_FOREIGN_TAGS
     protect: bool = False
-    deletion_resources: str = DEFAULT_DELETION_RESOURCES
+    deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
 
     @property
     def marker_tags(self):
@@ -142,7 +185,8 @@ class Tenant:
         return quota
 
     def to_dict(self):
-        data = dict((field.name, getattr(self, field.name)) for field in dataclasses.fields(self))
+        # plain data: a policy or state as its text
+        data = dict((field.name, _plain(getattr(self, field.name))) for field in dataclasses.fields(self))
         data['groups'] = [g.to_dict() for g in self.groups]
         data['tags'] = list(self.tags)
         return data

@@ -11,5 +11,5 @@ def run_validate_module(module):
     tenants = module.run(select_tenants, inventory, params['platform'], params.get('platforms'),
                          params.get('only_workspaces'), params.get('workspace_files'))
     module.exit_json(changed=False, requests=dict(total=0), tenants=[
-        dict(tenant=t.key, name=t.name, domain=t.domain, state=t.state,
+        dict(tenant=t.key, name=t.name, domain=t.domain, state=str(t.state),
              groups=dict((g.role, g.name) for g in t.groups)) for t in tenants])

@@ -26,15 +26,16 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     DEFAULT_FOREIGN_TAGS,
     DEFAULT_QUOTA_BELOW_USAGE,
     DEFAULT_ROLE_MAPPING,
-    DELETION_RESOURCES,
-    DOMAIN_MODES,
-    FOREIGN_TAGS,
     PROJECT_ROLES,
-    QUOTA_BELOW_USAGE,
-    STATES,
+    DeletionResources,
+    DomainMode,
+    ForeignTags,
     Group,
     LandingZone,
+    QuotaBelowUsage,
+    State,
     Tenant,
+    choices_of,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import validate_quotas
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import with_sources
@@ -142,12 +143,15 @@ def _identifier(value, max_len, path, errors):
 
 
 def _choice(value, choices, path, errors):
+    """``value`` if it is one of ``choices`` (of a str-enum: its member), else None and an error."""
     if not _expect(value, (str,), 'a string', path, errors):
         return None
-    if value not in choices:
-        errors.append(ValidationIssue(path, '%r is not one of %s' % (value, ', '.join(choices))))
+    enum_class = isinstance(choices, type)
+    texts = choices_of(choices) if enum_class else choices
+    if value not in texts:
+        errors.append(ValidationIssue(path, '%r is not one of %s' % (value, ', '.join(texts))))
         return None
-    return value
+    return choices(value) if enum_class else value
 
 
 def _tag_value(value):
@@ -278,11 +282,11 @@ def _landing_zone(name, raw, path, errors):
         raw = {}
     if not _mapping(raw, LANDING_ZONE_KEYS, (), path, errors):
         return None
-    mode = _choice(raw.get('domain_mode', 'default'), DOMAIN_MODES, _sub(path, 'domain_mode'), errors)
+    mode = _choice(raw.get('domain_mode', DomainMode.DEFAULT.value), DomainMode, _sub(path, 'domain_mode'), errors)
     domain_name = None
     if 'domain_name' in raw:
         dpath = _sub(path, 'domain_name')
-        if mode == 'per_workspace':
+        if mode == DomainMode.PER_WORKSPACE:
             errors.append(ValidationIssue(dpath, 'applies to domain_mode default only; per_workspace domains '
                                                  'are named by patterns.domain'))
         domain_name = _text(raw['domain_name'], dpath, errors)
@@ -309,16 +313,15 @@ def _zone_policies(raw, path, errors):
     """The landing zone's policies (below-usage, foreign tags, deletion, protection), defaults filled in."""
     below_usage = DEFAULT_QUOTA_BELOW_USAGE
     if raw.get('quota_below_usage') is not None:
-        below_usage = _choice(raw['quota_below_usage'], QUOTA_BELOW_USAGE, _sub(path, 'quota_below_usage'),
-                              errors)
+        below_usage = _choice(raw['quota_below_usage'], QuotaBelowUsage, _sub(path, 'quota_below_usage'), errors)
     foreign_tags = DEFAULT_FOREIGN_TAGS
     if raw.get('foreign_tags') is not None:
-        foreign_tags = _choice(raw['foreign_tags'], FOREIGN_TAGS, _sub(path, 'foreign_tags'), errors)
+        foreign_tags = _choice(raw['foreign_tags'], ForeignTags, _sub(path, 'foreign_tags'), errors)
     delete_projects = raw.get('delete_projects', False)
     _expect(delete_projects, (bool,), 'a boolean', _sub(path, 'delete_projects'), errors)
     deletion_resources = DEFAULT_DELETION_RESOURCES
     if raw.get('deletion_resources') is not None:
-        deletion_resources = _choice(raw['deletion_resources'], DELETION_RESOURCES, _sub(path, 'deletion_resources'),
+        deletion_resources = _choice(raw['deletion_resources'], DeletionResources, _sub(path, 'deletion_resources'),
                                      errors)
     protect_projects = raw.get('protect_projects', False)
     _expect(protect_projects, (bool,), 'a boolean', _sub(path, 'protect_projects'), errors)
@@ -453,7 +456,7 @@ def _project(raw, path, workspace, zone_names, platforms, errors):
                                        errors),
         platforms=_platform_list(raw.get('platforms'), _sub(path, 'platforms'), platforms, errors),
         bindings=_bindings(raw.get('bindings'), _sub(path, 'bindings'), errors),
-        state=_choice(raw.get('state', 'present'), STATES, _sub(path, 'state'), errors),
+        state=_choice(raw.get('state', State.PRESENT.value), State, _sub(path, 'state'), errors),
         quota={} if raw.get('quota') is None else raw['quota'],
     )
     _expect(project.quota, (dict,), 'a mapping of quota overrides', _sub(path, 'quota'), errors)
@@ -521,7 +524,7 @@ def _tenant(project, platform, zone):
               'workspace_name': workspace.name, 'project_name': project.name}
     name = render(zone.patterns['project'], values)
     values['tenant'] = name
-    if zone.domain_mode == 'per_workspace':
+    if zone.domain_mode == DomainMode.PER_WORKSPACE:
         domain_name, domain_id = render(zone.patterns['domain'], values), None
     elif zone.domain_name is None:
         domain_name, domain_id = DEFAULT_DOMAIN_NAME, DEFAULT_DOMAIN_ID
@@ -544,10 +547,10 @@ def _tenant(project, platform, zone):
         workspace_name=workspace.name, project_name=project.name, landing_zone=zone.name,
         path=project.path, key='%s/%s' % (workspace.identifier, project.identifier),
         name=name, domain_name=domain_name, domain_id=domain_id,
-        domain_managed=zone.domain_mode == 'per_workspace',
+        domain_managed=zone.domain_mode == DomainMode.PER_WORKSPACE,
         description=render(zone.patterns['description'], values),
         tags=owner_tags(workspace.identifier, project.identifier, zone.name, platform) + sorted(set(user_tags.values())),
-        groups=groups, state=project.state, enabled=project.state == 'present',
+        groups=groups, state=project.state, enabled=project.state == State.PRESENT,
         delete_allowed=zone.delete_projects, quota_size=size,
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import ForeignTags, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     ACCESS_APPLIED_ATTR,
@@ -227,8 +228,8 @@ def _plan_tenant(snap, tenant, plan, planned_domains, claimed):
         claimed.add(proj['id'])
         res.project_id = proj['id']
     res.before = _project_state(proj, snap)
-    if tenant.state == 'deleted':
-        _plan_deletion(snap, tenant.key, tenant.name, proj, plan, tenant.delete_allowed, 'deleted')
+    if tenant.state == State.DELETED:
+        _plan_deletion(snap, tenant.key, tenant.name, proj, plan, tenant.delete_allowed, State.DELETED.value)
         return
     _plan_present(snap, tenant, proj, plan, planned_domains)
 
@@ -318,7 +319,7 @@ def _project_patch(tenant, proj, res):
     """(patch, wanted record, locked) of an existing project; drift from the record is remarked."""
     applied = applied_of(proj)
     tags, current_managed = managed_tags(tenant.tags, proj.get('tags'), (applied or {}).get('tags'),
-                                         tenant.foreign_tags)
+                                         tenant.foreign_tags == ForeignTags.REMOVE)
     res.after['tags'] = tags
     current = dict(name=proj['name'], description=proj.get('description') or '',
                    enabled=proj.get('enabled', True), tags=sorted(current_managed))
@@ -416,7 +417,7 @@ def domain_deletions(snap, tenants, actions):
     are checked by the caller (``Snapshot.domain_users``)."""
     deleted_projects = project_deletions(actions)
     deleted_groups = set(a.target for a in actions if a.kind in GROUP_DELETIONS)
-    in_use = set(snap.domain_id(t.domain) for t in tenants if t.state == 'present')
+    in_use = set(snap.domain_id(t.domain) for t in tenants if t.state == State.PRESENT)
     found = []
     for domain in snap.domains:
         if not domain_owner(domain) or domain['id'] in in_use:
@@ -509,7 +510,7 @@ def plan_access(snap, tenants, project_ids=None):
         plan = Plan(Result(tenant.key, tenant.name), actions)
         res = plan.result
         results.append(res)
-        if tenant.state != 'present':
+        if tenant.state != State.PRESENT:
             res.after = res.before = {}
             continue
         owned = snap.owned_projects(tenant.marker_tags)
@@ -648,7 +649,7 @@ def _bound_users(snap, gspec, res):
             user_id, spelt = users[0]
             if spelt != name:
                 res.remark('user_name_case', 'user %s is bound as Keystone user %s: the names differ only in '
-                           'case, which Keystone treats as the same name' % (name, spelt), severity='info')
+                           'case, which Keystone treats as the same name' % (name, spelt))
             desired[user_id] = spelt
     return desired
 

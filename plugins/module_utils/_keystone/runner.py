@@ -6,6 +6,7 @@ timed; the request count comes from the module's counter."""
 
 import time
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
@@ -86,7 +87,7 @@ def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_compl
     deletions = project_deletions(actions)
     if deletions:
         # orphans have no landing zone any more: their leftovers are only ever blocked
-        purge = dict((t.key, t.marker_tags) for t in tenants if t.state == 'deleted' and t.deletion_resources == 'purge')
+        purge = dict((t.key, t.marker_tags) for t in tenants if t.state == State.DELETED and t.deletion_resources == DeletionResources.PURGE)
         actions = hold_deletions(everyone, actions, snap.leftovers(deletions), purge)
     for key, domain in domain_deletions(snap, tenants, actions):
         # Keystone deletes a domain's users with it: only an empty domain goes
@@ -170,7 +171,7 @@ def remark_purges(results, purges, outcomes):
         res.remark('purged', 'project %s: the dry run listed %s; the purge asked for the deletion of %s (%s, undone after it)'
                    % (action.args['name'], describe_kinds(outcome.dry_run) or 'nothing',
                       describe_kinds(outcome.purged) or 'nothing', '; '.join(outcome.temporary) or 'no temporary change'),
-                   severity='info', dry_run=counts_of(outcome.dry_run), purged=counts_of(outcome.purged),
+                   dry_run=counts_of(outcome.dry_run), purged=counts_of(outcome.purged),
                    temporary=outcome.temporary)
 
 

@@ -14,7 +14,7 @@ reads none of it).
 import threading
 import time
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     ACCESS_REVOKED_TAG,
@@ -84,7 +84,7 @@ class Snapshot:
         if needs_domains(snap, tenants):
             snap.read_domains(rest)
         ensure_roles(rest, snap, tenants)
-        snap.resolve_users(rest, [m for t in tenants if t.state == 'present' for g in t.groups for m in g.members])
+        snap.resolve_users(rest, [m for t in tenants if t.state == State.PRESENT for g in t.groups for m in g.members])
         return snap
 
     def on_demand(self, rest, checker=None, max_workers=1):
@@ -278,7 +278,7 @@ def needs_groups(snap, tenants, prune):
     if prune:
         return True
     for tenant in tenants:
-        if tenant.state == 'deleted':
+        if tenant.state == State.DELETED:
             # No project left means the lifecycle finished: groups go before the project.
             if any(deletion_pending(p) for p in snap.owned_projects(tenant.marker_tags)):
                 return True
@@ -288,7 +288,7 @@ def needs_groups(snap, tenants, prune):
 def needs_domains(snap, tenants):
     # Groups are created in their project's domain; the domain list is needed only for tenants
     # whose project does not exist yet (check mode before the first run).
-    return any(t.state == 'present' and t.domain != DEFAULT_DOMAIN_ID and not snap.owned_projects(t.marker_tags)
+    return any(t.state == State.PRESENT and t.domain != DEFAULT_DOMAIN_ID and not snap.owned_projects(t.marker_tags)
                for t in tenants)
 
 

@@ -69,6 +69,7 @@ Statements (written by openstack_chargeback when it closes a period)
     intervals as the invoice.
 """
 
+import enum
 import hashlib
 import json
 import os
@@ -82,6 +83,19 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._time import
 DEFAULT_PATH = '~/.local/share/landingzone/ledger.sqlite'
 # Workspace of projects without the ownership marker, and of project ids Keystone did not list.
 UNMANAGED = 'unmanaged'
+
+
+class RunStatus(str, enum.Enum):
+    """A collection run's status: ``ok`` (complete), ``partial`` (a kind or the projects missing or cut).
+    A str-enum like ``_results.Text``, on its own: the ledger readers ship no result code."""
+
+    OK = 'ok'
+    PARTIAL = 'partial'
+
+    def __str__(self):
+        return self.value
+
+
 # The resource kinds the ledger holds: the registry's metered kinds (the modules' ``kinds`` choices).
 KINDS = _kinds.metered()
 
@@ -347,7 +361,7 @@ class Ledger:
                                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
                           (run['id'], platform, ts(run.get('started_at')) or sample,
                            ts(run.get('finished_at')), ts(run.get('window_start')), sample,
-                           run.get('status') or 'ok', canonical_json(run.get('counts') or {}),
+                           str(run.get('status') or RunStatus.OK), canonical_json(run.get('counts') or {}),
                            canonical_json(run.get('remarks') or []),
                            canonical_json(sorted(run.get('complete_kinds') or [])),
                            canonical_json(run.get('requests') or {}), canonical_json(written)))
@@ -519,7 +533,7 @@ class Ledger:
         if end:
             extra.append(('window_end < ?', [ts(end)]))
         if status:
-            statuses = [status] if isinstance(status, str) else list(status)
+            statuses = [str(s) for s in ([status] if isinstance(status, str) else status)]
             extra.append(('status IN (%s)' % ', '.join('?' * len(statuses)), statuses))
         where, args = self._where(platform, None, extra)
         rows = self._query('SELECT id, platform, started_at, finished_at, window_start, window_end,'

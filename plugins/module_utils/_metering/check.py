@@ -15,6 +15,7 @@ Without the admin account (a) cannot be proven: the status is ``incomplete``, ne
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import KINDS
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, probe, visibility
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import Text
 
 OPTIONS = dict(
     admin_cloud=dict(type='str'),
@@ -23,6 +24,15 @@ OPTIONS = dict(
     fail_on_problems=dict(type='bool', default=True),
     page_size=dict(type='int', default=collect.DEFAULT_PAGE_SIZE),
 )
+
+
+class CheckStatus(Text):
+    """The check's verdict: ``failed`` on an error finding, ``incomplete`` when a part could not be
+    proven (no admin account, no write probes, a warning), else ``ok``."""
+
+    OK = 'ok'
+    INCOMPLETE = 'incomplete'
+    FAILED = 'failed'
 
 
 def listing(conn, kind, page_size, retries):
@@ -43,9 +53,9 @@ def check_projects(reader, admin, retries, counter):
     result = dict(reader=len(projects), scope='system' if 'system_scope' in codes else 'project')
     findings = []
     if 'projects_partial' in codes or 'projects_truncated' in codes:
-        findings.append(dict(kind='projects', code='projects_not_listed', severity='error',
-                             message='the metering reader cannot list all Keystone projects: %s'
-                             % '; '.join(r['message'] for r in remarks if r['severity'] != 'info')))
+        findings.append(visibility.finding('projects', 'projects_not_listed',
+                                           'the metering reader cannot list all Keystone projects: %s'
+                                           % '; '.join(r['message'] for r in remarks if r['severity'] != 'info')))
     names = dict((p['project_id'], p['name']) for p in projects)
     if admin is not None:
         rest = _rest.RestClient(admin.identity, retries=retries)
@@ -57,9 +67,9 @@ def check_projects(reader, admin, retries, counter):
             missing = sorted(set(missing) - set(p['project_id'] for p in again))
         result.update(admin=len(every), missing=missing[:visibility.MAX_NAMED], missing_count=len(missing))
         if missing and not findings:
-            findings.append(dict(kind='projects', code='hidden_from_reader', severity='error',
-                                 message='the admin lists %d Keystone projects, the metering reader misses %d: %s'
-                                 % (len(every), len(missing), ', '.join(missing[:visibility.MAX_NAMED]))))
+            findings.append(visibility.finding('projects', 'hidden_from_reader',
+                                               'the admin lists %d Keystone projects, the metering reader misses %d: %s'
+                                               % (len(every), len(missing), ', '.join(missing[:visibility.MAX_NAMED]))))
     return result, findings, names
 
 
@@ -74,8 +84,8 @@ def run_check(reader, admin, params, counter):
         try:
             reader_items = listing(reader, kind, params['page_size'], retries)
         except Exception as exc:  # noqa: BLE001 - one kind failing is a finding, the others are still checked
-            findings.append(dict(kind=kind, code=collect.failure_code(exc), severity='error',
-                                 message='the metering reader cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
+            findings.append(visibility.finding(kind, collect.failure_code(exc),
+                                               'the metering reader cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
             seen[kind] = dict(reader=None)
             continue
         if admin is None:
@@ -84,8 +94,8 @@ def run_check(reader, admin, params, counter):
         try:
             admin_items[kind] = listing(admin, kind, params['page_size'], retries)
         except Exception as exc:  # noqa: BLE001 - without the admin's listing the kind is unproven
-            findings.append(dict(kind=kind, code='admin_listing_failed', severity='warning',
-                                 message='the admin account cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
+            findings.append(visibility.finding(kind, 'admin_listing_failed',
+                                               'the admin account cannot list %s: %s: %s' % (kind, type(exc).__name__, exc)))
             seen[kind] = dict(reader=len(reader_items), admin=None)
             continue
         result, kind_findings = visibility.compare(kind, admin_items[kind], reader_items, project_names=names)
@@ -106,20 +116,20 @@ def run_check(reader, admin, params, counter):
                 targets['ports'] = []
         writes = probe.run_probes(reader, admin, targets)
         for w in writes:
-            if w['outcome'] == 'allowed':
-                findings.append(dict(kind=w['service'], code='write_allowed', severity='error',
-                                     message='the metering reader was allowed to %s (%s)%s'
-                                     % (w['probe'], w['request'], '; ' + w['cleanup'] if w.get('cleanup') else '')))
-            elif w['outcome'] == 'unproven':
-                findings.append(dict(kind=w['service'], code='write_unproven', severity='warning',
-                                     message='%s (%s) answered %s: neither refused nor taken'
-                                     % (w['probe'], w['request'], w.get('message') or w.get('status'))))
+            if w['outcome'] == probe.WriteOutcome.ALLOWED:
+                findings.append(visibility.finding(w['service'], 'write_allowed',
+                                                   'the metering reader was allowed to %s (%s)%s'
+                                                   % (w['probe'], w['request'], '; ' + w['cleanup'] if w.get('cleanup') else '')))
+            elif w['outcome'] == probe.WriteOutcome.UNPROVEN:
+                findings.append(visibility.finding(w['service'], 'write_unproven',
+                                                   '%s (%s) answered %s: neither refused nor taken'
+                                                   % (w['probe'], w['request'], w.get('message') or w.get('status'))))
     if any(f['severity'] == 'error' for f in findings):
-        status = 'failed'
+        status = CheckStatus.FAILED
     elif admin is None or writes is None or findings:
-        status = 'incomplete'
+        status = CheckStatus.INCOMPLETE
     else:
-        status = 'ok'
+        status = CheckStatus.OK
     return dict(status=status, visibility=seen, writes=writes, projects=projects, findings=findings,
                 admin_counts=admin_counts)
 
@@ -137,7 +147,7 @@ def run(module):
                         % (params['admin_cloud'], type(exc).__name__, exc))
     result = run_check(reader, admin, params, module.counter)
     result['requests'] = module.requests()
-    result['changed'] = any(w['outcome'] == 'allowed' for w in result['writes'] or [])
+    result['changed'] = any(w['outcome'] == probe.WriteOutcome.ALLOWED for w in result['writes'] or [])
     problems = [f['message'] for f in result['findings'] if f['severity'] == 'error']
     notes = []
     if admin is None:
@@ -145,13 +155,13 @@ def run(module):
     if result['writes'] is None:
         notes.append('write probes not run (%s)' % ('check mode' if module.check_mode else 'write_probes: false'))
     notes.extend(f['message'] for f in result['findings'] if f['severity'] == 'warning')
-    if result['status'] == 'failed':
+    if result['status'] == CheckStatus.FAILED:
         result['msg'] = 'metering visibility check failed: ' + '; '.join(problems)
         if params['fail_on_problems']:
             module.fail_json(**result)
         for problem in problems:
             module.warn(problem)
-    elif result['status'] == 'incomplete':
+    elif result['status'] == CheckStatus.INCOMPLETE:
         result['msg'] = 'metering visibility check incomplete: ' + '; '.join(notes)
         for note in notes:
             module.warn(note)

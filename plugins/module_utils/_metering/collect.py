@@ -27,7 +27,8 @@ import datetime
 import time
 import uuid
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest, _time
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _remarks, _rest, _time
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import RunStatus
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records, visibility
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import remark
 
@@ -120,7 +121,7 @@ def collect_projects(conn, requests, retries=4, counter=None):
             sys_rest = _rest.RestClient(sys_conn.identity, retries=retries)
             projects, complete = _list_projects(sys_rest, requests)
             remarks.append(remark('projects', 'system_scope', 'projects listed with a system-scoped token: the '
-                                  'project-scoped reader may not list projects', 'info'))
+                                  'project-scoped reader may not list projects'))
         except Exception as exc:  # noqa: BLE001 - any auth/config error: fall back below
             requests.counter('projects')()
             body = rest.get('/auth/projects')
@@ -160,8 +161,7 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
                                                     changes_since(since[kind]) if since.get(kind) else None)
         except Exception as exc:  # noqa: BLE001 - one service failing must not stop the others
             code = failure_code(exc)
-            remarks.append(remark(kind, code, '%s not collected: %s: %s' % (kind, type(exc).__name__, exc),
-                                  'warning' if code == 'service_missing' else 'error'))
+            remarks.append(remark(kind, code, '%s not collected: %s: %s' % (kind, type(exc).__name__, exc)))
             counts[kind] = None
             timings[kind] = round(time.time() - t0, 3)
             continue
@@ -175,8 +175,9 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
     try:
         projects, project_remarks = collect_projects(conn, requests, retries, counter)
     except Exception as exc:  # noqa: BLE001 - the resources are still recorded, as unmanaged
+        # without the projects no resource is attributed: an error whatever the cause (also a missing service)
         projects, project_remarks = [], [remark('projects', failure_code(exc), 'projects not listed: %s' % exc,
-                                                'error')]
+                                                severity=_remarks.ERROR.value)]
     timings['projects'] = round(time.time() - t0, 3)
     remarks.extend(project_remarks)
     known = set(p['project_id'] for p in projects)
@@ -185,13 +186,13 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
     projects.extend(records.unknown_project(project_id) for project_id in unknown)
     if unknown:
         remarks.append(remark('projects', 'projects_unknown', '%d project id(s) on resources are not in the '
-                              'project list: attributed to unmanaged' % len(unknown), 'info'))
+                              'project list: attributed to unmanaged' % len(unknown)))
     counts['projects'] = len(projects)
     mark_fewer_than_check(counts, check_counts, remarks, complete)
     failed = [r for r in remarks if r['severity'] == 'error' or r['code'] in PARTIAL_CODES]
     return dict(id=str(uuid.uuid4()), platform=platform, started_at=sample, finished_at=_time.ts(_time.utcnow()),
                 window_start=_window_start(since, kinds), window_end=sample,
-                status='partial' if failed else 'ok', counts=counts, remarks=remarks, complete_kinds=complete,
+                status=RunStatus.PARTIAL if failed else RunStatus.OK, counts=counts, remarks=remarks, complete_kinds=complete,
                 projects=projects, observations=observations, lifetimes=lifetimes,
                 requests=dict(per_kind=dict(requests.per_kind), per_service=requests.per_service(),
                               seconds_per_kind=timings))
@@ -204,7 +205,7 @@ def mark_fewer_than_check(counts, check_counts, remarks, complete):
     for kind, seen, expected in visibility.fewer_than_check(counts, check_counts):
         remarks.append(remark(kind, FEWER_THAN_CHECK, 'the metering reader sees %d %s, the visibility check '
                               'found %d with the admin account: some are hidden from the reader (policy?); the '
-                              'kind is not complete in this run' % (seen, kind, expected), 'warning'))
+                              'kind is not complete in this run' % (seen, kind, expected)))
         if kind in complete:
             complete.remove(kind)
 

@@ -15,9 +15,19 @@ import time
 import uuid
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import Text
 
 REFUSED = (401, 403, 404)
 CLEANUP_SECONDS = 60
+
+
+class WriteOutcome(Text):
+    """What became of one probe write."""
+
+    REFUSED = 'refused'     # as it must be (401/403/404)
+    ALLOWED = 'allowed'     # taken: the reader can write
+    UNPROVEN = 'unproven'   # another error: neither refused nor taken
+    SKIPPED = 'skipped'     # the service is not in the catalog
 
 
 def _name():
@@ -95,13 +105,13 @@ def run_probes(reader, admin, targets, retries=0):
             answer = rest.request(method, path, json=body, ok=(200, 201, 202, 204))
         except _rest.ApiError as exc:
             result['status'] = exc.status
-            result['outcome'] = 'refused' if exc.status in REFUSED else 'unproven'
-            if result['outcome'] == 'unproven':
+            result['outcome'] = WriteOutcome.REFUSED if exc.status in REFUSED else WriteOutcome.UNPROVEN
+            if result['outcome'] == WriteOutcome.UNPROVEN:
                 result['message'] = str(exc)
         except _rest.MISSING_SERVICE_ERRORS as exc:
-            result.update(outcome='skipped', message='service not in the catalog: %s' % exc)
+            result.update(outcome=WriteOutcome.SKIPPED, message='service not in the catalog: %s' % exc)
         else:
-            result.update(outcome='allowed', status=200)
+            result.update(outcome=WriteOutcome.ALLOWED, status=200)
             created = _created_path(path, answer, key) if method == 'POST' else None
             if created:
                 cleaner = _rest.RestClient(getattr(admin or reader, proxy), retries=retries)

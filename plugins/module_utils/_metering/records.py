@@ -5,7 +5,7 @@ and lifetime, from the kind's record in the registry (``_kinds``: project fields
 attribute functions, deletion time).
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _remarks
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import UNMANAGED
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import parse_owner_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts
@@ -49,5 +49,7 @@ def unknown_project(project_id):
                 workspace=UNMANAGED, project=None, landing_zone=None)
 
 
-def remark(kind, code, message, severity='warning'):
-    return dict(kind=kind, code=code, message=message, severity=severity)
+def remark(kind, code, message, severity=None):
+    """A remark of a metering run, with the severity the registry (``_remarks.METERING``) gives
+    ``code``; ``severity`` only where the run needs another (see ``collect.collect``)."""
+    return dict(kind=kind, code=code, message=message, severity=severity or _remarks.severity(code, 'metering'))

@@ -9,9 +9,17 @@ the reader lists that the admin does not (``extra``: a listing that moved in bet
 check: the kinds of which it saw fewer resources than the admin did.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
+from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _remarks
 
 MAX_NAMED = 20   # resources named per kind and project in a finding; the counts are always complete
+
+
+def finding(kind, code, message, **extra):
+    """A finding of the check on ``kind``, with the severity the registry (``_remarks.CHECK``) gives ``code``."""
+    out = dict(kind=kind, code=code)
+    out.update(extra)
+    out.update(severity=_remarks.severity(code, 'check'), message=message)
+    return out
 
 
 def project_of(kind, item):
@@ -55,10 +63,10 @@ def compare(kind, admin_items, reader_items, again_items=None, project_names=Non
             entry['extra'] = extra[:MAX_NAMED]
         projects[project or ''] = entry
         if missing:
-            findings.append(dict(kind=kind, code='hidden_from_reader', project_id=project, severity='error',
-                                 message='%s of project %s: the admin lists %d, the metering reader misses %d: %s%s'
-                                 % (kind, label, len(seen_by_admin), len(missing), ', '.join(missing[:MAX_NAMED]),
-                                    ' ...' if len(missing) > MAX_NAMED else '')))
+            findings.append(finding(kind, 'hidden_from_reader', project_id=project,
+                                    message='%s of project %s: the admin lists %d, the metering reader misses %d: %s%s'
+                                    % (kind, label, len(seen_by_admin), len(missing), ', '.join(missing[:MAX_NAMED]),
+                                       ' ...' if len(missing) > MAX_NAMED else '')))
     missing_total = len(admin_ids - reader_ids)
     return dict(admin=len(admin_ids), reader=len(reader_ids), missing=missing_total, projects=projects), findings
 

@@ -9,6 +9,7 @@ too, from what Keystone registers (``choose_backends``), and a write the service
 found from its read-back (``check_read_back``).
 """
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import QuotaBelowUsage
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     AUTO,
     CANNOT_FORCE_BELOW_USAGE,
@@ -40,8 +41,8 @@ class Result(TenantResult):
         self.drift = {}      # flat key -> {'old': x, 'new': y}: differs from the inventory
         self.fixed = []      # flat keys written (empty in check mode)
 
-    def remark(self, code, message, severity='warning', keys=None):
-        super().remark(code, message, severity, keys=sorted(keys) if keys else None)
+    def remark(self, code, message, keys=None):
+        super().remark(code, message, keys=sorted(keys) if keys else None)
 
     @property
     def changes(self):
@@ -158,7 +159,7 @@ def check_read_back(results, writes, read_back):
             # only instances, cores and ram of a project): written to Keystone, not verified
             res.remark('not_read_back', 'the %s API shows no project limit of %s (only the registered '
                        'default): whether the service enforces it is not verified'
-                       % (write.service, ', '.join(keys)), severity='info', keys=keys)
+                       % (write.service, ', '.join(keys)), keys=keys)
             continue
         verdict = verdicts[(write.service, write.backend)]
         if verdict is None:
@@ -330,11 +331,11 @@ def _plan_value(tenant, res, service, field, cur, new):
     force = False
     if is_decrease_below_usage(cur.limit, new, cur.used):
         entry['used'] = cur.used
-        if tenant.quota_below_usage == 'apply' and service not in CANNOT_FORCE_BELOW_USAGE:
+        if tenant.quota_below_usage == QuotaBelowUsage.APPLY and service not in CANNOT_FORCE_BELOW_USAGE:
             force = True
             res.remark('below_usage_applied', '%s: %s -> %s is below the usage %s; applied as '
                        'the landing zone sets quota_below_usage: apply'
-                       % (key, cur.limit, new, cur.used), severity='info', keys=[key])
+                       % (key, cur.limit, new, cur.used), keys=[key])
         else:
             entry['skipped'] = 'below_usage'
             res.drift[key] = entry
@@ -349,7 +350,7 @@ def _plan_value(tenant, res, service, field, cur, new):
         res.remark('usage_not_checked', '%s: %s -> %s is a decrease, and the usage of the project '
                    'is not visible here (%s); applied without a usage check'
                    % (key, cur.limit, new, USAGE_UNSEEN.get(service, 'its usage read failed')),
-                   severity='info', keys=[key])
+                   keys=[key])
     res.drift[key] = entry
     return force
 

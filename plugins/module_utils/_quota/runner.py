@@ -4,6 +4,7 @@
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
@@ -52,7 +53,7 @@ def quota_tenants(inventory, platform, platforms=None, only_workspaces=None, wor
     if problems:
         raise InventoryError(problems)
     return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files)
-            if t.state == 'present']
+            if t.state == State.PRESENT]
 
 
 def catalog_clients(conn, services, retries):

@@ -8,7 +8,7 @@ gets a ``skipped`` row naming the reason; every other tenant goes on. A step tha
 whole (no rows: e.g. Keystone could not be listed) fails every tenant for the later steps.
 """
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._results import first_error
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status, first_error
 
 ALL_TENANTS = '*'
 
@@ -23,9 +23,9 @@ def failed_by(previous_steps):
         if result.get('failed') and not rows:
             failed.setdefault(ALL_TENANTS, '%s step failed: %s' % (step, result.get('msg') or 'failed'))
         for row in rows:
-            if row.get('status') == 'failed':
+            if row.get('status') == Status.FAILED:
                 failed.setdefault(row['tenant'], '%s step failed: %s' % (step, first_error(row)))
-            elif row.get('status') == 'skipped':
+            elif row.get('status') == Status.SKIPPED:
                 failed.setdefault(row['tenant'], row.get('skipped') or '%s step skipped it' % step)
     return failed
 

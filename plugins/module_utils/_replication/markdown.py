@@ -11,7 +11,7 @@ dropped: a verb this file does not know counts as a change. docs/replication.md 
 
 import re
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.report import PLANNED, STEP_ORDER
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.report import PLANNED, STEP_ORDER, Outcome
 
 KINDS = ('create', 'change', 'revoke', 'delete')
 _REVOKE_VERBS = ('revoke', 'remove', 'disable')
@@ -98,7 +98,7 @@ def _table(per_row):
 
 def _tenant_section(row, changes):
     remarks = [r for r in row.get('remarks') or [] if r.get('code') != 'skipped']
-    skipped = sorted(step for step, e in (row.get('steps') or {}).items() if e.get('outcome') == 'skipped')
+    skipped = sorted(step for step, e in (row.get('steps') or {}).items() if e.get('outcome') == Outcome.SKIPPED)
     if not changes and not remarks and not skipped:
         return []
     lines = ['## %s: %s (%s)' % (text(row['tenant']), text(row.get('name') or ''), row['status']), '']

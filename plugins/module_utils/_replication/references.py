@@ -10,7 +10,7 @@ the check compares with, once and only when a run is about to write.
 
 import time
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import by_service, volume_type_of
 
 VOLUME = 'volume'
@@ -56,7 +56,7 @@ def missing(tenants, roles, domain_exists, volume_types=None):
         if entry not in found.setdefault(zone, []):
             found[zone].append(entry)
     for tenant in tenants:
-        if tenant.state != 'present':
+        if tenant.state != State.PRESENT:
             continue
         zone = tenant.landing_zone
         for group in tenant.groups:

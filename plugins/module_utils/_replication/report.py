@@ -13,6 +13,8 @@ every tenant in the counts. docs/replication.md shows the format.
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import (
     STATUS_RANK,
+    Status,
+    Text,
     failure_message,
     first_error,
     summary as status_counts,
@@ -25,19 +27,29 @@ PLANNED = 'planned: '
 SETTINGS = ('registered_limits',)
 
 
+class Outcome(Text):
+    """What became of a step, for the run and for each tenant."""
+
+    RAN = 'ran'
+    SKIPPED = 'skipped'                 # the step left the tenant alone: an earlier step failed it
+    FAILED = 'failed'                   # the step failed as a whole
+    NOT_RUN = 'not_run'                 # never started, or turned off
+    NOT_APPLICABLE = 'not_applicable'   # the step does not handle the tenant
+
+
 def step_outcome(result):
     """(outcome, message) of one registered step result."""
     if not isinstance(result, dict) or not result:
-        return 'not_run', 'not reached (an earlier step stopped the run)'
+        return Outcome.NOT_RUN, 'not reached (an earlier step stopped the run)'
     if result.get('skipped'):
-        return 'not_run', 'turned off (%s)' % (result.get('false_condition') or result.get('skip_reason') or 'when')
+        return Outcome.NOT_RUN, 'turned off (%s)' % (result.get('false_condition') or result.get('skip_reason') or 'when')
     if result.get('failed') and not result.get('tenants'):
-        return 'failed', result.get('msg') or 'failed'
-    return 'ran', None
+        return Outcome.FAILED, result.get('msg') or 'failed'
+    return Outcome.RAN, None
 
 
 def _new_row(key, name, state=None):
-    return dict(tenant=key, name=name, project_id=None, state=state, status='ok', changes=[],
+    return dict(tenant=key, name=name, project_id=None, state=state, status=Status.OK.value, changes=[],
                 remarks=[], steps={})
 
 
@@ -56,9 +68,9 @@ def merge(steps, check_mode=False):
     summary = status_counts(rows)
     summary['orphans'] = len(merger.orphans)
     summary['remarks_total'] = sum(len(r['remarks']) for r in rows)
-    summary['failed_steps'] = [s for s, i in merger.step_info.items() if i['outcome'] == 'failed']
+    summary['failed_steps'] = [s for s, i in merger.step_info.items() if i['outcome'] == Outcome.FAILED]
     summary['check_mode'] = bool(check_mode)
-    summary['failed_settings'] = [r['setting'] for r in merger.settings if r.get('status') == 'failed']
+    summary['failed_settings'] = [r['setting'] for r in merger.settings if r.get('status') == Status.FAILED]
     report = dict(summary=summary, tenants=rows, orphans=merger.orphans, settings=merger.settings,
                   requests=merger.requests, errors=merger.errors, steps=merger.step_info, check_mode=bool(check_mode))
     report['failure'] = failure(report)
@@ -89,20 +101,20 @@ class _Merger:
         info = dict(outcome=outcome)
         if message:
             info['message'] = message
-        if outcome != 'not_run':
+        if outcome != Outcome.NOT_RUN:
             self.requests[step] = ((result.get('requests') or {}).get('total', 0))
             info['requests'] = self.requests[step]
         self.step_info[step] = info
-        if outcome == 'not_run':
+        if outcome == Outcome.NOT_RUN:
             return
         self.errors.extend(dict(e, step=step) for e in result.get('errors') or [])
         if step == VALIDATION:
-            if outcome == 'failed' and not result.get('errors'):
+            if outcome == Outcome.FAILED and not result.get('errors'):
                 self.errors.append(dict(step=step, path=None, message=message))
             for row in result.get('tenants') or []:
                 self.tenant(row['tenant'], row.get('name'), row.get('state'))
             return
-        if outcome == 'failed':
+        if outcome == Outcome.FAILED:
             self.errors.append(dict(step=step, path=None, message=message))
             return
         for row in result.get('tenants') or []:
@@ -118,7 +130,7 @@ class _Merger:
         merged = self.tenant(row['tenant'], row.get('name'))
         merged['project_id'] = merged['project_id'] or row.get('project_id')
         _worsen(merged, row.get('status'))
-        entry = dict(outcome='skipped' if row.get('status') == 'skipped' else 'ran', status=row.get('status'),
+        entry = dict(outcome=Outcome.SKIPPED if row.get('status') == Status.SKIPPED else Outcome.RAN, status=row.get('status'),
                      changes=self._changes(row), remarks=list(row.get('remarks') or []))
         for extra in ('skipped', 'not_applied'):
             if row.get(extra):
@@ -136,13 +148,13 @@ class _Merger:
                 row = self.tenants[key]
                 if step in row['steps']:
                     continue
-                if info['outcome'] == 'failed':
-                    row['steps'][step] = dict(outcome='failed', reason=info['message'])
-                    _worsen(row, 'failed')
-                elif info['outcome'] == 'not_run':
-                    row['steps'][step] = dict(outcome='not_run', reason=info['message'])
+                if info['outcome'] == Outcome.FAILED:
+                    row['steps'][step] = dict(outcome=Outcome.FAILED, reason=info['message'])
+                    _worsen(row, Status.FAILED)
+                elif info['outcome'] == Outcome.NOT_RUN:
+                    row['steps'][step] = dict(outcome=Outcome.NOT_RUN, reason=info['message'])
                 else:
-                    row['steps'][step] = dict(outcome='not_applicable',
+                    row['steps'][step] = dict(outcome=Outcome.NOT_APPLICABLE,
                                               reason='the step does not handle this tenant (state: %s)' % row['state'])
 
 
@@ -152,9 +164,9 @@ def failure(report, platform=None):
     for step in report['summary']['failed_steps']:
         parts.append('%s step failed: %s' % (step, report['steps'][step].get('message')))
     for row in report.get('settings') or []:
-        if row.get('status') == 'failed':
+        if row.get('status') == Status.FAILED:
             parts.append('%s step: %s failed: %s' % (row['step'], row['setting'], first_error(row)))
-    failed_rows = [r for r in report['tenants'] if r['status'] == 'failed' and _failed_in_a_step(r)]
+    failed_rows = [r for r in report['tenants'] if r['status'] == Status.FAILED and _failed_in_a_step(r)]
     if failed_rows:
         parts.append(failure_message(platform or report.get('platform') or 'this platform',
                                      [dict(r, remarks=_step_errors(r)) for r in failed_rows]))
@@ -162,7 +174,7 @@ def failure(report, platform=None):
 
 
 def _failed_in_a_step(row):
-    return any(e.get('status') == 'failed' for e in row['steps'].values())
+    return any(e.get('status') == Status.FAILED for e in row['steps'].values())
 
 
 def _step_errors(row):
@@ -184,7 +196,7 @@ def human_summary(platform, report):
                 continue
             lines.append('  %s [%s] %s: %s' % (row['tenant'], remark.get('severity', 'warning'),
                                                remark.get('code'), remark.get('message')))
-        skipped = sorted(step for step, e in row['steps'].items() if e.get('outcome') == 'skipped')
+        skipped = sorted(step for step, e in row['steps'].items() if e.get('outcome') == Outcome.SKIPPED)
         if skipped:
             lines.append('  %s [skipped] %s: %s' % (row['tenant'], ', '.join(skipped),
                                                     row['steps'][skipped[0]].get('reason')))

@@ -14,6 +14,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
     human_summary,
     merge,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status
 
 PLAN_SUFFIX = '.plan'
 MARKDOWN_EXT = '.md'
@@ -44,7 +45,7 @@ def run_module(module):
         # the plan a CI job posts on a pull request, beside the JSON plan
         markdown_path = os.path.splitext(path)[0] + MARKDOWN_EXT
         atomic_write(markdown_path, render(report, params['platform']), move=module.atomic_move)
-    failed = [row['tenant'] for row in report['tenants'] if row['status'] == 'failed']
+    failed = [row['tenant'] for row in report['tenants'] if row['status'] == Status.FAILED]
     module.exit_json(changed=False, summary=report['summary'], path=path, markdown_path=markdown_path,
                      failed_tenants=failed,
                      failed_steps=report['summary']['failed_steps'], settings=report['settings'],

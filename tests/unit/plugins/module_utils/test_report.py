@@ -116,13 +116,13 @@ def test_validation_errors_carry_their_paths():
 def test_tenant_result_status_order():
     res = TenantResult('a/x', 'a-x')
     assert res.status == 'ok'
-    res.remark('note', 'n')
+    res.remark('orphan', 'n')
     assert res.status == 'remarks'
     res.plan(planned('a1', 'c'))
     assert res.status == 'changed'
     res.skip('tenants step failed')
     assert res.status == 'skipped'
-    res.fail('boom', 'b')
+    res.fail('api_error', 'b')
     assert res.status == 'failed' and res.as_dict()['remarks'][-1]['severity'] == 'error'
 
 
