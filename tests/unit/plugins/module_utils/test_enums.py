@@ -52,7 +52,8 @@ def test_a_result_row_holds_plain_text():
     res = TenantResult('a/x', 'a-x')
     res.fail('api_error', 'm')
     assert res.status is Status.FAILED
-    assert type(res.as_dict()['status']) is str
+    status = res.as_dict()['status']
+    assert isinstance(status, str) and not isinstance(status, Status) and status == 'failed'
 
 
 def test_the_validated_tenant_holds_members_and_its_dict_plain_text():
