@@ -17,7 +17,16 @@ description:
     C(workspaces[3].projects[0].bindings[2].role).
 author:
   - landingzone.openstack maintainers (@landingzone)
-options: {}
+options:
+  inventory_dir:
+    description:
+      - The directory of the inventory source (pass C({{ inventory_dir }})). When workspace files lie in
+        its C(workspaces/) directory but O(workspace_files) is not set, the vars plugin
+        C(landingzone.openstack.workspaces) was not enabled (an C(ansible.cfg) that was not read): the
+        inventory has none of their workspaces, and the module fails naming the C(ansible.cfg) lines,
+        instead of validating an inventory that lost its contents.
+    type: path
+    version_added: 0.2.0
 extends_documentation_fragment:
   - landingzone.openstack.inventory
   - landingzone.openstack.attributes.INFO_MODULE
@@ -33,6 +42,7 @@ EXAMPLES = r'''
     platforms: "{{ groups['platforms'] }}"
     landing_zones: "{{ landing_zones }}"
     workspaces: "{{ workspaces }}"
+    inventory_dir: "{{ inventory_dir }}"
 '''
 
 RETURN = r'''
@@ -64,12 +74,12 @@ errors:
   elements: dict
 '''
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.runner import run_validate_module
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.runner import OPTIONS, run_validate_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 
 
 def main():
-    run_validate_module(LandingZoneModule(inventory=True))
+    run_validate_module(LandingZoneModule(argument_spec=OPTIONS, inventory=True))
 
 
 if __name__ == '__main__':

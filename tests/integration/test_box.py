@@ -14,7 +14,8 @@ Scenarios, each converged once in a module-scoped fixture, asserted on by severa
 * README "Use it on your cloud", step by step: replicate --check --diff, replicate, meter, chargeback preview;
 * the ledger path on the platform host, where the README puts it (issue 25, point 2: xfail);
 * the onboarding repository examples/repository, validated from its root and from another
-  directory (issue 24, point 1: xfail);
+  directory (issue 24, point 1: it fails naming ansible.cfg, and replicate with prune writes nothing);
+* no platform host (no -i): validate fails (issue 24, point 2);
 * the shipped Markdown names no file the tarball lacks (issue 25, point 1: xfail). No cloud.
 
 7 ansible-playbook runs in all; test_awx.py runs the AWX jobs from the same box. The packaging does
@@ -266,6 +267,8 @@ class Onboarding:
     tenants: int             # the projects of the repository's workspace files
     from_root: boxlib.Run
     from_parent: boxlib.Run
+    prune_from_parent: boxlib.Run   # replicate -e replicate_prune=true from the directory above
+    no_inventory: boxlib.Run        # validate without -i
 
 
 @pytest.fixture(scope='module')
@@ -284,7 +287,10 @@ def onboarding(box, tmp_path_factory):
     from_root = box.run(validate, repo, home, OS_CLIENT_CONFIG_FILE=None)
     from_parent = box.run(['ansible-playbook', '-i', 'landingzone-inventory/inventory/', 'landingzone.openstack.validate'],
                           root, home, OS_CLIENT_CONFIG_FILE=None)
-    return Onboarding(tenants, from_root, from_parent)
+    prune = box.run(['ansible-playbook', '-i', 'landingzone-inventory/inventory/', 'landingzone.openstack.replicate',
+                     '-e', 'replicate_prune=true'], root, home, OS_CLIENT_CONFIG_FILE=None)
+    no_inventory = box.run(['ansible-playbook', 'landingzone.openstack.validate'], root, home, OS_CLIENT_CONFIG_FILE=None)
+    return Onboarding(tenants, from_root, from_parent, prune, no_inventory)
 
 
 def test_box_onboarding_repository_validates_from_its_root(onboarding):
@@ -294,13 +300,27 @@ def test_box_onboarding_repository_validates_from_its_root(onboarding):
     assert 'not a valid group definition' not in run.output, run.tail()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason='issue 24: run from another directory, the repository ansible.cfg is not read, '
-                   'the inventory has no workspaces and validate says valid')
-def test_box_onboarding_repository_from_another_directory_fails_or_sees_the_workspaces(onboarding):
+def test_box_onboarding_repository_from_another_directory_fails_naming_ansible_cfg(onboarding):
+    """The repository's ansible.cfg is not read from elsewhere: the inventory has no workspaces, and validate
+    says so (the files, the ansible.cfg lines) instead of `valid: 0 tenants`."""
     run = onboarding.from_parent
-    if run.rc != 0:
-        assert 'ansible.cfg' in run.output, run.tail()  # fails loudly, naming what is missing
-        return
-    shown = run.shown('Show what the inventory describes', 'local')
-    assert shown.startswith('valid: %d tenants on local' % onboarding.tenants), run.tail()
-    assert 'not a valid group definition' not in run.output, run.tail()
+    assert run.rc != 0, run.tail()
+    assert 'were not read' in run.output and 'ansible.cfg' in run.output, run.tail()
+    assert 'vars_plugins_enabled = host_group_vars,landingzone.openstack.workspaces' in run.output, run.tail()
+    assert 'valid: 0 tenants' not in run.output, run.tail()
+
+
+def test_box_replicate_with_prune_from_another_directory_writes_nothing(onboarding):
+    """Run from elsewhere, the inventory lost its workspaces: prune would delete every managed project. The
+    validation stops the run before any request (no clouds.yaml here: a connection could not even start)."""
+    run = onboarding.prune_from_parent
+    assert run.rc != 0, run.tail()
+    assert 'ansible.cfg' in run.output and 'were not read' in run.output, run.tail()
+    assert 'replicate : Validate the inventory before any API call' in run.output, run.tail()
+    assert 'replicate : Replicate tenants]' not in run.output, run.tail()   # no step after the validation ran
+
+
+def test_box_no_platform_host_fails_instead_of_doing_nothing(onboarding):
+    run = onboarding.no_inventory
+    assert run.rc != 0, run.tail()
+    assert "no host in the group 'platforms'" in run.output and 'Pass the inventory with -i' in run.output, run.tail()

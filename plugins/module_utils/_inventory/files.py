@@ -26,6 +26,29 @@ def is_workspace_file(name):
     return name.endswith(EXTENSIONS) and not name.startswith('.')
 
 
+DEFAULT_DIRECTORY = 'workspaces'
+VARS_PLUGIN_SETTINGS = ('[defaults] vars_plugins_enabled = host_group_vars,landingzone.openstack.workspaces',
+                        '[inventory] ignore_patterns = ^workspaces$')
+
+
+def unread_files(inventory_dir, workspace_files, directory=DEFAULT_DIRECTORY):
+    """The problem of workspace files beside the inventory that the vars plugin did not read (it is not
+    enabled: an ``ansible.cfg`` that was not picked up), or None. Such a run would see no workspaces at all."""
+    if workspace_files or not inventory_dir:   # the plugin sets a non-empty mapping when it reads a directory
+        return None
+    top = os.path.join(inventory_dir, directory)
+    found = sorted(os.path.relpath(os.path.join(root, name), inventory_dir)
+                   for root, dirs, names in os.walk(top) for name in names if is_workspace_file(name))
+    if not found:
+        return None
+    return ValidationIssue('inventory', '%d workspace file(s) under %s (%s) were not read: the vars plugin '
+                           'landingzone.openstack.workspaces is not enabled, so this inventory has none of their '
+                           'workspaces. The repository\'s ansible.cfg enables it: run ansible-playbook from the '
+                           'directory that holds that ansible.cfg, or set ANSIBLE_CONFIG to it. ansible.cfg needs: %s'
+                           % (len(found), top, ', '.join(found[:3]) + (', ...' if len(found) > 3 else ''),
+                              '; '.join(VARS_PLUGIN_SETTINGS)))
+
+
 def identifier_of(path):
     """The workspace identifier a file must hold: its name without directory and extension."""
     return os.path.splitext(os.path.basename(path))[0]

@@ -2,14 +2,26 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The inventory_validate module run: the whole inventory checked, the platform's tenants listed."""
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import unread_files
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
+
+OPTIONS = dict(inventory_dir=dict(type='path'))
+
+
+def validate_whole(inventory, params):
+    """The platform's tenants; an inventory whose workspace files were not read is an error, never empty."""
+    unread = unread_files(params.get('inventory_dir'), params.get('workspace_files'))
+    if unread:
+        raise InventoryError([unread])
+    return select_tenants(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
+                          params.get('workspace_files'))
 
 
 def run_validate_module(module):
     params = module.params
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
-    tenants = module.run(select_tenants, inventory, params['platform'], params.get('platforms'),
-                         params.get('only_workspaces'), params.get('workspace_files'))
+    tenants = module.run(validate_whole, inventory, params)
     module.exit_json(changed=False, requests=dict(total=0), tenants=[
         dict(tenant=t.key, name=t.name, domain=t.domain, state=str(t.state),
              groups=dict((g.role, g.name) for g in t.groups)) for t in tenants])

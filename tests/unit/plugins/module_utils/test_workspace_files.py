@@ -184,3 +184,27 @@ def test_example_repository_is_valid():
     tenants = select_tenants(dict(landing_zones=zones, workspaces=result['workspaces']), platforms[0], platforms,
                              workspace_files=result['lz_workspace_files'])
     assert [t.key for t in tenants] == ['analytics/lake', 'shop/web', 'shop/legacy']
+
+
+def test_workspace_files_the_vars_plugin_did_not_read_are_an_error_naming_ansible_cfg(tmp_path):
+    from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import unread_files
+    from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.runner import validate_whole
+    (tmp_path / 'workspaces' / 'team').mkdir(parents=True)
+    (tmp_path / 'workspaces' / 'shop.yml').write_text('identifier: shop\n')
+    (tmp_path / 'workspaces' / 'team' / 'data.yaml').write_text('identifier: data\n')
+    (tmp_path / 'workspaces' / '.hidden.yml').write_text('x: 1\n')
+    issue = unread_files(str(tmp_path), None)
+    assert issue.path == 'inventory'
+    assert '2 workspace file(s)' in issue.message and 'workspaces/shop.yml, workspaces/team/data.yaml' in issue.message
+    assert 'ansible.cfg' in issue.message and 'vars_plugins_enabled = host_group_vars,landingzone.openstack.workspaces' in issue.message
+    # read by the plugin (lz_workspace_files set), no inventory directory given, or no files: no problem
+    assert unread_files(str(tmp_path), {'files': [], 'identifiers': [], 'errors': []}) is None
+    assert unread_files(str(tmp_path), {}) is not None   # the replicate role's default when the plugin set nothing
+    assert unread_files(None, None) is None
+    assert unread_files(str(tmp_path / 'workspaces' / 'team'), None) is None
+    # the module's run: an error before any tenant is listed, never `valid: 0 tenants`
+    params = dict(platform='local', platforms=['local'], only_workspaces=None, workspace_files=None,
+                  inventory_dir=str(tmp_path))
+    with pytest.raises(InventoryError) as err:
+        validate_whole(dict(landing_zones={'default': {}}, workspaces=[]), params)
+    assert [e.path for e in err.value.errors] == ['inventory']
