@@ -22,8 +22,8 @@ options:
     description:
       - The directory of the inventory source (pass C({{ inventory_dir }})). When workspace files lie in
         its C(workspaces/) directory but O(workspace_files) is not set, the vars plugin
-        C(landingzone.openstack.workspaces) was not enabled (an C(ansible.cfg) that was not read): the
-        inventory has none of their workspaces, and the module fails naming the C(ansible.cfg) lines,
+        C(landingzone.openstack.workspaces) was not enabled (an C(ansible.cfg) that was not read), so the
+        inventory has none of their workspaces; the module then fails naming the C(ansible.cfg) lines,
         instead of validating an inventory that lost its contents.
     type: path
     version_added: 0.2.0
