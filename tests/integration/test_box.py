@@ -18,9 +18,10 @@ Scenarios, each converged once in a module-scoped fixture, asserted on by severa
 * no platform host (no -i): validate fails (issue 24, point 2);
 * the shipped Markdown names no file the tarball lacks (issue 25, point 1: xfail). No cloud.
 
-7 ansible-playbook runs in all; test_awx.py runs the AWX jobs from the same box. The packaging does
+9 ansible-playbook runs in all; test_awx.py runs the AWX jobs from the same box. The packaging does
 not depend on the OpenStack release: not `release_matrix`. The `test_box_*` tests need no cloud and
-no credentials, only the build (~2 s) and two validate runs: `pytest tests/integration/test_box.py -k test_box_` runs them alone.
+no credentials, only the build (~2 s) and four short runs that stop before any request: `pytest
+tests/integration/test_box.py -k test_box_` runs them alone.
 """
 
 import dataclasses
