@@ -27,7 +27,10 @@ def ensure_collection_link():
     link = os.path.join(COLLECTIONS, 'ansible_collections', 'landingzone', 'openstack')
     if not os.path.lexists(link):
         os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO_ROOT, link)
+        try:
+            os.symlink(REPO_ROOT, link)
+        except FileExistsError:   # another xdist worker made it first
+            pass
     return COLLECTIONS
 
 
