@@ -267,12 +267,20 @@ FEE_RULE = ('A project\'s monthly fee is billed by the platform whose lz-platfor
             'those bounds. Resources are billed where they are, to the workspace of their project.')
 
 
+LEDGER_TIME = re.compile(r'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z')
+
+
+def _human(note):
+    """A note with its ledger times as the page writes times ('5 Dec 2026 22:16 UTC')."""
+    return LEDGER_TIME.sub(lambda m: '%s UTC' % _when(m.group(0)), note)
+
+
 def _collections(doc):
     """The collections behind the figures, per platform, and the notes on what they lack."""
     found = doc.get('collections') or {}
     out = ['<section id="collections"><h2>Collections behind these figures</h2>']
     if doc.get('notes'):
-        out.append('<ul class="remark" id="notes">%s</ul>' % ''.join('<li>%s</li>' % _esc(n) for n in doc['notes']))
+        out.append('<ul class="remark" id="notes">%s</ul>' % ''.join('<li>%s</li>' % _esc(_human(n)) for n in doc['notes']))
     if found:
         out.append('<table id="table-collections"><tr><th>platform</th><th>first complete</th><th>last complete</th>'
                    '<th class="num">longest gap (h)</th><th class="num">complete runs</th>'
