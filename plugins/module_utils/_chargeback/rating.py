@@ -589,12 +589,15 @@ def rate_exact(ledger, catalog, period, platforms=None):
         owner = _Owners(platform, ledger.projects(platform))
         for kind, resource_id, states, life in resources(ledger, platform, kinds):
             rater.add_resource(owner, kind, resource_id, states, life)
+        charged = set(key[1] for key in rater.lines if key[0] == platform)
         for p in owner.projects.values():
             first_seen, last_seen = parse_ts(p['first_seen_at']), parse_ts(p['last_seen_at'])
             rule = fee_rule(p, platform)
             if rule == FeeRule.BILLED:
                 rater.add_project_fees(owner(p['project_id']), first_seen, last_seen)
-            elif rule != FeeRule.UNMANAGED and first_seen < period.end and last_seen >= period.start:
+            elif (rule == FeeRule.NO_PLATFORM_MARKER or p['project_id'] in charged) and \
+                    first_seen < period.end and last_seen >= period.start:
+                # named in the statement: projects that would pay a fee, or of other platforms charged here
                 not_billed.append(dict(platform=platform, project_id=p['project_id'], workspace=p['workspace'],
                                        project=p.get('project'), rule=rule.value, home=home_platform(p)))
     out = rater.result()

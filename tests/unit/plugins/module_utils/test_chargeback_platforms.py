@@ -93,9 +93,11 @@ def test_each_platform_bills_only_its_own_projects_fees(tmp_path):
     # both platforms rated together: each fee once
     both = rating.rate(ledger, catalog, month)
     assert sum(D(i['cost']) for i in both['items']) == D('10') + D(volume_cost)
+    # named: the project without a platform marker, and platform a's project that holds a volume on b
     assert sorted((n['platform'], n['project_id'], n['rule']) for n in both['fees_not_billed']) == [
-        ('a', 'PB', 'other_platform'), ('a', 'PL', 'no_platform_marker'),
-        ('b', 'PA', 'other_platform'), ('b', 'PL', 'no_platform_marker')]
+        ('a', 'PL', 'no_platform_marker'), ('b', 'PA', 'other_platform'), ('b', 'PL', 'no_platform_marker')]
+    assert reports.fee_notes(both['fees_not_billed'])[0] == \
+        'b: projects of platform a hold resources here: they are billed here, their monthly fees on a'
     ledger.close()
 
 
