@@ -202,10 +202,10 @@ def fee_notes(not_billed):
            % (platform, home, home) for platform, home in elsewhere]
     unmarked = [n for n in not_billed if n['rule'] == 'no_platform_marker']
     if unmarked:
+        names = sorted('%s/%s' % (n['workspace'], n['project'] or n['project_id']) for n in unmarked)
         out.append('%d project(s) carry the workspace marker but no platform marker (%s): their monthly fees are '
                    'billed on no platform (replication does not match them either); docs/chargeback.md'
-                   % (len(unmarked), ', '.join(sorted('%s/%s' % (n['workspace'], n['project'] or n['project_id'])
-                                                       for n in unmarked))))
+                   % (len(unmarked), ', '.join(names)))
     return out
 
 

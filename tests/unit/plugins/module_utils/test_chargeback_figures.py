@@ -111,8 +111,8 @@ def test_focus_tags_are_the_projects_real_tags(tmp_path):
     catalog = pricing.load(dict(currency='EUR', prices=[dict(meter='volume_gib_hours', unit='GiB-hour', unit_price='1')]))
     doc, dummy = reports.chargeback(ledger, catalog, rating.period_window('2026-10', now=NOW), None, write_files=False)
     rows = dict((r['ResourceId'], r) for r in reports.focus_rows(doc))
-    assert json.loads(rows['v1']['Tags']) == {'lz-managed': True, 'lz-ws': 'ws1', 'lz-proj': 'alpha', 'lz-platform': 'p1',
-                                             'cost-centre': '4711'}
+    assert json.loads(rows['v1']['Tags']) == {
+        'lz-managed': True, 'lz-ws': 'ws1', 'lz-proj': 'alpha', 'lz-platform': 'p1', 'cost-centre': '4711'}
     assert json.loads(rows['v2']['Tags']) == {}  # unmanaged: no invented lz-workspace tag
     assert (rows['v2']['x_Workspace'], rows['v1']['x_Workspace'], rows['v1']['x_Project']) == ('unmanaged', 'ws1', 'alpha')
     assert json.loads(rows['v1']['x_Attributes']) == {'volume_type': 'ssd'}
