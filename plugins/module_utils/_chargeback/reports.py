@@ -197,10 +197,10 @@ def collected_days(daily, collections):
 
 def fee_notes(not_billed):
     """Sentences on the projects seen here whose monthly fee this statement does not bill."""
-    elsewhere = sorted(set((n['platform'], n['home']) for n in not_billed if n['rule'] == 'other_platform'))
+    elsewhere = sorted(set((n['platform'], n['home']) for n in not_billed if n['rule'] == rating.FeeRule.OTHER_PLATFORM.value))
     out = ['%s: projects of platform %s hold resources here: they are billed here, their monthly fees on %s'
            % (platform, home, home) for platform, home in elsewhere]
-    unmarked = [n for n in not_billed if n['rule'] == 'no_platform_marker']
+    unmarked = [n for n in not_billed if n['rule'] == rating.FeeRule.NO_PLATFORM_MARKER.value]
     if unmarked:
         names = sorted('%s/%s' % (n['workspace'], n['project'] or n['project_id']) for n in unmarked)
         out.append('%d project(s) carry the workspace marker but no platform marker (%s): their monthly fees are '
