@@ -40,7 +40,8 @@ def peak_mib():
 def generate(ledger, projects, days, start):
     prj = [dict(project_id='p%04d' % i, name='ws%02d-app%04d' % (i % 50, i), domain_id='default',
                 workspace='ws%02d' % (i % 50), project='app%04d' % i, landing_zone='default', managed=True,
-                enabled=True, tags=['lz-managed']) for i in range(projects)]
+                enabled=True, tags=['lz-managed', 'lz-ws=ws%02d' % (i % 50), 'lz-proj=app%04d' % i, 'lz-platform=bench'])
+           for i in range(projects)]  # the markers replication writes: the fee is billed by the platform named
     created = _time.ts(start - datetime.timedelta(days=3))
     for h in range(days * 24):
         at = start + datetime.timedelta(hours=h, minutes=7)
@@ -63,7 +64,8 @@ def generate(ledger, projects, days, start):
         ledger.record_run(dict(id='bench-%d' % h, platform='bench', started_at=_time.ts(at), finished_at=_time.ts(at),
                                window_start=None, window_end=_time.ts(at), status='ok', counts={}, remarks=[],
                                complete_kinds=['servers', 'volumes', 'floating_ips', 'routers'], requests={},
-                               projects=prj if h == 0 else [], observations=obs, lifetimes=lts))
+                               # the projects in the first and last runs: a fee runs from the first to the last
+                               projects=prj if h in (0, days * 24 - 1) else [], observations=obs, lifetimes=lts))
 
 
 def main():

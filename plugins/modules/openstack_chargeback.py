@@ -26,6 +26,10 @@ description:
     one at or after its end, no gap longer than O(max_collection_gap_hours) in between. Otherwise
     the module fails saying what is missing, or with O(allow_partial=true) rates it with status
     V(partial) and does not freeze it."
+  - "Project monthly fees: billed only by the platform whose C(lz-platform) marker the project carries
+    (platforms sharing one Keystone each see every project), from the project's first collection to
+    the last one that saw it, as the exact fraction of each calendar month. Every rating returns the
+    collections behind its figures (RV(collections), RV(notes)); see docs/chargeback.md."
   - Talks to no cloud. In check mode it rates and returns the figures but writes nothing.
 author:
   - landingzone.openstack maintainers (@landingzone)
@@ -210,7 +214,32 @@ revisions:
   type: list
   elements: dict
 daily:
-  description: Cost per UTC day of the period (C(day), C(cost)).
+  description:
+    - Cost per UTC day of the period (C(day), C(cost)), and C(collected) - false for a day without a
+      complete collection of every platform rated (the HTML hatches it).
+  returned: always
+  type: list
+  elements: dict
+collections:
+  description:
+    - Per platform rated, the collections behind the figures - C(first_complete) and C(last_complete)
+      (within the period), C(from_start) (one at or before the period start), C(complete), C(partial)
+      (runs within the period) and C(partial_codes) (their remark codes), C(longest_gap) (C(hours),
+      C(start), C(end)), C(days_without) (days without a complete collection).
+  returned: always
+  type: dict
+notes:
+  description:
+    - Sentences on what the figures rest on - a first complete collection after the period start, a long
+      gap, partial runs, and monthly fees not billed here. Also in the JSON and the HTML page.
+  returned: always
+  type: list
+  elements: str
+fees_not_billed:
+  description:
+    - Projects seen here whose monthly fee this platform does not bill - C(rule) C(other_platform) (charged here
+      for resources; C(home) bills the fee) or C(no_platform_marker) (billed nowhere), with platform, project_id,
+      workspace, project.
   returned: always
   type: list
   elements: dict

@@ -223,8 +223,12 @@ def test_readme_chargeback_preview_writes_the_reports(readme):
         doc = json.load(fh)
     assert doc['status'] == 'preview' and doc['period']['preview'] is True and doc['period']['closed'] is False
     assert readme.platform in doc['totals']['by_platform']
-    for ws in readme.workspaces.values():
-        assert float(doc['totals']['by_workspace'][ws]) > 0, doc['totals']  # the example's project_monthly_fee
+    # one collection so far: the example's project_monthly_fee runs from a project's first collection to its last,
+    # so nothing is billed before the ledger saw the projects, and the preview says its data starts late (issue 26)
+    fees = [i for i in doc['items'] if i['meter'] == 'project_monthly_fee' and i['workspace'] in readme.workspaces.values()]
+    assert fees == [], fees
+    assert any(n.startswith('%s: the first complete collection of the period is ' % readme.platform) for n in doc['notes'])
+    assert doc['collections'][readme.platform]['complete'] == 1
     assert summary[0] == '%s: preview, %s %s (%d line items, 0 corrections)' % (
         label, doc['totals']['cost'], doc['totals']['currency'], doc['totals']['items'])
 

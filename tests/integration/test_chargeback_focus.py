@@ -33,9 +33,9 @@ BILLING = {'provider_name': 'Example Cloud', 'publisher_name': 'Example Cloud Pl
 WAIT = 120
 
 
-def collect(ledger_path):
+def collect(ledger_path, platform):
     task = {'name': 'collect', 'landingzone.openstack.openstack_metering_collect': {
-        'cloud': 'metering', 'platform': 'local', 'ledger_path': ledger_path,
+        'cloud': 'metering', 'platform': platform, 'ledger_path': ledger_path,
         'kinds': ['servers', 'volumes', 'floating_ips']}}
     run = run_playbook(tasks=[task], env=SQLITE)
     assert run.rc == 0 and run['collect']['status'] == 'ok', run.stdout[-3000:]
@@ -68,7 +68,7 @@ def rows(directory, workspace):
         return [r for r in csv.DictReader(fh) if r['x_Workspace'] == workspace]
 
 
-def test_focus_csv_validates_open_closed_and_corrected(replicator, unique, tmp_path):
+def test_focus_csv_validates_open_closed_and_corrected(replicator, unique, platform, tmp_path):
     ledger_path = str(tmp_path / 'ledger.sqlite')
     out = str(tmp_path / 'reports')
     workspace = 'fc%s' % unique
@@ -77,18 +77,20 @@ def test_focus_csv_validates_open_closed_and_corrected(replicator, unique, tmp_p
     image = replicator.image.find_image('cirros-fake', ignore_missing=False)
     project = replicator.identity.create_project(
         name='fc-%s' % unique, domain_id='default', description='FOCUS integration test',
-        tags=['lz-managed', 'lz-ws=%s' % workspace, 'lz-proj=app', 'lz-zone=default', 'cost-centre=cc%s' % unique])
+        # its own platform marker: the fee is billed only by the platform it names (issue 26)
+        tags=['lz-managed', 'lz-ws=%s' % workspace, 'lz-proj=app', 'lz-zone=default', 'lz-platform=%s' % platform,
+              'cost-centre=cc%s' % unique])
     conn = server = None
     try:
         replicator.identity.assign_project_role_to_user(project.id, replicator.current_user_id, admin_role.id)
         conn = replicator.connect_as_project({'id': project.id})
         server = conn.compute.create_server(name='fc-vm', flavor_id=flavor.id, image_id=image.id, networks='none')
         conn.compute.wait_for_server(server, status='ACTIVE', interval=0.5, wait=WAIT)
-        first = collect(ledger_path)
+        first = collect(ledger_path, platform)
         time.sleep(2)
-        collect(ledger_path)
+        collect(ledger_path, platform)
         time.sleep(2)
-        third = collect(ledger_path)
+        third = collect(ledger_path, platform)
 
         # an open window (ends in the future): no invoice yet
         now = datetime.datetime.now(datetime.timezone.utc)

@@ -74,7 +74,10 @@ def test_html_report_renders_in_headless_chromium(tmp_path):
     text = dom.stdout
     for chart in ('chart-workspace', 'chart-service', 'chart-daily'):
         assert re.search(r'<svg[^>]*id="%s"' % chart, text), chart
-    bars = dict(re.findall(r'<rect class="bar"[^>]*data-label="([^"]+)" data-value="([^"]+)"', text))
+    bars = dict(re.findall(r'<rect class="(?:bar|no-collection)"[^>]*data-label="([^"]+)" data-value="([^"]+)"', text))
+    # collections on 1, 10, 20 and 31 October only: the other 27 days are hatched, not bars (issue 26)
+    hatched = re.findall(r'<rect class="no-collection"[^>]*data-label="([^"]+)"', text)
+    assert len(hatched) == 27 and '2026-10-10' not in hatched and '2026-10-02' in hatched
     assert bars['finance'] == '74.30' and bars['research'] == '35.90'
     assert bars['Compute'] == '74.30' and bars['Block Storage'] == '35.90'
     # Oct 1: 24 h server (2.40) + 24 h x 500 GiB volume (2.40); Oct 15: 2.40 + 23 h of volume (2.30);

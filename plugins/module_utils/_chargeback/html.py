@@ -64,7 +64,13 @@ def day_chart(chart_id, title, daily, currency):
              'viewBox="0 0 %d %d" data-currency="%s"><title>%s</title>'
              % (chart_id, width, height, width, height, _esc(currency), _esc(title)),
              '<text x="0" y="20" font-size="15" font-weight="bold" class="chart-title">%s</text>' % _esc(title),
+             '<defs><pattern id="no-collection" width="8" height="8" patternUnits="userSpaceOnUse" '
+             'patternTransform="rotate(45)"><rect width="8" height="8" fill="#f4f4f4"/>'
+             '<line x1="0" y1="0" x2="0" y2="8" stroke="#c8c8c8" stroke-width="3"/></pattern></defs>',
              '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#888"/>' % (left, top + plot_h, width - 10, top + plot_h)]
+    if any(d.get('collected') is False for d in daily):
+        parts.append('<text x="%d" y="20" font-size="12" text-anchor="end" class="legend">hatched: no complete '
+                     'collection that day</text>' % (width - 10))
     for frac in (D('0.5'), D(1)):
         y = top + plot_h - int(round(float(frac) * plot_h))
         parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#ddd"/>' % (left, y, width - 10, y))
@@ -72,6 +78,15 @@ def day_chart(chart_id, title, daily, currency):
     for i, (day, value) in enumerate(zip(daily, values)):
         h = 0 if peak <= 0 else int(round(float(value / peak) * plot_h))
         x = left + i * slot
+        if day.get('collected') is False:
+            # no complete collection that day: a hatched column over the whole height, never a bar
+            # that reads as cost or as zero usage (its figure, if any, rests on creation times)
+            parts.append('<rect class="no-collection" x="%.1f" y="%d" width="%.1f" height="%d" fill="url(#no-collection)" '
+                         'stroke="#bbb" data-label="%s" data-value="%s" data-collected="false"><title>%s: no complete '
+                         'collection (%s %s rated from creation times)</title></rect>'
+                         % (x + 1, top, max(slot - 2, 1), plot_h, day['day'], money(value), day['day'], money(value),
+                            _esc(currency)))
+            continue
         parts.append('<rect class="bar" x="%.1f" y="%d" width="%.1f" height="%d" fill="#2f6fb3" data-label="%s" '
                      'data-value="%s"><title>%s: %s %s</title></rect>'
                      % (x + 1, top + plot_h - h, max(slot - 2, 1), h, day['day'], money(value), day['day'],
@@ -246,6 +261,41 @@ def _revisions_and_budgets(doc):
     return out
 
 
+FEE_RULE = ('A project\'s monthly fee is billed by the platform whose lz-platform marker it carries, and only '
+            'there, from its first collection (Keystone keeps no creation time of a project) to the last collection '
+            'that saw it, as the exact fraction of each calendar month; each fee line\'s charge start and end are '
+            'those bounds. Resources are billed where they are, to the workspace of their project.')
+
+
+LEDGER_TIME = re.compile(r'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z')
+
+
+def _human(note):
+    """A note with its ledger times as the page writes times ('5 Dec 2026 22:16 UTC')."""
+    return LEDGER_TIME.sub(lambda m: '%s UTC' % _when(m.group(0)), note)
+
+
+def _collections(doc):
+    """The collections behind the figures, per platform, and the notes on what they lack."""
+    found = doc.get('collections') or {}
+    out = ['<section id="collections"><h2>Collections behind these figures</h2>']
+    if doc.get('notes'):
+        out.append('<ul class="remark" id="notes">%s</ul>' % ''.join('<li>%s</li>' % _esc(_human(n)) for n in doc['notes']))
+    if found:
+        out.append('<table id="table-collections"><tr><th>platform</th><th>first complete</th><th>last complete</th>'
+                   '<th class="num">longest gap (h)</th><th class="num">complete runs</th>'
+                   '<th class="num">partial runs</th><th class="num">days without a complete collection</th></tr>')
+        for platform, c in sorted(found.items()):
+            out.append('<tr class="%s" data-platform="%s"><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td>'
+                       '<td class="num">%s</td><td class="num">%s</td><td class="num">%s</td></tr>'
+                       % ('remark' if c['partial'] or c['days_without'] else '', _esc(platform), _esc(platform),
+                          _esc(_when(c['first_complete']) or '-'), _esc(_when(c['last_complete']) or '-'),
+                          _esc(c['longest_gap']['hours']), c['complete'], c['partial'], len(c['days_without'])))
+        out.append('</table>')
+    out.append('<div class="meta" id="fee-rule">%s</div></section>' % _esc(FEE_RULE))
+    return out
+
+
 def _remarks(doc):
     """What the period lacks: coverage by the collections, prices."""
     out = []
@@ -272,6 +322,7 @@ def report(doc):
     by_ws = list(t['by_workspace'].items())
     by_service = list(t['by_service'].items())
     out = _heading(doc, t, title, currency)
+    out.extend(_collections(doc))
     out.append('<section>%s</section>' % hbar_chart('chart-workspace', 'Cost by workspace (%s)' % currency, by_ws, currency))
     out.append('<section>%s</section>' % hbar_chart('chart-service', 'Cost by service (%s)' % currency, by_service, currency))
     out.append('<section>%s</section>' % day_chart('chart-daily', 'Cost day by day (%s)' % currency, doc['daily'], currency))

@@ -64,9 +64,18 @@ Charges
     sum of quantity x seconds / 3600, rounded to 6 places; list cost = quantity x unit price,
     cost = list cost x (100 - discount %) / 100, both rounded to 6 places (ROUND_HALF_EVEN).
     Totals are sums of the line items' rounded figures, so totals equal the sum of the items
-    exactly. Project monthly fees: one ``project_monthly_fee`` per managed project (workspace
-    not ``unmanaged``) that the ledger knew during the period, as the fraction of each calendar
-    month the period covers (1 for a whole month).
+    exactly.
+
+Project monthly fees (what comes from Keystone, which platforms sharing it all see)
+    Billed only by the platform whose ``lz-platform`` marker the project carries (``fee_rule``):
+    a project of another platform is still attributed to its workspace when it holds resources
+    in this region (they are this region's usage), but its fee is that platform's; a project
+    with the workspace marker and no platform marker (not one this collection replicates, as
+    replication matches on the platform marker) and an unmanaged project pay no fee anywhere.
+    The fee runs from the project's first collection (``first_seen_at``: Keystone keeps no
+    creation time of a project) to the last collection that saw it (``last_seen_at``), within
+    the period, as the exact fraction of each calendar month (1 for a whole month seen from
+    before its start to after its end); the line's charge start and end are those bounds.
 
 Closed periods are immutable
     ``reconcile(previous_items, new_items)`` returns the correction line items (deltas of
@@ -79,6 +88,7 @@ import bisect
 import dataclasses
 import datetime
 import decimal
+import enum
 import hashlib
 import re
 
@@ -209,6 +219,16 @@ def period_window(period=None, start=None, end=None, preview=False, now=None):
     return Period(begin.strftime('%Y-%m'), begin, finish, True, False, 'month')
 
 
+def period_days(period):
+    """The UTC days of ``period`` (each a day's start; the first the day the period starts in)."""
+    day = datetime.datetime(period.start.year, period.start.month, period.start.day, tzinfo=UTC)
+    days = []
+    while day < period.end:
+        days.append(day)
+        day += datetime.timedelta(days=1)
+    return days
+
+
 # ------------------------------------------------------------------------------ intervals
 
 def life_bounds(states, life, vanished_end=pricing.DEFAULT_VANISHED_END):
@@ -295,11 +315,7 @@ class Rater:
         self.boundaries = [b for b in catalog.boundaries() if period.start < b < period.end]
         self.lines = {}
         self.unpriced = {}
-        day = datetime.datetime(period.start.year, period.start.month, period.start.day, tzinfo=UTC)
-        self.days = []
-        while day < period.end:
-            self.days.append(day)
-            day += datetime.timedelta(days=1)
+        self.days = period_days(period)
 
     def _pieces(self, a, b):
         """[a, b) split at the catalog's boundaries."""
@@ -374,15 +390,15 @@ class Rater:
                                     meter, selector, quantity, lo, hi)
 
     def add_project_fees(self, owner, first_seen, last_seen):
-        """The monthly fee of one project the ledger knew in [first_seen, last_seen]."""
+        """The monthly fee of one project the ledger saw from ``first_seen`` to ``last_seen``:
+        per calendar month, the exact fraction of it within the period and those bounds."""
         if not self.catalog.has('project_monthly_fee') or owner['workspace'] == UNMANAGED:
             return
-        if first_seen >= self.period.end or last_seen < self.period.start:
-            return
-        month = _month_start(self.period.start)
-        while month < self.period.end:
+        begin, finish = max(self.period.start, first_seen), min(self.period.end, last_seen)
+        month = _month_start(begin)
+        while month < finish:
             nxt = _next_month(month)
-            lo, hi = max(month, self.period.start), min(nxt, self.period.end)
+            lo, hi = max(month, begin), min(nxt, finish)
             if hi > lo:
                 fraction = D(micros(lo, hi)) / D(micros(month, nxt))
                 # quantity in months; qus is kept in quantity-microseconds-per-hour like the others
@@ -494,6 +510,42 @@ class _Owners:
         return self.cache[project_id]
 
 
+class FeeRule(str, enum.Enum):
+    """Whether a platform bills the monthly fee of a project its ledger saw (``fee_rule``)."""
+
+    BILLED = 'billed'                       # the project carries this platform's marker
+    OTHER_PLATFORM = 'other_platform'       # another platform's project: its fee is billed there
+    NO_PLATFORM_MARKER = 'no_platform_marker'  # workspace marker, no platform marker: billed nowhere
+    UNMANAGED = 'unmanaged'                 # not ours: no fee
+
+    def __str__(self):
+        return self.value
+
+
+# The platform marker _ownership.PLATFORM_TAG writes. The ledger readers ship without _ownership
+# (test_chargeback_modules); test_chargeback_platforms holds the two equal.
+PLATFORM_MARKER = 'lz-platform='
+
+
+def home_platform(project):
+    """The platform a ledger project's platform marker names, or None."""
+    for tag in project.get('tags') or ():
+        if tag.startswith(PLATFORM_MARKER):
+            return tag[len(PLATFORM_MARKER):]
+    return None
+
+
+def fee_rule(project, platform):
+    """The ``FeeRule`` of a ledger project on ``platform``: its workspace as metering recorded it
+    from the ownership tags, its platform marker from the tags Keystone gave it."""
+    if not project.get('managed') or (project.get('workspace') or UNMANAGED) == UNMANAGED:
+        return FeeRule.UNMANAGED
+    home = home_platform(project)
+    if not home:
+        return FeeRule.NO_PLATFORM_MARKER
+    return FeeRule.BILLED if home == platform else FeeRule.OTHER_PLATFORM
+
+
 def chosen_platforms(ledger, platforms=None):
     """The platforms to read: those given, else every platform the ledger knows."""
     if platforms:
@@ -532,14 +584,25 @@ def rate_exact(ledger, catalog, period, platforms=None):
     rater = Rater(catalog, period)
     chosen = chosen_platforms(ledger, platforms)
     kinds = sorted(catalog.kinds)
+    not_billed = []
     for platform in chosen:
         owner = _Owners(platform, ledger.projects(platform))
         for kind, resource_id, states, life in resources(ledger, platform, kinds):
             rater.add_resource(owner, kind, resource_id, states, life)
+        charged = set(key[1] for key in rater.lines if key[0] == platform)
         for p in owner.projects.values():
-            rater.add_project_fees(owner(p['project_id']), parse_ts(p['first_seen_at']), parse_ts(p['last_seen_at']))
+            first_seen, last_seen = parse_ts(p['first_seen_at']), parse_ts(p['last_seen_at'])
+            rule = fee_rule(p, platform)
+            if rule == FeeRule.BILLED:
+                rater.add_project_fees(owner(p['project_id']), first_seen, last_seen)
+            elif (rule == FeeRule.NO_PLATFORM_MARKER or p['project_id'] in charged) and \
+                    first_seen < period.end and last_seen >= period.start:
+                # named in the statement: projects that would pay a fee, or of other platforms charged here
+                not_billed.append(dict(platform=platform, project_id=p['project_id'], workspace=p['workspace'],
+                                       project=p.get('project'), rule=rule.value, home=home_platform(p)))
     out = rater.result()
     out['platforms'] = chosen
+    out['fees_not_billed'] = not_billed
     return out
 
 

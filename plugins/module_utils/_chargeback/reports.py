@@ -29,7 +29,7 @@ import json
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _files, _kinds, _time
-from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, html, parquet, rating
+from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback import budgets, coverage as _coverage, html, parquet, rating
 
 STORE = 'line_items.json'
 FILES = ('line_items.csv', 'focus.csv', 'report.html', STORE)
@@ -172,15 +172,41 @@ def build(period, rated, previous, rated_at, coverage=None, billing=None, budget
                   else StatementStatus.PARTIAL if period.partial else StatementStatus.OPEN)
         corrections = []
     totals = rating.totals(items, figures)
+    collections = rated.get('collections') or {}
     doc = dict(format=FORMAT_VERSION, period=period.to_dict(), status=status.value, rated_at=rated_at,
                revisions=revisions, platforms=rated.get('platforms', []),
                currency=totals['currency'] or rated.get('currency'), totals=rating.totals_json(totals),
-               daily=rated['daily'], unpriced=rated['unpriced'], corrections=len(corrections),
-               coverage=coverage or {}, billing=billing, focus_version=FOCUS_VERSION,
+               daily=collected_days(rated['daily'], collections), unpriced=rated['unpriced'],
+               corrections=len(corrections), coverage=coverage or {}, collections=collections,
+               notes=_coverage.notes(collections, period) + fee_notes(rated.get('fees_not_billed') or []),
+               fees_not_billed=rated.get('fees_not_billed') or [], billing=billing, focus_version=FOCUS_VERSION,
                version=max([r['revision'] for r in revisions] + [0]), items=items)
     if budget and budget[0]:
         doc['budgets'] = budgets.evaluate(budget[0], budget[1], period, totals['by_workspace'], _time.parse(rated_at))
     return doc
+
+
+def collected_days(daily, collections):
+    """The day-by-day costs, each marked ``collected``: whether every platform rated has a complete
+    collection that day (no collections known: every day unmarked, as before)."""
+    if not collections:
+        return daily
+    missing = set(day for c in collections.values() for day in c['days_without'])
+    return [dict(d, collected=d['day'] not in missing) for d in daily]
+
+
+def fee_notes(not_billed):
+    """Sentences on the projects seen here whose monthly fee this statement does not bill."""
+    elsewhere = sorted(set((n['platform'], n['home']) for n in not_billed if n['rule'] == rating.FeeRule.OTHER_PLATFORM.value))
+    out = ['%s: projects of platform %s hold resources here: they are billed here, their monthly fees on %s'
+           % (platform, home, home) for platform, home in elsewhere]
+    unmarked = [n for n in not_billed if n['rule'] == rating.FeeRule.NO_PLATFORM_MARKER.value]
+    if unmarked:
+        names = sorted('%s/%s' % (n['workspace'], n['project'] or n['project_id']) for n in unmarked)
+        out.append('%d project(s) carry the workspace marker but no platform marker (%s): their monthly fees are '
+                   'billed on no platform (replication does not match them either); docs/chargeback.md'
+                   % (len(unmarked), ', '.join(names)))
+    return out
 
 
 def file_names(with_parquet=False):
@@ -302,6 +328,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     rated_at = rated_at or _time.ts(_time.utcnow())
     rated = rating.rate_exact(ledger, catalog, period, platforms)
     rated['currency'] = catalog.currency
+    rated['collections'] = _coverage.collections(ledger, rated['platforms'], period, rating.period_days(period))
     directory = os.path.join(output_dir, period.label) if output_dir else None
     previous = load_store(directory) if directory else None
     doc = build(period, rated, previous, rated_at, coverage, billing, budget)
@@ -314,6 +341,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
                   totals=doc['totals'], currency=doc['currency'], corrections=doc['corrections'],
                   revisions=doc['revisions'], unpriced=doc['unpriced'], daily=doc['daily'],
                   platforms=doc['platforms'], items=len(doc['items']), coverage=doc['coverage'],
+                  collections=doc['collections'], notes=doc['notes'], fees_not_billed=doc['fees_not_billed'],
                   version=doc['version'], statement=statement_key(doc), hashes=hashes,
                   budgets=(doc.get('budgets') or {}).get('workspaces', {}),
                   budget_alerts=(doc.get('budgets') or {}).get('alerts', []),

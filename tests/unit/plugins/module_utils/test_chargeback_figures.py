@@ -21,7 +21,7 @@ H = datetime.timedelta(hours=1)
 NOW = T0 + 40 * 24 * H
 PROJECTS = [dict(project_id='P1', name='ws1-alpha', domain_id='default', workspace='ws1', project='alpha',
                  landing_zone='default', managed=True, enabled=True,
-                 tags=['lz-managed', 'lz-ws=ws1', 'lz-proj=alpha', 'cost-centre=4711']),
+                 tags=['lz-managed', 'lz-ws=ws1', 'lz-proj=alpha', 'lz-platform=p1', 'cost-centre=4711']),
             dict(project_id='P2', name='other', domain_id='default', workspace='unmanaged', project='other',
                  landing_zone=None, managed=False, enabled=True, tags=[])]
 
@@ -111,7 +111,8 @@ def test_focus_tags_are_the_projects_real_tags(tmp_path):
     catalog = pricing.load(dict(currency='EUR', prices=[dict(meter='volume_gib_hours', unit='GiB-hour', unit_price='1')]))
     doc, dummy = reports.chargeback(ledger, catalog, rating.period_window('2026-10', now=NOW), None, write_files=False)
     rows = dict((r['ResourceId'], r) for r in reports.focus_rows(doc))
-    assert json.loads(rows['v1']['Tags']) == {'lz-managed': True, 'lz-ws': 'ws1', 'lz-proj': 'alpha', 'cost-centre': '4711'}
+    assert json.loads(rows['v1']['Tags']) == {
+        'lz-managed': True, 'lz-ws': 'ws1', 'lz-proj': 'alpha', 'lz-platform': 'p1', 'cost-centre': '4711'}
     assert json.loads(rows['v2']['Tags']) == {}  # unmanaged: no invented lz-workspace tag
     assert (rows['v2']['x_Workspace'], rows['v1']['x_Workspace'], rows['v1']['x_Project']) == ('unmanaged', 'ws1', 'alpha')
     assert json.loads(rows['v1']['x_Attributes']) == {'volume_type': 'ssd'}

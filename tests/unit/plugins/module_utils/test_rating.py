@@ -45,7 +45,8 @@ class Cloud:
         self.resources = []
         self.n = 0
         self.projects = [dict(project_id='P1', name='ws1-alpha', domain_id='default', workspace='ws1', project='alpha',
-                              landing_zone='default', managed=True, enabled=True, tags=['lz-managed']),
+                              landing_zone='default', managed=True, enabled=True,
+                              tags=['lz-managed', 'lz-ws=ws1', 'lz-proj=alpha', 'lz-platform=%s' % platform]),
                          dict(project_id='P2', name='other', domain_id='default', workspace='unmanaged', project='other',
                               landing_zone=None, managed=False, enabled=True, tags=[])]
 
@@ -332,7 +333,7 @@ def test_unpriced_usage_is_reported_not_dropped(tmpdir_path):
 
 def test_monthly_fee_per_managed_project_prorated_by_the_window(tmpdir_path):
     cloud = _cloud(tmpdir_path)
-    cloud.sample(T0 + H)
+    cloud.sample(T0 - H)  # seen before October began: the whole month
     cloud.sample(T0 + 45 * 24 * H)
     catalog = _pricing.load(dict(currency='EUR', prices=[
         dict(meter='project_monthly_fee', unit='month', unit_price='31.00')]))
