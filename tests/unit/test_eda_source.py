@@ -107,3 +107,24 @@ def test_a_start_without_a_broker_fails_on_the_connection_naming_it():
         asyncio.run(run())
     assert 'cannot connect to the message bus amqp://openstack@127.0.0.1:1/' in str(error.value)
     assert 's3cret' not in str(error.value)
+
+
+FILTER = runpy.run_path(os.path.join(ROOT, 'extensions', 'eda', 'plugins', 'event_filter', 'changed_workspaces.py'))
+
+
+def push(ref='refs/heads/main', **files):
+    return {'payload': {'ref': ref, 'commits': [dict(files)]}, 'meta': {'endpoint': 'webhook'}}
+
+
+def test_changed_workspaces_of_a_push_to_main_like_changed_workspaces_sh():
+    event = push(added=['inventory/workspaces/shop.yml', 'README.md'],
+                 modified=['inventory/workspaces/analytics.yaml', 'inventory/group_vars/all/x.yml'],
+                 removed=['inventory/workspaces/gone.yml'])
+    assert FILTER['main'](event)['landingzone'] == {'workspaces': ['analytics', 'shop']}
+
+
+def test_changed_workspaces_leaves_other_branches_and_files_alone():
+    assert 'landingzone' not in FILTER['main'](push('refs/heads/feature', added=['inventory/workspaces/shop.yml']))
+    assert 'landingzone' not in FILTER['main'](push(removed=['inventory/workspaces/shop.yml']))
+    assert 'landingzone' not in FILTER['main']({'payload': 'text'})
+    assert FILTER['main'](push(added=['ws/shop.yml']), workspaces_dir='ws/')['landingzone']['workspaces'] == ['shop']
