@@ -173,7 +173,7 @@ class OwnershipCache:
 
     def _domain_owner(self, domain):
         workspace = _ownership.domain_owner(domain)
-        if not workspace or workspace not in set(o.workspace for o in self.projects.values() if o):
+        if not workspace or workspace not in self._workspaces():
             return None
         return Owner(workspace)
 
@@ -211,11 +211,15 @@ class OwnershipCache:
 
     def _tag_owner(self, tag):
         # Keystone names only the tag in a project tag event (its project comes in the project's
-        # own identity.project.updated): a marker tag names its workspace or tenant itself.
-        owner = _ownership.parse_owner_tags([_ownership.MANAGED_TAG, tag]) or {}
-        if owner.get('workspace'):
-            return Owner(owner['workspace'])
+        # own identity.project.updated): a marker tag names its workspace, which counts when the
+        # workspace has a project on this platform (another platform may share the Keystone).
+        workspace = (_ownership.parse_owner_tags([_ownership.MANAGED_TAG, tag]) or {}).get('workspace')
+        if workspace and workspace in self._workspaces():
+            return Owner(workspace)
         return None
+
+    def _workspaces(self):
+        return set(owner.workspace for owner in self.projects.values() if owner)
 
     def forget(self, change):
         """Drop a deleted target (after its event named its owner)."""

@@ -101,7 +101,10 @@ class KeystoneReader:
 
     def __init__(self, cloud, platform):
         import openstack  # the collection's own dependency (requirements.txt)
-        self.conn = openstack.connect(cloud=cloud)
+        try:
+            self.conn = openstack.connect(cloud=cloud)
+        except Exception as error:   # openstacksdk's ConfigException and friends
+            raise ValueError('landingzone.openstack.notifications: argument cloud: %s' % error) from None
         self.platform = platform
 
     def own_user_ids(self, names_or_ids):
@@ -175,8 +178,9 @@ class Source:
             return False
         event = self.events.event_of(change, owner, self.options.platform, self.own_ids)
         await self.queue.put(event)
-        LOG.info('%s %s -> %s', change.event_type, change.target_id, event['landingzone']['tenant'] or
-                 event['landingzone']['workspace'] or '-')
+        emitted = event['landingzone']
+        LOG.info('%s %s -> %s%s', change.event_type, change.target_id, emitted['tenant'] or emitted['workspace'] or '-',
+                 ' (own change)' if emitted['own_change'] else '')
         return True
 
 
@@ -208,10 +212,13 @@ async def consume(source, options, aio_pika, connected):
         closed = asyncio.get_running_loop().create_future()
         connection.close_callbacks.add(lambda *args: closed.done() or closed.set_result(None))
         drain = asyncio.ensure_future(_drain(queue, source))
-        done, dummy = await asyncio.wait({drain, closed}, return_when=asyncio.FIRST_COMPLETED)
-        drain.cancel()
-        if drain in done and not drain.cancelled():
-            drain.result()
+        try:
+            done, dummy = await asyncio.wait({drain, closed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            drain.cancel()
+            outcome = (await asyncio.gather(drain, return_exceptions=True))[0]
+        if drain in done and isinstance(outcome, Exception):
+            raise outcome
         raise ConnectionError('the broker closed the connection')
     finally:
         if not connection.is_closed:

@@ -145,6 +145,7 @@ def test_cache_project_tag_names_its_workspace_only_for_a_marker():
     cache = loaded_cache()
     assert cache.owner(change(cadf('identity.project tag.created', 'lz-ws=shop'))) == _events.Owner('shop')
     assert cache.owner(change(cadf('identity.project tag.created', 'cost-centre=1'))) is None
+    assert cache.owner(change(cadf('identity.project tag.created', 'lz-ws=elsewhere'))) is None   # not here
 
 
 def test_event_of_flags_the_replicator_and_names_the_tenant():
