@@ -28,8 +28,6 @@ from helpers import cloud
 from helpers.keystone import Keystone
 from helpers.playbook import BIN
 
-# The broker of the whole cloud is stopped for a few seconds: nothing else may run meanwhile.
-pytestmark = pytest.mark.exclusive
 
 
 def write(path, data):
@@ -97,6 +95,23 @@ class Rulebook:
             self.proc.kill()
 
 
+def test_a_start_without_a_broker_fails_on_the_connection(box, tmp_path):
+    """ansible-rulebook loads the source from the installed collection; nothing listens at the URL."""
+    repo = str(tmp_path)
+    write(os.path.join(repo, 'inventory', 'hosts.yml'), {'platforms': {'hosts': {'nowhere': {}}}})
+    rulebook = Rulebook(box, repo, 'amqp://openstack:s3cret@127.0.0.1:1/', 'nowhere')
+    try:
+        rulebook.proc.wait(timeout=120)
+    finally:
+        rulebook.stop()
+    text = rulebook.output()
+    assert rulebook.proc.returncode != 0, text[-3000:]
+    assert 'cannot connect to the message bus amqp://openstack@127.0.0.1:1/ (argument url)' in text, text[-3000:]
+    assert 's3cret' not in text
+
+
+# The broker of the whole cloud is stopped for a few seconds: nothing else may run meanwhile.
+@pytest.mark.exclusive
 def test_drift_repaired_from_notifications(box, replicator, keystone, platform, unique, make_user):
     url, ctl_env = broker()
     by_hand = openstack.connect(cloud='admin')   # someone else than the replicator
@@ -169,14 +184,18 @@ def test_drift_repaired_from_notifications(box, replicator, keystone, platform, 
         for number in range(20):
             by_hand.identity.put('/projects/%s/tags/lz-burst-%d' % (project.id, number))
         until(lambda: not any(t.startswith('lz-burst') for t in project_now().tags), 120, 'the burst repaired')
-        time.sleep(10)
+        until(lambda: rulebook.runs() > runs, 90, 'the run of the burst ends')
+        time.sleep(15)   # a second run would have started and ended by now
         print('runs for a burst of 20: %d' % (rulebook.runs() - runs))
-        assert rulebook.runs() - runs <= 2
+        assert 1 <= rulebook.runs() - runs <= 2
 
         # the broker restarts: the source reconnects, the next change is repaired
         rabbitmqctl(ctl_env, 'stop_app')
         rabbitmqctl(ctl_env, 'start_app')
-        until(lambda: rulebook.output().count('consuming keystone') >= 2, 120, 'the source reconnects')
+        # oslo's exchanges are not durable: Keystone declares "keystone" again with its next notification
+        # (that one is lost to the source, which binds only once the exchange is back; docs/events.md)
+        by_hand.identity.delete_project(by_hand.identity.create_project(name='poke-%s' % unique, domain_id='default'))
+        until(lambda: rulebook.output().count('consuming keystone') >= 2, 60, 'the source reconnects')
         by_hand.identity.update_project(project.id, is_enabled=False)
         print('after the broker restart, repaired in %.1f s' % until(lambda: project_now().is_enabled, 90,
                                                                       'repair after the restart'))

@@ -35,6 +35,8 @@ import sys
 import urllib.parse
 
 LOG = logging.getLogger('landingzone.openstack.notifications')
+# seconds between looks for an exchange that does not exist (a passive declare is cheap)
+EXCHANGE_RETRY = 5
 
 
 def _import_events():
@@ -247,7 +249,10 @@ async def main(queue, args):
             if not state['connected']:
                 raise ConnectionError('landingzone.openstack.notifications: cannot connect to the message bus %s '
                                       '(argument url): %s' % (broker_name(options.url), error)) from None
-            LOG.warning('connection to %s lost (%s); reconnecting in %.0f s', broker_name(options.url),
-                        type(error).__name__, state['delay'])
+            # the exchange is not there (yet): the service declares it with its next notification,
+            # also after a broker restart (oslo's exchanges are not durable); look again soon
+            missing = type(error).__name__ == 'ChannelNotFoundEntity'
+            LOG.warning('%s on %s (%s); reconnecting in %.0f s', 'exchange not found' if missing else 'connection lost',
+                        broker_name(options.url), type(error).__name__, state['delay'])
         await asyncio.sleep(state['delay'])
-        state['delay'] = min(state['delay'] * 2, options.backoff_max)
+        state['delay'] = min(state['delay'] * 2, EXCHANGE_RETRY if missing else options.backoff_max)
