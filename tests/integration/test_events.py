@@ -29,7 +29,6 @@ from helpers.keystone import Keystone
 from helpers.playbook import BIN
 
 
-
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as handle:
@@ -70,8 +69,9 @@ class Rulebook:
     """ansible-rulebook running the collection's rulebook, its output in a file."""
 
     def __init__(self, box, repo, url, platform):
-        write(os.path.join(repo, 'events.yml'), {'landingzone_events_url': url, 'landingzone_events_cloud': 'replicator',
-                                                  'landingzone_events_platform': platform})
+        write(os.path.join(repo, 'events.yml'), {
+            'landingzone_events_url': url, 'landingzone_events_cloud': 'replicator',
+            'landingzone_events_platform': platform})
         self.log = os.path.join(repo, 'rulebook.log')
         env = box.user_env(os.path.join(repo, 'home'), ANSIBLE_CONFIG=os.path.join(repo, 'ansible.cfg'))
         with open(self.log, 'w') as out:
@@ -197,8 +197,8 @@ def test_drift_repaired_from_notifications(box, replicator, keystone, platform, 
         by_hand.identity.delete_project(by_hand.identity.create_project(name='poke-%s' % unique, domain_id='default'))
         until(lambda: rulebook.output().count('consuming keystone') >= 2, 60, 'the source reconnects')
         by_hand.identity.update_project(project.id, is_enabled=False)
-        print('after the broker restart, repaired in %.1f s' % until(lambda: project_now().is_enabled, 90,
-                                                                      'repair after the restart'))
+        after = until(lambda: project_now().is_enabled, 90, 'repair after the restart')
+        print('after the broker restart, repaired in %.1f s' % after)
         assert rulebook.proc.poll() is None
         text = rulebook.output()
         assert '_context_auth_token' not in text and url.split(':')[2].split('@')[0] not in text

@@ -11,6 +11,7 @@ from helpers.notifications import cadf, REPLICATOR, TOKEN
 from ansible_collections.landingzone.openstack.plugins.module_utils import _events
 from ansible_collections.landingzone.openstack.plugins.module_utils import _ownership
 
+
 def project(project_id, workspace='shop', name='web', platform='local', extra_tags=()):
     return {'id': project_id, 'tags': _ownership.owner_tags(workspace, name, 'zone', platform) + list(extra_tags)}
 
