@@ -241,6 +241,7 @@ async def main(queue, args):
         if bound:   # backoff starts again only once a binding worked (a missing exchange backs off)
             state['delay'] = 1.0
     while True:
+        missing = False
         try:
             await consume(source, options, aio_pika, connected)
         except asyncio.CancelledError:
