@@ -86,6 +86,8 @@ DEFAULT_PORTS = {
 }
 
 APT_PACKAGES = ["mariadb-server", "mariadb-client", "rabbitmq-server", "gcc", "python3-dev", "postgresql", "chromium"]
+# ansible-rulebook (tests/integration/test_events.py) runs its rules engine on Java >= 17
+APT_PACKAGES += ["openjdk-17-jre-headless"]
 # Per release, on top: keystone 24 (2023.2) needs scrypt, built from source against libcrypto.
 APT_PACKAGES_OF_RELEASE = {"2023.2": ["libssl-dev", "pkg-config"]}
 

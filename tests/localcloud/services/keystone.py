@@ -6,11 +6,31 @@ Accounts (idempotent, every `up`):
   metering    reader on project `admin` and system-scoped reader (services' policies may widen it later)
   project `service` for the service users (created by each service's register()).
 """
+import os
+
 from localcloud import Proc, write_ini
 
 NAME = "keystone"
 ORDER = 30
 PORTS = ["keystone"]
+
+
+def notifications(ctx):
+    """Keystone publishes its CADF notifications to the instance's RabbitMQ (docs/events.md): on
+    whenever RabbitMQ runs in this instance, off with LOCALCLOUD_NOTIFICATIONS=0."""
+    if os.environ.get("LOCALCLOUD_NOTIFICATIONS", "1").lower() in ("0", "no", "off", "false"):
+        return False
+    services = os.environ.get("LOCALCLOUD_SERVICES")
+    return not services or "rabbitmq" in [s.strip() for s in services.split(",")]
+
+
+def _notifications_conf(ctx):
+    if not notifications(ctx):
+        return {"oslo_messaging_notifications": {"driver": "noop"}}
+    # retry: a notification is given up after 2 tries instead of blocking the API call while the
+    # broker is down (the default -1 retries forever)
+    return {"oslo_messaging_notifications": {"driver": "messagingv2", "transport_url": ctx.transport_url,
+                                             "retry": 2}}
 
 
 def _conf(ctx):
@@ -31,7 +51,7 @@ def configure(ctx):
         "fernet_tokens": {"key_repository": etc / "fernet-keys", "max_active_keys": 3},
         "credential": {"key_repository": etc / "credential-keys"},
         "cache": {"enabled": True, "backend": "dogpile.cache.memory"},
-        "oslo_messaging_notifications": {"driver": "noop"},
+        **_notifications_conf(ctx),
     })
 
 

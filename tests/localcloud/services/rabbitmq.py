@@ -80,3 +80,7 @@ def post_start(ctx):
             ctl(ctx, "change_password", "openstack", pw)
         ctl(ctx, "set_permissions", "openstack", ".*", ".*", ".*")
         ctx.mark("rabbitmq.users")
+    # The notification queues the services' notifiers declare have no consumer here: without a bound
+    # they grow until the memory alarm stops the publishers (docs/events.md, "Operating").
+    ctl(ctx, "set_policy", "--apply-to", "queues", "notification-queues",
+        r"^(notifications|versioned_notifications)\.", '{"max-length": 1000, "overflow": "drop-head"}')

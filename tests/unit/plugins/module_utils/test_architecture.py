@@ -20,7 +20,7 @@ LAYERS = (
     ('registry', ('_kinds',)),   # the resource kinds and meters (reads _time)
     ('results', ('_results',)),
     ('inventory and ledger', ('_inventory', '_ledger')),
-    ('domain', ('_keystone', '_quota', '_replication', '_metering', '_chargeback')),
+    ('domain', ('_keystone', '_quota', '_replication', '_metering', '_chargeback', '_events')),
     ('runners', ()),             # <package>/runner.py and RUNNERS
     ('module base', ('_module',)),
     ('platform base', ('_platform',)),
