@@ -6,7 +6,7 @@ The built collection (``box``) installed apart from the checkout; a repository l
 examples/repository with one workspace, converged once; the real ``ansible-rulebook`` running the
 collection's rulebook ``landingzone.openstack.repair_drift`` with its event source on the cloud's
 RabbitMQ, Keystone publishing (tests/localcloud: on whenever RabbitMQ runs). Then, without any
-scheduled run: a change to an unmanaged project starts nothing; ten changes by hand (a grant added
+scheduled run: a change to an unmanaged project starts nothing; CHANGES changes by hand (a grant added
 to a managed group, the project disabled, a member removed, an ``lz-`` tag added, in turn) are each
 set back by a run of its own, the median time from change to repair printed (its target, <= 30 s on
 the CI machine, is read from the output: no timed assertion); the replicator's own
@@ -27,6 +27,10 @@ import yaml
 from helpers import cloud
 from helpers.keystone import Keystone
 from helpers.playbook import BIN
+
+# Changes by hand, each repaired by a run of its own: one of each kind in CI (its budget); the figure
+# of the issue, the median over ten, with LZ_EVENT_CHANGES=10.
+CHANGES = int(os.environ.get('LZ_EVENT_CHANGES', '4'))
 
 
 def write(path, data):
@@ -163,7 +167,7 @@ def test_drift_repaired_from_notifications(box, replicator, keystone, platform, 
              lambda: 'lz-forged' not in project_now().tags),
         ]
         seconds = []
-        for number in range(10):
+        for number in range(CHANGES):
             what, change, repaired = changes[number % len(changes)]
             runs = rulebook.runs()
             change()
@@ -177,7 +181,7 @@ def test_drift_repaired_from_notifications(box, replicator, keystone, platform, 
         time.sleep(8)
         own = rulebook.output().count('(own change)')
         print('own changes notified: %d; runs: %d' % (own, rulebook.runs()))
-        assert own >= 10 and rulebook.runs() == 10, rulebook.output()[-3000:]
+        assert own >= CHANGES and rulebook.runs() == CHANGES, rulebook.output()[-3000:]
 
         # a burst of 20 changes to one tenant
         runs = rulebook.runs()
