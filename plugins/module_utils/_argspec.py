@@ -37,6 +37,8 @@ INVENTORY = dict(
     workspaces=dict(type='raw', required=True),
     only_workspaces=dict(type='list', elements='str'),
     workspace_files=dict(type='dict'),
+    # {} or {index, count}: checked by _inventory/shards.py with the host variables' names
+    shard=dict(type='dict', default={}),
 )
 
 LEDGER_DSN_ENV = 'LZ_LEDGER_DSN'

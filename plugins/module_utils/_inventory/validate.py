@@ -9,6 +9,7 @@ and the tenants (``select_tenants``). See docs/inventory.md.
 """
 
 import re
+from dataclasses import dataclass
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     RESERVED_TAG_PREFIX,
@@ -38,6 +39,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     choices_of,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import parse_shard
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import with_sources
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
     DEFAULT_EUID_PATTERN,
@@ -686,13 +688,31 @@ def validate_or_raise(inventory, platforms, workspace_files=None):
         raise InventoryError(errors)
 
 
-def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None):
+def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None):
     """Validate the whole inventory and return the tenants of ``platform`` (no request).
 
-    ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace).
+    ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace), ``shard``
+    (the option: {} or {index, count}) to the workspaces of one shard (shards.py).
     The inventory is analysed once: the same pass gives the problems and the tenants.
     ``workspace_files``: as for ``validate``.
     """
+    return select_scope(inventory, platform, platforms, only_workspaces, workspace_files, shard).tenants
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one run replicates of a platform: ``tenants``; ``others``, the keys of the platform's
+    tenants outside the run (their projects are no orphans); ``decides_orphans``: this run looks for
+    orphans (a whole platform, or the platform-wide shard 0), since it knows every tenant."""
+
+    tenants: list
+    others: frozenset
+    decides_orphans: bool
+
+
+def select_scope(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None):
+    """``select_tenants`` with what orphan detection needs: a ``Scope``."""
+    shard = parse_shard(shard)
     platforms = _platform_names(platforms or [platform])
     if platform not in platforms:
         platforms.append(platform)
@@ -700,14 +720,19 @@ def select_tenants(inventory, platform, platforms=None, only_workspaces=None, wo
     errors = with_sources(errors, _workspaces_of(inventory), workspace_files)
     if errors:
         raise InventoryError(errors)
-    tenants = [t for t in tenants if t.platform == platform]
+    every = [t for t in tenants if t.platform == platform]
+    tenants = every
     if only_workspaces:
         missing = sorted(set(only_workspaces) - set(t.workspace for t in tenants))
         if missing:
             raise InventoryError([ValidationIssue('only_workspaces', 'unknown workspace(s) on this platform: %s'
                                                   % ', '.join(missing))])
         tenants = [t for t in tenants if t.workspace in only_workspaces]
-    return tenants
+    if shard is not None:
+        tenants = [t for t in tenants if shard.holds(t.workspace)]
+    chosen = set(t.key for t in tenants)
+    return Scope(tenants, frozenset(t.key for t in every if t.key not in chosen),
+                 not only_workspaces and (shard is None or shard.platform_wide))
 
 
 def build_tenants(inventory, platform, platforms=None):
