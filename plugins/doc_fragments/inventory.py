@@ -62,4 +62,14 @@ options:
     type: dict
     default: {}
     version_added: 0.2.0
+  identity_platform:
+    description:
+      - This platform is a region that shares the Keystone of another platform of the inventory,
+        which replicates the identity (projects, domains, groups, grants, members) once for both.
+      - Its tenants are that platform's projects (found by its marker tags) with this platform's
+        landing-zone quotas; a project on this platform must be on that one too. Only quotas (and
+        metering) run per region. C(keystone_tenant) and C(keystone_group_binding) refuse to run
+        with it, and no run of this platform looks for orphans. See C(docs/scale.md).
+    type: str
+    version_added: 0.2.0
 '''

@@ -39,6 +39,8 @@ INVENTORY = dict(
     workspace_files=dict(type='dict'),
     # {} or {index, count}: checked by _inventory/shards.py with the host variables' names
     shard=dict(type='dict', default={}),
+    # a region sharing another platform's Keystone: its identity is that platform's (docs/scale.md)
+    identity_platform=dict(type='str'),
 )
 
 LEDGER_DSN_ENV = 'LZ_LEDGER_DSN'

@@ -20,7 +20,7 @@ def validate_whole(inventory, params):
     if layout:
         raise InventoryError(layout)
     return select_tenants(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
-                          params.get('workspace_files'), params.get('shard'))
+                          params.get('workspace_files'), params.get('shard'), params.get('identity_platform'))
 
 
 def run_validate_module(module):

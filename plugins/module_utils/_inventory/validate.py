@@ -8,6 +8,7 @@ limits and name collisions after patterns. One analysis of the inventory gives b
 and the tenants (``select_tenants``). See docs/inventory.md.
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -688,7 +689,8 @@ def validate_or_raise(inventory, platforms, workspace_files=None):
         raise InventoryError(errors)
 
 
-def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None):
+def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
+                   identity_platform=None):
     """Validate the whole inventory and return the tenants of ``platform`` (no request).
 
     ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace), ``shard``
@@ -696,7 +698,8 @@ def select_tenants(inventory, platform, platforms=None, only_workspaces=None, wo
     The inventory is analysed once: the same pass gives the problems and the tenants.
     ``workspace_files``: as for ``validate``.
     """
-    return select_scope(inventory, platform, platforms, only_workspaces, workspace_files, shard).tenants
+    return select_scope(inventory, platform, platforms, only_workspaces, workspace_files, shard,
+                        identity_platform).tenants
 
 
 @dataclass(frozen=True)
@@ -710,8 +713,11 @@ class Scope:
     decides_orphans: bool
 
 
-def select_scope(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None):
-    """``select_tenants`` with what orphan detection needs: a ``Scope``."""
+def select_scope(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
+                 identity_platform=None):
+    """``select_tenants`` with what orphan detection needs: a ``Scope``. With ``identity_platform``
+    (a region sharing that platform's Keystone) the tenants are that platform's projects with this
+    platform's quotas (``region_tenants``), and no run of this platform decides orphans."""
     shard = parse_shard(shard)
     platforms = _platform_names(platforms or [platform])
     if platform not in platforms:
@@ -721,6 +727,8 @@ def select_scope(inventory, platform, platforms=None, only_workspaces=None, work
     if errors:
         raise InventoryError(errors)
     every = [t for t in tenants if t.platform == platform]
+    if identity_platform:
+        every = region_tenants(tenants, platform, platforms, identity_platform)
     tenants = every
     if only_workspaces:
         missing = sorted(set(only_workspaces) - set(t.workspace for t in tenants))
@@ -732,7 +740,29 @@ def select_scope(inventory, platform, platforms=None, only_workspaces=None, work
         tenants = [t for t in tenants if shard.holds(t.workspace)]
     chosen = set(t.key for t in tenants)
     return Scope(tenants, frozenset(t.key for t in every if t.key not in chosen),
-                 not only_workspaces and (shard is None or shard.platform_wide))
+                 not only_workspaces and not identity_platform and (shard is None or shard.platform_wide))
+
+
+QUOTA_FIELDS = ('landing_zone', 'quota_size', 'quota_size_values', 'quota_values', 'quota_overrides', 'quota_below_usage')
+
+
+def region_tenants(tenants, platform, platforms, identity_platform):
+    """The tenants of ``platform``, a region whose identity ``identity_platform`` replicates (one
+    Keystone): the identity platform's tenant (its project, found by that platform's marker) with
+    this platform's landing zone quotas. A project on the region but not on the identity platform
+    has no Keystone project to hold its quotas: an error naming the project."""
+    if identity_platform == platform or identity_platform not in platforms:
+        raise InventoryError([ValidationIssue('identity_platform', '%r must be another platform of the inventory '
+                                              '(%s), the one that replicates the Keystone this platform shares'
+                                              % (identity_platform, ', '.join(p for p in platforms if p != platform)))])
+    owners = dict((t.key, t) for t in tenants if t.platform == identity_platform)
+    missing = [ValidationIssue(t.path + '.platforms', 'on platform %s but not on %s, which replicates its identity '
+                               '(identity_platform): add %s' % (platform, identity_platform, identity_platform))
+               for t in tenants if t.platform == platform and t.key not in owners]
+    if missing:
+        raise InventoryError(missing)
+    return [dataclasses.replace(owners[t.key], **dict((f, getattr(t, f)) for f in QUOTA_FIELDS))
+            for t in tenants if t.platform == platform]
 
 
 def build_tenants(inventory, platform, platforms=None):

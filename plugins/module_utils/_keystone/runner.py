@@ -8,6 +8,7 @@ import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import Scope, select_scope
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.purge import Purger, describe_kinds
@@ -35,6 +36,10 @@ def desired_scope(params):
 
     No request is made: a bad quota key must stop the run before the tenants are written.
     """
+    if params.get('identity_platform'):
+        raise UserError('platform %s takes its identity from platform %s (identity_platform): Keystone is written '
+                        'by the runs of %s only; run the quota step here' % (
+                            params['platform'], params['identity_platform'], params['identity_platform']))
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
     return select_scope(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
                         params.get('workspace_files'), params.get('shard'))

@@ -47,14 +47,14 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._results imp
 
 
 def quota_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None,
-                  registered_limits=None, shard=None):
+                  registered_limits=None, shard=None, identity_platform=None):
     """The present tenants of ``platform`` (of the ``shard``) after validating the whole inventory
     and the platform's registered limits (no request)."""
     problems = registered_limit_problems(registered_limits)
     if problems:
         raise InventoryError(problems)
-    return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files, shard)
-            if t.state == State.PRESENT]
+    return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files, shard,
+                                      identity_platform) if t.state == State.PRESENT]
 
 
 def platform_registered_limits(params):
@@ -251,7 +251,7 @@ def run_module(module):
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
                          params.get('only_workspaces'), params.get('workspace_files'),
-                         params.get('registered_limits'), params.get('shard'))
+                         params.get('registered_limits'), params.get('shard'), params.get('identity_platform'))
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],

@@ -100,3 +100,50 @@ def test_registered_limits_written_by_the_platform_wide_shard_only():
     assert platform_registered_limits({'registered_limits': limits, 'shard': {}}) == limits
     assert platform_registered_limits({'registered_limits': limits, 'shard': {'index': 0, 'count': 3}}) == limits
     assert platform_registered_limits({'registered_limits': limits, 'shard': {'index': 2, 'count': 3}}) is None
+
+
+# Three regions on one Keystone: identity replicated once, quotas per region
+
+
+def regions_inventory(east_only=False):
+    zones = {'default': {'domain_mode': 'default', 'quota': {'values': {'compute.cores': 8}}},
+             'small': {'domain_mode': 'default', 'quota': {'values': {'compute.cores': 2}}}}
+    web = {'identifier': 'web', 'landing_zone': {'east': 'default', 'west': 'small', 'north': 'default'}}
+    if east_only:
+        web['platforms'] = ['west']
+    return {'landing_zones': zones, 'workspaces': [{'identifier': 'shop', 'projects': [web]}]}
+
+
+def test_a_region_gets_the_identity_platforms_project_with_its_own_quotas():
+    platforms = ['east', 'west', 'north']
+    east = select_scope(regions_inventory(), 'east', platforms).tenants[0]
+    west_scope = select_scope(regions_inventory(), 'west', platforms, identity_platform='east')
+    west = west_scope.tenants[0]
+    assert west.marker_tags == east.marker_tags and 'lz-platform=east' in west.marker_tags
+    assert (west.name, west.domain, west.tags) == (east.name, east.domain, east.tags)
+    assert [g.to_dict() for g in west.groups] == [g.to_dict() for g in east.groups]
+    assert west.quota == {'compute.cores': 2} and east.quota == {'compute.cores': 8}
+    assert not west_scope.decides_orphans   # the projects are east's: only east's runs prune
+
+
+@pytest.mark.parametrize('identity, path', [('west', 'identity_platform'), ('south', 'identity_platform')])
+def test_the_identity_platform_is_another_platform(identity, path):
+    with pytest.raises(InventoryError) as err:
+        select_scope(regions_inventory(), 'west', ['east', 'west', 'north'], identity_platform=identity)
+    assert [e.path for e in err.value.errors] == [path]
+
+
+def test_a_project_of_a_region_must_be_on_the_identity_platform():
+    with pytest.raises(InventoryError) as err:
+        select_scope(regions_inventory(east_only=True), 'west', ['east', 'west', 'north'], identity_platform='east')
+    assert [str(e) for e in err.value.errors] == [
+        'workspaces[0].projects[0].platforms: on platform west but not on east, which replicates its identity '
+        '(identity_platform): add east']
+
+
+def test_keystone_steps_refuse_a_region():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import desired_scope
+    params = dict(platform='west', platforms=['east', 'west'], identity_platform='east', **regions_inventory())
+    with pytest.raises(UserError, match='takes its identity from platform east'):
+        desired_scope(params)
