@@ -7,7 +7,7 @@ timed; the request count comes from the module's counter."""
 import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import Scope, select_scope
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_scope
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
@@ -71,15 +71,13 @@ def run_access_module(module):
 
 def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_types=None, purger=None):
     """Read, plan and (unless check mode) apply projects, domains and the deletion lifecycle of the
-    ``scope``'s tenants (a list of Tenants: the whole platform); orphans only when it decides them.
+    ``scope``'s tenants (validate.Scope); orphans only when the scope decides them.
 
     ``checker()`` gives the pre-deletion check (leftovers.Checker), made only when a project is to
     be deleted; ``volume_types()`` the platform's volume types (None: no block storage), read only
     when the tenants step is about to write and a quota key names a type; ``purger(checker)`` the
     purge of deletion_resources: purge (purge.Purger), made only when a purge is to run."""
     started = time.time()
-    if not isinstance(scope, Scope):
-        scope = Scope(list(scope), frozenset(), not module.params.get('only_workspaces'))
     tenants = scope.tenants
     snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types)
