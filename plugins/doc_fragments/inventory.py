@@ -51,4 +51,25 @@ options:
         file and the path inside it (the file C(workspaces/shop.yml), the path C(projects[0].bindings[2].role)).
       - Omit it for the single-list form of O(workspaces).
     type: dict
+  shard:
+    description:
+      - Replicate only the workspaces of one shard of the platform, a mapping with C(index) I and
+        C(count) N, 0 <= I < N. A workspace belongs to shard C(sha256(identifier) mod N), so N hosts (AWX job
+        slicing) replicate one platform in parallel and no tenant is written by two of them.
+      - Shard 0 also decides orphans (and prune) against the whole inventory and writes the
+        platform's registered limits; the other shards do neither. See C(docs/scale.md).
+      - V({}) (default) replicates the whole platform.
+    type: dict
+    default: {}
+    version_added: 0.2.0
+  identity_platform:
+    description:
+      - This platform is a region that shares the Keystone of another platform of the inventory,
+        which replicates the identity (projects, domains, groups, grants, members) once for both.
+      - Its tenants are that platform's projects (found by its marker tags) with this platform's
+        landing-zone quotas; a project on this platform must be on that one too. Only quotas (and
+        metering) run per region. C(keystone_tenant) and C(keystone_group_binding) refuse to run
+        with it, and no run of this platform looks for orphans. See C(docs/scale.md).
+    type: str
+    version_added: 0.2.0
 '''

@@ -37,6 +37,10 @@ INVENTORY = dict(
     workspaces=dict(type='raw', required=True),
     only_workspaces=dict(type='list', elements='str'),
     workspace_files=dict(type='dict'),
+    # {} or {index, count}: checked by _inventory/shards.py with the host variables' names
+    shard=dict(type='dict', default={}),
+    # a region sharing another platform's Keystone: its identity is that platform's (docs/scale.md)
+    identity_platform=dict(type='str'),
 )
 
 LEDGER_DSN_ENV = 'LZ_LEDGER_DSN'

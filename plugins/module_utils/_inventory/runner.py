@@ -3,10 +3,12 @@
 """The inventory_validate module run: the whole inventory checked, the platform's tenants listed."""
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import unread_files
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import layout_problems
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 
-OPTIONS = dict(inventory_dir=dict(type='path'))
+OPTIONS = dict(inventory_dir=dict(type='path'), shard_hosts=dict(type='list', elements='dict'),
+               sliced=dict(type='bool', default=False))
 
 
 def validate_whole(inventory, params):
@@ -14,8 +16,11 @@ def validate_whole(inventory, params):
     unread = unread_files(params.get('inventory_dir'), params.get('workspace_files'))
     if unread:
         raise InventoryError([unread])
+    layout = layout_problems(params.get('shard_hosts') or [], params.get('sliced'))
+    if layout:
+        raise InventoryError(layout)
     return select_tenants(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
-                          params.get('workspace_files'))
+                          params.get('workspace_files'), params.get('shard'), params.get('identity_platform'))
 
 
 def run_validate_module(module):

@@ -8,7 +8,9 @@ limits and name collisions after patterns. One analysis of the inventory gives b
 and the tenants (``select_tenants``). See docs/inventory.md.
 """
 
+import dataclasses
 import re
+from dataclasses import dataclass
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     RESERVED_TAG_PREFIX,
@@ -38,6 +40,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     choices_of,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import parse_shard
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import with_sources
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
     DEFAULT_EUID_PATTERN,
@@ -686,13 +689,36 @@ def validate_or_raise(inventory, platforms, workspace_files=None):
         raise InventoryError(errors)
 
 
-def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None):
+def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
+                   identity_platform=None):
     """Validate the whole inventory and return the tenants of ``platform`` (no request).
 
-    ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace).
+    ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace), ``shard``
+    (the option: {} or {index, count}) to the workspaces of one shard (shards.py).
     The inventory is analysed once: the same pass gives the problems and the tenants.
     ``workspace_files``: as for ``validate``.
     """
+    return select_scope(inventory, platform, platforms, only_workspaces, workspace_files, shard,
+                        identity_platform).tenants
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one run replicates of a platform: ``tenants``; ``others``, the keys of the platform's
+    tenants outside the run (their projects are no orphans); ``decides_orphans``: this run looks for
+    orphans (a whole platform, or the platform-wide shard 0), since it knows every tenant."""
+
+    tenants: list
+    others: frozenset
+    decides_orphans: bool
+
+
+def select_scope(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
+                 identity_platform=None):
+    """``select_tenants`` with what orphan detection needs: a ``Scope``. With ``identity_platform``
+    (a region sharing that platform's Keystone) the tenants are that platform's projects with this
+    platform's quotas (``region_tenants``), and no run of this platform decides orphans."""
+    shard = parse_shard(shard)
     platforms = _platform_names(platforms or [platform])
     if platform not in platforms:
         platforms.append(platform)
@@ -700,14 +726,43 @@ def select_tenants(inventory, platform, platforms=None, only_workspaces=None, wo
     errors = with_sources(errors, _workspaces_of(inventory), workspace_files)
     if errors:
         raise InventoryError(errors)
-    tenants = [t for t in tenants if t.platform == platform]
+    every = [t for t in tenants if t.platform == platform]
+    if identity_platform:
+        every = region_tenants(tenants, platform, platforms, identity_platform)
+    tenants = every
     if only_workspaces:
         missing = sorted(set(only_workspaces) - set(t.workspace for t in tenants))
         if missing:
             raise InventoryError([ValidationIssue('only_workspaces', 'unknown workspace(s) on this platform: %s'
                                                   % ', '.join(missing))])
         tenants = [t for t in tenants if t.workspace in only_workspaces]
-    return tenants
+    if shard is not None:
+        tenants = [t for t in tenants if shard.holds(t.workspace)]
+    chosen = set(t.key for t in tenants)
+    return Scope(tenants, frozenset(t.key for t in every if t.key not in chosen),
+                 not only_workspaces and not identity_platform and (shard is None or shard.platform_wide))
+
+
+QUOTA_FIELDS = ('landing_zone', 'quota_size', 'quota_size_values', 'quota_values', 'quota_overrides', 'quota_below_usage')
+
+
+def region_tenants(tenants, platform, platforms, identity_platform):
+    """The tenants of ``platform``, a region whose identity ``identity_platform`` replicates (one
+    Keystone): the identity platform's tenant (its project, found by that platform's marker) with
+    this platform's landing zone quotas. A project on the region but not on the identity platform
+    has no Keystone project to hold its quotas: an error naming the project."""
+    if identity_platform == platform or identity_platform not in platforms:
+        raise InventoryError([ValidationIssue('identity_platform', '%r must be another platform of the inventory '
+                                              '(%s), the one that replicates the Keystone this platform shares'
+                                              % (identity_platform, ', '.join(p for p in platforms if p != platform)))])
+    owners = dict((t.key, t) for t in tenants if t.platform == identity_platform)
+    missing = [ValidationIssue(t.path + '.platforms', 'on platform %s but not on %s, which replicates its identity '
+                               '(identity_platform): add %s' % (platform, identity_platform, identity_platform))
+               for t in tenants if t.platform == platform and t.key not in owners]
+    if missing:
+        raise InventoryError(missing)
+    return [dataclasses.replace(owners[t.key], **dict((f, getattr(t, f)) for f in QUOTA_FIELDS))
+            for t in tenants if t.platform == platform]
 
 
 def build_tenants(inventory, platform, platforms=None):

@@ -189,13 +189,14 @@ def _project_state(proj, snap):
                 tags=sorted(proj.get('tags') or []))
 
 
-def plan_tenants(snap, tenants, managed_tags, prune=False, ownership_complete=True):
+def plan_tenants(snap, tenants, managed_tags, prune=False, ownership_complete=True, others=frozenset()):
     """Plan projects (and per-workspace domains) for ``tenants`` (model Tenants).
 
     ``managed_tags``: tags that every project of this collection on this platform carries; a
     project with them but matching no tenant is an orphan. ``ownership_complete`` is False when
     only a subset of the inventory is replicated (e.g. one workspace onboarded): orphans are then
-    neither reported nor pruned, since the rest of the inventory is not known.
+    neither reported nor pruned, since the rest of the inventory is not known. ``others``: keys of
+    the platform's tenants another run replicates (the other shards): their projects are no orphans.
     Returns (results, orphan results, actions).
     """
     results = []
@@ -209,7 +210,7 @@ def plan_tenants(snap, tenants, managed_tags, prune=False, ownership_complete=Tr
     orphans = []
     if ownership_complete:
         for proj in snap.projects:
-            if proj['id'] not in claimed and carries(proj, managed_tags):
+            if proj['id'] not in claimed and carries(proj, managed_tags) and owner_key(proj.get('tags')) not in others:
                 orphans.append(_plan_orphan(snap, proj, prune, actions))
     return results, orphans, actions
 

@@ -7,7 +7,8 @@ timed; the request count comes from the module's counter."""
 import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_scope
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.purge import Purger, describe_kinds
@@ -29,21 +30,31 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._rest import
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
 
 
-def desired_tenants(params):
-    """Validate the whole inventory (quota keys included) and return this platform's Tenants.
+def desired_scope(params):
+    """Validate the whole inventory (quota keys included) and return the run's ``Scope``: this
+    platform's Tenants (of ``only_workspaces``, of the ``shard``) and whether it decides orphans.
 
     No request is made: a bad quota key must stop the run before the tenants are written.
     """
+    if params.get('identity_platform'):
+        raise UserError('platform %s takes its identity from platform %s (identity_platform): Keystone is written '
+                        'by the runs of %s only; run the quota step here' % (
+                            params['platform'], params['identity_platform'], params['identity_platform']))
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
-    return select_tenants(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
-                          params.get('workspace_files'))
+    return select_scope(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
+                        params.get('workspace_files'), params.get('shard'))
+
+
+def desired_tenants(params):
+    """The Tenants of ``desired_scope``."""
+    return desired_scope(params).tenants
 
 
 def run_tenants_module(module, prune=False):
     """Run keystone_tenant to its end (exit_json / fail_json)."""
-    tenants = module.run(desired_tenants, module.params)
+    scope = module.run(desired_scope, module.params)
     conn = module.connect()
-    result = module.run(replicate_tenants, module, module.rest(conn.identity), tenants, prune,
+    result = module.run(replicate_tenants, module, module.rest(conn.identity), scope, prune,
                         checker=lambda: Checker(conn, retries=module.params['retries']),
                         volume_types=lambda: read_volume_types(conn, module.params['retries']),
                         purger=lambda checker: Purger(conn, checker, module.counter, module.params['retries']))
@@ -58,31 +69,33 @@ def run_access_module(module):
     module.exit_with_rows(result, module.params['platform'])
 
 
-def replicate_tenants(module, rest, tenants, prune=False, checker=None, volume_types=None, purger=None):
-    """Read, plan and (unless check mode) apply projects, domains and the deletion lifecycle.
+def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_types=None, purger=None):
+    """Read, plan and (unless check mode) apply projects, domains and the deletion lifecycle of the
+    ``scope``'s tenants (validate.Scope); orphans only when the scope decides them.
 
     ``checker()`` gives the pre-deletion check (leftovers.Checker), made only when a project is to
     be deleted; ``volume_types()`` the platform's volume types (None: no block storage), read only
     when the tenants step is about to write and a quota key names a type; ``purger(checker)`` the
     purge of deletion_resources: purge (purge.Purger), made only when a purge is to run."""
     started = time.time()
+    tenants = scope.tenants
     snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types)
     timings = dict(snapshot=time.time() - started)
     results, orphans, actions = plan_tenant_step(snap, refs, tenants, module.params['platform'], prune,
-                                                 not module.params.get('only_workspaces'))
+                                                 scope.decides_orphans, scope.others)
     # what the plan read on demand (leftovers, a domain's users, the references)
     timings['leftovers'] = snap.read_seconds + refs.read_seconds
     timings['plan'] = time.time() - started - timings['snapshot'] - timings['leftovers']
     return _apply(module, rest, snap, (started, timings), results, orphans, actions, purger=purger)
 
 
-def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_complete=True):
+def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_complete=True, others=frozenset()):
     """(results, orphans, actions) of the tenants step: the tenants' plans, less the deletions of
     projects that still hold resources (a purge before them when their zone says so), plus the
     deletion of domains left empty, less every write of a zone that names what the cloud lacks."""
     results, orphans, actions = plan_tenants(snap, tenants, platform_marker_tags(platform), prune=prune,
-                                             ownership_complete=ownership_complete)
+                                             ownership_complete=ownership_complete, others=others)
     everyone = results + orphans
     deletions = project_deletions(actions)
     if deletions:

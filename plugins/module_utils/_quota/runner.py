@@ -41,19 +41,27 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.regis
     plan_registered,
     registered_limit_problems,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import parse_shard
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
 def quota_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None,
-                  registered_limits=None):
-    """The present tenants of ``platform`` after validating the whole inventory and the platform's
-    registered limits (no request)."""
+                  registered_limits=None, shard=None, identity_platform=None):
+    """The present tenants of ``platform`` (of the ``shard``) after validating the whole inventory
+    and the platform's registered limits (no request)."""
     problems = registered_limit_problems(registered_limits)
     if problems:
         raise InventoryError(problems)
-    return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files)
-            if t.state == State.PRESENT]
+    return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files, shard,
+                                      identity_platform) if t.state == State.PRESENT]
+
+
+def platform_registered_limits(params):
+    """The registered limits this run manages: a platform's are written by one run only, the
+    platform-wide shard 0 when the platform is sharded (shards run at the same time)."""
+    shard = parse_shard(params.get('shard'))
+    return params.get('registered_limits') if shard is None or shard.platform_wide else None
 
 
 def catalog_clients(conn, services, retries):
@@ -243,12 +251,12 @@ def run_module(module):
     inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
                          params.get('only_workspaces'), params.get('workspace_files'),
-                         params.get('registered_limits'))
+                         params.get('registered_limits'), params.get('shard'), params.get('identity_platform'))
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],
         max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'],
-        quota_backend=params.get('quota_backend'), registered_limits=params.get('registered_limits'),
+        quota_backend=params.get('quota_backend'), registered_limits=platform_registered_limits(params),
         counter=module.counter)
     if out['limits_scope'] == 'project' and UNIFIED_LIMITS in out['quota_backends'].values():
         module.warn(PROJECT_SCOPED_LIMITS)

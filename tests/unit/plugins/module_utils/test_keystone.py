@@ -8,6 +8,7 @@ import types
 import pytest
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import Group, Tenant
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import Scope
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import apply as ks_apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import plan as ks_plan
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import runner as ks_runner
@@ -488,7 +489,7 @@ def module(check_mode=False, platform='local'):
 class TestNoOpCost:
     def test_converged_tenants_cost_two_listings(self):
         rest = ListingRest(converged_snapshot())
-        out = ks.replicate_tenants(module(), rest, [spec()])
+        out = ks.replicate_tenants(module(), rest, Scope([spec()], frozenset(), True))
         assert [path for dummy, path, dummy2 in rest.sent] == ['/domains', '/projects']
         assert out['changed'] is False and out['planned'] == []
 
