@@ -55,7 +55,8 @@ def check_projects(reader, admin, retries, counter):
     if 'projects_partial' in codes or 'projects_truncated' in codes:
         findings.append(visibility.finding('projects', 'projects_not_listed',
                                            'the metering reader cannot list all Keystone projects: %s'
-                                           % '; '.join(r['message'] for r in remarks if r['severity'] != 'info')))
+                                           % '; '.join(r['message'] + ('. Fix: %s' % r['fix'] if r.get('fix') else '')
+                                                       for r in remarks if r['severity'] != 'info')))
     names = dict((p['project_id'], p['name']) for p in projects)
     if admin is not None:
         rest = _rest.RestClient(admin.identity, retries=retries)
