@@ -81,3 +81,16 @@ def test_fewer_than_check_names_the_policy():
     run = collect.collect(_conn(), 'local', kinds=['volumes'], retries=0, now=NOW, check_counts=dict(volumes=5))
     remark = [r for r in run['remarks'] if r['code'] == 'fewer_than_check'][0]
     assert 'Cinder' in remark['fix'] and run['fixes'] == [remark['fix']]
+
+
+def test_the_check_names_the_policy_of_a_hidden_or_forbidden_kind():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._metering import check, visibility
+    reader = types.SimpleNamespace(current_project_id='p-admin')
+    findings = [visibility.finding('routers', 'hidden_from_reader', 'the admin lists 3 routers, the reader 1'),
+                visibility.finding('servers', 'forbidden', 'the metering reader cannot list servers: 403'),
+                visibility.finding('projects', 'projects_not_listed', 'the metering reader cannot list projects')]
+    check.name_policy_fixes(reader, findings)
+    assert 'Neutron `context_with_global_access` and `get_router`' in findings[0]['fix']
+    assert findings[0]['message'].endswith(findings[0]['fix']) and 'p-admin' in findings[0]['fix']
+    assert '`os_compute_api:servers:detail:get_all_tenants`' in findings[1]['message']
+    assert 'fix' not in findings[2]
