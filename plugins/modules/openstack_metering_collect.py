@@ -118,7 +118,7 @@ remarks:
   elements: dict
 fixes:
   description:
-    - What fixes a V(partial) run, distinct: the C(openstack role add --system all --user <account> reader)
+    - What fixes a V(partial) run, each once. The C(openstack role add --system all --user <account> reader)
       command when the account has no system reader role (its project list fell back to its own
       projects), the policy rule to widen when a kind is hidden from the reader, Keystone's
       C(list_limit) when the project list was truncated.
