@@ -83,6 +83,7 @@ class Kind:
     label_attr: Optional[str] = None
     billed_by_status: bool = False
     usage_unit: Optional[str] = None
+    reader_policy: Optional[str] = None
 
     @property
     def metered(self):
@@ -173,6 +174,10 @@ def _server_deleted(server):
 ALL_TENANTS = {'all_tenants': 1}
 # visibility=all: community images too; member_status=all: shared ones not yet accepted
 ALL_IMAGES = {'visibility': 'all', 'member_status': 'all'}
+# the read rules docs/metering.md widens for the metering reader, per service
+CINDER_POLICY = 'Cinder `context_is_admin` (with `admin_api` pinned to `role:admin`)'
+NEUTRON_POLICY = ('Neutron `context_with_global_access` and `%s` (2023.2: `context_is_advsvc`, generated as '
+                  'docs/metering.md shows)')
 
 _BUILTIN_KINDS = (
     Kind('servers', 'compute', 'compute', 'Server',
@@ -192,7 +197,8 @@ _BUILTIN_KINDS = (
              terminated_at=_terminated,  # left out when None (optional)
          ), optional=frozenset(['terminated_at']), deleted=_server_deleted,
          leftover=Listing('/servers', 'servers', ALL_TENANTS), sdk_class='Server',
-         rename=Rename(4, '/servers/%s', 'server', 'name'), billed_by_status=True, usage_unit='vcpu'),
+         rename=Rename(4, '/servers/%s', 'server', 'name'), billed_by_status=True, usage_unit='vcpu',
+         reader_policy='Nova `os_compute_api:servers:detail:get_all_tenants`'),
     Kind('volumes', 'block_storage', 'block-storage', 'Volume',
          Listing('/volumes/detail', 'volumes', ALL_TENANTS),
          project=('os-vol-tenant-attr:tenant_id', 'project_id'),
@@ -202,26 +208,29 @@ _BUILTIN_KINDS = (
              bootable=lambda v: str(v.get('bootable')).lower() == 'true',
              attached=lambda v: bool(v.get('attachments')),
          ), leftover=Listing('/volumes', 'volumes', ALL_TENANTS), sdk_class='Volume',
-         rename=Rename(5, '/volumes/%s', 'volume', 'name'), usage_unit='GiB'),
+         rename=Rename(5, '/volumes/%s', 'volume', 'name'), usage_unit='GiB', reader_policy=CINDER_POLICY),
     Kind('snapshots', 'block_storage', 'block-storage', 'Volume Snapshot',
          Listing('/snapshots/detail', 'snapshots', ALL_TENANTS),
          project=('os-extended-snapshot-attributes:project_id', 'project_id'),
          fields=dict(name=field('name'), size_gib=field('size'), status=field('status'),
                      volume_id=field('volume_id')),
-         leftover=Listing('/snapshots', 'snapshots', ALL_TENANTS), sdk_class='Snapshot', usage_unit='GiB'),
+         leftover=Listing('/snapshots', 'snapshots', ALL_TENANTS), sdk_class='Snapshot', usage_unit='GiB',
+         reader_policy=CINDER_POLICY),
     Kind('floating_ips', 'network', 'network', 'Floating IP', Listing('/floatingips', 'floatingips'),
          project=('project_id', 'tenant_id'),
          fields=dict(address=field('floating_ip_address'), attached=lambda f: bool(f.get('port_id')),
                      status=field('status'), network_id=field('floating_network_id'), router_id=field('router_id')),
          leftover=Listing('/floatingips', 'floatingips'), sdk_class='FloatingIP',
-         rename=Rename(2, '/floatingips/%s', 'floatingip', 'description'), label_attr='address', usage_unit='ip'),
+         rename=Rename(2, '/floatingips/%s', 'floatingip', 'description'), label_attr='address', usage_unit='ip',
+         reader_policy=NEUTRON_POLICY % 'get_floatingip'),
     Kind('routers', 'network', 'network', 'Router', Listing('/routers', 'routers'),
          project=('project_id', 'tenant_id'),
          fields=dict(name=field('name'), external_gateway=lambda r: bool(r.get('external_gateway_info')),
                      external_network_id=lambda r: (r.get('external_gateway_info') or {}).get('network_id'),
                      status=field('status'), admin_state_up=field('admin_state_up')),
          leftover=Listing('/routers', 'routers'), sdk_class='Router',
-         rename=Rename(1, '/routers/%s', 'router', 'name'), usage_unit='router'),
+         rename=Rename(1, '/routers/%s', 'router', 'name'), usage_unit='router',
+         reader_policy=NEUTRON_POLICY % 'get_router'),
     Kind('load_balancers', 'load_balancer', 'load-balancer', 'Load Balancer',
          Listing('/lbaas/loadbalancers', 'loadbalancers'), project=('project_id', 'tenant_id'),
          fields=dict(name=field('name'), flavor_id=lambda lb: lb.get('flavor_id') or None,
@@ -233,12 +242,14 @@ _BUILTIN_KINDS = (
          # Octavia answers 409 for a load balancer that is not ACTIVE: proves nothing
          rename=Rename(6, '/lbaas/loadbalancers/%s', 'loadbalancer', 'name',
                        ready=lambda lb: lb.get('provisioning_status') == 'ACTIVE'),
-         usage_unit='load balancer'),
+         usage_unit='load balancer', reader_policy='Octavia `load-balancer:global_observer`'),
     Kind('images', 'image', 'image', 'Image', Listing('/images', 'images', ALL_IMAGES), project=('owner',),
          fields=dict(name=field('name'), size_bytes=field('size'), size_gib=lambda i: _gib(i.get('size')),
                      status=field('status'), visibility=field('visibility'), owner=field('owner'),
                      disk_format=field('disk_format')),
-         leftover=Listing('/images', 'images', ALL_IMAGES, project_filter='owner'), sdk_class='Image', usage_unit='GiB'),
+         leftover=Listing('/images', 'images', ALL_IMAGES, project_filter='owner'), sdk_class='Image', usage_unit='GiB',
+         reader_policy='Glance `context_is_admin` (every default rule that references it rewritten to `role:admin`, '
+                       'except `get_images` and `get_image`)'),
     # not metered: checked before a project's deletion, or only named by the purge
     Kind('server_groups', 'compute', leftover=Listing('/os-server-groups', 'server_groups',
                                                       {'all_projects': 'True'}, project_filter=None),

@@ -36,6 +36,8 @@ def domain_owner(domain):
 # tags it manages) and ``lz_access`` (access step: per project role, Keystone roles and member ids).
 APPLIED_ATTR = 'lz_applied'
 ACCESS_APPLIED_ATTR = 'lz_access'
+# ``lz_quota`` (quotas step: flat quota key -> the value it last wrote or found as the inventory says).
+QUOTA_APPLIED_ATTR = 'lz_quota'
 
 
 # Keystone's resource option that refuses every change and the deletion of a project

@@ -114,6 +114,9 @@ QUOTAS = _table(
                                        'not written; the task fails'),
     Remark('duplicate_managed_projects', ERROR, 'several projects carry one tenant\'s marker; resolve by hand'),
     Remark('skipped', INFO, 'an earlier step failed the tenant; this step left it alone (`skipped` says why)'),
+    Remark('drift_reverted', WARNING, 'a quota (or unified limit) changed outside the inventory: it differs from the '
+                                      'value this step last wrote (the project\'s `lz_quota` record); set back, '
+                                      '`drift` holds the key, old and new values'),
 )
 
 # Remarks of a metering collection run, per kind (docs/metering.md, "Remarks").

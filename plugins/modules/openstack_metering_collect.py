@@ -21,7 +21,9 @@ description:
     so a server that lived between two samples is recorded with its real lifetime.
   - A service missing from the catalog, or failing, is a remark for its kind; the other kinds are
     still recorded. The module fails only when no kind at all could be collected, when it cannot
-    connect to the platform, or when the ledger does not take the run.
+    connect to the platform, or when the ledger does not take the run. A V(partial) run is recorded
+    and returned with RV(partial_message), which names the fix; the C(landingzone.openstack.meter)
+    role fails the platform with it unless C(meter_fail_on_partial=false).
   - The ledger stores states, not raw samples; running the same collection twice adds no
     observation rows, and a run killed mid-way leaves nothing of itself. See C(docs/metering.md).
   - Meant for the reader-only metering account.
@@ -108,10 +110,26 @@ complete_kinds:
   type: list
   elements: str
 remarks:
-  description: Findings, each with C(kind), C(code), C(message) and C(severity).
+  description:
+    - Findings, each with C(kind), C(code), C(message) and C(severity); a remark that makes the run
+      V(partial) and that the operator can fix also has C(fix).
   returned: always
   type: list
   elements: dict
+fixes:
+  description:
+    - What fixes a V(partial) run, each once. The C(openstack role add --system all --user <account> reader)
+      command when the account has no system reader role (its project list fell back to its own
+      projects), the policy rule to widen when a kind is hidden from the reader, Keystone's
+      C(list_limit) when the project list was truncated.
+  returned: always
+  type: list
+  elements: str
+  sample: ["openstack role add --system all --user metering reader"]
+partial_message:
+  description: Why the run is V(partial) and what fixes it (the meter role's failure message).
+  returned: when RV(status) is V(partial)
+  type: str
 requests:
   description:
     - C(per_kind) and C(per_service) listing requests, C(seconds_per_kind), and C(http) every

@@ -11,9 +11,11 @@ attribute access, indexing, conversions and format specs are rejected, so an
 inventory cannot reach into Python objects.
 """
 
+import json
 import re
-import unicodedata
 import string
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.collation import general_ci_key
 
 # Placeholders each pattern may use. ``{tenant}`` is the Keystone project name
 # after the project pattern; ``{role}`` is the project role (reader/user/admin).
@@ -44,6 +46,11 @@ URL_RESERVED_CHARS = ":/?#[]@!$&'()*+,;="
 TAG_MAX_LENGTH = 255
 TAG_FORBIDDEN_CHARS = ',/'
 MAX_TAGS = 80
+# project.description is a TEXT column (keystone/resource/backends/sql_model.py): 65,535 bytes.
+# keystoneauth sends it as JSON with non-ASCII escaped (\uXXXX, 6 bytes), and Keystone's default
+# [oslo_middleware] max_request_body_size is 114,688 bytes: the same 65,535 as sent leaves room for
+# the rest of the request.
+DESCRIPTION_MAX_BYTES = 65535
 
 _CONTROL_RE = re.compile(r'[\x00-\x1f\x7f]')
 _EUID_TOKEN_RE = re.compile(r'%(.?)', re.S)
@@ -182,13 +189,36 @@ def tag_problems(tag):
 
 
 def keystone_name_key(name):
-    """How Keystone's database compares names: without case and accents, as the ``*_general_ci``
-    / ``*_unicode_ci`` collations of MySQL/MariaDB (Keystone's production backend) do, so ``Jill``
-    and ``jill``, ``é`` and ``e``, ``ß`` and ``ss`` are one name there. Lookups and uniqueness
+    """How Keystone's database compares names and tags: its tables' collation, MySQL/MariaDB
+    ``utf8mb3_general_ci`` (``collation.general_ci_key``), so ``Jill`` and ``jill``, ``é`` and ``e``,
+    ``ß`` and ``s`` (not ``ss``), ``x`` and ``x `` are one name there. Lookups and uniqueness
     checks compare these keys, never the raw strings (docs/inventory.md, "Names as Keystone
     compares them")."""
-    decomposed = unicodedata.normalize('NFKD', name or '')
-    return ''.join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return general_ci_key(name)
+
+
+def tag_collisions(tags):
+    """Pairs of ``tags`` that Keystone's database stores as one (its primary key is the project
+    and the tag under the collation): it refuses the project with 409."""
+    seen, out = {}, []
+    for tag in tags:
+        other = seen.setdefault(keystone_name_key(tag), tag)
+        if other != tag:
+            out.append((other, tag))
+    return out
+
+
+def description_problems(description):
+    """Reasons Keystone cannot store ``description`` (the column, the request size)."""
+    stored = len((description or '').encode('utf-8'))
+    sent = len(json.dumps(description or '')) - 2
+    if stored > DESCRIPTION_MAX_BYTES:
+        return ['description is %d bytes in UTF-8; Keystone\'s description column holds %d'
+                % (stored, DESCRIPTION_MAX_BYTES)]
+    if sent > DESCRIPTION_MAX_BYTES:
+        return ['description is %d bytes as sent (JSON, non-ASCII characters escaped as \\uXXXX); at most %d '
+                'fit Keystone\'s default request limit (max_request_body_size)' % (sent, DESCRIPTION_MAX_BYTES)]
+    return []
 
 
 def beyond_bmp(text):

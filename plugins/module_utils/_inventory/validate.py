@@ -50,11 +50,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.n
     PatternError,
     beyond_bmp,
     check_euid_pattern,
+    description_problems,
     keystone_name_key,
     name_problems,
     pattern_fields,
     render,
     render_euid,
+    tag_collisions,
     tag_problems,
 )
 
@@ -576,6 +578,12 @@ def _tenant_problems(tenant, errors):
     if beyond_bmp(tenant.description):
         errors.append(ValidationIssue(tenant.path, where + 'description %r contains %s, which Keystone\'s utf8 '
                                       'columns cannot store' % (tenant.description, ' '.join(beyond_bmp(tenant.description)))))
+    for problem in description_problems(tenant.description):
+        errors.append(ValidationIssue(tenant.path, where + problem + ' (the description pattern renders it)'))
+    for one, two in tag_collisions(tenant.tags):
+        errors.append(ValidationIssue(tenant.path, where + 'tags %r and %r are one tag in Keystone\'s database '
+                                      '(utf8mb3_general_ci ignores case, accents and trailing spaces, and takes ß '
+                                      'for s): Keystone refuses the project' % (one, two)))
     # the inventory's own tags are checked where they are written; the ownership tags carry the
     # platform and landing zone names, which must fit a tag too
     for tag in owner_tags(tenant.workspace, tenant.project, tenant.landing_zone, tenant.platform):

@@ -55,7 +55,8 @@ def check_projects(reader, admin, retries, counter):
     if 'projects_partial' in codes or 'projects_truncated' in codes:
         findings.append(visibility.finding('projects', 'projects_not_listed',
                                            'the metering reader cannot list all Keystone projects: %s'
-                                           % '; '.join(r['message'] for r in remarks if r['severity'] != 'info')))
+                                           % '; '.join(r['message'] + ('. Fix: %s' % r['fix'] if r.get('fix') else '')
+                                                       for r in remarks if r['severity'] != 'info')))
     names = dict((p['project_id'], p['name']) for p in projects)
     if admin is not None:
         rest = _rest.RestClient(admin.identity, retries=retries)
@@ -71,6 +72,17 @@ def check_projects(reader, admin, retries, counter):
                                                'the admin lists %d Keystone projects, the metering reader misses %d: %s'
                                                % (len(every), len(missing), ', '.join(missing[:visibility.MAX_NAMED]))))
     return result, findings, names
+
+
+def name_policy_fixes(reader, findings):
+    """A kind the reader may not list, or sees less of than the admin: the finding names the policy
+    to widen (``fix``, and in its message), as a partial collection run does."""
+    fix = collect.kind_fix(reader, 'forbidden')
+    for f in findings:
+        if f['code'] in ('forbidden', 'hidden_from_reader') and _kinds.find(f['kind']) is not None \
+                and _kinds.find(f['kind']).reader_policy:
+            f['fix'] = fix(f['kind'])
+            f['message'] = '%s. Fix: %s' % (f['message'], f['fix'])
 
 
 def run_check(reader, admin, params, counter):
@@ -124,6 +136,7 @@ def run_check(reader, admin, params, counter):
                 findings.append(visibility.finding(w['service'], 'write_unproven',
                                                    '%s (%s) answered %s: neither refused nor taken'
                                                    % (w['probe'], w['request'], w.get('message') or w.get('status'))))
+    name_policy_fixes(reader, findings)
     if any(f['severity'] == 'error' for f in findings):
         status = CheckStatus.FAILED
     elif admin is None or writes is None or findings:

@@ -29,7 +29,7 @@ import uuid
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _remarks, _rest, _time
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import RunStatus
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering import records, visibility
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import fixes, records, visibility
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.records import remark
 
 FEWER_THAN_CHECK = 'fewer_than_check'
@@ -58,6 +58,35 @@ class Requests:
             service = spec.service if spec is not None and spec.metered else 'identity'
             out[service] = out.get(service, 0) + n
         return out
+
+
+def account_of(conn):
+    """The metering account as a fix names it: user name and domain from the resolved config (never
+    a secret), else the token's user id."""
+    config = getattr(getattr(conn, 'config', None), 'config', None) or {}
+    auth = config.get('auth') or {}
+    user_id = None
+    if not (auth.get('username') or auth.get('user_id')):
+        try:
+            user_id = conn.current_user_id   # the token's, no request
+        except Exception:  # noqa: BLE001 - the command is still named, with a placeholder
+            user_id = None
+    return fixes.Account.from_auth(auth, user_id)
+
+
+def kind_fix(conn, code):
+    """The fix of a kind's failure ``code``: the policy to widen when the reader is refused or sees
+    too little (None for other failures, e.g. a service down)."""
+    if code not in ('forbidden', FEWER_THAN_CHECK):
+        return None
+
+    def fix(kind):
+        try:
+            project_id = conn.current_project_id   # the token's, no request
+        except Exception:  # noqa: BLE001 - the fix is still named, without the project id
+            project_id = None
+        return fixes.policy_fix(kind, project_id)
+    return fix
 
 
 def failure_code(exc):
@@ -106,7 +135,7 @@ def _list_projects(rest, requests):
 
 
 def collect_projects(conn, requests, retries=4, counter=None):
-    """(project records, remarks); a partial listing is a remark."""
+    """(project records, remarks); a partial listing is a remark with its fix."""
     remarks = []
     rest = _rest.RestClient(conn.identity, retries=retries)
     try:
@@ -125,14 +154,39 @@ def collect_projects(conn, requests, retries=4, counter=None):
         except Exception as exc:  # noqa: BLE001 - any auth/config error: fall back below
             requests.counter('projects')()
             body = rest.get('/auth/projects')
-            remarks.append(remark('projects', 'projects_partial', 'the metering account may not list projects '
-                                  '(%s); only its own projects have names, other resources are attributed to '
-                                  'unmanaged' % (exc,)))
+            remarks.append(projects_partial(account_of(conn), exc))
             return [records.project_record(p) for p in body.get('projects') or []], remarks
     if not complete:
         remarks.append(remark('projects', 'projects_truncated', 'Keystone truncated the project list '
-                              '(list_limit): raise [DEFAULT] list_limit'))
+                              '(list_limit): raise [DEFAULT] list_limit', fix=fixes.LIST_LIMIT))
     return [records.project_record(p) for p in projects], remarks
+
+
+def projects_partial(account, exc):
+    """The remark of a project list that fell back to the account's own projects: the project-scoped
+    login worked, so a refused system-scoped token (HTTP 401/403) means the system reader role is
+    missing, not a wrong password."""
+    status = _http_status(exc)
+    if status in (401, 403):
+        why = ('it has no system-scoped reader role (Keystone refused it a system-scoped token, HTTP %s; its '
+               'password is fine: the project-scoped login worked)' % status)
+    else:
+        why = 'no system-scoped token (%s: %s)' % (type(exc).__name__, exc)
+    return remark('projects', 'projects_partial', 'the metering account %s may not list all Keystone projects: %s; '
+                  'only its own projects have names, the resources of the others are attributed to unmanaged'
+                  % (account.user, why), fix=fixes.system_reader_command(account))
+
+
+def _http_status(exc):
+    """The HTTP status of a failure or of its cause (openstacksdk wraps keystoneauth's), else None."""
+    for dummy in range(5):
+        if exc is None:
+            return None
+        status = getattr(exc, 'http_status', None) or getattr(exc, 'status_code', None) or getattr(exc, 'status', None)
+        if isinstance(status, int):
+            return status
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 # ------------------------------------------------------------------------------ a run
@@ -161,7 +215,9 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
                                                     changes_since(since[kind]) if since.get(kind) else None)
         except Exception as exc:  # noqa: BLE001 - one service failing must not stop the others
             code = failure_code(exc)
-            remarks.append(remark(kind, code, '%s not collected: %s: %s' % (kind, type(exc).__name__, exc)))
+            fix = kind_fix(conn, code)
+            remarks.append(remark(kind, code, '%s not collected: %s: %s' % (kind, type(exc).__name__, exc),
+                                  fix=fix(kind) if fix else None))
             counts[kind] = None
             timings[kind] = round(time.time() - t0, 3)
             continue
@@ -188,24 +244,26 @@ def collect(conn, platform, kinds=None, since=None, page_size=DEFAULT_PAGE_SIZE,
         remarks.append(remark('projects', 'projects_unknown', '%d project id(s) on resources are not in the '
                               'project list: attributed to unmanaged' % len(unknown)))
     counts['projects'] = len(projects)
-    mark_fewer_than_check(counts, check_counts, remarks, complete)
+    mark_fewer_than_check(counts, check_counts, remarks, complete, kind_fix(conn, FEWER_THAN_CHECK))
     failed = [r for r in remarks if r['severity'] == 'error' or r['code'] in PARTIAL_CODES]
     return dict(id=str(uuid.uuid4()), platform=platform, started_at=sample, finished_at=_time.ts(_time.utcnow()),
                 window_start=_window_start(since, kinds), window_end=sample,
-                status=RunStatus.PARTIAL if failed else RunStatus.OK, counts=counts, remarks=remarks, complete_kinds=complete,
+                status=RunStatus.PARTIAL if failed else RunStatus.OK, counts=counts, remarks=remarks,
+                fixes=fixes.fixes(failed), complete_kinds=complete,
                 projects=projects, observations=observations, lifetimes=lifetimes,
                 requests=dict(per_kind=dict(requests.per_kind), per_service=requests.per_service(),
                               seconds_per_kind=timings))
 
 
-def mark_fewer_than_check(counts, check_counts, remarks, complete):
+def mark_fewer_than_check(counts, check_counts, remarks, complete, fix=None):
     """A kind of which the reader saw fewer resources than the visibility check found with the admin:
     a warning remark, the run is not ``ok``, and the kind is not complete (a resource the reader no
     longer sees must not be marked gone: that would stop billing it)."""
     for kind, seen, expected in visibility.fewer_than_check(counts, check_counts):
         remarks.append(remark(kind, FEWER_THAN_CHECK, 'the metering reader sees %d %s, the visibility check '
                               'found %d with the admin account: some are hidden from the reader (policy?); the '
-                              'kind is not complete in this run' % (seen, kind, expected)))
+                              'kind is not complete in this run' % (seen, kind, expected),
+                              fix=fix(kind) if fix else None))
         if kind in complete:
             complete.remove(kind)
 

@@ -49,7 +49,11 @@ def unknown_project(project_id):
                 workspace=UNMANAGED, project=None, landing_zone=None)
 
 
-def remark(kind, code, message, severity=None):
+def remark(kind, code, message, severity=None, fix=None):
     """A remark of a metering run, with the severity the registry (``_remarks.METERING``) gives
-    ``code``; ``severity`` only where the run needs another (see ``collect.collect``)."""
-    return dict(kind=kind, code=code, message=message, severity=severity or _remarks.severity(code, 'metering'))
+    ``code``; ``severity`` only where the run needs another (see ``collect.collect``); ``fix``:
+    what the operator does about it (``fixes``), when the remark makes the run partial."""
+    out = dict(kind=kind, code=code, message=message, severity=severity or _remarks.severity(code, 'metering'))
+    if fix:
+        out['fix'] = fix
+    return out

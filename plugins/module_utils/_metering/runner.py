@@ -5,7 +5,8 @@
 import os
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store
-from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import RunStatus
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, fixes
 
 OPTIONS = dict(
     platform=dict(type='str', required=True),
@@ -16,11 +17,14 @@ OPTIONS = dict(
 
 
 def summary(run, written=None):
-    """What the module returns (the run without its bulk lists)."""
+    """What the module returns (the run without its bulk lists); a partial run's ``partial_message``
+    says what fixes it (the meter role fails the platform with it unless ``meter_fail_on_partial: false``)."""
     out = dict(run_id=run['id'], platform=run['platform'], status=run['status'],
                window_start=run['window_start'], window_end=run['window_end'],
-               counts=run['counts'], remarks=run['remarks'],
+               counts=run['counts'], remarks=run['remarks'], fixes=run.get('fixes') or [],
                complete_kinds=run['complete_kinds'], requests=run['requests'])
+    if run['status'] == RunStatus.PARTIAL:
+        out['partial_message'] = fixes.partial_message(run)
     if written is not None:
         out['written'] = written
     return out

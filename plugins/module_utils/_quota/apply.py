@@ -17,6 +17,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.q
     VOLUME,
     flat_key,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import QUOTA_APPLIED_ATTR
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError, pool_map
 
 # Keystone creates a POST's limits in one transaction: a failed batch fails only its own tenants.
@@ -110,3 +111,25 @@ def apply(clients, writes, results, max_workers=8, identity=None, limits=None):
     creates, patches = limit_requests([w for w in writes if w.backend == UNIFIED_LIMITS], limits)
     pool_map(post, [creates[i:i + LIMITS_PER_POST] for i in range(0, len(creates), LIMITS_PER_POST)], max_workers)
     pool_map(patch, patches, max_workers)
+
+
+def apply_records(identity, records, results, max_workers=8):
+    """Write each project's ``lz_quota`` record (``plan.next_records``): one ``PATCH /v3/projects/{id}``
+    of that extra attribute alone (Keystone keeps the project's other attributes)."""
+    by_key = dict((r.key, r) for r in results)
+    lock = threading.Lock()
+
+    def write(item):
+        project_id, (tenant_key, record) = item
+        try:
+            identity.request('PATCH', '/projects/%s' % project_id, json={'project': {QUOTA_APPLIED_ATTR: record}},
+                             ok=(200,))
+        except ApiError as exc:
+            with lock:
+                by_key[tenant_key].fail('api_error', 'recording the quotas written (%s of project %s) failed: %s'
+                                        % (QUOTA_APPLIED_ATTR, project_id, exc))
+            return
+        with lock:
+            by_key[tenant_key].recorded = True
+
+    pool_map(write, sorted(records.items()), max_workers)

@@ -7,6 +7,13 @@ that differ. Decreases below current usage are remarks unless the landing zone f
 Which backend holds a service's quotas (its own API or Keystone unified limits) is decided here
 too, from what Keystone registers (``choose_backends``), and a write the service did not take is
 found from its read-back (``check_read_back``).
+
+Drift: the project's ``lz_quota`` record (``_ownership.QUOTA_APPLIED_ATTR``) holds, per flat key,
+the value this step last wrote or found as the inventory says. A value that differs from the
+inventory *and* from the record was changed outside the inventory: it is set back with the remark
+``drift_reverted`` (key, old, new), as the tenants step does for Keystone fields. A value that
+differs from the inventory but equals the record is an inventory change. ``next_records`` is the
+record after the run.
 """
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import QuotaBelowUsage
@@ -40,9 +47,10 @@ class Result(TenantResult):
         super().__init__(key, name)
         self.drift = {}      # flat key -> {'old': x, 'new': y}: differs from the inventory
         self.fixed = []      # flat keys written (empty in check mode)
+        self.recorded = False  # the project's lz_quota record was (re)written
 
-    def remark(self, code, message, keys=None):
-        super().remark(code, message, keys=sorted(keys) if keys else None)
+    def remark(self, code, message, keys=None, **extra):
+        super().remark(code, message, keys=sorted(keys) if keys else None, **extra)
 
     @property
     def changes(self):
@@ -51,7 +59,8 @@ class Result(TenantResult):
 
     def as_dict(self):
         row = super().as_dict()
-        row.update(drift=dict((k, dict(v)) for k, v in self.drift.items()), fixed=sorted(self.fixed))
+        row.update(drift=dict((k, dict(v)) for k, v in self.drift.items()), fixed=sorted(self.fixed),
+                   recorded=self.recorded)
         return row
 
 
@@ -205,7 +214,7 @@ def needs_usage(tenants, project_ids, current, service):
 
 
 def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors=None, duplicates=None,
-         backends=None):
+         backends=None, records=None):
     """Compare desired and current quotas; return (results, writes).
 
     ``tenants``: TenantQuota list; ``project_ids``: tenant key -> Keystone project id (missing:
@@ -215,10 +224,11 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
     (service, project id or None for the whole service) -> message of a failed read;
     ``duplicates``: tenant key -> ids of the several projects that carry its marker (a failure:
     which one is the tenant's is for a person to decide); ``backends``: service -> legacy or
-    unified_limits (``choose_backends``; missing: legacy). Keys a tenant does not set are never
-    written.
+    unified_limits (``choose_backends``; missing: legacy); ``records``: tenant key -> the project's
+    ``lz_quota`` record (missing: none yet, no drift can be told). Keys a tenant does not set are
+    never written.
     """
-    found = _Found(current, available, managed, read_errors or {}, backends or {})
+    found = _Found(current, available, managed, read_errors or {}, backends or {}, records or {})
     results, writes = [], []
     for tenant in tenants:
         res = Result(tenant.key, tenant.name)
@@ -239,12 +249,13 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
 class _Found:
     """What ``plan`` compares with, besides the tenants (its arguments of the same names)."""
 
-    def __init__(self, current, available, managed, read_errors, backends):
+    def __init__(self, current, available, managed, read_errors, backends, records):
         self.current = current
         self.available = available
         self.managed = managed
         self.read_errors = read_errors
         self.backends = backends
+        self.records = records
 
 
 def _has_project(tenant, res, duplicates):
@@ -301,6 +312,7 @@ def _plan_service(tenant, res, service, fields, found):
         if planned is not None:
             values[field] = new
             force = force or planned
+            _remark_drift(res, flat_key(service, field), cur.limit, new, found.records.get(tenant.key))
     if missing_types:
         types = sorted(set(volume_type_of(split_key(k)[1]) for k in missing_types))
         res.remark('volume_type_missing', 'volume type(s) %s do not exist on the platform; %s skipped'
@@ -308,6 +320,42 @@ def _plan_service(tenant, res, service, fields, found):
     if not values:
         return None
     return Write(service, tenant.key, res.project_id, values, force=force and backend == LEGACY, backend=backend)
+
+
+def _remark_drift(res, key, old, new, record):
+    """``drift_reverted`` when the value set back is not what this step last left there (``record``)."""
+    if record is None or key not in record or record[key] == old:
+        return
+    res.drift[key]['outside_inventory'] = True
+    res.remark('drift_reverted', '%s was changed outside the inventory (%s, last set to %s by the collection); '
+               'set back to %s' % (key, old, record[key], new), keys=[key],
+               drift=dict(field=key, old=old, new=new, recorded=record[key]))
+
+
+def next_records(tenants, results, current, records):
+    """{project id: record} of the tenants whose ``lz_quota`` record changes with this run: per key
+    the inventory's value where it was written (``fixed``) or already held; a key neither keeps its
+    earlier recorded value; keys the inventory no longer sets are dropped."""
+    by_key = dict((r.key, r) for r in results)
+    out = {}
+    for tenant in tenants:
+        res = by_key.get(tenant.key)
+        if res is None or res.project_id is None or not tenant.quota:
+            continue
+        previous = records.get(tenant.key) or {}
+        record = {}
+        for service, fields in by_service(tenant.quota).items():
+            have = current.get(service, {}).get(res.project_id) or {}
+            for field, value in fields.items():
+                key = flat_key(service, field)
+                held = have.get(field)
+                if key in res.fixed or (held is not None and held.limit == value):
+                    record[key] = value
+                elif key in previous:
+                    record[key] = previous[key]
+        if (record or tenant.key in records) and record != records.get(tenant.key):
+            out[res.project_id] = (tenant.key, record)
+    return out
 
 
 def _remark_unknown_key(res, service, field, backend, missing_types):

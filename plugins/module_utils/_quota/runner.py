@@ -7,8 +7,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
-from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import projects_by_tenant
-from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import apply
+from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    QUOTA_APPLIED_ATTR,
+    applied_of,
+    immutable,
+    projects_by_tenant,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota.apply import apply, apply_records
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
     AUTO,
     COMPUTE,
@@ -27,6 +32,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan 
     read_back_sample,
     diff,
     needs_usage,
+    next_records,
     plan,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.read import (
@@ -147,7 +153,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    project_ids, duplicates = find_projects(identity, tenants, wanted_services)
+    project_ids, duplicates, records = find_projects(identity, tenants, wanted_services)
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
     modes = dict(quota_backend or {})
@@ -173,14 +179,17 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
             apply_registered(keystone_limits, registered_writes, platform, limits)
     current = read_current(reader, tenants, project_ids, backends, limits)
     results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
-                           read_errors=reader.errors, duplicates=duplicates, backends=backends)
+                           read_errors=reader.errors, duplicates=duplicates, backends=backends,
+                           records=dict((k, r) for k, (r, dummy) in records.items() if r is not None))
     if writes and not check_mode:
         apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
         verify_written(reader, results, writes)
+    if not check_mode:
+        record_quotas(identity, tenants, results, current, records, max_workers)
     rows = [r.as_dict() for r in results + skipped]
     # what was written: the drift found is only planned in check mode or when a write failed
     changed = (any(r.changes for r in results + [platform]) if check_mode
-               else any(r.fixed for r in results + [platform]))
+               else any(r.fixed for r in results + [platform]) or any(r.recorded for r in results))
     out = dict(changed=changed, tenants=rows, summary=summary(rows), registered_limits=platform.as_dict(),
                planned=[w.summary for w in registered_writes] + [w.summary for w in writes],
                services=sorted(clients), missing_services=sorted(wanted_services - set(clients)),
@@ -189,14 +198,29 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
 
 
 def find_projects(identity, tenants, wanted_services):
-    """(tenant key -> project id, tenant key -> ids of the several projects carrying its marker);
-    the projects are listed only when some service is wanted."""
+    """(tenant key -> project id, tenant key -> ids of the several projects carrying its marker,
+    tenant key -> (its ``lz_quota`` record, the project is immutable)); the projects are listed
+    only when some service is wanted. The records come with the listing: no request of their own."""
     found = {}
     if wanted_services:
         found = projects_by_tenant(list_keystone(identity, '/projects', 'projects'), tenants)
-    project_ids = dict((key, projects[0]['id']) for key, projects in found.items() if len(projects) == 1)
+    single = dict((key, projects[0]) for key, projects in found.items() if len(projects) == 1)
+    project_ids = dict((key, project['id']) for key, project in single.items())
     duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)
-    return project_ids, duplicates
+    records = dict((key, (applied_of(project, QUOTA_APPLIED_ATTR), immutable(project)))
+                   for key, project in single.items())
+    return project_ids, duplicates, records
+
+
+def record_quotas(identity, tenants, results, current, records, max_workers):
+    """Write the ``lz_quota`` records that change with this run. An immutable project (landing zone
+    ``protect_projects``) refuses every change: its record is not written, so its quota drift is set
+    back without being told from an inventory change."""
+    changed = next_records(tenants, results, current,
+                           dict((k, r) for k, (r, dummy) in records.items() if r is not None))
+    locked = set(k for k, (dummy, frozen) in records.items() if frozen)
+    apply_records(identity, dict((pid, item) for pid, item in changed.items() if item[0] not in locked),
+                  results, max_workers)
 
 
 def read_current(reader, tenants, project_ids, backends, limits):

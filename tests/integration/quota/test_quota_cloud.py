@@ -208,12 +208,15 @@ def test_sets_then_noop_then_reverts_drift(q):
     assert second['quota_backends'] == {'compute': 'legacy'} and second['limits_scope'] is None, second
     assert by_api['identity'] == 5, by_api
 
-    # A hand change (cores 99 on a) is drift: found, reported old -> new, set back.
+    # A hand change (cores 99 on a) is drift: found, reported old -> new, set back, and named as a change
+    # outside the inventory (it differs from the project's lz_quota record), issue 24.
     third = q.result(3, 'sets')
     assert third['changed'] is True
     ws = q.ws['sets']
     row = [r for r in third['tenants'] if r['tenant'] == '%s/a' % ws][0]
-    assert row['drift'] == {'compute.cores': {'old': 99, 'new': 4}}
+    assert row['drift'] == {'compute.cores': {'old': 99, 'new': 4, 'outside_inventory': True}}
+    reverted = [r for r in row['remarks'] if r['code'] == 'drift_reverted']
+    assert [r['drift'] for r in reverted] == [dict(field='compute.cores', old=99, new=4, recorded=4)], row
     assert row['fixed'] == ['compute.cores'] and row['changes'] == ['compute.cores: 99 -> 4']
     assert third['diff'] == {'before': {'%s/a' % ws: {'compute.cores': 99}},
                              'after': {'%s/a' % ws: {'compute.cores': 4}}}

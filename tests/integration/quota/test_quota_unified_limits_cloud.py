@@ -109,7 +109,10 @@ def test_limits_set_check_mode_noop_drift_and_unowned(platform, ws, cloud, clean
         replicator.identity.patch('/limits/%s' % lid, json={'limit': {'resource_limit': 9}})
         run = play(platform, lz(bigger), wss, diff=True)
         row = [r for r in run['quota']['tenants'] if r['tenant'] == '%s/a' % ws][0]
-        assert row['drift'] == {'compute.instances': {'old': 9, 'new': 2}} and row['fixed'] == ['compute.instances']
+        assert row['drift'] == {'compute.instances': {'old': 9, 'new': 2, 'outside_inventory': True}}
+        assert row['fixed'] == ['compute.instances']
+        assert [r['drift'] for r in row['remarks'] if r['code'] == 'drift_reverted'] == [
+            dict(field='compute.instances', old=9, new=2, recorded=2)], row
         assert limits_of(replicator, a)['servers'] == 2
         assert limits_of(replicator, other.id) == {'class:VCPU': 7}
     finally:

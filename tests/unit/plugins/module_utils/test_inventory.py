@@ -635,7 +635,7 @@ def test_an_emoji_in_a_tag_is_rejected():
     assert any('utf8' in m for m in errors_at(inventory, 'workspaces[0].projects[0].tags[0]'))
 
 
-@pytest.mark.parametrize('one,two', [('web', 'WEB'), ('cafe', 'café'), ('strasse', 'straße')])
+@pytest.mark.parametrize('one,two', [('web', 'WEB'), ('cafe', 'café'), ('strase', 'straße'), ('Ærø', 'æRØ')])
 def test_project_names_that_the_database_compares_as_one_collide(one, two):
     inventory = {'landing_zones': {'default': {'patterns': {'project': '{project_name}'}}},
                  'workspaces': [{'identifier': 'shop', 'name': 'Shop', 'projects': [

@@ -8,6 +8,7 @@ import types
 import pytest
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import Group, Tenant
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import Scope
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import apply as ks_apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import plan as ks_plan
@@ -65,7 +66,8 @@ def snapshot(projects=(), groups=(), grants=None, members=None, users=None):
     snap.roles_by_name = {'reader': 'r-reader', 'member': 'r-member', 'manager': 'r-manager'}
     snap.group_grants = grants or {}
     snap.members = members or {}
-    snap.users_by_name = users or {}
+    # keyed as Keystone compares names (its collation's weights)
+    snap.users_by_name = dict((keystone_name_key(name), ids) for name, ids in (users or {}).items())
     return snap
 
 
@@ -533,12 +535,12 @@ class TestNoOpCost:
         snap, rest = snapshot(), ListingRest(snapshot(), users)
         snap.resolve_users(rest, few + few)
         assert sorted(rest.sent) == sorted(('GET', '/users', (('name', n),)) for n in few)
-        assert snap.users_by_name['u3'] == ['id-u3']
+        assert snap.users_by_name[keystone_name_key('u3')] == ['id-u3']
         many = few + ['x', 'ghost']
         snap, rest = snapshot(), ListingRest(snapshot(), users)
         snap.resolve_users(rest, many)
         assert rest.sent == [('GET', '/users', ())]
-        assert snap.users_by_name['ghost'] == [] and snap.users_by_name['x'] == ['id-x']
+        assert snap.users_by_name[keystone_name_key('ghost')] == [] and snap.users_by_name[keystone_name_key('x')] == ['id-x']
         rest.sent = []
         snap.resolve_users(rest, many)
         assert rest.sent == []   # known now, found or not
