@@ -10,6 +10,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.limits import (
+    check_max_deletions,
+    check_removals,
+    removals,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.purge import Purger, describe_kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import (
     ActionKind,
@@ -42,6 +47,7 @@ def desired_tenants(params):
 def run_tenants_module(module, prune=False):
     """Run keystone_tenant to its end (exit_json / fail_json)."""
     tenants = module.run(desired_tenants, module.params)
+    module.run(check_max_deletions, module.params['max_deletions'], module.params['platform'])
     conn = module.connect()
     result = module.run(replicate_tenants, module, module.rest(conn.identity), tenants, prune,
                         checker=lambda: Checker(conn, retries=module.params['retries']),
@@ -69,8 +75,12 @@ def replicate_tenants(module, rest, tenants, prune=False, checker=None, volume_t
     snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types)
     timings = dict(snapshot=time.time() - started)
-    results, orphans, actions = plan_tenant_step(snap, refs, tenants, module.params['platform'], prune,
+    platform = module.params['platform']
+    results, orphans, actions = plan_tenant_step(snap, refs, tenants, platform, prune,
                                                  not module.params.get('only_workspaces'))
+    # before the first write, in check mode too: a plan that removes too much is refused whole
+    check_removals(removals(snap.projects, actions, set(r.key for r in orphans), platform_marker_tags(platform)),
+                   platform, module.params['max_deletions'], module.params['allow_empty_inventory'])
     # what the plan read on demand (leftovers, a domain's users, the references)
     timings['leftovers'] = snap.read_seconds + refs.read_seconds
     timings['plan'] = time.time() - started - timings['snapshot'] - timings['leftovers']
