@@ -56,6 +56,19 @@ class ApiError(Exception):
         super().__init__(text.strip())
 
 
+class AuthFailed(Exception):
+    """The token could not be had from ``auth_url``; the cause is chained (``raise ... from``)."""
+
+    def __init__(self, auth_url, timeout):
+        super().__init__('authentication at %s failed' % auth_url)
+        self.auth_url = auth_url
+        self.timeout = timeout
+
+
+class NoAnswer(Exception):
+    """The identity endpoint did not answer within ``api_timeout`` (version discovery and token together)."""
+
+
 class IncompleteListing(Exception):
     """A listing did not give every item: truncated by the server (Keystone ``list_limit``) or
     endless. ``items`` holds what was listed, for callers that report a partial answer."""
@@ -153,7 +166,11 @@ def _open(kwargs, counter, retries):
     conn = openstack.connect(**kwargs)
     counter = counter or RequestCounter()
     counter.install(conn)
-    authenticate(conn, retries)
+    timeout = kwargs.get('api_timeout')
+    try:
+        authenticate(conn, retries, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the endpoint, for the message (_clouds.py)
+        raise AuthFailed((conn.config.config.get('auth') or {}).get('auth_url'), timeout) from exc
     return conn, counter
 
 
@@ -184,17 +201,53 @@ def _backoff(attempt, base, sleep):
     sleep(random.uniform(0, min(MAX_BACKOFF, base * (2 ** (attempt - 1)))))
 
 
-def authenticate(conn, retries, backoff=0.3, sleep=time.sleep):
-    """Get the token up front, retrying connection failures and 5xx (a token is safe to re-ask)."""
+def authenticate(conn, retries, backoff=0.3, sleep=time.sleep, timeout=None):
+    """Get the token up front, retrying connection failures and 5xx (a token is safe to re-ask).
+
+    ``timeout`` (api_timeout) bounds one try as a whole (version discovery and token request each wait up to it),
+    and a try that timed out is not retried: an endpoint that does not answer costs one api_timeout."""
     attempt = 0
     while True:
         attempt += 1
         try:
-            return conn.authorize()
+            return within(timeout, conn.authorize)
         except Exception as exc:  # noqa: BLE001 - re-raised unless transient (see transient())
-            if attempt > retries or not transient(exc):
+            if attempt > retries or not transient(exc) or timed_out(exc):
                 raise
         _backoff(attempt, backoff, sleep)
+
+
+def within(timeout, func):
+    """``func()``, or NoAnswer after ``timeout`` seconds. The call goes on in a daemon thread, which the module's
+    exit does not wait for: only an endpoint that never answers leaves one behind."""
+    if not timeout:
+        return func()
+    outcome = {}
+
+    def call():
+        try:
+            outcome['value'] = func()
+        except Exception as exc:  # noqa: BLE001 - handed to the caller's thread as it is
+            outcome['error'] = exc
+    worker = threading.Thread(target=call, name='lz-authenticate', daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise NoAnswer('no answer within api_timeout (%s s)' % timeout)
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome.get('value')
+
+
+def timed_out(exc):
+    """True when no answer came in time, anywhere in the cause chain."""
+    for dummy in range(5):
+        if exc is None:
+            return False
+        if isinstance(exc, NoAnswer) or (HAS_SDK and isinstance(exc, ksa_exc.ConnectTimeout)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def transient(exc):

@@ -28,7 +28,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole, split
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import References, hold_zones
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
@@ -59,6 +59,7 @@ def run_tenants_module(module, prune=False):
 def run_access_module(module):
     """Run keystone_group_binding to its end (exit_json / fail_json)."""
     tenants = module.run(desired_tenants, module.params)
+    module.exit_skipped(skipped_whole(tenants, module.params.get('previous_steps'), Result))
     conn = module.connect()
     result = module.run(replicate_access, module, module.rest(conn.identity), tenants)
     module.exit_with_rows(result, module.params['platform'])

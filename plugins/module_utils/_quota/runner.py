@@ -41,7 +41,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.regis
     plan_registered,
     registered_limit_problems,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole, split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
@@ -244,6 +244,7 @@ def run_module(module):
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
                          params.get('only_workspaces'), params.get('workspace_files'),
                          params.get('registered_limits'))
+    module.exit_skipped(skipped_whole(tenants, params['previous_steps'], Result))
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],
