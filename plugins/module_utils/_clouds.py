@@ -76,6 +76,8 @@ def files_text(found, paths):
             parts.append('%s %s' % (path, problem))
         else:
             parts.append('clouds.yaml read: %s (clouds there: %s)' % (path, ', '.join(names) or 'none'))
+    if found[-1][2]:
+        parts.append('no other clouds.yaml was found')
     return '; '.join(parts)
 
 

@@ -43,7 +43,8 @@ def test_a_clouds_yaml_that_is_not_yaml_is_named_as_such(tmp_path, monkeypatch):
     path = clouds_yaml(tmp_path, 'clouds:\n  admin:\n    auth: {password: "%s\n  b: [\n' % SECRET, monkeypatch)
     msg = _clouds.connect_failure(sdk_exc.ConfigException('Cloud replicator was not found.'), 'fra1', 'replicator',
                                   'lz_cloud')
-    assert '%s is not YAML (line ' % path in msg and 'so openstacksdk skipped it' in msg, msg
+    assert '%s is not YAML (line 5, column 1), so openstacksdk skipped it; no other clouds.yaml was found.' % path \
+        in msg, msg
     assert SECRET not in msg
 
 
