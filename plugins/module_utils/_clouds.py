@@ -9,15 +9,14 @@ import json
 import os
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
-
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import AuthFailed, NoAnswer
 
 try:
+    import yaml
     from keystoneauth1 import exceptions as ksa_exc
     from openstack.config import loader
     HAS_SDK = True
-except ImportError:  # pragma: no cover - the modules fail earlier without the SDK
+except ImportError:  # pragma: no cover - the modules fail earlier without the SDK (which needs PyYAML)
     HAS_SDK = False
 
 # Statuses with which a live web service that is not Keystone answers a token request.
