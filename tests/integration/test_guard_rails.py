@@ -175,8 +175,9 @@ def test_connection_failures_fail_fast_and_say_where_to_look(platform, unique, t
           % (HUNG_TIMEOUT, time.monotonic() - started))
     assert run.rc != 0
     messages = dict((host, run.host(host)[TENANTS_TASK]['msg']) for host in hosts)
-    # one try of one request for the whole run: no retry of a timeout, no later step connecting again
-    assert endpoints['hung'].accepted == 1, (endpoints['hung'].accepted, messages)
+    # one try for the whole run (version discovery, then the token request keystoneauth sends when discovery timed
+    # out): no retry of a timeout, no later step connecting again (before: 5 tries in each of 3 steps)
+    assert 1 <= endpoints['hung'].accepted <= 2, (endpoints['hung'].accepted, messages)
     for host, cloud in hosts.items():
         assert messages[host].startswith('cannot connect to platform %s: ' % host), messages[host]
         assert messages[host].endswith("The cloud ('%s') is lz_cloud of host %s." % (cloud, host)), messages[host]

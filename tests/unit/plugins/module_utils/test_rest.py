@@ -443,12 +443,12 @@ def test_authenticate_gives_up_after_retries():
     assert len(sleeps) == 2
 
 
-def test_authenticate_does_not_retry_a_timeout():
+def test_authenticate_does_not_retry_a_timeout_of_an_endpoint_that_never_answered():
     # an endpoint that does not answer costs one api_timeout, not one per try (issue 24)
     sleeps = Sleeps()
     conn = FakeConn(ksa_exc.ConnectTimeout('slow'), 'tok')
     with pytest.raises(ksa_exc.ConnectTimeout):
-        authenticate(conn, 4, sleep=sleeps)
+        authenticate(conn, 4, sleep=sleeps, answers=lambda: 0)
     assert conn.authorize_calls == 1 and sleeps == []
 
 
@@ -464,11 +464,26 @@ def test_authenticate_bounds_discovery_and_token_together_by_the_timeout():
     conn = Hung()
     started = time.monotonic()
     try:
-        with pytest.raises(_rest.NoAnswer, match=r'no answer within api_timeout \(0.2 s\)'):
-            authenticate(conn, 4, sleep=Sleeps(), timeout=0.2)
+        with pytest.raises(_rest.NoAnswer, match=r'no answer within api_timeout \(0.2 s\) and a grace of 0.2 s'):
+            authenticate(conn, 4, sleep=Sleeps(), timeout=0.2, answers=lambda: 0)
     finally:
         release.set()
     assert time.monotonic() - started < 2 and conn.authorize_calls == 1
+
+
+def test_an_endpoint_that_answered_is_slow_not_hung_and_its_timeouts_are_retried():
+    import time
+    answers = [0]
+
+    class Slow(FakeConn):
+        def authorize(self):
+            answers[0] += 1            # version discovery answered
+            time.sleep(0.5)            # the token comes after api_timeout and its grace
+            return super().authorize()
+    conn = Slow(ksa_exc.ConnectTimeout('slow'), 'tok')
+    sleeps = Sleeps()
+    assert authenticate(conn, 4, sleep=sleeps, timeout=0.1, answers=lambda: answers[0]) == 'tok'
+    assert conn.authorize_calls == 2 and len(sleeps) == 1
 
 
 def test_authenticate_with_zero_retries_tries_once():
