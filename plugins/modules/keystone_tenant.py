@@ -40,7 +40,7 @@ options:
   allow_empty_inventory:
     description:
       - Allow a plan that prunes every managed project of the platform (the inventory names none of them any
-        more). Without it such a plan is refused before the first write: it is what an inventory that lost its
+        more). Without it such a plan is refused before the first write, as what an inventory that lost its
         workspaces looks like.
       - The role sets it from the platform host variable C(lz_allow_empty_inventory).
     type: bool

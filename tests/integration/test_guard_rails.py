@@ -41,8 +41,8 @@ def read(path):
         return handle.read()
 
 
-def test_blast_radius_limits_refuse_before_the_first_write_and_keep_the_last_good_report(keystone, platform, unique,
-                                                                                          tmp_path):
+def test_blast_radius_limits_refuse_before_the_first_write_and_keep_the_last_good_report(
+        keystone, platform, unique, tmp_path):
     ws = 'g%s' % unique
     projects = [{'identifier': ident, 'name': ident.upper()} for ident in ('a', 'b', 'c')]
     workdir = str(tmp_path)

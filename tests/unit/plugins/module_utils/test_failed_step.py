@@ -15,8 +15,8 @@ def test_a_connection_failure_of_the_tenants_step_skips_every_tenant_of_the_late
     failed = dict(failed=True, msg="cannot connect to platform fra1: cloud 'x' is not in the clouds.yaml read")
     rows = skipped_whole(TENANTS, dict(tenants=failed), Result)
     assert [(r.key, r.as_dict()['status']) for r in rows] == [('shop/web', 'skipped'), ('shop/api', 'skipped')]
-    assert rows[0].as_dict()['skipped'] == "tenants step failed: cannot connect to platform fra1: cloud 'x' is not " \
-                                          "in the clouds.yaml read"
+    expected = "tenants step failed: cannot connect to platform fra1: cloud 'x' is not in the clouds.yaml read"
+    assert rows[0].as_dict()['skipped'] == expected
 
 
 def test_a_step_that_failed_some_tenants_does_not_end_the_later_steps():
