@@ -298,7 +298,7 @@ def test_cloud_as_a_dict_connects_and_never_shows_its_password(tmp_path):
               'ignore_errors': True}]
     run = run_playbook(tasks=tasks, check=True, extra_args=['-vvv'])
     assert run['dict']['status'] == 'ok' and not run['dict'].get('failed'), run.stdout[-3000:]
-    assert 'cannot connect to the platform' in run['bad password']['msg']
+    assert 'cannot connect to platform ' in run['bad password']['msg']
     assert 'give region_name inside it' in run['option beside the dict']['msg']
     assert run['option beside the dict']['requests']['total'] == 0
     output = run.stdout + run.stderr + json.dumps(run.results)
