@@ -7,12 +7,23 @@ errors mapped to clear messages and the per-tenant exit path (docs/architecture.
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+from ansible_collections.landingzone.openstack.plugins.module_utils._clouds import connect_failure
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
-from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status, failure_message, first_error
+from ansible_collections.landingzone.openstack.plugins.module_utils._results import (
+    Status,
+    failure_message,
+    first_error,
+    summary,
+)
 
 
 class PlatformModule(LandingZoneModule):
-    """LandingZoneModule plus the one connection of the run and the API errors."""
+    """LandingZoneModule plus the one connection of the run and the API errors. ``cloud_variable``: the inventory
+    variable that names this module's clouds.yaml entry, for the message of a failed connection."""
+
+    def __init__(self, *args, cloud_variable='lz_cloud', **kwargs):
+        self.cloud_variable = cloud_variable
+        super().__init__(*args, **kwargs)
 
     def connect(self):
         """The one connection of this run (openstacksdk Connection), request counter installed."""
@@ -21,7 +32,8 @@ class PlatformModule(LandingZoneModule):
         try:
             conn, self.counter = _rest.connect(self.params)
         except Exception as exc:  # noqa: BLE001 - openstacksdk config and auth errors have many types
-            self.fail('cannot connect to the platform: %s: %s' % (type(exc).__name__, exc))
+            platform = self.params.get('platform') or 'the platform'
+            self.fail(connect_failure(exc, platform, self.params.get('cloud'), self.cloud_variable))
         return conn
 
     def rest(self, adapter, microversion=None):
@@ -35,6 +47,15 @@ class PlatformModule(LandingZoneModule):
             self.fail(str(exc))
         except _rest.ApiError as exc:
             self.fail('request failed before any change: %s' % exc)
+
+    def exit_skipped(self, skipped):
+        """End the step before connecting when ``skipped`` (every tenant's row: an earlier step failed as a whole)
+        is not None; return otherwise."""
+        if skipped is None:
+            return
+        rows = [r.as_dict() for r in skipped]
+        self.exit_with_rows(dict(changed=False, tenants=rows, orphans=[], summary=summary(rows), planned=[]),
+                            self.params['platform'])
 
     def exit_with_rows(self, result, platform, extra_failed=None):
         """End a per-tenant run: exit_json, or fail_json naming the failed tenants.

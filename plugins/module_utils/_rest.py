@@ -40,6 +40,8 @@ KEYSTONE_PAGE_LIMIT = 100000
 KEYSTONE_PAGED = frozenset(['/projects', '/groups', '/users', '/domains', '/roles'])
 # The longest wait between two tries of a request, in seconds (before jitter).
 MAX_BACKOFF = 10.0
+# The most seconds an authentication try of an endpoint that never answered may take beyond api_timeout.
+MAX_GRACE = 5.0
 # A listing that has not ended after this many pages is a server bug, not data.
 MAX_PAGES = 10000
 
@@ -54,6 +56,19 @@ class ApiError(Exception):
         self.ambiguous = ambiguous
         text = '%s %s: %s%s' % (method, url, 'HTTP %s ' % status if status else '', message)
         super().__init__(text.strip())
+
+
+class AuthFailed(Exception):
+    """The token could not be had from ``auth_url``; the cause is chained (``raise ... from``)."""
+
+    def __init__(self, auth_url, timeout):
+        super().__init__('authentication at %s failed' % auth_url)
+        self.auth_url = auth_url
+        self.timeout = timeout
+
+
+class NoAnswer(Exception):
+    """The identity endpoint did not answer within ``api_timeout`` (version discovery and token together)."""
 
 
 class IncompleteListing(Exception):
@@ -153,7 +168,11 @@ def _open(kwargs, counter, retries):
     conn = openstack.connect(**kwargs)
     counter = counter or RequestCounter()
     counter.install(conn)
-    authenticate(conn, retries)
+    timeout = kwargs.get('api_timeout')
+    try:
+        authenticate(conn, retries, timeout=timeout, answers=lambda: counter.total)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the endpoint, for the message (_clouds.py)
+        raise AuthFailed((conn.config.config.get('auth') or {}).get('auth_url'), timeout) from exc
     return conn, counter
 
 
@@ -184,17 +203,69 @@ def _backoff(attempt, base, sleep):
     sleep(random.uniform(0, min(MAX_BACKOFF, base * (2 ** (attempt - 1)))))
 
 
-def authenticate(conn, retries, backoff=0.3, sleep=time.sleep):
-    """Get the token up front, retrying connection failures and 5xx (a token is safe to re-ask)."""
+def authenticate(conn, retries, backoff=0.3, sleep=time.sleep, timeout=None, answers=None):
+    """Get the token up front, retrying connection failures and 5xx (a token is safe to re-ask).
+
+    An endpoint that never answers costs one ``timeout`` (api_timeout) and a short grace, not one per try and
+    request: ``answers()`` counts the responses the session got (the run's counter); while it says the endpoint
+    has not answered once, a try (version discovery and token request, each of which may wait ``timeout``) ends
+    after ``timeout`` plus the grace, and a try that timed out is not retried. An endpoint that did answer is slow
+    or flaky, not hung: its tries run to keystoneauth's own timeouts and are retried as before."""
+    start = answers() if answers is not None else 0
+
+    def answered():
+        return answers is not None and answers() > start
     attempt = 0
     while True:
         attempt += 1
         try:
-            return conn.authorize()
+            return within(timeout, conn.authorize, answered)
         except Exception as exc:  # noqa: BLE001 - re-raised unless transient (see transient())
-            if attempt > retries or not transient(exc):
+            if attempt > retries or not transient(exc) or (timed_out(exc) and not answered()):
                 raise
         _backoff(attempt, backoff, sleep)
+
+
+def grace(timeout):
+    """What a try may take beyond ``timeout`` before an endpoint that never answered counts as hung: time for the
+    token request that keystoneauth sends when version discovery timed out (a delayed answer, not a hung server)."""
+    return min(MAX_GRACE, float(timeout))
+
+
+def within(timeout, func, answered=lambda: False):
+    """``func()``; NoAnswer when it runs past ``timeout`` and its grace while ``answered()`` is false. The call goes
+    on in a daemon thread, which the module's exit does not wait for: only an endpoint that never answers leaves one
+    behind."""
+    if not timeout:
+        return func()
+    outcome = {}
+
+    def call():
+        try:
+            outcome['value'] = func()
+        except Exception as exc:  # noqa: BLE001 - handed to the caller's thread as it is
+            outcome['error'] = exc
+    worker = threading.Thread(target=call, name='lz-authenticate', daemon=True)
+    worker.start()
+    worker.join(timeout + grace(timeout))
+    if worker.is_alive():
+        if not answered():
+            raise NoAnswer('no answer within api_timeout (%s s) and a grace of %s s' % (timeout, grace(timeout)))
+        worker.join()   # it answered: keystoneauth's timeouts bound the rest
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome.get('value')
+
+
+def timed_out(exc):
+    """True when no answer came in time, anywhere in the cause chain."""
+    for dummy in range(5):
+        if exc is None:
+            return False
+        if isinstance(exc, NoAnswer) or (HAS_SDK and isinstance(exc, ksa_exc.ConnectTimeout)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def transient(exc):

@@ -29,6 +29,22 @@ options:
         names). Each is disabled, its managed groups are deleted, then the project.
     type: bool
     default: false
+  max_deletions:
+    description:
+      - The most managed projects one run may disable, purge or delete (tenants in state V(deleted) and pruned
+        orphans together). A plan that removes more is refused before the first write, in check mode too, with a
+        message that says how many and which.
+      - The role sets it from the platform host variable C(lz_max_deletions).
+    type: int
+    default: 10
+  allow_empty_inventory:
+    description:
+      - Allow a plan that prunes every managed project of the platform (the inventory names none of them any
+        more). Without it such a plan is refused before the first write, as what an inventory that lost its
+        workspaces looks like.
+      - The role sets it from the platform host variable C(lz_allow_empty_inventory).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
@@ -119,12 +135,16 @@ errors:
   elements: dict
 '''
 
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.limits import DEFAULT_MAX_DELETIONS
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import run_tenants_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = PlatformModule(argument_spec=dict(prune=dict(type='bool', default=False)), connection=True, inventory=True)
+    module = PlatformModule(argument_spec=dict(prune=dict(type='bool', default=False),
+                                               max_deletions=dict(type='int', default=DEFAULT_MAX_DELETIONS),
+                                               allow_empty_inventory=dict(type='bool', default=False)),
+                            connection=True, inventory=True)
     run_tenants_module(module, prune=module.params['prune'])
 
 

@@ -135,7 +135,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._platform im
 
 
 def main():
-    module = PlatformModule(argument_spec=check.OPTIONS, connection=True)
+    module = PlatformModule(argument_spec=check.OPTIONS, connection=True, cloud_variable='lz_metering_cloud')
     module.run(check.run, module)
 
 

@@ -151,7 +151,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._platform im
 
 
 def main():
-    module = PlatformModule(argument_spec=runner.OPTIONS, connection=True, ledger=True)
+    module = PlatformModule(argument_spec=runner.OPTIONS, connection=True, ledger=True,
+                            cloud_variable='lz_metering_cloud')
     runner.run(module)
 
 

@@ -18,6 +18,11 @@ description:
   - The file is written atomically. In check mode the report of the plan is written too (it
     changes nothing on the platform), marked with C(check_mode) true, its changes phrased as planned,
     and to C(<name>.plan.json) beside O(path), so a check run never replaces the last real report.
+  - A real run never replaces the last good report with a worse or narrower one. A run that failed (a step, a
+    tenant, a setting, or the inventory's validation) writes C(<name>.failed.json) beside O(path); a run limited
+    to some workspaces (O(only_workspaces)) writes C(<name>.<workspaces>.json) (C(<name>.<workspaces>.failed.json)
+    when it failed), the workspaces sorted and joined by C(+). O(path) itself holds the last run of the whole
+    platform that succeeded.
   - In check mode the plan is also written as Markdown to C(<name>.plan.md) (per tenant what would be
     created, changed, revoked and deleted, with remarks; a header with the counts), for a CI job to
     post on a pull request.
@@ -43,6 +48,13 @@ options:
         M(landingzone.openstack.inventory_validate). A step that did not run may be omitted or null.
     type: dict
     required: true
+  only_workspaces:
+    description:
+      - The workspaces the run was limited to (the C(only_workspaces) of the steps); its report is then written
+        beside O(path), never over the report of the whole platform.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -101,7 +113,9 @@ failed_tenants:
   type: list
   elements: str
 path:
-  description: Absolute path of the report written (C(<name>.plan.json) in check mode).
+  description:
+    - Absolute path of the report written (C(<name>.plan.json) in check mode, C(<name>.failed.json) after a
+      failure, C(<name>.<workspaces>.json) for a run limited to some workspaces).
   returned: always
   type: str
 markdown_path:
@@ -145,6 +159,7 @@ def main():
         platform=dict(type='str', required=True),
         path=dict(type='path', required=True),
         steps=dict(type='dict', required=True),
+        only_workspaces=dict(type='list', elements='str', default=[]),
     )))
 
 

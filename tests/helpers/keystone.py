@@ -35,7 +35,9 @@ def recap(run, platform):
 
 
 def report(run, platform):
-    with open(os.path.join(run.workdir, 'reports', '%s.json' % platform)) as handle:
+    """The report the run wrote: <platform>.json, or <platform>.failed.json when it failed (the newer one)."""
+    paths = [os.path.join(run.workdir, 'reports', '%s%s.json' % (platform, suffix)) for suffix in ('', '.failed')]
+    with open(max((p for p in paths if os.path.exists(p)), key=os.path.getmtime, default=paths[0])) as handle:
         return json.load(handle)
 
 

@@ -251,9 +251,11 @@ def test_awx_jobs_replicate_meter_chargeback(box, tmp_path, unique, pg_ledger, r
     bad = [{'identifier': ws, 'name': 'AWX', 'projects': [{'identifier': 'web', 'name': 'Web', 'landing_zone': 'nope'}]}]
     failed = job.run('replicate.yml', dict(outputs, workspaces=bad), limit=first)
     assert failed.rc != 0 and failed.status == 'failed'
-    with open(os.path.join(reports, 'replication', '%s.json' % first)) as fh:
+    # a failed run writes beside the last good report (issue 24)
+    with open(os.path.join(reports, 'replication', '%s.failed.json' % first)) as fh:
         report = json.load(fh)
     assert failed.artifact_data['replication'][first]['failure'] == report['failure'] and report['failure']
+    assert failed.artifact_data['replication'][first]['report'].endswith('%s.failed.json' % first)
 
     job = PrivateDataDir(box, str(tmp_path), inventory)
     job.openstack_credential('metering')
@@ -296,7 +298,7 @@ def test_cloud_as_a_dict_connects_and_never_shows_its_password(tmp_path):
               'ignore_errors': True}]
     run = run_playbook(tasks=tasks, check=True, extra_args=['-vvv'])
     assert run['dict']['status'] == 'ok' and not run['dict'].get('failed'), run.stdout[-3000:]
-    assert 'cannot connect to the platform' in run['bad password']['msg']
+    assert 'cannot connect to platform ' in run['bad password']['msg']
     assert 'give region_name inside it' in run['option beside the dict']['msg']
     assert run['option beside the dict']['requests']['total'] == 0
     output = run.stdout + run.stderr + json.dumps(run.results)

@@ -97,5 +97,5 @@ def test_meter_run_that_cannot_connect_writes_no_ledger(tmp_path):
     task = {'name': 'collect', 'landingzone.openstack.openstack_metering_collect': {
         'cloud': 'no-such-cloud', 'platform': 'local', 'ledger_path': ledger_path, 'kinds': ['servers']}}
     run = run_playbook(tasks=[task], env=SQLITE)
-    assert run.rc != 0 and 'cannot connect to the platform' in run['collect']['msg'], run.stdout[-3000:]
+    assert run.rc != 0 and 'cannot connect to platform ' in run['collect']['msg'], run.stdout[-3000:]
     assert not os.path.exists(ledger_path)

@@ -123,7 +123,8 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
 
     proc, results = ansible(repo, 'landingzone.openstack.replicate', '-e', only)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(read(os.path.join(repo, 'reports', '%s.json' % platform)))
+    # a run limited to some workspaces writes beside the platform's report, never over it (issue 24)
+    report = json.loads(read(os.path.join(repo, 'reports', '%s.%s.json' % (platform, ws))))
     assert report['summary']['changed'] == 1 and report['summary']['failed'] == 0, report['summary']
     print('onboarding replicate requests: %s' % report['requests'])
     project = keystone.project(ws, 'web')
@@ -135,7 +136,8 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
 
     proc, results = ansible(repo, 'landingzone.openstack.replicate', '-e', only)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(read(os.path.join(repo, 'reports', '%s.json' % platform)))
+    # a run limited to some workspaces writes beside the platform's report, never over it (issue 24)
+    report = json.loads(read(os.path.join(repo, 'reports', '%s.%s.json' % (platform, ws))))
     assert report['summary']['changed'] == 0 and report['summary']['ok'] == 1, report['summary']
     print('no-op replicate requests: %s' % report['requests'])
 
@@ -152,7 +154,8 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
 
     proc, results = ansible(repo, 'landingzone.openstack.replicate', '-e', only)
     assert proc.returncode != 0
-    report = json.loads(read(os.path.join(repo, 'reports', '%s.json' % platform)))
+    report = json.loads(read(os.path.join(repo, 'reports', '%s.%s.failed.json' % (platform, ws))))
+    assert not os.path.exists(os.path.join(repo, 'reports', '%s.json' % platform))   # no full run happened
     assert sum(report['requests'].values()) == 0, report['requests']
     assert [e['path'] for e in report['errors']] == ['workspaces/%s.yml: projects[0].bindings[0].role' % ws]
     assert keystone.members(keystone.group_named('%s-web-admin' % ws)) == [owner]

@@ -11,6 +11,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.limits import (
+    check_max_deletions,
+    check_removals,
+    removals,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.purge import Purger, describe_kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import (
     ActionKind,
@@ -24,7 +29,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole, split
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import References, hold_zones
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
@@ -53,6 +58,7 @@ def desired_tenants(params):
 def run_tenants_module(module, prune=False):
     """Run keystone_tenant to its end (exit_json / fail_json)."""
     scope = module.run(desired_scope, module.params)
+    module.run(check_max_deletions, module.params['max_deletions'], module.params['platform'])
     conn = module.connect()
     result = module.run(replicate_tenants, module, module.rest(conn.identity), scope, prune,
                         checker=lambda: Checker(conn, retries=module.params['retries']),
@@ -64,6 +70,7 @@ def run_tenants_module(module, prune=False):
 def run_access_module(module):
     """Run keystone_group_binding to its end (exit_json / fail_json)."""
     tenants = module.run(desired_tenants, module.params)
+    module.exit_skipped(skipped_whole(tenants, module.params.get('previous_steps'), Result))
     conn = module.connect()
     result = module.run(replicate_access, module, module.rest(conn.identity), tenants)
     module.exit_with_rows(result, module.params['platform'])
@@ -82,8 +89,12 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types)
     timings = dict(snapshot=time.time() - started)
-    results, orphans, actions = plan_tenant_step(snap, refs, tenants, module.params['platform'], prune,
+    platform = module.params['platform']
+    results, orphans, actions = plan_tenant_step(snap, refs, tenants, platform, prune,
                                                  scope.decides_orphans, scope.others)
+    # before the first write, in check mode too: a plan that removes too much is refused whole
+    check_removals(removals(snap.projects, actions, set(r.key for r in orphans), platform_marker_tags(platform)),
+                   platform, module.params['max_deletions'], module.params['allow_empty_inventory'])
     # what the plan read on demand (leftovers, a domain's users, the references)
     timings['leftovers'] = snap.read_seconds + refs.read_seconds
     timings['plan'] = time.time() - started - timings['snapshot'] - timings['leftovers']

@@ -48,7 +48,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.regis
     registered_limit_problems,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import parse_shard
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole, split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
@@ -276,6 +276,7 @@ def run_module(module):
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
                          params.get('only_workspaces'), params.get('workspace_files'),
                          params.get('registered_limits'), params.get('shard'), params.get('identity_platform'))
+    module.exit_skipped(skipped_whole(tenants, params['previous_steps'], Result))
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
         converge, conn, tenants, services=params['services'], retries=params['retries'],

@@ -11,7 +11,12 @@ dropped: a verb this file does not know counts as a change. docs/replication.md 
 
 import re
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.report import PLANNED, STEP_ORDER, Outcome
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.report import (
+    PLANNED,
+    STEP_ORDER,
+    Outcome,
+    orphans_text,
+)
 
 KINDS = ('create', 'change', 'revoke', 'delete')
 _REVOKE_VERBS = ('revoke', 'remove', 'disable')
@@ -34,6 +39,10 @@ def kind_of(change):
     if verb in _REVOKE_VERBS or change.endswith('access-revoked'):
         return 'revoke'
     return 'change'
+
+
+def _plain(change):
+    return change[len(PLANNED):] if change.startswith(PLANNED) else change
 
 
 def _changes(row):
@@ -70,11 +79,13 @@ def _header(report, platform, per_row):
     plan = bool(report.get('check_mode'))
     s = report['summary']
     rows = report['tenants']
-    totals = _counts([c for _row, changes in per_row for c in changes])
+    # an orphan that prune removes is a deletion like a tenant's: counted in the totals
+    orphan_changes = [_plain(c) for row in report.get('orphans') or [] for c in row.get('changes') or []]
+    totals = _counts([c for _row, changes in per_row for c in changes] + [(kind_of(c), c, '') for c in orphan_changes])
     lines = ['# Replication %s: %s' % ('plan' if plan else 'report', text(platform)), '',
-             '**%d tenants**: %d %s, %d ok, %d with remarks, %d skipped, %d failed; %d orphans; %d requests.'
+             '**%d tenants**: %d %s, %d ok, %d with remarks, %d skipped, %d failed; %s; %d requests.'
              % (len(rows), s['changed'], 'would change' if plan else 'changed', s['ok'], s['remarks'],
-                s['skipped'], s['failed'], s['orphans'], sum((report.get('requests') or {}).values())),
+                s['skipped'], s['failed'], orphans_text(s, plan), sum((report.get('requests') or {}).values())),
              '%s %d, change %d, revoke %d, delete %d; %d remarks.'
              % ('Would create' if plan else 'Created', totals['create'], totals['change'], totals['revoke'],
                 totals['delete'], s.get('remarks_total', 0)), '']

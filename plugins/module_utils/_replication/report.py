@@ -67,6 +67,8 @@ def merge(steps, check_mode=False):
     rows = [merger.tenants[k] for k in merger.order]
     summary = status_counts(rows)
     summary['orphans'] = len(merger.orphans)
+    # orphans that prune disables or deletes in this run: counted apart, since they are no tenant row
+    summary['orphans_removed'] = sum(1 for row in merger.orphans if row.get('changes'))
     summary['remarks_total'] = sum(len(r['remarks']) for r in rows)
     summary['failed_steps'] = [s for s, i in merger.step_info.items() if i['outcome'] == Outcome.FAILED]
     summary['check_mode'] = bool(check_mode)
@@ -182,13 +184,21 @@ def _step_errors(row):
             if r.get('severity') == 'error']
 
 
+def orphans_text(summary, plan):
+    """``N orphans``, and how many of them this run removes (prune) when it removes any."""
+    removed = summary.get('orphans_removed') or 0
+    if not removed:
+        return '%d orphans' % summary['orphans']
+    return '%d orphans (%d %s)' % (summary['orphans'], removed, 'would be removed' if plan else 'removed')
+
+
 def human_summary(platform, report):
     s = report['summary']
     plan = report.get('check_mode')
-    line = ('%s%s: %d tenants: %d %s, %d ok, %d with remarks, %d skipped, %d failed; %d orphans; '
+    line = ('%s%s: %d tenants: %d %s, %d ok, %d with remarks, %d skipped, %d failed; %s; '
             '%d requests' % ('[plan] ' if plan else '', platform, len(report['tenants']),
                              s['changed'], 'would change' if plan else 'changed', s['ok'], s['remarks'],
-                             s['skipped'], s['failed'], s['orphans'], sum(report['requests'].values())))
+                             s['skipped'], s['failed'], orphans_text(s, plan), sum(report['requests'].values())))
     lines = [line]
     for row in report['tenants']:
         for remark in row['remarks']:

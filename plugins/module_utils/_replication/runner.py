@@ -3,8 +3,10 @@
 """The replication_report module run: merge the steps, write the JSON report, summarise."""
 
 import datetime
+import hashlib
 import json
 import os
+import re
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._files import atomic_write
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.markdown import render
@@ -17,16 +19,30 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status
 
 PLAN_SUFFIX = '.plan'
+FAILED_SUFFIX = '.failed'
 MARKDOWN_EXT = '.md'
+# A file name part of the workspaces of a partial view longer than this is replaced by a digest.
+MAX_VIEW_NAME = 80
+_UNSAFE = re.compile(r'[^A-Za-z0-9_.-]')
 
 
-def report_path(path, check_mode):
-    """Where the report goes: a check run's plan lands beside the last real report, never over it."""
+def report_path(path, check_mode, failed=False, only_workspaces=()):
+    """Where the report goes: ``path`` holds the last real run of the whole platform that succeeded; a check run's
+    plan, a failed run and a run limited to some workspaces land beside it, never over it."""
     path = os.path.abspath(path)
-    if not check_mode:
-        return path
     stem, ext = os.path.splitext(path)
-    return '%s%s%s' % (stem, PLAN_SUFFIX, ext or '.json')
+    if check_mode:
+        return '%s%s%s' % (stem, PLAN_SUFFIX, ext or '.json')
+    view = '.%s' % view_name(only_workspaces) if only_workspaces else ''
+    return '%s%s%s%s' % (stem, view, FAILED_SUFFIX if failed else '', ext or '.json')
+
+
+def view_name(workspaces):
+    """The workspaces of a partial view as a file name part: sorted, joined by ``+``, a digest when long."""
+    name = '+'.join(_UNSAFE.sub('_', w) for w in sorted(set(workspaces)))
+    if len(name) <= MAX_VIEW_NAME:
+        return name
+    return 'workspaces-%s' % hashlib.sha256(name.encode('utf-8')).hexdigest()[:12]
 
 
 def run_module(module):
@@ -37,7 +53,8 @@ def run_module(module):
     report['platform'] = params['platform']
     report['failure'] = failure(report, params['platform'])
     report['generated_at'] = datetime.datetime.now(datetime.timezone.utc).isoformat()
-    path = report_path(params['path'], module.check_mode)
+    path = report_path(params['path'], module.check_mode, failed=report['failure'] is not None,
+                       only_workspaces=params.get('only_workspaces'))
     report['path'] = path
     atomic_write(path, json.dumps(report, indent=2, sort_keys=True) + '\n', move=module.atomic_move)
     markdown_path = None

@@ -484,7 +484,8 @@ class ListingRest:
 
 
 def module(check_mode=False, platform='local'):
-    return types.SimpleNamespace(params={'platform': platform, 'only_workspaces': None, 'max_workers': 2},
+    return types.SimpleNamespace(params={'platform': platform, 'only_workspaces': None, 'max_workers': 2,
+                                         'max_deletions': 10, 'allow_empty_inventory': False},
                                  check_mode=check_mode, _diff=False)
 
 

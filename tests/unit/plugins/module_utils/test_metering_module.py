@@ -38,7 +38,9 @@ def no_cloud(monkeypatch, tmp_path):
 def test_a_cloud_that_cannot_be_reached_fails_with_cannot_connect(tmp_path, monkeypatch, capsys):
     ledger_path = str(tmp_path / 'ledger.sqlite')
     out = run_module(dict(cloud='nowhere', platform='p1', ledger_path=ledger_path), monkeypatch, capsys)
-    assert out['failed'] and out['msg'].startswith('cannot connect to the platform:'), out
+    assert out['failed'] and out['msg'].startswith("cannot connect to platform p1: cloud 'nowhere' is not in the "
+                                                   "clouds.yaml read. clouds.yaml read: "), out
+    assert 'lz_metering_cloud of host p1' in out['msg'], out
     assert out['requests'] == dict(total=0)
     # the ledger was opened (and migrated) before connecting, but holds no run
     with store.open_ledger(path=ledger_path) as ledger:

@@ -45,7 +45,7 @@ def test_merge_keeps_every_change_and_remark_with_its_step():
                                                  remarks=[])
     assert by['a/x']['steps']['quotas']['outcome'] == 'not_run'
     assert by['a/y']['status'] == 'failed'
-    assert report['summary'] == dict(ok=0, changed=1, remarks=0, skipped=0, failed=1, orphans=1,
+    assert report['summary'] == dict(ok=0, changed=1, remarks=0, skipped=0, failed=1, orphans=1, orphans_removed=0,
                                      remarks_total=2, failed_steps=[], failed_settings=[], check_mode=False)
     assert report['requests'] == dict(validation=0, tenants=4, access=7)
     assert report['failure'].startswith('1 tenant(s) failed on platform this platform: a/y (api_error: access step:')

@@ -407,6 +407,7 @@ class FakeConn:
         self.session = type('KsaSession', (), {})()
         self.session.session = type('RequestsSession', (), {})()
         self.session.session.hooks = {} if hooks is None else hooks
+        self.config = type('CloudRegion', (), {'config': {'auth': {'auth_url': 'http://keystone.test/v3'}}})()
 
     def authorize(self):
         self.authorize_calls += 1
@@ -435,11 +436,54 @@ def test_authenticate_retries_transient_failures():
 
 def test_authenticate_gives_up_after_retries():
     sleeps = Sleeps()
-    conn = FakeConn(ksa_exc.ConnectTimeout('slow'))
-    with pytest.raises(ksa_exc.ConnectTimeout):
+    conn = FakeConn(ksa_exc.ConnectFailure('down'))
+    with pytest.raises(ksa_exc.ConnectFailure):
         authenticate(conn, 2, sleep=sleeps)
     assert conn.authorize_calls == 3
     assert len(sleeps) == 2
+
+
+def test_authenticate_does_not_retry_a_timeout_of_an_endpoint_that_never_answered():
+    # an endpoint that does not answer costs one api_timeout, not one per try (issue 24)
+    sleeps = Sleeps()
+    conn = FakeConn(ksa_exc.ConnectTimeout('slow'), 'tok')
+    with pytest.raises(ksa_exc.ConnectTimeout):
+        authenticate(conn, 4, sleep=sleeps, answers=lambda: 0)
+    assert conn.authorize_calls == 1 and sleeps == []
+
+
+def test_authenticate_bounds_discovery_and_token_together_by_the_timeout():
+    import threading
+    import time
+    release = threading.Event()
+
+    class Hung(FakeConn):
+        def authorize(self):
+            self.authorize_calls += 1
+            release.wait(5)
+    conn = Hung()
+    started = time.monotonic()
+    try:
+        with pytest.raises(_rest.NoAnswer, match=r'no answer within api_timeout \(0.2 s\) and a grace of 0.2 s'):
+            authenticate(conn, 4, sleep=Sleeps(), timeout=0.2, answers=lambda: 0)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 2 and conn.authorize_calls == 1
+
+
+def test_an_endpoint_that_answered_is_slow_not_hung_and_its_timeouts_are_retried():
+    import time
+    answers = [0]
+
+    class Slow(FakeConn):
+        def authorize(self):
+            answers[0] += 1            # version discovery answered
+            time.sleep(0.5)            # the token comes after api_timeout and its grace
+            return super().authorize()
+    conn = Slow(ksa_exc.ConnectTimeout('slow'), 'tok')
+    sleeps = Sleeps()
+    assert authenticate(conn, 4, sleep=sleeps, timeout=0.1, answers=lambda: answers[0]) == 'tok'
+    assert conn.authorize_calls == 2 and len(sleeps) == 1
 
 
 def test_authenticate_with_zero_retries_tries_once():
@@ -531,8 +575,9 @@ def test_connect_keeps_existing_hooks(monkeypatch):
 def test_connect_raises_a_non_transient_auth_failure(monkeypatch):
     conn = FakeConn(ksa_exc.Unauthorized('bad password'))
     monkeypatch.setattr(openstack, 'connect', lambda **kwargs: conn)
-    with pytest.raises(ksa_exc.Unauthorized):
+    with pytest.raises(_rest.AuthFailed) as err:
         connect(params(cloud='lab', retries=4))
+    assert isinstance(err.value.__cause__, ksa_exc.Unauthorized) and err.value.auth_url == 'http://keystone.test/v3'
     assert conn.authorize_calls == 1
 
 
@@ -547,8 +592,9 @@ def test_connect_retries_a_transient_auth_failure(monkeypatch):
 def test_connect_with_retries_none_tries_once(monkeypatch):
     conn = FakeConn(ksa_exc.ConnectFailure('down'), 'tok')
     monkeypatch.setattr(openstack, 'connect', lambda **kwargs: conn)
-    with pytest.raises(ksa_exc.ConnectFailure):
+    with pytest.raises(_rest.AuthFailed) as err:
         connect(params(cloud='lab', retries=None))
+    assert isinstance(err.value.__cause__, ksa_exc.ConnectFailure)
     assert conn.authorize_calls == 1
 
 

@@ -73,7 +73,10 @@ def test_a_failure_while_connecting_says_cannot_connect(module, capsys, monkeypa
     monkeypatch.setattr(_rest, 'connect', connect)
     result = run(module, dict(INVENTORY, cloud='nowhere', auth={'password': 's3cret-pw'}), capsys)
     assert result['failed']
-    assert result['msg'] == 'cannot connect to the platform: _ConfigError: Cloud nowhere was not found.'
+    # the kind of failure, the clouds.yaml files (their names only), the variable and host to fix
+    assert result['msg'].startswith("cannot connect to platform %s: cloud 'nowhere' is not in the clouds.yaml read. "
+                                    % INVENTORY['platform']), result['msg']
+    assert result['msg'].endswith("The cloud ('nowhere') is lz_cloud of host %s." % INVENTORY['platform'])
     assert 's3cret-pw' not in json.dumps(result)
 
 
