@@ -35,6 +35,17 @@ class PolicyError(ValueError):
     """A service's defaults cannot be read or do not hold what the overrides build on."""
 
 
+def fix(kind):
+    """What lets the metering reader see ``kind`` (a finding's hint), or None."""
+    service = SERVICE_OF_KIND.get(kind)
+    if service == 'keystone':
+        return 'the system-scoped reader role: openstack role add --system all --user <metering user> reader'
+    if service is None:
+        return None
+    return ('%s, written by the playbook landingzone.openstack.metering_policy, installed as the %s policy_file'
+            % (file_name(service), service))
+
+
 def file_name(service):
     return '%s-policy.yaml' % service
 
