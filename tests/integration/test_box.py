@@ -16,7 +16,8 @@ Scenarios, each converged once in a module-scoped fixture, asserted on by severa
 * the onboarding repository examples/repository, validated from its root and from another
   directory (issue 24, point 1: it fails naming ansible.cfg, and replicate with prune writes nothing);
 * no platform host (no -i): validate fails (issue 24, point 2);
-* the shipped Markdown names no file the tarball lacks (issue 25, point 1: xfail). No cloud.
+* the shipped Markdown names no file the tarball lacks, and README, docs, role READMEs and examples
+  name no tests/ or bench/ path (issue 25, point 1). No cloud.
 
 9 ansible-playbook runs in all; test_awx.py runs the AWX jobs from the same box. The packaging does
 not depend on the OpenStack release: not `release_matrix`. The `test_box_*` tests need no cloud and
@@ -80,10 +81,27 @@ def test_box_shipped_docs_name_the_shipped_files_they_point_at(box):
     assert missing == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason='issue 25: the shipped docs point at tests/ (and bench/), which the tarball lacks')
 def test_box_shipped_docs_point_at_no_file_the_tarball_lacks(box):
     missing = boxlib.missing_references(box)
     assert missing == [], '%d references to files the tarball lacks:\n%s' % (len(missing), '\n'.join(missing))
+
+
+def test_box_shipped_docs_and_examples_name_no_tests_or_bench_path(box):
+    """Issue 25's acceptance, as a user would grep the installed collection: README.md, docs/,
+    the roles' READMEs and examples/ name no path under tests/ or bench/ (neither is shipped)."""
+    found = []
+    for member in box.members:
+        if not (member == 'README.md' or member.startswith(('docs/', 'examples/'))
+                or re.match(r'^roles/[^/]+/README\.md$', member)):
+            continue
+        path = os.path.join(box.installed, member)
+        if not os.path.isfile(path):
+            continue
+        with open(path, errors='replace') as handle:
+            for number, line in enumerate(handle, 1):
+                if re.search(r'(?<![\w.-])(tests|bench)/', line):
+                    found.append('%s:%d: %s' % (member, number, line.strip()))
+    assert found == [], '\n'.join(found)
 
 
 # -- README "Use it on your cloud", step by step ----------------------------------------------------
