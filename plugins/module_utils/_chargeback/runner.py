@@ -57,8 +57,9 @@ def open_for_reading(module):
     backend, target = store.resolve_target(p.get('ledger_path'), p.get('ledger_dsn'))
     if backend == 'sqlite' and not os.path.exists(target):
         module.fail('no ledger at %s (the option ledger_path; in the playbooks the inventory variable '
-                    'lz_ledger_path of the platform hosts, default %s): run the playbook landingzone.openstack.meter '
-                    'first, or set lz_ledger_path to the ledger it wrote' % (os.path.abspath(target), store.DEFAULT_PATH))
+                    'lz_ledger_path of the platform hosts, default %s, or -e chargeback_ledger_path): run the '
+                    'playbook landingzone.openstack.meter first, or set lz_ledger_path to the ledger it wrote'
+                    % (os.path.abspath(target), store.DEFAULT_PATH))
     ledger = store.open_ledger(p.get('ledger_path'), p.get('ledger_dsn'), migrate=False)
     try:
         version = ledger.schema_version()
