@@ -11,7 +11,7 @@ description:
     services' B(read) rules for the reader-only metering account (the C(reader) role on the
     project O(admin_project_id)). Every write keeps its default rule.
   - Nova, Cinder and Octavia get fixed rules. Glance and Neutron get rules generated from the
-    defaults of the installed service (C(list_rules()) of C(glance.policies) and
+    defaults of the installed service (the function C(list_rules) of C(glance.policies) and
     C(neutron.conf.policies), run with O(python)), so the file fits the release it runs against -
     OpenStack 2023.2 to 2026.2; Neutron before 2024.1 (no C(context_with_global_access)) needs a
     different method, chosen from those defaults. Regenerate after every upgrade.
