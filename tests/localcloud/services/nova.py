@@ -49,6 +49,7 @@ FLAVORS = [  # id, name, vcpus, ram MiB, disk GiB
 ]
 IMAGE = "cirros-fake"
 
+
 def _etc(ctx):
     return ctx.etc_dir("nova")
 
