@@ -14,7 +14,6 @@ accept such a reader. 2023.2 (no such rule): generated from the installed defaul
 policy_rules_advsvc. See docs/metering.md and tests/localcloud/README.md, "Metering account: policy".
 """
 import json
-import subprocess
 import urllib.error
 import urllib.request
 
