@@ -388,5 +388,6 @@ def test_focus_parquet_without_pyarrow_fails_before_any_work(ledger_path, monkey
     out_dir = str(tmp_path / 'r')
     out = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG, output_dir=out_dir,
                                                 preview=True, focus_parquet=True), monkeypatch, capsys)
-    assert out['failed'] and out['msg'].startswith('focus_parquet (in the playbooks the inventory variable lz_focus_parquet) needs the Python package pyarrow'), out
+    assert out['failed'] and out['msg'].startswith(
+        'focus_parquet (in the playbooks the inventory variable lz_focus_parquet) needs the Python package pyarrow'), out
     assert not os.path.exists(out_dir)
