@@ -120,7 +120,12 @@ projects:
   returned: always
   type: dict
 findings:
-  description: Problems and warnings, each with C(kind), C(code), C(severity) and C(message).
+  description:
+    - Problems and warnings, each with C(kind), C(code), C(severity) and C(message).
+    - A kind the policies keep from the reader (C(hidden_from_reader), C(forbidden),
+      C(projects_not_listed)) also has C(fix) - the policy file that lets the reader see it (written by
+      the playbook C(landingzone.openstack.metering_policy)) or, for Keystone projects, the role to add;
+      the message ends with it.
   returned: always
   type: list
   elements: dict

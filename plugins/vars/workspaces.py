@@ -93,6 +93,23 @@ else:
 _LOADED = {}
 
 
+def _position(exc):
+    """'line L, column C: ' of a YAML error: ansible-core 2.19+ keeps the origin of the error in ``obj``
+    (``line_num``/``col_num``), earlier ones an object with ``ansible_pos`` (file, line, column); the
+    YAML parser's mark (0-based) otherwise. Empty when none of them says."""
+    origin = getattr(exc, 'obj', None)
+    line, column = getattr(origin, 'line_num', None), getattr(origin, 'col_num', None)
+    if line is None and isinstance(getattr(origin, 'ansible_pos', None), tuple):
+        line, column = origin.ansible_pos[1:3]
+    if line is None:
+        mark = getattr(getattr(exc, 'orig_exc', None) or exc.__cause__, 'problem_mark', None)
+        if mark is not None:
+            line, column = mark.line + 1, mark.column + 1
+    if line is None:
+        return ''
+    return 'line %s, column %s: ' % (line, column) if column else 'line %s: ' % line
+
+
 class VarsModule(BaseVarsPlugin):
 
     # a collection's vars plugin runs only when enabled (vars_plugins_enabled); REQUIRES_ENABLED is ignored
@@ -127,6 +144,7 @@ class VarsModule(BaseVarsPlugin):
                 try:
                     entries.append((shown, _as_data(loader.load_from_file(full, cache='none', unsafe=True)), None))
                 except AnsibleError as exc:
-                    entries.append((shown, None, to_native(exc.message if hasattr(exc, 'message') else exc)))
+                    message = to_native(exc.message if hasattr(exc, 'message') else exc)
+                    entries.append((shown, None, '%s%s' % (_position(exc), message)))
         workspaces, files = merge_files(setting, entries)
         return dict(workspaces=workspaces, lz_workspace_files=files)

@@ -12,11 +12,13 @@ types, docs) comes from the installed collection or the tarball.
 Scenarios, each converged once in a module-scoped fixture, asserted on by several tests:
 
 * README "Use it on your cloud", step by step: replicate --check --diff, replicate, meter, chargeback preview;
-* the ledger path on the platform host, where the README puts it (issue 25, point 2: xfail);
+* the ledger path on the platform host, where the README puts it, relative to the working directory,
+  and two platform hosts with different ledgers: chargeback fails naming both (issue 25, point 2);
 * the onboarding repository examples/repository, validated from its root and from another
   directory (issue 24, point 1: it fails naming ansible.cfg, and replicate with prune writes nothing);
 * no platform host (no -i): validate fails (issue 24, point 2);
-* the shipped Markdown names no file the tarball lacks (issue 25, point 1: xfail). No cloud.
+* the shipped Markdown names no file the tarball lacks, and README, docs, role READMEs and examples
+  name no tests/ or bench/ path (issue 25, point 1). No cloud.
 
 9 ansible-playbook runs in all; test_awx.py runs the AWX jobs from the same box. The packaging does
 not depend on the OpenStack release: not `release_matrix`. The `test_box_*` tests need no cloud and
@@ -80,10 +82,27 @@ def test_box_shipped_docs_name_the_shipped_files_they_point_at(box):
     assert missing == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason='issue 25: the shipped docs point at tests/ (and bench/), which the tarball lacks')
 def test_box_shipped_docs_point_at_no_file_the_tarball_lacks(box):
     missing = boxlib.missing_references(box)
     assert missing == [], '%d references to files the tarball lacks:\n%s' % (len(missing), '\n'.join(missing))
+
+
+def test_box_shipped_docs_and_examples_name_no_tests_or_bench_path(box):
+    """Issue 25's acceptance, as a user would grep the installed collection: README.md, docs/,
+    the roles' READMEs and examples/ name no path under tests/ or bench/ (neither is shipped)."""
+    found = []
+    for member in box.members:
+        if not (member == 'README.md' or member.startswith(('docs/', 'examples/'))
+                or re.match(r'^roles/[^/]+/README\.md$', member)):
+            continue
+        path = os.path.join(box.installed, member)
+        if not os.path.isfile(path):
+            continue
+        with open(path, errors='replace') as handle:
+            for number, line in enumerate(handle, 1):
+                if re.search(r'(?<![\w.-])(tests|bench)/', line):
+                    found.append('%s:%d: %s' % (member, number, line.strip()))
+    assert found == [], '\n'.join(found)
 
 
 # -- README "Use it on your cloud", step by step ----------------------------------------------------
@@ -237,24 +256,30 @@ def test_readme_chargeback_preview_writes_the_reports(readme):
 
 @pytest.fixture(scope='module')
 def ledger_on_platform_host(box, readme, tmp_path_factory):
-    """README step 2: `lz_ledger_path` per host in hosts.yml (the example's commented line). The ledger
-    there is the one the walk-through's meter wrote; the user's HOME has none at the default path."""
+    """README step 2: `lz_ledger_path` per host in hosts.yml (the example's commented line), here a path
+    relative to the directory ansible-playbook runs in. The ledger there is the one the walk-through's
+    meter wrote; the user's HOME has none at the default path. Then a second platform host that meters
+    into another ledger: chargeback, which rates one ledger, refuses to guess."""
     root = str(tmp_path_factory.mktemp('ledger'))
     home, work = os.path.join(root, 'home'), os.path.join(root, 'work')
-    ledger = os.path.join(root, 'var', 'ledger.sqlite')
+    ledger = os.path.join(work, 'var', 'ledger.sqlite')
     os.makedirs(os.path.dirname(ledger))
     shutil.copy(readme.ledger, ledger)
     inventory = shutil.copytree(os.path.join(readme.work, 'inventory'), os.path.join(work, 'inventory'))
-    boxlib.edit(os.path.join(inventory, 'hosts.yml'), '# lz_ledger_path: /var/lib/landingzone/ledger.sqlite',
-                'lz_ledger_path: %s' % ledger)
-    run = box.run(['ansible-playbook', 'landingzone.openstack.chargeback', '-i', 'inventory/', '-e', 'chargeback_preview=true'],
-                  work, home)
-    return run, home, ledger
+    hosts = os.path.join(inventory, 'hosts.yml')
+    boxlib.edit(hosts, '# lz_ledger_path: /var/lib/landingzone/ledger.sqlite', 'lz_ledger_path: var/ledger.sqlite')
+    chargeback = ['ansible-playbook', 'landingzone.openstack.chargeback', '-i', 'inventory/', '-e', 'chargeback_preview=true']
+    run = box.run(chargeback, work, home)
+    with open(hosts) as fh:
+        text = fh.read()
+    with open(hosts, 'w') as fh:
+        fh.write(text + '    other:\n      ansible_connection: local\n      lz_ledger_path: other/ledger.sqlite\n')
+    disagree = box.run(chargeback, work, home)
+    return run, disagree, home, work
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason='issue 25: lz_ledger_path on the platform host is invisible to chargeback')
 def test_chargeback_reads_the_ledger_set_on_the_platform_host(readme, ledger_on_platform_host):
-    run, home, ledger = ledger_on_platform_host
+    run, dummy, home, work = ledger_on_platform_host
     assert not os.path.exists(os.path.join(home, *DEFAULT_LEDGER))
     assert run.rc == 0, run.tail()
     summary = run.shown('landingzone.openstack.chargeback : Show the summary', 'localhost')
@@ -263,6 +288,15 @@ def test_chargeback_reads_the_ledger_set_on_the_platform_host(readme, ledger_on_
         doc = json.load(fh)
     assert readme.platform in doc['totals']['by_platform']
     assert set(readme.workspaces.values()) <= set(doc['totals']['by_workspace'])
+
+
+def test_chargeback_fails_when_the_platform_hosts_name_different_ledgers(readme, ledger_on_platform_host):
+    dummy, run, home, work = ledger_on_platform_host
+    assert run.rc != 0, run.tail()
+    assert ('the platform hosts meter into 2 different ledgers (%s of %s; %s of other)'
+            % (os.path.join(work, 'var', 'ledger.sqlite'), readme.platform, os.path.join(work, 'other', 'ledger.sqlite'))
+            in run.output), run.tail()
+    assert 'Show the summary' not in run.output
 
 
 # -- the onboarding repository (docs/onboarding.md) ------------------------------------------------

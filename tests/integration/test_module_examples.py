@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from helpers.playbook import run_playbook
+from helpers import cloud
 from helpers.cloud import ledger_dsn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,7 +33,8 @@ GROUP_VARS = os.path.join(REPO_ROOT, 'examples', 'inventory', 'group_vars', 'all
 
 
 # the modules whose examples write (to the platform or files): run with --check
-CHECK = {'keystone_tenant', 'keystone_group_binding', 'openstack_quota', 'replication_report', 'openstack_chargeback'}
+CHECK = {'keystone_tenant', 'keystone_group_binding', 'openstack_quota', 'replication_report', 'openstack_chargeback',
+         'openstack_metering_policy'}
 # the modules whose examples only read the platform: run for real
 REAL = {'inventory_validate', 'openstack_metering_check', 'openstack_metering_collect', 'openstack_usage_info'}
 
@@ -84,7 +86,9 @@ def example_vars(tmp_path_factory, pg_dsn):
     tmp = tmp_path_factory.mktemp('examples')
     ledger = str(tmp / 'ledger.sqlite')
     values = dict(inventory_vars(), lz_ledger_path=ledger, lz_ledger_dsn=pg_dsn,
-                  lz_chargeback_dir=str(tmp / 'chargeback'))
+                  lz_chargeback_dir=str(tmp / 'chargeback'),
+                  # openstack_metering_policy: the Python of the local cloud's Glance and Neutron
+                  openstack_python=os.path.join(cloud.instance()['venv'], 'bin', 'python'))
     # a ledger with one collection of this cloud, for the examples that read it (usage, chargeback)
     task = {'name': 'collect', 'landingzone.openstack.openstack_metering_collect': {
         'cloud': 'metering', 'platform': 'local', 'ledger_path': ledger, 'kinds': ['servers']}}

@@ -27,8 +27,8 @@ def missing():
         import pyarrow  # noqa: F401 - only checking that it imports
         import pyarrow.parquet  # noqa: F401
     except ImportError as exc:
-        return ('focus_parquet needs the Python package pyarrow where the module runs (pip install pyarrow; '
-                'see docs/chargeback.md): %s' % exc)
+        return ('focus_parquet (in the playbooks the inventory variable lz_focus_parquet) needs the Python package '
+                'pyarrow where the module runs (pip install pyarrow; see docs/chargeback.md): %s' % exc)
     return None
 
 

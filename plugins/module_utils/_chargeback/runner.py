@@ -56,7 +56,10 @@ def open_for_reading(module):
     p = module.params
     backend, target = store.resolve_target(p.get('ledger_path'), p.get('ledger_dsn'))
     if backend == 'sqlite' and not os.path.exists(target):
-        module.fail('no ledger at %s (run openstack_metering_collect first)' % target)
+        module.fail('no ledger at %s (the option ledger_path; in the playbooks the inventory variable '
+                    'lz_ledger_path of the platform hosts, default %s, or -e chargeback_ledger_path): run the '
+                    'playbook landingzone.openstack.meter first, or set lz_ledger_path to the ledger it wrote'
+                    % (os.path.abspath(target), store.DEFAULT_PATH))
     ledger = store.open_ledger(p.get('ledger_path'), p.get('ledger_dsn'), migrate=False)
     try:
         version = ledger.schema_version()
@@ -90,9 +93,12 @@ def run_chargeback(module):
             missing = coverage.problems(ledger, rating.chosen_platforms(ledger, p['platforms']), period,
                                         p['max_collection_gap_hours'])
             if missing and not p['allow_partial']:
+                # the failure's period says what the message says: not closed (the month is over: `end`)
                 module.fail('period %s is not closed: the ledger\'s complete collections do not cover it (%s); '
-                            'collect until they do, or rate it with allow_partial (marked partial, not frozen)'
-                            % (period.label, coverage.summary(missing)), coverage=missing, period=period.to_dict())
+                            'collect until they do (playbook landingzone.openstack.meter), or rate it anyway, marked '
+                            'partial and not frozen: -e chargeback_allow_partial=true (module option allow_partial)'
+                            % (period.label, coverage.summary(missing)), coverage=missing,
+                            period=dict(period.to_dict(), closed=False))
             if missing:
                 period.mark_partial()
         dummy, result = reports.chargeback(ledger, catalog, period, p['output_dir'], p['platforms'],

@@ -29,7 +29,6 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.q
     VOLUME_TYPE_PREFIXES,
 )
 
-SCHEMA_ID = 'https://example.invalid/landingzone/openstack/schemas/workspace.schema.json'
 _CONTROL = '\\u0000-\\u001f\\u007f'
 
 
@@ -50,8 +49,8 @@ def _quota_key_pattern():
 def workspace_schema():
     """The JSON Schema (draft-07, what yaml-language-server reads) of one workspace file."""
     return {
+        # no $id: the schema has no published home; editors find it by the path in the files' modeline
         '$schema': 'http://json-schema.org/draft-07/schema#',
-        '$id': SCHEMA_ID,
         'title': 'landingzone.openstack workspace file',
         'description': 'One workspace: its identifier (the file name), name, tags and projects. Generated from '
                        'the collection\'s validator (schemas/generate.py); the validator also checks what needs '

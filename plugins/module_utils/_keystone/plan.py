@@ -520,7 +520,8 @@ def plan_access(snap, tenants, project_ids=None):
                 proj = None
             else:
                 res.fail('project_missing' if not owned else 'duplicate_managed_projects',
-                         'project of %s %s; run keystone_tenant first'
+                         'project of %s %s; replicate the tenants first (the playbook '
+                         'landingzone.openstack.replicate does; module keystone_tenant)'
                          % (tenant.key, 'does not exist' if not owned else 'is ambiguous'))
                 continue
         else:

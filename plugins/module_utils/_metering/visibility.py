@@ -10,15 +10,21 @@ check: the kinds of which it saw fewer resources than the admin did.
 """
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _remarks
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import policy
 
 MAX_NAMED = 20   # resources named per kind and project in a finding; the counts are always complete
+# the codes of a reader the policies keep from seeing a kind: the finding names the file that fixes it
+POLICY_CODES = ('hidden_from_reader', 'forbidden', 'projects_not_listed')
 
 
 def finding(kind, code, message, **extra):
     """A finding of the check on ``kind``, with the severity the registry (``_remarks.CHECK``) gives ``code``."""
     out = dict(kind=kind, code=code)
     out.update(extra)
-    out.update(severity=_remarks.severity(code, 'check'), message=message)
+    fix = policy.fix(kind) if code in POLICY_CODES else None
+    out.update(severity=_remarks.severity(code, 'check'), message='%s (fix: %s)' % (message, fix) if fix else message)
+    if fix:
+        out['fix'] = fix
     return out
 
 

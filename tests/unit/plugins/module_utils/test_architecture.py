@@ -28,7 +28,7 @@ LAYERS = (
     ('plugins', ()),             # plugins/modules/*, plugins/vars/*
 )
 # Files that run a module without being named runner.py.
-RUNNERS = ('_metering.check',)
+RUNNERS = ('_metering.check', '_metering.policy_runner')
 RANK = dict((name, rank) for rank, (layer, names) in enumerate(LAYERS) for name in names)
 RUNNER_RANK = [layer for layer, dummy in LAYERS].index('runners')
 PLUGIN_RANK = len(LAYERS) - 1

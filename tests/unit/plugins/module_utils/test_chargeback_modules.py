@@ -91,6 +91,10 @@ def test_usage_info_without_ledger_and_at_an_older_schema(tmp_path, monkeypatch,
     out = run_module(openstack_usage_info, dict(ledger_path=missing), monkeypatch, capsys)
     assert out['failed'] and out['msg'].startswith('no ledger at %s' % missing)
     assert not os.path.exists(missing)  # a reader never creates a ledger
+    monkeypatch.chdir(tmp_path)  # a relative path: the message says where it looked, and what sets it
+    out = run_module(openstack_usage_info, dict(ledger_path='rel/none.sqlite'), monkeypatch, capsys)
+    assert out['msg'].startswith('no ledger at %s (the option ledger_path; in the playbooks the inventory variable '
+                                 'lz_ledger_path of the platform hosts' % (tmp_path / 'rel' / 'none.sqlite')), out['msg']
     old = str(tmp_path / 'old.sqlite')
     with store.open_ledger(path=old, migrate=False) as ledger:
         ledger.migrate(target=1)
@@ -138,6 +142,7 @@ def test_an_uncovered_month_is_not_closed(ledger_path, monkeypatch, capsys, tmp_
     args = dict(ledger_path=ledger_path, price_catalog=CATALOG, output_dir=out_dir, period='2026-10')
     out = run_module(openstack_chargeback, args, monkeypatch, capsys)
     assert out['failed'] and 'period 2026-10 is not closed' in out['msg'], out
+    assert out['period']['closed'] is False and '-e chargeback_allow_partial=true' in out['msg'], out
     assert out['coverage']['p1'] == [
         'no complete collection at or before the period start 2026-10-01T00:00:00.000000Z (the first is '
         '2026-10-01T01:00:00.000000Z)',
@@ -383,5 +388,6 @@ def test_focus_parquet_without_pyarrow_fails_before_any_work(ledger_path, monkey
     out_dir = str(tmp_path / 'r')
     out = run_module(openstack_chargeback, dict(ledger_path=ledger_path, price_catalog=CATALOG, output_dir=out_dir,
                                                 preview=True, focus_parquet=True), monkeypatch, capsys)
-    assert out['failed'] and out['msg'].startswith('focus_parquet needs the Python package pyarrow'), out
+    assert out['failed'] and out['msg'].startswith(
+        'focus_parquet (in the playbooks the inventory variable lz_focus_parquet) needs the Python package pyarrow'), out
     assert not os.path.exists(out_dir)

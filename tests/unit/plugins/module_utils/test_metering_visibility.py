@@ -56,7 +56,8 @@ def test_many_hidden_resources_are_counted_and_the_first_named():
     result, findings = visibility.compare('routers', admin, [])
     assert result['projects']['p1']['missing_count'] == 50
     assert len(result['projects']['p1']['missing']) == visibility.MAX_NAMED
-    assert findings[0]['message'].endswith(' ...')
+    assert findings[0]['message'].endswith(' ... (fix: %s)' % findings[0]['fix'])
+    assert findings[0]['fix'].startswith('neutron-policy.yaml, written by the playbook landingzone.openstack.metering_policy')
 
 
 def test_fewer_than_check():

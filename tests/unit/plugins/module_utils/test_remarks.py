@@ -218,7 +218,7 @@ def test_the_makers_take_the_registry_severity():
     assert records.remark('projects', 'service_missing', 'm', severity='error')['severity'] == 'error'
     assert visibility.finding('volumes', 'service_missing', 'm')['severity'] == 'error'
     assert list(visibility.finding('volumes', 'hidden_from_reader', 'm', project_id='p')) == [
-        'kind', 'code', 'project_id', 'severity', 'message']
+        'kind', 'code', 'project_id', 'severity', 'message', 'fix']
 
 
 def test_every_registered_code_is_made_somewhere():

@@ -123,6 +123,12 @@ def test_unparsable_file_is_an_error_and_the_others_are_still_checked(tmp_path):
     assert found[1:] == ['workspaces/shop.yml: name: must not be empty']
 
 
+def test_a_yaml_error_names_its_line_and_column(tmp_path):
+    result = load(tmp_path, {'shop.yml': 'identifier: shop\nname: [unclosed\nprojects:\n  - a: b\n'})
+    [found] = messages(result)
+    assert found.startswith('workspaces/shop.yml: cannot be read: line 3, column 9: '), found
+
+
 def test_every_error_is_listed_at_once(tmp_path):
     result = load(tmp_path, {'empty.yml': '', 'list.yml': '[]\n', 'wrong.yml': 'identifier: right\n',
                              'shop.yml': 'identifier: shop\nprojects: [{identifier: Web}]\n'})
