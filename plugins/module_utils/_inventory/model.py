@@ -74,6 +74,24 @@ DELETION_RESOURCES = choices_of(DeletionResources)
 DEFAULT_DELETION_RESOURCES = DeletionResources.BLOCK
 
 
+@dataclasses.dataclass(frozen=True)
+class Federation:
+    """A landing zone's identity provider (docs/federation.md): users bound before their first
+    login are created as its shadow users, in its ``domain``, one entry per protocol."""
+
+    identity_provider: str
+    domain: str
+    protocols: tuple
+    exempt_from_inactivity: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, 'protocols', tuple(self.protocols))
+
+    def to_dict(self):
+        return {'identity_provider': self.identity_provider, 'domain': self.domain,
+                'protocols': list(self.protocols), 'exempt_from_inactivity': self.exempt_from_inactivity}
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class LandingZone:
     """A validated landing zone with defaults filled in (docs/inventory.md, "Landing zones")."""
@@ -93,6 +111,7 @@ class LandingZone:
     foreign_tags: ForeignTags = DEFAULT_FOREIGN_TAGS
     protect_projects: bool = False
     deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
+    federation: Optional[Federation] = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -154,6 +173,7 @@ class Tenant:
     foreign_tags: ForeignTags = DEFAULT_FOREIGN_TAGS
     protect: bool = False
     deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
+    federation: Optional[Federation] = None
 
     @property
     def marker_tags(self):
@@ -189,6 +209,7 @@ class Tenant:
         data = dict((field.name, _plain(getattr(self, field.name))) for field in dataclasses.fields(self))
         data['groups'] = [g.to_dict() for g in self.groups]
         data['tags'] = list(self.tags)
+        data['federation'] = self.federation.to_dict() if self.federation else None
         return data
 
     def __repr__(self):

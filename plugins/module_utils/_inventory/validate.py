@@ -29,6 +29,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     PROJECT_ROLES,
     DeletionResources,
     DomainMode,
+    Federation,
     ForeignTags,
     Group,
     LandingZone,
@@ -67,7 +68,9 @@ LANDING_ZONE_NAME_MAX = 64
 TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
                      'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags',
-                     'protect_projects', 'deletion_resources')
+                     'protect_projects', 'deletion_resources', 'federation')
+FEDERATION_KEYS = ('identity_provider', 'domain', 'protocols', 'exempt_from_inactivity')
+FEDERATION_REQUIRED = ('identity_provider', 'domain', 'protocols')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
 PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
@@ -303,6 +306,7 @@ def _landing_zone(name, raw, path, errors):
     patterns = _patterns(raw.get('patterns'), _sub(path, 'patterns'), errors)
     extra_tags = _tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors)
     quota_size, quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
+    policies['federation'] = _federation(raw.get('federation'), _sub(path, 'federation'), errors)
     zone = LandingZone(name=name, domain_mode=mode, domain_name=domain_name, role_mapping=role_mapping,
                        patterns=patterns, euid_pattern=euid_pattern, extra_tags=extra_tags, quota_size=quota_size,
                        quota_values=quota_values, quota_sizes=quota_sizes, **policies)
@@ -327,6 +331,27 @@ def _zone_policies(raw, path, errors):
     _expect(protect_projects, (bool,), 'a boolean', _sub(path, 'protect_projects'), errors)
     return dict(quota_below_usage=below_usage, foreign_tags=foreign_tags, delete_projects=delete_projects,
                 deletion_resources=deletion_resources, protect_projects=protect_projects)
+
+
+def _federation(raw, path, errors):
+    """The zone's identity provider for users bound before their first login (None: not enabled)."""
+    if raw is None or not _mapping(raw, FEDERATION_KEYS, FEDERATION_REQUIRED, path, errors):
+        return None
+    idp = _text(raw.get('identity_provider'), _sub(path, 'identity_provider'), errors) if 'identity_provider' in raw else None
+    domain = _text(raw.get('domain'), _sub(path, 'domain'), errors) if 'domain' in raw else None
+    protocols = raw.get('protocols')
+    ppath = _sub(path, 'protocols')
+    if 'protocols' in raw and _expect(protocols, (list,), 'a list of protocol ids', ppath, errors):
+        if not protocols:
+            errors.append(ValidationIssue(ppath, 'must name at least one protocol users log in with'))
+        protocols = [_text(p, _sub(ppath, i), errors) for i, p in enumerate(protocols)]
+        if len(set(protocols)) != len(protocols):
+            errors.append(ValidationIssue(ppath, 'names a protocol twice'))
+    exempt = raw.get('exempt_from_inactivity', True)
+    _expect(exempt, (bool,), 'a boolean', _sub(path, 'exempt_from_inactivity'), errors)
+    if not idp or not domain or not isinstance(protocols, list) or not protocols or not all(protocols):
+        return None
+    return Federation(identity_provider=idp, domain=domain, protocols=protocols, exempt_from_inactivity=exempt is True)
 
 
 def _quota_sizes(quota_sizes, path, errors):
@@ -555,7 +580,7 @@ def _tenant(project, platform, zone):
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
         quota_below_usage=zone.quota_below_usage, foreign_tags=zone.foreign_tags, protect=zone.protect_projects,
-        deletion_resources=zone.deletion_resources,
+        deletion_resources=zone.deletion_resources, federation=zone.federation,
     )
 
 
