@@ -42,6 +42,8 @@ REPLICATION = _table(
                                       'appears'),
     Remark('user_prebound', INFO, 'a bound euid that has not logged in yet is created as a shadow user of the landing '
                                   'zone\'s identity provider and bound now (docs/federation.md)'),
+    Remark('prebound_user_kept', INFO, 'a user bound before its first login is bound no more, but has logged in (or '
+                                       'is in a group this run does not manage); the collection keeps it'),
     Remark('user_ambiguous', WARNING, 'several users share that name as Keystone compares names (case ignored; '
                                       'different domains); none is bound'),
     Remark('user_name_case', INFO, 'the binding\'s user name differs from the Keystone user\'s only in case; bound to '

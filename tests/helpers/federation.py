@@ -20,11 +20,13 @@ def auth_url(conn):
     return conn.config.get_auth_args()['auth_url'].rstrip('/')
 
 
-def login(conn, protocol, euid, display_name=None):
-    """Log in as ``euid`` through ``protocol``: (unscoped token, the token's user)."""
+def login(conn, protocol, euid, display_name=None, email=None):
+    """Log in as ``euid`` through ``protocol``: (unscoped token, the token's user). The local IdP's
+    openid mapping wants a display name and an e-mail, its saml2 mapping the euid only."""
     headers = {'X-Lzfed-Idp': IDP_REMOTE_ID, 'X-Lzfed-Euid': euid.encode('utf-8')}
-    if display_name is not None:
-        headers['X-Lzfed-Name'] = display_name.encode('utf-8')
+    for header, value in (('X-Lzfed-Name', display_name), ('X-Lzfed-Email', email)):
+        if value is not None:
+            headers[header] = value.encode('utf-8')
     resp = requests.post('%s/OS-FEDERATION/identity_providers/%s/protocols/%s/auth' % (auth_url(conn), IDP, protocol),
                          headers=headers, timeout=30)
     assert resp.status_code == 201, 'federated login of %r through %s: HTTP %s %s' % (

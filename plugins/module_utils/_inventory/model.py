@@ -83,13 +83,15 @@ class Federation:
     domain: str
     protocols: tuple
     exempt_from_inactivity: bool = True
+    remove_unbound_users: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, 'protocols', tuple(self.protocols))
 
     def to_dict(self):
         return {'identity_provider': self.identity_provider, 'domain': self.domain,
-                'protocols': list(self.protocols), 'exempt_from_inactivity': self.exempt_from_inactivity}
+                'protocols': list(self.protocols), 'exempt_from_inactivity': self.exempt_from_inactivity,
+                'remove_unbound_users': self.remove_unbound_users}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -69,7 +69,7 @@ TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
                      'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags',
                      'protect_projects', 'deletion_resources', 'federation')
-FEDERATION_KEYS = ('identity_provider', 'domain', 'protocols', 'exempt_from_inactivity')
+FEDERATION_KEYS = ('identity_provider', 'domain', 'protocols', 'exempt_from_inactivity', 'remove_unbound_users')
 FEDERATION_REQUIRED = ('identity_provider', 'domain', 'protocols')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
@@ -349,9 +349,12 @@ def _federation(raw, path, errors):
             errors.append(ValidationIssue(ppath, 'names a protocol twice'))
     exempt = raw.get('exempt_from_inactivity', True)
     _expect(exempt, (bool,), 'a boolean', _sub(path, 'exempt_from_inactivity'), errors)
+    remove = raw.get('remove_unbound_users', False)
+    _expect(remove, (bool,), 'a boolean', _sub(path, 'remove_unbound_users'), errors)
     if not idp or not domain or not isinstance(protocols, list) or not protocols or not all(protocols):
         return None
-    return Federation(identity_provider=idp, domain=domain, protocols=protocols, exempt_from_inactivity=exempt is True)
+    return Federation(identity_provider=idp, domain=domain, protocols=protocols, exempt_from_inactivity=exempt is True,
+                      remove_unbound_users=remove is True)
 
 
 def _quota_sizes(quota_sizes, path, errors):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import quote
 
-from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import KEYSTONE_PAGE_LIMIT, ApiError, list_all
 
 # Extra attribute of a user this collection created ahead of its login: the platform's name.
 PREBOUND_ATTR = 'lz_prebound'
@@ -83,7 +84,26 @@ def read_identity_provider(rest, fed):
     if missing:
         idp.problem = ('identity provider %s has no protocol %s (federation.protocols); it has: %s'
                        % (fed.identity_provider, ', '.join(missing), ', '.join(idp.protocols) or 'none'))
+    elif fed.remove_unbound_users:
+        idp.problem = _login_trace_problem(rest, fed, listed.get('protocols') or [])
     return idp
+
+
+def _login_trace_problem(rest, fed, protocols):
+    """Why ``remove_unbound_users`` cannot tell a user who logged in, or None.
+
+    Keystone's API shows no last login; the one trace it keeps is the e-mail a login maps
+    (``user.email``, written to the user at each login): every protocol's mapping must map it."""
+    for protocol in protocols:
+        if protocol['id'] not in fed.protocols:
+            continue
+        mapping = rest.get('/OS-FEDERATION/mappings/%s' % quote(protocol['mapping_id'], safe=''), missing_ok=True) or {}
+        rules = (mapping.get('mapping') or {}).get('rules') or []
+        users = [local['user'] for rule in rules for local in rule.get('local') or [] if 'user' in local]
+        if not users or not all('email' in user for user in users):
+            return ('remove_unbound_users needs every protocol\'s mapping to map user.email, the only trace of a '
+                    'login Keystone keeps; mapping %s of protocol %s does not' % (protocol['mapping_id'], protocol['id']))
+    return None
 
 
 def find_federated_user(rest, fed, name):
@@ -106,6 +126,34 @@ def user_body(fed, name, domain_id, platform):
     if fed.exempt_from_inactivity:
         body['options'] = {IGNORE_INACTIVITY_OPTION: True}
     return body
+
+
+@dataclass(frozen=True)
+class PreboundUser:
+    """A user this collection created ahead of its login on this platform, as Keystone lists it now."""
+
+    id: str
+    name: str
+    logged_in: bool
+    group_ids: tuple = ()
+
+
+def read_prebound_users(rest, idp, platform):
+    """The users of the IdP's domain this platform created ahead of their login (one paged listing)."""
+    users = list_all(rest, '/users', 'users', params={'domain_id': idp.domain_id}, limit=KEYSTONE_PAGE_LIMIT)[0]
+    return [PreboundUser(u['id'], u['name'], bool(u.get('email'))) for u in users if u.get(PREBOUND_ATTR) == platform]
+
+
+def unbound_users(prebound, tenants):
+    """The users of ``prebound`` that none of ``tenants`` binds (names compared as Keystone does)."""
+    bound = set(keystone_name_key(m) for t in tenants for g in t.groups for m in g.members)
+    return [u for u in prebound if keystone_name_key(u.name) not in bound]
+
+
+def with_groups(rest, user):
+    """``user`` with the ids of every group it is a member of (one GET)."""
+    groups = rest.get('/users/%s/groups' % user.id).get('groups') or []
+    return PreboundUser(user.id, user.name, user.logged_in, tuple(sorted(g['id'] for g in groups)))
 
 
 class Creator:

@@ -75,6 +75,7 @@ class ActionKind(str, Enum):
     REMOVE_MEMBER = 'remove_member'
     RECORD_ACCESS = 'record_access'
     CREATE_USER = 'create_user'
+    DELETE_USER = 'delete_user'
 
 
 # kind -> (summary template over label and detail, operation of apply.OPERATIONS)
@@ -100,6 +101,8 @@ _KINDS = {
     ActionKind.REMOVE_MEMBER: ('remove %(detail)s from group %(label)s', 'member'),
     ActionKind.RECORD_ACCESS: ('record the access of project %(label)s', 'record_access'),
     ActionKind.CREATE_USER: ('create user %(label)s ahead of its first login through %(detail)s', 'create_user'),
+    ActionKind.DELETE_USER: ('delete user %(label)s (bound before its first login, never logged in, bound no more)',
+                             'delete'),
 }
 GROUP_DELETIONS = (ActionKind.DELETE_GROUP, ActionKind.DELETE_DUPLICATE_GROUP, ActionKind.DELETE_UNMAPPED_GROUP)
 
@@ -678,6 +681,28 @@ def _plan_prebound_user(snap, tenant, name, plan):
         return
     plan.add(PHASE_GROUP, ActionKind.CREATE_USER, name, None, fed.identity_provider, federation=fed, name=name,
              domain_id=snap.identity_providers[fed].domain_id, platform=tenant.platform)
+
+
+def plan_unbound_users(unbound, actions):
+    """Rows for users this platform created ahead of their login that nothing binds any more
+    (``unbound``: with their groups): deleted when they never logged in and this run leaves them
+    in no group; kept, with a remark, otherwise."""
+    results = []
+    for user in unbound:
+        plan = Plan(Result('user/%s' % user.name, user.name), actions)
+        removed = set(a.target for a in actions if a.kind in GROUP_DELETIONS or (
+            a.kind == ActionKind.REMOVE_MEMBER and a.args.get('user_id') == user.id))
+        others = sorted(set(user.group_ids) - removed)
+        if user.logged_in:
+            plan.result.remark('prebound_user_kept', 'user %s is bound no more but has logged in; the collection '
+                               'never deletes it' % user.name, user=user.name)
+        elif others:
+            plan.result.remark('prebound_user_kept', 'user %s is bound no more but is a member of group(s) %s, '
+                               'which this run does not manage; kept' % (user.name, ', '.join(others)), user=user.name)
+        else:
+            plan.add(PHASE_DELETE_GROUP, ActionKind.DELETE_USER, user.name, user.id, path='/users/%s' % user.id)
+        results.append(plan.result)
+    return results
 
 
 def _plan_members(tenant, gspec, state, desired, plan):

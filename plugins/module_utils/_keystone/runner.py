@@ -18,6 +18,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
     hold_deletions,
     plan_access,
     plan_domain_deletion,
+    plan_unbound_users,
     plan_tenants,
     project_deletions,
 )
@@ -109,13 +110,19 @@ def replicate_access(module, rest, tenants):
     """Read, plan and (unless check mode) apply groups, role grants and memberships; a tenant an
     earlier step failed is skipped (``previous_steps``)."""
     started = time.time()
+    platform_tenants = tenants
     tenants, skipped = split(tenants, module.params.get('previous_steps'), Result)
     snap = Snapshot.read_access(rest, tenants)
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     results, actions = plan_access(snap, tenants, project_ids=project_ids)
+    unbound = []
+    if not module.params.get('only_workspaces'):
+        # who still binds a user is known only from the whole inventory, skipped tenants included
+        unbound = plan_unbound_users(snap.unbound_prebound_users(rest, platform_tenants, module.params['platform']),
+                                     actions)
     timings['plan'] = time.time() - started - timings['snapshot']
-    return _apply(module, rest, snap, (started, timings), results, [], actions, skipped=skipped)
+    return _apply(module, rest, snap, (started, timings), results, unbound, actions, skipped=skipped)
 
 
 def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), purger=None):

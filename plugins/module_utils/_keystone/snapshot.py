@@ -24,6 +24,9 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import (
     find_federated_user,
     read_identity_provider,
+    read_prebound_users,
+    unbound_users,
+    with_groups,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import describe
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
@@ -211,6 +214,15 @@ class Snapshot:
                 if user is not None:
                     self.users_by_name[keystone_name_key(name)] = [user['id']]
                     self.user_names[user['id']] = user['name']
+
+    def unbound_prebound_users(self, rest, tenants, platform):
+        """Users ``platform`` created ahead of their login, in zones that remove them once unbound,
+        that none of ``tenants`` (the platform's whole inventory) binds, with their groups."""
+        found = {}
+        for fed, idp in self.identity_providers.items():
+            if fed.remove_unbound_users and not idp.problem:
+                found.update((u.id, u) for u in read_prebound_users(rest, idp, platform))
+        return [with_groups(rest, u) for u in unbound_users(sorted(found.values(), key=lambda u: u.name), tenants)]
 
     def resolve_users(self, rest, names):
         """Learn the ids of users by name: per name for a few, one full listing for many."""

@@ -7,11 +7,11 @@ Accounts (idempotent, every `up`):
   project `service` for the service users (created by each service's register()).
 
 Federation (docs/federation.md): an identity provider `lz-idp` (domain `lz-federation`) with the protocols `openid`
-(mapping: user.id = the euid, user.name = a display name) and `saml2` (mapping: user.name = the euid). The
+(mapping: user.id = the euid, user.name = a display name, user.email) and `saml2` (mapping: user.name = the euid). The
 assertion is read from request headers `X-Lzfed-*` (Keystone's `assertion_prefix` over the WSGI environment,
 as Keystone's own federation tests set it): a test posts to
 /v3/OS-FEDERATION/identity_providers/lz-idp/protocols/<protocol>/auth with `X-Lzfed-Idp`, `X-Lzfed-Euid`
-(and `X-Lzfed-Name`) and gets a real unscoped token through the real mapping engine and shadow-user code.
+(and `X-Lzfed-Name`, `X-Lzfed-Email`) and gets a real unscoped token through the real mapping engine and shadow-user code.
 Trusted headers are safe here only because everything listens on 127.0.0.1; a real cloud puts a web-server
 auth module (mod_auth_openidc, mod_shib) in front, which sets the same environment.
 """
@@ -23,11 +23,13 @@ FEDERATION_IDP_REMOTE_ID = "https://idp.lz.example"
 FEDERATION_DOMAIN = "lz-federation"
 FEDERATION_PROTOCOLS = ("openid", "saml2")
 FEDERATION_ASSERTION_PREFIX = "HTTP_X_LZFED_"
-# protocol -> the mapping's rules: openid maps the euid to user.id and a display name to user.name
-# (Keystone's unique_id comes from user.id), saml2 maps the euid to user.name (unique_id from the name).
+# protocol -> the mapping's rules: openid maps the euid to user.id, a display name to user.name and an
+# e-mail (Keystone's unique_id comes from user.id; the e-mail is the trace of a login), saml2 maps the
+# euid to user.name (unique_id from the name).
 FEDERATION_MAPPINGS = {
-    "openid": [{"remote": [{"type": FEDERATION_ASSERTION_PREFIX + "EUID"}, {"type": FEDERATION_ASSERTION_PREFIX + "NAME"}],
-                "local": [{"user": {"id": "{0}", "name": "{1}"}}]}],
+    "openid": [{"remote": [{"type": FEDERATION_ASSERTION_PREFIX + "EUID"}, {"type": FEDERATION_ASSERTION_PREFIX + "NAME"},
+                           {"type": FEDERATION_ASSERTION_PREFIX + "EMAIL"}],
+                "local": [{"user": {"id": "{0}", "name": "{1}", "email": "{2}"}}]}],
     "saml2": [{"remote": [{"type": FEDERATION_ASSERTION_PREFIX + "EUID"}],
                "local": [{"user": {"name": "{0}"}}]}],
 }

@@ -163,3 +163,51 @@ class TestApply:
                                                           'members': ['u-bob', fed_mod.pending_id('new/one')]}}}
         ks_apply.record_access(ctx, '/projects/p1', 'project', body)
         assert sent[-1]['project'][_ownership.ACCESS_APPLIED_ATTR]['user']['members'] == ['u-bob', 'u-new']
+
+
+class TestUnboundUsers:
+    def _user(self, logged_in=False, groups=('g-user',)):
+        return fed_mod.PreboundUser('u-old', 'old/one', logged_in, tuple(groups))
+
+    def test_bound_users_are_not_candidates(self):
+        users = [fed_mod.PreboundUser('u1', 'Bob', False), fed_mod.PreboundUser('u2', 'gone', False)]
+        assert [u.id for u in fed_mod.unbound_users(users, [spec()])] == ['u2']  # 'Bob' is 'bob' to Keystone
+
+    def test_never_logged_in_and_left_in_no_group_is_deleted_after_the_membership_goes(self):
+        snap = converged_snapshot()
+        snap.members['g-user']['u-old'] = 'old/one'
+        results, actions = ks_plan.plan_access(snap, [spec()])
+        rows = ks_plan.plan_unbound_users([self._user()], actions)
+        deletions = [a for a in actions if a.kind == ks_plan.ActionKind.DELETE_USER]
+        removal = next(a for a in actions if a.kind == ks_plan.ActionKind.REMOVE_MEMBER)
+        assert [a.target for a in deletions] == ['u-old'] and deletions[0].phase > removal.phase
+        assert rows[0].key == 'user/old/one' and rows[0].remarks == []
+
+    def test_a_user_who_logged_in_is_kept(self):
+        rows = ks_plan.plan_unbound_users([self._user(logged_in=True, groups=())], [])
+        assert rows[0].planned == [] and rows[0].remarks[0]['code'] == 'prebound_user_kept'
+
+    def test_a_user_in_a_group_this_run_leaves_alone_is_kept(self):
+        rows = ks_plan.plan_unbound_users([self._user(groups=('g-elsewhere',))], [])
+        assert rows[0].planned == [] and 'g-elsewhere' in rows[0].remarks[0]['message']
+
+
+class _MappingRest:
+    def __init__(self, rules):
+        self.rules = rules
+
+    def get(self, path, params=None, missing_ok=False):
+        return {'mapping': {'rules': self.rules[path.rsplit('/', 1)[1]]}}
+
+
+class TestLoginTrace:
+    PROTOCOLS = [{'id': 'openid', 'mapping_id': 'm-oidc'}, {'id': 'saml2', 'mapping_id': 'm-saml'}]
+
+    def test_removal_needs_every_used_protocol_to_map_an_email(self):
+        rest = _MappingRest({'m-oidc': [{'local': [{'user': {'id': '{0}', 'email': '{1}'}}]}],
+                             'm-saml': [{'local': [{'user': {'name': '{0}'}}]}]})
+        fed = dataclasses.replace(FED, remove_unbound_users=True)
+        problem = fed_mod._login_trace_problem(rest, fed, self.PROTOCOLS)
+        assert 'm-saml' in problem and 'saml2' in problem
+        only_oidc = dataclasses.replace(fed, protocols=('openid',))
+        assert fed_mod._login_trace_problem(rest, only_oidc, self.PROTOCOLS) is None
