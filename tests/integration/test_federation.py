@@ -134,8 +134,10 @@ def test_a_zone_naming_a_missing_identity_provider_changes_nothing_of_its_access
     run = replicate(platform, _workspaces(ws, late_bound=False, removing_bound=False), zones=zones, replicate_quotas=False)
     assert run.rc != 0
     row = _rows(run, platform)['%s/app' % ws]
-    assert row['status'] == 'failed' and 'federation_unavailable' in _codes(row), row
-    assert 'no-such-idp' in run.stdout
+    # checked before the first write of the tenants step: the zone's project is not even created
+    assert row['status'] == 'failed' and 'missing_reference' in _codes(row), row
+    assert any('landing_zones.fed.federation' in str(r) and 'no-such-idp' in r['message'] for r in row['remarks']), row
+    assert keystone.project(ws, 'app') is None
     tenants_with_groups = set(g['lz_tenant'] for g in keystone.managed_groups(ws))
     # the failed tenant wrote nothing of its access; the others went on
     assert tenants_with_groups == {'%s/old' % ws, '%s/tmp' % ws}, tenants_with_groups

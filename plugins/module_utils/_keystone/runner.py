@@ -9,6 +9,7 @@ import time
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import read_identity_provider
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.purge import Purger, describe_kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import (
@@ -68,7 +69,8 @@ def replicate_tenants(module, rest, tenants, prune=False, checker=None, volume_t
     purge of deletion_resources: purge (purge.Purger), made only when a purge is to run."""
     started = time.time()
     snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
-    refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types)
+    refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types,
+                      lambda fed: read_identity_provider(rest, fed).problem)
     timings = dict(snapshot=time.time() - started)
     results, orphans, actions = plan_tenant_step(snap, refs, tenants, module.params['platform'], prune,
                                                  not module.params.get('only_workspaces'))

@@ -211,3 +211,14 @@ class TestLoginTrace:
         assert 'm-saml' in problem and 'saml2' in problem
         only_oidc = dataclasses.replace(fed, protocols=('openid',))
         assert fed_mod._login_trace_problem(rest, only_oidc, self.PROTOCOLS) is None
+
+
+class TestReferences:
+    def test_a_federation_problem_holds_the_zone_before_the_tenants_step_writes(self):
+        from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import missing
+        tenant = _fed_tenant({'user': ['bob']})
+        roles = {'reader', 'member', 'manager'}
+        found = missing([tenant], roles, lambda name: True, None, {FED: 'identity provider idp does not exist'})
+        assert found == {'default': [('landing_zones.default.federation',
+                                      'identity provider idp does not exist on platform local')]}
+        assert missing([tenant], roles, lambda name: True, None, {FED: None}) == {}
