@@ -44,6 +44,10 @@ REPLICATION = _table(
                                   'zone\'s identity provider and bound now (docs/federation.md)'),
     Remark('prebound_user_kept', INFO, 'a user bound before its first login is bound no more, but has logged in (or '
                                        'is in a group this run does not manage); the collection keeps it'),
+    Remark('binding_expired', WARNING, 'a binding\'s `expires` date has passed: its member is removed from the group; '
+                                       'remove the binding from the inventory'),
+    Remark('binding_expires_soon', INFO, 'a binding expires within the landing zone\'s `expiry_notice_days` '
+                                         '(default 14)'),
     Remark('user_ambiguous', WARNING, 'several users share that name as Keystone compares names (case ignored; '
                                       'different domains); none is bound'),
     Remark('user_name_case', INFO, 'the binding\'s user name differs from the Keystone user\'s only in case; bound to '

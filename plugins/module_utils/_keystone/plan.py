@@ -620,6 +620,7 @@ def _plan_group_access(snap, tenant, gspec, state, last, plan):
                    drift=dict(field='grants', group=gspec.name, old=sorted(state.roles),
                               new=sorted(gspec.keystone_roles)))
     _plan_grants(snap, tenant, gspec, state, plan)
+    _remark_expiry(gspec, res)
     desired = _bound_users(snap, tenant, gspec, plan)
     kept = _plan_members(tenant, gspec, state, desired, plan)
     if last is not None and sorted(state.members) != sorted(last.get('members') or []):
@@ -630,6 +631,15 @@ def _plan_group_access(snap, tenant, gspec, state, last, plan):
                               new=sorted(desired.values())))
     return dict(roles=sorted(r for r in gspec.keystone_roles if r in snap.roles_by_name),
                 members=sorted(set(desired) | kept), names=list(desired.values()))
+
+
+def _remark_expiry(gspec, res):
+    for euid, day in gspec.expired:
+        res.remark('binding_expired', 'the binding of %s as %s expired on %s: the member is removed; remove the '
+                   'binding from the inventory' % (euid, gspec.role, day), user=euid, role=gspec.role, expires=day)
+    for euid, day in gspec.expiring:
+        res.remark('binding_expires_soon', 'the binding of %s as %s expires on %s' % (euid, gspec.role, day),
+                   user=euid, role=gspec.role, expires=day)
 
 
 def _plan_grants(snap, tenant, gspec, state, plan):
