@@ -16,7 +16,6 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.n
     TAG_MAX_LENGTH,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
-    BINDING_KEYS,
     BINDING_REQUIRED,
     IDENTIFIER_RE,
     PROJECT_ID_MAX,
