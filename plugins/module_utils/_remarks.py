@@ -40,6 +40,14 @@ def _table(*remarks):
 REPLICATION = _table(
     Remark('user_not_found', WARNING, 'a bound euid has no Keystone user yet; it is bound on the first run after it '
                                       'appears'),
+    Remark('user_prebound', INFO, 'a bound euid that has not logged in yet is created as a shadow user of the landing '
+                                  'zone\'s identity provider and bound now (docs/federation.md)'),
+    Remark('prebound_user_kept', INFO, 'a user bound before its first login is bound no more, but has logged in (or '
+                                       'is in a group this run does not manage); the collection keeps it'),
+    Remark('binding_expired', WARNING, 'a binding\'s `expires` date has passed: its member is removed from the group; '
+                                       'remove the binding from the inventory'),
+    Remark('binding_expires_soon', INFO, 'a binding expires within the landing zone\'s `expiry_notice_days` '
+                                         '(default 14)'),
     Remark('user_ambiguous', WARNING, 'several users share that name as Keystone compares names (case ignored; '
                                       'different domains); none is bound'),
     Remark('user_name_case', INFO, 'the binding\'s user name differs from the Keystone user\'s only in case; bound to '
@@ -75,6 +83,9 @@ REPLICATION = _table(
     Remark('duplicate_managed_projects', ERROR, 'several projects carry one tenant\'s marker; resolve by hand'),
     Remark('project_missing', ERROR, '`keystone_group_binding` ran before the tenant\'s project exists'),
     Remark('unknown_role', ERROR, 'a mapped Keystone role does not exist on the platform'),
+    Remark('federation_unavailable', ERROR, 'the landing zone\'s `federation` names an identity provider, domain or '
+                                            'protocol the platform lacks (or that do not match); nothing of the '
+                                            'tenant\'s access is changed'),
     Remark('api_error', ERROR, 'a write failed after its retries'),
 )
 

@@ -14,6 +14,9 @@ description:
   - Members not in the inventory are removed; a user that does not exist yet is a remark
     (C(user_not_found)) and is added on the first run after it appears; a role change moves the
     user between groups.
+  - In a landing zone with C(federation), a bound user who has not logged in yet is created as a
+    shadow user of the zone's identity provider and bound in the same run (remark
+    C(user_prebound)); its first login lands on that user. See docs/federation.md.
   - Reads Keystone in bulk (groups, direct and effective role assignments with names, which give
     group memberships without one request per group; users only where a euid is not yet known),
     plans locally and writes only the differences in parallel.

@@ -72,6 +72,27 @@ FOREIGN_TAGS = choices_of(ForeignTags)
 DEFAULT_FOREIGN_TAGS = ForeignTags.KEEP
 DELETION_RESOURCES = choices_of(DeletionResources)
 DEFAULT_DELETION_RESOURCES = DeletionResources.BLOCK
+DEFAULT_EXPIRY_NOTICE_DAYS = 14
+
+
+@dataclasses.dataclass(frozen=True)
+class Federation:
+    """A landing zone's identity provider (docs/federation.md): users bound before their first
+    login are created as its shadow users, in its ``domain``, one entry per protocol."""
+
+    identity_provider: str
+    domain: str
+    protocols: tuple
+    exempt_from_inactivity: bool = True
+    remove_unbound_users: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, 'protocols', tuple(self.protocols))
+
+    def to_dict(self):
+        return {'identity_provider': self.identity_provider, 'domain': self.domain,
+                'protocols': list(self.protocols), 'exempt_from_inactivity': self.exempt_from_inactivity,
+                'remove_unbound_users': self.remove_unbound_users}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -93,25 +114,49 @@ class LandingZone:
     foreign_tags: ForeignTags = DEFAULT_FOREIGN_TAGS
     protect_projects: bool = False
     deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
+    federation: Optional[Federation] = None
+    max_binding_days: Optional[int] = None
+    require_expiry: tuple = ()
+    expiry_notice_days: int = DEFAULT_EXPIRY_NOTICE_DAYS
+
+
+@dataclasses.dataclass(frozen=True)
+class Binding:
+    """One binding of a project: an euid in a project role, until ``expires`` (aware UTC datetime) if set."""
+
+    euid: str
+    role: str
+    expires: Optional[object] = None
+    path: str = ''
+
+    def expired(self, now):
+        return self.expires is not None and now >= self.expires
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Group:
-    """A managed Keystone group of one tenant: one per project role."""
+    """A managed Keystone group of one tenant: one per project role. ``members`` are the euids of
+    the bindings in force; ``expired`` and ``expiring`` (within the zone's notice window) hold
+    (euid, expiry date text) of the others."""
 
     role: str
     name: str
     keystone_roles: List[str]
     euids: List[str]
     members: List[str]
+    expired: tuple = ()
+    expiring: tuple = ()
 
     def __post_init__(self):
         for field in ('keystone_roles', 'euids', 'members'):
             object.__setattr__(self, field, list(getattr(self, field)))
+        for field in ('expired', 'expiring'):
+            object.__setattr__(self, field, tuple(tuple(pair) for pair in getattr(self, field)))
 
     def to_dict(self):
         return {'role': self.role, 'name': self.name, 'keystone_roles': list(self.keystone_roles),
-                'euids': list(self.euids), 'members': list(self.members)}
+                'euids': list(self.euids), 'members': list(self.members),
+                'expired': [list(p) for p in self.expired], 'expiring': [list(p) for p in self.expiring]}
 
     def __repr__(self):
         return 'Group(%r)' % self.to_dict()
@@ -154,6 +199,7 @@ class Tenant:
     foreign_tags: ForeignTags = DEFAULT_FOREIGN_TAGS
     protect: bool = False
     deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
+    federation: Optional[Federation] = None
 
     @property
     def marker_tags(self):
@@ -189,6 +235,7 @@ class Tenant:
         data = dict((field.name, _plain(getattr(self, field.name))) for field in dataclasses.fields(self))
         data['groups'] = [g.to_dict() for g in self.groups]
         data['tags'] = list(self.tags)
+        data['federation'] = self.federation.to_dict() if self.federation else None
         return data
 
     def __repr__(self):

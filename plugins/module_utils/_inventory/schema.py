@@ -16,7 +16,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.n
     TAG_MAX_LENGTH,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
-    BINDING_KEYS,
+    BINDING_REQUIRED,
     IDENTIFIER_RE,
     PROJECT_ID_MAX,
     WORKSPACE_ID_MAX,
@@ -90,9 +90,12 @@ def _definitions():
             'oneOf': [{'type': 'null'}, {'type': 'string'},
                       {'type': 'object', 'minProperties': 1, 'additionalProperties': {'type': 'string'}}]},
         'binding': {
-            'type': 'object', 'additionalProperties': False, 'required': list(BINDING_KEYS),
+            'type': 'object', 'additionalProperties': False, 'required': list(BINDING_REQUIRED),
             'properties': {'euid': {'$ref': '#/definitions/text'},
-                           'role': {'enum': list(PROJECT_ROLES)}}},
+                           'role': {'enum': list(PROJECT_ROLES)},
+                           'expires': {'description': 'The last day is the day before: from this date (UTC) on '
+                                                      'the binding is removed.',
+                                       'type': 'string', 'pattern': '^[0-9]{4}-[0-9]{2}-[0-9]{2}'}}},
         'quota': {
             'description': 'Quota overrides: keys of docs/quotas.md, integers, -1 for unlimited.',
             'type': 'object',

@@ -9,6 +9,7 @@ and the tenants (``select_tenants``). See docs/inventory.md.
 """
 
 import dataclasses
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
     ValidationIssue,
     unique,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import UTC, TimeError
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import parse as parse_time
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import (
     DEFAULT_DELETION_RESOURCES,
     DEFAULT_DOMAIN_ID,
@@ -29,8 +32,10 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     DEFAULT_QUOTA_BELOW_USAGE,
     DEFAULT_ROLE_MAPPING,
     PROJECT_ROLES,
+    Binding,
     DeletionResources,
     DomainMode,
+    Federation,
     ForeignTags,
     Group,
     LandingZone,
@@ -72,11 +77,15 @@ LANDING_ZONE_NAME_MAX = 64
 TOP_KEYS = ('landing_zones', 'workspaces')
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
                      'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags',
-                     'protect_projects', 'deletion_resources')
+                     'protect_projects', 'deletion_resources', 'federation', 'max_binding_days', 'require_expiry',
+                     'expiry_notice_days')
+FEDERATION_KEYS = ('identity_provider', 'domain', 'protocols', 'exempt_from_inactivity', 'remove_unbound_users')
+FEDERATION_REQUIRED = ('identity_provider', 'domain', 'protocols')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
 PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
-BINDING_KEYS = ('euid', 'role')
+BINDING_KEYS = ('euid', 'role', 'expires')
+BINDING_REQUIRED = ('euid', 'role')
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,6 +317,7 @@ def _landing_zone(name, raw, path, errors):
     patterns = _patterns(raw.get('patterns'), _sub(path, 'patterns'), errors)
     extra_tags = _tags(raw.get('extra_tags'), _sub(path, 'extra_tags'), errors)
     quota_size, quota_values = _quota(raw.get('quota'), quota_sizes, _sub(path, 'quota'), errors)
+    policies['federation'] = _federation(raw.get('federation'), _sub(path, 'federation'), errors)
     zone = LandingZone(name=name, domain_mode=mode, domain_name=domain_name, role_mapping=role_mapping,
                        patterns=patterns, euid_pattern=euid_pattern, extra_tags=extra_tags, quota_size=quota_size,
                        quota_values=quota_values, quota_sizes=quota_sizes, **policies)
@@ -331,7 +341,50 @@ def _zone_policies(raw, path, errors):
     protect_projects = raw.get('protect_projects', False)
     _expect(protect_projects, (bool,), 'a boolean', _sub(path, 'protect_projects'), errors)
     return dict(quota_below_usage=below_usage, foreign_tags=foreign_tags, delete_projects=delete_projects,
-                deletion_resources=deletion_resources, protect_projects=protect_projects)
+                deletion_resources=deletion_resources, protect_projects=protect_projects, **_expiry_policy(raw, path, errors))
+
+
+def _expiry_policy(raw, path, errors):
+    """The zone's rules for expiring bindings: a cap on the duration, the roles that need an expiry, the notice window."""
+    policy = {}
+    for key in ('max_binding_days', 'expiry_notice_days'):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if _expect(value, (int,), 'a number of days', _sub(path, key), errors):
+            if value < (1 if key == 'max_binding_days' else 0):
+                errors.append(ValidationIssue(_sub(path, key), 'must be at least %d' % (1 if key == 'max_binding_days' else 0)))
+            else:
+                policy[key] = value
+    roles = raw.get('require_expiry')
+    if roles is not None and _expect(roles, (list,), 'a list of project roles', _sub(path, 'require_expiry'), errors):
+        policy['require_expiry'] = tuple(r for i, r in enumerate(roles)
+                                         if _choice(r, PROJECT_ROLES, _sub(_sub(path, 'require_expiry'), i), errors))
+    return policy
+
+
+def _federation(raw, path, errors):
+    """The zone's identity provider for users bound before their first login (None: not enabled)."""
+    if raw is None or not _mapping(raw, FEDERATION_KEYS, FEDERATION_REQUIRED, path, errors):
+        return None
+    idp = _text(raw.get('identity_provider'), _sub(path, 'identity_provider'), errors) if 'identity_provider' in raw else None
+    domain = _text(raw.get('domain'), _sub(path, 'domain'), errors) if 'domain' in raw else None
+    protocols = raw.get('protocols')
+    ppath = _sub(path, 'protocols')
+    if 'protocols' in raw and _expect(protocols, (list,), 'a list of protocol ids', ppath, errors):
+        if not protocols:
+            errors.append(ValidationIssue(ppath, 'must name at least one protocol users log in with'))
+        protocols = [_text(p, _sub(ppath, i), errors) for i, p in enumerate(protocols)]
+        if len(set(protocols)) != len(protocols):
+            errors.append(ValidationIssue(ppath, 'names a protocol twice'))
+    exempt = raw.get('exempt_from_inactivity', True)
+    _expect(exempt, (bool,), 'a boolean', _sub(path, 'exempt_from_inactivity'), errors)
+    remove = raw.get('remove_unbound_users', False)
+    _expect(remove, (bool,), 'a boolean', _sub(path, 'remove_unbound_users'), errors)
+    if not idp or not domain or not isinstance(protocols, list) or not protocols or not all(protocols):
+        return None
+    return Federation(identity_provider=idp, domain=domain, protocols=protocols, exempt_from_inactivity=exempt is True,
+                      remove_unbound_users=remove is True)
 
 
 def _quota_sizes(quota_sizes, path, errors):
@@ -356,23 +409,36 @@ class _Record:
 
 
 def _bindings(value, path, errors):
-    """(euid, role) pairs; a user may hold several roles, the exact same binding twice is an error."""
+    """Bindings; a user may hold several roles, the exact same binding twice is an error."""
     bindings = []
     if value is None or not _expect(value, (list,), 'a list', path, errors):
         return bindings
     for index, raw in enumerate(value):
         bpath = _sub(path, index)
-        if not _mapping(raw, BINDING_KEYS, BINDING_KEYS, bpath, errors):
+        if not _mapping(raw, BINDING_KEYS, BINDING_REQUIRED, bpath, errors):
             continue
         euid = _text(raw.get('euid'), _sub(bpath, 'euid'), errors) if 'euid' in raw else None
         role = _choice(raw.get('role'), PROJECT_ROLES, _sub(bpath, 'role'), errors) if 'role' in raw else None
+        expires = _expiry(raw['expires'], _sub(bpath, 'expires'), errors) if raw.get('expires') is not None else None
         if euid is None or role is None:
             continue
-        if (euid, role) in bindings:
+        if any((b.euid, b.role) == (euid, role) for b in bindings):
             errors.append(ValidationIssue(bpath, 'duplicate binding of %r to role %r' % (euid, role)))
             continue
-        bindings.append((euid, role))
+        bindings.append(Binding(euid, role, expires, bpath))
     return bindings
+
+
+def _expiry(value, path, errors):
+    """A binding's ``expires``: a date (or an ISO-8601 time), UTC; None and an error otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (str, datetime.date)):
+        errors.append(ValidationIssue(path, 'must be a date (YYYY-MM-DD, UTC), got %s' % _type_name(value)))
+        return None
+    try:
+        return parse_time(value)
+    except TimeError:
+        errors.append(ValidationIssue(path, '%r is not a date (YYYY-MM-DD, UTC)' % (value,)))
+        return None
 
 
 def _landing_zone_ref(value, path, zone_names, platforms, errors):
@@ -522,8 +588,8 @@ def _workspace_projects(value, path, workspace, zone_names, platforms, errors, w
 # Tenants: names after patterns, Keystone limits, collisions
 # --------------------------------------------------------------------------------------------
 
-def _tenant(project, platform, zone):
-    """Compute the Tenant of ``project`` on ``platform`` under ``zone`` (no checks)."""
+def _tenant(project, platform, zone, now):
+    """Compute the Tenant of ``project`` on ``platform`` under ``zone`` at ``now`` (no checks)."""
     workspace = project.workspace
     values = {'workspace': workspace.identifier, 'project': project.identifier, 'platform': platform,
               'workspace_name': workspace.name, 'project_name': project.name}
@@ -539,12 +605,17 @@ def _tenant(project, platform, zone):
     user_tags.update(workspace.tags)
     user_tags.update(project.tags)
     groups = []
+    notice = now + datetime.timedelta(days=zone.expiry_notice_days)
     for role in PROJECT_ROLES:
-        euids = sorted(set(euid for euid, brole in project.bindings if brole == role))
+        bindings = [b for b in project.bindings if b.role == role]
+        euids = sorted(set(b.euid for b in bindings if not b.expired(now)))
         values['role'] = role
         groups.append(Group(role=role, name=render(zone.patterns['group'], values),
                             keystone_roles=list(zone.role_mapping[role]), euids=euids,
-                            members=sorted(set(render_euid(zone.euid_pattern, e) for e in euids))))
+                            members=sorted(set(render_euid(zone.euid_pattern, e) for e in euids)),
+                            expired=sorted((b.euid, _day(b.expires)) for b in bindings if b.expired(now)),
+                            expiring=sorted((b.euid, _day(b.expires)) for b in bindings
+                                            if not b.expired(now) and b.expires is not None and b.expires <= notice)))
     del values['role']
     size = zone.quota_size
     return Tenant(
@@ -560,8 +631,28 @@ def _tenant(project, platform, zone):
         quota_size_values=dict(zone.quota_sizes.get(size) or {}) if size else {},
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
         quota_below_usage=zone.quota_below_usage, foreign_tags=zone.foreign_tags, protect=zone.protect_projects,
-        deletion_resources=zone.deletion_resources,
+        deletion_resources=zone.deletion_resources, federation=zone.federation,
     )
+
+
+def _day(moment):
+    return moment.strftime('%Y-%m-%d') if moment.time() == datetime.time(0) else moment.isoformat()
+
+
+def _binding_problems(project, zone, now, errors):
+    """Bindings that break the zone's expiry rules (a cap counted from ``now``, roles that need an expiry)."""
+    cap = now + datetime.timedelta(days=zone.max_binding_days) if zone.max_binding_days else None
+    for binding in project.bindings:
+        where = 'landing zone %r ' % zone.name
+        if binding.expires is None and binding.role in zone.require_expiry:
+            errors.append(ValidationIssue(binding.path, where + 'requires an expiry (expires) for role %r' % binding.role))
+        elif cap is not None and binding.expires is not None and binding.expires > cap:
+            errors.append(ValidationIssue(_sub(binding.path, 'expires'), where + 'caps a binding at %d days '
+                                          '(max_binding_days): %s is after %s' % (zone.max_binding_days,
+                                                                                  _day(binding.expires), _day(cap))))
+        elif cap is not None and binding.expires is None:
+            errors.append(ValidationIssue(binding.path, where + 'caps a binding at %d days (max_binding_days): '
+                                          'give it an expiry (expires)' % zone.max_binding_days))
 
 
 def _tenant_problems(tenant, errors):
@@ -630,8 +721,10 @@ def _domain_use(owner):
         else 'the per_workspace domain of workspace %r' % owner
 
 
-def _analyse(inventory, platforms, check_platform_names=True):
-    """Validate everything; return (errors, tenants of every platform in ``platforms``)."""
+def _analyse(inventory, platforms, check_platform_names=True, now=None):
+    """Validate everything; return (errors, tenants of every platform in ``platforms``) at ``now``
+    (expiring bindings; default: the current time)."""
+    now = now or datetime.datetime.now(UTC)
     errors = []
     if not _mapping(inventory, TOP_KEYS, (), '', errors):
         return errors, []
@@ -655,8 +748,9 @@ def _analyse(inventory, platforms, check_platform_names=True):
             zone = zones.get(ref.get(platform) if isinstance(ref, dict) else ref)
             if zone is None:
                 continue  # its landing zone has errors, already reported
-            tenant = _tenant(project, platform, zone)
+            tenant = _tenant(project, platform, zone, now)
             _tenant_problems(tenant, errors)
+            _binding_problems(project, zone, now, errors)
             tenants.append(tenant)
     _collisions(tenants, errors)
     errors.extend(validate_quotas(inventory))
@@ -714,11 +808,13 @@ def select_tenants(inventory, platform, platforms=None, only_workspaces=None, wo
 class Scope:
     """What one run replicates of a platform: ``tenants``; ``others``, the keys of the platform's
     tenants outside the run (their projects are no orphans); ``decides_orphans``: this run looks for
-    orphans (a whole platform, or the platform-wide shard 0), since it knows every tenant."""
+    orphans (a whole platform, or the platform-wide shard 0), since it knows every tenant;
+    ``every``: all the platform's tenants (who binds a user, for the same platform-wide decisions)."""
 
     tenants: list
     others: frozenset
     decides_orphans: bool
+    every: tuple = ()
 
 
 def select_scope(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
@@ -748,7 +844,7 @@ def select_scope(inventory, platform, platforms=None, only_workspaces=None, work
         tenants = [t for t in tenants if shard.holds(t.workspace)]
     chosen = set(t.key for t in tenants)
     return Scope(tenants, frozenset(t.key for t in every if t.key not in chosen),
-                 not only_workspaces and not identity_platform and (shard is None or shard.platform_wide))
+                 not only_workspaces and not identity_platform and (shard is None or shard.platform_wide), tuple(every))
 
 
 QUOTA_FIELDS = ('landing_zone', 'quota_size', 'quota_size_values', 'quota_values', 'quota_overrides', 'quota_below_usage')

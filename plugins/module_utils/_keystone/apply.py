@@ -11,6 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    ACCESS_APPLIED_ATTR,
     APPLIED_ATTR,
     DOMAIN_OWNER_ATTR,
     IMMUTABLE_OPTION,
@@ -20,6 +21,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     group_owned_by,
     group_owner_attrs,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import Creator
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import describe
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
 
@@ -48,6 +50,7 @@ class ApplyContext:
         self.domain_ids = {}    # domain name -> id
         self.purger = None      # purge.Purger when a purge is planned
         self.purges = {}        # tenant key -> purge.Outcome
+        self.users = Creator()  # users created ahead of their first login
         self._lock = threading.Lock()
 
     def set(self, table, key, value):
@@ -160,8 +163,19 @@ def grant(ctx, key, role, group, role_id, method):
 def member(ctx, key, role, group, user_id, method):
     """Add (PUT) or remove (DELETE) a user of the tenant's group."""
     group_id = _group_id(ctx, key, role, group, method)
-    ctx.rest.request(method, '/groups/%s/users/%s' % (group_id, user_id), ok=(204,),
+    ctx.rest.request(method, '/groups/%s/users/%s' % (group_id, ctx.users.resolve(user_id)), ok=(204,),
                      missing_ok=method == 'DELETE')
+
+
+def create_user(ctx, federation, name, domain_id, platform):
+    ctx.users.ensure(ctx.rest, federation, name, domain_id, platform)
+
+
+def record_access(ctx, path, resource, body, unlock=False):
+    """``patch`` of the access record, with the ids of the users this run created."""
+    record = dict((role, dict(entry, members=sorted(ctx.users.resolve(m) for m in entry.get('members') or [])))
+                  for role, entry in body[ACCESS_APPLIED_ATTR].items())
+    patch(ctx, path, resource, dict(body, **{ACCESS_APPLIED_ATTR: record}), unlock)
 
 
 def delete_domain(ctx, domain_id):
@@ -198,7 +212,8 @@ def purge(ctx, key, name, project_id, marker_tags, found, counts):
 
 
 OPERATIONS = dict(create_domain=create_domain, create_project=create_project, create_group=create_group,
-                  patch=patch, delete=delete, delete_domain=delete_domain, grant=grant, member=member, purge=purge)
+                  patch=patch, delete=delete, delete_domain=delete_domain, grant=grant, member=member, purge=purge,
+                  create_user=create_user, record_access=record_access)
 
 
 def apply(ctx, actions, results, max_workers=8, operations=None):

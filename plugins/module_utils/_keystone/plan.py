@@ -32,6 +32,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     owner_key,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import pending_id
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
     DEFAULT_DOMAIN_ID,
     deletion_pending,
@@ -73,6 +74,8 @@ class ActionKind(str, Enum):
     ADD_MEMBER = 'add_member'
     REMOVE_MEMBER = 'remove_member'
     RECORD_ACCESS = 'record_access'
+    CREATE_USER = 'create_user'
+    DELETE_USER = 'delete_user'
 
 
 # kind -> (summary template over label and detail, operation of apply.OPERATIONS)
@@ -96,7 +99,10 @@ _KINDS = {
     ActionKind.REVOKE: ('revoke %(detail)s from group %(label)s', 'grant'),
     ActionKind.ADD_MEMBER: ('add %(detail)s to group %(label)s', 'member'),
     ActionKind.REMOVE_MEMBER: ('remove %(detail)s from group %(label)s', 'member'),
-    ActionKind.RECORD_ACCESS: ('record the access of project %(label)s', 'patch'),
+    ActionKind.RECORD_ACCESS: ('record the access of project %(label)s', 'record_access'),
+    ActionKind.CREATE_USER: ('create user %(label)s ahead of its first login through %(detail)s', 'create_user'),
+    ActionKind.DELETE_USER: ('delete user %(label)s (bound before its first login, never logged in, bound no more)',
+                             'delete'),
 }
 GROUP_DELETIONS = (ActionKind.DELETE_GROUP, ActionKind.DELETE_DUPLICATE_GROUP, ActionKind.DELETE_UNMAPPED_GROUP)
 
@@ -543,6 +549,12 @@ class _GroupState:
 
 
 def _plan_tenant_access(snap, tenant, proj, domain_id, plan):
+    idp = snap.identity_providers.get(tenant.federation) if tenant.federation else None
+    if idp is not None and idp.problem:
+        # checked before any write: nothing of the tenant's access is changed until it is fixed
+        plan.result.fail('federation_unavailable', 'landing zone %s binds users through federation, but %s'
+                         % (tenant.landing_zone, idp.problem))
+        return
     owned_groups = {}
     for grp in snap.owned_groups(tenant.key):
         owned_groups.setdefault(group_owner(grp)[1], []).append(grp)
@@ -610,7 +622,8 @@ def _plan_group_access(snap, tenant, gspec, state, last, plan):
                    drift=dict(field='grants', group=gspec.name, old=sorted(state.roles),
                               new=sorted(gspec.keystone_roles)))
     _plan_grants(snap, tenant, gspec, state, plan)
-    desired = _bound_users(snap, gspec, res)
+    _remark_expiry(gspec, res)
+    desired = _bound_users(snap, tenant, gspec, plan)
     kept = _plan_members(tenant, gspec, state, desired, plan)
     if last is not None and sorted(state.members) != sorted(last.get('members') or []):
         res.remark('drift_reverted', 'group %s: members were changed outside the inventory (%s); set back to %s'
@@ -620,6 +633,15 @@ def _plan_group_access(snap, tenant, gspec, state, last, plan):
                               new=sorted(desired.values())))
     return dict(roles=sorted(r for r in gspec.keystone_roles if r in snap.roles_by_name),
                 members=sorted(set(desired) | kept), names=list(desired.values()))
+
+
+def _remark_expiry(gspec, res):
+    for euid, day in gspec.expired:
+        res.remark('binding_expired', 'the binding of %s as %s expired on %s: the member is removed; remove the '
+                   'binding from the inventory' % (euid, gspec.role, day), user=euid, role=gspec.role, expires=day)
+    for euid, day in gspec.expiring:
+        res.remark('binding_expires_soon', 'the binding of %s as %s expires on %s' % (euid, gspec.role, day),
+                   user=euid, role=gspec.role, expires=day)
 
 
 def _plan_grants(snap, tenant, gspec, state, plan):
@@ -636,12 +658,17 @@ def _plan_grants(snap, tenant, gspec, state, plan):
                  role_id=snap.roles_by_name[role], **target)
 
 
-def _bound_users(snap, gspec, res):
-    """user id -> name as Keystone spells it, of the members of ``gspec`` bound now."""
+def _bound_users(snap, tenant, gspec, plan):
+    """user id -> name as Keystone spells it, of the members of ``gspec`` bound now (a user this
+    run creates ahead of its login: ``federation.pending_id``)."""
+    res = plan.result
     desired = {}
     for name in gspec.members:
         users = snap.users_named(name)
-        if not users:
+        if not users and tenant.federation is not None:
+            _plan_prebound_user(snap, tenant, name, plan)
+            desired[pending_id(name)] = name
+        elif not users:
             res.remark('user_not_found', 'user %s (%s) does not exist yet; bound on a later run'
                        % (name, gspec.role))
         elif len(users) > 1:
@@ -654,6 +681,40 @@ def _bound_users(snap, gspec, res):
                            'case, which Keystone treats as the same name' % (name, spelt))
             desired[user_id] = spelt
     return desired
+
+
+def _plan_prebound_user(snap, tenant, name, plan):
+    """Create ``name`` as a shadow user of the zone's identity provider, once per run."""
+    fed = tenant.federation
+    plan.result.remark('user_prebound', 'user %s has not logged in yet; it is created in domain %s for %s (%s) '
+                       'and bound now' % (name, fed.domain, fed.identity_provider, ', '.join(fed.protocols)),
+                       user=name)
+    if any(a.kind == ActionKind.CREATE_USER and a.label == name for a in plan.step_actions):
+        return
+    plan.add(PHASE_GROUP, ActionKind.CREATE_USER, name, None, fed.identity_provider, federation=fed, name=name,
+             domain_id=snap.identity_providers[fed].domain_id, platform=tenant.platform)
+
+
+def plan_unbound_users(unbound, actions):
+    """Rows for users this platform created ahead of their login that nothing binds any more
+    (``unbound``: with their groups): deleted when they never logged in and this run leaves them
+    in no group; kept, with a remark, otherwise."""
+    results = []
+    for user in unbound:
+        plan = Plan(Result('user/%s' % user.name, user.name), actions)
+        removed = set(a.target for a in actions if a.kind in GROUP_DELETIONS or (
+            a.kind == ActionKind.REMOVE_MEMBER and a.args.get('user_id') == user.id))
+        others = sorted(set(user.group_ids) - removed)
+        if user.logged_in:
+            plan.result.remark('prebound_user_kept', 'user %s is bound no more but has logged in; the collection '
+                               'never deletes it' % user.name, user=user.name)
+        elif others:
+            plan.result.remark('prebound_user_kept', 'user %s is bound no more but is a member of group(s) %s, '
+                               'which this run does not manage; kept' % (user.name, ', '.join(others)), user=user.name)
+        else:
+            plan.add(PHASE_DELETE_GROUP, ActionKind.DELETE_USER, user.name, user.id, path='/users/%s' % user.id)
+        results.append(plan.result)
+    return results
 
 
 def _plan_members(tenant, gspec, state, desired, plan):

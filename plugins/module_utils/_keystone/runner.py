@@ -10,6 +10,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_scope
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import read_identity_provider
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import Checker
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.limits import (
     check_max_deletions,
@@ -24,6 +25,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
     hold_deletions,
     plan_access,
     plan_domain_deletion,
+    plan_unbound_users,
     plan_tenants,
     project_deletions,
 )
@@ -69,10 +71,10 @@ def run_tenants_module(module, prune=False):
 
 def run_access_module(module):
     """Run keystone_group_binding to its end (exit_json / fail_json)."""
-    tenants = module.run(desired_tenants, module.params)
-    module.exit_skipped(skipped_whole(tenants, module.params.get('previous_steps'), Result))
+    scope = module.run(desired_scope, module.params)
+    module.exit_skipped(skipped_whole(scope.tenants, module.params.get('previous_steps'), Result))
     conn = module.connect()
-    result = module.run(replicate_access, module, module.rest(conn.identity), tenants)
+    result = module.run(replicate_access, module, module.rest(conn.identity), scope)
     module.exit_with_rows(result, module.params['platform'])
 
 
@@ -87,7 +89,8 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     started = time.time()
     tenants = scope.tenants
     snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
-    refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types)
+    refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types,
+                      lambda fed: read_identity_provider(rest, fed).problem)
     timings = dict(snapshot=time.time() - started)
     platform = module.params['platform']
     results, orphans, actions = plan_tenant_step(snap, refs, tenants, platform, prune,
@@ -129,17 +132,22 @@ def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_compl
     return results, orphans, actions
 
 
-def replicate_access(module, rest, tenants):
-    """Read, plan and (unless check mode) apply groups, role grants and memberships; a tenant an
-    earlier step failed is skipped (``previous_steps``)."""
+def replicate_access(module, rest, scope):
+    """Read, plan and (unless check mode) apply groups, role grants and memberships of the run's
+    ``scope``; a tenant an earlier step failed is skipped (``previous_steps``)."""
     started = time.time()
-    tenants, skipped = split(tenants, module.params.get('previous_steps'), Result)
+    tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
     snap = Snapshot.read_access(rest, tenants)
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     results, actions = plan_access(snap, tenants, project_ids=project_ids)
+    unbound = []
+    if scope.decides_orphans:
+        # who still binds a user is known only from the platform's whole inventory (skipped tenants and
+        # other shards included): a run of a whole platform, or the platform-wide shard, decides it
+        unbound = plan_unbound_users(snap.unbound_prebound_users(rest, scope.every, module.params['platform']), actions)
     timings['plan'] = time.time() - started - timings['snapshot']
-    return _apply(module, rest, snap, (started, timings), results, [], actions, skipped=skipped)
+    return _apply(module, rest, snap, (started, timings), results, unbound, actions, skipped=skipped)
 
 
 def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), purger=None):

@@ -21,6 +21,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     carrying,
     group_owner,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import (
+    find_federated_user,
+    read_identity_provider,
+    read_prebound_users,
+    unbound_users,
+    with_groups,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import describe
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
     KEYSTONE_PAGE_LIMIT,
@@ -57,6 +64,9 @@ class Snapshot:
         # compares names (any domain); user_names: user id -> the name as Keystone spells it
         self.users_by_name = {}
         self.user_names = {}
+        # landing zone federation -> federation.IdentityProvider (zones that pre-bind users)
+        self.identity_providers = {}
+        self._federated_lookups = set()
         self.lock = threading.Lock()
         self._indexes = {}
         self._grants_by_group = None
@@ -85,6 +95,7 @@ class Snapshot:
             snap.read_domains(rest)
         ensure_roles(rest, snap, tenants)
         snap.resolve_users(rest, [m for t in tenants if t.state == State.PRESENT for g in t.groups for m in g.members])
+        snap.read_federation(rest, tenants)
         return snap
 
     def on_demand(self, rest, checker=None, max_workers=1):
@@ -183,6 +194,35 @@ class Snapshot:
         for role in list_keystone(rest, '/roles', 'roles'):
             if not role.get('domain_id'):
                 self.roles_by_name[role['name']] = role['id']
+
+    def read_federation(self, rest, tenants):
+        """The identity providers of the zones that bind users before their first login, and the
+        bound users not known by name found by their federated id (renamed by their IdP)."""
+        for tenant in tenants:
+            fed = tenant.federation
+            if fed is None or tenant.state != State.PRESENT:
+                continue
+            if fed not in self.identity_providers:
+                self.identity_providers[fed] = read_identity_provider(rest, fed)
+            if self.identity_providers[fed].problem:
+                continue
+            for name in sorted(set(m for g in tenant.groups for m in g.members)):
+                if self.users_named(name) or (fed, name) in self._federated_lookups:
+                    continue
+                self._federated_lookups.add((fed, name))
+                user = find_federated_user(rest, fed, name)
+                if user is not None:
+                    self.users_by_name[keystone_name_key(name)] = [user['id']]
+                    self.user_names[user['id']] = user['name']
+
+    def unbound_prebound_users(self, rest, tenants, platform):
+        """Users ``platform`` created ahead of their login, in zones that remove them once unbound,
+        that none of ``tenants`` (the platform's whole inventory) binds, with their groups."""
+        found = {}
+        for fed, idp in self.identity_providers.items():
+            if fed.remove_unbound_users and not idp.problem:
+                found.update((u.id, u) for u in read_prebound_users(rest, idp, platform))
+        return [with_groups(rest, u) for u in unbound_users(sorted(found.values(), key=lambda u: u.name), tenants)]
 
     def resolve_users(self, rest, names):
         """Learn the ids of users by name: per name for a few, one full listing for many."""

@@ -74,17 +74,6 @@ def check_projects(reader, admin, retries, counter):
     return result, findings, names
 
 
-def name_policy_fixes(reader, findings):
-    """A kind the reader may not list, or sees less of than the admin: the finding names the policy
-    to widen (``fix``, and in its message), as a partial collection run does."""
-    fix = collect.kind_fix(reader, 'forbidden')
-    for f in findings:
-        if f['code'] in ('forbidden', 'hidden_from_reader') and _kinds.find(f['kind']) is not None \
-                and _kinds.find(f['kind']).reader_policy:
-            f['fix'] = fix(f['kind'])
-            f['message'] = '%s. Fix: %s' % (f['message'], f['fix'])
-
-
 def run_check(reader, admin, params, counter):
     """The whole check: dict(status, visibility, writes, projects, findings, admin_counts)."""
     retries = params['retries']
@@ -136,7 +125,6 @@ def run_check(reader, admin, params, counter):
                 findings.append(visibility.finding(w['service'], 'write_unproven',
                                                    '%s (%s) answered %s: neither refused nor taken'
                                                    % (w['probe'], w['request'], w.get('message') or w.get('status'))))
-    name_policy_fixes(reader, findings)
     if any(f['severity'] == 'error' for f in findings):
         status = CheckStatus.FAILED
     elif admin is None or writes is None or findings:

@@ -13,6 +13,7 @@ import dataclasses
 from typing import Optional
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
+from ansible_collections.landingzone.openstack.plugins.module_utils._metering import policy
 
 DOCS = 'docs/metering.md, "The metering account, per OpenStack release"'
 SWITCH = 'meter_fail_on_partial'
@@ -43,11 +44,12 @@ def system_reader_command(account):
 
 
 def policy_fix(kind, project_id=None):
-    """The policy to widen so the reader lists ``kind`` across all projects."""
+    """The policy to widen so the reader lists ``kind`` across all projects, and the shipped file that does it."""
     spec = _kinds.find(kind)
     rule = spec.reader_policy if spec is not None and spec.reader_policy else 'the service\'s list policy'
     who = 'role:reader and project_id:%s' % project_id if project_id else 'the metering reader\'s project'
-    return 'widen %s to the metering reader (%s); see %s' % (rule, who, DOCS)
+    shipped = policy.fix(kind)
+    return 'widen %s to the metering reader (%s)%s; see %s' % (rule, who, ': ' + shipped if shipped else '', DOCS)
 
 
 def fixes(remarks):

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """References from the inventory to the cloud that validation cannot see, checked before the
 first write of a run: the Keystone roles of a landing zone's role mapping, the domain a
-``domain_mode: default`` zone names, the volume types of per-type Cinder quota keys. A landing
+``domain_mode: default`` zone names, the volume types of per-type Cinder quota keys, the identity
+provider, domain and protocols of a zone's ``federation``. A landing
 zone with a missing reference has none of its tenants written (they fail with
 ``missing_reference`` and the inventory path); the other zones go on. ``References`` reads what
 the check compares with, once and only when a run is about to write.
@@ -27,11 +28,13 @@ def _volume_types(tenant):
 
 class References:
     """The cloud's side of the references, read on demand: ``roles()`` lists the Keystone roles,
-    ``volume_types()`` the volume types (None: no block storage; None itself: not read)."""
+    ``volume_types()`` the volume types (None: no block storage; None itself: not read),
+    ``federation_problem(federation)`` says what the platform lacks of a zone's federation (or None)."""
 
-    def __init__(self, roles, volume_types=None):
+    def __init__(self, roles, volume_types=None, federation_problem=None):
         self._roles = roles
         self._volume_types = volume_types
+        self._federation_problem = federation_problem
         self.read_seconds = 0.0
 
     def missing(self, tenants, domain_exists):
@@ -39,15 +42,20 @@ class References:
         started = time.time()
         types = self._volume_types() if self._volume_types is not None and wanted_volume_types(tenants) else None
         roles = set(r['name'] for r in self._roles() if not r.get('domain_id'))
+        problems = {}
+        if self._federation_problem is not None:
+            for fed in set(t.federation for t in tenants if t.federation is not None and t.state == State.PRESENT):
+                problems[fed] = self._federation_problem(fed)
         self.read_seconds += time.time() - started
-        return missing(tenants, roles, domain_exists, types)
+        return missing(tenants, roles, domain_exists, types, problems)
 
 
-def missing(tenants, roles, domain_exists, volume_types=None):
+def missing(tenants, roles, domain_exists, volume_types=None, federation_problems=None):
     """landing zone -> [(inventory path, message)] of what its tenants name and the cloud lacks.
 
     ``roles``: the Keystone role names; ``domain_exists(name)``; ``volume_types``: the volume
-    types, or None when the platform has no block storage (its keys are then the quota step's remark).
+    types, or None when the platform has no block storage (its keys are then the quota step's remark);
+    ``federation_problems``: a zone federation -> what the platform lacks of it, or None.
     """
     found = {}
 
@@ -67,6 +75,9 @@ def missing(tenants, roles, domain_exists, volume_types=None):
         if not tenant.domain_managed and tenant.domain_id != DEFAULT_DOMAIN_ID and not domain_exists(tenant.domain_name):
             add(zone, 'landing_zones.%s.domain_name' % zone,
                 'domain %r does not exist on platform %s' % (tenant.domain_name, tenant.platform))
+        problem = (federation_problems or {}).get(tenant.federation)
+        if problem:
+            add(zone, 'landing_zones.%s.federation' % zone, '%s on platform %s' % (problem, tenant.platform))
         if volume_types is not None:
             for vtype in sorted(_volume_types(tenant) - set(volume_types)):
                 own = any(volume_type_of(k.split('.', 1)[-1]) == vtype for k in tenant.quota_overrides)

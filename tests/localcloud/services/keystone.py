@@ -5,12 +5,36 @@ Accounts (idempotent, every `up`):
   replicator  admin on project `admin` and on the system scope (the collection's replication account)
   metering    reader on project `admin` and system-scoped reader (services' policies may widen it later)
   project `service` for the service users (created by each service's register()).
+
+Federation (docs/federation.md): an identity provider `lz-idp` (domain `lz-federation`) with the protocols `openid`
+(mapping: user.id = the euid, user.name = a display name, user.email) and `saml2` (mapping: user.name = the euid). The
+assertion is read from request headers `X-Lzfed-*` (Keystone's `assertion_prefix` over the WSGI environment,
+as Keystone's own federation tests set it): a test posts to
+/v3/OS-FEDERATION/identity_providers/lz-idp/protocols/<protocol>/auth with `X-Lzfed-Idp`, `X-Lzfed-Euid`
+(and `X-Lzfed-Name`, `X-Lzfed-Email`) and gets a real unscoped token through the real mapping engine and shadow-user code.
+Trusted headers are safe here only because everything listens on 127.0.0.1; a real cloud puts a web-server
+auth module (mod_auth_openidc, mod_shib) in front, which sets the same environment.
 """
 import os
 
 from localcloud import Proc, write_ini
 
 NAME = "keystone"
+FEDERATION_IDP = "lz-idp"
+FEDERATION_IDP_REMOTE_ID = "https://idp.lz.example"
+FEDERATION_DOMAIN = "lz-federation"
+FEDERATION_PROTOCOLS = ("openid", "saml2")
+FEDERATION_ASSERTION_PREFIX = "HTTP_X_LZFED_"
+# protocol -> the mapping's rules: openid maps the euid to user.id, a display name to user.name and an
+# e-mail (Keystone's unique_id comes from user.id; the e-mail is the trace of a login), saml2 maps the
+# euid to user.name (unique_id from the name).
+FEDERATION_MAPPINGS = {
+    "openid": [{"remote": [{"type": FEDERATION_ASSERTION_PREFIX + "EUID"}, {"type": FEDERATION_ASSERTION_PREFIX + "NAME"},
+                           {"type": FEDERATION_ASSERTION_PREFIX + "EMAIL"}],
+                "local": [{"user": {"id": "{0}", "name": "{1}", "email": "{2}"}}]}],
+    "saml2": [{"remote": [{"type": FEDERATION_ASSERTION_PREFIX + "EUID"}],
+               "local": [{"user": {"name": "{0}"}}]}],
+}
 ORDER = 30
 PORTS = ["keystone"]
 
@@ -52,6 +76,9 @@ def configure(ctx):
         "credential": {"key_repository": etc / "credential-keys"},
         "cache": {"enabled": True, "backend": "dogpile.cache.memory"},
         **_notifications_conf(ctx),
+        "auth": {"methods": "password,token,application_credential,mapped," + ",".join(FEDERATION_PROTOCOLS)},
+        "federation": {"assertion_prefix": FEDERATION_ASSERTION_PREFIX},
+        **{protocol: {"remote_id_attribute": FEDERATION_ASSERTION_PREFIX + "IDP"} for protocol in FEDERATION_PROTOCOLS},
     })
 
 
@@ -89,3 +116,24 @@ def register(ctx):
     ks.grant(rep, "admin", project_id=admin_project, system=True)
     met = ks.ensure_user("metering", ctx.password("metering"), admin_project)
     ks.grant(met, "reader", project_id=admin_project, system=True)
+    _federation(ks)
+
+
+def _federation(ks):
+    """The identity provider, its mappings and protocols (idempotent)."""
+    found = ks._find("domains", "domains", name=FEDERATION_DOMAIN)
+    if found:
+        domain_id = found[0]["id"]
+    else:
+        dummy, data = ks._req("POST", "/domains", {"domain": {
+            "name": FEDERATION_DOMAIN, "description": "Users of the local identity provider " + FEDERATION_IDP}})
+        domain_id = data["domain"]["id"]
+    ks._req("PUT", "/OS-FEDERATION/identity_providers/" + FEDERATION_IDP, {"identity_provider": {
+        "domain_id": domain_id, "enabled": True, "remote_ids": [FEDERATION_IDP_REMOTE_ID]}}, ok=(409,))
+    for protocol, rules in FEDERATION_MAPPINGS.items():
+        mapping = "lz-" + protocol
+        resp, dummy = ks._req("PUT", "/OS-FEDERATION/mappings/" + mapping, {"mapping": {"rules": rules}}, ok=(409,))
+        if resp.status == 409:
+            ks._req("PATCH", "/OS-FEDERATION/mappings/" + mapping, {"mapping": {"rules": rules}})
+        ks._req("PUT", "/OS-FEDERATION/identity_providers/%s/protocols/%s" % (FEDERATION_IDP, protocol),
+                {"protocol": {"mapping_id": mapping}}, ok=(409,))

@@ -99,7 +99,7 @@ def test_tenant_to_dict_is_plain_data():
     data = build_tenants(minimal(), 'local')[0].to_dict()
     assert data['name'] == 'shop-web'
     assert data['groups'][0] == {'role': 'reader', 'name': 'shop-web-reader', 'keystone_roles': ['reader'],
-                                 'euids': [], 'members': []}
+                                 'euids': [], 'members': [], 'expired': [], 'expiring': []}
 
 
 # ---------------------------------------------------------------------------- platforms

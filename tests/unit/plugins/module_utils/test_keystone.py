@@ -498,7 +498,7 @@ class TestNoOpCost:
 
     def test_converged_access_costs_four_listings(self):
         rest = ListingRest(converged_snapshot())
-        out = ks.replicate_access(module(), rest, [spec()])
+        out = ks.replicate_access(module(), rest, Scope([spec()], frozenset(), True, (spec(),)))
         assert sorted(rest.sent) == sorted([
             ('GET', '/projects', ()), ('GET', '/groups', ()),
             ('GET', '/role_assignments', (('include_names', 'true'),)),

@@ -83,14 +83,12 @@ def test_fewer_than_check_names_the_policy():
     assert 'Cinder' in remark['fix'] and run['fixes'] == [remark['fix']]
 
 
-def test_the_check_names_the_policy_of_a_hidden_or_forbidden_kind():
-    from ansible_collections.landingzone.openstack.plugins.module_utils._metering import check, visibility
-    reader = types.SimpleNamespace(current_project_id='p-admin')
+def test_the_check_and_a_partial_run_name_the_same_shipped_file():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._metering import visibility
     findings = [visibility.finding('routers', 'hidden_from_reader', 'the admin lists 3 routers, the reader 1'),
-                visibility.finding('servers', 'forbidden', 'the metering reader cannot list servers: 403'),
-                visibility.finding('projects', 'projects_not_listed', 'the metering reader cannot list projects')]
-    check.name_policy_fixes(reader, findings)
-    assert 'Neutron `context_with_global_access` and `get_router`' in findings[0]['fix']
-    assert findings[0]['message'].endswith(findings[0]['fix']) and 'p-admin' in findings[0]['fix']
-    assert '`os_compute_api:servers:detail:get_all_tenants`' in findings[1]['message']
-    assert 'fix' not in findings[2]
+                visibility.finding('servers', 'forbidden', 'the metering reader cannot list servers: 403')]
+    assert findings[0]['fix'].startswith('neutron-policy.yaml') and findings[0]['fix'] in findings[0]['message']
+    assert findings[1]['fix'].startswith('nova-policy.yaml')
+    # the partial run's remark names the rule and the same file
+    text = fixes.policy_fix('routers', 'p-admin')
+    assert 'get_router' in text and 'p-admin' in text and findings[0]['fix'] in text
