@@ -41,7 +41,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.regis
     plan_registered,
     registered_limit_problems,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import new_projects, split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
@@ -165,7 +165,8 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
             apply_registered(keystone_limits, registered_writes, platform, limits)
     current = read_current(reader, tenants, project_ids, backends, limits)
     results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
-                           read_errors=reader.errors, duplicates=duplicates, backends=backends)
+                           read_errors=reader.errors, duplicates=duplicates, backends=backends,
+                           new_projects=new_projects(previous_steps) if check_mode else ())
     if writes and not check_mode:
         apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
         verify_written(reader, results, writes)

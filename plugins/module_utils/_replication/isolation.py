@@ -43,3 +43,13 @@ def split(tenants, previous_steps, result_class):
         else:
             run.append(tenant)
     return run, skipped
+
+
+def new_projects(previous_steps):
+    """Keys of the tenants whose project the ``tenants`` step of this run creates (in check mode:
+    would create; its row says ``new_project``), unless that step failed them."""
+    result = (previous_steps or {}).get('tenants')
+    if not isinstance(result, dict) or result.get('skipped'):
+        return frozenset()
+    return frozenset(row['tenant'] for row in result.get('tenants') or []
+                     if row.get('new_project') and row.get('status') != Status.FAILED)
