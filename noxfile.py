@@ -361,7 +361,8 @@ def build(session):
 
 @nox.session(python=PY)
 def galaxy_importer(session):
-    """galaxy-importer on the built tarball (tests/galaxy_importer.py: fails on any WARNING or ERROR line)."""
+    """galaxy-importer on the built tarball with Galaxy's defaults, its ansible-lint run included
+    (tests/galaxy_importer.py: fails on any WARNING or ERROR line)."""
     import ansible
     session.install(GALAXY_IMPORTER, 'ansible-core==%s' % ansible.__version__)
     with phase('galaxy-importer'):
