@@ -26,7 +26,7 @@ options:
         inventory has none of their workspaces; the module then fails naming the C(ansible.cfg) lines,
         instead of validating an inventory that lost its contents.
     type: path
-    version_added: 0.2.0
+    version_added: 0.1.0
 extends_documentation_fragment:
   - landingzone.openstack.inventory
   - landingzone.openstack.attributes.INFO_MODULE

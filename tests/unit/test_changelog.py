@@ -79,3 +79,23 @@ def test_antsibull_changelog_release_writes_a_changelog_for_the_version_in_galax
             assert title not in changelog, title
     for word in DEVELOPMENT:
         assert word not in changelog, word
+    if first_release():  # every module is new in the first release
+        for path in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '*.py')):
+            name = 'landingzone.openstack.' + os.path.basename(path)[:-3]
+            assert '- %s - ' % name in changelog, name
+
+
+def test_nothing_is_added_after_the_version_in_galaxy_yml():
+    """A version_added above galaxy.yml's version is left out of that release's changelog (a module
+    would be missing from "New Modules") and names a release that does not exist."""
+    from packaging.version import Version
+    import re
+    later = []
+    for path in sorted(glob.glob(os.path.join(ROOT, 'plugins', '**', '*.py'), recursive=True)
+                       + glob.glob(os.path.join(ROOT, 'roles', '*', 'meta', 'argument_specs.yml'))):
+        with open(path) as handle:
+            for number, line in enumerate(handle, 1):
+                found = re.search(r'\bversion_added:\s*[\'"]?(\d+\.\d+\.\d+)', line)
+                if found and Version(found.group(1)) > Version(version()):
+                    later.append('%s:%d %s' % (os.path.relpath(path, ROOT), number, found.group(1)))
+    assert not later, later
