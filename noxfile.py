@@ -10,9 +10,10 @@
 
 Sessions without a venv of their own (python=False) run in the collection's venv (.venv, the one
 running nox). Tools whose pins conflict with it or need another Python get a nox venv (.nox/,
-made by uv when it is installed, reused across runs): sanity, galaxy_importer, focus_validator
-(Python 3.12), lowest (Python 3.10 + ansible-core 2.16), newest (Python 3.13 + the newest
-ansible-core that meta/runtime.yml allows). Every session appends its phases (name, rc, seconds)
+made by uv when it is installed, reused across runs): sanity (ansible-test of the newest ansible-core
+that meta/runtime.yml allows, Python 3.13), galaxy_importer, focus_validator (Python 3.12), lowest
+(Python 3.10 + ansible-core 2.16), newest (Python 3.13 + the newest ansible-core that
+meta/runtime.yml allows; after the first cloud leg, whose cloud its real run uses). Every session appends its phases (name, rc, seconds)
 to build/phases.jsonl; main() prints them as one table and the pytest counts of build/junit-*.xml.
 """
 
@@ -76,6 +77,12 @@ def ansible_core_range():
     """meta/runtime.yml's requires_ansible as a pip requirement: the range the collection supports."""
     with open(os.path.join(ROOT, 'meta', 'runtime.yml')) as handle:
         return 'ansible-core' + yaml.safe_load(handle)['requires_ansible'].replace(' ', '')
+
+
+def newest_core():
+    """The last ansible-core minor release below requires_ansible's upper bound (<2.22.0: '2.21')."""
+    major, minor = re.search(r'<\s*(\d+)\.(\d+)', ansible_core_range()).groups()
+    return '%s.%d' % (major, int(minor) - 1)
 
 
 def record(name, rc, seconds):
@@ -223,8 +230,9 @@ def lowest(session):
 
 @nox.session(python=pyenv('3.13'))
 def newest(session):
-    """Python 3.13 + the newest ansible-core of requires_ansible: ansible-doc and syntax-check."""
-    version_tests(session, 'newest: py3.13 newest core', ansible_core_range(), '3.13', '-k', 'not cloud')
+    """Python 3.13 + the newest ansible-core of requires_ansible: the same as lowest (cloud up), no
+    "does not support Ansible version" warning."""
+    version_tests(session, 'newest: py3.13 core %s' % newest_core(), ansible_core_range(), '3.13 ' + newest_core())
 
 
 @nox.session(python=pyenv('3.12'))
@@ -246,15 +254,23 @@ def lint(session):
         session.run('ansible-lint', '--profile', 'production', *session.posargs)
 
 
-def sanity_requirements():
-    """ansible-core of the collection's venv + every tool pin of its ansible-test."""
-    import ansible
-    import ansible_test
-    reqs = {'ansible-core==%s' % ansible.__version__}
-    for path in glob.glob(os.path.join(os.path.dirname(ansible_test.__file__), '_data', 'requirements', 'sanity.*.txt')):
-        with open(path) as handle:
-            reqs.update(line.strip() for line in handle if line.strip() and not line.startswith('#'))
-    return sorted(reqs)
+# What ansible-test of the session's venv pins for its sanity tools (its _data/requirements/sanity.*.txt)
+# and the pip versions its venvs bootstrap (its python_requirements.py): printed as JSON by the
+# session's python, whose ansible-test is not the collection venv's.
+ANSIBLE_TEST_PINS = """import glob, json, os, re, ansible_test
+root = os.path.dirname(ansible_test.__file__)
+reqs = set()
+for path in glob.glob(os.path.join(root, '_data', 'requirements', 'sanity.*.txt')):
+    reqs.update(line.strip() for line in open(path) if line.strip() and not line.startswith('#'))
+pips = set(re.findall(r"pip='([0-9.]+)'", open(os.path.join(root, '_internal', 'python_requirements.py')).read()))
+import sys, ansible.release
+print(json.dumps({'requirements': sorted(reqs), 'pip': sorted(pips), 'core': ansible.release.__version__,
+                  'python': '%d.%d' % sys.version_info[:2]}))
+"""
+
+
+def ansible_test_pins(session):
+    return json.loads(session.run_install('python', '-c', ANSIBLE_TEST_PINS, silent=True))
 
 
 # ansible-test bootstraps pip in the venvs it makes (the ansible-doc and import tests make some even
@@ -276,10 +292,7 @@ sys.exit(subprocess.call([sys.executable, '-m', 'pip', 'install', '--upgrade'] +
 """
 
 
-def ensure_get_pip():
-    import ansible_test
-    with open(os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')) as handle:
-        versions = set(re.findall(r"pip='([0-9.]+)'", handle.read()))
+def ensure_get_pip(versions):
     for version in versions:
         cache = os.path.expanduser('~/.ansible/test/cache/get_pip_%s.py' % version.replace('.', '_'))
         current = open(cache).read() if os.path.exists(cache) else None
@@ -300,18 +313,24 @@ def ensure_shellcheck():
         subprocess.check_call(apt + ['install', '-y', 'shellcheck'], env=env)
 
 
-@nox.session(python=PY)
+@nox.session(python=pyenv('3.13'))
 def sanity(session):
-    """ansible-test sanity --local with the tool versions ansible-test pins; no ignore file.
+    """ansible-test sanity --local of the newest ansible-core of requires_ansible (Python 3.13, as session
+    newest) with the tool versions that ansible-test pins; no ignore file.
 
     ansible-test runs only from .../ansible_collections/<namespace>/<name>/: the files git knows
     (tracked, and untracked ones not ignored) are copied to such a tree in the temp directory (not
     in the checkout: git would call the copy ignored; one per checkout, so worktrees run side by side)."""
-    session.install(*sanity_requirements())
+    session.install(ansible_core_range())
+    pins = ansible_test_pins(session)
+    if (pins['python'], pins['core'].rsplit('.', 1)[0]) != ('3.13', newest_core()):
+        session.error('the sanity venv has Python %s and ansible-core %s, not 3.13 and %s: remove %s (made for '
+                      'another Python) and run again' % (pins['python'], pins['core'], newest_core(), session.virtualenv.location))
+    session.install(*pins['requirements'])
     if INSTALL_ONLY:
         return
-    with phase('sanity'):
-        ensure_get_pip()
+    with phase('sanity: py3.13 core %s' % newest_core()):
+        ensure_get_pip(pins['pip'])
         ensure_shellcheck()
         top = os.path.join(tempfile.gettempdir(), 'lz-openstack-sanity-' + hashlib.sha256(ROOT.encode()).hexdigest()[:10])
         dest = os.path.join(top, 'ansible_collections', 'landingzone', 'openstack')
@@ -321,8 +340,9 @@ def sanity(session):
             os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
             shutil.copy2(os.path.join(ROOT, rel), os.path.join(dest, rel))
         session.chdir(dest)
-        session.run('ansible-test', 'sanity', '--color', 'no', '--local', '--python', '%d.%d' % sys.version_info[:2],
-                    *session.posargs)
+        # the venv's interpreter by path: `--python 3.13` alone would take the first python3.13 of PATH (pyenv's shim)
+        session.run('ansible-test', 'sanity', '--color', 'no', '--local', '--python', '3.13', '--python-interpreter',
+                    os.path.join(session.bin, 'python'), *session.posargs)
 
 
 @nox.session(python=False)
@@ -341,7 +361,8 @@ def build(session):
 
 @nox.session(python=PY)
 def galaxy_importer(session):
-    """galaxy-importer on the built tarball (tests/galaxy_importer.py: fails on any WARNING or ERROR line)."""
+    """galaxy-importer on the built tarball with Galaxy's defaults, its ansible-lint run included
+    (tests/galaxy_importer.py: fails on any WARNING or ERROR line)."""
     import ansible
     session.install(GALAXY_IMPORTER, 'ansible-core==%s' % ansible.__version__)
     with phase('galaxy-importer'):
@@ -453,7 +474,7 @@ def main(pytest_args):
                                            'cloud-up-%s.log' % releases[0])
         make_venvs()
         nox_session('unit', '--', *[a for a in pytest_args if a not in selection(pytest_args)])
-        for name in ('lint', 'sanity', 'changelog', 'build', 'galaxy_importer', 'newest'):
+        for name in ('lint', 'sanity', 'changelog', 'build', 'galaxy_importer'):
             nox_session(name)
         for n, release in enumerate(releases):
             up = True
@@ -479,6 +500,7 @@ def main(pytest_args):
                 if n == 0:
                     nox_session('molecule')
                     nox_session('lowest')
+                    nox_session('newest')  # its cloud run needs the first release's cloud, as lowest's
             if release in started:
                 with contextlib.suppress(subprocess.CalledProcessError), phase('cloud-down %s' % release):
                     subprocess.check_call(launcher(release, 'down'))

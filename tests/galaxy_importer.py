@@ -8,9 +8,10 @@ Run in nox's venv of session `galaxy_importer` (noxfile.py: the importer pins ``
 which conflicts with the collection's venv; the same ansible-core as the collection's venv: the
 importer runs ``ansible-doc`` from its PATH). The configuration is the one Galaxy uses without a
 container: no ``ansible-test`` (it needs Docker/Podman), ``ansible-doc`` of every plugin, the
-metadata, README, role README, changelog and required-tag checks. Not its ``ansible-lint`` run: a
-subset of the rules and files of the ``ansible-lint`` session (production profile on the whole
-checkout), so it would only cost time.
+metadata, README, role README, changelog and required-tag checks, and its ``ansible-lint`` run
+(its defaults: production profile, offline, on the unpacked tarball, where the ``ansible-lint``
+session lints the checkout). The importer logs every line ansible-lint prints as a WARNING, so a
+file of the tarball that ansible-lint cannot place fails the run too.
 
 Galaxy requires ``repository`` in galaxy.yml, and the collection has no public repository yet
 (galaxy.yml omits the URL rather than name a placeholder). So that the importer still checks
@@ -38,7 +39,8 @@ VBIN = os.path.dirname(sys.executable)
 CONFIG = """[galaxy-importer]
 run_ansible_test = false
 run_ansible_doc = true
-run_ansible_lint = false
+run_ansible_lint = true
+offline_ansible_lint = true
 check_changelog = true
 check_required_tags = true
 run_flake8 = false

@@ -61,7 +61,7 @@ options:
       - V({}) (default) replicates the whole platform.
     type: dict
     default: {}
-    version_added: 0.2.0
+    version_added: 0.1.0
   identity_platform:
     description:
       - This platform is a region that shares the Keystone of another platform of the inventory,
@@ -71,5 +71,5 @@ options:
         metering) run per region. C(keystone_tenant) and C(keystone_group_binding) refuse to run
         with it, and no run of this platform looks for orphans. See C(docs/scale.md).
     type: str
-    version_added: 0.2.0
+    version_added: 0.1.0
 '''

@@ -101,8 +101,8 @@ QUOTAS = _table(
                                         'force), so `volume.*` stays a `below_usage` remark'),
     Remark('key_not_supported', WARNING, 'the service does not return the field (e.g. a Nova microversion without it): '
                                          'skipped'),
-    Remark('no_project', WARNING, 'the tenant has no Keystone project yet: nothing read or written; run '
-                                  '`keystone_tenant` first'),
+    Remark('no_project', WARNING, 'the tenant has no Keystone project yet and no earlier step of this run creates one: '
+                                  'nothing read or written; run `keystone_tenant` first'),
     Remark('read_failed', ERROR, 'a read failed after retries: the tenant is `failed`; others go on'),
     Remark('api_error', ERROR, 'a write failed after retries: the tenant is `failed`; others go on'),
     Remark('no_unified_limits', WARNING, '`image.*` keys on a platform whose Keystone registers no image limits (or '

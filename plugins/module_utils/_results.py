@@ -49,9 +49,14 @@ class TenantResult:
         self.skipped = None
 
     @property
+    def carried_out(self):
+        """The planned actions (after a real apply: those written)."""
+        return [a for a in self.planned if self._applied is None or a.id in self._applied]
+
+    @property
     def changes(self):
         """What the planned actions do (after a real apply: what was written)."""
-        return [a.summary for a in self.planned if self._applied is None or a.id in self._applied]
+        return [a.summary for a in self.carried_out]
 
     @property
     def not_applied(self):

@@ -26,7 +26,7 @@ options:
         inventory has none of their workspaces; the module then fails naming the C(ansible.cfg) lines,
         instead of validating an inventory that lost its contents.
     type: path
-    version_added: 0.2.0
+    version_added: 0.1.0
   shard_hosts:
     description:
       - The shard layout of the hosts this run sees, one mapping per host with the keys C(host), C(platform),
@@ -36,14 +36,14 @@ options:
         from 0 to N-1 must be on exactly one host, else the module fails naming the hosts.
     type: list
     elements: dict
-    version_added: 0.2.0
+    version_added: 0.1.0
   sliced:
     description:
       - The run is one slice of an AWX sliced job, which sees only its own hosts. A shard index on
         no host is then not an error here (the unsliced check run catches it).
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 0.1.0
 extends_documentation_fragment:
   - landingzone.openstack.inventory
   - landingzone.openstack.attributes.INFO_MODULE

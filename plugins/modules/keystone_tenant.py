@@ -92,6 +92,12 @@ tenants:
     project_id:
       description: Keystone project id (null while it does not exist).
       type: str
+    new_project:
+      description:
+        - V(true) when this run creates the tenant's project (in check mode, would create it).
+        - M(landingzone.openstack.openstack_quota) takes it through O(landingzone.openstack.openstack_quota#module:previous_steps)
+          to plan such a tenant's quota against empty in check mode.
+      type: bool
     status:
       description: V(ok), V(changed), V(remarks) or V(failed).
       type: str

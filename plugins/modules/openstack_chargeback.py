@@ -200,7 +200,7 @@ currency:
   description: The catalog's currency.
   returned: always
   type: str
-items:
+line_items:
   description: Number of line items (originals and corrections).
   returned: always
   type: int

@@ -5,7 +5,7 @@
 DOCUMENTATION = r'''
 module: openstack_metering_check
 short_description: Prove that the metering account sees everything it bills and can write nothing
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Checks the reader-only metering account of one platform (the connection options) against the
     platform's admin account (O(admin_cloud)), with the very listings the collector

@@ -23,7 +23,10 @@ description:
     that sets keys of that service, usage included).
   - Tenant projects are found by their ownership tags from one Keystone project listing; a
     tenant whose project does not exist yet is a remark (run
-    M(landingzone.openstack.keystone_tenant) first). Tenants in state C(deleted) are skipped.
+    M(landingzone.openstack.keystone_tenant) first), except in check mode for a tenant whose
+    project the C(tenants) step of O(previous_steps) would create (its row says C(new_project)).
+    Every key such a tenant sets is planned against empty (C(drift) with C(old) null), and
+    nothing is read or written for it. Tenants in state C(deleted) are skipped.
   - Nova and Glance quotas are Keystone unified limits where the platform enforces them
     (C(quota_backend)); project limits are read for the whole cloud in one paged listing, created in
     bulk and patched one by one; the same keys map onto the limit resources (C(compute.cores) is

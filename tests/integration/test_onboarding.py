@@ -6,8 +6,10 @@ A temporary git repository laid out like examples/repository (ansible.cfg enabli
 inventory/workspaces/*.yml): a commit adds a workspace file; the changed workspaces come from
 `git diff` (examples/repository/ci/changed-workspaces.sh); validate passes with 0 requests; the
 Markdown plan of `--check` lists exactly the new tenant and its groups, and so does the example's
-plain-shell check (examples/repository/ci/pull-request.sh); replicate for the changed
-workspace creates them; a second run changes nothing. Then a bad file fails validation naming the
+plain-shell check (examples/repository/ci/pull-request.sh); the new project's quota is planned
+against empty in `--check --diff` and in the Markdown plan, with no `no_project` remark (issue 25);
+replicate for the changed workspace creates them and sets exactly that quota; a second run changes
+nothing. Then a bad file fails validation naming the
 file and the path inside it, and replicate stops before any request.
 """
 
@@ -21,10 +23,13 @@ import tempfile
 import yaml
 
 from helpers.playbook import BIN, CALLBACKS, REPO_ROOT, ensure_collection_link
+from helpers.quota import Cloud as quota_cloud
 
 
 EXAMPLE = os.path.join(REPO_ROOT, 'examples', 'repository')
 CHANGED = os.path.join(EXAMPLE, 'ci', 'changed-workspaces.sh')
+# the new project's own quota (none of them the local cloud's default)
+NEW_QUOTA = {'compute.cores': 17, 'network.router': 3, 'volume.gigabytes': 123}
 
 
 def git(repo, *args):
@@ -86,7 +91,7 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
 
     # the pull request: one new workspace file
     write(repo, 'inventory/workspaces/%s.yml' % ws, {'identifier': ws, 'name': 'Team %s' % unique, 'projects': [
-        {'identifier': 'web', 'bindings': [{'euid': owner, 'role': 'admin'}]}]})
+        {'identifier': 'web', 'bindings': [{'euid': owner, 'role': 'admin'}], 'quota': NEW_QUOTA}]})
     git(repo, 'add', '-A')
     git(repo, 'commit', '-qm', 'onboard %s' % ws)
     changed = subprocess.run([CHANGED, 'HEAD~1'], cwd=repo, check=True, capture_output=True, text=True).stdout
@@ -99,9 +104,18 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
     assert sorted(t['tenant'] for t in validation['tenants']) == sorted(['%s/app' % base, '%s/web' % ws])
 
     only = '{"replicate_only_workspaces": %s}' % changed.strip()
-    proc, results = ansible(repo, 'landingzone.openstack.replicate', '--check', '-e', only)
+    proc, results = ansible(repo, 'landingzone.openstack.replicate', '--check', '--diff', '-e', only)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    quota = results['Replicate quotas']
+    row = quota['tenants'][0]
+    assert row['tenant'] == '%s/web' % ws and row['status'] == 'changed' and row['remarks'] == [], row
+    assert row['drift'] == dict((k, {'old': None, 'new': v}) for k, v in NEW_QUOTA.items()), row
+    assert quota['diff']['after'] == {'%s/web' % ws: NEW_QUOTA}, quota['diff']
+    assert quota['requests']['by_method'].get('PUT', 0) == 0 and 'no_project' not in proc.stdout
     plan = read(os.path.join(repo, 'reports', '%s.plan.md' % platform))
+    assert sorted(re.findall(r'^- \*\*(\S+):\*\* \(new project\) -\\> (\d+) \(quotas\)$', plan, re.M)) == sorted(
+        (k, str(v)) for k, v in NEW_QUOTA.items()), plan
+    assert 'no\\_project' not in plan and 'no_project' not in plan, plan
     created = re.findall(r'^- \*\*create\*\* (project|group) (\S+) ', plan, re.M)
     assert sorted(created) == sorted([('project', '%s-web' % ws)] + [
         ('group', '%s-web-%s' % (ws, role)) for role in ('reader', 'user', 'admin')]), plan
@@ -133,6 +147,12 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
     assert groups == sorted('%s-web-%s' % (ws, role) for role in ('admin', 'reader', 'user'))
     assert keystone.members(keystone.group_named('%s-web-admin' % ws)) == [owner]
     assert keystone.project(base, 'app') is None  # not a changed workspace
+    # the quota the plan showed is the project's now
+    cloud = quota_cloud(keystone.conn)
+    pid = cloud.project_id(platform, ws, 'web')
+    assert (cloud.compute(pid)['cores'], cloud.network(pid)['router'], cloud.volume(pid)['gigabytes']) == (
+        NEW_QUOTA['compute.cores'], NEW_QUOTA['network.router'], NEW_QUOTA['volume.gigabytes'])
+    assert not [r for r in report['tenants'][0]['remarks'] if r.get('severity') != 'info'], report['tenants'][0]
 
     proc, results = ansible(repo, 'landingzone.openstack.replicate', '-e', only)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -189,3 +189,15 @@ def test_configure_creates_what_docs_awx_md_describes():
     assert 'credential_types/landingzone_clouds.yml' in play['vars']['lz_awx_clouds_type']
     assert 'credential_types/landingzone_ledger.yml' in play['vars']['lz_awx_ledger_type']
     assert by_module['awx.awx.credential']['no_log'] is True
+
+
+# ------------------------------------------------------------------------ wrapper playbooks
+
+@pytest.mark.parametrize('name', sorted(os.listdir(os.path.join(AWX, 'project'))))
+def test_awx_wrapper_is_one_import_of_the_collection_playbook_of_its_name(name):
+    """ansible-lint skips these (.ansible-lint: Galaxy's importer cannot resolve the import), so this checks them."""
+    plays = load(os.path.join('extensions', 'awx', 'project', name))
+    stem = name[:-len('.yml')]
+    assert len(plays) == 1 and set(plays[0]) == {'name', 'ansible.builtin.import_playbook'}, plays
+    assert plays[0]['ansible.builtin.import_playbook'] == 'landingzone.openstack.' + stem
+    assert os.path.isfile(os.path.join(REPO_ROOT, 'playbooks', name)) and plays[0]['name'][:1].isupper()

@@ -3,18 +3,21 @@
 """The ends of the supported range, run by nox in a venv of their own (noxfile.py, --noconftest).
 
 Session ``lowest``: Python 3.10 + the newest ansible-core 2.16.x and requirements.txt as pip
-resolves them on 3.10 (openstacksdk 4.13.x is the last release for 3.10): every test here.
-Session ``newest``: Python 3.13 + the newest ansible-core that meta/runtime.yml allows: all but the
-cloud run. The collection's venv (Python 3.11) runs the whole suite.
+resolves them on 3.10 (openstacksdk 4.13.x is the last release for 3.10). Session ``newest``:
+Python 3.13 + the newest ansible-core that meta/runtime.yml allows. Both run every test here; the
+collection's venv (Python 3.11) runs the whole suite.
 
 1. the versions are those the session asked for (``LZ_EXPECT_VERSIONS``: Python [ansible-core]);
 2. ``ansible-doc`` of every module and role of the collection (one call, JSON; each must be there);
 3. ``ansible-playbook --syntax-check`` of every playbook of playbooks/ with examples/inventory;
-4. one real run of ``landingzone.openstack.replicate`` then ``landingzone.openstack.meter`` (the
-   FQCN playbooks, imported by one playbook) on a platform of its own on the local cloud: one
-   workspace with one project; replication must have created it (seen through the admin
-   account), the meter role must have recorded an ``ok`` collection into a SQLite ledger. What it
-   created is deleted afterwards.
+4. one real run of ``landingzone.openstack.replicate``, ``landingzone.openstack.meter`` and
+   ``landingzone.openstack.chargeback`` (preview; the FQCN playbooks, imported by one playbook) on
+   a platform of its own on the local cloud: one workspace with one project; replication must have
+   created it (seen through the admin account), the meter role must have recorded an ``ok``
+   collection into a SQLite ledger, the chargeback preview must bill the workspace from that
+   ledger (the example price catalog's project fee). No "does not support Ansible version"
+   warning: the session's ansible-core is inside requires_ansible. What it created is deleted
+   afterwards.
 """
 
 import glob
@@ -50,10 +53,13 @@ def tool_env(**extra):
     return env
 
 
-def step(name, cmd, **kwargs):
-    """The command's stdout; its stderr apart (warnings, e.g. a dependency's deprecation, are no JSON)."""
+def step(name, cmd, warnings=None, **kwargs):
+    """The command's stdout; its stderr apart (warnings, e.g. a dependency's deprecation, are no JSON),
+    its WARNING lines of either stream appended to ``warnings``."""
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
     print(proc.stderr[-3000:], end='')
+    if warnings is not None:
+        warnings.extend(line for line in (proc.stdout + proc.stderr).splitlines() if 'WARNING' in line)
     if proc.returncode != 0:
         print(proc.stdout[-6000:])
         raise Failed('%s failed (rc %d)' % (name, proc.returncode))
@@ -95,17 +101,18 @@ def test_syntax_check_of_every_playbook():
           os.path.join(ROOT, 'examples', 'inventory')] + playbooks, env=env)
 
 
-def test_replicate_and_meter_on_the_cloud(tmp_path):
+def test_replicate_meter_and_chargeback_on_the_cloud(tmp_path):
     workdir = str(tmp_path)
     link_collection()
     uid = uuid.uuid4().hex[:8]
-    platform, workspace = 'py310%s' % uid, 'v%s' % uid
+    platform, workspace = 'ver%s' % uid, 'v%s' % uid
     ledger = os.path.join(workdir, 'ledger.sqlite')
     inventory = {'all': {
         'vars': {'landing_zones': {'default': {'domain_mode': 'default', 'delete_projects': True}},
                  'workspaces': [{'identifier': workspace, 'name': 'min versions %s' % uid,
                                  'projects': [{'identifier': 'app', 'name': 'App'}]}],
-                 'lz_report_dir': os.path.join(workdir, 'reports'), 'lz_ledger_path': ledger},
+                 'lz_report_dir': os.path.join(workdir, 'reports'), 'lz_ledger_path': ledger,
+                 'lz_chargeback_dir': os.path.join(workdir, 'chargeback'), 'price_catalog': example_price_catalog()},
         'children': {'platforms': {'hosts': {platform: {
             'ansible_connection': 'local', 'ansible_python_interpreter': os.path.join(VBIN, 'python'),
             'lz_cloud': 'replicator', 'lz_metering_cloud': 'metering'}}}}}}
@@ -113,15 +120,20 @@ def test_replicate_and_meter_on_the_cloud(tmp_path):
         yaml.safe_dump(inventory, handle)
     with open(os.path.join(workdir, 'play.yml'), 'w') as handle:
         yaml.safe_dump([{'import_playbook': 'landingzone.openstack.replicate'},
-                        {'import_playbook': 'landingzone.openstack.meter'}], handle)
+                        {'import_playbook': 'landingzone.openstack.meter'},
+                        {'import_playbook': 'landingzone.openstack.chargeback'}], handle)
     results = os.path.join(workdir, 'results.json')
     import openstack
     admin = openstack.connect(cloud='replicator')
     try:
-        step('replicate + meter on %s' % platform,
-             [os.path.join(VBIN, 'ansible-playbook'), '-i', 'inventory.yml', 'play.yml'], cwd=workdir,
-             env=tool_env(ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='lz_results',
-                          LZ_RESULTS_FILE=results))
+        warnings = []
+        step('replicate + meter + chargeback on %s' % platform,
+             [os.path.join(VBIN, 'ansible-playbook'), '-i', 'inventory.yml', 'play.yml', '-e', 'chargeback_preview=true'],
+             cwd=workdir, env=tool_env(ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='lz_results',
+                                       LZ_RESULTS_FILE=results), warnings=warnings)
+        unsupported = [line for line in warnings if 'does not support Ansible version' in line]
+        if unsupported:
+            raise Failed('ansible-core outside requires_ansible: %s' % unsupported)
         with open(results) as handle:
             data = json.load(handle)
         stats = data['stats'].get(platform, {})
@@ -138,10 +150,23 @@ def test_replicate_and_meter_on_the_cloud(tmp_path):
         made = ours(admin, platform)
         if len(made) != 1:
             raise Failed('expected 1 project of %s on the cloud, found %d' % (platform, len(made)))
-        print('replicated %s (%s), metered run %s: %s'
-              % (made[0].name, summary, collected.get('run_id'), collected.get('counts')))
+        billed = [t['result'] for t in data['tasks']
+                  if t['host'] == 'localhost' and t['task'].endswith('Rate the ledger into chargeback reports')]
+        if not billed or billed[0].get('status') != 'preview':
+            raise Failed('chargeback preview did not run: %s' % [b.get('status') for b in billed])
+        cost = float(billed[0]['totals']['by_workspace'].get(workspace, 0))
+        if cost <= 0:
+            raise Failed('chargeback preview billed nothing to %s: %s' % (workspace, billed[0]['totals']))
+        print('replicated %s (%s), metered run %s: %s, chargeback preview %s: %s %s'
+              % (made[0].name, summary, collected.get('run_id'), collected.get('counts'),
+                 billed[0]['period']['label'], cost, billed[0].get('currency')))
     finally:
         cleanup(admin, platform, workspace)
+
+
+def example_price_catalog():
+    with open(os.path.join(ROOT, 'examples', 'inventory', 'group_vars', 'all', 'price_catalog.yml')) as handle:
+        return yaml.safe_load(handle)['price_catalog']
 
 
 def ours(admin, platform):

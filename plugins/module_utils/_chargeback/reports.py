@@ -340,7 +340,7 @@ def chargeback(ledger, catalog, period, output_dir=None, platforms=None, write_f
     result = dict(changed=changed, status=doc['status'], period=doc['period'], directory=directory, files=files,
                   totals=doc['totals'], currency=doc['currency'], corrections=doc['corrections'],
                   revisions=doc['revisions'], unpriced=doc['unpriced'], daily=doc['daily'],
-                  platforms=doc['platforms'], items=len(doc['items']), coverage=doc['coverage'],
+                  platforms=doc['platforms'], line_items=len(doc['items']), coverage=doc['coverage'],
                   collections=doc['collections'], notes=doc['notes'], fees_not_billed=doc['fees_not_billed'],
                   version=doc['version'], statement=statement_key(doc), hashes=hashes,
                   budgets=(doc.get('budgets') or {}).get('workspaces', {}),

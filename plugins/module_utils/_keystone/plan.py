@@ -147,6 +147,12 @@ class Result(TenantResult):
         self.before = {}
         self.after = {}
 
+    def as_dict(self):
+        row = super().as_dict()
+        # the quota step of a check run plans this tenant's quota against empty (its project is not there yet)
+        row['new_project'] = any(a.kind == ActionKind.CREATE_PROJECT for a in self.carried_out)
+        return row
+
 
 class Plan:
     """One tenant's plan: its result row and its actions (``result.planned``). An action added here

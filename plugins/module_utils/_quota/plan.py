@@ -40,6 +40,10 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.q
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
 
 
+# What a change of a project the same run creates (check mode) is planned against: nothing yet.
+NEW_PROJECT = '(new project)'
+
+
 class Result(TenantResult):
     """A tenant's quota row: drift found (old -> new per key) and the keys written."""
 
@@ -54,7 +58,8 @@ class Result(TenantResult):
 
     @property
     def changes(self):
-        return ['%s: %s -> %s' % (k, self.drift[k]['old'], self.drift[k]['new'])
+        return ['%s: %s -> %s' % (k, NEW_PROJECT if self.drift[k]['old'] is None else self.drift[k]['old'],
+                                  self.drift[k]['new'])
                 for k in sorted(self.drift) if not self.drift[k].get('skipped')]
 
     def as_dict(self):
@@ -214,7 +219,7 @@ def needs_usage(tenants, project_ids, current, service):
 
 
 def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors=None, duplicates=None,
-         backends=None, records=None):
+         backends=None, records=None, new_projects=()):
     """Compare desired and current quotas; return (results, writes).
 
     ``tenants``: TenantQuota list; ``project_ids``: tenant key -> Keystone project id (missing:
@@ -227,6 +232,8 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
     unified_limits (``choose_backends``; missing: legacy); ``records``: tenant key -> the project's
     ``lz_quota`` record (missing: none yet, no drift can be told). Keys a tenant does not set are
     never written.
+    ``new_projects``: keys of the tenants whose project the tenants step of this check run would
+    create: their keys are planned against empty (old None), nothing read, nothing written.
     """
     found = _Found(current, available, managed, read_errors or {}, backends or {}, records or {})
     results, writes = [], []
@@ -235,6 +242,9 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
         results.append(res)
         res.project_id = project_ids.get(tenant.key)
         wanted = by_service(tenant.quota)
+        if wanted and res.project_id is None and tenant.key in new_projects:
+            _plan_new_project(res, wanted, found)
+            continue
         if not wanted or not _has_project(tenant, res, duplicates):
             continue
         for service in SERVICES:
@@ -272,17 +282,35 @@ def _has_project(tenant, res, duplicates):
     return True
 
 
-def _current_of(res, service, fields, backend, found):
-    """The current quota of the tenant's project on ``service``; None when it is not to be written."""
+def _plan_new_project(res, wanted, found):
+    """The quota of a project the tenants step creates in this (check) run: every key it sets,
+    planned against empty, with the remarks that need no project (a service the platform lacks)."""
+    for service in SERVICES:
+        fields = wanted.get(service)
+        backend = found.backends.get(service, LEGACY)
+        if fields and service in found.managed and _writable(res, service, fields, backend, found):
+            for field in sorted(fields):
+                res.drift[flat_key(service, field)] = {'old': None, 'new': fields[field]}
+
+
+def _writable(res, service, fields, backend, found):
+    """True when the platform can hold the quota of ``service``; else the row says why not."""
     keys = [flat_key(service, f) for f in fields]
     if service not in found.available:
         res.remark('service_missing', 'the platform has no %s service in its catalog; %s skipped'
                    % (SERVICE_PROXIES[service].replace('_', '-'), ', '.join(sorted(keys))), keys=keys)
-        return None
+        return False
     if service in LIMITS_ONLY and backend != UNIFIED_LIMITS:
         res.remark('no_unified_limits', 'the %s service has per-project quotas only as Keystone '
                    'unified limits, and Keystone registers no limit for it (the service does not '
                    'enforce them); %s skipped' % (service, ', '.join(sorted(keys))), keys=keys)
+        return False
+    return True
+
+
+def _current_of(res, service, fields, backend, found):
+    """The current quota of the tenant's project on ``service``; None when it is not to be written."""
+    if not _writable(res, service, fields, backend, found):
         return None
     have = found.current.get(service, {}).get(res.project_id)
     if have is None:

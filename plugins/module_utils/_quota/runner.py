@@ -48,7 +48,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.regis
     registered_limit_problems,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import parse_shard
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole, split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import new_projects, skipped_whole, split
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
@@ -180,7 +180,8 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     current = read_current(reader, tenants, project_ids, backends, limits)
     results, writes = plan(tenants, project_ids, current, set(clients), managed=services,
                            read_errors=reader.errors, duplicates=duplicates, backends=backends,
-                           records=dict((k, r) for k, (r, dummy) in records.items() if r is not None))
+                           records=dict((k, r) for k, (r, dummy) in records.items() if r is not None),
+                           new_projects=new_projects(previous_steps) if check_mode else ())
     if writes and not check_mode:
         apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
         verify_written(reader, results, writes)

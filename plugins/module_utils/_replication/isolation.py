@@ -52,3 +52,13 @@ def skipped_whole(tenants, previous_steps, result_class):
     if ALL_TENANTS not in failed_by(previous_steps):
         return None
     return split(tenants, previous_steps, result_class)[1]
+
+
+def new_projects(previous_steps):
+    """Keys of the tenants whose project the ``tenants`` step of this run creates (in check mode:
+    would create; its row says ``new_project``), unless that step failed them."""
+    result = (previous_steps or {}).get('tenants')
+    if not isinstance(result, dict) or result.get('skipped'):
+        return frozenset()
+    return frozenset(row['tenant'] for row in result.get('tenants') or []
+                     if row.get('new_project') and row.get('status') != Status.FAILED)

@@ -174,7 +174,7 @@ def test_a_covered_month_is_closed_once_and_stays_fixed(covered_ledger_path, mon
     # server: ACTIVE 0-3 h and 5 h to the month end (742 h x 2); volume 744 h x 4 GiB x 0.5
     out = run_module(openstack_chargeback, args, monkeypatch, capsys)
     assert out['status'] == 'new' and out['period']['closed'] and out['totals']['cost'] == '2972.000000', out
-    assert out['items'] == 2 and sorted(os.listdir(os.path.join(out_dir, '2026-10'))) == sorted(reports.FILES)
+    assert out['line_items'] == 2 and sorted(os.listdir(os.path.join(out_dir, '2026-10'))) == sorted(reports.FILES)
     again = run_module(openstack_chargeback, args, monkeypatch, capsys)
     assert (again['changed'], again['status']) == (False, 'unchanged')
     # frozen stays frozen: a later partial rating only compares (nothing changed: nothing written)
