@@ -3,8 +3,8 @@
 """Reading a platform's Keystone state in bulk: the snapshot the planners work on.
 
 A handful of list calls (projects, groups, roles), then the grants and members of the run's groups:
-group by group when the run owns few groups (a one-workspace run: its cost follows the workspace),
-else the cloud-wide direct and *effective* role assignments without names (a constant number of
+group by group when the run owns few of the cloud's groups (a one-workspace run on a large cloud:
+its cost follows the workspace), else the cloud-wide direct and *effective* role assignments without names (a constant number of
 requests; Keystone's cost follows the whole cloud, docs/scale.md). Truncated listings
 (``list_limit``) are refused by the pager: planning on partial data would create duplicates.
 Lookups are indexed, so planning thousands of tenants never scans every project per tenant.
@@ -38,6 +38,9 @@ USER_LOOKUP_BULK_THRESHOLD = 25
 # (a constant request count, but Keystone expands every group of the cloud in the effective one:
 # 3.8 s at rest, 25-100 s under writes at 1,000 tenants). 150 groups: 50 tenants of 3 roles.
 SCOPED_READ_GROUP_LIMIT = 150
+# ... and only when the cloud holds this many times more groups: two requests for one group cost
+# about what Keystone spends expanding ten groups in the effective listing.
+SCOPED_READ_COST = 10
 
 
 def list_keystone(rest, path, key, params=None):
@@ -93,7 +96,7 @@ class Snapshot:
             snap.read_domains(rest)
         snap.read_roles(rest)
         groups = snap.groups_of(tenants)
-        if len(groups) <= SCOPED_READ_GROUP_LIMIT:
+        if len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups):
             snap.read_group_access(rest, groups, max_workers)
         else:
             snap.read_assignments(rest)

@@ -492,6 +492,12 @@ class ListingRest:
         raise AssertionError('a no-op run must not write: %s %s' % (method, path))
 
 
+def on_a_large_cloud(snap):
+    """``snap`` plus the groups of 100 other tenants."""
+    snap.groups += [group('g-other%d' % i, 'reader', key='other/p%d' % i) for i in range(300)]
+    return snap
+
+
 def module(check_mode=False, platform='local'):
     return types.SimpleNamespace(params={'platform': platform, 'only_workspaces': None, 'max_workers': 2},
                                  check_mode=check_mode, _diff=False)
@@ -504,8 +510,8 @@ class TestNoOpCost:
         assert [path for dummy, path, dummy2 in rest.sent] == ['/domains', '/projects']
         assert out['changed'] is False and out['planned'] == []
 
-    def test_a_few_tenants_read_their_groups_grants_and_members_group_by_group(self):
-        rest = ListingRest(converged_snapshot())
+    def test_a_few_tenants_on_a_large_cloud_read_their_groups_one_by_one(self):
+        rest = ListingRest(on_a_large_cloud(converged_snapshot()))
         out = ks.replicate_access(module(), rest, [spec()])
         per_group = [('GET', '/groups/%s/users' % g, ()) for g in ('g-reader', 'g-user', 'g-admin')]
         per_group += [('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')]
@@ -513,7 +519,10 @@ class TestNoOpCost:
                                            + per_group)
         assert out['changed'] is False and out['summary']['ok'] == 1
 
-    def test_many_tenants_read_two_cloud_wide_listings_without_names(self, monkeypatch):
+    def test_many_tenants_or_a_small_cloud_read_two_cloud_wide_listings_without_names(self, monkeypatch):
+        small = ListingRest(converged_snapshot())
+        ks.replicate_access(module(), small, [spec()])
+        assert not any(path.startswith('/groups/') for dummy, path, dummy2 in small.sent)
         monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
         rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
         out = ks.replicate_access(module(), rest, [spec()])
@@ -534,7 +543,7 @@ class TestNoOpCost:
         for limit in (ks.SCOPED_READ_GROUP_LIMIT, 0):
             monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', limit)
             users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
-            out = ks.replicate_access(module(check_mode=True), ListingRest(drifted(), users), [spec()])
+            out = ks.replicate_access(module(check_mode=True), ListingRest(on_a_large_cloud(drifted()), users), [spec()])
             planned.append(sorted(out['planned']))
         assert planned[0] == planned[1] and len(planned[0]) == 2
         assert any('eve' in p for p in planned[0]) and any('manager' in p for p in planned[0])
