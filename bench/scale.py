@@ -210,6 +210,66 @@ def scope(args, conn, users):
                          workspace_tenants=WORKSPACE_TENANTS))
 
 
+def drift(args, conn, users):
+    """By hand on ``--percent`` of the tenants: the admin role granted to the reader group (a grant
+    added) and one member of the user group removed; then the whole inventory runs and must set
+    back exactly that (2 writes a drifted tenant)."""
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    keys = ['%s/%s' % (ws['identifier'], p['identifier']) for ws in workspaces for p in ws['projects']
+            if p.get('state') != 'deleted']
+    picked = set(random.Random(29).sample(keys, max(1, int(len(keys) * args.percent / 100))))
+    groups = [g for g in conn.identity.get('/groups').json()['groups'] if g.get('lz_tenant') in picked]
+    admin = conn.identity.find_role('admin', ignore_missing=False)
+    by_key = {}
+    for grp in groups:
+        by_key.setdefault(grp['lz_tenant'], {})[grp['lz_role']] = grp
+    started = time.monotonic()
+    for key, roles in sorted(by_key.items()):
+        grants = conn.identity.get('/role_assignments', params={'group.id': roles['reader']['id']}).json()
+        project_id = grants['role_assignments'][0]['scope']['project']['id']
+        conn.identity.put('/projects/%s/groups/%s/roles/%s' % (project_id, roles['reader']['id'], admin.id))
+        member = conn.identity.get('/groups/%s/users' % roles['user']['id']).json()['users'][0]
+        conn.identity.delete('/groups/%s/users/%s' % (roles['user']['id'], member['id']))
+    log('drifted %d tenants by hand in %.1f s' % (len(by_key), time.monotonic() - started))
+    figures = run_phase(platform_of(state), zones, workspaces)
+    report('drift', dict(figures, tenants=state['tenants'], drifted=len(by_key), min_writes=2 * len(by_key)))
+
+
+def delete(args, conn, users):
+    """``--count`` tenants marked ``state: deleted`` (delete_projects allowed): the deletion lifecycle
+    (access revoked, groups deleted, project deleted) on the whole inventory."""
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    keys = ['%s/%s' % (ws['identifier'], p['identifier']) for ws in workspaces for p in ws['projects']
+            if p.get('state') != 'deleted']
+    doomed = keys[-args.count:]
+    state['deleted'] = sorted(set(state.get('deleted', [])) | set(doomed))
+    zones, workspaces = inventory_of(state, users)
+    for zone in zones.values():
+        zone['delete_projects'] = True
+    figures = run_phase(platform_of(state), zones, workspaces)
+    save_state(args, state)
+    report('delete', dict(figures, tenants=state['tenants'], deleted=len(doomed)))
+
+
+def dbsize(args, conn, users):
+    """Keystone's database size, as MariaDB counts it (data + indexes), and the rows of its big tables."""
+    state_dir = os.path.dirname(os.environ['OS_CLIENT_CONFIG_FILE'])
+    sock = os.path.join(state_dir, 'data', 'mariadb', 'mysqld.sock')
+    query = ("SELECT table_name, table_rows, data_length + index_length FROM information_schema.tables "
+             "WHERE table_schema = 'keystone' ORDER BY 3 DESC LIMIT 6")
+    out = subprocess.run(['mariadb', '--socket', sock, '-N', '-e', query], capture_output=True, text=True, check=True)
+    tables = [line.split('\t') for line in out.stdout.splitlines()]
+    total = subprocess.run(['mariadb', '--socket', sock, '-N', '-e',
+                            "SELECT SUM(data_length + index_length) FROM information_schema.tables "
+                            "WHERE table_schema = 'keystone'"], capture_output=True, text=True, check=True)
+    state = converged(args)
+    report('dbsize', dict(tenants=state['tenants'], keystone_db_mib=round(int(total.stdout.strip()) / 1048576.0, 1),
+                          largest_tables=dict((t[0], dict(rows=int(t[1]), mib=round(int(t[2]) / 1048576.0, 1)))
+                                              for t in tables)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('phase', choices=['converge', 'noop', 'scope', 'drift', 'delete', 'dbsize'])
