@@ -225,7 +225,7 @@ def drift(args, conn, users):
     for grp in groups:
         by_key.setdefault(grp['lz_tenant'], {})[grp['lz_role']] = grp
     started = time.monotonic()
-    for key, roles in sorted(by_key.items()):
+    for dummy, roles in sorted(by_key.items()):
         grants = conn.identity.get('/role_assignments', params={'group.id': roles['reader']['id']}).json()
         project_id = grants['role_assignments'][0]['scope']['project']['id']
         conn.identity.put('/projects/%s/groups/%s/roles/%s' % (project_id, roles['reader']['id'], admin.id))
