@@ -43,6 +43,7 @@ import replicate as rb  # noqa: E402  (bench/replicate.py: the desired state, th
 
 WORKSPACE_TENANTS = rb.PROJECTS_PER_WORKSPACE
 WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
+API_TIMEOUT = 600
 
 
 def log(msg):
@@ -98,8 +99,10 @@ def rss_wrapper(workdir):
 
 
 def playbook(workdir, module_args, prune=False):
+    # api_timeout: the cloud-wide effective listing takes longer than the default 30 s on a loaded
+    # Keystone of 1,000+ tenants (docs/scale.md, Limits)
     common = {'cloud': 'replicator', 'platform': '{{ inventory_hostname }}', 'landing_zones': '{{ landing_zones }}',
-              'workspaces': '{{ workspaces }}', 'max_workers': 8}
+              'workspaces': '{{ workspaces }}', 'max_workers': 8, 'api_timeout': API_TIMEOUT}
     common.update(module_args)
     tenants = dict(common, prune=True) if prune else common
     play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': [
