@@ -476,8 +476,13 @@ class ListingRest:
         self.sent.append(('GET', path, tuple(sorted((k, v) for k, v in params.items() if k != 'limit'))))
         if path == '/role_assignments':
             if params.get('group.id'):
-                return {'role_assignments': [a for a in self.assignments[0] if a['group']['id'] == params['group.id']]}
-            return {'role_assignments': self.assignments[1 if params.get('effective') else 0]}
+                found = [a for a in self.assignments[0] if a['group']['id'] == params['group.id']]
+            else:
+                found = self.assignments[1 if params.get('effective') else 0]
+            if not params.get('include_names'):   # as Keystone: ids only
+                found = [dict((k, dict((f, x) for f, x in v.items() if f != 'name') if isinstance(v, dict) else v)
+                              for k, v in a.items()) for a in found]
+            return {'role_assignments': found}
         if path.startswith('/groups/') and path.endswith('/users'):
             members = self.members.get(path.split('/')[2], {})
             return {'users': [{'id': uid, 'name': name} for uid, name in members.items()]}
@@ -519,10 +524,17 @@ class TestNoOpCost:
                                            + per_group)
         assert out['changed'] is False and out['summary']['ok'] == 1
 
-    def test_many_tenants_or_a_small_cloud_read_two_cloud_wide_listings_without_names(self, monkeypatch):
-        small = ListingRest(converged_snapshot())
-        ks.replicate_access(module(), small, [spec()])
-        assert not any(path.startswith('/groups/') for dummy, path, dummy2 in small.sent)
+    def test_a_small_cloud_reads_two_named_cloud_wide_listings(self):
+        rest = ListingRest(converged_snapshot())
+        out = ks.replicate_access(module(), rest, [spec()])
+        assert sorted(rest.sent) == sorted([
+            ('GET', '/projects', ()), ('GET', '/groups', ()),
+            ('GET', '/role_assignments', (('include_names', 'true'),)),
+            ('GET', '/role_assignments', (('effective', 'true'), ('include_names', 'true')))])
+        assert out['changed'] is False and out['summary']['ok'] == 1
+
+    def test_many_tenants_on_a_large_cloud_read_two_cloud_wide_listings_without_names(self, monkeypatch):
+        monkeypatch.setattr(ks_snapshot, 'NAMED_LISTING_GROUP_LIMIT', 2)
         monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
         rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
         out = ks.replicate_access(module(), rest, [spec()])
@@ -540,6 +552,7 @@ class TestNoOpCost:
             snap.group_grants[('g-admin', 'p1')] = {'r-member'}
             return snap
         planned = []
+        monkeypatch.setattr(ks_snapshot, 'NAMED_LISTING_GROUP_LIMIT', 2)
         for limit in (ks.SCOPED_READ_GROUP_LIMIT, 0):
             monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', limit)
             users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
@@ -570,6 +583,16 @@ class TestNoOpCost:
         assert not ks.needs_domains(snapshot([project(domain_id='d1')]), [spec(domain='lz-acme')])
         assert not ks.needs_domains(snapshot(), [spec()])
         assert not ks.needs_domains(snapshot(), [spec(domain='lz-acme', state='deleted')])
+
+    def test_roles_are_listed_only_when_a_mapped_role_was_not_seen(self):
+        snap = converged_snapshot()
+        rest = ListingRest(snap)
+        ks.ensure_roles(rest, snap, [spec()])
+        assert rest.sent == []
+        snap.roles_by_name.pop('manager')
+        rest = ListingRest(converged_snapshot())
+        ks.ensure_roles(rest, snap, [spec()])
+        assert [path for dummy, path, dummy2 in rest.sent] == ['/roles'] and 'manager' in snap.roles_by_name
 
     def test_users_by_name_for_a_few_by_one_listing_for_many(self):
         few = ['u%d' % i for i in range(ks.USER_LOOKUP_BULK_THRESHOLD)]
