@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reading a platform's Keystone state in bulk: the snapshot the planners work on.
 
-A handful of list calls (projects, groups, roles), then the grants and members of the run's groups:
-group by group when the run owns few of the cloud's groups (a one-workspace run on a large cloud:
-its cost follows the workspace), else the cloud-wide direct and *effective* role assignments without names (a constant number of
+A handful of list calls (projects, groups), then the grants and members of the run's groups:
+on a large cloud, group by group when the run owns few of the cloud's groups (a one-workspace run:
+its cost follows the workspace), else the cloud-wide direct and *effective* role assignments, named on a small cloud (a constant number of
 requests; Keystone's cost follows the whole cloud, docs/scale.md). Truncated listings
 (``list_limit``) are refused by the pager: planning on partial data would create duplicates.
 Lookups are indexed, so planning thousands of tenants never scans every project per tenant.
@@ -33,19 +33,16 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._rest import
 
 # Above this many unknown users, one GET /v3/users beats one filtered GET per user.
 USER_LOOKUP_BULK_THRESHOLD = 25
-# Up to this many groups owned by the run's tenants, their members and grants are read group by
-# group (two small requests each, in parallel: 0.02 s a group); above it, the cloud-wide listings
-# (a constant request count, but Keystone expands every group of the cloud in the effective one:
-# 3.8 s at rest, 25-100 s under writes at 1,000 tenants). 150 groups: 50 tenants of 3 roles.
+# A cloud of more than this many groups is large: there the cloud-wide listings cost Keystone seconds
+# to minutes (it expands every group of the cloud in the effective one: 3.8 s at rest, 25-236 s under
+# writes at 1,000-1,500 tenants) and several times more with names (11.2 s against 1.5 s for 2,206
+# direct assignments). On a smaller cloud they are cheap: named, they give roles and users for free.
+LARGE_CLOUD_GROUPS = 1000
+# On a large cloud, a run whose tenants own at most this many groups (50 tenants of 3 roles), and at
+# most a tenth of the cloud's, reads their members and grants group by group: two small requests
+# each, in parallel, about what Keystone spends on ten groups of the effective listing.
 SCOPED_READ_GROUP_LIMIT = 150
-# ... and only when the cloud holds this many times more groups: two requests for one group cost
-# about what Keystone spends expanding ten groups in the effective listing.
 SCOPED_READ_COST = 10
-# Up to this many groups in the cloud, the cloud-wide listings come with names (roles and users come
-# free with them: a small cloud's no-op stays at 10 requests); above it Keystone spends several
-# times the listing on the names (11.2 s against 1.5 s at 2,206 assignments) and the run looks up
-# the few it needs.
-NAMED_LISTING_GROUP_LIMIT = 1000
 
 
 def list_keystone(rest, path, key, params=None):
@@ -100,11 +97,12 @@ class Snapshot:
         if needs_domains(snap, tenants):
             snap.read_domains(rest)
         groups = snap.groups_of(tenants)
-        if len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups):
+        large = len(snap.groups) > LARGE_CLOUD_GROUPS
+        if large and len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups):
             snap.read_roles(rest)
             snap.read_group_access(rest, groups, max_workers)
         else:
-            snap.read_assignments(rest, names=len(snap.groups) <= NAMED_LISTING_GROUP_LIMIT)
+            snap.read_assignments(rest, names=not large)
             ensure_roles(rest, snap, tenants)
         snap.resolve_users(rest, [m for t in tenants if t.state == State.PRESENT for g in t.groups for m in g.members])
         snap.name_members(rest, max_workers)

@@ -498,8 +498,8 @@ class ListingRest:
 
 
 def on_a_large_cloud(snap):
-    """``snap`` plus the groups of 100 other tenants."""
-    snap.groups += [group('g-other%d' % i, 'reader', key='other/p%d' % i) for i in range(300)]
+    """``snap`` plus the groups of 400 other tenants."""
+    snap.groups += [group('g-other%d' % i, 'reader', key='other/p%d' % i) for i in range(ks.LARGE_CLOUD_GROUPS + 200)]
     return snap
 
 
@@ -534,7 +534,7 @@ class TestNoOpCost:
         assert out['changed'] is False and out['summary']['ok'] == 1
 
     def test_many_tenants_on_a_large_cloud_read_two_cloud_wide_listings_without_names(self, monkeypatch):
-        monkeypatch.setattr(ks_snapshot, 'NAMED_LISTING_GROUP_LIMIT', 2)
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
         monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
         rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
         out = ks.replicate_access(module(), rest, [spec()])
@@ -552,7 +552,7 @@ class TestNoOpCost:
             snap.group_grants[('g-admin', 'p1')] = {'r-member'}
             return snap
         planned = []
-        monkeypatch.setattr(ks_snapshot, 'NAMED_LISTING_GROUP_LIMIT', 2)
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
         for limit in (ks.SCOPED_READ_GROUP_LIMIT, 0):
             monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', limit)
             users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
