@@ -34,7 +34,7 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
-from faultproxy import FaultProxy, clouds_yaml_via  # noqa: E402
+from faultproxy import FaultProxy, clouds_yaml_via, keystone_port  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 CALLBACKS = os.path.join(ROOT, 'tests', 'integration', 'callback_plugins')
@@ -252,7 +252,7 @@ def run_anchor(platform, zones, workspaces, clouds_yaml, cloud, proxy):
 def side_by_side(conn, run_id, tenants, users):
     zones, ours_ws = desired('%sa' % run_id, tenants, users)
     dummy, anchor_ws = desired('%sb' % run_id, tenants, users)
-    with FaultProxy(5000, {}) as proxy:
+    with FaultProxy(keystone_port(), {}) as proxy:
         path = clouds_yaml_via(proxy.port, 'counted')
         try:
             ours = run_ours(run_id, 'bench%sa' % run_id, zones, ours_ws, cloud='counted', clouds_yaml=path,

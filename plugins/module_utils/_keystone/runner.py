@@ -137,7 +137,7 @@ def replicate_access(module, rest, scope):
     ``scope``; a tenant an earlier step failed is skipped (``previous_steps``)."""
     started = time.time()
     tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
-    snap = Snapshot.read_access(rest, tenants)
+    snap = Snapshot.read_access(rest, tenants, module.params['max_workers'])
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     results, actions = plan_access(snap, tenants, project_ids=project_ids)

@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reading a platform's Keystone state in bulk: the snapshot the planners work on.
 
-A handful of list calls (projects, groups, direct and *effective* role assignments with names; the
-effective listing gives group memberships without one request per group). Truncated listings
+A handful of list calls (projects, groups), then the grants and members of the run's groups:
+on a large cloud, group by group when the run owns few of the cloud's groups (a one-workspace run:
+its cost follows the workspace), else the cloud-wide direct and *effective* role assignments, named on a small cloud (a constant number of
+requests; Keystone's cost follows the whole cloud, docs/scale.md). Truncated listings
 (``list_limit``) are refused by the pager: planning on partial data would create duplicates.
 Lookups are indexed, so planning thousands of tenants never scans every project per tenant.
 ``read_tenants`` and ``read_access`` read what each step's planner needs; what a plan needs only
@@ -38,6 +40,16 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._rest import
 
 # Above this many unknown users, one GET /v3/users beats one filtered GET per user.
 USER_LOOKUP_BULK_THRESHOLD = 25
+# A cloud of more than this many groups is large: there the cloud-wide listings cost Keystone seconds
+# to minutes (it expands every group of the cloud in the effective one: 3.8 s at rest, 25-236 s under
+# writes at 1,000-1,500 tenants) and several times more with names (11.2 s against 1.5 s for 2,206
+# direct assignments). On a smaller cloud they are cheap: named, they give roles and users for free.
+LARGE_CLOUD_GROUPS = 1000
+# On a large cloud, a run whose tenants own at most this many groups (50 tenants of 3 roles), and at
+# most a tenth of the cloud's, reads their members and grants group by group: two small requests
+# each, in parallel, about what Keystone spends on ten groups of the effective listing.
+SCOPED_READ_GROUP_LIMIT = 150
+SCOPED_READ_COST = 10
 
 
 def list_keystone(rest, path, key, params=None):
@@ -87,16 +99,29 @@ class Snapshot:
         return snap
 
     @classmethod
-    def read_access(cls, rest, tenants):
-        """What the access step plans from: projects, groups, assignments, the mapped roles and
-        the users the inventory binds (domains only for a project not created yet)."""
-        snap = cls.read(rest, domains=False, projects=True, groups=True, assignments=True)
+    def read_access(cls, rest, tenants, max_workers=1):
+        """What the access step plans from: projects, groups, the roles, the grants and members of
+        the tenants' groups and the users the inventory binds (domains only for a project not
+        created yet)."""
+        snap = cls.read(rest, domains=False, projects=True, groups=True)
         if needs_domains(snap, tenants):
             snap.read_domains(rest)
-        ensure_roles(rest, snap, tenants)
+        groups = snap.groups_of(tenants)
+        large = len(snap.groups) > LARGE_CLOUD_GROUPS
+        if large and len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups):
+            snap.read_roles(rest)
+            snap.read_group_access(rest, groups, max_workers)
+        else:
+            snap.read_assignments(rest, names=not large)
+            ensure_roles(rest, snap, tenants)
         snap.resolve_users(rest, [m for t in tenants if t.state == State.PRESENT for g in t.groups for m in g.members])
+        snap.name_members(rest, max_workers)
         snap.read_federation(rest, tenants)
         return snap
+
+    def groups_of(self, tenants):
+        """The groups the present ``tenants`` own (what the access planner reads grants and members of)."""
+        return [g for t in tenants if t.state == State.PRESENT for g in self.owned_groups(t.key)]
 
     def on_demand(self, rest, checker=None, max_workers=1):
         """Let the planners read what only a deletion needs: ``checker()`` makes the pre-deletion
@@ -151,23 +176,16 @@ class Snapshot:
     def read_groups(self, rest):
         self.groups = list_keystone(rest, '/groups', 'groups')
 
-    def read_assignments(self, rest):
-        direct = list_keystone(rest, '/role_assignments', 'role_assignments',
-                               params={'include_names': 'true'})
+    def read_assignments(self, rest, names=False):
+        """Grants and members of every group of the cloud: the direct and the effective listing,
+        with names on a small cloud (``name_members`` names the others' members)."""
+        params = {'include_names': 'true'} if names else {}
+        direct = list_keystone(rest, '/role_assignments', 'role_assignments', params=params)
         for ra in direct:
-            project = ra.get('scope', {}).get('project')
-            role = ra.get('role', {})
-            if not project:
-                continue
-            self.roles_by_name.setdefault(role.get('name'), role.get('id'))
-            if 'group' in ra:
-                key = (ra['group']['id'], project['id'])
-                self.group_grants.setdefault(key, set()).add(role['id'])
-            elif 'user' in ra:
-                self.user_grants.setdefault(project['id'], []).append(
-                    (ra['user'].get('name'), role.get('name')))
-        effective = list_keystone(rest, '/role_assignments', 'role_assignments',
-                                  params={'effective': 'true', 'include_names': 'true'})
+            if ra.get('role', {}).get('name'):
+                self.roles_by_name.setdefault(ra['role']['name'], ra['role']['id'])
+        self.add_grants(direct)
+        effective = list_keystone(rest, '/role_assignments', 'role_assignments', params=dict(params, effective='true'))
         for ra in effective:
             link = ra.get('links', {}).get('membership')
             user = ra.get('user')
@@ -175,9 +193,43 @@ class Snapshot:
                 continue
             # .../v3/groups/{group_id}/users/{user_id}
             parts = link.rstrip('/').split('/')
-            group_id = parts[-3]
-            self.members.setdefault(group_id, {})[user['id']] = user.get('name')
-            self.remember_user(user.get('name'), user['id'])
+            self.members.setdefault(parts[-3], {})[user['id']] = user.get('name')
+            if user.get('name') is not None:
+                self.remember_user(user['name'], user['id'])
+
+    def read_group_access(self, rest, groups, max_workers=1):
+        """Grants (on any project: a foreign one is remarked) and members of ``groups``, group by group."""
+        def read(grp):
+            return (list_keystone(rest, '/groups/%s/users' % grp['id'], 'users'),
+                    list_keystone(rest, '/role_assignments', 'role_assignments', params={'group.id': grp['id']}))
+
+        for grp, (members, grants) in zip(groups, pool_map(read, groups, max_workers)):
+            self.members[grp['id']] = dict((u['id'], u['name']) for u in members)
+            for user in members:
+                self.remember_user(user['name'], user['id'])
+            self.add_grants(grants)
+
+    def add_grants(self, assignments):
+        """Remember the project grants of groups among ``assignments`` (a direct listing)."""
+        for ra in assignments:
+            project = ra.get('scope', {}).get('project')
+            if project and 'group' in ra:
+                self.group_grants.setdefault((ra['group']['id'], project['id']), set()).add(ra['role']['id'])
+
+    def name_members(self, rest, max_workers=1):
+        """Names of the members listed without one: from the users resolved, else read by id."""
+        unnamed = sorted(set(uid for members in self.members.values() for uid, name in members.items()
+                             if name is None and uid not in self.user_names))
+        if len(unnamed) > USER_LOOKUP_BULK_THRESHOLD:
+            for user in list_keystone(rest, '/users', 'users'):
+                self.remember_user(user['name'], user['id'])
+        else:
+            for user in pool_map(lambda uid: rest.get('/users/%s' % uid)['user'], unnamed, max_workers):
+                self.remember_user(user['name'], user['id'])
+        for members in self.members.values():
+            for uid, name in members.items():
+                if name is None:
+                    members[uid] = self.user_names.get(uid, uid)
 
     def remember_user(self, name, user_id):
         with self.lock:
@@ -333,8 +385,8 @@ def needs_domains(snap, tenants):
 
 
 def ensure_roles(rest, snap, tenants):
-    # Role ids come free with the assignment listing; list roles only when a mapped role has not
-    # been seen there (first run, or a new mapping).
+    # Role ids come free with a named assignment listing; list roles only when a mapped role has not
+    # been seen there (first run, a new mapping, or a listing without names).
     wanted = set(r for t in tenants for g in t.groups for r in g.keystone_roles)
     if not wanted.issubset(snap.roles_by_name):
         snap.read_roles(rest)

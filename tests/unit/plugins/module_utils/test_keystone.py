@@ -471,16 +471,39 @@ class ListingRest:
                                   'links': {'membership': 'http://k/v3/groups/%s/users/%s' % (gid, uid)}})
         self.assignments = (assignments, effective)
 
+        self.members = snap.members
+        self.user_names = dict((uid, name) for members in snap.members.values() for uid, name in members.items())
+
     def get(self, path, params=None, missing_ok=False):
-        self.sent.append(('GET', path, tuple(sorted((k, v) for k, v in (params or {}).items() if k != 'limit'))))
+        params = params or {}
+        self.sent.append(('GET', path, tuple(sorted((k, v) for k, v in params.items() if k != 'limit'))))
         if path == '/role_assignments':
-            return {'role_assignments': self.assignments[1 if (params or {}).get('effective') else 0]}
+            if params.get('group.id'):
+                found = [a for a in self.assignments[0] if a['group']['id'] == params['group.id']]
+            else:
+                found = self.assignments[1 if params.get('effective') else 0]
+            if not params.get('include_names'):   # as Keystone: ids only
+                found = [dict((k, dict((f, x) for f, x in v.items() if f != 'name') if isinstance(v, dict) else v)
+                              for k, v in a.items()) for a in found]
+            return {'role_assignments': found}
+        if path.startswith('/groups/') and path.endswith('/users'):
+            members = self.members.get(path.split('/')[2], {})
+            return {'users': [{'id': uid, 'name': name} for uid, name in members.items()]}
+        if path.startswith('/users/'):
+            uid = path.split('/')[2]
+            return {'user': {'id': uid, 'name': self.user_names[uid]}}
         if path == '/users' and params and params.get('name'):
             return {'users': [u for u in self.bodies['/users']['users'] if u['name'] == params['name']]}
         return self.bodies[path]
 
     def request(self, method, path, **kwargs):
         raise AssertionError('a no-op run must not write: %s %s' % (method, path))
+
+
+def on_a_large_cloud(snap):
+    """``snap`` plus the groups of 400 other tenants."""
+    snap.groups += [group('g-other%d' % i, 'reader', key='other/p%d' % i) for i in range(ks.LARGE_CLOUD_GROUPS + 200)]
+    return snap
 
 
 def module(check_mode=False, platform='local'):
@@ -496,7 +519,16 @@ class TestNoOpCost:
         assert [path for dummy, path, dummy2 in rest.sent] == ['/domains', '/projects']
         assert out['changed'] is False and out['planned'] == []
 
-    def test_converged_access_costs_four_listings(self):
+    def test_a_few_tenants_on_a_large_cloud_read_their_groups_one_by_one(self):
+        rest = ListingRest(on_a_large_cloud(converged_snapshot()))
+        out = ks.replicate_access(module(), rest, [spec()])
+        per_group = [('GET', '/groups/%s/users' % g, ()) for g in ('g-reader', 'g-user', 'g-admin')]
+        per_group += [('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')]
+        assert sorted(rest.sent) == sorted([('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ())]
+                                           + per_group)
+        assert out['changed'] is False and out['summary']['ok'] == 1
+
+    def test_a_small_cloud_reads_two_named_cloud_wide_listings(self):
         rest = ListingRest(converged_snapshot())
         out = ks.replicate_access(module(), rest, Scope([spec()], frozenset(), True, (spec(),)))
         assert sorted(rest.sent) == sorted([
@@ -504,6 +536,42 @@ class TestNoOpCost:
             ('GET', '/role_assignments', (('include_names', 'true'),)),
             ('GET', '/role_assignments', (('effective', 'true'), ('include_names', 'true')))])
         assert out['changed'] is False and out['summary']['ok'] == 1
+
+    def test_many_tenants_on_a_large_cloud_read_two_cloud_wide_listings_without_names(self, monkeypatch):
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
+        rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
+        out = ks.replicate_access(module(), rest, [spec()])
+        assert sorted(rest.sent) == sorted([
+            ('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ()),
+            ('GET', '/role_assignments', ()), ('GET', '/role_assignments', (('effective', 'true'),)),
+            ('GET', '/users', (('name', 'alice'),)), ('GET', '/users', (('name', 'bob'),))])
+        assert out['changed'] is False and out['summary']['ok'] == 1
+
+    def test_drift_is_found_by_both_reads(self, monkeypatch):
+        """A member added by hand and a grant removed by hand: the same plan from either read."""
+        def drifted():
+            snap = converged_snapshot()
+            snap.members['g-user']['u-eve'] = 'eve'
+            snap.group_grants[('g-admin', 'p1')] = {'r-member'}
+            return snap
+        planned = []
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        for limit in (ks.SCOPED_READ_GROUP_LIMIT, 0):
+            monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', limit)
+            users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
+            out = ks.replicate_access(module(check_mode=True), ListingRest(on_a_large_cloud(drifted()), users), [spec()])
+            planned.append(sorted(out['planned']))
+        assert planned[0] == planned[1] and len(planned[0]) == 2
+        assert any('eve' in p for p in planned[0]) and any('manager' in p for p in planned[0])
+
+    def test_members_not_resolved_by_name_are_named_by_id(self):
+        snap = converged_snapshot()
+        snap.members['g-user']['u-eve'] = None
+        rest = ListingRest(converged_snapshot())
+        rest.user_names['u-eve'] = 'eve'
+        snap.name_members(rest)
+        assert rest.sent == [('GET', '/users/u-eve', ())] and snap.members['g-user']['u-eve'] == 'eve'
 
     def test_groups_are_listed_only_while_a_deletion_lifecycle_has_work(self):
         pending = snapshot([project()])

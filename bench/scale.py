@@ -1,0 +1,292 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Scale bench: thousands of tenants on one Keystone, one phase per call, the state kept between calls.
+
+Converging 10,000 tenants is bounded by Keystone's write rate (about 30 writes/s on a 2-core machine,
+1.5-2 hours), so the tenants are converged ONCE, in chunks (``converge``: one run per chunk of
+workspaces, each chunk's inventory holding only its workspaces; the chunks are what a first run over
+the whole inventory would write, and a run that cannot finish leaves a cloud of a known size), and
+the other phases are measured on that cloud:
+
+    export OS_CLIENT_CONFIG_FILE=<the instance's clouds.yaml>
+    .venv/bin/python bench/scale.py converge --tenants 10000 --chunk 1000   # resumes at the first missing chunk
+    .venv/bin/python bench/scale.py noop        # the whole inventory, nothing to do
+    .venv/bin/python bench/scale.py scope       # only_workspaces: one workspace of 25 tenants
+    .venv/bin/python bench/scale.py drift       # 1 % of the tenants drifted by hand (a grant added, a member removed)
+    .venv/bin/python bench/scale.py delete --count 100   # 100 tenants marked deleted
+    .venv/bin/python bench/scale.py dbsize      # Keystone's database size (the instance's MariaDB)
+
+Desired state as bench/replicate.py: 3 role groups per tenant, 10 bindings (2 readers, 5 users,
+3 admins) from a pool of 300 users, 25 tenants per workspace; modules keystone_tenant and
+keystone_group_binding as replicate.yml runs them (max_workers 8). Each phase reports wall time,
+requests by service and by method (as the modules count them), writes against the minimum, and the
+peak RSS of the module processes (the interpreter is wrapped: getrusage of its child). State (run id,
+tenants converged, deleted tenants) in --state (default <OS_CLIENT_CONFIG_FILE's dir>/bench-scale.json).
+
+Prints a table and, last, one JSON line per phase.
+"""
+
+import argparse
+import json
+import os
+import random
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import replicate as rb  # noqa: E402  (bench/replicate.py: the desired state, the playbook runner)
+
+WORKSPACE_TENANTS = rb.PROJECTS_PER_WORKSPACE
+WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
+API_TIMEOUT = 600
+
+
+def log(msg):
+    rb.log(msg)
+
+
+# -- state between calls ---------------------------------------------------------------------------
+
+def state_path(args):
+    if args.state:
+        return args.state
+    return os.path.join(os.path.dirname(os.environ['OS_CLIENT_CONFIG_FILE']), 'bench-scale.json')
+
+
+def load_state(args):
+    path = state_path(args)
+    if os.path.exists(path):
+        with open(path) as handle:
+            return json.load(handle)
+    return {'run_id': 's%s' % format(int(time.time()) % 100000, 'x'), 'chunks': [], 'deleted': []}
+
+
+def save_state(args, state):
+    with open(state_path(args), 'w') as handle:
+        json.dump(state, handle, indent=1, sort_keys=True)
+
+
+def inventory_of(state, users):
+    """The bench's desired state: every converged tenant, the deleted ones marked ``state: deleted``."""
+    zones, workspaces = rb.desired(state['run_id'], state['tenants'], users)
+    deleted = set(state.get('deleted', []))
+    for ws in workspaces:
+        for proj in ws['projects']:
+            if '%s/%s' % (ws['identifier'], proj['identifier']) in deleted:
+                proj['state'] = 'deleted'
+    return zones, workspaces
+
+
+# -- running the modules ---------------------------------------------------------------------------
+
+def rss_wrapper(workdir):
+    """An interpreter for the modules that records the peak RSS (KiB) of the module it runs."""
+    rss_file = os.path.join(workdir, 'rss.txt')
+    path = os.path.join(workdir, 'python-rss')
+    with open(path, 'w') as handle:
+        handle.write('#!%s\nimport resource, subprocess, sys\n'
+                     'rc = subprocess.call([%r] + sys.argv[1:])\n'
+                     'with open(%r, "a") as out:\n'
+                     '    out.write("%%d\\n" %% resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n'
+                     'sys.exit(rc)\n' % (sys.executable, sys.executable, rss_file))
+    os.chmod(path, os.stat(path).st_mode | stat.S_IEXEC)
+    return path, rss_file
+
+
+def playbook(workdir, module_args, prune=False):
+    # api_timeout: the cloud-wide effective listing takes longer than the default 30 s on a loaded
+    # Keystone of 1,000+ tenants (docs/scale.md, Limits)
+    common = {'cloud': 'replicator', 'platform': '{{ inventory_hostname }}', 'landing_zones': '{{ landing_zones }}',
+              'workspaces': '{{ workspaces }}', 'max_workers': 8, 'api_timeout': API_TIMEOUT}
+    common.update(module_args)
+    tenants = dict(common, prune=True) if prune else common
+    play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': [
+        {'name': 'tenants', 'landingzone.openstack.keystone_tenant': tenants},
+        {'name': 'access', 'landingzone.openstack.keystone_group_binding': common}]}]
+    path = os.path.join(workdir, 'scale.yml')
+    with open(path, 'w') as handle:
+        yaml.safe_dump(play, handle, sort_keys=False)
+    return path
+
+
+def run_phase(platform, zones, workspaces, module_args=None, prune=False):
+    workdir = tempfile.mkdtemp(prefix='lz-scale-')
+    python, rss_file = rss_wrapper(workdir)
+    inventory = rb.write_inventory(workdir, platform, zones, workspaces, python)
+    env = {'ANSIBLE_COLLECTIONS_PATH': os.path.join(rb.ROOT, 'build', 'collections')}
+    wall, data = rb.run_ansible(rb.BIN, inventory, playbook(workdir, module_args or {}, prune), env, workdir)
+    by_method, by_service, total, changed, timings = {}, {}, 0, False, {}
+    for task in data['tasks']:
+        result = task['result']
+        changed = changed or bool(result.get('changed'))
+        timings[task['task']] = result.get('timings')
+        req = result.get('requests') or {}
+        total += req.get('total', 0)
+        for key, into in (('by_method', by_method), ('by_service', by_service)):
+            for name, count in (req.get(key) or {}).items():
+                into[name] = into.get(name, 0) + count
+    with open(rss_file) as handle:
+        rss = [int(line) for line in handle if line.strip()]
+    # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
+    writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len(data['tasks'])
+    return dict(wall_s=round(wall, 2), requests=total, by_method=by_method, by_service=by_service,
+                writes=writes, changed=changed, module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
+
+
+def report(phase, figures):
+    figures = dict(figures, phase=phase)
+    print('%-28s %s' % ('measure (%s)' % phase, 'value'))
+    for key in sorted(figures):
+        print('%-28s %s' % (key, figures[key]))
+    print(json.dumps(figures, sort_keys=True), flush=True)
+
+
+def platform_of(state):
+    return 'scale%s' % state['run_id']
+
+
+# -- phases --------------------------------------------------------------------------------------
+
+def converge(args, conn, users):
+    state = load_state(args)
+    state['tenants'] = max(state.get('tenants', 0), args.tenants)
+    save_state(args, state)
+    zones, workspaces = rb.desired(state['run_id'], args.tenants, users)
+    per_chunk = max(1, args.chunk // WORKSPACE_TENANTS)
+    done = set(c['first'] for c in state['chunks'])
+    for first in range(0, len(workspaces), per_chunk):
+        if first in done:
+            continue
+        if os.path.exists(state_path(args) + '.stop'):  # stop between chunks: the cloud keeps a known size
+            log('stop file found: converged %d chunks' % len(state['chunks']))
+            break
+        chunk = workspaces[first:first + per_chunk]
+        figures = run_phase(platform_of(state), zones, chunk)
+        tenants = sum(len(ws['projects']) for ws in chunk)
+        figures.update(first=first, tenants=tenants, min_writes=rb.min_writes(chunk),
+                       tenants_before=sum(c['tenants'] for c in state['chunks']))
+        figures['writes_over_min'] = round(float(figures['writes']) / figures['min_writes'], 3)
+        state['chunks'].append(figures)
+        save_state(args, state)
+        report('converge-chunk', figures)
+    chunks = state['chunks']
+    total = dict(tenants=sum(c['tenants'] for c in chunks), chunks=len(chunks),
+                 wall_s=round(sum(c['wall_s'] for c in chunks), 1),
+                 requests=sum(c['requests'] for c in chunks), writes=sum(c['writes'] for c in chunks),
+                 min_writes=sum(c['min_writes'] for c in chunks),
+                 module_peak_rss_mib=max(c['module_peak_rss_mib'] for c in chunks))
+    for key in ('by_method', 'by_service'):
+        merged = {}
+        for c in chunks:
+            for name, count in c[key].items():
+                merged[name] = merged.get(name, 0) + count
+        total[key] = merged
+    total['writes_over_min'] = round(float(total['writes']) / total['min_writes'], 3)
+    total['requests_over_min_writes'] = round(float(total['requests']) / total['min_writes'], 3)
+    report('converge', total)
+
+
+def converged(args):
+    state = load_state(args)
+    state['tenants'] = sum(c['tenants'] for c in state['chunks'])
+    return state
+
+
+def noop(args, conn, users):
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    figures = run_phase(platform_of(state), zones, workspaces)
+    report('noop', dict(figures, tenants=state['tenants']))
+
+
+def scope(args, conn, users):
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    target = workspaces[len(workspaces) // 2]['identifier']
+    figures = run_phase(platform_of(state), zones, workspaces, {'only_workspaces': [target]})
+    report('scope', dict(figures, tenants=state['tenants'], workspace=target,
+                         workspace_tenants=WORKSPACE_TENANTS))
+
+
+def drift(args, conn, users):
+    """By hand on ``--percent`` of the tenants: the admin role granted to the reader group (a grant
+    added) and one member of the user group removed; then the whole inventory runs and must set
+    back exactly that (2 writes a drifted tenant)."""
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    keys = ['%s/%s' % (ws['identifier'], p['identifier']) for ws in workspaces for p in ws['projects']
+            if p.get('state') != 'deleted']
+    picked = set(random.Random(29).sample(keys, max(1, int(len(keys) * args.percent / 100))))
+    groups = [g for g in conn.identity.get('/groups').json()['groups'] if g.get('lz_tenant') in picked]
+    admin = conn.identity.find_role('admin', ignore_missing=False)
+    by_key = {}
+    for grp in groups:
+        by_key.setdefault(grp['lz_tenant'], {})[grp['lz_role']] = grp
+    started = time.monotonic()
+    for dummy, roles in sorted(by_key.items()):
+        grants = conn.identity.get('/role_assignments', params={'group.id': roles['reader']['id']}).json()
+        project_id = grants['role_assignments'][0]['scope']['project']['id']
+        conn.identity.put('/projects/%s/groups/%s/roles/%s' % (project_id, roles['reader']['id'], admin.id))
+        member = conn.identity.get('/groups/%s/users' % roles['user']['id']).json()['users'][0]
+        conn.identity.delete('/groups/%s/users/%s' % (roles['user']['id'], member['id']))
+    log('drifted %d tenants by hand in %.1f s' % (len(by_key), time.monotonic() - started))
+    figures = run_phase(platform_of(state), zones, workspaces)
+    report('drift', dict(figures, tenants=state['tenants'], drifted=len(by_key), min_writes=2 * len(by_key)))
+
+
+def delete(args, conn, users):
+    """``--count`` tenants marked ``state: deleted`` (delete_projects allowed): the deletion lifecycle
+    (access revoked, groups deleted, project deleted) on the whole inventory."""
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    keys = ['%s/%s' % (ws['identifier'], p['identifier']) for ws in workspaces for p in ws['projects']
+            if p.get('state') != 'deleted']
+    doomed = keys[-args.count:]
+    state['deleted'] = sorted(set(state.get('deleted', [])) | set(doomed))
+    zones, workspaces = inventory_of(state, users)
+    for zone in zones.values():
+        zone['delete_projects'] = True
+    figures = run_phase(platform_of(state), zones, workspaces)
+    save_state(args, state)
+    report('delete', dict(figures, tenants=state['tenants'], deleted=len(doomed)))
+
+
+def dbsize(args, conn, users):
+    """Keystone's database size, as MariaDB counts it (data + indexes), and the rows of its big tables."""
+    state_dir = os.path.dirname(os.environ['OS_CLIENT_CONFIG_FILE'])
+    sock = os.path.join(state_dir, 'data', 'mariadb', 'mysqld.sock')
+    query = ("SELECT table_name, table_rows, data_length + index_length FROM information_schema.tables "
+             "WHERE table_schema = 'keystone' ORDER BY 3 DESC LIMIT 6")
+    out = subprocess.run(['mariadb', '--socket', sock, '-N', '-e', query], capture_output=True, text=True, check=True)
+    tables = [line.split('\t') for line in out.stdout.splitlines()]
+    total = subprocess.run(['mariadb', '--socket', sock, '-N', '-e',
+                            "SELECT SUM(data_length + index_length) FROM information_schema.tables "
+                            "WHERE table_schema = 'keystone'"], capture_output=True, text=True, check=True)
+    state = converged(args)
+    report('dbsize', dict(tenants=state['tenants'], keystone_db_mib=round(int(total.stdout.strip()) / 1048576.0, 1),
+                          largest_tables=dict((t[0], dict(rows=int(t[1]), mib=round(int(t[2]) / 1048576.0, 1)))
+                                              for t in tables)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('phase', choices=['converge', 'noop', 'scope', 'drift', 'delete', 'dbsize'])
+    ap.add_argument('--tenants', type=int, default=10000)
+    ap.add_argument('--chunk', type=int, default=1000, help='tenants per converge run')
+    ap.add_argument('--users', type=int, default=300)
+    ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete')
+    ap.add_argument('--percent', type=float, default=1.0, help='drift: share of the tenants drifted')
+    ap.add_argument('--state', help='state file (default: beside clouds.yaml)')
+    args = ap.parse_args()
+    conn = rb.connect()
+    users = rb.ensure_users(conn, args.users)
+    globals()[args.phase](args, conn, users)
+
+
+if __name__ == '__main__':
+    main()
