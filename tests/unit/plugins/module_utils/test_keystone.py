@@ -521,7 +521,7 @@ class TestNoOpCost:
 
     def test_a_few_tenants_on_a_large_cloud_read_their_groups_one_by_one(self):
         rest = ListingRest(on_a_large_cloud(converged_snapshot()))
-        out = ks.replicate_access(module(), rest, [spec()])
+        out = ks.replicate_access(module(), rest, Scope([spec()], frozenset(), True, tuple([spec()])))
         per_group = [('GET', '/groups/%s/users' % g, ()) for g in ('g-reader', 'g-user', 'g-admin')]
         per_group += [('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')]
         assert sorted(rest.sent) == sorted([('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ())]
@@ -541,7 +541,7 @@ class TestNoOpCost:
         monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
         monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
         rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
-        out = ks.replicate_access(module(), rest, [spec()])
+        out = ks.replicate_access(module(), rest, Scope([spec()], frozenset(), True, tuple([spec()])))
         assert sorted(rest.sent) == sorted([
             ('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ()),
             ('GET', '/role_assignments', ()), ('GET', '/role_assignments', (('effective', 'true'),)),
@@ -560,7 +560,7 @@ class TestNoOpCost:
         for limit in (ks.SCOPED_READ_GROUP_LIMIT, 0):
             monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', limit)
             users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
-            out = ks.replicate_access(module(check_mode=True), ListingRest(on_a_large_cloud(drifted()), users), [spec()])
+            out = ks.replicate_access(module(check_mode=True), ListingRest(on_a_large_cloud(drifted()), users), Scope([spec()], frozenset(), True, (spec(),)))
             planned.append(sorted(out['planned']))
         assert planned[0] == planned[1] and len(planned[0]) == 2
         assert any('eve' in p for p in planned[0]) and any('manager' in p for p in planned[0])
