@@ -13,9 +13,10 @@ collection's venv (Python 3.11) runs the whole suite.
 4. one real run of ``landingzone.openstack.replicate``, ``landingzone.openstack.meter`` and
    ``landingzone.openstack.chargeback`` (preview; the FQCN playbooks, imported by one playbook) on
    a platform of its own on the local cloud: one workspace with one project; replication must have
-   created it (seen through the admin account), the meter role must have recorded an ``ok``
-   collection into a SQLite ledger, the chargeback preview must bill the workspace from that
-   ledger (the example price catalog's project fee). No "does not support Ansible version"
+   created it (seen through the admin account), the meter role must have recorded ``ok``
+   collections (two: a project's fee runs from its first collection to its last) into a SQLite
+   ledger, the chargeback preview must bill the workspace from that ledger (the example price
+   catalog's project fee). No "does not support Ansible version"
    warning: the session's ansible-core is inside requires_ansible. What it created is deleted
    afterwards.
 """
@@ -120,6 +121,8 @@ def test_replicate_meter_and_chargeback_on_the_cloud(tmp_path):
         yaml.safe_dump(inventory, handle)
     with open(os.path.join(workdir, 'play.yml'), 'w') as handle:
         yaml.safe_dump([{'import_playbook': 'landingzone.openstack.replicate'},
+                        # two collections: a project's fee runs from its first collection to its last
+                        {'import_playbook': 'landingzone.openstack.meter'},
                         {'import_playbook': 'landingzone.openstack.meter'},
                         {'import_playbook': 'landingzone.openstack.chargeback'}], handle)
     results = os.path.join(workdir, 'results.json')

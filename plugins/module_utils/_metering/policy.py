@@ -18,7 +18,6 @@ file by its path to write its own policies (tests/localcloud/services), so CI ru
 """
 
 import json
-import subprocess
 
 SERVICES = ('nova', 'cinder', 'octavia', 'glance', 'neutron')
 # the module of each service whose list_rules() gives its default rules (services generated from them)
@@ -152,15 +151,15 @@ def policy_text(service, rules, origin):
     return header + ''.join('%s: %s\n' % (json.dumps(k), json.dumps(v)) for k, v in rules.items())
 
 
-def installed_defaults(service, python):
-    """{rule: default check string} of ``service`` as installed for the interpreter ``python``."""
+def installed_defaults(service, python, run):
+    """{rule: default check string} of ``service`` as installed for the interpreter ``python``;
+    ``run(argv)`` runs a command and returns (rc, stdout, stderr) (the module's ``run_command``)."""
     try:
-        done = subprocess.run([python, '-c', DUMP % DEFAULT_RULES_MODULE[service]], capture_output=True,
-                              text=True, check=False, timeout=300)
+        rc, out, err = run([python, '-c', DUMP % DEFAULT_RULES_MODULE[service]])
     except OSError as exc:
         raise PolicyError('%s: cannot run the Python %s (option python): %s' % (service, python, exc)) from exc
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ['no output'])[-1]
+    if rc != 0:
+        tail = ((err or '').strip().splitlines() or ['no output'])[-1]
         raise PolicyError('%s: %s cannot import %s (set python to the interpreter the service runs with): %s'
                           % (service, python, DEFAULT_RULES_MODULE[service], tail))
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])

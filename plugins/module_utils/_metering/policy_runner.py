@@ -17,7 +17,7 @@ def run(module):
     files, diffs, changed = [], [], False
     for service in p['services']:
         try:
-            defaults = policy.installed_defaults(service, python) if service in policy.DEFAULT_RULES_MODULE else None
+            defaults = policy.installed_defaults(service, python, module.run_command) if service in policy.DEFAULT_RULES_MODULE else None
             rules = policy.overrides(service, p['admin_project_id'], defaults)
         except policy.PolicyError as exc:
             module.fail(str(exc))

@@ -7,7 +7,7 @@ tests/localcloud/README.md "Metering account: policy".
 import shutil
 
 from localcloud import Proc, write_ini
-from shipped_policy import policy as shipped_policy, text as shipped_policy_text
+from shipped_policy import installed_defaults as shipped_installed_defaults, text as shipped_policy_text
 
 NAME = "glance"
 ORDER = 40
@@ -61,7 +61,7 @@ def write_policy(ctx):
     path = ctx.etc_dir("glance") / "policy.yaml"
     if path.exists() and path.read_text().splitlines()[:1] == [header]:
         return
-    defaults = shipped_policy.installed_defaults("glance", str(ctx.venv_bin("python")))
+    defaults = shipped_installed_defaults("glance", str(ctx.venv_bin("python")))
     path.write_text(header + "\n" + shipped_policy_text("glance", admin, defaults))
 
 

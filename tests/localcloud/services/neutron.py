@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 
 from localcloud import LocalCloudError, Proc, write_ini
-from shipped_policy import policy as shipped_policy
+from shipped_policy import installed_defaults as shipped_installed_defaults, policy as shipped_policy
 
 NAME = "neutron"
 ORDER = 80
@@ -55,7 +55,7 @@ def policy_rules_advsvc(admin_project_id, defaults):
 
 
 def installed_defaults(ctx):
-    return shipped_policy.installed_defaults("neutron", str(ctx.venv_bin("python")))
+    return shipped_installed_defaults("neutron", str(ctx.venv_bin("python")))
 
 
 def release_policy_rules(ctx, admin_project_id):
