@@ -47,13 +47,8 @@ options:
         C(bin/python), or the system Python of their packages); only used for those two services.
       - Default - the interpreter the module runs with.
     type: path
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
+extends_documentation_fragment:
+  - landingzone.openstack.attributes
 '''
 
 EXAMPLES = r'''

@@ -274,7 +274,9 @@ class Snapshot:
         for fed, idp in self.identity_providers.items():
             if fed.remove_unbound_users and not idp.problem:
                 found.update((u.id, u) for u in read_prebound_users(rest, idp, platform))
-        return [with_groups(rest, u) for u in unbound_users(sorted(found.values(), key=lambda u: u.name), tenants)]
+        # a user who logged in is kept whatever groups it is in: its groups are not read
+        return [u if u.logged_in else with_groups(rest, u)
+                for u in unbound_users(sorted(found.values(), key=lambda u: u.name), tenants)]
 
     def resolve_users(self, rest, names):
         """Learn the ids of users by name: per name for a few, one full listing for many."""
