@@ -22,7 +22,7 @@ description:
     tenant, a setting, or the inventory's validation) writes C(<name>.failed.json) beside O(path); a run limited
     to some workspaces (O(only_workspaces)) writes C(<name>.<workspaces>.json) (C(<name>.<workspaces>.failed.json)
     when it failed), the workspaces sorted and joined by C(+). O(path) itself holds the last run of the whole
-    platform that succeeded.
+    platform that succeeded. A later run of the same view that succeeds removes that view's C(.failed.json).
   - In check mode the plan is also written as Markdown to C(<name>.plan.md) (per tenant what would be
     created, changed, revoked and deleted, with remarks; a header with the counts), for a CI job to
     post on a pull request.
@@ -116,6 +116,13 @@ path:
   description:
     - Absolute path of the report written (C(<name>.plan.json) in check mode, C(<name>.failed.json) after a
       failure, C(<name>.<workspaces>.json) for a run limited to some workspaces).
+  returned: always
+  type: str
+cleared_failure:
+  description:
+    - After a real run that did not fail, the C(<name>.failed.json) of the same view (the whole platform, or the
+      same workspaces) that an earlier run left and this run removed, so that the file exists only while the
+      last run of that view failed; null when there was none (and always in check mode).
   returned: always
   type: str
 markdown_path:

@@ -86,6 +86,9 @@ def test_blast_radius_limits_refuse_before_the_first_write_and_keep_the_last_goo
     assert allowed.rc == 0, allowed.stdout[-3000:]
     assert [p.name for p in keystone.projects(ws) if p.is_enabled] == ['%s-a' % ws]
     assert json.loads(read(good_path))['summary']['orphans_removed'] == 2
+    failed_path = os.path.join(reports(workdir), '%s.failed.json' % platform)
+    assert allowed[REPORT_TASK]['cleared_failure'] == failed_path, 'the good run clears the refused runs\' report'
+    assert not os.path.exists(failed_path)
 
 
 class Hung:

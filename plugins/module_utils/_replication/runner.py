@@ -45,6 +45,17 @@ def view_name(workspaces):
     return 'workspaces-%s' % hashlib.sha256(name.encode('utf-8')).hexdigest()[:12]
 
 
+def clear_failure(params):
+    """After a good real run, the same view's ``.failed.json`` is stale: removed, so that a file's presence keeps
+    meaning "the last run of this view failed" for whoever watches it. Returns the removed path or None."""
+    stale = report_path(params['path'], False, failed=True, only_workspaces=params.get('only_workspaces'))
+    try:
+        os.remove(stale)
+    except FileNotFoundError:
+        return None
+    return stale
+
+
 def run_module(module):
     params = module.params
     steps = params['steps']
@@ -57,6 +68,7 @@ def run_module(module):
                        only_workspaces=params.get('only_workspaces'))
     report['path'] = path
     atomic_write(path, json.dumps(report, indent=2, sort_keys=True) + '\n', move=module.atomic_move)
+    cleared = None if module.check_mode or report['failure'] else clear_failure(params)
     markdown_path = None
     if module.check_mode:
         # the plan a CI job posts on a pull request, beside the JSON plan
@@ -67,4 +79,5 @@ def run_module(module):
                      failed_tenants=failed,
                      failed_steps=report['summary']['failed_steps'], settings=report['settings'],
                      failure=report['failure'],
-                     requests=report['requests'], lines=human_summary(params['platform'], report))
+                     requests=report['requests'], cleared_failure=cleared,
+                     lines=human_summary(params['platform'], report))

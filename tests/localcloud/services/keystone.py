@@ -36,6 +36,7 @@ FEDERATION_MAPPINGS = {
                "local": [{"user": {"name": "{0}"}}]}],
 }
 ORDER = 30
+REQUIRES = ["mariadb"]   # its database (LOCALCLOUD_SERVICES=keystone alone used to start it without one)
 PORTS = ["keystone"]
 
 

@@ -61,3 +61,19 @@ def test_a_failed_and_an_invalid_run_leave_the_last_good_report_as_it_was(tmp_pa
                     only_workspaces=['shop'])
     assert partial['path'] == str(tmp_path / 'fra1.shop.json')
     assert (tmp_path / 'fra1.json').read_text() == good
+
+
+def test_a_good_run_clears_its_own_view_stale_failure_only(tmp_path):
+    steps = dict(validation=dict(requests=dict(total=0), tenants=[]), tenants=dict(tenants=[]))
+    failing = dict(validation=dict(requests=dict(total=0), tenants=[]), tenants=dict(failed=True, msg='refused'))
+    write(tmp_path, failing)
+    write(tmp_path, failing, only_workspaces=['shop'])
+    assert (tmp_path / 'fra1.failed.json').exists() and (tmp_path / 'fra1.shop.failed.json').exists()
+    partial = write(tmp_path, steps, only_workspaces=['shop'])
+    assert partial['cleared_failure'] == str(tmp_path / 'fra1.shop.failed.json')
+    assert not (tmp_path / 'fra1.shop.failed.json').exists()
+    assert (tmp_path / 'fra1.failed.json').exists(), 'a partial view never speaks for the whole platform'
+    whole = write(tmp_path, steps)
+    assert whole['cleared_failure'] == str(tmp_path / 'fra1.failed.json')
+    assert not (tmp_path / 'fra1.failed.json').exists()
+    assert write(tmp_path, steps)['cleared_failure'] is None
