@@ -165,9 +165,10 @@ class OwnershipCache:
         return set(owner.tenant for owner in self.projects.values() if owner and owner.tenant)
 
     def _group_owner(self, group):
-        # a group is this platform's when its tenant has a project here (groups carry no platform)
+        # a group is this platform's when marked for it (or unmarked, created before groups carried their
+        # platform) and its tenant has a project here
         tenant = (_ownership.group_owner(group or {}) or (None,))[0]
-        if not tenant or tenant not in self._tenants():
+        if not tenant or tenant not in self._tenants() or not _ownership.group_platform_matches(group, self.platform):
             return None
         return Owner(tenant.split('/', 1)[0], tenant)
 

@@ -20,6 +20,10 @@ ACCESS_REVOKED_TAG = 'lz-access-revoked'
 
 GROUP_OWNER_ATTR = 'lz_tenant'
 GROUP_ROLE_ATTR = 'lz_role'
+# The platform of a managed group: platforms sharing one Keystone may replicate the same workspace and project
+# (one Keystone project each, the names set apart by {platform}); without it each would take the other's groups.
+# Groups created before it existed carry none (``legacy``): see ``group_platform_matches``.
+GROUP_PLATFORM_ATTR = 'lz_platform'
 # A per-workspace domain the collection created carries the workspace in this extra attribute;
 # only such a domain is ever deleted (domains made before the attribute existed never are).
 DOMAIN_OWNER_ATTR = 'lz_workspace'
@@ -179,11 +183,22 @@ def group_owner(group):
     return (key, group.get(GROUP_ROLE_ATTR)) if key else None
 
 
-def group_owned_by(group, tenant_key):
-    """True when ``group`` is a managed group of the tenant ``tenant_key``."""
-    return (group_owner(group) or (None,))[0] == tenant_key
+def group_platform(group):
+    """The platform a managed group was created for; None for a group created before groups carried it."""
+    return (group or {}).get(GROUP_PLATFORM_ATTR) or None
 
 
-def group_owner_attrs(tenant_key, role):
+def group_platform_matches(group, platform):
+    """True unless ``group`` is marked for another platform (``platform`` None: any)."""
+    marked = group_platform(group)
+    return platform is None or marked is None or marked == platform
+
+
+def group_owned_by(group, tenant_key, platform=None):
+    """True when ``group`` is a managed group of the tenant ``tenant_key`` (on ``platform``, when given)."""
+    return (group_owner(group) or (None,))[0] == tenant_key and group_platform_matches(group, platform)
+
+
+def group_owner_attrs(tenant_key, role, platform):
     """The extra attributes a managed group is created with."""
-    return {GROUP_OWNER_ATTR: tenant_key, GROUP_ROLE_ATTR: role}
+    return {GROUP_OWNER_ATTR: tenant_key, GROUP_ROLE_ATTR: role, GROUP_PLATFORM_ATTR: platform}

@@ -115,11 +115,11 @@ def create_group(ctx, tenant, group, domain_id):
     dom = domain_id or ctx.domain_of(tenant.domain)
     body = dict(name=group.name, domain_id=dom,
                 description='landing zone group: %s of %s' % (group.role, tenant.key),
-                **group_owner_attrs(tenant.key, group.role))
+                **group_owner_attrs(tenant.key, group.role, tenant.platform))
 
     def lookup():
         found = ctx.rest.get('/groups', params={'name': group.name, 'domain_id': dom})
-        return next((g for g in found.get('groups', []) if group_owned_by(g, tenant.key)), None)
+        return next((g for g in found.get('groups', []) if group_owned_by(g, tenant.key, tenant.platform)), None)
     grp = create_idempotent(ctx.rest, '/groups', 'group', body, lookup)
     ctx.set('group_ids', (tenant.key, group.role), grp['id'])
 

@@ -21,6 +21,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     ACCESS_REVOKED_TAG,
     APPLIED_ATTR,
     DOMAIN_OWNER_ATTR,
+    GROUP_PLATFORM_ATTR,
     IMMUTABLE_OPTION,
     applied_of,
     applied_project,
@@ -28,6 +29,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     domain_owner,
     immutable,
     group_owner,
+    group_platform,
     managed_tags,
     owner_key,
 )
@@ -66,6 +68,7 @@ class ActionKind(str, Enum):
     DELETE_PROJECT = 'delete_project'
     CREATE_GROUP = 'create_group'
     RENAME_GROUP = 'rename_group'
+    MARK_GROUP = 'mark_group'
     DELETE_GROUP = 'delete_group'
     DELETE_DUPLICATE_GROUP = 'delete_duplicate_group'
     DELETE_UNMAPPED_GROUP = 'delete_unmapped_group'
@@ -92,6 +95,7 @@ _KINDS = {
     ActionKind.DELETE_PROJECT: ('delete project %(label)s', 'delete'),
     ActionKind.CREATE_GROUP: ('create group %(label)s', 'create_group'),
     ActionKind.RENAME_GROUP: ('rename group %(label)s to %(detail)s', 'patch'),
+    ActionKind.MARK_GROUP: ('mark group %(label)s as platform %(detail)s\'s', 'patch'),
     ActionKind.DELETE_GROUP: ('delete group %(label)s', 'delete'),
     ActionKind.DELETE_DUPLICATE_GROUP: ('delete duplicate group %(label)s', 'delete'),
     ActionKind.DELETE_UNMAPPED_GROUP: ('delete group %(label)s (role %(detail)s no longer mapped)', 'delete'),
@@ -612,6 +616,11 @@ def _plan_group(snap, tenant, gspec, candidates, proj, domain_id, plan):
     if grp['name'] != gspec.name:
         plan.add(PHASE_GROUP, ActionKind.RENAME_GROUP, grp['name'], grp['id'], gspec.name,
                  path='/groups/%s' % grp['id'], resource='group', body={'name': gspec.name})
+    if group_platform(grp) is None:
+        # created before groups carried their platform: marked once, so that a platform sharing this Keystone
+        # never takes it (_ownership.GROUP_PLATFORM_ATTR)
+        plan.add(PHASE_GROUP, ActionKind.MARK_GROUP, gspec.name, grp['id'], tenant.platform,
+                 path='/groups/%s' % grp['id'], resource='group', body={GROUP_PLATFORM_ATTR: tenant.platform})
     roles = _role_names(snap, snap.group_grants.get((grp['id'], proj['id']), ())) if proj is not None else ()
     state = _GroupState(grp, roles, snap.members.get(grp['id'], {}))
     _remark_foreign_grants(snap, grp, proj, plan.result)

@@ -88,7 +88,8 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     purge of deletion_resources: purge (purge.Purger), made only when a purge is to run."""
     started = time.time()
     tenants = scope.tenants
-    snap = Snapshot.read_tenants(rest, tenants, prune).on_demand(rest, checker, module.params['max_workers'])
+    snap = Snapshot.read_tenants(rest, tenants, prune, platform=module.params['platform']).on_demand(
+        rest, checker, module.params['max_workers'])
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types,
                       lambda fed: read_identity_provider(rest, fed).problem)
     timings = dict(snapshot=time.time() - started)
@@ -137,7 +138,7 @@ def replicate_access(module, rest, scope):
     ``scope``; a tenant an earlier step failed is skipped (``previous_steps``)."""
     started = time.time()
     tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
-    snap = Snapshot.read_access(rest, tenants, module.params['max_workers'])
+    snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'])
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     results, actions = plan_access(snap, tenants, project_ids=project_ids)

@@ -20,8 +20,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     ACCESS_REVOKED_TAG,
+    PLATFORM_TAG,
     carrying,
     group_owner,
+    group_platform,
+    group_platform_matches,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import (
     find_federated_user,
@@ -61,7 +64,9 @@ def list_keystone(rest, path, key, params=None):
 class Snapshot:
     """Keystone state of one platform, read in bulk."""
 
-    def __init__(self):
+    def __init__(self, platform=None):
+        # the platform read for: its managed groups are told from another platform's on the same Keystone
+        self.platform = platform
         self.domains = []
         self.projects = []
         self.groups = []
@@ -82,6 +87,7 @@ class Snapshot:
         self.lock = threading.Lock()
         self._indexes = {}
         self._grants_by_group = None
+        self.grants_read = False
         # read on demand (``on_demand``): the client, the pre-deletion check and its factory
         self.rest = None
         self.checker = None
@@ -91,19 +97,19 @@ class Snapshot:
 
     # -- reading for a step --------------------------------------------------------------------
     @classmethod
-    def read_tenants(cls, rest, tenants, prune=False):
+    def read_tenants(cls, rest, tenants, prune=False, platform=None):
         """What the tenants step plans from: domains and projects, groups while a deletion lifecycle has work."""
-        snap = cls.read(rest, domains=True, projects=True)
+        snap = cls.read(rest, domains=True, projects=True, platform=platform)
         if needs_groups(snap, tenants, prune):
             snap.read_groups(rest)
         return snap
 
     @classmethod
-    def read_access(cls, rest, tenants, max_workers=1):
+    def read_access(cls, rest, tenants, max_workers=1, platform=None):
         """What the access step plans from: projects, groups, the roles, the grants and members of
         the tenants' groups and the users the inventory binds (domains only for a project not
         created yet)."""
-        snap = cls.read(rest, domains=False, projects=True, groups=True)
+        snap = cls.read(rest, domains=False, projects=True, groups=True, platform=platform)
         if needs_domains(snap, tenants):
             snap.read_domains(rest)
         groups = snap.groups_of(tenants)
@@ -157,8 +163,8 @@ class Snapshot:
 
     # -- reading ------------------------------------------------------------------------------
     @classmethod
-    def read(cls, rest, projects=True, domains=True, groups=False, assignments=False):
-        snap = cls()
+    def read(cls, rest, projects=True, domains=True, groups=False, assignments=False, platform=None):
+        snap = cls(platform)
         if domains:
             snap.read_domains(rest)
         if projects:
@@ -215,6 +221,8 @@ class Snapshot:
             project = ra.get('scope', {}).get('project')
             if project and 'group' in ra:
                 self.group_grants.setdefault((ra['group']['id'], project['id']), set()).add(ra['role']['id'])
+        self._grants_by_group = None
+        self.grants_read = True
 
     def name_members(self, rest, max_workers=1):
         """Names of the members listed without one: from the users resolved, else read by id."""
@@ -345,8 +353,18 @@ class Snapshot:
         return (found.get((keystone_name_key(name), domain_id)) or [None])[0]
 
     def owned_groups(self, tenant_key):
-        return list(self._index('group_owner', self.groups,
-                                lambda g: [(group_owner(g) or (None,))[0]]).get(tenant_key, []))
+        """The managed groups of ``tenant_key`` on this platform: marked for it, or unmarked (created before groups
+        carried their platform) and, once grants are read, not granted only on other platforms' projects."""
+        groups = self._index('group_owner', self.groups, lambda g: [(group_owner(g) or (None,))[0]]).get(tenant_key, [])
+        return [g for g in groups if group_platform_matches(g, self.platform) and not self._another_platforms(g)]
+
+    def _another_platforms(self, grp):
+        if self.platform is None or not self.grants_read or group_platform(grp) is not None:
+            return False
+        granted = self.grants_of_group(grp['id'])
+        ours = self._index('platform_projects', self.projects,
+                           lambda p: [p['id']] if PLATFORM_TAG + self.platform in (p.get('tags') or ()) else [])
+        return bool(granted) and not any(pid in ours for pid in granted)
 
     def group_named(self, name, domain_id):
         found = self._index('group_names', self.groups, lambda g: [(keystone_name_key(g['name']), g['domain_id'])])

@@ -159,3 +159,11 @@ def test_event_of_flags_the_replicator_and_names_the_tenant():
     anonymous = change(cadf('identity.project tag.deleted', 'lz-ws=shop', initiator=None))
     assert _events.event_of(anonymous, None, 'local', {''})['landingzone']['own_change'] is False
     assert TOKEN not in json.dumps(event)
+
+
+def test_cache_group_marked_for_another_platform_is_not_ours():
+    cache = loaded_cache()   # shop/web has a project here, and on platform other (sharing the Keystone) too
+    cache.put('group', 'g4', {'id': 'g4', 'lz_tenant': 'shop/web', 'lz_role': 'member', 'lz_platform': 'other'})
+    cache.put('group', 'g5', {'id': 'g5', 'lz_tenant': 'shop/web', 'lz_role': 'member', 'lz_platform': 'local'})
+    assert cache.owner(change(cadf('identity.group.updated', 'g4'))) is None
+    assert cache.owner(change(cadf('identity.group.updated', 'g5'))) == _events.Owner('shop', 'shop/web')

@@ -71,9 +71,12 @@ def snapshot(projects=(), groups=(), grants=None, members=None, users=None):
     return snap
 
 
-def group(gid, role, name=None, key='acme/web'):
-    return {'id': gid, 'name': name or 'acme-web-%s' % role, 'domain_id': 'default',
-            ks.GROUP_OWNER_ATTR: key, ks.GROUP_ROLE_ATTR: role}
+def group(gid, role, name=None, key='acme/web', platform='local'):
+    found = {'id': gid, 'name': name or 'acme-web-%s' % role, 'domain_id': 'default',
+             ks.GROUP_OWNER_ATTR: key, ks.GROUP_ROLE_ATTR: role}
+    if platform is not None:   # None: a group created before groups carried their platform
+        found[_ownership.GROUP_PLATFORM_ATTR] = platform
+    return found
 
 
 def converged_snapshot():
@@ -222,6 +225,47 @@ class TestPlanTenants:
         snap = snapshot([project(), project(pid='p2')])
         results, dummy, actions = ks.plan_tenants(snap, [spec()], ['lz-managed'])
         assert actions == [] and results[0].status == 'failed'
+
+
+class TestPlatformsSharingAKeystone:
+    """Two platforms on one Keystone replicate the same workspace and project: each its own project (names set
+    apart by {platform}) and its own groups; neither takes the other's (_ownership.GROUP_PLATFORM_ATTR)."""
+
+    def shared(self, theirs_platform='ams1', ours=True):
+        snap = converged_snapshot()
+        snap.platform = 'local'
+        snap.grants_read = True
+        theirs = project('p2', 'acme-web-ams1', tags=['lz-managed', 'lz-ws=acme', 'lz-proj=web', 'lz-platform=ams1'])
+        snap.projects.append(theirs)
+        snap.groups += [group('t-' + role, role, 'acme-web-ams1-' + role, platform=theirs_platform)
+                        for role in ('reader', 'user', 'admin')]
+        snap.group_grants.update({('t-reader', 'p2'): {'r-reader'}, ('t-user', 'p2'): {'r-member'},
+                                  ('t-admin', 'p2'): {'r-member', 'r-manager'}})
+        if not ours:
+            snap.groups = [g for g in snap.groups if g['id'].startswith('t-')]
+        return snap
+
+    def test_another_platforms_groups_are_neither_duplicates_nor_touched(self):
+        results, actions = ks.plan_access(self.shared(), [spec()])
+        assert actions == [] and results[0].status == 'ok'
+
+    def test_another_platforms_groups_are_not_taken_for_missing_ones(self):
+        results, actions = ks.plan_access(self.shared(ours=False), [spec()])
+        assert sorted(a.label for a in actions if a.kind == ks_plan.ActionKind.CREATE_GROUP) == [
+            'acme-web-admin', 'acme-web-reader', 'acme-web-user']
+        assert all(a.target is None or not str(a.target).startswith('t-') for a in actions), actions
+
+    def test_an_unmarked_group_is_marked_once_by_the_platform_whose_project_it_is_granted_on(self):
+        snap = self.shared(theirs_platform=None)   # theirs created before groups carried their platform
+        for grp in snap.groups:
+            if not grp['id'].startswith('t-'):
+                del grp[_ownership.GROUP_PLATFORM_ATTR]   # and ours too
+        results, actions = ks.plan_access(snap, [spec()])
+        marks = [a for a in actions if a.kind == ks_plan.ActionKind.MARK_GROUP]
+        assert sorted(a.target for a in marks) == ['g-admin', 'g-reader', 'g-user'], actions
+        assert marks[0].args['body'] == {_ownership.GROUP_PLATFORM_ATTR: 'local'} and marks[0].op == 'patch'
+        assert len(actions) == 3, 'nothing else: the unmarked groups granted on ams1\'s project are not ours'
+        assert results[0].status == 'changed'
 
 
 class TestPlanAccess:

@@ -210,12 +210,18 @@ def test_projects_by_tenant_accepts_a_generator():
 # ----------------------------------------------------------------------------------------------
 
 def test_group_owner_attrs():
-    assert group_owner_attrs('ws1/web', 'member') == {'lz_tenant': 'ws1/web', 'lz_role': 'member'}
+    assert group_owner_attrs('ws1/web', 'member', 'fra1') == {'lz_tenant': 'ws1/web', 'lz_role': 'member',
+                                                              'lz_platform': 'fra1'}
 
 
 def test_group_owner_round_trip():
-    group = dict(id='g1', name='ws1-web-member', domain_id='default', **group_owner_attrs('ws1/web', 'member'))
+    group = dict(id='g1', name='ws1-web-member', domain_id='default', **group_owner_attrs('ws1/web', 'member', 'fra1'))
     assert group_owner(group) == ('ws1/web', 'member')
+    assert _ownership.group_owned_by(group, 'ws1/web', 'fra1') and _ownership.group_owned_by(group, 'ws1/web')
+    assert not _ownership.group_owned_by(group, 'ws1/web', 'ams1'), 'another platform on the same Keystone'
+    legacy = dict(group)
+    del legacy['lz_platform']
+    assert _ownership.group_owned_by(legacy, 'ws1/web', 'ams1'), 'created before groups carried their platform'
 
 
 @pytest.mark.parametrize('group', [
