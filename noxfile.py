@@ -117,6 +117,11 @@ def launcher(release, *command):
     return [PY, LAUNCHER, '--release', release] + list(command)
 
 
+def cloud_up(release):
+    """The first release's cloud runs three regions too, so that test_regions.py's three-region test runs in CI."""
+    return launcher(release, 'up', *(('--with', 'regions') if release == RELEASES[0] else ()))
+
+
 def cloud_state(release):
     """'up', 'down', or 'partial': some of its processes alive, e.g. one health check failing under load.
 
@@ -178,7 +183,7 @@ def cloud(session, release):
     state = cloud_state(release)
     started = state == 'down'
     try:
-        if state == 'up' or step('cloud-up %s' % release, launcher(release, 'up')):
+        if state == 'up' or step('cloud-up %s' % release, cloud_up(release)):
             chosen = selection(session.posargs)
             first = release == RELEASES[0]
             if chosen:
@@ -470,7 +475,7 @@ def main(pytest_args):
         if not left_out('sanity'):
             ensure_shellcheck()  # apt now, not while the cloud's install in the background runs apt
         if os.environ.get('LZ_OVERLAP', '1') != '0' and cloud_state(releases[0]) == 'down':
-            jobs[releases[0]] = Background('cloud-up %s (bg)' % releases[0], launcher(releases[0], 'up'),
+            jobs[releases[0]] = Background('cloud-up %s (bg)' % releases[0], cloud_up(releases[0]),
                                            'cloud-up-%s.log' % releases[0])
         make_venvs()
         nox_session('unit', '--', *[a for a in pytest_args if a not in selection(pytest_args)])
@@ -489,7 +494,7 @@ def main(pytest_args):
                     started.add(release)
                 try:
                     with phase('cloud-up %s' % release):
-                        subprocess.check_call(launcher(release, 'up'))  # waits for every service's health
+                        subprocess.check_call(cloud_up(release))  # waits for every service's health
                 except subprocess.CalledProcessError:
                     up = False
             if up:

@@ -44,6 +44,13 @@ ACCESS_APPLIED_ATTR = 'lz_access'
 QUOTA_APPLIED_ATTR = 'lz_quota'
 
 
+def quota_record_attr(region_platform=None):
+    """The attribute of a project that holds the quotas step's record: ``lz_quota``, or ``lz_quota@<platform>``
+    for a region of another platform's Keystone (identity_platform). The regions share the project, not
+    their quotas: one record would be overwritten by each region in turn, and read as drift by the next."""
+    return '%s@%s' % (QUOTA_APPLIED_ATTR, region_platform) if region_platform else QUOTA_APPLIED_ATTR
+
+
 # Keystone's resource option that refuses every change and the deletion of a project
 # (landing-zone option protect_projects); the collection lifts it only for its own writes.
 IMMUTABLE_OPTION = 'immutable'

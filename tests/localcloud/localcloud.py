@@ -628,7 +628,8 @@ class Ctx:
 
 def load_services(ctx: Ctx) -> list:
     """Service modules from services/*.py, sorted by ORDER; LOCALCLOUD_SERVICES=a,b restricts
-    (their REQUIRES are added). A module with ENABLED = False is skipped unless named."""
+    (their REQUIRES are added). A module with ENABLED = False is skipped unless named there or in
+    LOCALCLOUD_WITH=a,b (``--with``: added to the default set)."""
     mods = {}
     for f in sorted(SERVICES_DIR.glob("*.py")):
         if f.name.startswith("_"):
@@ -650,6 +651,10 @@ def load_services(ctx: Ctx) -> list:
                 todo.extend(getattr(mods[n], "REQUIRES", ()))
     else:
         names = {n for n, m in mods.items() if getattr(m, "ENABLED", True)}
+        for extra in (w.strip() for w in os.environ.get("LOCALCLOUD_WITH", "").split(",") if w.strip()):
+            if extra not in mods:
+                raise LocalCloudError(f"unknown service {extra!r}; known: {', '.join(sorted(mods))}")
+            names.add(extra)
     return sorted((mods[n] for n in names), key=lambda m: (m.ORDER, m.NAME))
 
 
@@ -1073,9 +1078,14 @@ def main(argv=None) -> int:
     ap.add_argument("--release", choices=sorted(RELEASES),
                     help=f"OpenStack release series (default: $OPENSTACK_RELEASE, else {DEFAULT_RELEASE})")
     ap.add_argument("command", choices=["install", "up", "down", "status", "env", "info", "quota-backend"])
+    ap.add_argument("--with", dest="extra", action="append", default=[], metavar="SERVICE",
+                    help="an optional service (ENABLED = False, e.g. regions) added to the default set "
+                         "(the same as LOCALCLOUD_WITH=a,b)")
     ap.add_argument("mode", nargs="?", choices=QUOTA_BACKENDS,
                     help="quota-backend: legacy or unified_limits (Nova API/conductor and Glance restarted)")
     args = ap.parse_args(argv)
+    if args.extra:
+        os.environ["LOCALCLOUD_WITH"] = ",".join([os.environ.get("LOCALCLOUD_WITH", "")] + args.extra).strip(",")
     try:
         ctx = Ctx(release=args.release)
         if args.command in ("install", "up", "down") or (args.command == "quota-backend" and args.mode):

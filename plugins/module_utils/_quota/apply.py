@@ -113,7 +113,7 @@ def apply(clients, writes, results, max_workers=8, identity=None, limits=None):
     pool_map(patch, patches, max_workers)
 
 
-def apply_records(identity, records, results, max_workers=8):
+def apply_records(identity, records, results, max_workers=8, record_attr=QUOTA_APPLIED_ATTR):
     """Write each project's ``lz_quota`` record (``plan.next_records``): one ``PATCH /v3/projects/{id}``
     of that extra attribute alone (Keystone keeps the project's other attributes)."""
     by_key = dict((r.key, r) for r in results)
@@ -122,12 +122,12 @@ def apply_records(identity, records, results, max_workers=8):
     def write(item):
         project_id, (tenant_key, record) = item
         try:
-            identity.request('PATCH', '/projects/%s' % project_id, json={'project': {QUOTA_APPLIED_ATTR: record}},
+            identity.request('PATCH', '/projects/%s' % project_id, json={'project': {record_attr: record}},
                              ok=(200,))
         except ApiError as exc:
             with lock:
                 by_key[tenant_key].fail('api_error', 'recording the quotas written (%s of project %s) failed: %s'
-                                        % (QUOTA_APPLIED_ATTR, project_id, exc))
+                                        % (record_attr, project_id, exc))
             return
         with lock:
             by_key[tenant_key].recorded = True

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The openstack_quota module run: validate, connect, find projects, read, plan, apply, report."""
 
+import time
+
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import State
@@ -9,6 +11,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     QUOTA_APPLIED_ATTR,
+    quota_record_attr,
     applied_of,
     immutable,
     projects_by_tenant,
@@ -143,7 +146,7 @@ def read_tenant_limits(identity, limits, tenants, project_ids, services, region,
 
 
 def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None,
-             quota_backend=None, registered_limits=None, counter=None):
+             quota_backend=None, registered_limits=None, counter=None, record_attr=QUOTA_APPLIED_ATTR):
     """One whole run against an open connection: returns the module result (without exit).
 
     ``quota_backend``: service -> auto / legacy / unified_limits for Nova and Glance (missing: auto);
@@ -153,7 +156,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    project_ids, duplicates, records = find_projects(identity, tenants, wanted_services)
+    project_ids, duplicates, records = find_projects(identity, tenants, wanted_services, record_attr)
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
     modes = dict(quota_backend or {})
@@ -186,7 +189,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
         apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
         verify_written(reader, results, writes)
     if not check_mode:
-        record_quotas(identity, tenants, results, current, records, max_workers)
+        record_quotas(identity, tenants, results, current, records, max_workers, record_attr)
     rows = [r.as_dict() for r in results + skipped]
     # what was written: the drift found is only planned in check mode or when a write failed
     changed = (any(r.changes for r in results + [platform]) if check_mode
@@ -198,7 +201,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
 
 
-def find_projects(identity, tenants, wanted_services):
+def find_projects(identity, tenants, wanted_services, record_attr=QUOTA_APPLIED_ATTR):
     """(tenant key -> project id, tenant key -> ids of the several projects carrying its marker,
     tenant key -> (its ``lz_quota`` record, the project is immutable)); the projects are listed
     only when some service is wanted. The records come with the listing: no request of their own."""
@@ -208,20 +211,40 @@ def find_projects(identity, tenants, wanted_services):
     single = dict((key, projects[0]) for key, projects in found.items() if len(projects) == 1)
     project_ids = dict((key, project['id']) for key, project in single.items())
     duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)
-    records = dict((key, (applied_of(project, QUOTA_APPLIED_ATTR), immutable(project)))
+    records = dict((key, (applied_of(project, record_attr), immutable(project)))
                    for key, project in single.items())
     return project_ids, duplicates, records
 
 
-def record_quotas(identity, tenants, results, current, records, max_workers):
+# how often a record lost to a concurrent write of the project is written again, after how long a wait
+RECORD_ROUNDS = 3
+RECORD_SETTLE_SECONDS = 0.5
+# find_projects lists the projects when any service is wanted: for the records alone, always
+ALL_LISTED = ('records',)
+
+
+def record_quotas(identity, tenants, results, current, records, max_workers, record_attr=QUOTA_APPLIED_ATTR):
     """Write the ``lz_quota`` records that change with this run. An immutable project (landing zone
     ``protect_projects``) refuses every change: its record is not written, so its quota drift is set
     back without being told from an inventory change."""
     changed = next_records(tenants, results, current,
                            dict((k, r) for k, (r, dummy) in records.items() if r is not None))
     locked = set(k for k, (dummy, frozen) in records.items() if frozen)
-    apply_records(identity, dict((pid, item) for pid, item in changed.items() if item[0] not in locked),
-                  results, max_workers)
+    pending = dict((pid, item) for pid, item in changed.items() if item[0] not in locked)
+    for dummy in range(RECORD_ROUNDS):
+        apply_records(identity, pending, results, max_workers, record_attr)
+        if not pending:
+            return
+        # Keystone updates a project by read-modify-write of one row: platforms sharing the project (regions of
+        # one Keystone, their quota steps at the same time) can lose each other's record. One listing tells.
+        time.sleep(RECORD_SETTLE_SECONDS)
+        dummy, dummy, now = find_projects(identity, tenants, ALL_LISTED, record_attr)
+        pending = dict((pid, (key, record)) for pid, (key, record) in pending.items()
+                       if (now.get(key) or (None,))[0] != record)
+    for pid, (key, dummy) in sorted(pending.items()):
+        next(r for r in results if r.key == key).fail(
+            'api_error', 'recording the quotas written (%s of project %s) did not hold: %d times another write to '
+            'the project replaced it' % (record_attr, pid, RECORD_ROUNDS))
 
 
 def read_current(reader, tenants, project_ids, backends, limits):
@@ -283,7 +306,8 @@ def run_module(module):
         converge, conn, tenants, services=params['services'], retries=params['retries'],
         max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'],
         quota_backend=params.get('quota_backend'), registered_limits=platform_registered_limits(params),
-        counter=module.counter)
+        counter=module.counter,
+        record_attr=quota_record_attr(params['platform'] if params.get('identity_platform') else None))
     if out['limits_scope'] == 'project' and UNIFIED_LIMITS in out['quota_backends'].values():
         module.warn(PROJECT_SCOPED_LIMITS)
     out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)

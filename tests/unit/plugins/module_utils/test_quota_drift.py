@@ -69,3 +69,65 @@ def test_a_tenant_without_quota_or_project_gets_no_record():
     tenant = tq({'compute.cores': 8}, key='shop/new')
     results, dummy = plan([tenant], {}, {}, ALL)
     assert next_records([tenant], results, {}, {}) == {}
+
+
+def test_regions_sharing_a_project_each_keep_their_own_record():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import quota_record_attr
+    from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import find_projects
+
+    class Identity:
+        def __init__(self, projects):
+            self.projects = projects
+
+        def get(self, path, params=None):
+            return {'projects': self.projects, 'links': {}}
+
+    marked = ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-platform=local']
+    project = {'id': 'p1', 'tags': marked, 'lz_quota': {'compute.cores': 8}, 'lz_quota@west': {'compute.cores': 2}}
+    tenant = tq({'compute.cores': 2}, key='shop/web')
+    assert quota_record_attr() == 'lz_quota' and quota_record_attr('west') == 'lz_quota@west'
+    for attr, value in (('lz_quota', 8), ('lz_quota@west', 2)):
+        dummy, dummy, records = find_projects(Identity([project]), [tenant], {'compute'}, attr)
+        assert records == {'shop/web': ({'compute.cores': value}, False)}, attr
+
+
+class LossyIdentity:
+    """A Keystone whose project PATCHes a concurrent writer undoes ``lose`` times (a lost update)."""
+
+    def __init__(self, lose):
+        self.lose = lose
+        self.project = {'id': 'p1', 'tags': ['lz-managed', 'lz-ws=shop', 'lz-proj=web', 'lz-platform=local']}
+        self.patches = 0
+
+    def get(self, path, params=None):
+        return {'projects': [dict(self.project)], 'links': {}}
+
+    def request(self, method, path, json=None, ok=None):
+        self.patches += 1
+        if self.lose:
+            self.lose -= 1
+            return
+        self.project.update(json['project'])
+
+
+def _record(identity, monkeypatch):
+    from ansible_collections.landingzone.openstack.plugins.module_utils._quota import runner
+    monkeypatch.setattr(runner, 'RECORD_SETTLE_SECONDS', 0)
+    tenant, res, dummy, current, dummy = _plan({'compute.cores': 8}, {'cores': 8}, None)
+    res.project_id = 'p1'
+    runner.record_quotas(identity, [tenant], [res], current, {}, 1, 'lz_quota@west')
+    return res
+
+
+def test_a_record_lost_to_a_concurrent_write_is_written_again(monkeypatch):
+    identity = LossyIdentity(lose=2)
+    res = _record(identity, monkeypatch)
+    assert identity.project['lz_quota@west'] == {'compute.cores': 8} and identity.patches == 3
+    assert res.recorded and not res.errors
+
+
+def test_a_record_that_never_holds_fails_the_tenant_naming_why(monkeypatch):
+    identity = LossyIdentity(lose=99)
+    res = _record(identity, monkeypatch)
+    assert identity.patches == 3 and 'lz_quota@west' not in identity.project
+    assert res.errors and 'another write to the project replaced it' in res.errors[0], res.errors
