@@ -102,6 +102,14 @@ tenants:
         - M(landingzone.openstack.openstack_quota) takes it through O(landingzone.openstack.openstack_quota#module:previous_steps)
           to plan such a tenant's quota against empty in check mode.
       type: bool
+    adopted_project:
+      description:
+        - The id of the existing project this run adopts for the tenant (in check mode, would adopt); absent
+          otherwise. M(landingzone.openstack.openstack_quota) takes it through
+          O(landingzone.openstack.openstack_quota#module:previous_steps) to plan the quota on that project in check
+          mode.
+      type: str
+      returned: when the tenant adopts its project
     status:
       description: V(ok), V(changed), V(remarks) or V(failed).
       type: str

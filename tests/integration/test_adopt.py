@@ -49,13 +49,15 @@ def test_a_project_made_by_hand_is_adopted_and_another_tenants_is_refused(keysto
         tags=['lz-managed', 'lz-ws=%s' % other_ws, 'lz-proj=app', 'lz-zone=default', 'lz-platform=%s' % platform])
     try:
         replicator.identity.assign_project_role_to_user(legacy.id, carol.id, member.id)
-        web = {'identifier': 'web', 'name': 'Web', 'adopt': {platform: legacy.id},
+        web = {'identifier': 'web', 'name': 'Web', 'adopt': {platform: legacy.id}, 'quota': {'compute.instances': 7},
                'bindings': [{'euid': ann.name, 'role': 'admin'}]}
         api = {'identifier': 'api', 'name': 'API', 'adopt': {platform: taken.id}}
         before = dict(legacy=_state(replicator, legacy.id), taken=_state(replicator, taken.id))
 
-        plan = replicate(platform, [workspace(ws, [web, api])], check=True, diff=True, replicate_quotas=False)
+        plan = replicate(platform, [workspace(ws, [web, api])], check=True, diff=True)
         assert plan.rc != 0, 'the refused tenant fails the platform visibly'
+        # the quota is planned on the project to adopt, which carries no marker yet
+        assert 'set compute quota of %s/web (%s): instances=7' % (ws, legacy.id) in plan['Replicate quotas']['planned']
         assert 'adopt project legacy-%s (%s) as %s-web (description, enabled, name, tags)' % (
             unique, legacy.id, ws) in plan[TENANTS]['planned']
         assert plan[TENANTS]['diff']['before']['%s/web' % ws]['name'] == 'legacy-%s' % unique

@@ -156,6 +156,10 @@ class Result(TenantResult):
         row = super().as_dict()
         # the quota step of a check run plans this tenant's quota against empty (its project is not there yet)
         row['new_project'] = any(a.kind == ActionKind.CREATE_PROJECT for a in self.carried_out)
+        adopted = [a.target for a in self.carried_out if a.kind == ActionKind.ADOPT_PROJECT]
+        if adopted:
+            # the quota step of a check run plans this tenant's quota on the project it would adopt
+            row['adopted_project'] = adopted[0]
         return row
 
 

@@ -13,6 +13,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import plan as ks_plan
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import runner as ks_runner
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import adopted_projects
 
 from test_keystone import ListingRest, module, project, snapshot, spec
 from test_workspace_schema import schema_errors, shop, validator_errors
@@ -234,7 +235,11 @@ def test_the_adopting_run_reads_the_projects_direct_grants_once():
     assert out['changed'] is True and out['planned'] == [
         'adopt project legacy-web (%s) as acme-web (description, enabled, name, tags)' % PID]
     assert [r['code'] for r in row['remarks']] == ['adopted', 'adopted_direct_grant', 'adopted_direct_grant']
-    assert row['project_id'] == PID and row['new_project'] is False
+    assert row['project_id'] == PID and row['new_project'] is False and row['adopted_project'] == PID
+    # the quota step of the check run plans on the project to adopt; not for a tenant the step failed
+    assert adopted_projects({'tenants': out}) == {'acme/web': PID}
+    assert adopted_projects({'tenants': dict(out, tenants=[dict(row, status='failed')])}) == {}
+    assert adopted_projects({'tenants': {'skipped': True}}) == {}
 
 
 def test_a_project_the_listing_lacks_is_read_by_id_once():
@@ -255,6 +260,7 @@ def test_an_adopted_project_costs_no_request_more():
     rest = AdoptionRest(snapshot([project(pid=PID)]))
     out = ks_runner.replicate_tenants(module(), rest, Scope([adopter()], frozenset(), True))
     assert paths(rest) == ['/domains', '/projects'] and out['changed'] is False
+    assert 'adopted_project' not in out['tenants'][0]
 
 
 def test_another_tenants_project_is_not_read_further():
