@@ -36,8 +36,8 @@ def _direct_grants(replicator, project_id):
                   for a in found['role_assignments'])
 
 
-def test_a_project_made_by_hand_is_adopted_and_another_tenants_is_refused(keystone, platform, unique, make_user,
-                                                                           replicator):
+def test_a_project_made_by_hand_is_adopted_and_another_tenants_is_refused(
+        keystone, platform, unique, make_user, replicator):
     ws, other_ws = 'ad%s' % unique[:6], 'ot%s' % unique[:6]
     ann, carol = make_user('adopt-ann-%s' % unique), make_user('adopt-carol-%s' % unique)
     member = replicator.identity.find_role('member', ignore_missing=False)
