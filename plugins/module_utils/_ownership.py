@@ -116,6 +116,15 @@ def marker_tags(workspace, project, platform):
     return [MANAGED_TAG, WORKSPACE_TAG + workspace, PROJECT_TAG + project, PLATFORM_TAG + platform]
 
 
+OWNER_TAG_PREFIXES = (WORKSPACE_TAG, PROJECT_TAG, LANDING_ZONE_TAG, PLATFORM_TAG)
+
+
+def foreign_owner_tags(tags, own):
+    """The ownership tags among ``tags`` that are not in ``own`` (a tenant's ``owner_tags``): a project
+    carrying any is another tenant's or another platform's, and is never adopted."""
+    return sorted(t for t in tags or () if t not in own and (t == MANAGED_TAG or t.startswith(OWNER_TAG_PREFIXES)))
+
+
 def platform_marker_tags(platform):
     """Tags every project of this collection on ``platform`` carries (orphan detection)."""
     return [MANAGED_TAG, PLATFORM_TAG + platform]

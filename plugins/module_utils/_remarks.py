@@ -78,6 +78,18 @@ REPLICATION = _table(
     Remark('project_immutable', ERROR, 'the project is immutable (not by this collection) and needs a change; left '
                                        'as is'),
     Remark('orphan', WARNING, 'carries the marker, no longer in the inventory'),
+    Remark('adopted', INFO, 'the tenant takes over the existing project its `adopt` names (`project`): renamed to the '
+                            'pattern, marked, described, enabled; its id and resources stay'),
+    Remark('adopted_direct_grant', WARNING, 'a user or group (`principal`) holds a role (`role`) on the adopted project '
+                                            'directly, granted outside the inventory; kept, never removed'),
+    Remark('adopt_conflict', ERROR, 'the tenant already has a managed project, and `adopt` names another one; nothing '
+                                    'of the tenant is written'),
+    Remark('adopt_missing', ERROR, 'the project `adopt` names does not exist on the platform; nothing is created in '
+                                   'its place'),
+    Remark('adopt_owned', ERROR, 'the project `adopt` names carries another tenant\'s or platform\'s ownership tags '
+                                 '(`tags`); left untouched'),
+    Remark('adopt_domain', ERROR, 'the project `adopt` names is in another domain than the landing zone says; '
+                                  'Keystone cannot move a project between domains; left untouched'),
     Remark('name_collision', ERROR, 'a foreign project has the name; left untouched'),
     Remark('group_name_collision', ERROR, 'a foreign group has the name; left untouched'),
     Remark('duplicate_managed_projects', ERROR, 'several projects carry one tenant\'s marker; resolve by hand'),

@@ -19,6 +19,10 @@ description:
     disabled and a remark says so.
   - Projects that carry the marker but that the inventory no longer names are reported as orphans
     and removed only with O(prune=true).
+  - A project whose inventory entry names an existing Keystone project in C(adopt) takes that project over
+    instead of creating one (it keeps its id), renamed, tagged and described as the inventory says; its direct
+    role assignments are reported and kept. A project carrying another tenant's or platform's marker, in another
+    domain, or missing is refused before any write of that tenant.
   - Groups, role grants and members are the job of M(landingzone.openstack.keystone_group_binding).
 author:
   - landingzone.openstack maintainers (@landingzone)
@@ -98,6 +102,14 @@ tenants:
         - M(landingzone.openstack.openstack_quota) takes it through O(landingzone.openstack.openstack_quota#module:previous_steps)
           to plan such a tenant's quota against empty in check mode.
       type: bool
+    adopted_project:
+      description:
+        - The id of the existing project this run adopts for the tenant (in check mode, would adopt); absent
+          otherwise. M(landingzone.openstack.openstack_quota) takes it through
+          O(landingzone.openstack.openstack_quota#module:previous_steps) to plan the quota on that project in check
+          mode.
+      type: str
+      returned: when the tenant adopts its project
     status:
       description: V(ok), V(changed), V(remarks) or V(failed).
       type: str

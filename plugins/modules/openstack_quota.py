@@ -27,6 +27,8 @@ description:
     project the C(tenants) step of O(previous_steps) would create (its row says C(new_project)).
     Every key such a tenant sets is planned against empty (C(drift) with C(old) null), and
     nothing is read or written for it. Tenants in state C(deleted) are skipped.
+  - In check mode a tenant whose existing project the C(tenants) step would adopt (its row says
+    C(adopted_project)) has its quota planned on that project.
   - Nova and Glance quotas are Keystone unified limits where the platform enforces them
     (C(quota_backend)); project limits are read for the whole cloud in one paged listing, created in
     bulk and patched one by one; the same keys map onto the limit resources (C(compute.cores) is

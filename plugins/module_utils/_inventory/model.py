@@ -170,7 +170,9 @@ class Tenant:
     'default' for the default domain, else None (looked up by name); ``domain_managed`` when the
     collection owns the domain (per_workspace). ``tags``: ownership tags first, then the
     inventory's; ``groups``: one Group per project role, in PROJECT_ROLES order. ``protect`` is
-    Keystone's ``immutable`` option (the landing zone's ``protect_projects``).
+    Keystone's ``immutable`` option (the landing zone's ``protect_projects``). ``adopt``: the id
+    of an existing Keystone project the tenant takes over instead of creating one (docs/replication.md,
+    "Adopting an existing project").
     """
 
     platform: str
@@ -200,6 +202,7 @@ class Tenant:
     protect: bool = False
     deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
     federation: Optional[Federation] = None
+    adopt: Optional[str] = None
 
     @property
     def marker_tags(self):

@@ -16,6 +16,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.n
     TAG_MAX_LENGTH,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
+    ADOPT_ID_RE,
     BINDING_REQUIRED,
     IDENTIFIER_RE,
     PROJECT_ID_MAX,
@@ -141,4 +142,9 @@ def _project_definition():
                                                       'items': {'$ref': '#/definitions/binding'}}]},
             'state': {'enum': list(STATES)},
             'quota': {'oneOf': [{'type': 'null'}, {'$ref': '#/definitions/quota'}]},
+            'adopt': {'description': 'An existing Keystone project to take over instead of creating one: platform '
+                                     '-> project id (docs/replication.md, "Adopting an existing project").',
+                      'oneOf': [{'type': 'null'},
+                                {'type': 'object', 'minProperties': 1,
+                                 'additionalProperties': {'type': 'string', 'pattern': ADOPT_ID_RE.pattern}}]},
         }}

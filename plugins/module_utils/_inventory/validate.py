@@ -83,9 +83,11 @@ FEDERATION_KEYS = ('identity_provider', 'domain', 'protocols', 'exempt_from_inac
 FEDERATION_REQUIRED = ('identity_provider', 'domain', 'protocols')
 QUOTA_KEYS = ('size', 'values')
 WORKSPACE_KEYS = ('identifier', 'name', 'tags', 'projects')
-PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota')
+PROJECT_KEYS = ('identifier', 'name', 'tags', 'landing_zone', 'platforms', 'bindings', 'state', 'quota', 'adopt')
 BINDING_KEYS = ('euid', 'role', 'expires')
 BINDING_REQUIRED = ('euid', 'role')
+# A Keystone project id as Keystone makes them (a uuid4 in hex): what ``adopt`` names per platform.
+ADOPT_ID_RE = re.compile(r'^[0-9a-f]{32}$')
 
 
 # --------------------------------------------------------------------------------------------
@@ -529,9 +531,49 @@ def _project(raw, path, workspace, zone_names, platforms, errors):
         bindings=_bindings(raw.get('bindings'), _sub(path, 'bindings'), errors),
         state=_choice(raw.get('state', State.PRESENT.value), State, _sub(path, 'state'), errors),
         quota={} if raw.get('quota') is None else raw['quota'],
+        adopt=_adopt(raw.get('adopt'), _sub(path, 'adopt'), platforms, errors),
     )
     _expect(project.quota, (dict,), 'a mapping of quota overrides', _sub(path, 'quota'), errors)
     return project if len(errors) == start else None
+
+
+def _adopt(value, path, platforms, errors):
+    """``adopt``: platform -> the id of the existing Keystone project the tenant takes over there."""
+    if value is None:
+        return {}
+    if not _expect(value, (dict,), 'a mapping of platform to Keystone project id', path, errors):
+        return {}
+    if not value:
+        errors.append(ValidationIssue(path, 'must name at least one platform (or be left out)'))
+    adopt = {}
+    for platform, project_id in value.items():
+        ppath = _sub(path, platform)
+        if platforms is not None and platform not in platforms:
+            errors.append(ValidationIssue(ppath, 'unknown platform %r; known: %s' % (platform, ', '.join(platforms))))
+        elif _expect(project_id, (str,), 'a Keystone project id', ppath, errors):
+            if ADOPT_ID_RE.fullmatch(project_id):
+                adopt[platform] = project_id
+            else:
+                errors.append(ValidationIssue(ppath, '%r is not a Keystone project id (32 lower-case hexadecimal '
+                                                     'digits, as `openstack project show -f value -c id` prints it)'
+                                              % (project_id,)))
+    return adopt
+
+
+def _adoption_problems(projects, platforms, platforms_of, errors):
+    """Each ``adopt`` names a platform the project is on (of the ``platforms`` analysed), and each project id is
+    adopted by one tenant only."""
+    seen = {}
+    for project in projects:
+        for platform, project_id in sorted(project.adopt.items()):
+            ppath = _sub(_sub(project.path, 'adopt'), platform)
+            if platform in platforms and platform not in platforms_of[id(project)]:
+                errors.append(ValidationIssue(ppath, 'the project is not on platform %r (its platforms: %s)' % (
+                    platform, ', '.join(platforms_of[id(project)]) or 'none')))
+            other = seen.setdefault(project_id, ppath)
+            if other != ppath:
+                errors.append(ValidationIssue(ppath, 'project id %s is also adopted by %s: one Keystone project '
+                                                     'is one tenant' % (project_id, other)))
 
 
 def _workspaces(value, zone_names, platforms, errors):
@@ -632,6 +674,7 @@ def _tenant(project, platform, zone, now):
         quota_values=dict(zone.quota_values), quota_overrides=dict(project.quota),
         quota_below_usage=zone.quota_below_usage, foreign_tags=zone.foreign_tags, protect=zone.protect_projects,
         deletion_resources=zone.deletion_resources, federation=zone.federation,
+        adopt=project.adopt.get(platform),
     )
 
 
@@ -740,8 +783,10 @@ def _analyse(inventory, platforms, check_platform_names=True, now=None):
                 zones[name] = zone
     projects = _workspaces(inventory.get('workspaces'), zone_names, known, errors)
     tenants = []
+    platforms_of = dict((id(p), _project_platforms(p, platforms, errors)) for p in projects)
+    _adoption_problems(projects, platforms, platforms_of, errors)
     for project in projects:
-        for platform in _project_platforms(project, platforms, errors):
+        for platform in platforms_of[id(project)]:
             if platform not in platforms:
                 continue
             ref = project.landing_zone

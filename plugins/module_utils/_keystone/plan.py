@@ -27,11 +27,14 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
     applied_project,
     carries,
     domain_owner,
+    foreign_owner_tags,
     immutable,
     group_owner,
     group_platform,
     managed_tags,
     owner_key,
+    owner_tags,
+    parse_owner_tags,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import TenantResult
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import pending_id
@@ -61,6 +64,7 @@ class ActionKind(str, Enum):
     DELETE_DOMAIN = 'delete_domain'
     CREATE_PROJECT = 'create_project'
     UPDATE_PROJECT = 'update_project'
+    ADOPT_PROJECT = 'adopt_project'
     RECORD_PROJECT = 'record_project'
     DISABLE_PROJECT = 'disable_project'
     REVOKE_PROJECT = 'revoke_project'
@@ -88,6 +92,7 @@ _KINDS = {
     ActionKind.DELETE_DOMAIN: ('delete domain %(label)s', 'delete_domain'),
     ActionKind.CREATE_PROJECT: ('create project %(label)s', 'create_project'),
     ActionKind.UPDATE_PROJECT: ('update project %(label)s (%(detail)s)', 'patch'),
+    ActionKind.ADOPT_PROJECT: ('adopt project %(label)s (%(detail)s)', 'patch'),
     ActionKind.RECORD_PROJECT: ('record the applied state of project %(label)s', 'patch'),
     ActionKind.DISABLE_PROJECT: ('disable project %(label)s', 'patch'),
     ActionKind.REVOKE_PROJECT: ('mark project %(label)s access-revoked', 'patch'),
@@ -155,6 +160,10 @@ class Result(TenantResult):
         row = super().as_dict()
         # the quota step of a check run plans this tenant's quota against empty (its project is not there yet)
         row['new_project'] = any(a.kind == ActionKind.CREATE_PROJECT for a in self.carried_out)
+        adopted = [a.target for a in self.carried_out if a.kind == ActionKind.ADOPT_PROJECT]
+        if adopted:
+            # the quota step of a check run plans this tenant's quota on the project it would adopt
+            row['adopted_project'] = adopted[0]
         return row
 
 
@@ -241,6 +250,11 @@ def _plan_tenant(snap, tenant, plan, planned_domains, claimed):
         claimed.update(p['id'] for p in owned)
         return
     proj = owned[0] if owned else None
+    adopting = bool(tenant.adopt and tenant.state == State.PRESENT and (proj or {}).get('id') != tenant.adopt)
+    if adopting:
+        proj = _adoptable(snap, tenant, proj, res)
+        if proj is None:
+            return
     if proj:
         claimed.add(proj['id'])
         res.project_id = proj['id']
@@ -248,7 +262,66 @@ def _plan_tenant(snap, tenant, plan, planned_domains, claimed):
     if tenant.state == State.DELETED:
         _plan_deletion(snap, tenant.key, tenant.name, proj, plan, tenant.delete_allowed, State.DELETED.value)
         return
-    _plan_present(snap, tenant, proj, plan, planned_domains)
+    _plan_present(snap, tenant, proj, plan, planned_domains, adopting)
+    if adopting and not res.errors:
+        _remark_adoption(snap, tenant, proj, res)
+
+
+def _adoptable(snap, tenant, owned, res):
+    """The project ``tenant.adopt`` names, when the tenant may take it over; else None, the tenant
+    failed and nothing of it written: the tenant has another project (``owned``), there is no such
+    project, it carries another tenant's or platform's marker, or it is in another domain."""
+    project_id = tenant.adopt
+    proj = snap.adoption(project_id)
+    res.before = _project_state(proj, snap)
+    res.after = res.before
+    if owned is not None:
+        res.fail('adopt_conflict', '%s already has project %s (%s); it cannot adopt project %s too (two projects '
+                 'for one tenant): remove adopt from the inventory, or resolve by hand'
+                 % (tenant.key, owned['name'], owned['id'], project_id))
+        return None
+    if proj is None:
+        res.fail('adopt_missing', 'adopt names project %s, which platform %s does not have (it may have been '
+                 'deleted); nothing is created in its place' % (project_id, tenant.platform))
+        return None
+    label = '%s (%s)' % (proj['name'], project_id)
+    foreign = foreign_owner_tags(proj.get('tags'), owner_tags(tenant.workspace, tenant.project, tenant.landing_zone,
+                                                              tenant.platform))
+    if foreign:
+        owner = parse_owner_tags(proj.get('tags')) or {}
+        res.fail('adopt_owned', 'project %s is not adopted: it carries the ownership tags %s (%s); it is left '
+                 'untouched' % (label, ', '.join(foreign), 'tenant %s/%s on platform %s' % (
+                     owner['workspace'], owner['project'], owner['platform']) if owner else 'another tool\'s'),
+                 tags=foreign)
+        return None
+    domain_id = snap.domain_id(tenant.domain)
+    if proj['domain_id'] != domain_id:
+        res.fail('adopt_domain', 'project %s is in domain %s, but the landing zone puts %s in domain %s; Keystone '
+                 'cannot move a project between domains: adopt a project of that domain, or change the landing zone'
+                 % (label, snap.domain_name(proj['domain_id']), tenant.key, tenant.domain_name))
+        return None
+    clash = snap.project_named(tenant.name, domain_id)
+    if clash is not None and clash['id'] != project_id:
+        res.fail('name_collision', 'project %s cannot be renamed %s: a project of that name already exists in '
+                 'domain %s (%s) and does not carry this collection\'s marker; it is left untouched'
+                 % (label, tenant.name, tenant.domain_name, clash['id']))
+        return None
+    return proj
+
+
+def _remark_adoption(snap, tenant, proj, res):
+    """The adoption named, and every role assignment made on the project directly: kept, never removed."""
+    res.remark('adopted', 'project %s (%s) is adopted by %s: it keeps its id and what it holds, and is managed as '
+               '%s from this run on' % (proj['name'], proj['id'], tenant.key, tenant.name), project=proj['id'])
+    for ra in snap.adopted_grants.get(proj['id'], ()):
+        kind = 'user' if 'user' in ra else 'group'
+        who = ra.get(kind) or {}
+        name = '%s %s%s' % (kind, who.get('name') or who.get('id'),
+                            ' (domain %s)' % who['domain']['name'] if (who.get('domain') or {}).get('name') else '')
+        role = (ra.get('role') or {}).get('name') or (ra.get('role') or {}).get('id')
+        res.remark('adopted_direct_grant', 'project %s: %s holds role %s directly, granted outside the inventory; '
+                   'kept (the collection never removes it): bind it in the inventory and revoke it by hand, or '
+                   'leave it' % (proj['name'], name, role), principal='%s:%s' % (kind, who.get('id')), role=role)
 
 
 def _plan_orphan(snap, proj, prune, actions):
@@ -303,7 +376,7 @@ def _plan_domain(snap, tenant, plan, planned_domains):
     return True
 
 
-def _plan_present(snap, tenant, proj, plan, planned_domains):
+def _plan_present(snap, tenant, proj, plan, planned_domains, adopting=False):
     res = plan.result
     if not _plan_domain(snap, tenant, plan, planned_domains):
         res.after = res.before
@@ -329,7 +402,7 @@ def _plan_present(snap, tenant, proj, plan, planned_domains):
                    'projects between domains, so it stays where it is'
                    % (proj['name'], snap.domain_name(proj['domain_id']), domain))
         res.after['domain'] = snap.domain_name(proj['domain_id'])
-    _plan_update(tenant, proj, plan)
+    _plan_update(tenant, proj, plan, adopting)
 
 
 def _project_patch(tenant, proj, res):
@@ -363,7 +436,7 @@ def _project_patch(tenant, proj, res):
     return patch, locked, locked and not (tenant.protect or ours)
 
 
-def _plan_update(tenant, proj, plan):
+def _plan_update(tenant, proj, plan, adopting=False):
     res = plan.result
     patch, locked, foreign_lock = _project_patch(tenant, proj, res)
     if not patch:
@@ -376,9 +449,12 @@ def _plan_update(tenant, proj, plan):
     protected = patch.pop('protected', tenant.protect)
     if protected or locked:
         patch['options'] = {IMMUTABLE_OPTION: protected}
+    kind = ActionKind.UPDATE_PROJECT if fields else ActionKind.RECORD_PROJECT
+    label = tenant.name
+    if adopting:
+        kind, label = ActionKind.ADOPT_PROJECT, '%s (%s) as %s' % (proj['name'], proj['id'], tenant.name)
     # an immutable project takes no change but the lifting of the option: lift, then change and set again
-    _patch_project(plan, PHASE_PROJECT, ActionKind.UPDATE_PROJECT if fields else ActionKind.RECORD_PROJECT,
-                   tenant.name, proj['id'], patch, unlock=locked and set(patch) != {'options'},
+    _patch_project(plan, PHASE_PROJECT, kind, label, proj['id'], patch, unlock=locked and set(patch) != {'options'},
                    detail=', '.join(fields))
 
 

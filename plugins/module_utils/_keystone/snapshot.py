@@ -20,6 +20,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     ACCESS_REVOKED_TAG,
+    MANAGED_TAG,
     PLATFORM_TAG,
     carrying,
     group_owner,
@@ -83,6 +84,10 @@ class Snapshot:
         self.user_names = {}
         # landing zone federation -> federation.IdentityProvider (zones that pre-bind users)
         self.identity_providers = {}
+        # projects tenants adopt (``adopt``) and do not own yet: the ones the listing lacks, read by id
+        # (None: no such project), and each one's direct role assignments, named
+        self.adoptions = {}
+        self.adopted_grants = {}
         self._federated_lookups = set()
         self.lock = threading.Lock()
         self._indexes = {}
@@ -102,6 +107,7 @@ class Snapshot:
         snap = cls.read(rest, domains=True, projects=True, platform=platform)
         if needs_groups(snap, tenants, prune):
             snap.read_groups(rest)
+        snap.read_adoptions(rest, tenants)
         return snap
 
     @classmethod
@@ -124,6 +130,27 @@ class Snapshot:
         snap.name_members(rest, max_workers)
         snap.read_federation(rest, tenants)
         return snap
+
+    def read_adoptions(self, rest, tenants):
+        """What adopting a project needs, on the run that adopts it only (an adopted project carries the
+        tenant's marker after): the project, read by id when the listing lacks it, and the role assignments
+        made on it directly (reported, never removed). A project another tenant owns is not read further."""
+        for tenant in tenants:
+            project_id = tenant.adopt
+            if not project_id or tenant.state != State.PRESENT or self.owned_projects(tenant.marker_tags):
+                continue
+            proj = self.project(project_id)
+            if proj is None and project_id not in self.adoptions:
+                found = (rest.get('/projects/%s' % project_id, missing_ok=True) or {}).get('project')
+                proj = self.adoptions[project_id] = found if found and not found.get('is_domain') else None
+            if proj is not None and project_id not in self.adopted_grants and MANAGED_TAG not in (proj.get('tags') or ()):
+                self.adopted_grants[project_id] = list_keystone(
+                    rest, '/role_assignments', 'role_assignments',
+                    params={'scope.project.id': project_id, 'include_names': 'true'})
+
+    def adoption(self, project_id):
+        """The project ``project_id`` as listed or read by ``read_adoptions``, else None."""
+        return self.project(project_id) or self.adoptions.get(project_id)
 
     def groups_of(self, tenants):
         """The groups the present ``tenants`` own (what the access planner reads grants and members of)."""
@@ -342,6 +369,10 @@ class Snapshot:
         """Projects carrying every tag of ``marker_tags`` (the rule: _ownership.carrying)."""
         by_tag = self._index('project_tags', self.projects, lambda p: p.get('tags') or ())
         return carrying(by_tag, marker_tags, self.projects)
+
+    def project(self, project_id):
+        """The listed project with id ``project_id``, else None."""
+        return (self._index('project_ids', self.projects, lambda p: [p['id']]).get(project_id) or [None])[0]
 
     def project_label(self, project_id):
         """``name (id)`` of a listed project, for messages; the id alone when it is not listed."""

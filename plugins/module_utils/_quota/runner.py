@@ -51,7 +51,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._quota.regis
     registered_limit_problems,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import parse_shard
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import new_projects, skipped_whole, split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import (
+    adopted_projects, new_projects, skipped_whole, split)
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary
 
 
@@ -157,6 +158,9 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
     project_ids, duplicates, records = find_projects(identity, tenants, wanted_services, record_attr)
+    if check_mode:
+        # a project the tenants step would adopt carries no marker yet: its quota is planned on it
+        project_ids = dict(adopted_projects(previous_steps), **project_ids)
     clients = catalog_clients(conn, sorted(wanted_services), retries)
     reader = Reader(clients, max_workers=max_workers)
     modes = dict(quota_backend or {})

@@ -54,6 +54,16 @@ def skipped_whole(tenants, previous_steps, result_class):
     return split(tenants, previous_steps, result_class)[1]
 
 
+def adopted_projects(previous_steps):
+    """tenant key -> id of the project the ``tenants`` step of this run adopts (in check mode: would
+    adopt; its row says ``adopted_project``), unless that step failed them."""
+    result = (previous_steps or {}).get('tenants')
+    if not isinstance(result, dict) or result.get('skipped'):
+        return {}
+    return dict((row['tenant'], row['adopted_project']) for row in result.get('tenants') or []
+                if row.get('adopted_project') and row.get('status') != Status.FAILED)
+
+
 def new_projects(previous_steps):
     """Keys of the tenants whose project the ``tenants`` step of this run creates (in check mode:
     would create; its row says ``new_project``), unless that step failed them."""
