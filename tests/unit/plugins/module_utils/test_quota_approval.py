@@ -243,3 +243,28 @@ class TestPlan:
         current = {'compute': {'p1': {'cores': Current(40), 'ram': Current(2048)}}}
         results, writes = plan([tenant], {'shop/web': 'p1'}, current, {'compute'})
         assert writes == [] and results[0].remarks == [] and results[0].changes == []
+
+
+def test_the_example_repository_shows_a_request_with_its_approval():
+    """examples/repository: shop/web asks for more cores than the threshold, and quota_approvals.yml approves it."""
+    import glob
+    import os
+    import yaml
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'examples',
+                           'repository', 'inventory')
+    data = {'workspaces': []}
+    for path in sorted(glob.glob(os.path.join(example, 'group_vars', 'all', '*.yml'))):
+        with open(path) as handle:
+            data.update(yaml.safe_load(handle))
+    for path in sorted(glob.glob(os.path.join(example, 'workspaces', '*.yml'))):
+        with open(path) as handle:
+            data['workspaces'].append(yaml.safe_load(handle))
+    data = dict((k[3:] if k.startswith('lz_quota_') else k, v) for k, v in data.items())
+    assert sorted(k for k in data if k.startswith('quota_')) == ['quota_approval', 'quota_approvals',
+                                                                 'quota_definitions']
+    errors, tenants, notices = analyse(data)
+    assert errors == {} and notices == {}
+    requests = dict((t.key, [r.mark for r in t.quota_requests]) for t in tenants)
+    assert requests['shop/web'] == ['approved by jane.doe (ticket OPS-1234, until 2027-12-31)']
+    del data['quota_approvals']
+    assert list(analyse(data)[0]) == ['workspaces[1].projects[0].quota.compute.cores']
