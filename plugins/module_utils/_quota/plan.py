@@ -452,11 +452,17 @@ def _plan_value(tenant, res, service, field, cur, new):
 
 def diff(results, platform=None):
     """Ansible diff: per tenant key (and ``registered_limits`` for the platform's registered
-    limits, ``platform``) -> {flat key: value} before and after, only what changes."""
-    before, after = {}, {}
+    limits, ``platform``) -> {flat key: value} before and after, only what changes; ``prepared``
+    (text Ansible prints below) names who approved each change above its auto-approval threshold."""
+    before, after, marks = {}, {}, []
     for res in results + ([platform] if platform is not None else []):
         changes = dict((k, v) for k, v in res.drift.items() if not v.get('skipped'))
         if changes:
             before[res.key] = dict((k, v['old']) for k, v in changes.items())
             after[res.key] = dict((k, v['new']) for k, v in changes.items())
-    return dict(before=before, after=after)
+            marks.extend('%s %s -> %s: %s' % (res.key, k, v['new'], v['approval'])
+                         for k, v in sorted(changes.items()) if v.get('approval'))
+    result = dict(before=before, after=after)
+    if marks:
+        result['prepared'] = 'above the auto-approval threshold (lz_quota_definitions):\n%s\n' % '\n'.join(marks)
+    return result

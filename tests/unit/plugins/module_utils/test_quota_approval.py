@@ -227,6 +227,10 @@ class TestPlan:
                                 'check_mode': True}, 'local')
         assert '- **compute.cores:** 8 -\\> 40 (approved by lead (ticket OPS-7)) (quotas)' in page, page
         assert 'quota\\_approved' in page, page
+        from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import diff
+        shown = diff(results)
+        assert shown['after'] == {'shop/web': {'compute.cores': 40, 'compute.ram': 2048}}
+        assert shown['prepared'].splitlines()[1:] == ['shop/web compute.cores -> 40: approved by lead (ticket OPS-7)']
 
     def test_an_unapproved_change_under_report_needs_approval(self):
         from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import plan
