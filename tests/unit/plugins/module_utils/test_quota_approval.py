@@ -62,9 +62,11 @@ class TestDefinitions:
 
 
 class TestBounds:
-    @pytest.mark.parametrize('value, words', [(300, 'above the maximum 256'), (-1, 'unlimited (-1) is above the '
-                                                                                  'maximum 256'),
-                                              (0, 'below the minimum 1')])
+    @pytest.mark.parametrize('value, words', [
+        (300, 'above the maximum 256'),
+        (-1, 'unlimited (-1) is above the maximum 256'),
+        (0, 'below the minimum 1'),
+    ])
     def test_an_override_outside_the_bounds_is_refused(self, value, words):
         errors = analyse(inventory({'compute.cores': value}, quota_approvals=[approval(value=-1)]))[0]
         assert words in errors[OVERRIDE], errors
