@@ -6,7 +6,8 @@ definitions and approvals in group_vars/all): a project override above the auto-
 without approval fails validate naming the workspace file and path, and the replicate run stops before
 any request; the label passed by CI lets validate pass and names who approved; with the approval
 recorded in the inventory the replicate run applies it, says who approved it, and warns about a stale
-approval. One converge."""
+approval. One converge. From the box (the installed tarball, the example repository as docs/onboarding.md
+lays it out): the example's request validates with its approval (test_box.py) and fails without it."""
 
 import json
 import os
@@ -17,6 +18,7 @@ import time
 
 import yaml
 
+from helpers import box as boxlib
 from helpers.playbook import BIN, CALLBACKS, REPO_ROOT, ensure_collection_link
 from helpers.quota import Cloud as quota_cloud
 
@@ -116,3 +118,17 @@ def test_a_quota_above_the_threshold_needs_an_approval(keystone, platform, uniqu
     pid = keystone.project(ws, 'web').id
     assert quota_cloud(keystone.conn).compute(pid)['cores'] == CORES
     print('quota approval test: %.1f s' % (time.monotonic() - started))
+
+
+def test_box_the_example_request_without_its_approval_fails_validate(box, tmp_path):
+    """The installed collection, configured only as the example repository is: its approved request passes
+    (test_box.py validates the repository as it is); without the platform team's approvals file validate
+    fails naming the workspace file, the path and the threshold, with no request."""
+    repo = boxlib.copy_tree(os.path.join(box.installed, 'examples', 'repository'), str(tmp_path / 'repo'))
+    os.unlink(os.path.join(repo, 'inventory', 'group_vars', 'all', 'quota_approvals.yml'))
+    run = box.run(['ansible-playbook', '-i', 'inventory/', 'landingzone.openstack.validate'], repo,
+                  str(tmp_path / 'home'), OS_CLIENT_CONFIG_FILE=None)
+    assert run.rc != 0, run.tail()
+    assert ('workspaces/shop.yml: projects[0].quota.compute.cores: compute.cores 16 is above the auto-approval '
+            'threshold 12') in run.output, run.tail()
+    print('box validate without the approval: %.1f s' % run.seconds)
