@@ -133,6 +133,16 @@ class Governance:
     def empty(self):
         return not self.definitions and not self.approvals
 
+    def approvals_of(self, tenant, key):
+        """The approvals naming the tenant's ``key`` (on its platform or on every platform)."""
+        index = self.__dict__.get('_index')
+        if index is None:   # one pass over the approvals, not one per request: thousands of tenants
+            index = {}
+            for approval in self.approvals:
+                index.setdefault((approval.workspace, approval.project, approval.key), []).append(approval)
+            object.__setattr__(self, '_index', index)
+        return [a for a in index.get((tenant.workspace, tenant.project, key), ()) if a.targets(tenant, key)]
+
 
 def _day(moment):
     return moment.strftime('%Y-%m-%d') if moment.time() == datetime.time(0) else moment.isoformat()
@@ -315,8 +325,7 @@ def requests_of(governance, tenant, now, used):
     found = []
     for key, value, threshold in _requested(governance, tenant):
         path = '%s.quota.%s' % (tenant.path, key)
-        fitting = [a for a in governance.approvals
-                   if a.targets(tenant, key) and a.covers(value) and not a.expired(now)]
+        fitting = [a for a in governance.approvals_of(tenant, key) if a.covers(value) and not a.expired(now)]
         if fitting:
             approval = sorted(fitting, key=lambda a: a.platform is None)[0]   # a platform's own approval first
             used.add(approval.path)
@@ -333,12 +342,11 @@ def unapproved_problem(request, tenant, governance, now):
     """The issue of a request nobody approved: where, why, and the three ways out."""
     shown = 'unlimited (-1)' if request.value == UNLIMITED else str(request.value)
     why = []
-    for approval in governance.approvals:
-        if approval.targets(tenant, request.key):
-            if approval.expired(now):
-                why.append('%s expired on %s' % (approval.path, _day(approval.expires)))
-            else:
-                why.append('%s approves up to %s only' % (approval.path, approval.value))
+    for approval in governance.approvals_of(tenant, request.key):
+        if approval.expired(now):
+            why.append('%s expired on %s' % (approval.path, _day(approval.expires)))
+        else:
+            why.append('%s approves up to %s only' % (approval.path, approval.value))
     entry = '{workspace: %s, project: %s, key: %s, value: %s, approved_by: <platform engineer>, ticket: <id>}' % (
         tenant.workspace, tenant.project, request.key, request.value)
     return ValidationIssue(request.path, '%s %s is above the auto-approval threshold %d (%s.%s.auto_approve_max) and '
