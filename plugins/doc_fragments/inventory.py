@@ -72,4 +72,37 @@ options:
         with it, and no run of this platform looks for orphans. See C(docs/scale.md).
     type: str
     version_added: 0.1.0
+  quota_definitions:
+    description:
+      - The platform's quota definitions, a mapping of quota key (C(docs/quotas.md)) to C(min), C(max) and
+        C(auto_approve_max) (integers of 0 or more, each optional). Every quota value of the inventory (a
+        landing zone's values and sizes, a project's overrides) must lie within [C(min), C(max)]; -1
+        (unlimited) is above any C(max).
+      - A project override above C(auto_approve_max) (and above what its landing zone gives) is a request
+        that needs an approval, see O(quota_approvals) and O(quota_approval).
+      - The role and the playbooks pass the variable C(lz_quota_definitions); validation errors name it.
+      - Taken as written (type C(raw)), like O(landing_zones).
+    type: raw
+  quota_approvals:
+    description:
+      - Approved quota requests, a list of mappings with C(workspace), C(project), C(key), C(value) (the
+        highest value approved; -1 approves unlimited), C(approved_by), and optionally C(platform),
+        C(ticket) and C(expires) (a date, UTC; from then on the approval approves nothing).
+      - Kept in a file the platform team owns (CODEOWNERS), the variable C(lz_quota_approvals) in
+        C(group_vars/all/quota_approvals.yml). An approval that approves nothing is a warning (stale).
+    type: raw
+  quota_approval:
+    description:
+      - V(require) fails validation on a quota request that nothing approves, naming its path and
+        how to approve it, before any request. V(report) lets it pass; the plan marks it C(needs approval).
+      - The role and the playbooks pass the variable C(lz_quota_approval).
+    type: str
+    choices: [require, report]
+    default: require
+  quota_approved_by:
+    description:
+      - The label passed by CI, the name of who approved the pull request's quota requests
+        (C(-e lz_quota_approved_by=<name>)). It approves every quota request of the run;
+        the plan marks each C(approved by <name> (label passed by CI)).
+    type: str
 '''

@@ -41,6 +41,11 @@ INVENTORY = dict(
     shard=dict(type='dict', default={}),
     # a region sharing another platform's Keystone: its identity is that platform's (docs/scale.md)
     identity_platform=dict(type='str'),
+    # the platform's quota definitions and approvals (_inventory/quota_approval.py); raw for the same reason
+    quota_definitions=dict(type='raw'),
+    quota_approvals=dict(type='raw'),
+    quota_approval=dict(type='str', default='require', choices=['require', 'report']),
+    quota_approved_by=dict(type='str'),
 )
 
 LEDGER_DSN_ENV = 'LZ_LEDGER_DSN'

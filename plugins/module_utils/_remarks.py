@@ -137,6 +137,11 @@ QUOTAS = _table(
                                        'not written; the task fails'),
     Remark('duplicate_managed_projects', ERROR, 'several projects carry one tenant\'s marker; resolve by hand'),
     Remark('skipped', INFO, 'an earlier step failed the tenant; this step left it alone (`skipped` says why)'),
+    Remark('quota_approved', INFO, 'a change to a value above the key\'s `auto_approve_max` (`lz_quota_definitions`): '
+                                   'who approved it (`approved_by`: an entry of `lz_quota_approvals`, or the label '
+                                   'passed by CI), its ticket and expiry'),
+    Remark('quota_needs_approval', WARNING, 'the same with nothing approving it, under `lz_quota_approval: report`: '
+                                            'applied; under `require` validation refuses it before any request'),
     Remark('drift_reverted', WARNING, 'a quota (or unified limit) changed outside the inventory: it differs from the '
                                       'value this step last wrote (the project\'s `lz_quota` record); set back, '
                                       '`drift` holds the key, old and new values'),

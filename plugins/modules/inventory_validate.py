@@ -84,6 +84,21 @@ tenants:
     groups:
       description: Group name per project role.
       type: dict
+    quota_requests:
+      description:
+        - The tenant's quota overrides above their key's C(auto_approve_max) (option O(quota_definitions)), each
+          with C(key), C(value), C(threshold), C(path) and who approved it (C(approved_by), C(ticket), C(until);
+          C(approved_by) null when nothing does, under O(quota_approval=report)).
+      type: list
+      elements: dict
+notices:
+  description:
+    - What does not fail validation but must not pass unseen, each with C(path) and C(message), also shown as
+      warnings - an approval that approves nothing (stale), a quota request nothing approves under
+      O(quota_approval=report).
+  returned: success
+  type: list
+  elements: dict
 errors:
   description: Validation errors, each with C(path) and C(message).
   returned: failure

@@ -175,7 +175,8 @@ tenants:
     drift:
       description: >-
         Every key whose platform value differs from the inventory, with C(old) and C(new); a key
-        not applied (below usage) also has C(used) and C(skipped).
+        not applied (below usage) also has C(used) and C(skipped); a value above its auto-approval
+        threshold (O(quota_definitions)) has C(approval), who approved it or C(needs approval).
       type: dict
       sample: {compute.cores: {old: 20, new: 8}}
     fixed:
@@ -187,6 +188,7 @@ tenants:
         Remarks with C(code) (V(service_missing), V(volume_type_missing), V(below_usage),
         V(below_usage_applied), V(key_not_supported), V(no_unified_limits), V(no_registered_limit),
         V(no_project), V(read_failed), V(read_back_failed), V(not_read_back), V(usage_not_checked), V(quota_backend_mismatch),
+        V(quota_approved), V(quota_needs_approval),
         V(api_error)), C(message), C(severity) and the C(keys) concerned.
       type: list
       elements: dict

@@ -5,9 +5,15 @@
 #   3. plan.md, the plans of every platform, for the CI to post on the pull request.
 #   ci/pull-request.sh BASE        e.g. ci/pull-request.sh origin/main
 # Step 2 needs clouds.yaml (OS_CLIENT_CONFIG_FILE) with the platforms' lz_cloud accounts.
+# LZ_QUOTA_APPROVED_BY (optional): the label passed by CI, who approved the pull request's quota requests
+# above the auto-approval threshold (docs/quotas.md); set it only from a label platform engineers alone may set.
 set -eu
 base=${1:?usage: pull-request.sh BASE}
-ansible-playbook -i inventory/ landingzone.openstack.validate
+set --
+if [ -n "${LZ_QUOTA_APPROVED_BY:-}" ]; then
+  set -- -e "lz_quota_approved_by=$LZ_QUOTA_APPROVED_BY"
+fi
+ansible-playbook -i inventory/ landingzone.openstack.validate "$@"
 
 changed=$(ci/changed-workspaces.sh "$base")
 if [ "$changed" = "[]" ]; then
@@ -16,5 +22,5 @@ if [ "$changed" = "[]" ]; then
 fi
 rm -rf reports/plan && mkdir -p reports/plan
 ansible-playbook -i inventory/ landingzone.openstack.replicate --check \
-  -e "{\"replicate_only_workspaces\": $changed, \"lz_report_dir\": \"reports/plan\"}"
+  -e "{\"replicate_only_workspaces\": $changed, \"lz_report_dir\": \"reports/plan\"}" "$@"
 cat reports/plan/*.plan.md > plan.md

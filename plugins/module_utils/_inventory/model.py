@@ -203,6 +203,8 @@ class Tenant:
     deletion_resources: DeletionResources = DEFAULT_DELETION_RESOURCES
     federation: Optional[Federation] = None
     adopt: Optional[str] = None
+    # quota_approval.QuotaRequest per key above its auto-approval threshold (docs/quotas.md)
+    quota_requests: tuple = ()
 
     @property
     def marker_tags(self):
@@ -239,6 +241,7 @@ class Tenant:
         data['groups'] = [g.to_dict() for g in self.groups]
         data['tags'] = list(self.tags)
         data['federation'] = self.federation.to_dict() if self.federation else None
+        data['quota_requests'] = [r.to_dict() for r in self.quota_requests]
         return data
 
     def __repr__(self):

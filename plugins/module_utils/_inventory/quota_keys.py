@@ -130,9 +130,9 @@ def key_problems(values, path):
     return problems
 
 
-def validate_quotas(inventory):
-    """Every quota key/value problem of ``inventory``, with its path (no request is made)."""
-    problems = []
+def quota_mappings(inventory):
+    """(path, mapping) of every quota mapping of ``inventory``: the landing zones' ``quota.values`` and
+    ``quota_sizes``, the projects' ``quota`` (mappings only: the validation reports other types)."""
     zones = inventory.get('landing_zones') or {}
     if isinstance(zones, dict):
         for name, zone in zones.items():
@@ -140,12 +140,13 @@ def validate_quotas(inventory):
                 continue
             zpath = 'landing_zones.%s' % name
             quota = zone.get('quota')
-            if isinstance(quota, dict):
-                problems.extend(key_problems(quota.get('values'), zpath + '.quota.values'))
+            if isinstance(quota, dict) and isinstance(quota.get('values'), dict):
+                yield zpath + '.quota.values', quota['values']
             sizes = zone.get('quota_sizes')
             if isinstance(sizes, dict):
                 for size, values in sizes.items():
-                    problems.extend(key_problems(values, '%s.quota_sizes.%s' % (zpath, size)))
+                    if isinstance(values, dict):
+                        yield '%s.quota_sizes.%s' % (zpath, size), values
     workspaces = inventory.get('workspaces') or []
     if isinstance(workspaces, list):
         for wi, workspace in enumerate(workspaces):
@@ -153,9 +154,15 @@ def validate_quotas(inventory):
             if not isinstance(projects, list):
                 continue
             for pi, project in enumerate(projects):
-                if isinstance(project, dict):
-                    problems.extend(key_problems(project.get('quota'),
-                                                 'workspaces[%d].projects[%d].quota' % (wi, pi)))
+                if isinstance(project, dict) and isinstance(project.get('quota'), dict):
+                    yield 'workspaces[%d].projects[%d].quota' % (wi, pi), project['quota']
+
+
+def validate_quotas(inventory):
+    """Every quota key/value problem of ``inventory``, with its path (no request is made)."""
+    problems = []
+    for path, values in quota_mappings(inventory):
+        problems.extend(key_problems(values, path))
     return problems
 
 

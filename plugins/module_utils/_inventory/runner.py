@@ -4,7 +4,7 @@
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import unread_files
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import layout_problems
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import inventory_of, select_scope
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 
 OPTIONS = dict(inventory_dir=dict(type='path'), shard_hosts=dict(type='list', elements='dict'),
@@ -12,21 +12,25 @@ OPTIONS = dict(inventory_dir=dict(type='path'), shard_hosts=dict(type='list', el
 
 
 def validate_whole(inventory, params):
-    """The platform's tenants; an inventory whose workspace files were not read is an error, never empty."""
+    """The platform's ``Scope``; an inventory whose workspace files were not read is an error, never empty."""
     unread = unread_files(params.get('inventory_dir'), params.get('workspace_files'))
     if unread:
         raise InventoryError([unread])
     layout = layout_problems(params.get('shard_hosts') or [], params.get('sliced'))
     if layout:
         raise InventoryError(layout)
-    return select_tenants(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
-                          params.get('workspace_files'), params.get('shard'), params.get('identity_platform'))
+    return select_scope(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
+                        params.get('workspace_files'), params.get('shard'), params.get('identity_platform'))
 
 
 def run_validate_module(module):
     params = module.params
-    inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
-    tenants = module.run(validate_whole, inventory, params)
-    module.exit_json(changed=False, requests=dict(total=0), tenants=[
+    scope = module.run(validate_whole, inventory_of(params), params)
+    # what does not fail validation but must not pass unseen: stale approvals, requests under lz_quota_approval: report
+    for notice in scope.notices:
+        module.warn(str(notice))
+    module.exit_json(changed=False, requests=dict(total=0), notices=[
+        dict(path=n.path, message=n.message) for n in scope.notices], tenants=[
         dict(tenant=t.key, name=t.name, domain=t.domain, state=str(t.state),
-             groups=dict((g.role, g.name) for g in t.groups)) for t in tenants])
+             groups=dict((g.role, g.name) for g in t.groups),
+             quota_requests=[r.to_dict() for r in t.quota_requests]) for t in scope.tenants])

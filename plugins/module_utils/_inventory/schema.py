@@ -98,7 +98,10 @@ def _definitions():
                                                       'the binding is removed.',
                                        'type': 'string', 'pattern': '^[0-9]{4}-[0-9]{2}-[0-9]{2}'}}},
         'quota': {
-            'description': 'Quota overrides: keys of docs/quotas.md, integers, -1 for unlimited.',
+            'description': 'Quota overrides: keys of docs/quotas.md, integers, -1 for unlimited. The platform '
+                           'bounds each key (lz_quota_definitions: min, max); a value above its auto_approve_max '
+                           'needs a platform engineer\'s approval (lz_quota_approvals; docs/quotas.md, "Quota '
+                           'requests with approval").',
             'type': 'object',
             'propertyNames': {'pattern': _quota_key_pattern()},
             'additionalProperties': {'type': 'integer', 'minimum': UNLIMITED}},

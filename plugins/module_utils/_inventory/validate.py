@@ -44,7 +44,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.m
     Tenant,
     choices_of,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import validate_quotas
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import (
+    quota_mappings,
+    validate_quotas,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import quota_approval
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import parse_shard
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import with_sources
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import (
@@ -74,7 +78,7 @@ PROJECT_ID_MAX = 30
 LANDING_ZONE_NAME_RE = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$')
 LANDING_ZONE_NAME_MAX = 64
 
-TOP_KEYS = ('landing_zones', 'workspaces')
+TOP_KEYS = ('landing_zones', 'workspaces') + quota_approval.INVENTORY_KEYS
 LANDING_ZONE_KEYS = ('domain_mode', 'domain_name', 'role_mapping', 'patterns', 'euid_pattern',
                      'delete_projects', 'extra_tags', 'quota', 'quota_sizes', 'quota_below_usage', 'foreign_tags',
                      'protect_projects', 'deletion_resources', 'federation', 'max_binding_days', 'require_expiry',
@@ -764,10 +768,12 @@ def _domain_use(owner):
         else 'the per_workspace domain of workspace %r' % owner
 
 
-def _analyse(inventory, platforms, check_platform_names=True, now=None):
+def _analyse(inventory, platforms, check_platform_names=True, now=None, notices=None):
     """Validate everything; return (errors, tenants of every platform in ``platforms``) at ``now``
-    (expiring bindings; default: the current time)."""
+    (expiring bindings, approvals; default: the current time). ``notices`` (a list) receives the
+    warnings that do not fail validation (quota_approval.py: stale approvals, requests under ``report``)."""
     now = now or datetime.datetime.now(UTC)
+    notices = [] if notices is None else notices
     errors = []
     if not _mapping(inventory, TOP_KEYS, (), '', errors):
         return errors, []
@@ -798,7 +804,12 @@ def _analyse(inventory, platforms, check_platform_names=True, now=None):
             _binding_problems(project, zone, now, errors)
             tenants.append(tenant)
     _collisions(tenants, errors)
-    errors.extend(validate_quotas(inventory))
+    quota_problems = validate_quotas(inventory)
+    errors.extend(quota_problems)
+    governance = quota_approval.parse_governance(inventory, known, errors)
+    if not governance.empty:
+        errors.extend(quota_approval.bound_problems(governance, quota_mappings(inventory)))
+        tenants = quota_approval.govern(governance, tenants, now, errors, notices)
     return unique(errors), tenants
 
 
@@ -860,6 +871,17 @@ class Scope:
     others: frozenset
     decides_orphans: bool
     every: tuple = ()
+    notices: tuple = ()
+
+
+def inventory_of(params):
+    """The inventory mapping of a module's INVENTORY options: landing zones, workspaces, and the
+    platform's quota definitions and approvals (quota_approval.py)."""
+    inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
+    for key in quota_approval.INVENTORY_KEYS:
+        if params.get(key) not in (None, '', {}, []):
+            inventory[key] = params[key]
+    return inventory
 
 
 def select_scope(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
@@ -871,10 +893,14 @@ def select_scope(inventory, platform, platforms=None, only_workspaces=None, work
     platforms = _platform_names(platforms or [platform])
     if platform not in platforms:
         platforms.append(platform)
-    errors, tenants = _analyse(inventory, platforms)
+    notices = []
+    errors, tenants = _analyse(inventory, platforms, notices=notices)
     errors = with_sources(errors, _workspaces_of(inventory), workspace_files)
     if errors:
         raise InventoryError(errors)
+    notices = tuple(with_sources(unique(notices), _workspaces_of(inventory), {
+        'files': (workspace_files or {}).get('files'), 'identifiers': (workspace_files or {}).get('identifiers')}
+        if workspace_files else None))
     every = [t for t in tenants if t.platform == platform]
     if identity_platform:
         every = region_tenants(tenants, platform, platforms, identity_platform)
@@ -889,10 +915,12 @@ def select_scope(inventory, platform, platforms=None, only_workspaces=None, work
         tenants = [t for t in tenants if shard.holds(t.workspace)]
     chosen = set(t.key for t in tenants)
     return Scope(tenants, frozenset(t.key for t in every if t.key not in chosen),
-                 not only_workspaces and not identity_platform and (shard is None or shard.platform_wide), tuple(every))
+                 not only_workspaces and not identity_platform and (shard is None or shard.platform_wide), tuple(every),
+                 notices)
 
 
-QUOTA_FIELDS = ('landing_zone', 'quota_size', 'quota_size_values', 'quota_values', 'quota_overrides', 'quota_below_usage')
+QUOTA_FIELDS = ('landing_zone', 'quota_size', 'quota_size_values', 'quota_values', 'quota_overrides', 'quota_below_usage',
+                'quota_requests')
 
 
 def region_tenants(tenants, platform, platforms, identity_platform):

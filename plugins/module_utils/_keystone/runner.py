@@ -7,7 +7,7 @@ timed; the request count comes from the module's counter."""
 import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_scope
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import inventory_of, select_scope
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import read_identity_provider
@@ -47,7 +47,7 @@ def desired_scope(params):
         raise UserError('platform %s takes its identity from platform %s (identity_platform): Keystone is written '
                         'by the runs of %s only; run the quota step here' % (
                             params['platform'], params['identity_platform'], params['identity_platform']))
-    inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
+    inventory = inventory_of(params)
     return select_scope(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
                         params.get('workspace_files'), params.get('shard'))
 

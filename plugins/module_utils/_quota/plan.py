@@ -58,8 +58,9 @@ class Result(TenantResult):
 
     @property
     def changes(self):
-        return ['%s: %s -> %s' % (k, NEW_PROJECT if self.drift[k]['old'] is None else self.drift[k]['old'],
-                                  self.drift[k]['new'])
+        return ['%s: %s -> %s%s' % (k, NEW_PROJECT if self.drift[k]['old'] is None else self.drift[k]['old'],
+                                    self.drift[k]['new'],
+                                    ' (%s)' % self.drift[k]['approval'] if self.drift[k].get('approval') else '')
                 for k in sorted(self.drift) if not self.drift[k].get('skipped')]
 
     def as_dict(self):
@@ -244,16 +245,34 @@ def plan(tenants, project_ids, current, available, managed=SERVICES, read_errors
         wanted = by_service(tenant.quota)
         if wanted and res.project_id is None and tenant.key in new_projects:
             _plan_new_project(res, wanted, found)
-            continue
-        if not wanted or not _has_project(tenant, res, duplicates):
-            continue
-        for service in SERVICES:
-            fields = wanted.get(service)
-            if fields and service in managed:
-                write = _plan_service(tenant, res, service, fields, found)
-                if write is not None:
-                    writes.append(write)
+        elif wanted and _has_project(tenant, res, duplicates):
+            for service in SERVICES:
+                fields = wanted.get(service)
+                if fields and service in managed:
+                    write = _plan_service(tenant, res, service, fields, found)
+                    if write is not None:
+                        writes.append(write)
+        mark_requests(tenant, res)
     return results, writes
+
+
+def mark_requests(tenant, res):
+    """Each planned change to a value above its auto-approval threshold says who approved it, or
+    that it needs approval (docs/quotas.md, "Quota requests with approval"): in the drift entry
+    (``approval``), the change line and a remark."""
+    for request in tenant.quota_requests:
+        entry = res.drift.get(request.key)
+        if entry is None or entry.get('skipped') or entry['new'] != request.value:
+            continue
+        entry['approval'] = request.mark
+        change = '%s: %s -> %s is above the auto-approval threshold %d' % (
+            request.key, NEW_PROJECT if entry['old'] is None else entry['old'], request.value, request.threshold)
+        if request.approved_by is None:
+            res.remark('quota_needs_approval', '%s and nothing approves it (lz_quota_approval: report: applied); '
+                       'record the approval in lz_quota_approvals' % change, keys=[request.key])
+        else:
+            res.remark('quota_approved', '%s; %s' % (change, request.mark), keys=[request.key],
+                       approved_by=request.approved_by)
 
 
 class _Found:
@@ -433,11 +452,17 @@ def _plan_value(tenant, res, service, field, cur, new):
 
 def diff(results, platform=None):
     """Ansible diff: per tenant key (and ``registered_limits`` for the platform's registered
-    limits, ``platform``) -> {flat key: value} before and after, only what changes."""
-    before, after = {}, {}
+    limits, ``platform``) -> {flat key: value} before and after, only what changes; ``prepared``
+    (text Ansible prints below) names who approved each change above its auto-approval threshold."""
+    before, after, marks = {}, {}, []
     for res in results + ([platform] if platform is not None else []):
         changes = dict((k, v) for k, v in res.drift.items() if not v.get('skipped'))
         if changes:
             before[res.key] = dict((k, v['old']) for k, v in changes.items())
             after[res.key] = dict((k, v['new']) for k, v in changes.items())
-    return dict(before=before, after=after)
+            marks.extend('%s %s -> %s: %s' % (res.key, k, v['new'], v['approval'])
+                         for k, v in sorted(changes.items()) if v.get('approval'))
+    result = dict(before=before, after=after)
+    if marks:
+        result['prepared'] = 'above the auto-approval threshold (lz_quota_definitions):\n%s\n' % '\n'.join(marks)
+    return result

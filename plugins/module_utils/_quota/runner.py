@@ -7,7 +7,7 @@ import time
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import State
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_tenants
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import inventory_of, select_tenants
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     QUOTA_APPLIED_ATTR,
@@ -300,7 +300,7 @@ def verify_written(reader, results, writes):
 def run_module(module):
     """Run openstack_quota to its end (exit_json / fail_json)."""
     params = module.params
-    inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
+    inventory = inventory_of(params)
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
                          params.get('only_workspaces'), params.get('workspace_files'),
                          params.get('registered_limits'), params.get('shard'), params.get('identity_platform'))

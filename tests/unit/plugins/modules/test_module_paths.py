@@ -63,7 +63,8 @@ def test_inventory_validate_lists_the_tenants(capsys, no_connect):
     assert not result.get('failed') and result['changed'] is False and result['requests'] == {'total': 0}
     assert result['tenants'] == [dict(tenant='shop/web', name='shop-web', domain='default', state='present',
                                       groups={'reader': 'shop-web-reader', 'user': 'shop-web-user',
-                                              'admin': 'shop-web-admin'})]
+                                              'admin': 'shop-web-admin'}, quota_requests=[])]
+    assert result['notices'] == []
 
 
 @pytest.mark.parametrize('module', [keystone_tenant, keystone_group_binding, openstack_quota])
