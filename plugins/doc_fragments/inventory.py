@@ -73,6 +73,7 @@ options:
     type: str
     version_added: 0.1.0
   quota_definitions:
+    version_added: 0.2.0
     description:
       - The platform's quota definitions, a mapping of quota key (C(docs/quotas.md)) to C(min), C(max) and
         C(auto_approve_max) (integers of 0 or more, each optional). Every quota value of the inventory (a
@@ -84,6 +85,7 @@ options:
       - Taken as written (type C(raw)), like O(landing_zones).
     type: raw
   quota_approvals:
+    version_added: 0.2.0
     description:
       - Approved quota requests, a list of mappings with C(workspace), C(project), C(key), C(value) (the
         highest value approved; -1 approves unlimited), C(approved_by), and optionally C(platform),
@@ -92,6 +94,7 @@ options:
         C(group_vars/all/quota_approvals.yml). An approval that approves nothing is a warning (stale).
     type: raw
   quota_approval:
+    version_added: 0.2.0
     description:
       - V(require) fails validation on a quota request that nothing approves, naming its path and
         how to approve it, before any request. V(report) lets it pass; the plan marks it C(needs approval).
@@ -100,6 +103,7 @@ options:
     choices: [require, report]
     default: require
   quota_approved_by:
+    version_added: 0.2.0
     description:
       - The label passed by CI, the name of who approved the pull request's quota requests
         (C(-e lz_quota_approved_by=<name>)). It approves every quota request of the run;

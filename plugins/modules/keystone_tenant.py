@@ -103,6 +103,7 @@ tenants:
           to plan such a tenant's quota against empty in check mode.
       type: bool
     adopted_project:
+      version_added: 0.2.0
       description:
         - The id of the existing project this run adopts for the tenant (in check mode, would adopt); absent
           otherwise. M(landingzone.openstack.openstack_quota) takes it through

@@ -119,6 +119,7 @@ path:
   returned: always
   type: str
 cleared_failure:
+  version_added: 0.2.0
   description:
     - After a real run that did not fail, the C(<name>.failed.json) of the same view (the whole platform, or the
       same workspaces) that an earlier run left and this run removed, so that the file exists only while the
