@@ -92,14 +92,21 @@ class RequestCounter:
         self.by_method = {}
         self.by_service = {}
         self.total = 0
+        self.writes = 0         # requests that change a cloud (is_write): the audit trail records each
+        self.write_log = None   # the run's audit log (_ledger/audit.WriteLog), when the run keeps one
 
     def hook(self, response, *args, **kwargs):
         request = response.request
         service = netloc(request.url)
+        write = is_write(request.method, request.url)
         with self._lock:
             self.total += 1
             self.by_method[request.method] = self.by_method.get(request.method, 0) + 1
             self.by_service[service] = self.by_service.get(service, 0) + 1
+            self.writes += 1 if write else 0
+        if write and self.write_log is not None:
+            self.write_log.record(request.method, request.url, response.status_code, service,
+                                  body=lambda: _json_or_none(response))
         return response
 
     def install(self, conn):
@@ -108,7 +115,27 @@ class RequestCounter:
     def as_dict(self):
         with self._lock:
             return dict(total=self.total, by_method=dict(self.by_method),
-                        by_service=dict(self.by_service))
+                        by_service=dict(self.by_service), writes=self.writes)
+
+
+# Methods that only read.
+READ_METHODS = frozenset(['GET', 'HEAD', 'OPTIONS'])
+
+
+def is_write(method, url):
+    """True for a request that changes a cloud: every method but GET/HEAD/OPTIONS, except authentication
+    (a token request, ``POST .../auth/tokens``, changes nothing the audit trail is about)."""
+    if (method or '').upper() in READ_METHODS:
+        return False
+    path = urlsplit(url or '').path.rstrip('/')
+    return not path.endswith('/auth/tokens')
+
+
+def _json_or_none(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def netloc(url):

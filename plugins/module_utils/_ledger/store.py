@@ -77,6 +77,10 @@ import sqlite3
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.audit import (
+    COLUMNS as AUDIT_COLUMNS,
+    JSON_COLUMNS as AUDIT_JSON,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import redact as dsn_redact, scrub
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts, utcnow
 
@@ -171,6 +175,30 @@ MIGRATIONS = [
             recorded_at TEXT NOT NULL,
             PRIMARY KEY (statement, revision, file)
         )''',
+    ]),
+    (4, 'audit trail: every write of the replication modules to a cloud', [
+        '''CREATE TABLE audit_log (
+            run_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            workspace TEXT,
+            project TEXT,
+            module TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            method TEXT NOT NULL,
+            service TEXT NOT NULL,
+            path TEXT NOT NULL,
+            resource_id TEXT,
+            target TEXT,
+            before TEXT,
+            after TEXT,
+            status INTEGER,
+            outcome TEXT NOT NULL,
+            inventory_revision TEXT,
+            PRIMARY KEY (run_id, seq)
+        )''',
+        'CREATE INDEX audit_log_time ON audit_log (at, platform)',
     ]),
 ]
 
@@ -627,6 +655,36 @@ class Ledger:
                                                   'ORDER BY revision, file', (statement,)):
             out.setdefault(int(revision), {})[name] = digest
         return out
+
+    # --- the audit trail (append-only: entries are inserted, never updated or deleted)
+    def record_audit(self, entries):
+        """Append a run's audit entries (dicts of ``audit.COLUMNS``) in one transaction; an entry already
+        recorded (same run id and seq) is kept as it was: the log is never updated, never deleted from."""
+        rows = [tuple(canonical_json(e[c]) if c in AUDIT_JSON and e.get(c) is not None else e.get(c)
+                      for c in AUDIT_COLUMNS) for e in entries]
+        if not rows:
+            return 0
+        with self._transaction('audit') as cur:
+            self._executemany(cur, 'INSERT INTO audit_log (%s) VALUES (%s) ON CONFLICT DO NOTHING'
+                              % (', '.join(AUDIT_COLUMNS), ', '.join('?' * len(AUDIT_COLUMNS))), rows)
+        return len(rows)
+
+    def audit(self, start=None, end=None, platform=None, workspace=None, run_id=None):
+        """Audit entries with ``at`` in [start, end), oldest first (dicts; before/after as values)."""
+        extra = []
+        if start:
+            extra.append(('at >= ?', [ts(start)]))
+        if end:
+            extra.append(('at < ?', [ts(end)]))
+        if workspace:
+            extra.append(('workspace = ?', [workspace]))
+        if run_id:
+            extra.append(('run_id = ?', [run_id]))
+        where, args = self._where(platform, None, extra)
+        rows = self._query('SELECT %s FROM audit_log%s ORDER BY at, run_id, seq' % (', '.join(AUDIT_COLUMNS), where),
+                           args)
+        return [dict((c, json.loads(v) if c in AUDIT_JSON and v is not None else v)
+                     for c, v in zip(AUDIT_COLUMNS, row)) for row in rows]
 
     def counts(self):
         out = {}
