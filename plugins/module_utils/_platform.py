@@ -10,6 +10,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._clouds import connect_failure
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.audit import WriteLog
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import open_ledger
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
@@ -57,7 +58,12 @@ class PlatformModule(LandingZoneModule):
         """Open the ledger and start this run's write log (modules made with ``audit``, not in check mode)."""
         if not self.audit_module or self.check_mode or self.audit_log is not None:
             return
-        self._audit_ledger = self.run(open_ledger, self.params.get('ledger_path'), self.params.get('ledger_dsn'))
+        try:
+            self._audit_ledger = open_ledger(self.params.get('ledger_path'), self.params.get('ledger_dsn'))
+        except (UserError, OSError) as exc:
+            self.fail('no request was made: the ledger that keeps the audit trail of the writes (ledger_path / '
+                      'ledger_dsn; in the role the platform host\'s lz_ledger_path / lz_ledger_dsn) cannot be opened: %s'
+                      % exc)
         self.audit_log = WriteLog(str(uuid.uuid4()), self.params.get('platform'), self.audit_module,
                                   self.params.get('inventory_revision'))
 
