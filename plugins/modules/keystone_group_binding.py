@@ -118,7 +118,8 @@ timings:
   type: dict
   sample: {snapshot: 0.41, plan: 0.02, apply: 3.1}
 requests:
-  description: HTTP requests sent to the platform, in total, by method and by endpoint.
+  description: HTTP requests sent to the platform, in total, by method and by endpoint; C(writes), the requests that
+    changed the platform (each an entry of RV(audit)).
   returned: always
   type: dict
 errors:

@@ -159,10 +159,11 @@ timings:
   type: dict
   sample: {snapshot: 0.41, plan: 0.02, apply: 3.1}
 requests:
-  description: HTTP requests sent to the platform, in total, by method and by endpoint.
+  description: HTTP requests sent to the platform, in total, by method and by endpoint; C(writes), the requests that
+    changed the platform (each an entry of RV(audit)).
   returned: always
   type: dict
-  sample: {total: 3, by_method: {POST: 1, GET: 2}, by_service: {"127.0.0.1:5000": 3}}
+  sample: {total: 3, by_method: {POST: 1, GET: 2}, by_service: {"127.0.0.1:5000": 3}, writes: 1}
 errors:
   description: Inventory validation errors, each with C(path) and C(message).
   returned: when the inventory is invalid

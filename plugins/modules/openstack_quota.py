@@ -264,7 +264,8 @@ quota_backends:
 requests:
   description: >-
     HTTP requests sent, in total, by method, by endpoint (C(by_service)) and by API name
-    (C(by_api): identity, compute, volume, network, load_balancer).
+    (C(by_api): identity, compute, volume, network, load_balancer); C(writes), the requests that changed the
+    platform (each an entry of RV(audit)).
   returned: always
   type: dict
   sample: {total: 4, by_method: {GET: 4}, by_api: {identity: 2, network: 1, compute: 1}}

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The usage ledger, storage only: what metering collected, stored idempotently; read back by chargeback.
+"""The usage ledger, storage only: what metering collected, stored idempotently; read back by chargeback. Also the
+audit trail of the replication modules' writes (``audit_log``).
 
 One small interface, two backends: a SQLite file (stdlib ``sqlite3``, the default) and
 PostgreSQL (psycopg 3, imported only when used), for teams that run many collectors against one
@@ -64,6 +65,11 @@ Statements (written by openstack_chargeback when it closes a period)
     - ``record_statement(statement, revision, hashes)`` records the sha256 of each file of a
       closed statement's version (never rewritten); ``statement_hashes(statement)`` ->
       {revision: {file: sha256}}, read by its verify step.
+
+The audit trail (written by the replication modules, docs/audit.md)
+    - ``record_audit(entries)`` appends a run's write entries (``audit.COLUMNS``) to ``audit_log`` in one
+      transaction; never updated, never deleted. ``audit(start, end, platform, workspace, run_id)`` reads them,
+      oldest first.
 
     Usage hours are not computed here: ``_chargeback.rating.usage`` derives them from the same
     intervals as the invoice.
