@@ -84,18 +84,18 @@ class PlatformModule(LandingZoneModule):
             ledger.close()
         return None
 
-    def exit_json(self, **result):
-        problem = self.finish_audit(result)
+    def exit_json(self, **kwargs):
+        problem = self.finish_audit(kwargs)
         if problem:
-            result['msg'] = problem
-            super().fail_json(**result)
-        super().exit_json(**result)
+            kwargs['msg'] = problem
+            super().fail_json(**kwargs)
+        super().exit_json(**kwargs)
 
-    def fail_json(self, msg=None, **result):
-        problem = self.finish_audit(result)
+    def fail_json(self, msg, **kwargs):
+        problem = self.finish_audit(kwargs)
         if problem:
             msg = '%s; %s' % (msg, problem)
-        super().fail_json(msg=msg, **result)
+        super().fail_json(msg, **kwargs)
 
     def rest(self, adapter, microversion=None):
         return _rest.RestClient(adapter, retries=self.params['retries'], microversion=microversion)
