@@ -5,7 +5,8 @@
 ``CONNECTION`` (doc fragment ``landingzone.openstack.openstack``, action group ``openstack``),
 ``INVENTORY`` (``landingzone.openstack.inventory``, action group ``inventory``), ``LEDGER``
 (``landingzone.openstack.ledger``), ``ISOLATION`` (``landingzone.openstack.isolation``: the
-later replication steps) and ``AUDIT`` (``landingzone.openstack.audit``: the audit trail's options). tests/unit checks that the fragments document exactly these.
+later replication steps) and ``AUDIT`` (``landingzone.openstack.audit``: the audit trail's options).
+tests/unit checks that the fragments document exactly these.
 """
 
 import re

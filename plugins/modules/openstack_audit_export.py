@@ -15,7 +15,7 @@ description:
     (C(create_project), C(add_member), C(set_quota), ...), HTTP method, service, path, resource id, target, before
     and after where the plan knew them (JSON), HTTP status, outcome, the inventory's revision - oldest first.
   - Talks to no cloud; needs no credentials but the ledger's. The file is written atomically and only when its
-    content changes; in check mode it is not written (RV(changed) says whether it would be).
+    content changes; in check mode it is not written (C(changed) says whether it would be).
 author:
   - landingzone.openstack maintainers (@landingzone)
 options:

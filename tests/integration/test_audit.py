@@ -120,8 +120,8 @@ def test_the_export_lists_exactly_the_writes_counted(keystone, platform, unique,
         assert ledger.audit(workspace=ws) == entries
 
 
-def test_without_a_ledger_the_default_file_and_a_bad_ledger_stops_before_any_request(keystone, platform, unique,
-                                                                                       tmp_path):
+def test_without_a_ledger_the_default_file_and_a_bad_ledger_stops_before_any_request(
+        keystone, platform, unique, tmp_path):
     ws = 'd%s' % unique
     home = str(tmp_path / 'home')
     os.makedirs(home)

@@ -16,6 +16,7 @@ the export formats (JSON Lines, CSV) are here.
 
 import contextlib
 import csv
+import enum
 import io
 import json
 import re
@@ -37,11 +38,15 @@ SHOWN = 200
 _ID = re.compile(r'^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$|^[0-9a-fA-F]{32,64}$')
 
 
-class Outcome:
-    """An entry's outcome: the write was answered with success, or with an error."""
+class Outcome(str, enum.Enum):
+    """An entry's outcome: the write was answered with success (below 400), or with an error. A str-enum like
+    ``store.RunStatus``, on its own: the ledger readers ship no result code."""
 
     OK = 'ok'
     ERROR = 'error'
+
+    def __str__(self):
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ class WriteLog:
                 service=about.get('service') or self.service_of(url) or service, path=path,
                 resource_id=resource_id or resource_id_of(path), target=about.get('target') or name,
                 before=about.get('before'), after=about.get('after'), status=status,
-                outcome=Outcome.OK if status is not None and status < 400 else Outcome.ERROR,
+                outcome=(Outcome.OK if status is not None and status < 400 else Outcome.ERROR).value,
                 inventory_revision=self.inventory_revision)
             self.entries.append(entry)
         return entry
