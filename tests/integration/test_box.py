@@ -20,7 +20,8 @@ Scenarios, each converged once in a module-scoped fixture, asserted on by severa
 * the shipped Markdown names no file the tarball lacks, and README, docs, role READMEs and examples
   name no tests/ or bench/ path (issue 25, point 1). No cloud.
 
-10 ansible-playbook runs in all (the audit export of the README walk-through's replicate, docs/audit.md); test_awx.py runs the AWX jobs from the same box. The packaging does
+10 ansible-playbook runs in all (one: the audit export of the README walk-through,
+docs/audit.md); test_awx.py runs the AWX jobs from the same box. The packaging does
 not depend on the OpenStack release: not `release_matrix`. The `test_box_*` tests need no cloud and
 no credentials, only the build (~2 s) and four short runs that stop before any request: `pytest
 tests/integration/test_box.py -k test_box_` runs them alone.
