@@ -160,7 +160,7 @@ audit:
       description: The run's id, in every entry (the export's C(run_id) filter).
       type: str
     count:
-      description: The writes recorded, as many as C(requests.writes).
+      description: The writes recorded, as many as C(requests.writes) (plus C(requests.unanswered_writes), the writes that got no answer).
       type: int
     operations:
       description: The count of entries per operation (C(create_project), C(add_member), C(set_quota), ...).

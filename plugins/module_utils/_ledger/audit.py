@@ -39,11 +39,13 @@ _ID = re.compile(r'^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{
 
 
 class Outcome(str, enum.Enum):
-    """An entry's outcome: the write was answered with success (below 400), or with an error. A str-enum like
+    """An entry's outcome: the write was answered with success (below 400), with an error, or not at all (it may have
+    landed: a timeout, a connection failure; no status). A str-enum like
     ``store.RunStatus``, on its own: the ledger readers ship no result code."""
 
     OK = 'ok'
     ERROR = 'error'
+    NO_ANSWER = 'no_answer'
 
     def __str__(self):
         return self.value
@@ -120,6 +122,13 @@ def created_of(body):
     return None, None
 
 
+def outcome_of(status):
+    """The Outcome of an HTTP status (None: no answer)."""
+    if status is None:
+        return Outcome.NO_ANSWER
+    return Outcome.OK if status < 400 else Outcome.ERROR
+
+
 def split_tenant(tenant):
     """(workspace, project) of a tenant key ``workspace/project``; a key without a slash is a workspace."""
     if not tenant:
@@ -141,8 +150,8 @@ class WriteLog:
         self._lock = threading.Lock()
 
     def record(self, method, url, status, service, body=None, at=None):
-        """One write to ``service`` (host:port, as the counter groups them) answered with ``status``; ``body()``
-        reads the answer (called for a created resource only)."""
+        """One write to ``service`` (host:port, as the counter groups them) answered with ``status`` (None: no
+        answer; ``url`` is then the path the client sent); ``body()`` reads the answer (a created resource only)."""
         about = current() or {}
         path = urlsplit(url or '').path
         resource_id, name = None, None
@@ -157,7 +166,7 @@ class WriteLog:
                 service=about.get('service') or self.service_of(url) or service, path=path,
                 resource_id=resource_id or resource_id_of(path), target=about.get('target') or name,
                 before=about.get('before'), after=about.get('after'), status=status,
-                outcome=(Outcome.OK if status is not None and status < 400 else Outcome.ERROR).value,
+                outcome=outcome_of(status).value,
                 inventory_revision=self.inventory_revision)
             self.entries.append(entry)
         return entry

@@ -236,3 +236,28 @@ def test_every_member_of_the_ledger_group_takes_the_ledger_options():
         assert '  - landingzone.openstack.ledger\n' in text, member   # documented
         # taken: the LEDGER options directly, or with the audit trail (PlatformModule(audit=...))
         assert 'ledger=True' in text or "audit='%s'" % member in text, member
+
+
+def test_a_write_without_an_answer_is_recorded_as_such():
+    """A POST that timed out may have landed (the lookup that follows adopts it without a write of its own): the
+    audit trail records it, with no status; a read that timed out is no write."""
+    from keystoneauth1 import exceptions as ksa_exc
+    counter = _rest.RequestCounter()
+    counter.write_log = log = audit.WriteLog('r', 'p', 'keystone_tenant')
+
+    class Adapter:
+        service_type = 'identity'
+        session = type('KsaSession', (), {'session': type('RequestsSession', (), {'lz_counter': counter})()})()
+
+        def request(self, url, method, **kwargs):
+            raise ksa_exc.ConnectTimeout('no answer')
+    rest = _rest.RestClient(Adapter(), retries=1, sleep=lambda s: None)
+    with audit.describe('create_project', 'shop/web', 'shop-web'):
+        with pytest.raises(_rest.ApiError) as err:
+            rest.request('POST', '/projects', json={'project': {}})
+    assert err.value.ambiguous
+    with pytest.raises(_rest.ApiError):
+        rest.get('/projects')
+    assert [(e.operation, e.method, e.path, e.status, e.outcome, e.service, e.project) for e in log.entries] \
+        == [('create_project', 'POST', '/projects', None, 'no_answer', 'identity', 'web')]
+    assert counter.as_dict() == dict(total=0, by_method={}, by_service={}, writes=0, unanswered_writes=1)
