@@ -97,6 +97,9 @@ class RequestCounter:
         self.write_log = None   # the run's audit log (_ledger/audit.WriteLog), when the run keeps one
 
     def hook(self, response, *args, **kwargs):
+        return self._count(response)
+
+    def _count(self, response, about=None):
         request = response.request
         service = netloc(request.url)
         write = is_write(request.method, request.url)
@@ -107,7 +110,7 @@ class RequestCounter:
             self.writes += 1 if write else 0
         if write and self.write_log is not None:
             self.write_log.record(request.method, request.url, response.status_code, service,
-                                  body=lambda: _json_or_none(response))
+                                  body=lambda: _json_or_none(response), about=about)
         return response
 
     def no_answer(self, method, path, service):
@@ -120,8 +123,11 @@ class RequestCounter:
         if self.write_log is not None:
             self.write_log.record(method, path, None, service)
 
-    def install(self, conn):
-        conn.session.session.hooks.setdefault('response', []).append(self.hook)
+    def install(self, conn, about=None):
+        """Count ``conn``'s requests. ``about``: what its writes are when the thread that sends one has not said
+        (the audit trail's description, for a connection whose library sends from threads of its own)."""
+        hook = self.hook if about is None else (lambda response, *args, **kwargs: self._count(response, about))
+        conn.session.session.hooks.setdefault('response', []).append(hook)
         # RestClient finds the counter of its session here, for the writes that got no answer
         conn.session.session.lz_counter = self
 

@@ -149,10 +149,11 @@ class WriteLog:
         self.entries = []
         self._lock = threading.Lock()
 
-    def record(self, method, url, status, service, body=None, at=None):
+    def record(self, method, url, status, service, body=None, at=None, about=None):
         """One write to ``service`` (host:port, as the counter groups them) answered with ``status`` (None: no
-        answer; ``url`` is then the path the client sent); ``body()`` reads the answer (a created resource only)."""
-        about = current() or {}
+        answer; ``url`` is then the path the client sent); ``body()`` reads the answer (a created resource only).
+        ``about``: the description when the sending thread has none (``RequestCounter.install``)."""
+        about = current() or about or {}
         path = urlsplit(url or '').path
         resource_id, name = None, None
         if method == 'POST' and status is not None and status < 300 and body is not None:

@@ -261,3 +261,21 @@ def test_a_write_without_an_answer_is_recorded_as_such():
     assert [(e.operation, e.method, e.path, e.status, e.outcome, e.service, e.project) for e in log.entries] \
         == [('create_project', 'POST', '/projects', None, 'no_answer', 'identity', 'web')]
     assert counter.as_dict() == dict(total=0, by_method={}, by_service={}, writes=0, unanswered_writes=1)
+
+
+def test_a_connection_whose_library_sends_from_its_own_threads_writes_as_the_action_that_made_it():
+    """The purge: openstacksdk's project cleanup deletes from threads of its own; the counter installed on its
+    connection with the action's description records them as that action's."""
+    counter = _rest.RequestCounter()
+    counter.write_log = log = audit.WriteLog('r', 'p', 'keystone_tenant')
+    conn = type('Conn', (), {})()
+    conn.session = type('KsaSession', (), {})()
+    conn.session.session = type('RequestsSession', (), {'hooks': {}})()
+    with audit.describe('purge_project', 'shop/old', 'shop-old'):
+        counter.install(conn, about=audit.current())
+    [hook] = conn.session.session.hooks['response']
+    worker = threading.Thread(target=hook, args=(Response('DELETE', 'http://n:8774/v2.1/servers/%s' % PID, 204),))
+    worker.start()
+    worker.join()
+    assert [(e.operation, e.project, e.target, e.resource_id) for e in log.entries] == [
+        ('purge_project', 'old', 'shop-old', PID)]
