@@ -279,3 +279,39 @@ def test_a_connection_whose_library_sends_from_its_own_threads_writes_as_the_act
     worker.join()
     assert [(e.operation, e.project, e.target, e.resource_id) for e in log.entries] == [
         ('purge_project', 'old', 'shop-old', PID)]
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_a_module_that_fails_midway_keeps_the_writes_it_made(check_mode, tmp_path, monkeypatch, capsys):
+    """keystone_tenant writes once, then a request fails: the failed task shows the write and the ledger holds it.
+    In check mode nothing is recorded and no ledger is opened."""
+    from ansible.module_utils.testing import patch_module_args
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import runner as keystone_runner
+    from ansible_collections.landingzone.openstack.plugins.modules import keystone_tenant
+    counter = _rest.RequestCounter()
+    monkeypatch.setattr(_rest, 'connect', lambda params: (type('Conn', (), {'identity': None})(), counter))
+
+    def replicate(*args, **kwargs):
+        with audit.describe('create_project', 'shop/web', 'shop-web'):
+            counter.hook(Response('POST', 'http://k:5000/v3/projects', 201, {'project': {'id': PID}}))
+        raise _rest.ApiError('POST', '/groups', 409, 'Conflict')
+    monkeypatch.setattr(keystone_runner, 'replicate_tenants', replicate)
+    ledger = str(tmp_path / 'l.sqlite')
+    args = dict(platform='local', landing_zones={'default': {}}, cloud='x', ledger_path=ledger,
+                inventory_revision='c0ffee', workspaces=[{'identifier': 'shop', 'projects': [{'identifier': 'web'}]}])
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            keystone_tenant.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result['failed'] and 'POST /groups' in result['msg']
+    if check_mode:
+        import os
+        assert 'audit' not in result and not os.path.exists(ledger)
+        return
+    assert result['audit']['count'] == 1 and result['audit']['ledger'] == 'sqlite %s' % ledger
+    with store.open_ledger(ledger) as opened:
+        [entry] = opened.audit()
+    assert entry == result['audit']['entries'][0]
+    assert (entry['operation'], entry['resource_id'], entry['inventory_revision']) == ('create_project', PID, 'c0ffee')
