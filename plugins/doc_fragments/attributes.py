@@ -61,8 +61,21 @@ attributes:
     description:
       - Use C(group/landingzone.openstack.openstack) in C(module_defaults) to set the connection options
         and C(group/landingzone.openstack.inventory) to set the inventory options.
+      - C(group/landingzone.openstack.ledger) sets the ledger the audit trail is kept in.
     support: full
     membership:
       - landingzone.openstack.openstack
       - landingzone.openstack.inventory
+      - landingzone.openstack.ledger
+'''
+
+    # Modules that read the ledger only (doc fragment landingzone.openstack.ledger).
+    ACTION_GROUP_LEDGER = r'''
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/landingzone.openstack.ledger) in C(module_defaults) to set the ledger options.
+    support: full
+    membership:
+      - landingzone.openstack.ledger
 '''

@@ -4,8 +4,9 @@
 
 ``CONNECTION`` (doc fragment ``landingzone.openstack.openstack``, action group ``openstack``),
 ``INVENTORY`` (``landingzone.openstack.inventory``, action group ``inventory``), ``LEDGER``
-(``landingzone.openstack.ledger``) and ``ISOLATION`` (``landingzone.openstack.isolation``: the
-later replication steps). tests/unit checks that the fragments document exactly these.
+(``landingzone.openstack.ledger``), ``ISOLATION`` (``landingzone.openstack.isolation``: the
+later replication steps) and ``AUDIT`` (``landingzone.openstack.audit``: the audit trail's options).
+tests/unit checks that the fragments document exactly these.
 """
 
 import re
@@ -56,6 +57,11 @@ LEDGER = dict(
 
 ISOLATION = dict(
     previous_steps=dict(type='dict', default={}),
+)
+
+# The audit trail of the modules that write to a cloud (docs/audit.md); with LEDGER, where it is kept.
+AUDIT = dict(
+    inventory_revision=dict(type='str'),
 )
 
 

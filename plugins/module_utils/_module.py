@@ -16,9 +16,10 @@ class LandingZoneModule(AnsibleModule):
     """AnsibleModule with the collection's option groups (``_argspec``)."""
 
     def __init__(self, argument_spec=None, connection=False, inventory=False, ledger=False,
-                 isolation=False, **kwargs):
+                 isolation=False, audit=False, **kwargs):
         groups = [g for g, wanted in ((_argspec.CONNECTION, connection), (_argspec.INVENTORY, inventory),
-                                      (_argspec.LEDGER, ledger), (_argspec.ISOLATION, isolation)) if wanted]
+                                      (_argspec.LEDGER, ledger), (_argspec.ISOLATION, isolation),
+                                      (_argspec.AUDIT, audit)) if wanted]
         kwargs.setdefault('supports_check_mode', True)
         self.counter = None
         super().__init__(argument_spec=_argspec.compose(*groups, **(argument_spec or {})), **kwargs)

@@ -92,23 +92,72 @@ class RequestCounter:
         self.by_method = {}
         self.by_service = {}
         self.total = 0
+        self.writes = 0         # requests that change a cloud (is_write): the audit trail records each
+        self.unanswered = 0     # writes that got no answer (RestClient saw the failure): recorded too
+        self.write_log = None   # the run's audit log (_ledger/audit.WriteLog), when the run keeps one
 
     def hook(self, response, *args, **kwargs):
+        return self._count(response)
+
+    def _count(self, response, about=None):
         request = response.request
         service = netloc(request.url)
+        write = is_write(request.method, request.url)
         with self._lock:
             self.total += 1
             self.by_method[request.method] = self.by_method.get(request.method, 0) + 1
             self.by_service[service] = self.by_service.get(service, 0) + 1
+            self.writes += 1 if write else 0
+        if write and self.write_log is not None:
+            self.write_log.record(request.method, request.url, response.status_code, service,
+                                  body=lambda: _json_or_none(response), about=about)
         return response
 
-    def install(self, conn):
-        conn.session.session.hooks.setdefault('response', []).append(self.hook)
+    def no_answer(self, method, path, service):
+        """A write RestClient sent that got no answer (a connection failure, a timeout): it may have landed, so
+        the audit trail records it (no response hook saw it)."""
+        if not is_write(method, path):
+            return
+        with self._lock:
+            self.unanswered += 1
+        if self.write_log is not None:
+            self.write_log.record(method, path, None, service)
+
+    def install(self, conn, about=None):
+        """Count ``conn``'s requests. ``about``: what its writes are when the thread that sends one has not said
+        (the audit trail's description, for a connection whose library sends from threads of its own)."""
+        hook = self.hook if about is None else (lambda response, *args, **kwargs: self._count(response, about))
+        conn.session.session.hooks.setdefault('response', []).append(hook)
+        # RestClient finds the counter of its session here, for the writes that got no answer
+        conn.session.session.lz_counter = self
 
     def as_dict(self):
         with self._lock:
-            return dict(total=self.total, by_method=dict(self.by_method),
-                        by_service=dict(self.by_service))
+            out = dict(total=self.total, by_method=dict(self.by_method),
+                       by_service=dict(self.by_service), writes=self.writes)
+            if self.unanswered:
+                out['unanswered_writes'] = self.unanswered
+            return out
+
+
+# Methods that only read.
+READ_METHODS = frozenset(['GET', 'HEAD', 'OPTIONS'])
+
+
+def is_write(method, url):
+    """True for a request that changes a cloud: every method but GET/HEAD/OPTIONS, except authentication
+    (a token request, ``POST .../auth/tokens``, changes nothing the audit trail is about)."""
+    if (method or '').upper() in READ_METHODS:
+        return False
+    path = urlsplit(url or '').path.rstrip('/')
+    return not path.endswith('/auth/tokens')
+
+
+def _json_or_none(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def netloc(url):
@@ -312,6 +361,8 @@ class RestClient:
             except Exception as exc:  # noqa: BLE001 - re-raised unless transient (see transient())
                 if not transient(exc):
                     raise
+                # sent or not, it is unknown: a write that may have landed goes to the audit trail
+                _counter_of(self.adapter).no_answer(method, path, getattr(self.adapter, 'service_type', None))
                 error = ApiError(method, path, message=str(exc) or type(exc).__name__,
                                  ambiguous=True)
             else:
@@ -329,6 +380,18 @@ class RestClient:
 
     def get(self, path, params=None, missing_ok=False):
         return self.request('GET', path, params=params, ok=(200,), missing_ok=missing_ok)
+
+
+class _NoCounter:
+    def no_answer(self, method, path, service):
+        pass
+
+
+def _counter_of(adapter):
+    """The RequestCounter installed on an adapter's session (RequestCounter.install), or one that counts nothing."""
+    session = getattr(getattr(adapter, 'session', None), 'session', None)
+    counter = getattr(session, 'lz_counter', None)
+    return counter if isinstance(counter, RequestCounter) else _NoCounter()
 
 
 def _error_text(resp):

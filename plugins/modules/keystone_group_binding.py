@@ -30,6 +30,8 @@ extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
   - landingzone.openstack.isolation
+  - landingzone.openstack.ledger
+  - landingzone.openstack.audit
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -47,6 +49,33 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+audit:
+  description:
+    - The audit trail of this run (docs/audit.md), appended to the ledger's C(audit_log) before the module ended.
+    - Not returned in check mode (nothing is recorded) and before the first request (an invalid inventory, an earlier
+      step's failure).
+  returned: when the run connected, not in check mode
+  type: dict
+  contains:
+    run_id:
+      description: The run's id, in every entry (the export's C(run_id) filter).
+      type: str
+    count:
+      description: The writes recorded, as many as C(requests.writes) (plus C(requests.unanswered_writes), the writes that got no answer).
+      type: int
+    operations:
+      description: The count of entries per operation (C(create_project), C(add_member), C(set_quota), ...).
+      type: dict
+    ledger:
+      description: The ledger written, without secrets (backend and file or redacted DSN).
+      type: str
+    entries:
+      description: The first 200 entries, with the columns of the export.
+      type: list
+      elements: dict
+    truncated:
+      description: True when the run made more writes than C(entries) shows (the export has them all).
+      type: bool
 tenants:
   description: One row per tenant of the platform.
   returned: always
@@ -89,7 +118,8 @@ timings:
   type: dict
   sample: {snapshot: 0.41, plan: 0.02, apply: 3.1}
 requests:
-  description: HTTP requests sent to the platform, in total, by method and by endpoint.
+  description: HTTP requests sent to the platform, in total, by method and by endpoint; C(writes), the requests that
+    changed the platform (each an entry of RV(audit)).
   returned: always
   type: dict
 errors:
@@ -104,7 +134,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._platform im
 
 
 def main():
-    module = PlatformModule(connection=True, inventory=True, isolation=True)
+    module = PlatformModule(connection=True, inventory=True, isolation=True, audit='keystone_group_binding')
     run_access_module(module)
 
 

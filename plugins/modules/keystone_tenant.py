@@ -52,6 +52,8 @@ options:
 extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
+  - landingzone.openstack.ledger
+  - landingzone.openstack.audit
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -79,6 +81,33 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+audit:
+  description:
+    - The audit trail of this run (docs/audit.md), appended to the ledger's C(audit_log) before the module ended.
+    - Not returned in check mode (nothing is recorded) and before the first request (an invalid inventory, an earlier
+      step's failure).
+  returned: when the run connected, not in check mode
+  type: dict
+  contains:
+    run_id:
+      description: The run's id, in every entry (the export's C(run_id) filter).
+      type: str
+    count:
+      description: The writes recorded, as many as C(requests.writes) (plus C(requests.unanswered_writes), the writes that got no answer).
+      type: int
+    operations:
+      description: The count of entries per operation (C(create_project), C(add_member), C(set_quota), ...).
+      type: dict
+    ledger:
+      description: The ledger written, without secrets (backend and file or redacted DSN).
+      type: str
+    entries:
+      description: The first 200 entries, with the columns of the export.
+      type: list
+      elements: dict
+    truncated:
+      description: True when the run made more writes than C(entries) shows (the export has them all).
+      type: bool
 tenants:
   description: One row per tenant of the platform.
   returned: always
@@ -143,10 +172,11 @@ timings:
   type: dict
   sample: {snapshot: 0.41, plan: 0.02, apply: 3.1}
 requests:
-  description: HTTP requests sent to the platform, in total, by method and by endpoint.
+  description: HTTP requests sent to the platform, in total, by method and by endpoint; C(writes), the requests that
+    changed the platform (each an entry of RV(audit)).
   returned: always
   type: dict
-  sample: {total: 3, by_method: {POST: 1, GET: 2}, by_service: {"127.0.0.1:5000": 3}}
+  sample: {total: 3, by_method: {POST: 1, GET: 2}, by_service: {"127.0.0.1:5000": 3}, writes: 1}
 errors:
   description: Inventory validation errors, each with C(path) and C(message).
   returned: when the inventory is invalid
@@ -163,7 +193,7 @@ def main():
     module = PlatformModule(argument_spec=dict(prune=dict(type='bool', default=False),
                                                max_deletions=dict(type='int', default=DEFAULT_MAX_DELETIONS),
                                                allow_empty_inventory=dict(type='bool', default=False)),
-                            connection=True, inventory=True)
+                            connection=True, inventory=True, audit='keystone_tenant')
     run_tenants_module(module, prune=module.params['prune'])
 
 

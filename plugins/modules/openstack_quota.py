@@ -88,6 +88,8 @@ extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
   - landingzone.openstack.isolation
+  - landingzone.openstack.ledger
+  - landingzone.openstack.audit
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -148,6 +150,33 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+audit:
+  description:
+    - The audit trail of this run (docs/audit.md), appended to the ledger's C(audit_log) before the module ended.
+    - Not returned in check mode (nothing is recorded) and before the first request (an invalid inventory, an earlier
+      step's failure).
+  returned: when the run connected, not in check mode
+  type: dict
+  contains:
+    run_id:
+      description: The run's id, in every entry (the export's C(run_id) filter).
+      type: str
+    count:
+      description: The writes recorded, as many as C(requests.writes) (plus C(requests.unanswered_writes), the writes that got no answer).
+      type: int
+    operations:
+      description: The count of entries per operation (C(create_project), C(add_member), C(set_quota), ...).
+      type: dict
+    ledger:
+      description: The ledger written, without secrets (backend and file or redacted DSN).
+      type: str
+    entries:
+      description: The first 200 entries, with the columns of the export.
+      type: list
+      elements: dict
+    truncated:
+      description: True when the run made more writes than C(entries) shows (the export has them all).
+      type: bool
 tenants:
   description: One row per tenant of the platform (tenants in state C(deleted) are not listed).
   returned: always
@@ -239,7 +268,8 @@ quota_backends:
 requests:
   description: >-
     HTTP requests sent, in total, by method, by endpoint (C(by_service)) and by API name
-    (C(by_api): identity, compute, volume, network, load_balancer).
+    (C(by_api): identity, compute, volume, network, load_balancer); C(writes), the requests that changed the
+    platform (each an entry of RV(audit)).
   returned: always
   type: dict
   sample: {total: 4, by_method: {GET: 4}, by_api: {identity: 2, network: 1, compute: 1}}
@@ -263,7 +293,7 @@ def main():
                 compute=dict(type='str', choices=list(BACKENDS), default=AUTO),
                 image=dict(type='str', choices=list(BACKENDS), default=AUTO))),
             registered_limits=dict(type='dict', default={})),
-        connection=True, inventory=True, isolation=True)
+        connection=True, inventory=True, isolation=True, audit='openstack_quota')
     run_module(module)
 
 

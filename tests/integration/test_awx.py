@@ -200,6 +200,7 @@ def test_awx_jobs_replicate_meter_chargeback(box, tmp_path, unique, pg_ledger, r
     # 1. replicate: the custom clouds credential (several platforms in one clouds.yaml)
     job = PrivateDataDir(box, str(tmp_path), inventory)
     job.custom_credential('landingzone_clouds.yml', {'clouds_yaml': several_clouds})
+    job.custom_credential('landingzone_ledger.yml', pg_ledger)   # the audit trail (docs/audit.md)
     replicate = job.run('replicate.yml', outputs)
     assert replicate.rc == 0 and replicate.status == 'successful', replicate.stdout[-3000:]
     artifacts = replicate.artifact_data['replication']
@@ -211,6 +212,13 @@ def test_awx_jobs_replicate_meter_chargeback(box, tmp_path, unique, pg_ledger, r
     assert artifacts[first]['changed'] == 1 and artifacts[second]['changed'] == 0
     project = [p for p in cloud.all_projects(replicator) if 'lz-ws=%s' % ws in (p.tags or [])]
     assert len(project) == 1 and 'lz-platform=%s' % first in project[0].tags
+    # the job's writes are in the ledger of the LZ ledger credential (LZ_LEDGER_DSN and the pgpass file)
+    ledger = store.open_ledger(dsn=ledger_dsn().rsplit('/', 1)[0] + '/' + pg_ledger['dbname'], migrate=False)
+    try:
+        created = [e['resource_id'] for e in ledger.audit(platform=first) if e['operation'] == 'create_project']
+    finally:
+        ledger.close()
+    assert created == [project[0].id]
 
     # 2. meter: AWX's own OpenStack credential (one cloud, devstack) and the ledger credential
     job = PrivateDataDir(box, str(tmp_path), inventory)

@@ -20,7 +20,8 @@ Scenarios, each converged once in a module-scoped fixture, asserted on by severa
 * the shipped Markdown names no file the tarball lacks, and README, docs, role READMEs and examples
   name no tests/ or bench/ path (issue 25, point 1). No cloud.
 
-9 ansible-playbook runs in all; test_awx.py runs the AWX jobs from the same box. The packaging does
+10 ansible-playbook runs in all (one: the audit export of the README walk-through,
+docs/audit.md); test_awx.py runs the AWX jobs from the same box. The packaging does
 not depend on the OpenStack release: not `release_matrix`. The `test_box_*` tests need no cloud and
 no credentials, only the build (~2 s) and four short runs that stop before any request: `pytest
 tests/integration/test_box.py -k test_box_` runs them alone.
@@ -250,6 +251,30 @@ def test_readme_chargeback_preview_writes_the_reports(readme):
     assert doc['collections'][readme.platform]['complete'] == 1
     assert summary[0] == '%s: preview, %s %s (%d line items, 0 corrections)' % (
         label, doc['totals']['cost'], doc['totals']['currency'], doc['totals']['items'])
+
+
+def test_readme_replicate_keeps_its_writes_in_the_default_ledger(readme, box, replicator):
+    """docs/audit.md from the box: replicate configured as the README says records every write in the default
+    ledger (the one meter wrote into afterwards), its check run none; the export playbook writes them out."""
+    db = sqlite3.connect(readme.ledger)
+    try:
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute('SELECT * FROM audit_log WHERE platform = ? ORDER BY at, run_id, seq',
+                                            (readme.platform,))]
+    finally:
+        db.close()
+    # one run per step (the check run before them recorded nothing), each with its writes
+    assert sorted(set(r['module'] for r in rows)) == ['keystone_group_binding', 'keystone_tenant', 'openstack_quota']
+    assert len(set(r['run_id'] for r in rows)) == 3
+    assert sorted(r['resource_id'] for r in rows if r['operation'] == 'create_project') \
+        == sorted(p.id for p in projects_of(replicator, readme.platform))
+    assert all(r['outcome'] == 'ok' and r['inventory_revision'] is None for r in rows)
+    run = box.run(['ansible-playbook', 'landingzone.openstack.audit_export', '-i', 'inventory/',
+                   '-e', 'audit_platform=%s' % readme.platform], readme.work, readme.home)
+    assert run.rc == 0, run.tail()
+    with open(os.path.join(readme.work, 'reports', 'audit', 'audit-%s.jsonl' % readme.platform)) as fh:
+        exported = [json.loads(line) for line in fh]
+    assert [(e['run_id'], e['seq']) for e in exported] == [(r['run_id'], r['seq']) for r in rows]
 
 
 # -- the ledger where the README puts it: on the platform host -----------------------------------

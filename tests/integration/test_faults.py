@@ -116,6 +116,11 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
     assert steps, faulty.stdout[-3000:]
     for step in steps:
         assert not step.get('failed') or step.get('msg'), step
+    # the audit trail (docs/audit.md) holds every write, the ones that got no answer included
+    audited = [step for step in steps if 'audit' in step]
+    assert audited, faulty.stdout[-3000:]
+    for step in audited:
+        assert step['audit']['count'] == step['requests']['writes'] + step['requests'].get('unanswered_writes', 0)
     healthy = run_playbook(tasks=tasks('replicator'), group_vars=group_vars, host=platform)
     assert healthy.rc == 0, healthy.stdout[-3000:]
     assert_converged_without_duplicates(replicator, ws, platform, users)

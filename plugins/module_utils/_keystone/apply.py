@@ -23,6 +23,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ownership i
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import Creator
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import describe
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import audit
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
 
 
@@ -250,8 +251,10 @@ class _Runner:
         key = action.tenant_key
         if key in self.failed or key in self.held:
             return
+        before, after = audit_change(action, self.by_key.get(key))
         try:
-            self.operations[action.op](self.ctx, **action.args)
+            with audit.describe(action.kind.value, key, action.label, before, after):
+                self.operations[action.op](self.ctx, **action.args)
         except Held as held:
             with self.lock:
                 self.held.add(key)
@@ -270,3 +273,22 @@ class _Runner:
             return
         with self.lock:
             self.applied.setdefault(key, []).append(action.id)
+
+
+# Operations whose audit entries carry the project's fields the plan read (before) and wants (after).
+_CREATES_PROJECT = ('create_project',)
+_DELETES_PROJECT = ('delete_project',)
+
+
+def audit_change(action, res):
+    """(before, after) of an action's audit entries, as far as the plan knows them: a patch's fields as Keystone
+    had them and as written; a created project's fields; a deleted project's fields (None: not known)."""
+    before = getattr(res, 'before', None) or {}
+    body = action.args.get('body')
+    if isinstance(body, dict):
+        return dict((k, before[k]) for k in body if k in before) or None, body
+    if action.kind.value in _CREATES_PROJECT:
+        return None, getattr(res, 'after', None) or None
+    if action.kind.value in _DELETES_PROJECT:
+        return before or None, None
+    return None, None

@@ -21,6 +21,7 @@ import queue
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import IMMUTABLE_OPTION, carries, immutable
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import label
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import audit
 
 try:
     from openstack import exceptions as sdk_exc
@@ -197,7 +198,8 @@ class Purger:
             raise _rest.ApiError('AUTH', 'project %s' % proj['name'], message=str(exc))
         try:
             if self.counter is not None:
-                self.counter.install(scoped)
+                # openstacksdk's cleanup deletes from threads of its own: its writes are this action's
+                self.counter.install(scoped, about=audit.current())
             _rest.authenticate(scoped, self.retries)
             roles = scoped.session.auth.get_access(scoped.session).role_names
             wide = sorted(set(roles) & set(REFUSED_ROLES))

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The usage ledger, storage only: what metering collected, stored idempotently; read back by chargeback.
+"""The usage ledger, storage only: what metering collected, stored idempotently; read back by chargeback. Also the
+audit trail of the replication modules' writes (``audit_log``).
 
 One small interface, two backends: a SQLite file (stdlib ``sqlite3``, the default) and
 PostgreSQL (psycopg 3, imported only when used), for teams that run many collectors against one
@@ -65,6 +66,11 @@ Statements (written by openstack_chargeback when it closes a period)
       closed statement's version (never rewritten); ``statement_hashes(statement)`` ->
       {revision: {file: sha256}}, read by its verify step.
 
+The audit trail (written by the replication modules, docs/audit.md)
+    - ``record_audit(entries)`` appends a run's write entries (``audit.COLUMNS``) to ``audit_log`` in one
+      transaction; never updated, never deleted. ``audit(start, end, platform, workspace, run_id)`` reads them,
+      oldest first.
+
     Usage hours are not computed here: ``_chargeback.rating.usage`` derives them from the same
     intervals as the invoice.
 """
@@ -77,6 +83,10 @@ import sqlite3
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.audit import (
+    COLUMNS as AUDIT_COLUMNS,
+    JSON_COLUMNS as AUDIT_JSON,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import redact as dsn_redact, scrub
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import ts, utcnow
 
@@ -171,6 +181,30 @@ MIGRATIONS = [
             recorded_at TEXT NOT NULL,
             PRIMARY KEY (statement, revision, file)
         )''',
+    ]),
+    (4, 'audit trail: every write of the replication modules to a cloud', [
+        '''CREATE TABLE audit_log (
+            run_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            workspace TEXT,
+            project TEXT,
+            module TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            method TEXT NOT NULL,
+            service TEXT NOT NULL,
+            path TEXT NOT NULL,
+            resource_id TEXT,
+            target TEXT,
+            before TEXT,
+            after TEXT,
+            status INTEGER,
+            outcome TEXT NOT NULL,
+            inventory_revision TEXT,
+            PRIMARY KEY (run_id, seq)
+        )''',
+        'CREATE INDEX audit_log_time ON audit_log (at, platform)',
     ]),
 ]
 
@@ -627,6 +661,36 @@ class Ledger:
                                                   'ORDER BY revision, file', (statement,)):
             out.setdefault(int(revision), {})[name] = digest
         return out
+
+    # --- the audit trail (append-only: entries are inserted, never updated or deleted)
+    def record_audit(self, entries):
+        """Append a run's audit entries (dicts of ``audit.COLUMNS``) in one transaction; an entry already
+        recorded (same run id and seq) is kept as it was: the log is never updated, never deleted from."""
+        rows = [tuple(canonical_json(e[c]) if c in AUDIT_JSON and e.get(c) is not None else e.get(c)
+                      for c in AUDIT_COLUMNS) for e in entries]
+        if not rows:
+            return 0
+        with self._transaction('audit') as cur:
+            self._executemany(cur, 'INSERT INTO audit_log (%s) VALUES (%s) ON CONFLICT DO NOTHING'
+                              % (', '.join(AUDIT_COLUMNS), ', '.join('?' * len(AUDIT_COLUMNS))), rows)
+        return len(rows)
+
+    def audit(self, start=None, end=None, platform=None, workspace=None, run_id=None):
+        """Audit entries with ``at`` in [start, end), oldest first (dicts; before/after as values)."""
+        extra = []
+        if start:
+            extra.append(('at >= ?', [ts(start)]))
+        if end:
+            extra.append(('at < ?', [ts(end)]))
+        if workspace:
+            extra.append(('workspace = ?', [workspace]))
+        if run_id:
+            extra.append(('run_id = ?', [run_id]))
+        where, args = self._where(platform, None, extra)
+        rows = self._query('SELECT %s FROM audit_log%s ORDER BY at, run_id, seq' % (', '.join(AUDIT_COLUMNS), where),
+                           args)
+        return [dict((c, json.loads(v) if c in AUDIT_JSON and v is not None else v)
+                     for c, v in zip(AUDIT_COLUMNS, row)) for row in rows]
 
     def counts(self):
         out = {}

@@ -17,6 +17,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.q
     VOLUME,
     flat_key,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import audit
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import QUOTA_APPLIED_ATTR
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError, pool_map
 
@@ -36,6 +37,13 @@ def write_request(write):
     if write.service == NETWORK:
         return '/quotas/%s' % write.project_id, {'quota': values}
     return '/lbaas/quotas/%s' % write.project_id, {'quota': values}
+
+
+def keyed(write, values):
+    """A write's values by flat quota key (``compute.cores``), for the audit trail (None: not known)."""
+    if values is None:
+        return None
+    return dict((flat_key(write.service, field), value) for field, value in sorted(values.items()))
 
 
 def limit_requests(writes, limits):
@@ -75,16 +83,24 @@ def apply(clients, writes, results, max_workers=8, identity=None, limits=None):
     def put(write):
         path, body = write_request(write)
         try:
-            clients[write.service].request('PUT', path, json=body, ok=(200, 202, 204))
+            with audit.describe('set_quota', write.tenant_key, '%s quota of project %s' % (write.service, write.project_id),
+                                keyed(write, write.before), keyed(write, write.values)):
+                clients[write.service].request('PUT', path, json=body, ok=(200, 202, 204))
         except ApiError as exc:
             failed(write, write.summary, exc)
             return
         fixed(write, write.values)
 
     def post(batch):
+        tenants = sorted(set(w.tenant_key for w, dummy, dummy in batch))
         try:
-            identity.request('POST', '/limits', json={'limits': [body for dummy, dummy, body in batch]},
-                             ok=(201,))
+            # one request for many tenants: the entry names the tenant when there is one, the keys of each in after
+            with audit.describe('create_limits', tenants[0] if len(tenants) == 1 else None,
+                                '%d Keystone limit(s) of %s' % (len(batch), ', '.join(tenants)),
+                                None, dict(('%s %s' % (w.tenant_key, flat_key(w.service, f)), b['resource_limit'])
+                                           for w, f, b in batch)):
+                identity.request('POST', '/limits', json={'limits': [body for dummy, dummy, body in batch]},
+                                 ok=(201,))
         except ApiError as exc:
             # ambiguous (no answer) or refused: the next run reads what Keystone holds and completes it
             hint = (' (a limit exists that the listing did not show: created meanwhile, or listed with a '
@@ -98,9 +114,12 @@ def apply(clients, writes, results, max_workers=8, identity=None, limits=None):
 
     def patch(item):
         write, field, limit_id, value = item
+        key = flat_key(write.service, field)
         try:
-            identity.request('PATCH', '/limits/%s' % limit_id, json={'limit': {'resource_limit': value}},
-                             ok=(200,))
+            with audit.describe('set_limit', write.tenant_key, '%s of project %s' % (key, write.project_id),
+                                {key: (write.before or {}).get(field)}, {key: value}):
+                identity.request('PATCH', '/limits/%s' % limit_id, json={'limit': {'resource_limit': value}},
+                                 ok=(200,))
         except ApiError as exc:
             failed(write, 'setting Keystone limit %s of %s' % (flat_key(write.service, field), write.tenant_key),
                    exc)
@@ -122,8 +141,9 @@ def apply_records(identity, records, results, max_workers=8, record_attr=QUOTA_A
     def write(item):
         project_id, (tenant_key, record) = item
         try:
-            identity.request('PATCH', '/projects/%s' % project_id, json={'project': {record_attr: record}},
-                             ok=(200,))
+            with audit.describe('record_quota', tenant_key, 'project %s' % project_id, None, {record_attr: record}):
+                identity.request('PATCH', '/projects/%s' % project_id,
+                                 json={'project': {record_attr: record}}, ok=(200,))
         except ApiError as exc:
             with lock:
                 by_key[tenant_key].fail('api_error', 'recording the quotas written (%s of project %s) failed: %s'

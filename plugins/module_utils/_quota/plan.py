@@ -74,13 +74,14 @@ class Write:
     """One service's quota for one tenant: ``values`` holds only the differing fields. Legacy: one
     PUT of the service's quota API; unified limits: Keystone limits (created in bulk or patched)."""
 
-    def __init__(self, service, tenant_key, project_id, values, force=False, backend=LEGACY):
+    def __init__(self, service, tenant_key, project_id, values, force=False, backend=LEGACY, before=None):
         self.service = service
         self.tenant_key = tenant_key
         self.project_id = project_id
         self.values = values
         self.force = force
         self.backend = backend
+        self.before = before    # field -> the limit read before the write (the audit trail's before)
 
     @property
     def summary(self):
@@ -366,7 +367,8 @@ def _plan_service(tenant, res, service, fields, found):
                    % (', '.join(types), ', '.join(missing_types)), keys=missing_types)
     if not values:
         return None
-    return Write(service, tenant.key, res.project_id, values, force=force and backend == LEGACY, backend=backend)
+    return Write(service, tenant.key, res.project_id, values, force=force and backend == LEGACY, backend=backend,
+                 before=dict((field, have[field].limit) for field in values))
 
 
 def _remark_drift(res, key, old, new, record):

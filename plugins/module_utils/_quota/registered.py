@@ -19,6 +19,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.q
     split_key,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.plan import Result
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import audit
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
 
 SETTING = 'registered_limits'
@@ -179,8 +180,10 @@ def apply_registered(identity, writes, res, limits):
     creates = [w for w in writes if w.limit_id is None]
     if creates:
         try:
-            body = identity.request('POST', '/registered_limits',
-                                    json={'registered_limits': [w.body for w in creates]}, ok=(201,)) or {}
+            with audit.describe('create_registered_limits', target=', '.join(w.key for w in creates),
+                                after=dict((w.key, w.value) for w in creates)):
+                body = identity.request('POST', '/registered_limits',
+                                        json={'registered_limits': [w.body for w in creates]}, ok=(201,)) or {}
         except ApiError as exc:
             # one transaction: none was created (or, unanswered, the next run reads what Keystone holds)
             res.fail('api_error', 'creating registered limits %s failed: %s'
@@ -195,8 +198,11 @@ def apply_registered(identity, writes, res, limits):
         if write.limit_id is None:
             continue
         try:
-            identity.request('PATCH', '/registered_limits/%s' % write.limit_id,
-                             json={'registered_limit': {'default_limit': write.value}}, ok=(200,))
+            with audit.describe('set_registered_limit', target=write.key,
+                                before={write.key: limits.registered[write.service][write.field].get('default_limit')},
+                                after={write.key: write.value}):
+                identity.request('PATCH', '/registered_limits/%s' % write.limit_id,
+                                 json={'registered_limit': {'default_limit': write.value}}, ok=(200,))
         except ApiError as exc:
             res.fail('api_error', 'setting registered limit %s failed: %s' % (write.key, exc), keys=[write.key])
             continue

@@ -9,6 +9,7 @@ import yaml
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.landingzone.openstack.plugins.doc_fragments import audit as audit_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import inventory as inventory_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import isolation as isolation_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import ledger as ledger_fragment
@@ -23,6 +24,7 @@ PAIRS = [
     ('inventory', inventory_fragment, 'INVENTORY'),
     ('ledger', ledger_fragment, 'LEDGER'),
     ('isolation', isolation_fragment, 'ISOLATION'),
+    ('audit', audit_fragment, 'AUDIT'),
 ]
 
 

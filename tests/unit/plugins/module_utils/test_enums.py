@@ -12,6 +12,7 @@ from ansible.module_utils.common.text.converters import jsonify, to_bytes
 from ansible_collections.landingzone.openstack.plugins.module_utils._chargeback.reports import StatementStatus
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import model
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import build_tenants
+from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.audit import Outcome as AuditOutcome
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import RunStatus
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.check import CheckStatus
 from ansible_collections.landingzone.openstack.plugins.module_utils._metering.probe import WriteOutcome
@@ -19,7 +20,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import STATUSES, Status, TenantResult
 
 ENUMS = (Status, Outcome, model.DomainMode, model.State, model.QuotaBelowUsage, model.ForeignTags,
-         model.DeletionResources, RunStatus, CheckStatus, WriteOutcome, StatementStatus)
+         model.DeletionResources, RunStatus, CheckStatus, WriteOutcome, StatementStatus, AuditOutcome)
 MEMBERS = [member for enum_class in ENUMS for member in enum_class]
 
 

@@ -606,7 +606,7 @@ class HookResponse:
 def test_counter_counts_by_method_and_host_port(fake_connect):
     dummy, conns = fake_connect
     conn, counter = connect(params(cloud='lab'))
-    assert counter.as_dict() == dict(total=0, by_method={}, by_service={})
+    assert counter.as_dict() == dict(total=0, by_method={}, by_service={}, writes=0)
     hooks = conn.session.session.hooks['response']
     sent = [('POST', 'https://keystone.example:5000/v3/auth/tokens'),
             ('GET', 'https://keystone.example:5000/v3/projects?limit=100'),
@@ -620,7 +620,8 @@ def test_counter_counts_by_method_and_host_port(fake_connect):
     assert counter.as_dict() == dict(
         total=5,
         by_method={'GET': 3, 'POST': 1, 'PUT': 1},
-        by_service={'keystone.example:5000': 3, 'nova.example:8774': 1, '10.0.0.5:8776': 1})
+        by_service={'keystone.example:5000': 3, 'nova.example:8774': 1, '10.0.0.5:8776': 1},
+        writes=1)   # the PUT: a token request is no write
 
 
 def test_counter_as_dict_is_a_copy():
@@ -628,7 +629,7 @@ def test_counter_as_dict_is_a_copy():
     counter.hook(HookResponse('GET', 'https://a:1/x'))
     snapshot = counter.as_dict()
     counter.hook(HookResponse('GET', 'https://a:1/y'))
-    assert snapshot == dict(total=1, by_method={'GET': 1}, by_service={'a:1': 1})
+    assert snapshot == dict(total=1, by_method={'GET': 1}, by_service={'a:1': 1}, writes=0)
     assert counter.as_dict()['total'] == 2
 
 

@@ -33,6 +33,13 @@ def run(module, args, capsys):
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.fixture(autouse=True)
+def own_home(tmp_path, monkeypatch):
+    """A replication module that connects opens the audit trail's default ledger under HOME (docs/audit.md):
+    the test's own, never the user's."""
+    monkeypatch.setenv('HOME', str(tmp_path))
+
+
 @pytest.fixture
 def no_connect(monkeypatch):
     """Connecting is a test failure: the paths under test must end before it."""
