@@ -5,7 +5,8 @@
 ``CONNECTION`` (doc fragment ``landingzone.openstack.openstack``, action group ``openstack``),
 ``INVENTORY`` (``landingzone.openstack.inventory``, action group ``inventory``), ``LEDGER``
 (``landingzone.openstack.ledger``) and ``ISOLATION`` (``landingzone.openstack.isolation``: the
-later replication steps). tests/unit checks that the fragments document exactly these.
+later replication steps), ``PROGRESS`` (``landingzone.openstack.progress``: the status file of a
+long step). tests/unit checks that the fragments document exactly these.
 """
 
 import re
@@ -51,6 +52,11 @@ LEDGER = dict(
 
 ISOLATION = dict(
     previous_steps=dict(type='dict', default={}),
+)
+
+# the status file of a step the replicate role runs async (_progress.py)
+PROGRESS = dict(
+    progress_file=dict(type='path'),
 )
 
 

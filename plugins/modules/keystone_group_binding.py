@@ -30,6 +30,7 @@ extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
   - landingzone.openstack.isolation
+  - landingzone.openstack.progress
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -99,12 +100,13 @@ errors:
   elements: dict
 '''
 
+from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import run_access_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = PlatformModule(connection=True, inventory=True, isolation=True)
+    module = PlatformModule(argument_spec=_argspec.PROGRESS, connection=True, inventory=True, isolation=True)
     run_access_module(module)
 
 

@@ -13,6 +13,7 @@ from ansible_collections.landingzone.openstack.plugins.doc_fragments import inve
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import isolation as isolation_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import ledger as ledger_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import openstack as openstack_fragment
+from ansible_collections.landingzone.openstack.plugins.doc_fragments import progress as progress_fragment
 from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 
 # What a doc fragment and an argument spec both state about an option, with Ansible's defaults.
@@ -23,6 +24,7 @@ PAIRS = [
     ('inventory', inventory_fragment, 'INVENTORY'),
     ('ledger', ledger_fragment, 'LEDGER'),
     ('isolation', isolation_fragment, 'ISOLATION'),
+    ('progress', progress_fragment, 'PROGRESS'),
 ]
 
 
