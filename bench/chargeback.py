@@ -144,8 +144,9 @@ def main():
     parser.add_argument('--ledger', choices=['sqlite', 'postgresql'], default='sqlite')
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix='lz-bench-chargeback-')
-    target, cleanup = make_target(args.ledger, work)
+    cleanup = None
     try:
+        target, cleanup = make_target(args.ledger, work)
         start = datetime.datetime(2026, 9, 1, tzinfo=UTC)
         # generated in a child: the peak RSS of this process is then the rating's and the reports'
         queue = multiprocessing.get_context('fork').Queue()
@@ -190,7 +191,8 @@ def main():
                               peak_rss_rate_mib=round(rss_rate, 1), peak_rss_mib=round(peak_mib(), 1),
                               load=[round(x, 2) for x in load])))
     finally:
-        cleanup()
+        if cleanup:
+            cleanup()
         shutil.rmtree(work, ignore_errors=True)
 
 
