@@ -80,20 +80,12 @@ def generate(ledger, projects, days, start, every_hours=1, snapshots=False):
                                projects=prj if h in (0, last) else [], observations=obs, lifetimes=lts))
 
 
-def dsn_from_state():
-    """The local cloud's PostgreSQL (tests/localcloud writes its DSN to <state>/ledger.dsn)."""
-    if os.environ.get('LZ_LEDGER_DSN'):
-        return os.environ['LZ_LEDGER_DSN']
-    state = os.environ.get('LOCALCLOUD_STATE_DIR') or os.path.join(REPO_ROOT, '.localcloud')
-    with open(os.path.join(state, 'ledger.dsn')) as fh:
-        return fh.read().strip()
-
-
 def make_target(kind, work):
     """(open_ledger arguments, cleanup) of a new, empty ledger."""
     if kind == 'sqlite':
         return dict(path=os.path.join(work, 'ledger.sqlite')), lambda: None
     import psycopg
+    from meter import dsn_from_state   # the local cloud's PostgreSQL, as the metering bench finds it
     base = dsn_from_state()
     name = 'lz_bench_cb_%s' % uuid.uuid4().hex[:10]
     with psycopg.connect(base, autocommit=True) as admin:
