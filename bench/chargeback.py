@@ -14,6 +14,9 @@ times each renderer alone. Prints a table and a final JSON line.
 
     .venv/bin/python bench/chargeback.py [--projects 1000] [--days 30] [--every-hours 1] [--snapshots]
         [--ledger sqlite|postgresql]
+
+``--ledger postgresql`` makes a throwaway database on the local cloud's PostgreSQL (``LZ_LEDGER_DSN``, else
+``<LOCALCLOUD_STATE_DIR or .localcloud>/ledger.dsn``) and drops it at the end.
 """
 
 import argparse
