@@ -186,7 +186,7 @@ def main():
                               peak_rss_rate_mib=round(rss_rate, 1), peak_rss_mib=round(peak_mib(), 1),
                               load=[round(x, 2) for x in load])))
     finally:
-        if cleanup:
+        if cleanup is not None:
             cleanup()
         shutil.rmtree(work, ignore_errors=True)
 
