@@ -38,22 +38,25 @@ class Progress:
         self.done = 0
         self.total = None
         self.failed = 0
+        self.failed_before = 0   # tenants failed before the phase's writes (a plan-time collision)
         self.written_at = None
         self.lock = threading.Lock()
 
-    def enter(self, phase, total=None):
-        """Start ``phase`` (of ``total`` writes); written at once."""
+    def enter(self, phase, total=None, failed=None):
+        """Start ``phase`` (of ``total`` writes, ``failed`` tenants failed already); written at once."""
         with self.lock:
             self.phase, self.total, self.done = Phase(phase), total, 0
+            if failed is not None:
+                self.failed = self.failed_before = failed
             self._write()
 
     def advance(self, failed_tenants=None):
-        """One more write done; ``failed_tenants``: how many tenants failed so far. Written when
-        ``every`` seconds passed since the last write."""
+        """One more write done; ``failed_tenants``: how many tenants the writes failed so far. Written
+        when ``every`` seconds passed since the last write."""
         with self.lock:
             self.done += 1
             if failed_tenants is not None:
-                self.failed = failed_tenants
+                self.failed = self.failed_before + failed_tenants
             if self.clock() - self.written_at >= self.every:
                 self._write()
 
@@ -92,7 +95,7 @@ class Progress:
 class NoProgress:
     """No status file (``progress_file`` not given): every call does nothing."""
 
-    def enter(self, phase, total=None):
+    def enter(self, phase, total=None, failed=None):
         pass
 
     def advance(self, failed_tenants=None):

@@ -176,7 +176,7 @@ def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), pur
                 ctx.project_ids[res.key] = res.project_id
         if purges:
             ctx.purger = purger(snap.checker)
-        progress.enter(Phase.APPLY, total=len(actions))
+        progress.enter(Phase.APPLY, total=len(actions), failed=sum(1 for r in results if r.errors))
         apply(ctx, actions, results + orphans, module.params['max_workers'], progress=progress)
         remark_purges(results, purges, ctx.purges)
     rows = [r.as_dict() for r in results + list(skipped)]

@@ -105,7 +105,7 @@ class Module:
 
 def test_progress_of_without_a_file_writes_nothing(tmp_path):
     progress = _progress.progress_of(Module(None), 'access')
-    progress.enter(_progress.Phase.APPLY, total=2)
+    progress.enter(_progress.Phase.APPLY, total=2, failed=1)
     progress.advance(1)
     progress.finish()
     assert os.listdir(str(tmp_path)) == []
@@ -134,9 +134,15 @@ def test_apply_counts_every_action_and_the_failed_tenants(tmp_path):
                               args=dict(name='a')),
                ks_plan.Action(ks_plan.PHASE_GROUP, 'b', ks_plan.ActionKind.CREATE_GROUP, 'b', op='record',
                               args=dict(name='b'))]
-    progress.enter(_progress.Phase.APPLY, total=len(actions))
+    progress.enter(_progress.Phase.APPLY, total=len(actions), failed=2)   # two failed by the plan already
     ks_apply.apply(ks_apply.ApplyContext(None, Snapshot()), actions, [ks_plan.Result('a', 'a'), ks_plan.Result('b', 'b')],
                    max_workers=2, operations=operations, progress=progress)
     status = read(path)
     # the skipped action of the failed tenant counts as done: the count reaches the total
-    assert (status['done'], status['total'], status['failed_tenants']) == (3, 3, 1)
+    assert (status['done'], status['total'], status['failed_tenants']) == (3, 3, 3)
+
+
+def test_no_progress_takes_every_call_progress_takes():
+    import inspect
+    for name in ('enter', 'advance', 'finish'):
+        assert inspect.signature(getattr(_progress.NoProgress, name)) == inspect.signature(getattr(_progress.Progress, name)), name
