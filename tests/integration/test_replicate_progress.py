@@ -12,6 +12,7 @@ import json
 import os
 import re
 
+from ansible.release import __version__ as ansible_core
 from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
 from helpers.keystone import recap, replicate, report, workspace
 
@@ -23,6 +24,8 @@ LINE = re.compile(r'"msg": "((tenants|access) step: [^"]*)"')
 FORMAT = re.compile(r'^(tenants|access) step: (validating the inventory|reading Keystone|planning|starting'
                     r'|writing, \d+ of \d+ writes)(, \d+ tenant\(s\) failed so far)?(, \d+ s)?$')
 FAIL_TASK = 'Fail the platform visibly when a step or a tenant failed'
+# ansible-core 2.16 refuses async in check mode: there the role runs a check run's steps as plain tasks
+CHECK_ASYNC = tuple(int(part) for part in ansible_core.split('.')[:2]) >= (2, 17)
 
 
 def project(ident, user):
@@ -99,7 +102,7 @@ def check_progress(keystone, replicator, platform, unique, make_user, replicate)
         planned = replicate(platform, inventory, check=True, diff=True, **EVERY_RUN)
         assert keystone.project(two, 'app') is None, 'check mode wrote'
         lines = progress_lines(planned)
-        assert lines and all(FORMAT.match(line) for line in lines), lines
+        assert all(FORMAT.match(line) for line in lines) and bool(lines) == CHECK_ASYNC, lines
         # the --diff output is still shown, on the task that ends the step (Ansible shows no diff of a failed task:
         # the tenants step, failed by one/web, shows none, with or without progress)
         diff = planned.stdout[planned.stdout.index('+++ after'):]
