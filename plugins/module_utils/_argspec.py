@@ -5,7 +5,8 @@
 ``CONNECTION`` (doc fragment ``landingzone.openstack.openstack``, action group ``openstack``),
 ``INVENTORY`` (``landingzone.openstack.inventory``, action group ``inventory``), ``LEDGER``
 (``landingzone.openstack.ledger``), ``ISOLATION`` (``landingzone.openstack.isolation``: the
-later replication steps) and ``AUDIT`` (``landingzone.openstack.audit``: the audit trail's options).
+later replication steps), ``AUDIT`` (``landingzone.openstack.audit``: the audit trail's options) and
+``PROGRESS`` (``landingzone.openstack.progress``: the status file of a long step).
 tests/unit checks that the fragments document exactly these.
 """
 
@@ -62,6 +63,11 @@ ISOLATION = dict(
 # The audit trail of the modules that write to a cloud (docs/audit.md); with LEDGER, where it is kept.
 AUDIT = dict(
     inventory_revision=dict(type='str'),
+)
+
+# the status file of a step the replicate role runs async (_progress.py)
+PROGRESS = dict(
+    progress_file=dict(type='path'),
 )
 
 

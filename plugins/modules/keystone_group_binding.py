@@ -32,6 +32,7 @@ extends_documentation_fragment:
   - landingzone.openstack.isolation
   - landingzone.openstack.ledger
   - landingzone.openstack.audit
+  - landingzone.openstack.progress
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -129,12 +130,14 @@ errors:
   elements: dict
 '''
 
+from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import run_access_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = PlatformModule(connection=True, inventory=True, isolation=True, audit='keystone_group_binding')
+    module = PlatformModule(argument_spec=_argspec.PROGRESS, connection=True, inventory=True, isolation=True,
+                            audit='keystone_group_binding')
     run_access_module(module)
 
 

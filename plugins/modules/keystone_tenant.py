@@ -54,6 +54,7 @@ extends_documentation_fragment:
   - landingzone.openstack.inventory
   - landingzone.openstack.ledger
   - landingzone.openstack.audit
+  - landingzone.openstack.progress
   - landingzone.openstack.attributes
   - landingzone.openstack.attributes.ACTION_GROUP_REPLICATION
 '''
@@ -184,13 +185,15 @@ errors:
   elements: dict
 '''
 
+from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.limits import DEFAULT_MAX_DELETIONS
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import run_tenants_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = PlatformModule(argument_spec=dict(prune=dict(type='bool', default=False),
+    module = PlatformModule(argument_spec=dict(_argspec.PROGRESS,
+                                               prune=dict(type='bool', default=False),
                                                max_deletions=dict(type='int', default=DEFAULT_MAX_DELETIONS),
                                                allow_empty_inventory=dict(type='bool', default=False)),
                             connection=True, inventory=True, audit='keystone_tenant')

@@ -217,14 +217,15 @@ OPERATIONS = dict(create_domain=create_domain, create_project=create_project, cr
                   create_user=create_user, record_access=record_access)
 
 
-def apply(ctx, actions, results, max_workers=8, operations=None):
+def apply(ctx, actions, results, max_workers=8, operations=None, progress=None):
     """Run ``actions`` phase by phase; a tenant whose action failed skips its later actions.
+    ``progress`` (_progress.Progress) counts each action done and the tenants failed so far.
 
     Afterwards each result's changes are what was written (``TenantResult.settle``, by action
     id); the rest is in ``not_applied``. Returns the keys of the tenants that failed; their results
     carry an ``api_error``.
     """
-    run = _Runner(ctx, results, operations or OPERATIONS)
+    run = _Runner(ctx, results, operations or OPERATIONS, progress)
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         for phase in sorted(set(a.phase for a in actions)):
             list(pool.map(run, [a for a in actions if a.phase == phase]))
@@ -238,8 +239,9 @@ def apply(ctx, actions, results, max_workers=8, operations=None):
 class _Runner:
     """Runs one action at a time (from many threads) and keeps what each tenant wrote."""
 
-    def __init__(self, ctx, results, operations):
+    def __init__(self, ctx, results, operations, progress=None):
         self.ctx = ctx
+        self.progress = progress
         self.operations = operations
         self.by_key = dict((r.key, r) for r in results)
         self.failed = set()
@@ -248,6 +250,11 @@ class _Runner:
         self.lock = threading.Lock()
 
     def __call__(self, action):
+        self._run(action)
+        if self.progress is not None:
+            self.progress.advance(len(self.failed))
+
+    def _run(self, action):
         key = action.tenant_key
         if key in self.failed or key in self.held:
             return

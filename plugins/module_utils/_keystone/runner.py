@@ -31,6 +31,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
+from ansible_collections.landingzone.openstack.plugins.module_utils._progress import NoProgress, Phase, progress_of
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole, split
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import References, hold_zones
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all
@@ -59,10 +60,12 @@ def desired_tenants(params):
 
 def run_tenants_module(module, prune=False):
     """Run keystone_tenant to its end (exit_json / fail_json)."""
+    progress = module.run(progress_of, module, 'tenants')
     scope = module.run(desired_scope, module.params)
     module.run(check_max_deletions, module.params['max_deletions'], module.params['platform'])
     conn = module.connect()
     result = module.run(replicate_tenants, module, module.rest(conn.identity), scope, prune,
+                        progress=progress,
                         checker=lambda: Checker(conn, retries=module.params['retries']),
                         volume_types=lambda: read_volume_types(conn, module.params['retries']),
                         purger=lambda checker: Purger(conn, checker, module.counter, module.params['retries']))
@@ -71,21 +74,26 @@ def run_tenants_module(module, prune=False):
 
 def run_access_module(module):
     """Run keystone_group_binding to its end (exit_json / fail_json)."""
+    progress = module.run(progress_of, module, 'access')
     scope = module.run(desired_scope, module.params)
     module.exit_skipped(skipped_whole(scope.tenants, module.params.get('previous_steps'), Result))
     conn = module.connect()
-    result = module.run(replicate_access, module, module.rest(conn.identity), scope)
+    result = module.run(replicate_access, module, module.rest(conn.identity), scope, progress)
     module.exit_with_rows(result, module.params['platform'])
 
 
-def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_types=None, purger=None):
+def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_types=None, purger=None,
+                      progress=None):
     """Read, plan and (unless check mode) apply projects, domains and the deletion lifecycle of the
     ``scope``'s tenants (validate.Scope); orphans only when the scope decides them.
 
     ``checker()`` gives the pre-deletion check (leftovers.Checker), made only when a project is to
     be deleted; ``volume_types()`` the platform's volume types (None: no block storage), read only
     when the tenants step is about to write and a quota key names a type; ``purger(checker)`` the
-    purge of deletion_resources: purge (purge.Purger), made only when a purge is to run."""
+    purge of deletion_resources: purge (purge.Purger), made only when a purge is to run.
+    ``progress``: _progress.Progress."""
+    progress = progress or NoProgress()
+    progress.enter(Phase.READ)
     started = time.time()
     tenants = scope.tenants
     snap = Snapshot.read_tenants(rest, tenants, prune, platform=module.params['platform']).on_demand(
@@ -93,6 +101,7 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types,
                       lambda fed: read_identity_provider(rest, fed).problem)
     timings = dict(snapshot=time.time() - started)
+    progress.enter(Phase.PLAN)
     platform = module.params['platform']
     results, orphans, actions = plan_tenant_step(snap, refs, tenants, platform, prune,
                                                  scope.decides_orphans, scope.others)
@@ -102,7 +111,7 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     # what the plan read on demand (leftovers, a domain's users, the references)
     timings['leftovers'] = snap.read_seconds + refs.read_seconds
     timings['plan'] = time.time() - started - timings['snapshot'] - timings['leftovers']
-    return _apply(module, rest, snap, (started, timings), results, orphans, actions, purger=purger)
+    return _apply(module, rest, snap, (started, timings), results, orphans, actions, purger=purger, progress=progress)
 
 
 def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_complete=True, others=frozenset()):
@@ -133,14 +142,17 @@ def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_compl
     return results, orphans, actions
 
 
-def replicate_access(module, rest, scope):
+def replicate_access(module, rest, scope, progress=None):
     """Read, plan and (unless check mode) apply groups, role grants and memberships of the run's
     ``scope``; a tenant an earlier step failed is skipped (``previous_steps``)."""
+    progress = progress or NoProgress()
+    progress.enter(Phase.READ)
     started = time.time()
     tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
     snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'])
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
+    progress.enter(Phase.PLAN)
     results, actions = plan_access(snap, tenants, project_ids=project_ids)
     unbound = []
     if scope.decides_orphans:
@@ -148,11 +160,12 @@ def replicate_access(module, rest, scope):
         # other shards included): a run of a whole platform, or the platform-wide shard, decides it
         unbound = plan_unbound_users(snap.unbound_prebound_users(rest, scope.every, module.params['platform']), actions)
     timings['plan'] = time.time() - started - timings['snapshot']
-    return _apply(module, rest, snap, (started, timings), results, unbound, actions, skipped=skipped)
+    return _apply(module, rest, snap, (started, timings), results, unbound, actions, skipped=skipped, progress=progress)
 
 
-def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), purger=None):
+def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), purger=None, progress=None):
     """Apply the plan (unless check mode) and return the module result."""
+    progress = progress or NoProgress()
     started, timings = clock
     purges = [a for a in actions if a.kind == ActionKind.PURGE_PROJECT]
     if module.check_mode:
@@ -164,7 +177,8 @@ def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), pur
                 ctx.project_ids[res.key] = res.project_id
         if purges:
             ctx.purger = purger(snap.checker)
-        apply(ctx, actions, results + orphans, module.params['max_workers'])
+        progress.enter(Phase.APPLY, total=len(actions), failed=sum(1 for r in results if r.errors))
+        apply(ctx, actions, results + orphans, module.params['max_workers'], progress=progress)
         remark_purges(results, purges, ctx.purges)
     rows = [r.as_dict() for r in results + list(skipped)]
     orphan_rows = [r.as_dict() for r in orphans]

@@ -17,6 +17,7 @@ PREFIX = 'ansible_collections.landingzone.openstack.plugins.'
 # each other: only their runners reach across, and nothing below a runner imports one.
 LAYERS = (
     ('plumbing', ('_argspec', '_files', '_issues', '_ownership', '_remarks', '_rest', '_time')),
+    ('progress', ('_progress',)),   # a long step's status file (written with _files)
     ('connection messages', ('_clouds',)),   # reads _rest's failures and the clouds.yaml files
     ('registry', ('_kinds',)),   # the resource kinds and meters (reads _time)
     ('results', ('_results',)),

@@ -14,6 +14,7 @@ from ansible_collections.landingzone.openstack.plugins.doc_fragments import inve
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import isolation as isolation_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import ledger as ledger_fragment
 from ansible_collections.landingzone.openstack.plugins.doc_fragments import openstack as openstack_fragment
+from ansible_collections.landingzone.openstack.plugins.doc_fragments import progress as progress_fragment
 from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 
 # What a doc fragment and an argument spec both state about an option, with Ansible's defaults.
@@ -25,6 +26,7 @@ PAIRS = [
     ('ledger', ledger_fragment, 'LEDGER'),
     ('isolation', isolation_fragment, 'ISOLATION'),
     ('audit', audit_fragment, 'AUDIT'),
+    ('progress', progress_fragment, 'PROGRESS'),
 ]
 
 
