@@ -69,6 +69,8 @@ EXAMPLES = r'''
 
 import os
 
+import yaml
+
 from ansible.errors import AnsibleError
 from ansible.inventory.group import Group
 from ansible.module_utils.common.text.converters import to_native
@@ -87,6 +89,49 @@ if tuple(int(p) for p in ansible_version.split('.')[:2]) < (2, 19):
 else:
     def _as_data(value):
         return value
+
+# PyYAML's C loader where it is built (the pure one otherwise): plain data, no origin tags.
+_FAST_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+VAULT_HEADER = '$ANSIBLE_VAULT'
+
+
+class _PlainLoader(_FAST_LOADER):
+    """A safe loader that refuses a mapping with a key twice (``DuplicateKey``): such a file goes to
+    Ansible's loader, which warns or fails as DUPLICATE_YAML_DICT_KEY says."""
+
+
+class DuplicateKey(yaml.YAMLError):
+    pass
+
+
+def _construct_mapping(loader, node, deep=False):
+    loader.flatten_mapping(node)   # merge keys (<<) first: an explicit key may override a merged one
+    keys = [loader.construct_object(key, deep=True) for key, dummy in node.value]
+    # an unhashable key (a list) is refused too: Ansible's loader says what it makes of it
+    if len(set(k for k in keys if isinstance(k, (str, int, float)) or k is None)) != len(keys):
+        raise DuplicateKey('a key twice in one mapping')
+    return loader.construct_mapping(node, deep=deep)
+
+
+_PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_plain(path):
+    """The file's data as plain Python objects, or None when only Ansible's loader may read it (a
+    vault, a tag such as ``!unsafe``, a key twice, a syntax error: its message names the position).
+
+    Ansible's loader tags every value with its origin; on ansible-core 2.19 those tags made templating
+    the workspaces into each task's arguments cost 2-3x the CPU (issue 29, docs/scale.md). The files
+    are data, never templates, so the origin is not needed once a file parsed."""
+    with open(path, 'rb') as handle:
+        text = handle.read()
+    if text.lstrip().startswith(VAULT_HEADER.encode()):
+        return None
+    try:
+        return (True, yaml.load(text, Loader=_PlainLoader))  # nosec: a safe loader
+    except yaml.YAMLError:
+        return None
+
 
 # Per directory for the life of the process, as host_group_vars caches: Ansible asks for the
 # variables of every host many times per run.
@@ -141,6 +186,10 @@ class VarsModule(BaseVarsPlugin):
                 full = os.path.join(dirpath, name)
                 # shown as the author knows it: the directory setting, then the path below it
                 shown = os.path.normpath(os.path.join(setting, os.path.relpath(full, root)))
+                plain = load_plain(full)
+                if plain is not None:
+                    entries.append((shown, _as_data(plain[1]), None))
+                    continue
                 try:
                     entries.append((shown, _as_data(loader.load_from_file(full, cache='none', unsafe=True)), None))
                 except AnsibleError as exc:
