@@ -24,6 +24,10 @@ description:
     C(landingzone.openstack.validate) playbook lists every error at once.
   - The files are data, not templates; Jinja in a workspace file is never evaluated, so a team that
     owns a file cannot run code on the controller.
+  - The files are read with PyYAML's safe loader, as plain data (on ansible-core 2.19 and later this makes
+    passing a large inventory to each task several times cheaper than data read by Ansible's loader, which
+    tags every value with its origin). A file only Ansible's loader reads right (vault-encrypted, with a tag
+    such as C(!unsafe), with a key twice, or that cannot be parsed) is read by Ansible's loader as before.
   - When the inventory source is a directory, Ansible reads every file in it as an inventory source;
     keep C(workspaces/) out of that with C([inventory] ignore_patterns = ^workspaces$) in C(ansible.cfg)
     (or pass the hosts file, not the directory, with C(-i)).
