@@ -16,6 +16,7 @@ the other phases are measured on that cloud:
     .venv/bin/python bench/scale.py delete --count 100   # 100 tenants marked deleted
     .venv/bin/python bench/scale.py dbsize      # Keystone's database size (the instance's MariaDB)
     .venv/bin/python bench/scale.py reads       # each cloud-wide listing alone: time, size, JSON decoding
+    .venv/bin/python bench/scale.py profile [--workspace]   # the access step in-process, every request timed
 
 Desired state as bench/replicate.py: 3 role groups per tenant, 10 bindings (2 readers, 5 users,
 3 admins) from a pool of 300 users, 25 tenants per workspace; modules keystone_tenant and
@@ -311,6 +312,49 @@ def reads(args, conn, users):
     report('reads', figures)
 
 
+def profile(args, conn, users):
+    """The access step of a no-op (or, with --workspace, of a one-workspace run) in this process, as
+    the module runs it, with every request timed: where its seconds go (validation, each request,
+    planning). The module's own figures (``timings``) give the same split without the requests."""
+    sys.path.insert(0, os.path.join(rb.ROOT, 'build', 'collections'))
+    from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_scope
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import plan_access
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot
+    from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    only = [workspaces[len(workspaces) // 2]['identifier']] if args.workspace else None
+    started = time.monotonic()
+    scope = select_scope(dict(landing_zones=zones, workspaces=workspaces), platform_of(state), None, only)
+    validated = time.monotonic()
+    rest = RestClient(conn.identity)
+    sent = []
+    plain_get = rest.get
+
+    def timed_get(path, params=None, missing_ok=False):
+        before = time.monotonic()
+        try:
+            return plain_get(path, params=params, missing_ok=missing_ok)
+        finally:
+            sent.append((path, tuple(sorted(k for k in (params or {}) if k != 'limit')), time.monotonic() - before))
+    rest.get = timed_get
+    snap = Snapshot.read_access(rest, scope.tenants, 8)
+    read = time.monotonic()
+    plan_access(snap, scope.tenants)
+    planned = time.monotonic()
+    by_request = {}
+    for path, keys, seconds in sent:
+        label = path if not path.startswith(('/groups/', '/users/')) else path.split('/')[1] + '/{id}/...'
+        label += ('?' + '&'.join(keys)) if keys else ''
+        entry = by_request.setdefault(label, dict(count=0, s=0.0))
+        entry['count'] += 1
+        entry['s'] = round(entry['s'] + seconds, 2)
+    report('profile', dict(tenants=state['tenants'], scope_tenants=len(scope.tenants),
+                           validate_s=round(validated - started, 2), read_s=round(read - validated, 2),
+                           plan_s=round(planned - read, 2), requests=len(sent), by_request=by_request,
+                           load=round(os.getloadavg()[0], 1)))
+
+
 def dbsize(args, conn, users):
     """Keystone's database size, as MariaDB counts it (data + indexes), and the rows of its big tables."""
     state_dir = os.path.dirname(os.environ['OS_CLIENT_CONFIG_FILE'])
@@ -330,13 +374,14 @@ def dbsize(args, conn, users):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('phase', choices=['converge', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads'])
+    ap.add_argument('phase', choices=['converge', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
     ap.add_argument('--chunk', type=int, default=1000, help='tenants per converge run')
     ap.add_argument('--users', type=int, default=300)
     ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete')
     ap.add_argument('--percent', type=float, default=1.0, help='drift: share of the tenants drifted')
     ap.add_argument('--state', help='state file (default: beside clouds.yaml)')
+    ap.add_argument('--workspace', action='store_true', help='profile: one workspace (only_workspaces)')
     ap.add_argument('--layout', choices=['files', 'single'], default='files',
                     help='the inventory: one file per workspace (vars plugin) or all workspaces in one file')
     args = ap.parse_args()
