@@ -108,6 +108,10 @@ class DuplicateKey(yaml.YAMLError):
     pass
 
 
+class NotPlain(Exception):
+    """A file only Ansible's loader reads right."""
+
+
 def _construct_mapping(loader, node, deep=False):
     loader.flatten_mapping(node)   # merge keys (<<) first: an explicit key may override a merged one
     keys = [loader.construct_object(key, deep=True) for key, dummy in node.value]
@@ -121,8 +125,8 @@ _PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _co
 
 
 def load_plain(path):
-    """The file's data as plain Python objects, or None when only Ansible's loader may read it (a
-    vault, a tag such as ``!unsafe``, a key twice, a syntax error: its message names the position).
+    """The file's data as plain Python objects; ``NotPlain`` when only Ansible's loader reads it right
+    (a vault, a tag such as ``!unsafe``, a key twice, a syntax error: its message names the position).
 
     Ansible's loader tags every value with its origin; on ansible-core 2.19 those tags made templating
     the workspaces into each task's arguments cost 2-3x the CPU (issue 29, docs/scale.md). The files
@@ -130,11 +134,11 @@ def load_plain(path):
     with open(path, 'rb') as handle:
         text = handle.read()
     if text.lstrip().startswith(VAULT_HEADER.encode()):
-        return None
+        raise NotPlain(path)
     try:
-        return (True, yaml.load(text, Loader=_PlainLoader))  # nosec: a safe loader
+        return yaml.load(text, Loader=_PlainLoader)  # nosec: a safe loader
     except yaml.YAMLError:
-        return None
+        raise NotPlain(path)
 
 
 # Per directory for the life of the process, as host_group_vars caches: Ansible asks for the
@@ -157,6 +161,19 @@ def _position(exc):
     if line is None:
         return ''
     return 'line %s, column %s: ' % (line, column) if column else 'line %s: ' % line
+
+
+def _read(loader, path, shown):
+    """(shown, data, problem) of one file: plain data when it can be, else as Ansible's loader reads it."""
+    try:
+        return shown, _as_data(load_plain(path)), None
+    except NotPlain:
+        pass
+    try:
+        return shown, _as_data(loader.load_from_file(path, cache='none', unsafe=True)), None
+    except AnsibleError as exc:
+        message = to_native(exc.message if hasattr(exc, 'message') else exc)
+        return shown, None, '%s%s' % (_position(exc), message)
 
 
 class VarsModule(BaseVarsPlugin):
@@ -190,14 +207,6 @@ class VarsModule(BaseVarsPlugin):
                 full = os.path.join(dirpath, name)
                 # shown as the author knows it: the directory setting, then the path below it
                 shown = os.path.normpath(os.path.join(setting, os.path.relpath(full, root)))
-                plain = load_plain(full)
-                if plain is not None:
-                    entries.append((shown, _as_data(plain[1]), None))
-                    continue
-                try:
-                    entries.append((shown, _as_data(loader.load_from_file(full, cache='none', unsafe=True)), None))
-                except AnsibleError as exc:
-                    message = to_native(exc.message if hasattr(exc, 'message') else exc)
-                    entries.append((shown, None, '%s%s' % (_position(exc), message)))
+                entries.append(_read(loader, full, shown))
         workspaces, files = merge_files(setting, entries)
         return dict(workspaces=workspaces, lz_workspace_files=files)

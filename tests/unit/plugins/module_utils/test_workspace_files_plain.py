@@ -9,7 +9,7 @@ import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.release import __version__ as ansible_version
 
-from ansible_collections.landingzone.openstack.plugins.vars.workspaces import load_plain
+from ansible_collections.landingzone.openstack.plugins.vars.workspaces import NotPlain, load_plain
 
 from test_workspace_files import load  # noqa: E402  (the plugin on real files, tests/unit/.../test_workspace_files.py)
 
@@ -28,9 +28,7 @@ SHAPES = {
 def test_plain_loading_gives_what_ansibles_loader_gives(tmp_path, name):
     path = tmp_path / name
     path.write_text(SHAPES[name])
-    plain = load_plain(str(path))
-    assert plain is not None
-    assert plain[1] == DataLoader().load_from_file(str(path), cache='none', unsafe=True)
+    assert load_plain(str(path)) == DataLoader().load_from_file(str(path), cache='none', unsafe=True)
 
 
 @pytest.mark.parametrize('text', [
@@ -42,7 +40,8 @@ def test_plain_loading_gives_what_ansibles_loader_gives(tmp_path, name):
 def test_files_only_ansibles_loader_reads_right_go_to_it(tmp_path, text):
     path = tmp_path / 'x.yml'
     path.write_text(text)
-    assert load_plain(str(path)) is None
+    with pytest.raises(NotPlain):
+        load_plain(str(path))
 
 
 def test_the_plugin_gives_plain_data_and_the_same_workspaces(tmp_path):
