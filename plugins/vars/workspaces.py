@@ -137,8 +137,8 @@ def load_plain(path):
         raise NotPlain(path)
     try:
         return yaml.load(text, Loader=_PlainLoader)  # nosec: a safe loader
-    except yaml.YAMLError:
-        raise NotPlain(path)
+    except yaml.YAMLError as exc:
+        raise NotPlain(path) from exc
 
 
 # Per directory for the life of the process, as host_group_vars caches: Ansible asks for the
