@@ -111,8 +111,8 @@ def write_files_inventory(workdir, platform, zones, workspaces, python):
     os.makedirs(os.path.join(top, 'workspaces'))
     hosts = {'all': {'children': {'platforms': {'hosts': {platform: {
         'ansible_connection': 'local', 'ansible_python_interpreter': python}}}}}}
-    for name, data in (('hosts.yml', hosts), (os.path.join('group_vars', 'all', 'landing_zones.yml'),
-                                               {'landing_zones': zones})):
+    zones_file = os.path.join('group_vars', 'all', 'landing_zones.yml')
+    for name, data in (('hosts.yml', hosts), (zones_file, {'landing_zones': zones})):
         with open(os.path.join(top, name), 'w') as handle:
             yaml.safe_dump(data, handle)
     for ws in workspaces:
@@ -166,8 +166,8 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False):
         rss = [int(line) for line in handle if line.strip()]
     # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
     writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len(data['tasks'])
-    return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT, requests=total, by_method=by_method, by_service=by_service,
-                writes=writes, changed=changed, module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
+    return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT,
+                requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed, module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
 
 
 def report(phase, figures):
