@@ -167,7 +167,8 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False):
     # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
     writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len(data['tasks'])
     return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT,
-                requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed, module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
+                requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed,
+                module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
 
 
 def report(phase, figures):
