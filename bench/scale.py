@@ -15,6 +15,8 @@ the other phases are measured on that cloud:
     .venv/bin/python bench/scale.py drift       # 1 % of the tenants drifted by hand (a grant added, a member removed)
     .venv/bin/python bench/scale.py delete --count 100   # 100 tenants marked deleted
     .venv/bin/python bench/scale.py dbsize      # Keystone's database size (the instance's MariaDB)
+    .venv/bin/python bench/scale.py reads       # each cloud-wide listing alone: time, size, JSON decoding
+    .venv/bin/python bench/scale.py profile [--workspace]   # the access step in-process, every request timed
 
 Desired state as bench/replicate.py: 3 role groups per tenant, 10 bindings (2 readers, 5 users,
 3 admins) from a pool of 300 users, 25 tenants per workspace; modules keystone_tenant and
@@ -30,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import stat
 import subprocess
 import sys
@@ -42,6 +45,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import replicate as rb  # noqa: E402  (bench/replicate.py: the desired state, the playbook runner)
 
 WORKSPACE_TENANTS = rb.PROJECTS_PER_WORKSPACE
+# 'files': one file per workspace (the vars plugin); 'single': every workspace in one inventory file
+LAYOUT = 'files'
 WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
 API_TIMEOUT = 600
 
@@ -98,6 +103,24 @@ def rss_wrapper(workdir):
     return path, rss_file
 
 
+def write_files_inventory(workdir, platform, zones, workspaces, python):
+    """The layout docs/inventory.md gives a large inventory: the platforms in hosts.yml, the landing
+    zones in group_vars, one file per workspace read by the vars plugin landingzone.openstack.workspaces."""
+    top = os.path.join(workdir, 'inventory')
+    os.makedirs(os.path.join(top, 'group_vars', 'all'))
+    os.makedirs(os.path.join(top, 'workspaces'))
+    hosts = {'all': {'children': {'platforms': {'hosts': {platform: {
+        'ansible_connection': 'local', 'ansible_python_interpreter': python}}}}}}
+    zones_file = os.path.join('group_vars', 'all', 'landing_zones.yml')
+    for name, data in (('hosts.yml', hosts), (zones_file, {'landing_zones': zones})):
+        with open(os.path.join(top, name), 'w') as handle:
+            yaml.safe_dump(data, handle)
+    for ws in workspaces:
+        with open(os.path.join(top, 'workspaces', ws['identifier'] + '.yml'), 'w') as handle:
+            yaml.safe_dump(ws, handle)
+    return os.path.join(top, 'hosts.yml')
+
+
 def playbook(workdir, module_args, prune=False):
     # api_timeout: the cloud-wide effective listing takes longer than the default 30 s on a loaded
     # Keystone of 1,000+ tenants (docs/scale.md, Limits)
@@ -117,9 +140,18 @@ def playbook(workdir, module_args, prune=False):
 def run_phase(platform, zones, workspaces, module_args=None, prune=False):
     workdir = tempfile.mkdtemp(prefix='lz-scale-')
     python, rss_file = rss_wrapper(workdir)
-    inventory = rb.write_inventory(workdir, platform, zones, workspaces, python)
     env = {'ANSIBLE_COLLECTIONS_PATH': os.path.join(rb.ROOT, 'build', 'collections')}
+    if LAYOUT == 'files':
+        inventory = write_files_inventory(workdir, platform, zones, workspaces, python)
+        env['ANSIBLE_VARS_ENABLED'] = 'host_group_vars,landingzone.openstack.workspaces'
+        module_args = dict(module_args or {}, workspace_files='{{ lz_workspace_files }}')
+    else:
+        inventory = rb.write_inventory(workdir, platform, zones, workspaces, python)
+    # CPU of ansible-playbook and everything it waited for (the modules): less load-dependent than the wall time
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, data = rb.run_ansible(rb.BIN, inventory, playbook(workdir, module_args or {}, prune), env, workdir)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     by_method, by_service, total, changed, timings = {}, {}, 0, False, {}
     for task in data['tasks']:
         result = task['result']
@@ -134,8 +166,9 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False):
         rss = [int(line) for line in handle if line.strip()]
     # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
     writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len(data['tasks'])
-    return dict(wall_s=round(wall, 2), requests=total, by_method=by_method, by_service=by_service,
-                writes=writes, changed=changed, module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
+    return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT,
+                requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed,
+                module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
 
 
 def report(phase, figures):
@@ -256,6 +289,73 @@ def delete(args, conn, users):
     report('delete', dict(figures, tenants=state['tenants'], deleted=len(doomed)))
 
 
+def reads(args, conn, users):
+    """What each listing a full run may read costs on this cloud, one at a time: wall time (Keystone's
+    time plus transfer), size, items, and the client's JSON decoding."""
+    state = converged(args)
+    figures = dict(tenants=state['tenants'])
+    for label, path, params in (('projects', '/projects', {}), ('groups', '/groups', {}), ('users', '/users', {}),
+                                ('roles', '/roles', {}),
+                                ('direct', '/role_assignments', {}),
+                                ('direct_names', '/role_assignments', {'include_names': 'true'}),
+                                ('effective', '/role_assignments', {'effective': 'true'}),
+                                ('effective_names', '/role_assignments', {'effective': 'true', 'include_names': 'true'})):
+        started = time.monotonic()
+        response = conn.identity.get(path, params=params)
+        fetched = time.monotonic()
+        body = json.loads(response.content)
+        decoded = time.monotonic()
+        items = next(v for k, v in body.items() if isinstance(v, list))
+        figures[label] = dict(s=round(fetched - started, 2), decode_s=round(decoded - fetched, 3),
+                              mb=round(len(response.content) / 1e6, 2), items=len(items))
+        log('%s: %s' % (label, figures[label]))
+    figures['load'] = round(os.getloadavg()[0], 1)
+    report('reads', figures)
+
+
+def profile(args, conn, users):
+    """The access step of a no-op (or, with --workspace, of a one-workspace run) in this process, as
+    the module runs it, with every request timed: where its seconds go (validation, each request,
+    planning). The module's own figures (``timings``) give the same split without the requests."""
+    sys.path.insert(0, os.path.join(rb.ROOT, 'build', 'collections'))
+    from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import select_scope
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import plan_access
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot
+    from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient
+    state = converged(args)
+    zones, workspaces = inventory_of(state, users)
+    only = [workspaces[len(workspaces) // 2]['identifier']] if args.workspace else None
+    started = time.monotonic()
+    scope = select_scope(dict(landing_zones=zones, workspaces=workspaces), platform_of(state), None, only)
+    validated = time.monotonic()
+    rest = RestClient(conn.identity)
+    sent = []
+    plain_get = rest.get
+
+    def timed_get(path, params=None, missing_ok=False):
+        before = time.monotonic()
+        try:
+            return plain_get(path, params=params, missing_ok=missing_ok)
+        finally:
+            sent.append((path, tuple(sorted(k for k in (params or {}) if k != 'limit')), time.monotonic() - before))
+    rest.get = timed_get
+    snap = Snapshot.read_access(rest, scope.tenants, 8)
+    read = time.monotonic()
+    plan_access(snap, scope.tenants)
+    planned = time.monotonic()
+    by_request = {}
+    for path, keys, seconds in sent:
+        label = path if not path.startswith(('/groups/', '/users/')) else path.split('/')[1] + '/{id}/...'
+        label += ('?' + '&'.join(keys)) if keys else ''
+        entry = by_request.setdefault(label, dict(count=0, s=0.0))
+        entry['count'] += 1
+        entry['s'] = round(entry['s'] + seconds, 2)
+    report('profile', dict(tenants=state['tenants'], scope_tenants=len(scope.tenants),
+                           validate_s=round(validated - started, 2), read_s=round(read - validated, 2),
+                           plan_s=round(planned - read, 2), requests=len(sent), by_request=by_request,
+                           load=round(os.getloadavg()[0], 1)))
+
+
 def dbsize(args, conn, users):
     """Keystone's database size, as MariaDB counts it (data + indexes), and the rows of its big tables."""
     state_dir = os.path.dirname(os.environ['OS_CLIENT_CONFIG_FILE'])
@@ -275,14 +375,19 @@ def dbsize(args, conn, users):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('phase', choices=['converge', 'noop', 'scope', 'drift', 'delete', 'dbsize'])
+    ap.add_argument('phase', choices=['converge', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
     ap.add_argument('--chunk', type=int, default=1000, help='tenants per converge run')
     ap.add_argument('--users', type=int, default=300)
     ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete')
     ap.add_argument('--percent', type=float, default=1.0, help='drift: share of the tenants drifted')
     ap.add_argument('--state', help='state file (default: beside clouds.yaml)')
+    ap.add_argument('--workspace', action='store_true', help='profile: one workspace (only_workspaces)')
+    ap.add_argument('--layout', choices=['files', 'single'], default='files',
+                    help='the inventory: one file per workspace (vars plugin) or all workspaces in one file')
     args = ap.parse_args()
+    global LAYOUT
+    LAYOUT = args.layout
     conn = rb.connect()
     users = rb.ensure_users(conn, args.users)
     globals()[args.phase](args, conn, users)

@@ -12,6 +12,17 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn import secrets as dsn_secrets
 
 
+# Options whose values are the inventory (or earlier steps' results built from it): large at scale.
+BULKY_OPTIONS = frozenset(('landing_zones', 'workspaces', 'workspace_files', 'previous_steps'))
+
+
+def summarized(key, value):
+    """``value`` as ``invocation`` shows it: a bulky option as a count of its items."""
+    if key in BULKY_OPTIONS and isinstance(value, (dict, list)):
+        return '(%d %s, not echoed)' % (len(value), 'items' if isinstance(value, list) else 'keys')
+    return value
+
+
 class LandingZoneModule(AnsibleModule):
     """AnsibleModule with the collection's option groups (``_argspec``)."""
 
@@ -39,6 +50,14 @@ class LandingZoneModule(AnsibleModule):
         # masked from that log on (and from every result, warning and error)
         self.no_log_values.update(_argspec.cloud_secrets(self.params.get('cloud')))
         super()._log_invocation()
+
+    def _return_formatted(self, kwargs):
+        # the inventory is data the run was given, often megabytes: echoed back as ``invocation`` it
+        # would be decoded, pickled and kept as a registered variable by Ansible once more per task
+        # (docs/scale.md, "Where the time goes"); the result names its size instead
+        if 'invocation' not in kwargs:
+            kwargs['invocation'] = {'module_args': dict((key, summarized(key, value)) for key, value in self.params.items())}
+        super()._return_formatted(kwargs)
 
     def requests(self):
         """The HTTP requests of this run so far (a product figure, returned by every module)."""

@@ -24,6 +24,10 @@ description:
     C(landingzone.openstack.validate) playbook lists every error at once.
   - The files are data, not templates; Jinja in a workspace file is never evaluated, so a team that
     owns a file cannot run code on the controller.
+  - The files are read with PyYAML's safe loader, as plain data (on ansible-core 2.19 and later this makes
+    passing a large inventory to each task several times cheaper than data read by Ansible's loader, which
+    tags every value with its origin). A file only Ansible's loader reads right (vault-encrypted, with a tag
+    such as C(!unsafe), with a key twice, or that cannot be parsed) is read by Ansible's loader as before.
   - When the inventory source is a directory, Ansible reads every file in it as an inventory source;
     keep C(workspaces/) out of that with C([inventory] ignore_patterns = ^workspaces$) in C(ansible.cfg)
     (or pass the hosts file, not the directory, with C(-i)).
@@ -69,6 +73,8 @@ EXAMPLES = r'''
 
 import os
 
+import yaml
+
 from ansible.errors import AnsibleError
 from ansible.inventory.group import Group
 from ansible.module_utils.common.text.converters import to_native
@@ -87,6 +93,53 @@ if tuple(int(p) for p in ansible_version.split('.')[:2]) < (2, 19):
 else:
     def _as_data(value):
         return value
+
+# PyYAML's C loader where it is built (the pure one otherwise): plain data, no origin tags.
+_FAST_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+VAULT_HEADER = '$ANSIBLE_VAULT'
+
+
+class _PlainLoader(_FAST_LOADER):
+    """A safe loader that refuses a mapping with a key twice (``DuplicateKey``): such a file goes to
+    Ansible's loader, which warns or fails as DUPLICATE_YAML_DICT_KEY says."""
+
+
+class DuplicateKey(yaml.YAMLError):
+    pass
+
+
+class NotPlain(Exception):
+    """A file only Ansible's loader reads right."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    loader.flatten_mapping(node)   # merge keys (<<) first: an explicit key may override a merged one
+    keys = [loader.construct_object(key, deep=True) for key, dummy in node.value]
+    # an unhashable key (a list) is refused too: Ansible's loader says what it makes of it
+    if len(set(k for k in keys if isinstance(k, (str, int, float)) or k is None)) != len(keys):
+        raise DuplicateKey('a key twice in one mapping')
+    return loader.construct_mapping(node, deep=deep)
+
+
+_PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_plain(path):
+    """The file's data as plain Python objects; ``NotPlain`` when only Ansible's loader reads it right
+    (a vault, a tag such as ``!unsafe``, a key twice, a syntax error: its message names the position).
+
+    Ansible's loader tags every value with its origin; on ansible-core 2.19 those tags made templating
+    the workspaces into each task's arguments cost 2-3x the CPU (issue 29, docs/scale.md). The files
+    are data, never templates, so the origin is not needed once a file parsed."""
+    with open(path, 'rb') as handle:
+        text = handle.read()
+    if text.lstrip().startswith(VAULT_HEADER.encode()):
+        raise NotPlain(path)
+    try:
+        return yaml.load(text, Loader=_PlainLoader)  # nosec: a safe loader
+    except yaml.YAMLError as exc:
+        raise NotPlain(path) from exc
+
 
 # Per directory for the life of the process, as host_group_vars caches: Ansible asks for the
 # variables of every host many times per run.
@@ -108,6 +161,19 @@ def _position(exc):
     if line is None:
         return ''
     return 'line %s, column %s: ' % (line, column) if column else 'line %s: ' % line
+
+
+def _read(loader, path, shown):
+    """(shown, data, problem) of one file: plain data when it can be, else as Ansible's loader reads it."""
+    try:
+        return shown, _as_data(load_plain(path)), None
+    except NotPlain:
+        pass
+    try:
+        return shown, _as_data(loader.load_from_file(path, cache='none', unsafe=True)), None
+    except AnsibleError as exc:
+        message = to_native(exc.message if hasattr(exc, 'message') else exc)
+        return shown, None, '%s%s' % (_position(exc), message)
 
 
 class VarsModule(BaseVarsPlugin):
@@ -141,10 +207,6 @@ class VarsModule(BaseVarsPlugin):
                 full = os.path.join(dirpath, name)
                 # shown as the author knows it: the directory setting, then the path below it
                 shown = os.path.normpath(os.path.join(setting, os.path.relpath(full, root)))
-                try:
-                    entries.append((shown, _as_data(loader.load_from_file(full, cache='none', unsafe=True)), None))
-                except AnsibleError as exc:
-                    message = to_native(exc.message if hasattr(exc, 'message') else exc)
-                    entries.append((shown, None, '%s%s' % (_position(exc), message)))
+                entries.append(_read(loader, full, shown))
         workspaces, files = merge_files(setting, entries)
         return dict(workspaces=workspaces, lz_workspace_files=files)

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The vars plugin reads a workspace file with PyYAML's safe loader (plain data, issue 29: on
+ansible-core 2.19 Ansible's origin tags made templating 1,000 tenants into each task 2-3x dearer) and
+leaves to Ansible's loader every file only it reads right: a vault, a tag, a key twice, a syntax error."""
+
+import pytest
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.release import __version__ as ansible_version
+
+from ansible_collections.landingzone.openstack.plugins.vars.workspaces import NotPlain, load_plain
+
+from test_workspace_files import load  # noqa: E402  (the plugin on real files, tests/unit/.../test_workspace_files.py)
+
+TAGGING = tuple(int(p) for p in ansible_version.split('.')[:2]) >= (2, 19)
+
+SHAPES = {
+    'types.yml': ('identifier: types\nwhen: 2026-01-01\nflag: yes\nn: 0x10\nf: 1e3\nnothing: ~\n'
+                  'list: [a, \'b\', "c\\u00e9"]\nfolded: >\n  one\n  two\n'),
+    'anchors.yml': 'identifier: anchors\nbase: &base {x: 1, y: [1, 2]}\nm:\n  <<: *base\n  z: 3\nagain: *base\n',
+    'shop.yml': ('identifier: shop\nname: Shop\ntags: [retail]\nprojects:\n  - identifier: web\n'
+                 '    bindings:\n      - {euid: alice, role: admin}\n'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(SHAPES))
+def test_plain_loading_gives_what_ansibles_loader_gives(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(SHAPES[name])
+    assert load_plain(str(path)) == DataLoader().load_from_file(str(path), cache='none', unsafe=True)
+
+
+@pytest.mark.parametrize('text', [
+    '$ANSIBLE_VAULT;1.1;AES256\n6162630a\n',          # a vault: a string to PyYAML, a workspace to Ansible
+    'identifier: x\nname: !unsafe "{{ x }}"\n',        # a tag only Ansible's loader knows
+    'identifier: x\nname: one\nname: two\n',           # a key twice: Ansible warns or fails (its setting)
+    'identifier: x\nprojects: [\n',                    # a syntax error: Ansible's message names the position
+])
+def test_files_only_ansibles_loader_reads_right_go_to_it(tmp_path, text):
+    path = tmp_path / 'x.yml'
+    path.write_text(text)
+    with pytest.raises(NotPlain):
+        load_plain(str(path))
+
+
+def test_the_plugin_gives_plain_data_and_the_same_workspaces(tmp_path):
+    result = load(tmp_path, {'shop.yml': SHAPES['shop.yml'], 'dup.yml': 'identifier: dup\nname: one\nname: two\n'})
+    shop, dup = result['workspaces'][1], result['workspaces'][0]
+    assert shop['projects'][0]['bindings'] == [{'euid': 'alice', 'role': 'admin'}]
+    assert dup == {'identifier': 'dup', 'name': 'two'}   # read by Ansible's loader: the last value, as before
+    assert result['lz_workspace_files']['files'] == ['workspaces/dup.yml', 'workspaces/shop.yml']
+    if TAGGING:
+        # untagged: a plain str, not Ansible's tagged subclass (what made templating dear)
+        # (the exact class: Ansible's tagged values are str subclasses, which isinstance cannot tell apart)
+        assert shop['projects'][0]['identifier'].__class__ is str
+        assert dup['name'].__class__ is not str
+
+
+def test_a_syntax_error_is_still_reported_with_its_position(tmp_path):
+    result = load(tmp_path, {'bad.yml': 'identifier: bad\nprojects: [\n'})
+    error = result['lz_workspace_files']['errors'][0]
+    assert error['path'] == 'workspaces/bad.yml' and 'line' in error['message']

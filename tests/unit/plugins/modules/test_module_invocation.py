@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A module's result does not echo the inventory back as ``invocation`` (issue 29: at 1,000 tenants
+the echo is 0.6 MB that Ansible decodes, pickles and keeps per task); other options stay as given."""
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule, summarized
+
+WORKSPACES = [{'identifier': 'w%d' % i, 'projects': [{'identifier': 'p'}]} for i in range(3)]
+
+
+def finished(capsys, params, failing=False):
+    with patch_module_args(params):
+        module = LandingZoneModule(inventory=True, isolation=True)
+        with pytest.raises(SystemExit):
+            if failing:
+                module.fail('bad')
+            module.exit_json(changed=False)
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize('failing', [False, True])
+def test_the_inventory_options_are_summarized_in_the_invocation(capsys, failing):
+    result = finished(capsys, dict(platform='east', landing_zones={'default': {}}, workspaces=WORKSPACES,
+                                   only_workspaces=['w1'], previous_steps={'tenants': {'tenants': []}}), failing)
+    args = result['invocation']['module_args']
+    assert args['workspaces'] == '(3 items, not echoed)'
+    assert args['landing_zones'] == '(1 keys, not echoed)'
+    assert args['previous_steps'] == '(1 keys, not echoed)'
+    # what is small and says what the run did stays as given
+    assert args['platform'] == 'east' and args['only_workspaces'] == ['w1'] and args['shard'] == {}
+    assert 'w0' not in json.dumps(result)
+
+
+def test_a_value_that_is_not_a_collection_is_shown_as_given():
+    # the validation names a workspaces value of the wrong type: the invocation must show it too
+    assert summarized('workspaces', 'oops') == 'oops'
+    assert summarized('workspace_files', None) is None
+    assert summarized('platform', ['a']) == ['a']
