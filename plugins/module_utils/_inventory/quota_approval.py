@@ -13,13 +13,12 @@ that covers nothing is a notice (stale), so the file does not rot. Standard libr
 """
 
 import dataclasses
-import datetime
 from typing import Optional
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import ValidationIssue
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import Text
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import TimeError
-from ansible_collections.landingzone.openstack.plugins.module_utils._time import parse as parse_time
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import day, parse_date
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import UNLIMITED, split_key
 
 # The variables the docs tell the platform team to set (group_vars/all): error paths name them.
@@ -144,10 +143,6 @@ class Governance:
         return [a for a in index.get((tenant.workspace, tenant.project, key), ()) if a.targets(tenant, key)]
 
 
-def _day(moment):
-    return moment.strftime('%Y-%m-%d') if moment.time() == datetime.time(0) else moment.isoformat()
-
-
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -260,13 +255,10 @@ def _approval(entry, path, platforms, errors):
 def _expires(value, path, errors):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, datetime.date)):
-        errors.append(ValidationIssue(path, 'must be a date (YYYY-MM-DD, UTC), got %r' % (value,)))
-        return None
     try:
-        return parse_time(value)
-    except TimeError:
-        errors.append(ValidationIssue(path, '%r is not a date (YYYY-MM-DD, UTC)' % (value,)))
+        return parse_date(value)
+    except TimeError as exc:
+        errors.append(ValidationIssue(path, str(exc)))
         return None
 
 
@@ -330,7 +322,7 @@ def requests_of(governance, tenant, now, used):
             approval = sorted(fitting, key=lambda a: a.platform is None)[0]   # a platform's own approval first
             used.add(approval.path)
             found.append(QuotaRequest(key, value, threshold, path, approval.approved_by, approval.ticket,
-                                      _day(approval.expires) if approval.expires else None))
+                                      day(approval.expires) if approval.expires else None))
         elif governance.approved_by:
             found.append(QuotaRequest(key, value, threshold, path, '%s (%s)' % (governance.approved_by, LABEL)))
         else:
@@ -344,7 +336,7 @@ def unapproved_problem(request, tenant, governance, now):
     why = []
     for approval in governance.approvals_of(tenant, request.key):
         if approval.expired(now):
-            why.append('%s expired on %s' % (approval.path, _day(approval.expires)))
+            why.append('%s expired on %s' % (approval.path, day(approval.expires)))
         else:
             why.append('%s approves up to %s only' % (approval.path, approval.value))
     entry = '{workspace: %s, project: %s, key: %s, value: %s, approved_by: <platform engineer>, ticket: <id>}' % (
@@ -389,4 +381,4 @@ def stale(governance, used, notices):
                                        'approval expired%s); remove it'
                                        % (approval.workspace, approval.project, approval.key, approval.value,
                                           ' on platform %s' % approval.platform if approval.platform else '',
-                                          ' on %s' % _day(approval.expires) if approval.expires else '')))
+                                          ' on %s' % day(approval.expires) if approval.expires else '')))

@@ -23,7 +23,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
     unique,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._time import UTC, TimeError
-from ansible_collections.landingzone.openstack.plugins.module_utils._time import parse as parse_time
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import day, parse_date
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import (
     DEFAULT_DELETION_RESOURCES,
     DEFAULT_DOMAIN_ID,
@@ -437,13 +437,10 @@ def _bindings(value, path, errors):
 
 def _expiry(value, path, errors):
     """A binding's ``expires``: a date (or an ISO-8601 time), UTC; None and an error otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (str, datetime.date)):
-        errors.append(ValidationIssue(path, 'must be a date (YYYY-MM-DD, UTC), got %s' % _type_name(value)))
-        return None
     try:
-        return parse_time(value)
-    except TimeError:
-        errors.append(ValidationIssue(path, '%r is not a date (YYYY-MM-DD, UTC)' % (value,)))
+        return parse_date(value)
+    except TimeError as exc:
+        errors.append(ValidationIssue(path, str(exc)))
         return None
 
 
@@ -659,8 +656,8 @@ def _tenant(project, platform, zone, now):
         groups.append(Group(role=role, name=render(zone.patterns['group'], values),
                             keystone_roles=list(zone.role_mapping[role]), euids=euids,
                             members=sorted(set(render_euid(zone.euid_pattern, e) for e in euids)),
-                            expired=sorted((b.euid, _day(b.expires)) for b in bindings if b.expired(now)),
-                            expiring=sorted((b.euid, _day(b.expires)) for b in bindings
+                            expired=sorted((b.euid, day(b.expires)) for b in bindings if b.expired(now)),
+                            expiring=sorted((b.euid, day(b.expires)) for b in bindings
                                             if not b.expired(now) and b.expires is not None and b.expires <= notice)))
     del values['role']
     size = zone.quota_size
@@ -682,10 +679,6 @@ def _tenant(project, platform, zone, now):
     )
 
 
-def _day(moment):
-    return moment.strftime('%Y-%m-%d') if moment.time() == datetime.time(0) else moment.isoformat()
-
-
 def _binding_problems(project, zone, now, errors):
     """Bindings that break the zone's expiry rules (a cap counted from ``now``, roles that need an expiry)."""
     cap = now + datetime.timedelta(days=zone.max_binding_days) if zone.max_binding_days else None
@@ -696,7 +689,7 @@ def _binding_problems(project, zone, now, errors):
         elif cap is not None and binding.expires is not None and binding.expires > cap:
             errors.append(ValidationIssue(_sub(binding.path, 'expires'), where + 'caps a binding at %d days '
                                           '(max_binding_days): %s is after %s' % (zone.max_binding_days,
-                                                                                  _day(binding.expires), _day(cap))))
+                                                                                  day(binding.expires), day(cap))))
         elif cap is not None and binding.expires is None:
             errors.append(ValidationIssue(binding.path, where + 'caps a binding at %d days (max_binding_days): '
                                           'give it an expiry (expires)' % zone.max_binding_days))
