@@ -15,6 +15,7 @@ the other phases are measured on that cloud:
     .venv/bin/python bench/scale.py scope       # only_workspaces: one workspace of 25 tenants
     .venv/bin/python bench/scale.py drift       # 1 % of the tenants drifted by hand (a grant added, a member removed)
     .venv/bin/python bench/scale.py delete --count 100   # 100 tenants marked deleted
+    .venv/bin/python bench/scale.py grow --count 100     # 100 new tenants, the whole inventory run
     .venv/bin/python bench/scale.py dbsize      # Keystone's database size (the instance's MariaDB)
     .venv/bin/python bench/scale.py reads       # each cloud-wide listing alone: time, size, JSON decoding
     .venv/bin/python bench/scale.py profile [--workspace]   # the access step in-process, every request timed
@@ -270,6 +271,16 @@ def scope(args, conn, users):
                          workspace_tenants=WORKSPACE_TENANTS))
 
 
+def keystone_list(conn, path, key):
+    """Every item of a paged Keystone listing (``max_db_limit`` pages it; 30,000 groups at 10,000 tenants)."""
+    items, url, params = [], path, {'limit': 10000}
+    while url:
+        body = conn.identity.get(url, params=params).json()
+        items.extend(body[key])
+        url, params = (body.get('links') or {}).get('next'), None
+    return items
+
+
 def drift(args, conn, users):
     """By hand on ``--percent`` of the tenants: the admin role granted to the reader group (a grant
     added) and one member of the user group removed; then the whole inventory runs and must set
@@ -279,7 +290,7 @@ def drift(args, conn, users):
     keys = ['%s/%s' % (ws['identifier'], p['identifier']) for ws in workspaces for p in ws['projects']
             if p.get('state') != 'deleted']
     picked = set(random.Random(29).sample(keys, max(1, int(len(keys) * args.percent / 100))))
-    groups = [g for g in conn.identity.get('/groups').json()['groups'] if g.get('lz_tenant') in picked]
+    groups = [g for g in keystone_list(conn, '/groups', 'groups') if g.get('lz_tenant') in picked]
     admin = conn.identity.find_role('admin', ignore_missing=False)
     by_key = {}
     for grp in groups:
@@ -311,6 +322,27 @@ def delete(args, conn, users):
     figures = run_phase(platform_of(state), zones, workspaces)
     save_state(args, state)
     report('delete', dict(figures, tenants=state['tenants'], deleted=len(doomed)))
+
+
+def grow(args, conn, users):
+    """``--count`` new tenants (whole workspaces) added to the inventory and the WHOLE inventory run
+    through the API, as an operator onboards them: the new tenants converge, the rest is a no-op; writes
+    against the minimum of the new tenants. They count as converged afterwards (a chunk of the state)."""
+    state = converged(args)
+    if args.count % WORKSPACE_TENANTS:
+        raise SystemExit('grow by whole workspaces of %d tenants' % WORKSPACE_TENANTS)
+    before = state['tenants']
+    state['tenants'] = before + args.count
+    zones, workspaces = inventory_of(state, users)
+    added = workspaces[before // WORKSPACE_TENANTS:]
+    figures = run_phase(platform_of(state), zones, workspaces)
+    figures.update(first=before // WORKSPACE_TENANTS, tenants=args.count, tenants_before=before,
+                   min_writes=rb.min_writes(added))
+    figures['writes_over_min'] = round(float(figures['writes']) / figures['min_writes'], 3)
+    figures['requests_over_min_writes'] = round(float(figures['requests']) / figures['min_writes'], 3)
+    state['chunks'].append(figures)
+    save_state(args, state)
+    report('grow', figures)
 
 
 def reads(args, conn, users):
@@ -399,11 +431,11 @@ def dbsize(args, conn, users):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('phase', choices=['seed', 'converge', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
+    ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
     ap.add_argument('--chunk', type=int, default=1000, help='tenants per converge run')
     ap.add_argument('--users', type=int, default=300)
-    ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete')
+    ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete; grow: tenants to add')
     ap.add_argument('--percent', type=float, default=1.0, help='drift: share of the tenants drifted')
     ap.add_argument('--state', help='state file (default: beside clouds.yaml)')
     ap.add_argument('--workspace', action='store_true', help='profile: one workspace (only_workspaces)')
