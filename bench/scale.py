@@ -430,6 +430,7 @@ def dbsize(args, conn, users):
 
 
 def main():
+    global LAYOUT, API_TIMEOUT
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
@@ -438,12 +439,14 @@ def main():
     ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete; grow: tenants to add')
     ap.add_argument('--percent', type=float, default=1.0, help='drift: share of the tenants drifted')
     ap.add_argument('--state', help='state file (default: beside clouds.yaml)')
+    ap.add_argument('--api-timeout', type=int, default=API_TIMEOUT,
+                    help='the modules\' api_timeout (10,000 tenants: Keystone\'s effective listing outlasts 600 s)')
     ap.add_argument('--workspace', action='store_true', help='profile: one workspace (only_workspaces)')
     ap.add_argument('--layout', choices=['files', 'single'], default='files',
                     help='the inventory: one file per workspace (vars plugin) or all workspaces in one file')
     args = ap.parse_args()
-    global LAYOUT
     LAYOUT = args.layout
+    API_TIMEOUT = args.api_timeout
     conn = rb.connect()
     users = rb.ensure_users(conn, args.users)
     globals()[args.phase](args, conn, users)
