@@ -173,8 +173,8 @@ def sql_statements(table_rows, batch=1000):
         items = table_rows[table]
         for start in range(0, len(items), batch):
             values = ',\n'.join('(%s)' % ', '.join(sql_literal(v) for v in row) for row in items[start:start + batch])
-            yield 'INSERT INTO `%s` (%s) VALUES\n%s;' % (table, ', '.join('`%s`' % c for c in INSERT_COLUMNS[table]),
-                                                          values)
+            columns = ', '.join('`%s`' % c for c in INSERT_COLUMNS[table])
+            yield 'INSERT INTO `%s` (%s) VALUES\n%s;' % (table, columns, values)
     yield 'COMMIT;'
 
 

@@ -26,8 +26,8 @@ USERS = dict(alice='u-alice', bob='u-bob', carol='u-carol')
 ZONES = {'default': {'domain_mode': 'default',
                      'role_mapping': {'reader': ['reader'], 'user': ['member'], 'admin': ['member', 'manager']}}}
 WORKSPACES = [{'identifier': 'ws1', 'name': 'WS 1', 'projects': [
-    {'identifier': 'p0', 'name': 'Project 0', 'bindings': [{'euid': 'alice', 'role': 'reader'},
-                                                          {'euid': 'bob', 'role': 'admin'}]},
+    {'identifier': 'p0', 'name': 'Project 0',
+     'bindings': [{'euid': 'alice', 'role': 'reader'}, {'euid': 'bob', 'role': 'admin'}]},
     {'identifier': 'p1', 'name': 'Project 1', 'bindings': [{'euid': 'carol', 'role': 'user'}]}]}]
 
 
