@@ -181,11 +181,11 @@ def sql_statements(table_rows, batch=1000):
 # -- against the instance ------------------------------------------------------------------------
 
 def mariadb_socket():
-    """The Keystone-only instance's MariaDB (beside its clouds.yaml); refuses the shared cloud's."""
+    """The Keystone-only instance's MariaDB (beside its clouds.yaml); refuses a default instance's."""
     state_dir = os.path.dirname(os.path.abspath(os.environ['OS_CLIENT_CONFIG_FILE']))
-    if os.path.realpath(state_dir) == os.path.realpath(os.path.join(ROOT, '.localcloud')) or \
-            os.path.realpath(state_dir).startswith('/work/main/'):
-        raise SystemExit('refusing to seed the shared local cloud (%s): use an instance of your own' % state_dir)
+    if os.path.basename(os.path.realpath(state_dir)).startswith('.localcloud'):
+        raise SystemExit('refusing to seed a default local cloud instance (%s): start a Keystone-only one of your own '
+                         '(LOCALCLOUD_STATE_DIR, LOCALCLOUD_PORT_OFFSET, LOCALCLOUD_SERVICES=mariadb,keystone)' % state_dir)
     return os.path.join(state_dir, 'data', 'mariadb', 'mysqld.sock')
 
 
