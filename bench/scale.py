@@ -10,10 +10,12 @@ the other phases are measured on that cloud:
 
     export OS_CLIENT_CONFIG_FILE=<the instance's clouds.yaml>
     .venv/bin/python bench/scale.py converge --tenants 10000 --chunk 1000   # resumes at the first missing chunk
+    .venv/bin/python bench/scale.py seed --tenants 10000   # instead of converge: by SQL (bench/seed_keystone.py)
     .venv/bin/python bench/scale.py noop        # the whole inventory, nothing to do
     .venv/bin/python bench/scale.py scope       # only_workspaces: one workspace of 25 tenants
     .venv/bin/python bench/scale.py drift       # 1 % of the tenants drifted by hand (a grant added, a member removed)
     .venv/bin/python bench/scale.py delete --count 100   # 100 tenants marked deleted
+    .venv/bin/python bench/scale.py grow --count 100     # 100 new tenants, the whole inventory run
     .venv/bin/python bench/scale.py dbsize      # Keystone's database size (the instance's MariaDB)
     .venv/bin/python bench/scale.py reads       # each cloud-wide listing alone: time, size, JSON decoding
     .venv/bin/python bench/scale.py profile [--workspace]   # the access step in-process, every request timed
@@ -191,9 +193,10 @@ def converge(args, conn, users):
     save_state(args, state)
     zones, workspaces = rb.desired(state['run_id'], args.tenants, users)
     per_chunk = max(1, args.chunk // WORKSPACE_TENANTS)
-    done = set(c['first'] for c in state['chunks'])
+    # the workspaces converged (or seeded) already, by index
+    done = set(i for c in state['chunks'] for i in range(c['first'], c['first'] + c['tenants'] // WORKSPACE_TENANTS))
     for first in range(0, len(workspaces), per_chunk):
-        if first in done:
+        if done.issuperset(range(first, min(first + per_chunk, len(workspaces)))):
             continue
         if os.path.exists(state_path(args) + '.stop'):  # stop between chunks: the cloud keeps a known size
             log('stop file found: converged %d chunks' % len(state['chunks']))
@@ -207,7 +210,9 @@ def converge(args, conn, users):
         state['chunks'].append(figures)
         save_state(args, state)
         report('converge-chunk', figures)
-    chunks = state['chunks']
+    chunks = [c for c in state['chunks'] if not c.get('seeded')]   # what this bench converged through the API
+    if not chunks:
+        return
     total = dict(tenants=sum(c['tenants'] for c in chunks), chunks=len(chunks),
                  wall_s=round(sum(c['wall_s'] for c in chunks), 1),
                  requests=sum(c['requests'] for c in chunks), writes=sum(c['writes'] for c in chunks),
@@ -222,6 +227,26 @@ def converge(args, conn, users):
     total['writes_over_min'] = round(float(total['writes']) / total['min_writes'], 3)
     total['requests_over_min_writes'] = round(float(total['requests']) / total['min_writes'], 3)
     report('converge', total)
+
+
+def seed(args, conn, users):
+    """The tenants up to ``--tenants`` the state lacks, written by SQL (bench/seed_keystone.py): the
+    state a converge of them writes, in seconds instead of hours. Only on a Keystone-only instance
+    of one's own; the seeded workspaces count as converged for the other phases."""
+    import seed_keystone
+    state = load_state(args)
+    have = sum(c['tenants'] for c in state['chunks'])
+    if have % WORKSPACE_TENANTS or args.tenants % WORKSPACE_TENANTS:
+        raise SystemExit('seed whole workspaces of %d tenants' % WORKSPACE_TENANTS)
+    zones, workspaces = rb.desired(state['run_id'], args.tenants, users)
+    first = have // WORKSPACE_TENANTS
+    figures = seed_keystone.seed(conn, zones, workspaces[first:], platform_of(state), users)
+    figures.update(first=first, tenants=args.tenants - have, tenants_before=have, seeded=True,
+                   min_writes=rb.min_writes(workspaces[first:]))
+    state['tenants'] = max(state.get('tenants', 0), args.tenants)
+    state['chunks'].append(figures)
+    save_state(args, state)
+    report('seed', figures)
 
 
 def converged(args):
@@ -246,6 +271,16 @@ def scope(args, conn, users):
                          workspace_tenants=WORKSPACE_TENANTS))
 
 
+def keystone_list(conn, path, key):
+    """Every item of a paged Keystone listing (``max_db_limit`` pages it; 30,000 groups at 10,000 tenants)."""
+    items, url, params = [], path, {'limit': 10000}
+    while url:
+        body = conn.identity.get(url, params=params).json()
+        items.extend(body[key])
+        url, params = (body.get('links') or {}).get('next'), None
+    return items
+
+
 def drift(args, conn, users):
     """By hand on ``--percent`` of the tenants: the admin role granted to the reader group (a grant
     added) and one member of the user group removed; then the whole inventory runs and must set
@@ -255,7 +290,7 @@ def drift(args, conn, users):
     keys = ['%s/%s' % (ws['identifier'], p['identifier']) for ws in workspaces for p in ws['projects']
             if p.get('state') != 'deleted']
     picked = set(random.Random(29).sample(keys, max(1, int(len(keys) * args.percent / 100))))
-    groups = [g for g in conn.identity.get('/groups').json()['groups'] if g.get('lz_tenant') in picked]
+    groups = [g for g in keystone_list(conn, '/groups', 'groups') if g.get('lz_tenant') in picked]
     admin = conn.identity.find_role('admin', ignore_missing=False)
     by_key = {}
     for grp in groups:
@@ -287,6 +322,27 @@ def delete(args, conn, users):
     figures = run_phase(platform_of(state), zones, workspaces)
     save_state(args, state)
     report('delete', dict(figures, tenants=state['tenants'], deleted=len(doomed)))
+
+
+def grow(args, conn, users):
+    """``--count`` new tenants (whole workspaces) added to the inventory and the WHOLE inventory run
+    through the API, as an operator onboards them: the new tenants converge, the rest is a no-op; writes
+    against the minimum of the new tenants. They count as converged afterwards (a chunk of the state)."""
+    state = converged(args)
+    if args.count % WORKSPACE_TENANTS:
+        raise SystemExit('grow by whole workspaces of %d tenants' % WORKSPACE_TENANTS)
+    before = state['tenants']
+    state['tenants'] = before + args.count
+    zones, workspaces = inventory_of(state, users)
+    added = workspaces[before // WORKSPACE_TENANTS:]
+    figures = run_phase(platform_of(state), zones, workspaces)
+    figures.update(first=before // WORKSPACE_TENANTS, tenants=args.count, tenants_before=before,
+                   min_writes=rb.min_writes(added))
+    figures['writes_over_min'] = round(float(figures['writes']) / figures['min_writes'], 3)
+    figures['requests_over_min_writes'] = round(float(figures['requests']) / figures['min_writes'], 3)
+    state['chunks'].append(figures)
+    save_state(args, state)
+    report('grow', figures)
 
 
 def reads(args, conn, users):
@@ -374,20 +430,23 @@ def dbsize(args, conn, users):
 
 
 def main():
+    global LAYOUT, API_TIMEOUT
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('phase', choices=['converge', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
+    ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
     ap.add_argument('--chunk', type=int, default=1000, help='tenants per converge run')
     ap.add_argument('--users', type=int, default=300)
-    ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete')
+    ap.add_argument('--count', type=int, default=100, help='delete: tenants to delete; grow: tenants to add')
     ap.add_argument('--percent', type=float, default=1.0, help='drift: share of the tenants drifted')
     ap.add_argument('--state', help='state file (default: beside clouds.yaml)')
+    ap.add_argument('--api-timeout', type=int, default=API_TIMEOUT,
+                    help='the modules\' api_timeout (10,000 tenants: Keystone\'s effective listing outlasts 600 s)')
     ap.add_argument('--workspace', action='store_true', help='profile: one workspace (only_workspaces)')
     ap.add_argument('--layout', choices=['files', 'single'], default='files',
                     help='the inventory: one file per workspace (vars plugin) or all workspaces in one file')
     args = ap.parse_args()
-    global LAYOUT
     LAYOUT = args.layout
+    API_TIMEOUT = args.api_timeout
     conn = rb.connect()
     users = rb.ensure_users(conn, args.users)
     globals()[args.phase](args, conn, users)
