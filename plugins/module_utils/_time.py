@@ -52,25 +52,9 @@ def parse(value):
         raise TimeError('not a time this collection can store: %r (outside years 1-9999 in UTC)' % (value,))
 
 
-def parse_date(value):
-    """An inventory date (``YYYY-MM-DD``, or an ISO-8601 time), UTC -> aware datetime; ``TimeError`` saying what
-    was given otherwise (bindings' and approvals' ``expires``)."""
-    if isinstance(value, bool) or not isinstance(value, (str, datetime.date)):
-        raise TimeError('must be a date (YYYY-MM-DD, UTC), got %s' % _kind(value))
-    try:
-        return parse(value)
-    except TimeError:
-        raise TimeError('%r is not a date (YYYY-MM-DD, UTC)' % (value,)) from None
-
-
 def day(moment):
     """A moment as the inventory wrote it: the date alone at midnight, else ISO-8601."""
     return moment.strftime('%Y-%m-%d') if moment.time() == datetime.time(0) else moment.isoformat()
-
-
-def _kind(value):
-    return {dict: 'a mapping', list: 'a list', int: 'an integer', float: 'a number', bool: 'a boolean',
-            type(None): 'null'}.get(type(value), type(value).__name__)
 
 
 def ts(value):

@@ -17,8 +17,8 @@ from typing import Optional
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import ValidationIssue
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import Text
-from ansible_collections.landingzone.openstack.plugins.module_utils._time import TimeError
-from ansible_collections.landingzone.openstack.plugins.module_utils._time import day, parse_date
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import day
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.values import date_value
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import UNLIMITED, split_key
 
 # The variables the docs tell the platform team to set (group_vars/all): error paths name them.
@@ -253,13 +253,7 @@ def _approval(entry, path, platforms, errors):
 
 
 def _expires(value, path, errors):
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except TimeError as exc:
-        errors.append(ValidationIssue(path, str(exc)))
-        return None
+    return None if value is None else date_value(value, path, errors)
 
 
 def parse_governance(inventory, platforms, errors):

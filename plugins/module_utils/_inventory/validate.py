@@ -22,8 +22,9 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
     ValidationIssue,
     unique,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._time import UTC, TimeError
-from ansible_collections.landingzone.openstack.plugins.module_utils._time import day, parse_date
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import UTC
+from ansible_collections.landingzone.openstack.plugins.module_utils._time import day
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.values import date_value, type_name
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import (
     DEFAULT_DELETION_RESOURCES,
     DEFAULT_DOMAIN_ID,
@@ -105,11 +106,6 @@ def _sub(path, key):
     return '%s.%s' % (path, key) if path else str(key)
 
 
-def _type_name(value):
-    return {dict: 'a mapping', list: 'a list', str: 'a string', bool: 'a boolean',
-            int: 'an integer', float: 'a number', type(None): 'null'}.get(type(value), type(value).__name__)
-
-
 def _expect(value, kinds, what, path, errors):
     """True if ``value`` is one of ``kinds`` (bool is never an int here)."""
     if isinstance(value, bool) and bool not in kinds:
@@ -117,7 +113,7 @@ def _expect(value, kinds, what, path, errors):
     else:
         ok = isinstance(value, kinds)
     if not ok:
-        errors.append(ValidationIssue(path, 'must be %s, got %s' % (what, _type_name(value))))
+        errors.append(ValidationIssue(path, 'must be %s, got %s' % (what, type_name(value))))
     return ok
 
 
@@ -207,7 +203,7 @@ def _tags(value, path, errors):
             if _expect(tag, (str,), 'a string', tpath, errors):
                 items.append((tpath, tag, tag))
     else:
-        errors.append(ValidationIssue(path, 'must be a mapping or a list of strings, got %s' % _type_name(value)))
+        errors.append(ValidationIssue(path, 'must be a mapping or a list of strings, got %s' % type_name(value)))
         return result
     for tpath, key, tag in items:
         problems = tag_problems(tag)
@@ -425,7 +421,7 @@ def _bindings(value, path, errors):
             continue
         euid = _text(raw.get('euid'), _sub(bpath, 'euid'), errors) if 'euid' in raw else None
         role = _choice(raw.get('role'), PROJECT_ROLES, _sub(bpath, 'role'), errors) if 'role' in raw else None
-        expires = _expiry(raw['expires'], _sub(bpath, 'expires'), errors) if raw.get('expires') is not None else None
+        expires = date_value(raw['expires'], _sub(bpath, 'expires'), errors) if raw.get('expires') is not None else None
         if euid is None or role is None:
             continue
         if any((b.euid, b.role) == (euid, role) for b in bindings):
@@ -433,15 +429,6 @@ def _bindings(value, path, errors):
             continue
         bindings.append(Binding(euid, role, expires, bpath))
     return bindings
-
-
-def _expiry(value, path, errors):
-    """A binding's ``expires``: a date (or an ISO-8601 time), UTC; None and an error otherwise."""
-    try:
-        return parse_date(value)
-    except TimeError as exc:
-        errors.append(ValidationIssue(path, str(exc)))
-        return None
 
 
 def _landing_zone_ref(value, path, zone_names, platforms, errors):
@@ -458,7 +445,7 @@ def _landing_zone_ref(value, path, zone_names, platforms, errors):
         refs = value
     else:
         errors.append(ValidationIssue(path, 'must be a landing zone name or a non-empty mapping of platform to '
-                                            'landing zone name, got %s' % _type_name(value)))
+                                            'landing zone name, got %s' % type_name(value)))
         return None
     ok = True
     for platform, zone in refs.items():
