@@ -157,7 +157,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    project_ids, duplicates, records = find_projects(identity, tenants, wanted_services, record_attr)
+    project_ids, duplicates, records = find_projects(identity, tenants, bool(wanted_services), record_attr)
     if check_mode:
         # a project the tenants step would adopt carries no marker yet: its quota is planned on it
         project_ids = dict(adopted_projects(previous_steps), **project_ids)
@@ -205,12 +205,12 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
 
 
-def find_projects(identity, tenants, wanted_services, record_attr=QUOTA_APPLIED_ATTR):
+def find_projects(identity, tenants, listed, record_attr=QUOTA_APPLIED_ATTR):
     """(tenant key -> project id, tenant key -> ids of the several projects carrying its marker,
     tenant key -> (its ``lz_quota`` record, the project is immutable)); the projects are listed
-    only when some service is wanted. The records come with the listing: no request of their own."""
+    only when ``listed`` (some service is wanted). The records come with the listing: no request of their own."""
     found = {}
-    if wanted_services:
+    if listed:
         found = projects_by_tenant(list_keystone(identity, '/projects', 'projects'), tenants)
     single = dict((key, projects[0]) for key, projects in found.items() if len(projects) == 1)
     project_ids = dict((key, project['id']) for key, project in single.items())
@@ -223,8 +223,6 @@ def find_projects(identity, tenants, wanted_services, record_attr=QUOTA_APPLIED_
 # how often a record lost to a concurrent write of the project is written again, after how long a wait
 RECORD_ROUNDS = 3
 RECORD_SETTLE_SECONDS = 0.5
-# find_projects lists the projects when any service is wanted: for the records alone, always
-ALL_LISTED = ('records',)
 
 
 def record_quotas(identity, tenants, results, current, records, max_workers, record_attr=QUOTA_APPLIED_ATTR):
@@ -235,18 +233,20 @@ def record_quotas(identity, tenants, results, current, records, max_workers, rec
                            dict((k, r) for k, (r, dummy) in records.items() if r is not None))
     locked = set(k for k, (dummy, frozen) in records.items() if frozen)
     pending = dict((pid, item) for pid, item in changed.items() if item[0] not in locked)
+    by_key = dict((r.key, r) for r in results)
     for dummy in range(RECORD_ROUNDS):
-        apply_records(identity, pending, results, max_workers, record_attr)
         if not pending:
             return
+        apply_records(identity, pending, results, max_workers, record_attr)
         # Keystone updates a project by read-modify-write of one row: platforms sharing the project (regions of
         # one Keystone, their quota steps at the same time) can lose each other's record. One listing tells.
         time.sleep(RECORD_SETTLE_SECONDS)
-        dummy, dummy, now = find_projects(identity, tenants, ALL_LISTED, record_attr)
+        dummy, dummy, now = find_projects(identity, tenants, True, record_attr)
+        # a write Keystone refused failed its tenant already (apply_records): not written again
         pending = dict((pid, (key, record)) for pid, (key, record) in pending.items()
-                       if (now.get(key) or (None,))[0] != record)
+                       if (now.get(key) or (None,))[0] != record and not by_key[key].errors)
     for pid, (key, dummy) in sorted(pending.items()):
-        next(r for r in results if r.key == key).fail(
+        by_key[key].fail(
             'api_error', 'recording the quotas written (%s of project %s) did not hold: %d times another write to '
             'the project replaced it' % (record_attr, pid, RECORD_ROUNDS))
 
