@@ -37,6 +37,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.fe
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.leftovers import describe
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import (
     KEYSTONE_PAGE_LIMIT,
+    ApiError,
     KEYSTONE_PAGED,
     list_all,
     pool_map,
@@ -215,8 +216,7 @@ class Snapshot:
         params = {'include_names': 'true'} if names else {}
         # side by side: the direct listing costs Keystone a fraction of the effective one (docs/scale.md),
         # asked at the same time it adds nothing to the run's wall time
-        direct, effective = pool_map(lambda extra: list_keystone(rest, '/role_assignments', 'role_assignments',
-                                                                 params=dict(params, **extra)),
+        direct, effective = pool_map(lambda extra: list_assignments(rest, dict(params, **extra)),
                                      ({}, {'effective': 'true'}), 2)
         for ra in direct:
             if ra.get('role', {}).get('name'):
@@ -411,6 +411,21 @@ class Snapshot:
             for (gid, pid), roles in self.group_grants.items():
                 self._grants_by_group.setdefault(gid, {})[pid] = roles
         return self._grants_by_group.get(group_id, {})
+
+
+# Keystone resolves a cloud-wide listing's projects while it builds it: a project another client deletes meanwhile
+# makes it answer 404 (``Could not find project``), a race of the listing, not a missing resource; asked again.
+ASSIGNMENT_LISTING_ATTEMPTS = 3
+
+
+def list_assignments(rest, params):
+    """A cloud-wide role-assignment listing, asked again when a concurrent deletion made Keystone answer 404."""
+    for attempt in range(ASSIGNMENT_LISTING_ATTEMPTS):
+        try:
+            return list_keystone(rest, '/role_assignments', 'role_assignments', params=params)
+        except ApiError as exc:
+            if exc.status != 404 or attempt == ASSIGNMENT_LISTING_ATTEMPTS - 1:
+                raise
 
 
 def deletion_pending(proj):

@@ -39,3 +39,19 @@ def test_direct_and_effective_listings_are_asked_at_the_same_time():
     assert snap.roles_by_name == {'reader': 'r1'}
     assert snap.members == {'g1': {'u1': 'alice'}}
     assert snap.users_named('alice') == [('u1', 'alice')]
+
+
+def test_a_listing_a_concurrent_deletion_broke_is_asked_again():
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import snapshot as ks_snap
+    from ansible_collections.landingzone.openstack.plugins.module_utils._rest import ApiError
+
+    class Rest:
+        calls = 0
+
+        def get(self, path, params=None):
+            Rest.calls += 1
+            if Rest.calls == 1:
+                raise ApiError('GET', path, 404, 'Could not find project: p9.')
+            return {'role_assignments': [], 'links': {}}
+
+    assert ks_snap.list_assignments(Rest(), {}) == [] and Rest.calls == 2
