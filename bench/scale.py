@@ -51,6 +51,8 @@ WORKSPACE_TENANTS = rb.PROJECTS_PER_WORKSPACE
 LAYOUT = 'files'
 WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
 API_TIMEOUT = 600
+# the access step's members_read (docs/scale.md): auto reads a large cloud's members from the access records
+MEMBERS_READ = 'auto'
 
 
 def log(msg):
@@ -132,7 +134,7 @@ def playbook(workdir, module_args, prune=False):
     tenants = dict(common, prune=True) if prune else common
     play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': [
         {'name': 'tenants', 'landingzone.openstack.keystone_tenant': tenants},
-        {'name': 'access', 'landingzone.openstack.keystone_group_binding': common}]}]
+        {'name': 'access', 'landingzone.openstack.keystone_group_binding': dict(common, members_read=MEMBERS_READ)}]}]
     path = os.path.join(workdir, 'scale.yml')
     with open(path, 'w') as handle:
         yaml.safe_dump(play, handle, sort_keys=False)
@@ -154,11 +156,12 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False):
     wall, data = rb.run_ansible(rb.BIN, inventory, playbook(workdir, module_args or {}, prune), env, workdir)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    by_method, by_service, total, changed, timings = {}, {}, 0, False, {}
+    by_method, by_service, total, changed, timings, members = {}, {}, 0, False, {}, None
     for task in data['tasks']:
         result = task['result']
         changed = changed or bool(result.get('changed'))
         timings[task['task']] = result.get('timings')
+        members = result.get('members') or members
         req = result.get('requests') or {}
         total += req.get('total', 0)
         for key, into in (('by_method', by_method), ('by_service', by_service)):
@@ -170,7 +173,8 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False):
     writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len(data['tasks'])
     return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT,
                 requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed,
-                module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings)
+                module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings, members=members,
+                failed=sum(1 for t in data['tasks'] if t['result'].get('failed')))
 
 
 def report(phase, figures):
@@ -430,7 +434,7 @@ def dbsize(args, conn, users):
 
 
 def main():
-    global LAYOUT, API_TIMEOUT
+    global LAYOUT, API_TIMEOUT, MEMBERS_READ
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
@@ -442,10 +446,14 @@ def main():
     ap.add_argument('--api-timeout', type=int, default=API_TIMEOUT,
                     help='the modules\' api_timeout (10,000 tenants: Keystone\'s effective listing outlasts 600 s)')
     ap.add_argument('--workspace', action='store_true', help='profile: one workspace (only_workspaces)')
+    ap.add_argument('--members-read', choices=['auto', 'effective', 'groups', 'records'], default='auto',
+                    help='the access step\'s members_read (a drift run with auto on a large cloud reads members from '
+                         'the records: run noop --members-read groups after it to set back the members)')
     ap.add_argument('--layout', choices=['files', 'single'], default='files',
                     help='the inventory: one file per workspace (vars plugin) or all workspaces in one file')
     args = ap.parse_args()
     LAYOUT = args.layout
+    MEMBERS_READ = args.members_read
     API_TIMEOUT = args.api_timeout
     conn = rb.connect()
     users = rb.ensure_users(conn, args.users)

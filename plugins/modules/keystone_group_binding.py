@@ -17,15 +17,35 @@ description:
   - In a landing zone with C(federation), a bound user who has not logged in yet is created as a
     shadow user of the zone's identity provider and bound in the same run (remark
     C(user_prebound)); its first login lands on that user. See docs/federation.md.
-  - Reads Keystone in bulk (groups, direct and effective role assignments with names, which give
-    group memberships without one request per group; users only where a euid is not yet known),
-    plans locally and writes only the differences in parallel.
+  - Reads Keystone in bulk (projects, groups, role assignments; users only where a euid is not yet known), plans
+    locally and writes only the differences in parallel. How it learns the members of the tenants' groups is
+    O(members_read); on a cloud of more than 1,000 groups a whole-platform run takes them from the access
+    records the collection keeps on each project, not from Keystone (docs/scale.md).
   - Only groups created by this module (extra attributes C(lz_tenant), C(lz_role)) are changed or
     deleted; a foreign group with a colliding name is a failure remark and is left untouched.
   - Run M(landingzone.openstack.keystone_tenant) first, so that the tenants' projects exist.
 author:
   - landingzone.openstack maintainers (@landingzone)
-options: {}
+options:
+  members_read:
+    description:
+      - How the members of the run's groups are learnt.
+      - V(effective) reads Keystone's cloud-wide effective role-assignment listing, one request whose cost to Keystone
+        grows with the square of the whole cloud's assignments (seconds at 1,000 tenants, more than ten minutes at
+        10,000).
+      - V(groups) reads them group by group, one request per group (two for a small scope, which reads its grants the
+        same way), every member as Keystone holds it, at a cost that follows the run's groups.
+      - V(records) takes them from the record each project carries of the members the last complete run wrote
+        (C(lz_access)), and reads only the groups no record covers. Grants are still read from Keystone (one
+        cloud-wide listing), so a grant changed by hand is set back; a member added or removed by hand is not seen
+        until a run that reads members (V(groups), V(effective), a run limited to a few workspaces, or an event
+        run, docs/events.md). RV(members) says how many groups were read and how many taken from records.
+      - V(auto) is V(effective) on a cloud of at most 1,000 groups; on a larger one V(groups) when the run's tenants
+        own at most 150 groups and a tenth of the cloud's, else V(records).
+    type: str
+    choices: [auto, effective, groups, records]
+    default: auto
+    version_added: 0.2.0
 extends_documentation_fragment:
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
@@ -123,6 +143,26 @@ requests:
     changed the platform (each an entry of RV(audit)).
   returned: always
   type: dict
+members:
+  description:
+    - How the members of the run's groups were learnt (O(members_read)).
+  returned: when the run read Keystone
+  type: dict
+  version_added: 0.2.0
+  contains:
+    mode:
+      description: The read used, O(members_read) with V(auto) resolved.
+      type: str
+      sample: records
+    groups:
+      description: The run's existing groups.
+      type: int
+    read:
+      description: Groups whose members were read from Keystone one by one (V(groups), V(records)); 0 with V(effective).
+      type: int
+    from_records:
+      description: Groups whose members were taken from the access records and not read (V(records)).
+      type: int
 errors:
   description: Inventory validation errors, each with C(path) and C(message).
   returned: when the inventory is invalid
@@ -132,11 +172,13 @@ errors:
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.runner import run_access_module
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import MembersRead
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 
 
 def main():
-    module = PlatformModule(argument_spec=_argspec.PROGRESS, connection=True, inventory=True, isolation=True,
+    members_read = dict(type='str', default=str(MembersRead.AUTO), choices=[str(m) for m in MembersRead])
+    module = PlatformModule(argument_spec=dict(_argspec.PROGRESS, members_read=members_read), connection=True, inventory=True, isolation=True,
                             audit='keystone_group_binding')
     run_access_module(module)
 

@@ -149,7 +149,8 @@ def replicate_access(module, rest, scope, progress=None):
     progress.enter(Phase.READ)
     started = time.time()
     tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
-    snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'])
+    snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'],
+                                members_read=module.params['members_read'])
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     progress.enter(Phase.PLAN)
@@ -160,7 +161,9 @@ def replicate_access(module, rest, scope, progress=None):
         # other shards included): a run of a whole platform, or the platform-wide shard, decides it
         unbound = plan_unbound_users(snap.unbound_prebound_users(rest, scope.every, module.params['platform']), actions)
     timings['plan'] = time.time() - started - timings['snapshot']
-    return _apply(module, rest, snap, (started, timings), results, unbound, actions, skipped=skipped, progress=progress)
+    out = _apply(module, rest, snap, (started, timings), results, unbound, actions, skipped=skipped, progress=progress)
+    out['members'] = snap.member_reads.as_dict()
+    return out
 
 
 def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), purger=None, progress=None):

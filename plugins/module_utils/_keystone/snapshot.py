@@ -13,15 +13,19 @@ when it deletes (a project's leftovers, a domain's users) is read on demand, onc
 reads none of it).
 """
 
+import dataclasses
+import enum
 import threading
 import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
+    ACCESS_APPLIED_ATTR,
     ACCESS_REVOKED_TAG,
     MANAGED_TAG,
     PLATFORM_TAG,
+    applied_of,
     carrying,
     group_owner,
     group_platform,
@@ -55,6 +59,32 @@ LARGE_CLOUD_GROUPS = 1000
 # each, in parallel, about what Keystone spends on ten groups of the effective listing.
 SCOPED_READ_GROUP_LIMIT = 150
 SCOPED_READ_COST = 10
+
+
+class MembersRead(str, enum.Enum):
+    """How the access step learns the members of the run's groups (option ``members_read``, docs/scale.md)."""
+
+    AUTO = 'auto'            # EFFECTIVE on a small cloud; on a large one GROUPS for a small scope, else RECORDS
+    EFFECTIVE = 'effective'  # the cloud-wide effective role-assignment listing: Keystone's cost follows the cloud
+    GROUPS = 'groups'        # group by group: one request per group, every member as Keystone holds it
+    RECORDS = 'records'      # each project's lz_access record; the groups without one group by group
+
+    def __str__(self):
+        return self.value
+
+
+@dataclasses.dataclass
+class MemberReads:
+    """What the access step read of its groups' members: the mode, the groups it covered, how many of
+    them it read from Keystone and how many it took from the access records (not read)."""
+
+    mode: MembersRead = MembersRead.EFFECTIVE
+    groups: int = 0
+    read: int = 0
+    from_records: int = 0
+
+    def as_dict(self):
+        return dict(mode=str(self.mode), groups=self.groups, read=self.read, from_records=self.from_records)
 
 
 def list_keystone(rest, path, key, params=None):
@@ -100,6 +130,7 @@ class Snapshot:
         self._make_checker = None
         self._max_workers = 1
         self.read_seconds = 0.0   # time spent in on-demand reads
+        self.member_reads = MemberReads()
 
     # -- reading for a step --------------------------------------------------------------------
     @classmethod
@@ -112,25 +143,57 @@ class Snapshot:
         return snap
 
     @classmethod
-    def read_access(cls, rest, tenants, max_workers=1, platform=None):
+    def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO):
         """What the access step plans from: projects, groups, the roles, the grants and members of
-        the tenants' groups and the users the inventory binds (domains only for a project not
-        created yet)."""
+        the tenants' groups (as ``members_read`` says) and the users the inventory binds (domains only
+        for a project not created yet)."""
         snap = cls.read(rest, domains=False, projects=True, groups=True, platform=platform)
         if needs_domains(snap, tenants):
             snap.read_domains(rest)
         groups = snap.groups_of(tenants)
         large = len(snap.groups) > LARGE_CLOUD_GROUPS
-        if large and len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups):
-            snap.read_roles(rest)
-            snap.read_group_access(rest, groups, max_workers)
-        else:
+        scoped = large and len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups)
+        mode = members_mode(MembersRead(members_read), large, scoped)
+        snap.member_reads = MemberReads(mode, len(groups))
+        if mode == MembersRead.EFFECTIVE:
             snap.read_assignments(rest, names=not large)
             ensure_roles(rest, snap, tenants)
+        else:
+            snap.read_roles(rest)
+            if not scoped:
+                # every grant of the cloud in one listing (no names: Keystone's cost follows the assignments)
+                snap.add_grants(list_assignments(rest, {}))
+            unread = groups if mode == MembersRead.GROUPS else snap.members_from_records(tenants)
+            # a small scope reads its grants group by group, members only where no record holds them
+            snap.read_group_access(rest, groups if scoped else unread, max_workers, grants=scoped,
+                                   members_of=set(g['id'] for g in unread))
+            snap.member_reads.read = len(unread)
+            snap.member_reads.from_records = len(groups) - len(unread)
         snap.resolve_users(rest, [m for t in tenants if t.state == State.PRESENT for g in t.groups for m in g.members])
         snap.name_members(rest, max_workers)
         snap.read_federation(rest, tenants)
         return snap
+
+    def members_from_records(self, tenants):
+        """Take the members of the present ``tenants``' groups from their projects' ``lz_access`` records
+        (what the last complete run wrote); returns the groups no record covers (to be read)."""
+        unread = []
+        for tenant in tenants:
+            if tenant.state != State.PRESENT:
+                continue
+            owned = self.owned_projects(tenant.marker_tags)
+            record = (applied_of(owned[0], ACCESS_APPLIED_ATTR) or {}) if len(owned) == 1 else {}
+            by_role = {}
+            for grp in self.owned_groups(tenant.key):
+                by_role.setdefault(group_owner(grp)[1], []).append(grp)
+            for role, groups in by_role.items():
+                members = (record.get(role) or {}).get('members')
+                if len(groups) == 1 and isinstance(members, list):
+                    self.members[groups[0]['id']] = dict((uid, None) for uid in members)
+                else:
+                    # no record (the access step never completed), or duplicates to clean up: read
+                    unread.extend(groups)
+        return unread
 
     def read_adoptions(self, rest, tenants):
         """What adopting a project needs, on the run that adopts it only (an adopted project carries the
@@ -233,17 +296,22 @@ class Snapshot:
             if user.get('name') is not None:
                 self.remember_user(user['name'], user['id'])
 
-    def read_group_access(self, rest, groups, max_workers=1):
-        """Grants (on any project: a foreign one is remarked) and members of ``groups``, group by group."""
+    def read_group_access(self, rest, groups, max_workers=1, grants=True, members_of=None):
+        """Members (of those in ``members_of``, default all) and, with ``grants``, grants on any project (a foreign one is
+        remarked) of ``groups``, group by group."""
         def read(grp):
-            return (list_keystone(rest, '/groups/%s/users' % grp['id'], 'users'),
-                    list_keystone(rest, '/role_assignments', 'role_assignments', params={'group.id': grp['id']}))
+            members = (list_keystone(rest, '/groups/%s/users' % grp['id'], 'users')
+                       if members_of is None or grp['id'] in members_of else None)
+            return members, (list_keystone(rest, '/role_assignments', 'role_assignments', params={'group.id': grp['id']})
+                             if grants else None)
 
-        for grp, (members, grants) in zip(groups, pool_map(read, groups, max_workers)):
-            self.members[grp['id']] = dict((u['id'], u['name']) for u in members)
-            for user in members:
-                self.remember_user(user['name'], user['id'])
-            self.add_grants(grants)
+        for grp, (members, granted) in zip(groups, pool_map(read, groups, max_workers)):
+            if members is not None:
+                self.members[grp['id']] = dict((u['id'], u['name']) for u in members)
+                for user in members:
+                    self.remember_user(user['name'], user['id'])
+            if granted is not None:
+                self.add_grants(granted)
 
     def add_grants(self, assignments):
         """Remember the project grants of groups among ``assignments`` (a direct listing)."""
@@ -262,8 +330,10 @@ class Snapshot:
             for user in list_keystone(rest, '/users', 'users'):
                 self.remember_user(user['name'], user['id'])
         else:
-            for user in pool_map(lambda uid: rest.get('/users/%s' % uid)['user'], unnamed, max_workers):
-                self.remember_user(user['name'], user['id'])
+            # a recorded member may have been deleted since: named by its id
+            for found in pool_map(lambda uid: rest.get('/users/%s' % uid, missing_ok=True), unnamed, max_workers):
+                if found:
+                    self.remember_user(found['user']['name'], found['user']['id'])
         for members in self.members.values():
             for uid, name in members.items():
                 if name is None:
@@ -426,6 +496,17 @@ def list_assignments(rest, params):
         except ApiError as exc:
             if exc.status != 404 or attempt == ASSIGNMENT_LISTING_ATTEMPTS - 1:
                 raise
+
+
+def members_mode(requested, large, scoped):
+    """The read ``requested`` (MembersRead), AUTO resolved: the cloud-wide effective listing on a small cloud; on a
+    large one group by group for a small scope, else the access records (Keystone's effective listing grows with the
+    square of the cloud: docs/scale.md)."""
+    if requested != MembersRead.AUTO:
+        return requested
+    if not large:
+        return MembersRead.EFFECTIVE
+    return MembersRead.GROUPS if scoped else MembersRead.RECORDS
 
 
 def deletion_pending(proj):

@@ -106,6 +106,9 @@ class _Merger:
         if outcome != Outcome.NOT_RUN:
             self.requests[step] = ((result.get('requests') or {}).get('total', 0))
             info['requests'] = self.requests[step]
+            if result.get('members'):
+                # the access step: how it learnt the members (read, or taken from the access records)
+                info['members'] = result['members']
         self.step_info[step] = info
         if outcome == Outcome.NOT_RUN:
             return

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Planning and safe-retry logic of the Keystone layer, on hand-made snapshots (no API)."""
 
+import copy
 import dataclasses
 import types
 
@@ -86,7 +87,7 @@ def converged_snapshot():
     members = {'g-user': {'u-bob': 'bob'}, 'g-admin': {'u-alice': 'alice'}}
     users = {'bob': ['u-bob'], 'alice': ['u-alice']}
     proj = project()
-    proj[_ownership.ACCESS_APPLIED_ATTR] = CONVERGED_ACCESS
+    proj[_ownership.ACCESS_APPLIED_ATTR] = copy.deepcopy(CONVERGED_ACCESS)
     return snapshot([proj], groups, grants, members, users)
 
 
@@ -535,6 +536,8 @@ class ListingRest:
             return {'users': [{'id': uid, 'name': name} for uid, name in members.items()]}
         if path.startswith('/users/'):
             uid = path.split('/')[2]
+            if uid not in self.user_names and missing_ok:
+                return None
             return {'user': {'id': uid, 'name': self.user_names[uid]}}
         if path == '/users' and params and params.get('name'):
             return {'users': [u for u in self.bodies['/users']['users'] if u['name'] == params['name']]}
@@ -550,9 +553,10 @@ def on_a_large_cloud(snap):
     return snap
 
 
-def module(check_mode=False, platform='local'):
+def module(check_mode=False, platform='local', members_read='auto'):
     return types.SimpleNamespace(params={'platform': platform, 'only_workspaces': None, 'max_workers': 2,
-                                         'max_deletions': 10, 'allow_empty_inventory': False},
+                                         'max_deletions': 10, 'allow_empty_inventory': False,
+                                         'members_read': members_read},
                                  check_mode=check_mode, _diff=False)
 
 
@@ -581,16 +585,82 @@ class TestNoOpCost:
             ('GET', '/role_assignments', (('effective', 'true'), ('include_names', 'true')))])
         assert out['changed'] is False and out['summary']['ok'] == 1
 
-    def test_many_tenants_on_a_large_cloud_read_two_cloud_wide_listings_without_names(self, monkeypatch):
+    def test_many_tenants_on_a_large_cloud_take_members_from_the_records(self, monkeypatch):
         monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
         monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
         rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
         out = ks.replicate_access(module(), rest, Scope([spec()], frozenset(), True, tuple([spec()])))
+        # no effective listing, no request per group: a constant number of requests
+        assert sorted(rest.sent) == sorted([
+            ('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ()), ('GET', '/role_assignments', ()),
+            ('GET', '/users', (('name', 'alice'),)), ('GET', '/users', (('name', 'bob'),))])
+        assert out['changed'] is False and out['summary']['ok'] == 1
+        assert out['members'] == {'mode': 'records', 'groups': 3, 'read': 0, 'from_records': 3}
+
+    def test_the_effective_listing_is_read_on_request_on_a_large_cloud(self, monkeypatch):
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
+        rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
+        out = ks.replicate_access(module(members_read='effective'), rest, Scope([spec()], frozenset(), True, (spec(),)))
         assert sorted(rest.sent) == sorted([
             ('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ()),
             ('GET', '/role_assignments', ()), ('GET', '/role_assignments', (('effective', 'true'),)),
             ('GET', '/users', (('name', 'alice'),)), ('GET', '/users', (('name', 'bob'),))])
-        assert out['changed'] is False and out['summary']['ok'] == 1
+        assert out['changed'] is False and out['members'] == {'mode': 'effective', 'groups': 3, 'read': 0, 'from_records': 0}
+
+    def test_every_group_is_read_one_by_one_on_request(self, monkeypatch):
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 2)
+        rest = ListingRest(converged_snapshot(), [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}])
+        out = ks.replicate_access(module(members_read='groups'), rest, Scope([spec()], frozenset(), True, (spec(),)))
+        # a large scope: the grants of the cloud in one listing, the members group by group
+        assert sorted(rest.sent) == sorted([('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ()),
+                                            ('GET', '/role_assignments', ())]
+                                           + [('GET', '/groups/%s/users' % g, ()) for g in ('g-reader', 'g-user', 'g-admin')])
+        assert out['changed'] is False and out['members'] == {'mode': 'groups', 'groups': 3, 'read': 3, 'from_records': 0}
+
+    def test_records_set_back_grants_changed_by_hand_not_members(self, monkeypatch):
+        """The records hold what the collection wrote: a grant is read, a member changed by hand is not seen
+        (the price of not reading members; a ``groups`` run sees it, test_drift_is_found_by_both_reads)."""
+        snap = converged_snapshot()
+        snap.members['g-user']['u-eve'] = 'eve'
+        snap.group_grants[('g-admin', 'p1')] = {'r-member'}
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 0)
+        users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
+        out = ks.replicate_access(module(check_mode=True, members_read='records'), ListingRest(on_a_large_cloud(snap), users),
+                                  Scope([spec()], frozenset(), True, (spec(),)))
+        assert len(out['planned']) == 1 and 'manager' in out['planned'][0]
+
+    def test_a_group_no_record_covers_is_read(self, monkeypatch):
+        snap = converged_snapshot()
+        del snap.projects[0][_ownership.ACCESS_APPLIED_ATTR]['user']
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 0)
+        snap.members['g-user']['u-eve'] = 'eve'   # added by hand: seen, the group is read
+        users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
+        rest = ListingRest(snap, users)
+        out = ks.replicate_access(module(check_mode=True), rest, Scope([spec()], frozenset(), True, (spec(),)))
+        assert ('GET', '/groups/g-user/users', ()) in rest.sent and ('GET', '/groups/g-admin/users', ()) not in rest.sent
+        assert out['members'] == {'mode': 'records', 'groups': 3, 'read': 1, 'from_records': 2}
+        assert any('eve' in p for p in out['planned'])
+
+    def test_a_recorded_member_deleted_since_is_removed_by_its_id(self, monkeypatch):
+        snap = converged_snapshot()
+        snap.projects[0][_ownership.ACCESS_APPLIED_ATTR]['user']['members'].append('u-gone')
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 0)
+        users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
+        out = ks.replicate_access(module(check_mode=True), ListingRest(snap, users), Scope([spec()], frozenset(), True, (spec(),)))
+        assert len(out['planned']) == 2 and any('u-gone' in p for p in out['planned'])
+
+    def test_members_read_auto(self):
+        assert ks_snapshot.members_mode(ks_snapshot.MembersRead.AUTO, False, False) == ks_snapshot.MembersRead.EFFECTIVE
+        assert ks_snapshot.members_mode(ks_snapshot.MembersRead.AUTO, True, True) == ks_snapshot.MembersRead.GROUPS
+        assert ks_snapshot.members_mode(ks_snapshot.MembersRead.AUTO, True, False) == ks_snapshot.MembersRead.RECORDS
+        for mode in ks_snapshot.MembersRead:
+            if mode != ks_snapshot.MembersRead.AUTO:
+                assert ks_snapshot.members_mode(mode, True, False) == mode == ks_snapshot.members_mode(mode, False, True)
 
     def test_drift_is_found_by_both_reads(self, monkeypatch):
         """A member added by hand and a grant removed by hand: the same plan from either read."""
@@ -601,12 +671,13 @@ class TestNoOpCost:
             return snap
         planned = []
         monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
-        for limit in (ks.SCOPED_READ_GROUP_LIMIT, 0):
+        for limit, read in ((ks.SCOPED_READ_GROUP_LIMIT, 'auto'), (0, 'effective'), (0, 'groups')):
             monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', limit)
             users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
-            out = ks.replicate_access(module(check_mode=True), ListingRest(on_a_large_cloud(drifted()), users), Scope([spec()], frozenset(), True, (spec(),)))
+            out = ks.replicate_access(module(check_mode=True, members_read=read), ListingRest(on_a_large_cloud(drifted()), users),
+                                      Scope([spec()], frozenset(), True, (spec(),)))
             planned.append(sorted(out['planned']))
-        assert planned[0] == planned[1] and len(planned[0]) == 2
+        assert planned[0] == planned[1] == planned[2] and len(planned[0]) == 2
         assert any('eve' in p for p in planned[0]) and any('manager' in p for p in planned[0])
 
     def test_members_not_resolved_by_name_are_named_by_id(self):
