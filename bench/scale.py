@@ -128,11 +128,13 @@ def write_files_inventory(workdir, platform, zones, workspaces, python):
 def playbook(workdir, module_args, prune=False):
     # api_timeout: the cloud-wide effective listing takes longer than the default 30 s on a loaded
     # Keystone of 1,000+ tenants (docs/scale.md, Limits)
+    # the workspaces as the replicate role passes them on ansible-core 2.19+: one JSON text made once
     common = {'cloud': 'replicator', 'platform': '{{ inventory_hostname }}', 'landing_zones': '{{ landing_zones }}',
-              'workspaces': '{{ workspaces }}', 'max_workers': 8, 'api_timeout': API_TIMEOUT}
+              'workspaces': '{{ workspaces_text }}', 'max_workers': 8, 'api_timeout': API_TIMEOUT}
     common.update(module_args)
     tenants = dict(common, prune=True) if prune else common
     play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': [
+        {'name': 'text', 'ansible.builtin.set_fact': {'workspaces_text': '{{ workspaces | to_json }}'}},
         {'name': 'tenants', 'landingzone.openstack.keystone_tenant': tenants},
         {'name': 'access', 'landingzone.openstack.keystone_group_binding': dict(common, members_read=MEMBERS_READ)}]}]
     path = os.path.join(workdir, 'scale.yml')
@@ -170,7 +172,7 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False):
     with open(rss_file) as handle:
         rss = [int(line) for line in handle if line.strip()]
     # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
-    writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len(data['tasks'])
+    writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len([t for t in data['tasks'] if 'requests' in t['result']])
     return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT,
                 requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed,
                 module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings, members=members,

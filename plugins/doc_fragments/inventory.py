@@ -32,7 +32,9 @@ options:
       - Workspaces with their projects, bindings and lifecycle state. See C(docs/inventory.md).
       - The whole inventory is validated before the first API call; an error names the path of
         the offending entry, for example C(workspaces[3].projects[0].bindings[2].role).
-      - Taken as written (type C(raw)), like O(landing_zones).
+      - Taken as written (type C(raw)), like O(landing_zones), as a list or as the JSON text of one (the role
+        C(landingzone.openstack.replicate) passes it so on ansible-core 2.19 and later, where a text costs
+        Ansible nothing per task and a large list several seconds).
     type: raw
     required: true
   only_workspaces:

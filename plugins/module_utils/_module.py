@@ -20,6 +20,8 @@ def summarized(key, value):
     """``value`` as ``invocation`` shows it: a bulky option as a count of its items."""
     if key in BULKY_OPTIONS and isinstance(value, (dict, list)):
         return '(%d %s, not echoed)' % (len(value), 'items' if isinstance(value, list) else 'keys')
+    if key in BULKY_OPTIONS and isinstance(value, str) and len(value) > 80:
+        return '(JSON text of %d characters, not echoed)' % len(value)
     return value
 
 

@@ -10,6 +10,7 @@ and the tenants (``select_tenants``). See docs/inventory.md.
 
 import dataclasses
 import datetime
+import json
 import re
 from dataclasses import dataclass
 
@@ -854,10 +855,23 @@ class Scope:
     notices: tuple = ()
 
 
+def json_list(value):
+    """``value``, or the list a JSON text of one holds: the replicate role passes the workspaces as one JSON text
+    (Ansible copies a structure into every task's arguments, a text it passes for free). Anything else is kept as
+    given, for the validation to name."""
+    if isinstance(value, str) and value.lstrip().startswith('['):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        return decoded if isinstance(decoded, list) else value
+    return value
+
+
 def inventory_of(params):
     """The inventory mapping of a module's INVENTORY options: landing zones, workspaces, and the
     platform's quota definitions and approvals (quota_approval.py)."""
-    inventory = dict(landing_zones=params['landing_zones'], workspaces=params['workspaces'])
+    inventory = dict(landing_zones=params['landing_zones'], workspaces=json_list(params['workspaces']))
     for key in quota_approval.INVENTORY_KEYS:
         if params.get(key) not in (None, '', {}, []):
             inventory[key] = params[key]

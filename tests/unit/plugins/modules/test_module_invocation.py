@@ -42,3 +42,15 @@ def test_a_value_that_is_not_a_collection_is_shown_as_given():
     assert summarized('workspaces', 'oops') == 'oops'
     assert summarized('workspace_files', None) is None
     assert summarized('platform', ['a']) == ['a']
+
+
+def test_the_inventory_as_one_json_text_is_summarized_and_decoded():
+    """The replicate role passes the workspaces as one JSON text (ansible-core 2.19+ copies a structure into every
+    task's arguments): not echoed either, and the validation sees the list it holds."""
+    from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import inventory_of, json_list
+    text = json.dumps(WORKSPACES)
+    assert summarized('workspaces', text) == '(JSON text of %d characters, not echoed)' % len(text)
+    assert inventory_of(dict(landing_zones={}, workspaces=text))['workspaces'] == WORKSPACES
+    # anything else is left for the validation to name, as given
+    assert json_list('[not json') == '[not json' and json_list('{"a": 1}') == '{"a": 1}' and json_list(' [1]') == [1]
+    assert json_list(WORKSPACES) is WORKSPACES

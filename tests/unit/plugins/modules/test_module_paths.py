@@ -145,7 +145,7 @@ def test_quota_services_are_checked_by_the_argument_spec(capsys, no_connect):
 
 @pytest.mark.parametrize('workspaces,path', [
     (['identifier=shop'], 'workspaces[0]'),                                  # Ansible would make it a dict
-    ('[{"identifier": "shop", "projects": []}]', 'workspaces'),              # a JSON string, not a list
+    ('{"identifier": "shop", "projects": []}', 'workspaces'),                # a JSON text, not of a list
     ('identifier=shop', 'workspaces'),
     ([None], 'workspaces[0]'),
     ([{'identifier': 'shop', 'projects': 'web'}], 'workspaces[0].projects'),
