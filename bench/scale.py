@@ -125,14 +125,15 @@ def write_files_inventory(workdir, platform, zones, workspaces, python):
     return os.path.join(top, 'hosts.yml')
 
 
-def playbook(workdir, module_args, prune=False):
+def playbook(workdir, module_args, prune=False, tenants_args=None):
     # api_timeout: the cloud-wide effective listing takes longer than the default 30 s on a loaded
     # Keystone of 1,000+ tenants (docs/scale.md, Limits)
     # the workspaces as the replicate role passes them on ansible-core 2.19+: one JSON text made once
     common = {'cloud': 'replicator', 'platform': '{{ inventory_hostname }}', 'landing_zones': '{{ landing_zones }}',
               'workspaces': '{{ workspaces_text }}', 'max_workers': 8, 'api_timeout': API_TIMEOUT}
     common.update(module_args)
-    tenants = dict(common, prune=True) if prune else common
+    tenants = dict(common, prune=True) if prune else dict(common)
+    tenants.update(tenants_args or {})
     play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': [
         {'name': 'text', 'ansible.builtin.set_fact': {'workspaces_text': '{{ workspaces | to_json }}'}},
         {'name': 'tenants', 'landingzone.openstack.keystone_tenant': tenants},
@@ -143,7 +144,7 @@ def playbook(workdir, module_args, prune=False):
     return path
 
 
-def run_phase(platform, zones, workspaces, module_args=None, prune=False):
+def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenants_args=None):
     workdir = tempfile.mkdtemp(prefix='lz-scale-')
     python, rss_file = rss_wrapper(workdir)
     env = {'ANSIBLE_COLLECTIONS_PATH': os.path.join(rb.ROOT, 'build', 'collections')}
@@ -155,7 +156,7 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False):
         inventory = rb.write_inventory(workdir, platform, zones, workspaces, python)
     # CPU of ansible-playbook and everything it waited for (the modules): less load-dependent than the wall time
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, data = rb.run_ansible(rb.BIN, inventory, playbook(workdir, module_args or {}, prune), env, workdir)
+    wall, data = rb.run_ansible(rb.BIN, inventory, playbook(workdir, module_args or {}, prune, tenants_args), env, workdir)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     by_method, by_service, total, changed, timings, members = {}, {}, 0, False, {}, None
@@ -325,7 +326,8 @@ def delete(args, conn, users):
     zones, workspaces = inventory_of(state, users)
     for zone in zones.values():
         zone['delete_projects'] = True
-    figures = run_phase(platform_of(state), zones, workspaces)
+    # the guard against mass deletion (max_deletions, default 10) is lifted for exactly this many
+    figures = run_phase(platform_of(state), zones, workspaces, tenants_args={'max_deletions': len(doomed)})
     save_state(args, state)
     report('delete', dict(figures, tenants=state['tenants'], deleted=len(doomed)))
 

@@ -150,7 +150,8 @@ def replicate_access(module, rest, scope, progress=None):
     started = time.time()
     tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
     snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'],
-                                members_read=module.params['members_read'])
+                                members_read=module.params['members_read'],
+                                limited=bool(module.params.get('only_workspaces')))
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     progress.enter(Phase.PLAN)

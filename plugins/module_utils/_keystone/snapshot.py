@@ -143,17 +143,17 @@ class Snapshot:
         return snap
 
     @classmethod
-    def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO):
+    def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO, limited=False):
         """What the access step plans from: projects, groups, the roles, the grants and members of
-        the tenants' groups (as ``members_read`` says) and the users the inventory binds (domains only
-        for a project not created yet)."""
+        the tenants' groups (as ``members_read`` says; ``limited``: the run is limited to some workspaces) and the
+        users the inventory binds (domains only for a project not created yet)."""
         snap = cls.read(rest, domains=False, projects=True, groups=True, platform=platform)
         if needs_domains(snap, tenants):
             snap.read_domains(rest)
         groups = snap.groups_of(tenants)
         large = len(snap.groups) > LARGE_CLOUD_GROUPS
         scoped = large and len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups)
-        mode = members_mode(MembersRead(members_read), large, scoped)
+        mode = members_mode(MembersRead(members_read), large, scoped or limited)
         snap.member_reads = MemberReads(mode, len(groups))
         if mode == MembersRead.EFFECTIVE:
             snap.read_assignments(rest, names=not large)
@@ -500,15 +500,16 @@ def list_assignments(rest, params):
                 raise
 
 
-def members_mode(requested, large, scoped):
+def members_mode(requested, large, few):
     """The read ``requested`` (MembersRead), AUTO resolved: the cloud-wide effective listing on a small cloud; on a
-    large one group by group for a small scope, else the access records (Keystone's effective listing grows with the
-    square of the cloud: docs/scale.md)."""
+    large one group by group for ``few`` groups (a small scope, or a run limited to some workspaces: an event run,
+    an onboarding, which must see what changed by hand), else the access records (Keystone's effective listing grows
+    with the square of the cloud: docs/scale.md)."""
     if requested != MembersRead.AUTO:
         return requested
     if not large:
         return MembersRead.EFFECTIVE
-    return MembersRead.GROUPS if scoped else MembersRead.RECORDS
+    return MembersRead.GROUPS if few else MembersRead.RECORDS
 
 
 def deletion_pending(proj):

@@ -654,6 +654,16 @@ class TestNoOpCost:
         out = ks.replicate_access(module(check_mode=True), ListingRest(snap, users), Scope([spec()], frozenset(), True, (spec(),)))
         assert len(out['planned']) == 2 and any('u-gone' in p for p in out['planned'])
 
+    def test_a_run_limited_to_workspaces_reads_its_groups_whatever_their_number(self, monkeypatch):
+        """An event run or an onboarding (only_workspaces) must see a member changed by hand: never the records."""
+        monkeypatch.setattr(ks_snapshot, 'LARGE_CLOUD_GROUPS', 2)
+        monkeypatch.setattr(ks_snapshot, 'SCOPED_READ_GROUP_LIMIT', 0)
+        users = [{'id': 'u-bob', 'name': 'bob'}, {'id': 'u-alice', 'name': 'alice'}]
+        limited = module(check_mode=True)
+        limited.params['only_workspaces'] = ['acme']
+        out = ks.replicate_access(limited, ListingRest(converged_snapshot(), users), Scope([spec()], frozenset(), False, (spec(),)))
+        assert out['members'] == {'mode': 'groups', 'groups': 3, 'read': 3, 'from_records': 0}
+
     def test_members_read_auto(self):
         assert ks_snapshot.members_mode(ks_snapshot.MembersRead.AUTO, False, False) == ks_snapshot.MembersRead.EFFECTIVE
         assert ks_snapshot.members_mode(ks_snapshot.MembersRead.AUTO, True, True) == ks_snapshot.MembersRead.GROUPS
