@@ -403,7 +403,8 @@ def profile(args, conn, users):
         finally:
             sent.append((path, tuple(sorted(k for k in (params or {}) if k != 'limit')), time.monotonic() - before))
     rest.get = timed_get
-    snap = Snapshot.read_access(rest, scope.tenants, 8)
+    snap = Snapshot.read_access(rest, scope.tenants, 8, platform=platform_of(state), members_read=MEMBERS_READ,
+                                limited=bool(only))
     read = time.monotonic()
     plan_access(snap, scope.tenants)
     planned = time.monotonic()
