@@ -42,7 +42,7 @@ options:
         run, docs/events.md). RV(members) says how many groups were read and how many taken from records.
       - V(auto) is V(effective) on a cloud of at most 1,000 groups; on a larger one V(groups) when the run's tenants
         own at most 150 groups and a tenth of the cloud's or the run is limited to some workspaces
-        (O(only_workspaces): an onboarding, an event run), else V(records).
+        (O(only_workspaces), as an onboarding or an event run is), else V(records).
     type: str
     choices: [auto, effective, groups, records]
     default: auto
