@@ -291,7 +291,9 @@ def keystone_list(conn, path, key):
 def drift(args, conn, users):
     """By hand on ``--percent`` of the tenants: the admin role granted to the reader group (a grant
     added) and one member of the user group removed; then the whole inventory runs and must set
-    back exactly that (2 writes a drifted tenant)."""
+    back exactly that (2 writes a drifted tenant). With ``members_read`` ``auto`` on a large cloud the run takes the
+    members from the access records: it sets back the grants only (1 write a tenant, ``members`` in the figures says
+    so); ``noop --members-read groups`` after it sets back the members."""
     state = converged(args)
     zones, workspaces = inventory_of(state, users)
     keys = ['%s/%s' % (ws['identifier'], p['identifier']) for ws in workspaces for p in ws['projects']
