@@ -68,6 +68,22 @@ EXAMPLES = r'''
     platforms: "{{ groups['platforms'] }}"
     landing_zones: "{{ landing_zones }}"
     workspaces: "{{ workspaces }}"
+
+# On a cloud of more than 1,000 groups a whole-platform run takes the members from the access records;
+# a nightly run that reads every group sets back a member added or removed by hand.
+- name: Replicate access, reading the members of every group
+  landingzone.openstack.keystone_group_binding:
+    cloud: replicator
+    platform: "{{ inventory_hostname }}"
+    platforms: "{{ groups['platforms'] }}"
+    landing_zones: "{{ landing_zones }}"
+    workspaces: "{{ workspaces }}"
+    members_read: groups
+  register: nightly_access
+
+- name: Say how the members were learnt
+  ansible.builtin.debug:
+    msg: "{{ nightly_access.members.read }} of {{ nightly_access.members.groups }} groups read ({{ nightly_access.members.mode }})"
 '''
 
 RETURN = r'''
