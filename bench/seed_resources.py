@@ -546,6 +546,55 @@ def seed(args):
     print(json.dumps(dict(bench='seed-resources', **figures)))
 
 
+# ------------------------------------------------------------------------------ ~1 % changed, through the APIs
+
+def change_plan(total, fraction=0.01):
+    """How many of each change make ``fraction`` of ``total`` resources: servers deleted, volumes
+    created, floating IPs released, routers created (2:1.5:1:0.5)."""
+    n = int(round(total * fraction))
+    plan = dict(servers_deleted=n * 2 // 5, volumes_created=n * 3 // 10, floating_ips_deleted=n // 5)
+    plan['routers_created'] = n - sum(plan.values())
+    return plan
+
+
+def seeded_ids(maria, kind, count):
+    """``count`` live seeded resources of ``kind`` (by their seed names / device), the oldest first."""
+    sql = dict(
+        servers="SELECT uuid FROM nova_cell1.instances WHERE deleted=0 AND display_name LIKE 'seed-servers-%%' "
+                "ORDER BY created_at LIMIT %d;",
+        floating_ips="SELECT f.id FROM neutron.floatingips f JOIN neutron.ports p ON p.id = f.floating_port_id "
+                     "WHERE p.mac_address LIKE 'fa:16:3e:a0:%%' ORDER BY f.floating_ip_address LIMIT %d;")[kind]
+    return maria.run(sql % count).split()
+
+
+def change(fraction=0.01, total=None, workers=4):
+    """~``fraction`` of the seeded resources changed through the APIs (Nova, Cinder, Neutron): returns
+    the counts and seconds. Volumes and routers are created in the first ten seeded projects."""
+    import concurrent.futures
+    admin = connect()
+    maria = databases()[0]
+    state = load_state()
+    plan = change_plan(total or sum(state.get('seeded', {}).values()), fraction)
+    t0 = time.monotonic()
+    project_ids = ensure_projects(admin, 10)[0]
+    role = admin.identity.find_role('admin', ignore_missing=False)
+    conns = []
+    for project_id in project_ids:
+        admin.identity.assign_project_role_to_user(project_id, admin.current_user_id, role.id)
+        conns.append(admin.connect_as_project({'id': project_id}))
+    stamp = int(time.time())
+    jobs = [lambda i=i: admin.compute.delete_server(i) for i in seeded_ids(maria, 'servers', plan['servers_deleted'])]
+    jobs += [lambda i=i: admin.network.delete_ip(i) for i in seeded_ids(maria, 'floating_ips',
+                                                                        plan['floating_ips_deleted'])]
+    jobs += [lambda n=n: conns[n % 10].block_storage.create_volume(size=1, name='change-%d-%d' % (stamp, n))
+             for n in range(plan['volumes_created'])]
+    jobs += [lambda n=n: conns[n % 10].network.create_router(name='change-%d-%d' % (stamp, n))
+             for n in range(plan['routers_created'])]
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda job: job(), jobs))
+    return dict(plan, seconds=round(time.monotonic() - t0, 1))
+
+
 # ------------------------------------------------------------------------------ proof: API-made vs seeded
 
 TIME_KEYS = ('created', 'updated', 'created_at', 'updated_at', 'launched_at', 'OS-SRV-USG:launched_at')
@@ -627,12 +676,15 @@ def compare(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('action', choices=['seed', 'compare'])
+    ap.add_argument('action', choices=['seed', 'compare', 'change'])
     ap.add_argument('--projects', type=int, default=2000)
     ap.add_argument('--total', type=int, default=sum(MIX.values()), help='resources (default %(default)s)')
+    ap.add_argument('--fraction', type=float, default=0.01, help='change: the share of resources changed')
     args = ap.parse_args()
     if args.action == 'seed':
         seed(args)
+    elif args.action == 'change':
+        print(json.dumps(dict(bench='seed-change', **change(args.fraction))))
     else:
         compare(args)
 

@@ -222,3 +222,16 @@ def test_normalize_and_differences():
     assert norm_api['created'] == 'TIME'
     assert sr.differences(norm_api, norm_seeded) == [('/hostId', 'h1', 'h2')]
     assert sr.differences(dict(a=1), dict(b=1)) == [('/a', 1, '<absent>'), ('/b', '<absent>', 1)]
+
+
+@pytest.mark.parametrize('total', [50000, 50101, 1000, 7])
+def test_change_plan_is_the_fraction(total):
+    plan = sr.change_plan(total, 0.01)
+    assert sum(plan.values()) == round(total * 0.01)
+    assert set(plan) == {'servers_deleted', 'volumes_created', 'floating_ips_deleted', 'routers_created'}
+    assert all(v >= 0 for v in plan.values())
+
+
+def test_change_plan_mix_at_50000():
+    assert sr.change_plan(50000) == dict(servers_deleted=200, volumes_created=150, floating_ips_deleted=100,
+                                         routers_created=50)
