@@ -557,6 +557,12 @@ def change_plan(total, fraction=0.01):
     return plan
 
 
+def change_projects(plan, per_project=3):
+    """The seeded projects the change creates volumes and routers in (``per_project`` of each at most)."""
+    most = max(plan['volumes_created'], plan['routers_created'])
+    return max(1, -(-most // per_project))
+
+
 def seeded_ids(maria, kind, count):
     """``count`` live seeded resources of ``kind`` (by their seed names / device), the oldest first."""
     sql = dict(
@@ -569,14 +575,15 @@ def seeded_ids(maria, kind, count):
 
 def change(fraction=0.01, total=None, workers=4):
     """~``fraction`` of the seeded resources changed through the APIs (Nova, Cinder, Neutron): returns
-    the counts and seconds. Volumes and routers are created in the first ten seeded projects."""
+    the counts and seconds. Volumes and routers are created three per seeded project at most (Cinder's
+    default quota is 10 volumes, and Neutron counts the seeded routers against its 10)."""
     import concurrent.futures
     admin = connect()
     maria = databases()[0]
     state = load_state()
     plan = change_plan(total or sum(state.get('seeded', {}).values()), fraction)
     t0 = time.monotonic()
-    project_ids = ensure_projects(admin, 10)[0]
+    project_ids = ensure_projects(admin, change_projects(plan))[0]
     role = admin.identity.find_role('admin', ignore_missing=False)
     conns = []
     for project_id in project_ids:
@@ -586,9 +593,9 @@ def change(fraction=0.01, total=None, workers=4):
     jobs = [lambda i=i: admin.compute.delete_server(i) for i in seeded_ids(maria, 'servers', plan['servers_deleted'])]
     jobs += [lambda i=i: admin.network.delete_ip(i) for i in seeded_ids(maria, 'floating_ips',
                                                                         plan['floating_ips_deleted'])]
-    jobs += [lambda n=n: conns[n % 10].block_storage.create_volume(size=1, name='change-%d-%d' % (stamp, n))
+    jobs += [lambda n=n: conns[n % len(conns)].block_storage.create_volume(size=1, name='change-%d-%d' % (stamp, n))
              for n in range(plan['volumes_created'])]
-    jobs += [lambda n=n: conns[n % 10].network.create_router(name='change-%d-%d' % (stamp, n))
+    jobs += [lambda n=n: conns[n % len(conns)].network.create_router(name='change-%d-%d' % (stamp, n))
              for n in range(plan['routers_created'])]
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         list(pool.map(lambda job: job(), jobs))

@@ -235,3 +235,9 @@ def test_change_plan_is_the_fraction(total):
 def test_change_plan_mix_at_50000():
     assert sr.change_plan(50000) == dict(servers_deleted=200, volumes_created=150, floating_ips_deleted=100,
                                          routers_created=50)
+
+
+def test_change_projects_keep_three_per_project():
+    assert sr.change_projects(sr.change_plan(50000)) == 50
+    assert sr.change_projects(dict(volumes_created=0, routers_created=0)) == 1
+    assert sr.change_projects(dict(volumes_created=7, routers_created=2)) == 3
