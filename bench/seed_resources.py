@@ -563,6 +563,21 @@ def change_projects(plan, per_project=3):
     return max(1, -(-most // per_project))
 
 
+def roomy_projects(maria, count, per_project=3):
+    """``count`` seeded projects with room for ``per_project`` more volumes (Cinder's quota usage) and
+    routers (Neutron counts rows) under the default quota of 10."""
+    sql = ("SELECT p.id FROM keystone.project p "
+           "LEFT JOIN cinder.quota_usages q ON q.project_id = p.id AND q.resource = 'volumes' AND q.deleted = 0 "
+           "LEFT JOIN (SELECT project_id, COUNT(*) n FROM neutron.routers GROUP BY project_id) r ON r.project_id = p.id "
+           "WHERE p.name LIKE '%s%%' AND COALESCE(q.in_use, 0) + COALESCE(q.reserved, 0) <= %d "
+           "AND COALESCE(r.n, 0) <= %d ORDER BY p.name LIMIT %d;" % (PROJECT_PREFIX, 10 - per_project,
+                                                                    10 - per_project, count))
+    found = maria.run(sql).split()
+    if len(found) < count:
+        raise SystemExit('only %d seeded projects have room for the change, %d wanted' % (len(found), count))
+    return found
+
+
 def seeded_ids(maria, kind, count):
     """``count`` live seeded resources of ``kind`` (by their seed names / device), the oldest first."""
     sql = dict(
@@ -583,7 +598,7 @@ def change(fraction=0.01, total=None, workers=4):
     state = load_state()
     plan = change_plan(total or sum(state.get('seeded', {}).values()), fraction)
     t0 = time.monotonic()
-    project_ids = ensure_projects(admin, change_projects(plan))[0]
+    project_ids = roomy_projects(maria, change_projects(plan))
     role = admin.identity.find_role('admin', ignore_missing=False)
     conns = []
     for project_id in project_ids:
