@@ -234,6 +234,11 @@ def mac_address(n):
     return 'fa:16:3e:a0:%02x:%02x' % (n // 256 % 256, n % 256)
 
 
+def next_mac_number(macs):
+    """The number after the highest of the seed's MAC addresses (``mac_address``) in ``macs``."""
+    return 1 + max([int(m[-5:-3], 16) * 256 + int(m[-2:], 16) for m in macs] or [-1])
+
+
 def free_addresses(cidr, used, count):
     """``count`` host addresses of ``cidr`` not in ``used`` (and not the first: the gateway), in order."""
     out, used = [], set(used)
@@ -281,8 +286,11 @@ class MariaDB:
         self.socket = socket
 
     def run(self, sql):
-        return subprocess.run(['mariadb', '--socket', self.socket, '-N', '--batch', '--raw'], input=sql,
-                              capture_output=True, text=True, check=True).stdout
+        done = subprocess.run(['mariadb', '--socket', self.socket, '-N', '--batch', '--raw'], input=sql,
+                              capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise SystemExit('mariadb: %s' % done.stderr.strip()[:2000])
+        return done.stdout
 
     def columns(self, table):
         schema, name = table.split('.')
@@ -469,7 +477,8 @@ class Fresh:
 
     def __init__(self, maria, count_ips=0):
         self.next_attr = int(maria.scalar('SELECT COALESCE(MAX(id), 0) + 1 FROM neutron.standardattributes;'))
-        self.next_mac = int(maria.scalar("SELECT COUNT(*) FROM neutron.ports WHERE mac_address LIKE 'fa:16:3e:a0:%';"))
+        macs = maria.run("SELECT mac_address FROM neutron.ports WHERE mac_address LIKE 'fa:16:3e:a0:%';").split()
+        self.next_mac = next_mac_number(macs)
         used = maria.run('SELECT ip_address FROM neutron.ipallocations;').split()
         self.ips = iter(free_addresses(BIG_SUBNET[1], used, count_ips)) if count_ips else iter(())
 

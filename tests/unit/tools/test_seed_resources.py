@@ -241,3 +241,9 @@ def test_change_projects_keep_three_per_project():
     assert sr.change_projects(sr.change_plan(50000)) == 50
     assert sr.change_projects(dict(volumes_created=0, routers_created=0)) == 1
     assert sr.change_projects(dict(volumes_created=7, routers_created=2)) == 3
+
+
+def test_next_mac_number_follows_the_highest_not_the_count():
+    assert sr.next_mac_number([]) == 0
+    # a seeded floating IP deleted (its port's address gone): the next number is still after the highest
+    assert sr.next_mac_number([sr.mac_address(0), sr.mac_address(2), sr.mac_address(300)]) == 301
