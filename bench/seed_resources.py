@@ -572,21 +572,6 @@ def change_projects(plan, per_project=3):
     return max(1, -(-most // per_project))
 
 
-def roomy_projects(maria, count, per_project=3):
-    """``count`` seeded projects with room for ``per_project`` more volumes (Cinder's quota usage) and
-    routers (Neutron counts rows) under the default quota of 10."""
-    sql = ("SELECT p.id FROM keystone.project p "
-           "LEFT JOIN cinder.quota_usages q ON q.project_id = p.id AND q.resource = 'volumes' AND q.deleted = 0 "
-           "LEFT JOIN (SELECT project_id, COUNT(*) n FROM neutron.routers GROUP BY project_id) r ON r.project_id = p.id "
-           "WHERE p.name LIKE '%s%%' AND COALESCE(q.in_use, 0) + COALESCE(q.reserved, 0) <= %d "
-           "AND COALESCE(r.n, 0) <= %d ORDER BY p.name LIMIT %d;" % (PROJECT_PREFIX, 10 - per_project,
-                                                                    10 - per_project, count))
-    found = maria.run(sql).split()
-    if len(found) < count:
-        raise SystemExit('only %d seeded projects have room for the change, %d wanted' % (len(found), count))
-    return found
-
-
 def seeded_ids(maria, kind, count):
     """``count`` live seeded resources of ``kind`` (by their seed names / device), the oldest first."""
     sql = dict(
@@ -599,19 +584,23 @@ def seeded_ids(maria, kind, count):
 
 def change(fraction=0.01, total=None, workers=4):
     """~``fraction`` of the seeded resources changed through the APIs (Nova, Cinder, Neutron): returns
-    the counts and seconds. Volumes and routers are created three per seeded project at most (Cinder's
-    default quota is 10 volumes, and Neutron counts the seeded routers against its 10)."""
+    the counts and seconds. Volumes and routers are created three per seeded project at most, in
+    projects whose volume and router quotas the change lifts first."""
     import concurrent.futures
     admin = connect()
     maria = databases()[0]
     state = load_state()
     plan = change_plan(total or sum(state.get('seeded', {}).values()), fraction)
     t0 = time.monotonic()
-    project_ids = roomy_projects(maria, change_projects(plan))
+    project_ids = ensure_projects(admin, change_projects(plan))[0]
     role = admin.identity.find_role('admin', ignore_missing=False)
     conns = []
     for project_id in project_ids:
         admin.identity.assign_project_role_to_user(project_id, admin.current_user_id, role.id)
+        # Cinder counts the seeded volumes when it first builds a project's usage, Neutron counts routers: no
+        # default quota of 10 may refuse the change
+        admin.set_volume_quotas(project_id, volumes=-1, gigabytes=-1)
+        admin.set_network_quotas(project_id, router=-1)
         conns.append(admin.connect_as_project({'id': project_id}))
     stamp = int(time.time())
     jobs = [lambda i=i: admin.compute.delete_server(i) for i in seeded_ids(maria, 'servers', plan['servers_deleted'])]
