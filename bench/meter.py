@@ -341,7 +341,7 @@ def seeded(args):
                     changed = seed_resources.change(args.change)
                     log('changed through the APIs: %s' % changed)
                 result = child_collection(args, target, label)
-                result.update(ledger=backend, changed=changed, load_before=[round(x, 2) for x in os.getloadavg()])
+                result.update(ledger=backend, changed=changed, load_after=[round(x, 2) for x in os.getloadavg()])
                 figures.append(result)
                 log('%s %s: %.1fs, %d requests' % (backend, label, result['wall_s'], result['http_total']))
         finally:

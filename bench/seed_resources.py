@@ -598,9 +598,10 @@ def change(fraction=0.01, total=None, workers=4):
     for project_id in project_ids:
         admin.identity.assign_project_role_to_user(project_id, admin.current_user_id, role.id)
         # Cinder counts the seeded volumes when it first builds a project's usage, Neutron counts routers: no
-        # default quota of 10 may refuse the change
-        admin.set_volume_quotas(project_id, volumes=-1, gigabytes=-1)
-        admin.set_network_quotas(project_id, router=-1)
+        # default quota of 10 may refuse the change (by id: the SDK's set_*_quotas list every project to find one)
+        admin.block_storage.put('/os-quota-sets/%s' % project_id,
+                                json={'quota_set': {'volumes': -1, 'gigabytes': -1}}).raise_for_status()
+        admin.network.put('/quotas/%s' % project_id, json={'quota': {'router': -1}}).raise_for_status()
         conns.append(admin.connect_as_project({'id': project_id}))
     stamp = int(time.time())
     jobs = [lambda i=i: admin.compute.delete_server(i) for i in seeded_ids(maria, 'servers', plan['servers_deleted'])]
@@ -650,6 +651,13 @@ def differences(api, seeded, path=''):
     return [] if api == seeded else [(path, api, seeded)]
 
 
+def is_seeded(kind, item):
+    """A seeded resource: named so (``plan_items``), or a floating IP of the seed's subnet."""
+    if kind == 'floating_ips':
+        return ipaddress.ip_address(item['floating_ip_address']) in ipaddress.ip_network(BIG_SUBNET[1])
+    return str(item.get('name') or '').startswith('seed-%s-' % kind)
+
+
 def collector_listing(conn, kind):
     """The kind's items as the collector lists them (its listing, its pager, its page size)."""
     from ansible_collections.landingzone.openstack.plugins.module_utils import _kinds, _rest
@@ -679,13 +687,16 @@ def compare(args):
         items = collector_listing(reader, kind)
         project_of = lambda i: next((i.get(k) for k in spec.project if i.get(k)), None)  # noqa: E731
         api = [i for i in items if i['id'] == api_id]
-        seeded = [i for i in items if project_of(i) == project_id and i['id'] != api_id]
+        made = set(state['api_made'].values()) | set(state.get('templates', {}).values())
+        seeded = [i for i in items if i['id'] not in made and is_seeded(kind, i)]
+        # the same project where it still has one (the ~1 % change deletes the oldest servers and floating IPs)
+        seeded.sort(key=lambda i: project_of(i) != project_id)
         if not api or not seeded:
             report[kind] = dict(error='listed: API-made %d, seeded %d' % (len(api), len(seeded)))
             continue
 
         def own(i):
-            return {i['id']: 'ID', project_id: 'PROJECT', i.get('name'): 'NAME'}
+            return {i['id']: 'ID', project_of(i): 'PROJECT', i.get('name'): 'NAME'}
         diff = differences(normalize(api[0], own(api[0])), normalize(seeded[0], own(seeded[0])))
         rec_diff = differences(normalize(records.record(kind, api[0])[0], own(api[0])),
                                normalize(records.record(kind, seeded[0])[0], own(seeded[0])))

@@ -247,3 +247,11 @@ def test_next_mac_number_follows_the_highest_not_the_count():
     assert sr.next_mac_number([]) == 0
     # a seeded floating IP deleted (its port's address gone): the next number is still after the highest
     assert sr.next_mac_number([sr.mac_address(0), sr.mac_address(2), sr.mac_address(300)]) == 301
+
+
+def test_is_seeded_by_name_or_subnet():
+    assert sr.is_seeded('servers', dict(name='seed-servers-12'))
+    assert not sr.is_seeded('servers', dict(name='seed-template'))
+    assert not sr.is_seeded('volumes', dict(name=None))
+    assert sr.is_seeded('floating_ips', dict(floating_ip_address='10.64.3.7'))
+    assert not sr.is_seeded('floating_ips', dict(floating_ip_address='172.24.4.20'))
