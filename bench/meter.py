@@ -350,8 +350,8 @@ def seeded(args):
 
 
 def print_seeded(figures, load):
-    print('%-10s %-13s %9s %8s %9s %8s %8s %9s %8s' % ('ledger', 'collection', 'resources', 'requests', 'collect_s',
-                                                      'write_s', 'wall_s', 'rows', 'rss_mib'))
+    header = ('ledger', 'collection', 'resources', 'requests', 'collect_s', 'write_s', 'wall_s', 'rows', 'rss_mib')
+    print('%-10s %-13s %9s %8s %9s %8s %8s %9s %8s' % header)
     for f in figures:
         resources = sum(v for k, v in f['counts'].items() if v and k != 'projects')
         print('%-10s %-13s %9d %8d %9.2f %8.2f %8.2f %9d %8.1f'
@@ -361,6 +361,15 @@ def print_seeded(figures, load):
         print('%s %s: requests %s; seconds per kind %s' % (f['ledger'], f['label'], f['http'], f['seconds_per_kind']))
     for f in figures:
         print(json.dumps(dict(bench='meter-seeded', load_at_start=[round(x, 2) for x in load], **f)))
+
+
+def add_seeded_arguments(ap):
+    ap.add_argument('--seeded', action='store_true',
+                    help='measure the resources bench/seed_resources.py seeded (no setup): first, no change, ~1 %% changed')
+    ap.add_argument('--change', type=float, default=0.01, help='--seeded: the share changed before the third collection')
+    ap.add_argument('--collect-child', action='store_true', help=argparse.SUPPRESS)
+    ap.add_argument('--target', help=argparse.SUPPRESS)
+    ap.add_argument('--label', help=argparse.SUPPRESS)
 
 
 def main():
@@ -376,13 +385,8 @@ def main():
     ap.add_argument('--no-setup', action='store_true', help='measure what the cloud holds now')
     ap.add_argument('--synthetic', type=int, metavar='N',
                     help='ledger only, no cloud: write N synthetic resources (e.g. 10000)')
-    ap.add_argument('--seeded', action='store_true',
-                    help='measure the resources bench/seed_resources.py seeded (no setup): first, no change, ~1 %% changed')
-    ap.add_argument('--change', type=float, default=0.01, help='--seeded: the share changed before the third collection')
     ap.add_argument('--measure-child', action='store_true', help=argparse.SUPPRESS)
-    ap.add_argument('--collect-child', action='store_true', help=argparse.SUPPRESS)
-    ap.add_argument('--target', help=argparse.SUPPRESS)
-    ap.add_argument('--label', help=argparse.SUPPRESS)
+    add_seeded_arguments(ap)
     args = ap.parse_args()
     if args.measure_child:
         return measure(args)

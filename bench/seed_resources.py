@@ -335,9 +335,8 @@ class GlanceDB:
             for table, rows in table_rows.items():
                 if rows:
                     columns = list(rows[0])
-                    db.executemany('INSERT INTO %s (%s) VALUES (%s)' % (table, ', '.join(columns),
-                                                                         ', '.join('?' * len(columns))),
-                                   [tuple(r[c] for c in columns) for r in rows])
+                    sql = 'INSERT INTO %s (%s) VALUES (%s)' % (table, ', '.join(columns), ', '.join('?' * len(columns)))
+                    db.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
 def read_template(db, spec, template_id):
@@ -651,6 +650,11 @@ def differences(api, seeded, path=''):
     return [] if api == seeded else [(path, api, seeded)]
 
 
+def project_of(spec, item):
+    """The project of a listed item, from the kind's project fields."""
+    return next((item.get(k) for k in spec.project if item.get(k)), None)
+
+
 def is_seeded(kind, item):
     """A seeded resource: named so (``plan_items``), or a floating IP of the seed's subnet."""
     if kind == 'floating_ips':
@@ -685,18 +689,17 @@ def compare(args):
     for kind, api_id in sorted(state['api_made'].items()):
         spec = kind_spec(kind)
         items = collector_listing(reader, kind)
-        project_of = lambda i: next((i.get(k) for k in spec.project if i.get(k)), None)  # noqa: E731
         api = [i for i in items if i['id'] == api_id]
         made = set(state['api_made'].values()) | set(state.get('templates', {}).values())
         seeded = [i for i in items if i['id'] not in made and is_seeded(kind, i)]
         # the same project where it still has one (the ~1 % change deletes the oldest servers and floating IPs)
-        seeded.sort(key=lambda i: project_of(i) != project_id)
+        seeded.sort(key=lambda i: project_of(spec, i) != project_id)
         if not api or not seeded:
             report[kind] = dict(error='listed: API-made %d, seeded %d' % (len(api), len(seeded)))
             continue
 
         def own(i):
-            return {i['id']: 'ID', project_of(i): 'PROJECT', i.get('name'): 'NAME'}
+            return {i['id']: 'ID', project_of(spec, i): 'PROJECT', i.get('name'): 'NAME'}
         diff = differences(normalize(api[0], own(api[0])), normalize(seeded[0], own(seeded[0])))
         rec_diff = differences(normalize(records.record(kind, api[0])[0], own(api[0])),
                                normalize(records.record(kind, seeded[0])[0], own(seeded[0])))

@@ -202,8 +202,8 @@ def test_mac_addresses_are_distinct():
 
 
 def test_sql_literals_and_inserts():
-    assert [sr.sql_literal(v) for v in (None, True, 3, 1.5, "it's \\ x")] == ['NULL', '1', '3', '1.5',
-                                                                           "'it''s \\\\ x'"]
+    literals = [sr.sql_literal(v) for v in (None, True, 3, 1.5, "it's \\ x")]
+    assert literals == ['NULL', '1', '3', '1.5', "'it''s \\\\ x'"]
     rows = [dict(a=1, b='x'), dict(a=2, b=None), dict(a=3, b='z')]
     statements = sr.insert_statements('cinder.volumes', rows, batch=2)
     assert statements == ["INSERT INTO `cinder`.`volumes` (`a`, `b`) VALUES\n(1, 'x'),\n(2, NULL);",
