@@ -10,12 +10,21 @@
                                                           # stays within the default quotas)
     .venv/bin/python bench/meter.py --synthetic 10000 [--ledger postgresql]   # ledger write speed only
     .venv/bin/python bench/meter.py --cleanup             # delete the bench projects and their resources
+    .venv/bin/python bench/meter.py --seeded [--ledger both]   # >= 50,000 resources seeded by
+                                                          # bench/seed_resources.py (an instance of your own):
+                                                          # first, no change, ~1 % changed through the APIs
 
 Setup (replicator account) is idempotent: projects `bench-meter-NNN` are reused and only missing
 resources are created, so a second run measures at once. The measurement runs in a child
 process with the metering (reader) account only: a first collection into an empty ledger, then
 a second one (nothing changed: no new rows). Peak memory is the child's ru_maxrss.
 Output: a table, then one JSON line.
+
+``--seeded``: the cloud holds what ``bench/seed_resources.py seed`` put there (kept; nothing is set
+up). Per ledger (SQLite, PostgreSQL or both) three collections, each in a child process of its own
+(its peak RSS is that collection's): into an empty ledger, again with nothing changed, and after
+``seed_resources.change`` changed ~1 % through the APIs. Per collection: wall time, requests by
+service and method, rows written, ledger write seconds, peak RSS; a table, then one JSON line each.
 """
 
 import argparse
@@ -240,6 +249,129 @@ def synthetic(args):
                           peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1))))
 
 
+# ---------------------------------------------------------------------------------- --seeded
+
+def service_names():
+    """host:port -> service name, from the instance's localcloud.json."""
+    state = os.environ.get('LOCALCLOUD_STATE_DIR') or os.path.dirname(os.path.abspath(
+        os.environ.get('OS_CLIENT_CONFIG_FILE') or os.path.join(ROOT, '.localcloud', 'clouds.yaml')))
+    with open(os.path.join(state, 'localcloud.json')) as handle:
+        ports = json.load(handle)['ports']
+    return dict(('127.0.0.1:%d' % port, name) for name, port in ports.items())
+
+
+def count_by_service_and_method(counter, names):
+    """Counts every request ``counter`` counts by (service, method) as well: {'nova GET': n}."""
+    pairs = {}
+    count = counter._count
+
+    def by_pair(response, about=None):
+        request = response.request
+        netloc = request.url.split('/')[2]
+        key = '%s %s' % (names.get(netloc, netloc), request.method)
+        pairs[key] = pairs.get(key, 0) + 1
+        return count(response, about)
+    counter._count = by_pair    # the hook calls self._count: also for the system-scoped session
+    return pairs
+
+
+def collect_once(args):
+    """Child process: one collection with the metering account into the ledger ``args.target``."""
+    from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
+    from ansible_collections.landingzone.openstack.plugins.module_utils._ledger import store as _ledger
+    from ansible_collections.landingzone.openstack.plugins.module_utils._metering import collect, runner
+    ledger = _ledger.open_ledger(**json.loads(args.target))
+    t0 = time.time()
+    counter = _rest.RequestCounter()
+    pairs = count_by_service_and_method(counter, service_names())
+    conn = _rest.connect(dict(cloud='metering', api_timeout=300, retries=4), counter)[0]
+    since = runner.since_window(ledger, 'local', list(_ledger.KINDS))
+    run = collect.collect(conn, 'local', None, since, args.page_size, 4, counter)
+    t1 = time.time()
+    written = ledger.record_run(run)
+    t2 = time.time()
+    ledger.close()
+    rows = sum(written['inserted'].values()) + sum(written['updated'].values()) + 1
+    print(json.dumps(dict(
+        label=args.label, status=run['status'], counts=run['counts'], remarks=[r['code'] for r in run['remarks']],
+        requests_per_kind=run['requests']['per_kind'], seconds_per_kind=run['requests']['seconds_per_kind'],
+        http_total=counter.total, http=dict(sorted(pairs.items())), collect_s=round(t1 - t0, 2),
+        write_s=round(t2 - t1, 2), wall_s=round(t2 - t0, 2), rows_written=rows, inserted=written['inserted'],
+        updated=written['updated'],
+        peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1))))
+
+
+def child_collection(args, target, label):
+    child = subprocess.run([sys.executable, __file__, '--collect-child', '--target', json.dumps(target),
+                            '--label', label, '--page-size', str(args.page_size)],
+                           capture_output=True, text=True, check=False)
+    if child.returncode:
+        sys.stderr.write(child.stderr)
+        sys.exit(child.returncode)
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def ledger_target(backend):
+    """(target for open_ledger, drop()): an empty SQLite file or a new PostgreSQL database."""
+    if backend == 'sqlite':
+        return dict(path=os.path.join(tempfile.mkdtemp(prefix='lz-bench-'), 'ledger.sqlite')), lambda: None
+    import psycopg
+    base = dsn_from_state()
+    name = 'lz_bench_%s' % uuid.uuid4().hex[:10]
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute('CREATE DATABASE %s' % name)
+
+    def drop():
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
+    return dict(dsn='%s/%s' % (base.rsplit('/', 1)[0], name)), drop
+
+
+def seeded(args):
+    """First, no change, ~1 % changed: per ledger backend (see the module docstring)."""
+    import seed_resources
+    load = os.getloadavg()
+    figures = []
+    for backend in (['sqlite', 'postgresql'] if args.ledger == 'both' else [args.ledger]):
+        target, drop = ledger_target(backend)
+        try:
+            for label in ('first', 'no change', '~1 % changed'):
+                changed = None
+                if label.startswith('~'):
+                    changed = seed_resources.change(args.change)
+                    log('changed through the APIs: %s' % changed)
+                result = child_collection(args, target, label)
+                result.update(ledger=backend, changed=changed, load_after=[round(x, 2) for x in os.getloadavg()])
+                figures.append(result)
+                log('%s %s: %.1fs, %d requests' % (backend, label, result['wall_s'], result['http_total']))
+        finally:
+            drop()
+    print_seeded(figures, load)
+
+
+def print_seeded(figures, load):
+    header = ('ledger', 'collection', 'resources', 'requests', 'collect_s', 'write_s', 'wall_s', 'rows', 'rss_mib')
+    print('%-10s %-13s %9s %8s %9s %8s %8s %9s %8s' % header)
+    for f in figures:
+        resources = sum(v for k, v in f['counts'].items() if v and k != 'projects')
+        print('%-10s %-13s %9d %8d %9.2f %8.2f %8.2f %9d %8.1f'
+              % (f['ledger'], f['label'], resources, f['http_total'], f['collect_s'], f['write_s'], f['wall_s'],
+                 f['rows_written'], f['peak_rss_mib']))
+    for f in figures:
+        print('%s %s: requests %s; seconds per kind %s' % (f['ledger'], f['label'], f['http'], f['seconds_per_kind']))
+    for f in figures:
+        print(json.dumps(dict(bench='meter-seeded', load_at_start=[round(x, 2) for x in load], **f)))
+
+
+def add_seeded_arguments(ap):
+    ap.add_argument('--seeded', action='store_true',
+                    help='measure the resources bench/seed_resources.py seeded (no setup): first, no change, ~1 %% changed')
+    ap.add_argument('--change', type=float, default=0.01, help='--seeded: the share changed before the third collection')
+    ap.add_argument('--collect-child', action='store_true', help=argparse.SUPPRESS)
+    ap.add_argument('--target', help=argparse.SUPPRESS)
+    ap.add_argument('--label', help=argparse.SUPPRESS)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--servers', type=int, default=200)
@@ -248,15 +380,20 @@ def main():
     ap.add_argument('--projects', type=int, default=20)
     ap.add_argument('--workers', type=int, default=16, help='parallel setup workers')
     ap.add_argument('--page-size', type=int, default=1000)
-    ap.add_argument('--ledger', choices=['sqlite', 'postgresql'], default='sqlite')
+    ap.add_argument('--ledger', choices=['sqlite', 'postgresql', 'both'], default='sqlite')
     ap.add_argument('--cleanup', action='store_true', help='delete the bench projects and exit')
     ap.add_argument('--no-setup', action='store_true', help='measure what the cloud holds now')
     ap.add_argument('--synthetic', type=int, metavar='N',
                     help='ledger only, no cloud: write N synthetic resources (e.g. 10000)')
     ap.add_argument('--measure-child', action='store_true', help=argparse.SUPPRESS)
+    add_seeded_arguments(ap)
     args = ap.parse_args()
     if args.measure_child:
         return measure(args)
+    if args.collect_child:
+        return collect_once(args)
+    if args.seeded:
+        return seeded(args)
     if args.cleanup:
         return cleanup()
     if args.synthetic:
