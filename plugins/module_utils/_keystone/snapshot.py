@@ -139,8 +139,25 @@ class Snapshot:
         snap = cls.read(rest, domains=True, projects=True, platform=platform)
         if needs_groups(snap, tenants, prune):
             snap.read_groups(rest)
+            if snap.legacy_groups_at_stake(tenants, prune):
+                # a group made before groups carried their platform may be another platform's (same tenant key on one
+                # Keystone): only its grants tell, and a deletion must not take it (one listing, in the upgrade window)
+                snap.add_grants(list_assignments(rest, {}))
         snap.read_adoptions(rest, tenants)
         return snap
+
+    def legacy_groups_at_stake(self, tenants, prune):
+        """True when a managed group without a platform mark belongs to a tenant this run may delete (a deleted
+        tenant, or with ``prune`` any orphan)."""
+        if self.platform is None:
+            return False
+        deleted = set(t.key for t in tenants if t.state == State.DELETED)
+        present = set(t.key for t in tenants if t.state == State.PRESENT)
+        for grp in self.groups:
+            owner = group_owner(grp)
+            if owner and group_platform(grp) is None and (owner[0] in deleted or (prune and owner[0] not in present)):
+                return True
+        return False
 
     @classmethod
     def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO, limited=False):

@@ -269,6 +269,25 @@ class TestPlatformsSharingAKeystone:
         assert results[0].status == 'changed'
 
 
+    def test_a_deletion_never_takes_another_platforms_unmarked_group(self):
+        """Both platforms' groups were made before groups carried their platform: the tenants step deleting our
+        tenant reads the grants (one cloud-wide listing) and deletes only the groups granted on our project."""
+        snap = self.shared(theirs_platform=None)
+        for grp in snap.groups:
+            grp.pop(_ownership.GROUP_PLATFORM_ATTR, None)
+        rest = ListingRest(snap)
+        out = ks.replicate_tenants(module(check_mode=True), rest, Scope([spec(state='deleted', delete=True)], frozenset(), True))
+        assert ('GET', '/role_assignments', ()) in rest.sent
+        deleted = sorted(p for p in out['planned'] if p.startswith('delete group'))
+        assert deleted == ['delete group acme-web-admin', 'delete group acme-web-reader', 'delete group acme-web-user'], out['planned']
+        assert not any('ams1' in p for p in out['planned'])
+
+    def test_marked_groups_cost_no_grant_listing_in_a_deletion(self):
+        rest = ListingRest(self.shared())
+        ks.replicate_tenants(module(check_mode=True), rest, Scope([spec(state='deleted', delete=True)], frozenset(), True))
+        assert ('GET', '/role_assignments', ()) not in rest.sent
+
+
 class TestPlanAccess:
     def test_converged_access_plans_nothing(self):
         results, actions = ks.plan_access(converged_snapshot(), [spec()])
