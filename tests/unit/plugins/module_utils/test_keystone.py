@@ -268,7 +268,6 @@ class TestPlatformsSharingAKeystone:
         assert len(actions) == 3, 'nothing else: the unmarked groups granted on ams1\'s project are not ours'
         assert results[0].status == 'changed'
 
-
     def test_a_deletion_never_takes_another_platforms_unmarked_group(self):
         """Both platforms' groups were made before groups carried their platform: the tenants step deleting our
         tenant reads the grants (one cloud-wide listing) and deletes only the groups granted on our project."""
