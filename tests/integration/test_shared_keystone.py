@@ -3,7 +3,9 @@
 """Two platforms on the local cloud's one Keystone replicate the same workspace and project (each its own
 project and groups, the names set apart by {platform}): neither takes the other's groups, a group made
 before groups carried their platform is marked once by the platform whose project it serves, and the
-next runs change nothing."""
+next runs change nothing; a platform deleting its tenant never takes the other's unmarked group."""
+
+import copy
 
 from helpers.keystone import Keystone, replicate, report, workspace
 
@@ -54,6 +56,16 @@ def test_platforms_sharing_a_keystone_keep_their_own_groups(replicator, keystone
             again = replicate(host, inventory, zones=ZONES, replicate_quotas=False)
             assert again.rc == 0 and again.stats(host)['changed'] == 0, again.stdout[-3000:]
         assert len(_groups(keystone, ws)) == 6
+
+        # the other platform deletes its tenant while this platform's group is unmarked again (an upgrade not yet
+        # run here): its deletion takes its own three groups and project, never this platform's group
+        replicator.identity.patch('/groups/%s' % mine[legacy]['id'], json={'group': {'lz_platform': None}})
+        gone = copy.deepcopy(inventory)
+        gone[0]['projects'][0]['state'] = 'deleted'
+        deleted = replicate(other, gone, zones=ZONES, replicate_quotas=False)
+        assert deleted.rc == 0, deleted.stdout[-3000:]
+        assert sorted(_groups(keystone, ws)) == sorted('%s-web-%s-%s' % (ws, platform, r) for r in ('reader', 'user', 'admin'))
+        assert theirs.project(ws, 'web') is None and keystone.project(ws, 'web') is not None
     finally:
         for proj in theirs.projects():
             replicator.identity.update_project(proj, is_enabled=False)
