@@ -29,7 +29,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 
 import yaml
 
@@ -87,17 +86,8 @@ def make_target(kind, work):
     """(open_ledger arguments, cleanup) of a new, empty ledger."""
     if kind == 'sqlite':
         return dict(path=os.path.join(work, 'ledger.sqlite')), lambda: None
-    import psycopg
-    from meter import dsn_from_state   # the local cloud's PostgreSQL, as the metering bench finds it
-    base = dsn_from_state()
-    name = 'lz_bench_cb_%s' % uuid.uuid4().hex[:10]
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute('CREATE DATABASE %s' % name)
-
-    def drop():
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
-    return dict(dsn='%s/%s' % (base.rsplit('/', 1)[0], name)), drop
+    from meter import new_database   # the local cloud's PostgreSQL, as the metering bench finds it
+    return new_database('lz_bench_cb_')
 
 
 def generate_child(target, args, start, out):

@@ -315,9 +315,14 @@ def ledger_target(backend):
     """(target for open_ledger, drop()): an empty SQLite file or a new PostgreSQL database."""
     if backend == 'sqlite':
         return dict(path=os.path.join(tempfile.mkdtemp(prefix='lz-bench-'), 'ledger.sqlite')), lambda: None
+    return new_database('lz_bench_')
+
+
+def new_database(prefix):
+    """(open_ledger target, drop()) of a new database on the local cloud's PostgreSQL (the benches' ledgers)."""
     import psycopg
     base = dsn_from_state()
-    name = 'lz_bench_%s' % uuid.uuid4().hex[:10]
+    name = '%s%s' % (prefix, uuid.uuid4().hex[:10])
     with psycopg.connect(base, autocommit=True) as admin:
         admin.execute('CREATE DATABASE %s' % name)
 
