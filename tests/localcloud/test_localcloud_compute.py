@@ -102,6 +102,7 @@ def test_metering_sees_everything_and_writes_nothing(workload, metering, unique)
     start = (datetime.datetime.utcnow() - datetime.timedelta(hours=1)).strftime('%Y-%m-%dT%H:%M:%S')
     # microversion 2.40 pages the usages by instance (max_limit, 1,000): every page is read. CI saw the new server
     # missing from them now and then, cause not found: asked again for a while before it fails
+
     def usage_lists_the_server():
         servers_of, url = {}, '/os-simple-tenant-usage?detailed=1&start=%s' % start
         while url:
