@@ -111,4 +111,13 @@ options:
         (C(-e lz_quota_approved_by=<name>)). It approves every quota request of the run;
         the plan marks each C(approved by <name> (label passed by CI)).
     type: str
+  validated:
+    version_added: 0.2.0
+    description:
+      - The C(fingerprint) that M(landingzone.openstack.inventory_validate) returned earlier in the same run, for
+        the same inventory (the role C(landingzone.openstack.replicate) passes it). With O(only_workspaces) the
+        module then validates and reads only those workspaces, since the whole inventory has passed already; that
+        saves seconds a step on an inventory of thousands of tenants.
+      - Any other value, or none, and the module validates the whole inventory itself.
+    type: str
 '''

@@ -48,6 +48,8 @@ INVENTORY = dict(
     quota_approvals=dict(type='raw'),
     quota_approval=dict(type='str', default='require', choices=['require', 'report']),
     quota_approved_by=dict(type='str'),
+    # the fingerprint inventory_validate returned for this inventory (_inventory/validate.is_validated)
+    validated=dict(type='str'),
 )
 
 LEDGER_DSN_ENV = 'LZ_LEDGER_DSN'

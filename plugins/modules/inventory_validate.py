@@ -63,6 +63,14 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+fingerprint:
+  description:
+    - One sha256 of the inventory validated (its workspaces, landing zones, platforms, workspace files, quota
+      definitions and approvals). Pass it to the later steps of the same run as their option C(validated); a run
+      limited to some workspaces (O(only_workspaces)) then validates only those.
+  returned: success
+  type: str
+  sample: 3f0c1e5a9b7d4c2e8f6a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e
 tenants:
   description: The tenants of the platform, with Keystone names, domains, groups and state.
   returned: success

@@ -150,6 +150,27 @@ planned:
   returned: always
   type: list
   elements: str
+read:
+  description:
+    - How the step found its tenants' projects and groups in Keystone.
+  returned: when the run read Keystone
+  type: dict
+  version_added: 0.2.0
+  contains:
+    mode:
+      description:
+        - V(listed), every project (and group) of the cloud listed; V(by_name), a run limited to some workspaces
+          (O(only_workspaces)) that looked each one up by the name the inventory gives it (one filtered listing per
+          workspace, a request per name where the names share no prefix), so that its cost follows the workspaces,
+          not the cloud.
+        - A run limited to some workspaces lists the cloud when a lookup misses what the last complete run left (a
+          project to create or adopt, a tenant renamed or deleted, a group of a role no longer mapped, no access record).
+      type: str
+      sample: by_name
+    reason:
+      description: Why a run limited to some workspaces listed the cloud; null otherwise.
+      type: str
+      sample: no single project named shop-web carries the marker of shop/web
 timings:
   description: Seconds spent reading Keystone (C(snapshot)), planning (C(plan)) and writing (C(apply)).
   returned: success

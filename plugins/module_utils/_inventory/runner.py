@@ -4,7 +4,11 @@
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import unread_files
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.shards import layout_problems
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import inventory_of, select_scope
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
+    inventory_fingerprint,
+    inventory_of,
+    select_scope,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 
 OPTIONS = dict(inventory_dir=dict(type='path'), shard_hosts=dict(type='list', elements='dict'),
@@ -29,7 +33,7 @@ def run_validate_module(module):
     # what does not fail validation but must not pass unseen: stale approvals, requests under lz_quota_approval: report
     for notice in scope.notices:
         module.warn(str(notice))
-    module.exit_json(changed=False, requests=dict(total=0), notices=[
+    module.exit_json(changed=False, requests=dict(total=0), fingerprint=inventory_fingerprint(params), notices=[
         dict(path=n.path, message=n.message) for n in scope.notices], tenants=[
         dict(tenant=t.key, name=t.name, domain=t.domain, state=str(t.state),
              groups=dict((g.role, g.name) for g in t.groups),

@@ -10,6 +10,7 @@ and the tenants (``select_tenants``). See docs/inventory.md.
 
 import dataclasses
 import datetime
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -565,8 +566,9 @@ def _adoption_problems(projects, platforms, platforms_of, errors):
                                                      'is one tenant' % (project_id, other)))
 
 
-def _workspaces(value, zone_names, platforms, errors):
-    """Validate workspaces and their projects; returns the projects that passed schema checks."""
+def _workspaces(value, zone_names, platforms, errors, only=None):
+    """Validate workspaces and their projects; returns the projects that passed schema checks. ``only``: the
+    identifiers of the workspaces whose projects are read (None: all; the others validated before, ``is_validated``)."""
     projects = []
     if value is None or not _expect(value, (list,), 'a list', 'workspaces', errors):
         return projects
@@ -585,6 +587,8 @@ def _workspaces(value, zone_names, platforms, errors):
                                               % (identifier, seen[identifier])))
             else:
                 seen[identifier] = path
+        if only is not None and identifier not in only:
+            continue
         name = _text(raw['name'], _sub(path, 'name'), errors) if 'name' in raw else identifier
         workspace = _Record(path=path, identifier=identifier, name=name,
                             tags=_tags(raw.get('tags'), _sub(path, 'tags'), errors))
@@ -749,10 +753,11 @@ def _domain_use(owner):
         else 'the per_workspace domain of workspace %r' % owner
 
 
-def _analyse(inventory, platforms, check_platform_names=True, now=None, notices=None):
+def _analyse(inventory, platforms, check_platform_names=True, now=None, notices=None, only=None):
     """Validate everything; return (errors, tenants of every platform in ``platforms``) at ``now``
     (expiring bindings, approvals; default: the current time). ``notices`` (a list) receives the
-    warnings that do not fail validation (quota_approval.py: stale approvals, requests under ``report``)."""
+    warnings that do not fail validation (quota_approval.py: stale approvals, requests under ``report``).
+    ``only``: the workspace identifiers whose projects are analysed (the inventory was validated whole before)."""
     now = now or datetime.datetime.now(UTC)
     notices = [] if notices is None else notices
     errors = []
@@ -768,7 +773,7 @@ def _analyse(inventory, platforms, check_platform_names=True, now=None, notices=
             zone = _landing_zone(name, raw, _sub('landing_zones', name), errors)
             if zone is not None:
                 zones[name] = zone
-    projects = _workspaces(inventory.get('workspaces'), zone_names, known, errors)
+    projects = _workspaces(inventory.get('workspaces'), zone_names, known, errors, only)
     tenants = []
     platforms_of = dict((id(p), _project_platforms(p, platforms, errors)) for p in projects)
     _adoption_problems(projects, platforms, platforms_of, errors)
@@ -829,7 +834,7 @@ def validate_or_raise(inventory, platforms, workspace_files=None):
 
 
 def select_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
-                   identity_platform=None):
+                   identity_platform=None, validated=False):
     """Validate the whole inventory and return the tenants of ``platform`` (no request).
 
     ``only_workspaces`` narrows the result to those workspaces (onboarding one workspace), ``shard``
@@ -838,7 +843,7 @@ def select_tenants(inventory, platform, platforms=None, only_workspaces=None, wo
     ``workspace_files``: as for ``validate``.
     """
     return select_scope(inventory, platform, platforms, only_workspaces, workspace_files, shard,
-                        identity_platform).tenants
+                        identity_platform, validated).tenants
 
 
 @dataclass(frozen=True)
@@ -878,17 +883,44 @@ def inventory_of(params):
     return inventory
 
 
+def inventory_fingerprint(params):
+    """One sha256 of what validating a module's INVENTORY options reads: the inventory (the workspaces' JSON text as
+    given), the platforms, the workspace files. inventory_validate returns it (``fingerprint``); a later step of the
+    same run that is given it back (option ``validated``) knows the whole inventory passed (``is_validated``)."""
+    platforms = _platform_names(params.get('platforms') or [params['platform']])
+    workspaces = params.get('workspaces')
+    rest = dict(platforms=sorted(set(platforms) | set([params['platform']])), landing_zones=params.get('landing_zones'),
+                workspace_files=params.get('workspace_files'),
+                quota=dict((key, params.get(key)) for key in quota_approval.INVENTORY_KEYS))
+    digest = hashlib.sha256()
+    for part in (workspaces if isinstance(workspaces, str) else json.dumps(workspaces, sort_keys=True, default=str),
+                 json.dumps(rest, sort_keys=True, default=str)):
+        digest.update(part.encode('utf-8', 'surrogatepass'))
+        digest.update(b'\0')
+    return digest.hexdigest()
+
+
+def is_validated(params):
+    """True when the option ``validated`` is the ``inventory_fingerprint`` of these options: the run's
+    inventory_validate task passed this very inventory."""
+    given = params.get('validated')
+    return bool(given) and given == inventory_fingerprint(params)
+
+
 def select_scope(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None, shard=None,
-                 identity_platform=None):
+                 identity_platform=None, validated=False):
     """``select_tenants`` with what orphan detection needs: a ``Scope``. With ``identity_platform``
     (a region sharing that platform's Keystone) the tenants are that platform's projects with this
-    platform's quotas (``region_tenants``), and no run of this platform decides orphans."""
+    platform's quotas (``region_tenants``), and no run of this platform decides orphans. ``validated``: the whole
+    inventory passed validation earlier in the run (``is_validated``): a run limited to ``only_workspaces`` then
+    analyses those workspaces only (its ``every`` is its tenants: it decides nothing platform-wide)."""
     shard = parse_shard(shard)
     platforms = _platform_names(platforms or [platform])
     if platform not in platforms:
         platforms.append(platform)
     notices = []
-    errors, tenants = _analyse(inventory, platforms, notices=notices)
+    only = set(only_workspaces) if only_workspaces and validated else None
+    errors, tenants = _analyse(inventory, platforms, notices=notices, only=only)
     errors = with_sources(errors, _workspaces_of(inventory), workspace_files)
     if errors:
         raise InventoryError(errors)

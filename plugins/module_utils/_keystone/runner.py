@@ -7,7 +7,11 @@ timed; the request count comes from the module's counter."""
 import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import inventory_of, select_scope
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
+    inventory_of,
+    is_validated,
+    select_scope,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import UserError
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.apply import ApplyContext, apply
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.federation import read_identity_provider
@@ -39,7 +43,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._results imp
 
 
 def desired_scope(params):
-    """Validate the whole inventory (quota keys included) and return the run's ``Scope``: this
+    """Validate the whole inventory (quota keys included; a run limited to some workspaces whose inventory the run's
+    inventory_validate passed, only those: option ``validated``) and return the run's ``Scope``: this
     platform's Tenants (of ``only_workspaces``, of the ``shard``) and whether it decides orphans.
 
     No request is made: a bad quota key must stop the run before the tenants are written.
@@ -50,7 +55,7 @@ def desired_scope(params):
                             params['platform'], params['identity_platform'], params['identity_platform']))
     inventory = inventory_of(params)
     return select_scope(inventory, params['platform'], params.get('platforms'), params.get('only_workspaces'),
-                        params.get('workspace_files'), params.get('shard'))
+                        params.get('workspace_files'), params.get('shard'), validated=is_validated(params))
 
 
 def desired_tenants(params):
@@ -96,7 +101,9 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     progress.enter(Phase.READ)
     started = time.time()
     tenants = scope.tenants
-    snap = Snapshot.read_tenants(rest, tenants, prune, platform=module.params['platform']).on_demand(
+    snap = Snapshot.read_tenants(rest, tenants, prune, platform=module.params['platform'],
+                                 limited=bool(module.params.get('only_workspaces')),
+                                 max_workers=module.params['max_workers']).on_demand(
         rest, checker, module.params['max_workers'])
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types,
                       lambda fed: read_identity_provider(rest, fed).problem)
@@ -189,7 +196,7 @@ def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), pur
     timings['apply'] = time.time() - started - sum(timings.values())
     out = dict(changed=any(r.changes for r in results + orphans), tenants=rows, orphans=orphan_rows,
                summary=status_counts(rows + orphan_rows), planned=[a.summary for a in actions],
-               timings=dict((k, round(v, 3)) for k, v in timings.items()))
+               timings=dict((k, round(v, 3)) for k, v in timings.items()), read=snap.scope_read.as_dict())
     if module._diff:
         out['diff'] = dict(before=dict((r.key, r.before) for r in results + orphans if r.changes),
                            after=dict((r.key, r.after) for r in results + orphans if r.changes))

@@ -3,6 +3,8 @@
 """Reading a platform's Keystone state in bulk: the snapshot the planners work on.
 
 A handful of list calls (projects, groups), then the grants and members of the run's groups:
+a run limited to a few workspaces looks its tenants' projects and groups up by name instead (``ReadMode``;
+it lists the cloud when a lookup does not find what the last complete run left);
 on a large cloud, group by group when the run owns few of the cloud's groups (a one-workspace run:
 its cost follows the workspace), else the cloud-wide direct and *effective* role assignments, named on a small cloud (a constant number of
 requests; Keystone's cost follows the whole cloud, docs/scale.md). Truncated listings
@@ -15,8 +17,10 @@ reads none of it).
 
 import dataclasses
 import enum
+import os
 import threading
 import time
+from typing import Optional
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID, State
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
@@ -44,6 +48,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._rest import
     ApiError,
     KEYSTONE_PAGED,
     list_all,
+    next_query,
     pool_map,
 )
 
@@ -85,6 +90,98 @@ class MemberReads:
 
     def as_dict(self):
         return dict(mode=str(self.mode), groups=self.groups, read=self.read, from_records=self.from_records)
+
+
+class ReadMode(str, enum.Enum):
+    """How a step found the projects (and groups) of its tenants (result ``read``, docs/scale.md)."""
+
+    LISTED = 'listed'    # every project (and group) of the cloud listed: renames, duplicates and orphans are seen
+    BY_NAME = 'by_name'  # a run limited to some workspaces: each tenant's project and groups looked up by name
+
+    def __str__(self):
+        return self.value
+
+
+@dataclasses.dataclass
+class ScopeRead:
+    """The ``ReadMode`` of a step and, when a run limited to some workspaces listed the cloud, why."""
+
+    mode: ReadMode = ReadMode.LISTED
+    reason: Optional[str] = None
+
+    def as_dict(self):
+        return dict(mode=str(self.mode), reason=self.reason)
+
+
+# Up to this many tenants a run limited to some workspaces looks them up by name (a request per project and per
+# group, in parallel); above it the cloud-wide listings cost less.
+BY_NAME_TENANT_LIMIT = 100
+
+
+def by_name_blocker(tenants, members_read=MembersRead.AUTO):
+    """Why the ``tenants`` of a limited run cannot be looked up by name (None: they can). A lookup finds what carries
+    the name the inventory gives now: a project to create, adopt or delete, or a tenant renamed, needs the listing
+    (it alone shows a project or group under another name, which a create would duplicate)."""
+    if len(tenants) > BY_NAME_TENANT_LIMIT:
+        return '%d tenants: more than %d are listed' % (len(tenants), BY_NAME_TENANT_LIMIT)
+    if members_read == MembersRead.EFFECTIVE:
+        return 'members_read is effective (a cloud-wide listing)'
+    for tenant in tenants:
+        if tenant.state != State.PRESENT:
+            return '%s is in state %s' % (tenant.key, State(tenant.state).value)
+        if tenant.adopt:
+            return '%s adopts project %s' % (tenant.key, tenant.adopt)
+    return None
+
+
+# One workspace's names share a prefix (the naming patterns start with the workspace): one listing filtered by it in
+# Keystone's database (``name__istartswith``, paged correctly) replaces a request per name when the prefix is at least
+# this long and the listing holds at most PREFIX_SURPLUS times the names (+ PREFIX_SLACK); else name by name.
+PREFIX_MIN = 4
+PREFIX_SURPLUS = 4
+PREFIX_SLACK = 50
+
+
+def lookup_by_name(rest, path, key, names_by_workspace, max_workers=1):
+    """The items of Keystone listing ``path`` named one of the names (as its database compares names: the
+    ``name`` filter's result), each once; ``names_by_workspace``: lists of names, one per workspace."""
+    found, single = {}, []
+    for names in names_by_workspace:
+        listed = _lookup_by_prefix(rest, path, key, names)
+        if listed is None:
+            single.extend(names)
+            continue
+        wanted = set(keystone_name_key(n) for n in names)
+        for item in listed:
+            if keystone_name_key(item['name']) in wanted:
+                found.setdefault(item['id'], item)
+    for items in pool_map(lambda name: list_keystone(rest, path, key, params={'name': name}), sorted(set(single)),
+                          max_workers):
+        for item in items:
+            found.setdefault(item['id'], item)
+    return list(found.values())
+
+
+def by_workspace(tenants, names_of):
+    """[names of one workspace's tenants] per workspace, ``names_of(tenant)`` giving a tenant's names."""
+    found = {}
+    for tenant in tenants:
+        found.setdefault(tenant.workspace, []).extend(names_of(tenant))
+    return [found[w] for w in sorted(found)]
+
+
+def _lookup_by_prefix(rest, path, key, names):
+    """The items whose name starts as all ``names`` do (a superset of them), in one request; None when the prefix is
+    short or that listing longer than the bound (a next page, or truncated by Keystone's ``list_limit``)."""
+    # LIKE's own escape character would change what the pattern means: the prefix ends before it
+    prefix = os.path.commonprefix(list(names)).split('\\')[0]
+    if len(prefix) < PREFIX_MIN:
+        return None
+    body = rest.get(path, params={'name__istartswith': prefix,
+                                  'limit': PREFIX_SURPLUS * len(names) + PREFIX_SLACK}) or {}
+    if next_query(body, key) is not None or body.get('truncated'):
+        return None
+    return body.get(key) or []
 
 
 def list_keystone(rest, path, key, params=None):
@@ -131,12 +228,24 @@ class Snapshot:
         self._max_workers = 1
         self.read_seconds = 0.0   # time spent in on-demand reads
         self.member_reads = MemberReads()
+        self.scope_read = ScopeRead()
 
     # -- reading for a step --------------------------------------------------------------------
     @classmethod
-    def read_tenants(cls, rest, tenants, prune=False, platform=None):
-        """What the tenants step plans from: domains and projects, groups while a deletion lifecycle has work."""
+    def read_tenants(cls, rest, tenants, prune=False, platform=None, limited=False, max_workers=1):
+        """What the tenants step plans from: domains and projects, groups while a deletion lifecycle has work.
+        ``limited``: the run is limited to some workspaces (it decides no orphans): its projects are looked up by
+        name when ``by_name_blocker`` allows and every one is found."""
+        reason = by_name_blocker(tenants) if limited else None
+        if limited and reason is None:
+            snap = cls(platform)
+            reason = snap.read_by_name(rest, tenants, max_workers)
+            if reason is None:
+                snap.read_domains(rest)
+                snap.scope_read = ScopeRead(ReadMode.BY_NAME)
+                return snap
         snap = cls.read(rest, domains=True, projects=True, platform=platform)
+        snap.scope_read = ScopeRead(ReadMode.LISTED, reason)
         if needs_groups(snap, tenants, prune):
             snap.read_groups(rest)
             if snap.legacy_groups_at_stake(tenants, prune):
@@ -145,6 +254,36 @@ class Snapshot:
                 snap.add_grants(list_assignments(rest, {}))
         snap.read_adoptions(rest, tenants)
         return snap
+
+    def read_by_name(self, rest, tenants, max_workers=1, groups=False):
+        """Look the present ``tenants``' projects (and with ``groups`` their groups) up by the names the inventory
+        gives them. Returns None when each tenant has one project under its name carrying its marker (and one
+        group of its platform per role, its access record naming the same roles), else why not: then only the
+        listing shows what the run needs (a project to create, a tenant renamed, a group of a role no longer
+        mapped)."""
+        self.projects = [p for p in lookup_by_name(rest, '/projects', 'projects', by_workspace(
+            tenants, lambda t: [t.name]), max_workers) if not p.get('is_domain')]
+        for tenant in tenants:
+            if len(self.owned_projects(tenant.marker_tags)) != 1:
+                return 'no single project named %s carries the marker of %s' % (tenant.name, tenant.key)
+        if not groups:
+            return None
+        self.groups = lookup_by_name(rest, '/groups', 'groups', by_workspace(
+            tenants, lambda t: [g.name for g in t.groups]), max_workers)
+        for tenant in tenants:
+            record = applied_of(self.owned_projects(tenant.marker_tags)[0], ACCESS_APPLIED_ATTR)
+            roles = set(g.role for g in tenant.groups)
+            if not isinstance(record, dict) or set(record) != roles:
+                return 'the access record of %s names other roles than %s' % (tenant.key, ', '.join(sorted(roles)))
+            owned = {}
+            for grp in self.owned_groups(tenant.key):
+                owned.setdefault(group_owner(grp)[1], []).append(grp)
+            for gspec in tenant.groups:
+                found = owned.get(gspec.role, [])
+                # a group made before groups carried their platform: only the listing tells whose it is
+                if len(found) != 1 or group_platform(found[0]) is None:
+                    return 'no single group named %s of %s on this platform' % (gspec.name, tenant.key)
+        return None
 
     def legacy_groups_at_stake(self, tenants, prune):
         """True when a managed group without a platform mark belongs to a tenant this run may delete (a deleted
@@ -162,34 +301,51 @@ class Snapshot:
     @classmethod
     def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO, limited=False):
         """What the access step plans from: projects, groups, the roles, the grants and members of
-        the tenants' groups (as ``members_read`` says; ``limited``: the run is limited to some workspaces) and the
+        the tenants' groups (as ``members_read`` says; ``limited``: the run is limited to some workspaces, its
+        projects and groups looked up by name when ``by_name_blocker`` allows and every one is found) and the
         users the inventory binds (domains only for a project not created yet)."""
-        snap = cls.read(rest, domains=False, projects=True, groups=True, platform=platform)
-        if needs_domains(snap, tenants):
-            snap.read_domains(rest)
-        groups = snap.groups_of(tenants)
-        large = len(snap.groups) > LARGE_CLOUD_GROUPS
-        scoped = large and len(groups) <= SCOPED_READ_GROUP_LIMIT and len(groups) * SCOPED_READ_COST <= len(snap.groups)
-        mode = members_mode(MembersRead(members_read), large, scoped or limited)
-        snap.member_reads = MemberReads(mode, len(groups))
-        if mode == MembersRead.EFFECTIVE:
-            snap.read_assignments(rest, names=not large)
-            ensure_roles(rest, snap, tenants)
-        else:
+        requested = MembersRead(members_read)
+        reason = by_name_blocker(tenants, requested) if limited else None
+        snap = cls(platform)
+        if limited and reason is None:
+            reason = snap.read_by_name(rest, tenants, max_workers, groups=True)
+        if limited and reason is None:
+            snap.scope_read = ScopeRead(ReadMode.BY_NAME)
             snap.read_roles(rest)
-            if not scoped:
-                # every grant of the cloud in one listing (no names: Keystone's cost follows the assignments)
-                snap.add_grants(list_assignments(rest, {}))
-            unread = groups if mode == MembersRead.GROUPS else snap.members_from_records(tenants)
-            # a small scope reads its grants group by group, members only where no record holds them
-            snap.read_group_access(rest, groups if scoped else unread, max_workers, grants=scoped,
-                                   members_of=set(g['id'] for g in unread))
-            snap.member_reads.read = len(unread)
-            snap.member_reads.from_records = len(groups) - len(unread)
+            snap.read_members(rest, tenants, members_mode(requested, True, True), max_workers, scoped=True)
+        else:
+            snap = cls.read(rest, domains=False, projects=True, groups=True, platform=platform)
+            snap.scope_read = ScopeRead(ReadMode.LISTED, reason)
+            if needs_domains(snap, tenants):
+                snap.read_domains(rest)
+            groups = snap.groups_of(tenants)
+            large = len(snap.groups) > LARGE_CLOUD_GROUPS
+            scoped = (large and len(groups) <= SCOPED_READ_GROUP_LIMIT
+                      and len(groups) * SCOPED_READ_COST <= len(snap.groups))
+            mode = members_mode(requested, large, scoped or limited)
+            if mode == MembersRead.EFFECTIVE:
+                snap.member_reads = MemberReads(mode, len(groups))
+                snap.read_assignments(rest, names=not large)
+                ensure_roles(rest, snap, tenants)
+            else:
+                snap.read_roles(rest)
+                if not scoped:
+                    # every grant of the cloud in one listing (no names: Keystone's cost follows the assignments)
+                    snap.add_grants(list_assignments(rest, {}))
+                snap.read_members(rest, tenants, mode, max_workers, scoped)
         snap.resolve_users(rest, [m for t in tenants if t.state == State.PRESENT for g in t.groups for m in g.members])
         snap.name_members(rest, max_workers)
         snap.read_federation(rest, tenants)
         return snap
+
+    def read_members(self, rest, tenants, mode, max_workers=1, scoped=False):
+        """Members of the ``tenants``' groups as ``mode`` (GROUPS or RECORDS) says, and with ``scoped`` their grants,
+        group by group (a small scope: the members only where no record holds them)."""
+        groups = self.groups_of(tenants)
+        unread = groups if mode == MembersRead.GROUPS else self.members_from_records(tenants)
+        self.read_group_access(rest, groups if scoped else unread, max_workers, grants=scoped,
+                               members_of=set(g['id'] for g in unread))
+        self.member_reads = MemberReads(mode, len(groups), read=len(unread), from_records=len(groups) - len(unread))
 
     def members_from_records(self, tenants):
         """Take the members of the present ``tenants``' groups from their projects' ``lz_access`` records

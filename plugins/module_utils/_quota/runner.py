@@ -7,8 +7,16 @@ import time
 from ansible_collections.landingzone.openstack.plugins.module_utils import _rest
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import State
-from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import inventory_of, select_tenants
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
+    inventory_of,
+    is_validated,
+    select_tenants,
+)
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
+    Snapshot,
+    by_name_blocker,
+    list_keystone,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     QUOTA_APPLIED_ATTR,
     quota_record_attr,
@@ -57,14 +65,14 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._results imp
 
 
 def quota_tenants(inventory, platform, platforms=None, only_workspaces=None, workspace_files=None,
-                  registered_limits=None, shard=None, identity_platform=None):
-    """The present tenants of ``platform`` (of the ``shard``) after validating the whole inventory
-    and the platform's registered limits (no request)."""
+                  registered_limits=None, shard=None, identity_platform=None, validated=False):
+    """The present tenants of ``platform`` (of the ``shard``) after validating the whole inventory (``validated``:
+    select_scope) and the platform's registered limits (no request)."""
     problems = registered_limit_problems(registered_limits)
     if problems:
         raise InventoryError(problems)
     return [t for t in select_tenants(inventory, platform, platforms, only_workspaces, workspace_files, shard,
-                                      identity_platform) if t.state == State.PRESENT]
+                                      identity_platform, validated) if t.state == State.PRESENT]
 
 
 def platform_registered_limits(params):
@@ -147,8 +155,9 @@ def read_tenant_limits(identity, limits, tenants, project_ids, services, region,
 
 
 def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None,
-             quota_backend=None, registered_limits=None, counter=None, record_attr=QUOTA_APPLIED_ATTR):
+             quota_backend=None, registered_limits=None, counter=None, record_attr=QUOTA_APPLIED_ATTR, limited=False):
     """One whole run against an open connection: returns the module result (without exit).
+    ``limited``: the run is limited to some workspaces (its projects are looked up by name, ``find_projects``).
 
     ``quota_backend``: service -> auto / legacy / unified_limits for Nova and Glance (missing: auto);
     ``registered_limits``: flat key -> the platform's registered default (only these are managed).
@@ -157,7 +166,8 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    project_ids, duplicates, records = find_projects(identity, tenants, bool(wanted_services), record_attr)
+    project_ids, duplicates, records = find_projects(identity, tenants, bool(wanted_services), record_attr, limited,
+                                                     max_workers)
     if check_mode:
         # a project the tenants step would adopt carries no marker yet: its quota is planned on it
         project_ids = dict(adopted_projects(previous_steps), **project_ids)
@@ -193,7 +203,7 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
         apply(clients, writes, results, max_workers=max_workers, identity=keystone_limits, limits=limits)
         verify_written(reader, results, writes)
     if not check_mode:
-        record_quotas(identity, tenants, results, current, records, max_workers, record_attr)
+        record_quotas(identity, tenants, results, current, records, max_workers, record_attr, limited)
     rows = [r.as_dict() for r in results + skipped]
     # what was written: the drift found is only planned in check mode or when a write failed
     changed = (any(r.changes for r in results + [platform]) if check_mode
@@ -205,13 +215,20 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
 
 
-def find_projects(identity, tenants, listed, record_attr=QUOTA_APPLIED_ATTR):
+def find_projects(identity, tenants, listed, record_attr=QUOTA_APPLIED_ATTR, limited=False, max_workers=1):
     """(tenant key -> project id, tenant key -> ids of the several projects carrying its marker,
     tenant key -> (its ``lz_quota`` record, the project is immutable)); the projects are listed
-    only when ``listed`` (some service is wanted). The records come with the listing: no request of their own."""
+    only when ``listed`` (some service is wanted), looked up by name in a run ``limited`` to some workspaces when
+    each tenant's project is found so (Snapshot.read_by_name). The records come with the projects: no request of
+    their own."""
     found = {}
     if listed:
-        found = projects_by_tenant(list_keystone(identity, '/projects', 'projects'), tenants)
+        snap = Snapshot()
+        if limited and by_name_blocker(tenants) is None and snap.read_by_name(identity, tenants, max_workers) is None:
+            projects = snap.projects
+        else:
+            projects = list_keystone(identity, '/projects', 'projects')
+        found = projects_by_tenant(projects, tenants)
     single = dict((key, projects[0]) for key, projects in found.items() if len(projects) == 1)
     project_ids = dict((key, project['id']) for key, project in single.items())
     duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)
@@ -225,7 +242,8 @@ RECORD_ROUNDS = 3
 RECORD_SETTLE_SECONDS = 0.5
 
 
-def record_quotas(identity, tenants, results, current, records, max_workers, record_attr=QUOTA_APPLIED_ATTR):
+def record_quotas(identity, tenants, results, current, records, max_workers, record_attr=QUOTA_APPLIED_ATTR,
+                  limited=False):
     """Write the ``lz_quota`` records that change with this run. An immutable project (landing zone
     ``protect_projects``) refuses every change: its record is not written, so its quota drift is set
     back without being told from an inventory change."""
@@ -241,7 +259,7 @@ def record_quotas(identity, tenants, results, current, records, max_workers, rec
         # Keystone updates a project by read-modify-write of one row: platforms sharing the project (regions of
         # one Keystone, their quota steps at the same time) can lose each other's record. One listing tells.
         time.sleep(RECORD_SETTLE_SECONDS)
-        dummy, dummy, now = find_projects(identity, tenants, True, record_attr)
+        dummy, dummy, now = find_projects(identity, tenants, True, record_attr, limited, max_workers)
         # a write Keystone refused failed its tenant already (apply_records): not written again
         pending = dict((pid, (key, record)) for pid, (key, record) in pending.items()
                        if (now.get(key) or (None,))[0] != record and not by_key[key].errors)
@@ -303,7 +321,8 @@ def run_module(module):
     inventory = inventory_of(params)
     tenants = module.run(quota_tenants, inventory, params['platform'], params.get('platforms'),
                          params.get('only_workspaces'), params.get('workspace_files'),
-                         params.get('registered_limits'), params.get('shard'), params.get('identity_platform'))
+                         params.get('registered_limits'), params.get('shard'), params.get('identity_platform'),
+                         is_validated(params))
     module.exit_skipped(skipped_whole(tenants, params['previous_steps'], Result))
     conn = module.connect()
     out, result_diff, clients, identity_endpoint = module.run(
@@ -311,7 +330,8 @@ def run_module(module):
         max_workers=params['max_workers'], check_mode=module.check_mode, previous_steps=params['previous_steps'],
         quota_backend=params.get('quota_backend'), registered_limits=platform_registered_limits(params),
         counter=module.counter,
-        record_attr=quota_record_attr(params['platform'] if params.get('identity_platform') else None))
+        record_attr=quota_record_attr(params['platform'] if params.get('identity_platform') else None),
+        limited=bool(params.get('only_workspaces')))
     if out['limits_scope'] == 'project' and UNIFIED_LIMITS in out['quota_backends'].values():
         module.warn(PROJECT_SCOPED_LIMITS)
     out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)

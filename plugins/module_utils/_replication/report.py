@@ -109,6 +109,9 @@ class _Merger:
             if result.get('members'):
                 # the access step: how it learnt the members (read, or taken from the access records)
                 info['members'] = result['members']
+            if result.get('read'):
+                # the Keystone steps: the cloud listed, or (a run limited to some workspaces) looked up by name
+                info['read'] = result['read']
         self.step_info[step] = info
         if outcome == Outcome.NOT_RUN:
             return

@@ -1,0 +1,278 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A run limited to some workspaces (``only_workspaces``) finds its tenants' projects and groups by name, so
+that its cost follows the workspaces, not the cloud (issue 29, docs/scale.md); it lists the cloud when a
+lookup misses what the last complete run left, since only the listing shows a project or group under
+another name, which a create would duplicate. Its steps validate only those workspaces when the run's
+validation task passed the whole inventory (option ``validated``)."""
+
+import copy
+import json
+import types
+
+import pytest
+
+from ansible_collections.landingzone.openstack.plugins.module_utils import _ownership
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory import validate as inv
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.naming import keystone_name_key
+from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import Scope
+from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import runner as ks_runner
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone import snapshot as ks_snapshot
+from ansible_collections.landingzone.openstack.plugins.module_utils._quota import runner as quota_runner
+
+from test_keystone import ListingRest, converged_snapshot, group, project, spec
+
+
+class NamedRest(ListingRest):
+    """ListingRest whose project and group listings take Keystone's ``name`` filter (its database's comparison) and
+    ``name__istartswith`` (a page of ``limit`` items, then a next link)."""
+
+    def get(self, path, params=None, missing_ok=False):
+        params = params or {}
+        if path not in ('/projects', '/groups') or not ('name' in params or 'name__istartswith' in params):
+            return super().get(path, params, missing_ok)
+        self.sent.append(('GET', path, tuple(sorted((k, v) for k, v in params.items() if k != 'limit'))))
+        items = self.bodies[path][path[1:]]
+        if 'name' in params:
+            items = [i for i in items if keystone_name_key(i['name']) == keystone_name_key(params['name'])]
+        else:
+            items = [i for i in items if i['name'].lower().startswith(params['name__istartswith'].lower())]
+        limit = int(params.get('limit') or len(items) + 1)
+        body = {path[1:]: items[:limit]}
+        if len(items) > limit:
+            body['links'] = {'next': 'http://k/v3%s?marker=%s' % (path, items[limit - 1]['id'])}
+        return body
+
+
+def limited(members_read='auto', check_mode=False):
+    """A module limited to workspace acme; ``check_mode`` for a run that plans writes (the fake Keystone takes none)."""
+    return types.SimpleNamespace(params={'platform': 'local', 'only_workspaces': ['acme'], 'max_workers': 2,
+                                         'max_deletions': 10, 'allow_empty_inventory': False,
+                                         'members_read': members_read},
+                                 check_mode=check_mode, _diff=False)
+
+
+def scope(*tenants):
+    return Scope(list(tenants or [spec()]), frozenset(), False, tuple(tenants or [spec()]))
+
+
+def paths(rest):
+    return sorted(rest.sent)
+
+
+PROJECT_BY_PREFIX = ('GET', '/projects', (('name__istartswith', 'acme-web'),))
+GROUPS_BY_PREFIX = ('GET', '/groups', (('name__istartswith', 'acme-web-'),))
+PER_GROUP = ([('GET', '/groups/%s/users' % g, ()) for g in ('g-reader', 'g-user', 'g-admin')]
+             + [('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')])
+
+
+# ---------------------------------------------------------------------------- the tenants step
+
+def test_a_limited_tenants_step_finds_its_projects_by_their_prefix():
+    rest = NamedRest(converged_snapshot())
+    out = ks_runner.replicate_tenants(limited(), rest, scope())
+    assert paths(rest) == sorted([PROJECT_BY_PREFIX, ('GET', '/domains', ())])
+    assert out['read'] == {'mode': 'by_name', 'reason': None}
+    assert out['changed'] is False and out['planned'] == []
+
+
+def test_names_without_a_long_common_prefix_are_looked_up_one_by_one(monkeypatch):
+    monkeypatch.setattr(ks_snapshot, 'PREFIX_MIN', 100)
+    rest = NamedRest(converged_snapshot())
+    out = ks_runner.replicate_tenants(limited(), rest, scope())
+    assert ('GET', '/projects', (('name', 'acme-web'),)) in rest.sent and PROJECT_BY_PREFIX not in rest.sent
+    assert out['read']['mode'] == 'by_name' and out['changed'] is False
+
+
+def test_a_prefix_that_lists_too_much_is_left_for_the_names():
+    snap = converged_snapshot()
+    # 60 projects of other tenants share the prefix: more than the bound of 4 x 1 name + 50
+    snap.projects += [project('p-x%d' % i, 'acme-web-x%d' % i, tags=['other']) for i in range(60)]
+    rest = NamedRest(snap)
+    out = ks_runner.replicate_tenants(limited(), rest, scope())
+    assert PROJECT_BY_PREFIX in rest.sent and ('GET', '/projects', (('name', 'acme-web'),)) in rest.sent
+    assert out['read']['mode'] == 'by_name' and out['tenants'][0]['project_id'] == 'p1'
+
+
+def test_the_prefix_listing_keeps_only_the_names_asked_for():
+    snap = converged_snapshot()
+    snap.projects += [project('p2', 'acme-webshop', tags=['other'])]
+    found = ks_snapshot.lookup_by_name(NamedRest(snap), '/projects', 'projects', [['acme-web']])
+    assert [p['id'] for p in found] == ['p1']
+
+
+def test_a_project_renamed_by_hand_makes_the_limited_run_list_the_cloud_and_rename_it_back():
+    snap = converged_snapshot()
+    snap.projects[0]['name'] = 'acme-renamed'
+    rest = NamedRest(snap)
+    out = ks_runner.replicate_tenants(limited(check_mode=True), rest, scope())
+    assert out['read'] == {'mode': 'listed', 'reason': 'no single project named acme-web carries the marker of acme/web'}
+    assert ('GET', '/projects', ()) in rest.sent
+    assert out['tenants'][0]['project_id'] == 'p1' and out['changed'] is True
+    assert [p for p in out['planned'] if 'acme-web' in p and 'create' in p] == []
+
+
+def test_a_tenant_to_create_makes_the_limited_run_list_the_cloud():
+    rest = NamedRest(converged_snapshot())
+    new = spec(name='acme-db', key='acme/db')
+    out = ks_runner.replicate_tenants(limited(check_mode=True), rest, scope(spec(), new))
+    assert out['read']['mode'] == 'listed' and 'acme/db' in out['read']['reason']
+    assert out['planned'] == ['create project acme-db']
+
+
+@pytest.mark.parametrize('tenant, reason', [
+    (spec(state='deleted', delete=True), 'acme/web is in state deleted'),
+    (ks_snapshot.dataclasses.replace(spec(), adopt='p9'), 'acme/web adopts project p9'),
+])
+def test_what_only_the_listing_shows_is_listed(tenant, reason):
+    assert ks_snapshot.by_name_blocker([tenant]) == reason
+
+
+def test_a_large_scope_and_the_effective_read_are_listed(monkeypatch):
+    assert ks_snapshot.by_name_blocker([spec()], ks_snapshot.MembersRead.EFFECTIVE).startswith('members_read is effective')
+    monkeypatch.setattr(ks_snapshot, 'BY_NAME_TENANT_LIMIT', 0)
+    assert ks_snapshot.by_name_blocker([spec()]) == '1 tenants: more than 0 are listed'
+
+
+def test_a_whole_platform_run_lists_the_cloud_and_says_so_without_a_reason():
+    rest = NamedRest(converged_snapshot())
+    module = limited()
+    module.params['only_workspaces'] = None
+    out = ks_runner.replicate_tenants(module, rest, Scope([spec()], frozenset(), True))
+    assert out['read'] == {'mode': 'listed', 'reason': None}
+    assert paths(rest) == sorted([('GET', '/projects', ()), ('GET', '/domains', ())])
+
+
+# ---------------------------------------------------------------------------- the access step
+
+def test_a_limited_access_step_reads_only_its_tenants_groups():
+    rest = NamedRest(converged_snapshot())
+    out = ks_runner.replicate_access(limited(), rest, scope())
+    assert paths(rest) == sorted([PROJECT_BY_PREFIX, GROUPS_BY_PREFIX, ('GET', '/roles', ())] + PER_GROUP)
+    assert out['read'] == {'mode': 'by_name', 'reason': None}
+    assert out['members'] == {'mode': 'groups', 'groups': 3, 'read': 3, 'from_records': 0}
+    assert out['changed'] is False and out['summary']['ok'] == 1
+
+
+def test_a_limited_access_step_sets_back_a_member_added_by_hand():
+    snap = converged_snapshot()
+    snap.members['g-user']['u-eve'] = 'eve'
+    rest = NamedRest(snap)
+    out = ks_runner.replicate_access(limited(check_mode=True), rest, scope())
+    assert out['read']['mode'] == 'by_name'
+    assert out['planned'] == ['remove eve from group acme-web-user']
+
+
+def test_records_are_used_on_request_in_a_limited_run():
+    rest = NamedRest(converged_snapshot())
+    out = ks_runner.replicate_access(limited('records'), rest, scope())
+    assert out['read']['mode'] == 'by_name'
+    assert out['members'] == {'mode': 'records', 'groups': 3, 'read': 0, 'from_records': 3}
+    # the grants still group by group: a limited run sets back a grant changed by hand
+    assert [p for p in rest.sent if p[1].startswith('/groups/')] == []
+    assert sorted(p for p in rest.sent if p[1] == '/role_assignments') == sorted(PER_GROUP[3:])
+
+
+def without_record(snap):
+    del snap.projects[0][_ownership.ACCESS_APPLIED_ATTR]
+    return snap
+
+
+def renamed_group(snap):
+    snap.groups[1]['name'] = 'by-hand'
+    return snap
+
+
+def legacy_group(snap):
+    del snap.groups[0][_ownership.GROUP_PLATFORM_ATTR]
+    return snap
+
+
+def unmapped_role(snap):
+    record = snap.projects[0][_ownership.ACCESS_APPLIED_ATTR]
+    record['auditor'] = {'roles': ['reader'], 'members': []}
+    snap.groups.append(group('g-auditor', 'auditor', name='acme-web-auditor'))
+    return snap
+
+
+@pytest.mark.parametrize('change, reason', [
+    (without_record, 'the access record of acme/web names other roles than admin, reader, user'),
+    (unmapped_role, 'the access record of acme/web names other roles than admin, reader, user'),
+    (renamed_group, 'no single group named acme-web-user of acme/web on this platform'),
+    (legacy_group, 'no single group named acme-web-reader of acme/web on this platform'),
+])
+def test_what_a_lookup_misses_makes_the_access_step_list_the_cloud(change, reason):
+    rest = NamedRest(change(converged_snapshot()))
+    out = ks_runner.replicate_access(limited(check_mode=True), rest, scope())
+    assert out['read'] == {'mode': 'listed', 'reason': reason}
+    assert ('GET', '/groups', ()) in rest.sent and ('GET', '/projects', ()) in rest.sent
+    # what only the listing showed is planned: the group renamed back or marked, the unmapped group deleted
+    planned = ' '.join(out['planned'])
+    assert 'create group' not in planned
+    if change is renamed_group:
+        assert 'rename group by-hand' in planned
+    if change is unmapped_role:
+        assert 'acme-web-auditor' in planned
+
+
+# ---------------------------------------------------------------------------- the quota step
+
+def test_a_limited_quota_step_finds_its_projects_by_name():
+    rest = NamedRest(converged_snapshot())
+    ids, duplicates, records = quota_runner.find_projects(rest, [spec()], True, limited=True)
+    assert rest.sent == [PROJECT_BY_PREFIX] and ids == {'acme/web': 'p1'} and duplicates == {}
+    rest = NamedRest(converged_snapshot())
+    ids = quota_runner.find_projects(rest, [spec(), spec(name='acme-db', key='acme/db')], True, limited=True)[0]
+    # a project the lookup misses: the listing, which alone shows a project renamed by hand
+    assert ('GET', '/projects', ()) in rest.sent and ids == {'acme/web': 'p1'}
+
+
+# ---------------------------------------------------------------------------- the validation
+
+ZONES = {'default': {}}
+
+
+def params(workspaces, validated=None, text=True):
+    value = json.dumps(workspaces) if text else workspaces
+    return dict(platform='local', platforms=['local'], landing_zones=copy.deepcopy(ZONES), workspaces=value,
+                workspace_files=None, validated=validated, only_workspaces=['shop'])
+
+
+def shop():
+    return {'identifier': 'shop', 'name': 'Shop', 'projects': [{'identifier': 'web', 'landing_zone': 'default'}]}
+
+
+def broken():
+    return {'identifier': 'other', 'projects': [{'identifier': 'api', 'landing_zone': 'nowhere'}]}
+
+
+@pytest.mark.parametrize('text', [True, False])
+def test_the_fingerprint_names_exactly_the_inventory_validated(text):
+    given = params([shop()], text=text)
+    given['validated'] = inv.inventory_fingerprint(given)
+    assert inv.is_validated(given)
+    for key, value in (('workspaces', params([shop(), broken()], text=text)['workspaces']),
+                       ('landing_zones', {'default': {}, 'corp': {}}), ('platforms', ['local', 'other']),
+                       ('validated', 'x' * 64), ('validated', None)):
+        assert not inv.is_validated(dict(given, **{key: value})), key
+
+
+def test_a_validated_limited_run_analyses_only_its_workspaces():
+    inventory = dict(landing_zones=copy.deepcopy(ZONES), workspaces=[broken(), shop()])
+    with pytest.raises(InventoryError, match=r'workspaces\[0\]'):
+        inv.select_scope(inventory, 'local', ['local'], ['shop'])
+    found = inv.select_scope(inventory, 'local', ['local'], ['shop'], validated=True)
+    assert [t.key for t in found.tenants] == ['shop/web'] and found.tenants[0].path == 'workspaces[1].projects[0]'
+    assert not found.decides_orphans
+    # validated, but the whole platform: every workspace is analysed
+    with pytest.raises(InventoryError):
+        inv.select_scope(inventory, 'local', ['local'], None, validated=True)
+
+
+def test_the_steps_skip_the_rest_only_with_the_fingerprint_of_the_same_inventory():
+    given = params([broken(), shop()])
+    with pytest.raises(InventoryError):
+        ks_runner.desired_scope(given)
+    given['validated'] = inv.inventory_fingerprint(given)
+    assert [t.key for t in ks_runner.desired_scope(given).tenants] == ['shop/web']
