@@ -13,7 +13,9 @@ description:
     (C(identifier), C(name), C(tags), C(projects)), and sets on the group C(all) the variable
     C(workspaces), the list of them in path order, as the single-list form of C(group_vars) does.
     Landing zones and platform settings stay in C(group_vars).
-  - It also sets C(lz_workspace_files) (the files, their identifiers, the loader's problems). The
+  - It also sets C(lz_workspaces_text), the same list as one JSON text, which the role C(landingzone.openstack.replicate)
+    passes to its steps (ansible-core copies a structure of thousands of tenants into each task that names it, a
+    text it passes as it is), and C(lz_workspace_files) (the files, their identifiers, the loader's problems). The
     roles pass it to the modules as O(landingzone.openstack.inventory_validate#module:workspace_files),
     so that errors name the file and the path inside it, for example the file C(workspaces/shop.yml)
     and the path C(projects[0].bindings[2].role).
@@ -71,6 +73,8 @@ EXAMPLES = r'''
 #   ansible-playbook -i inventory/ landingzone.openstack.validate
 '''
 
+import datetime
+import json
 import os
 
 import yaml
@@ -122,6 +126,13 @@ def _construct_mapping(loader, node, deep=False):
 
 
 _PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _json_default(value):
+    """A YAML date or time in a workspace file, as the text Ansible's own JSON encoding gives it."""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
 
 
 def load_plain(path):
@@ -209,4 +220,7 @@ class VarsModule(BaseVarsPlugin):
                 shown = os.path.normpath(os.path.join(setting, os.path.relpath(full, root)))
                 entries.append(_read(loader, full, shown))
         workspaces, files = merge_files(setting, entries)
-        return dict(workspaces=workspaces, lz_workspace_files=files)
+        # the same list as one JSON text: the replicate role passes it to its steps as it is (ansible-core templates a
+        # structure into every task that names it, seconds each at thousands of tenants: docs/scale.md)
+        return dict(workspaces=workspaces, lz_workspace_files=files,
+                    lz_workspaces_text=_as_data(json.dumps(workspaces, default=_json_default)))

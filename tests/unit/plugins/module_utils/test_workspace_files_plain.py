@@ -4,6 +4,8 @@
 ansible-core 2.19 Ansible's origin tags made templating 1,000 tenants into each task 2-3x dearer) and
 leaves to Ansible's loader every file only it reads right: a vault, a tag, a key twice, a syntax error."""
 
+import json
+
 import pytest
 
 from ansible.parsing.dataloader import DataLoader
@@ -61,3 +63,13 @@ def test_a_syntax_error_is_still_reported_with_its_position(tmp_path):
     result = load(tmp_path, {'bad.yml': 'identifier: bad\nprojects: [\n'})
     error = result['lz_workspace_files']['errors'][0]
     assert error['path'] == 'workspaces/bad.yml' and 'line' in error['message']
+
+
+def test_the_plugin_gives_the_same_workspaces_as_one_json_text(tmp_path):
+    """The replicate role passes ``lz_workspaces_text`` to its steps as it is (a structure ansible-core would copy into
+    every task): the same list, a date as its ISO text (what Ansible's own JSON encoding gives)."""
+    result = load(tmp_path, {'shop.yml': SHAPES['shop.yml'], 'types.yml': SHAPES['types.yml']})
+    decoded = json.loads(result['lz_workspaces_text'])
+    assert [w['identifier'] for w in decoded] == ['shop', 'types']
+    assert decoded[0] == result['workspaces'][0]
+    assert decoded[1]['when'] == '2026-01-01' and decoded[1]['list'] == ['a', 'b', 'c\u00e9']
