@@ -106,6 +106,9 @@ BEYOND_BMP_WEIGHT = 0xFFFD
 @functools.lru_cache(maxsize=65536)
 def general_ci_key(text):
     """``text`` as ``utf8mb3_general_ci`` compares it: two texts are equal there iff their keys are."""
+    if isinstance(text, str) and text.isascii():
+        # WEIGHTS maps each ASCII character as str.upper() does (tests/unit: test_collation)
+        return text.upper().rstrip(' ')
     out = []
     for char in text or '':
         point = ord(char)
