@@ -53,6 +53,12 @@ WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
 API_TIMEOUT = 600
 # the access step's members_read (docs/scale.md): auto reads a large cloud's members from the access records
 MEMBERS_READ = 'auto'
+# 'modules': a playbook of the validation and the two Keystone steps as the role runs them; 'role': the
+# replicate role as a scheduled job runs it (argument check, validation, the steps, the report; quotas off: the bench
+# instance is Keystone alone)
+RUNNER = 'modules'
+# the tasks whose requests, timings and reads a phase reports (the modules' playbook, the role)
+STEP_TASKS = ('tenants', 'access', 'Replicate tenants', 'Replicate access')
 
 
 def log(msg):
@@ -128,20 +134,42 @@ def write_files_inventory(workdir, platform, zones, workspaces, python):
 def playbook(workdir, module_args, prune=False, tenants_args=None):
     # api_timeout: the cloud-wide effective listing takes longer than the default 30 s on a loaded
     # Keystone of 1,000+ tenants (docs/scale.md, Limits)
-    # the workspaces as the replicate role passes them on ansible-core 2.19+: one JSON text made once
+    # the workspaces as the replicate role passes them on ansible-core 2.19+: one JSON text, the vars plugin's
+    # (lz_workspaces_text) with one file per workspace, else made once
     common = {'cloud': 'replicator', 'platform': '{{ inventory_hostname }}', 'landing_zones': '{{ landing_zones }}',
-              'workspaces': '{{ workspaces_text }}', 'max_workers': 8, 'api_timeout': API_TIMEOUT}
+              'workspaces': '{{ lz_workspaces_text }}' if LAYOUT == 'files' else '{{ workspaces_text }}',
+              'max_workers': 8, 'api_timeout': API_TIMEOUT}
     common.update(module_args)
+    # the role's validation task first: the whole inventory once, its fingerprint to the steps (option validated)
+    validate = dict((k, v) for k, v in common.items() if k not in ('cloud', 'max_workers', 'api_timeout'))
+    common['validated'] = '{{ validation.fingerprint }}'
     tenants = dict(common, prune=True) if prune else dict(common)
     tenants.update(tenants_args or {})
-    play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': [
-        {'name': 'text', 'ansible.builtin.set_fact': {'workspaces_text': '{{ workspaces | to_json }}'}},
+    text = [] if LAYOUT == 'files' else [
+        {'name': 'text', 'ansible.builtin.set_fact': {'workspaces_text': '{{ workspaces | to_json }}'}}]
+    play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': text + [
+        {'name': 'validate', 'landingzone.openstack.inventory_validate': validate, 'register': 'validation'},
         {'name': 'tenants', 'landingzone.openstack.keystone_tenant': tenants},
         {'name': 'access', 'landingzone.openstack.keystone_group_binding': dict(common, members_read=MEMBERS_READ)}]}]
+    if RUNNER == 'role':
+        play = role_play(workdir, module_args, prune, tenants_args)
     path = os.path.join(workdir, 'scale.yml')
     with open(path, 'w') as handle:
         yaml.safe_dump(play, handle, sort_keys=False)
     return path
+
+
+def role_play(workdir, module_args, prune=False, tenants_args=None):
+    """The replicate role with the bench's settings (its defaults take the inventory, as a user's job does)."""
+    role_vars = {'replicate_cloud': 'replicator', 'replicate_quotas': False, 'replicate_max_workers': 8,
+                 'replicate_api_timeout': API_TIMEOUT, 'replicate_members_read': MEMBERS_READ,
+                 'replicate_prune': prune, 'replicate_report_dir': os.path.join(workdir, 'reports')}
+    if module_args.get('only_workspaces'):
+        role_vars['replicate_only_workspaces'] = module_args['only_workspaces']
+    if (tenants_args or {}).get('max_deletions'):
+        role_vars['replicate_max_deletions'] = tenants_args['max_deletions']
+    return [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False,
+             'roles': [{'role': 'landingzone.openstack.replicate', 'vars': role_vars}]}]
 
 
 def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenants_args=None):
@@ -159,12 +187,17 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
     wall, data = rb.run_ansible(rb.BIN, inventory, playbook(workdir, module_args or {}, prune, tenants_args), env, workdir)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    by_method, by_service, total, changed, timings, members = {}, {}, 0, False, {}, None
+    by_method, by_service, total, changed, timings, members, reads = {}, {}, 0, False, {}, None, {}
+    # a role's task is named '<role> : <task>'
+    steps = [t for t in data['tasks'] if t['task'].split(' : ')[-1] in STEP_TASKS]
     for task in data['tasks']:
+        changed = changed or bool(task['result'].get('changed'))
+    for task in steps:
         result = task['result']
-        changed = changed or bool(result.get('changed'))
-        timings[task['task']] = result.get('timings')
+        name = task['task'].split(' : ')[-1]
+        timings[name] = result.get('timings')
         members = result.get('members') or members
+        reads[name] = (result.get('read') or {}).get('mode')
         req = result.get('requests') or {}
         total += req.get('total', 0)
         for key, into in (('by_method', by_method), ('by_service', by_service)):
@@ -173,8 +206,9 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
     with open(rss_file) as handle:
         rss = [int(line) for line in handle if line.strip()]
     # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
-    writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len([t for t in data['tasks'] if 'requests' in t['result']])
+    writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len([t for t in steps if 'requests' in t['result']])
     return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT,
+                runner=RUNNER, read=reads,
                 requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed,
                 module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings, members=members,
                 failed=sum(1 for t in data['tasks'] if t['result'].get('failed')))
@@ -441,7 +475,7 @@ def dbsize(args, conn, users):
 
 
 def main():
-    global LAYOUT, API_TIMEOUT, MEMBERS_READ
+    global LAYOUT, API_TIMEOUT, MEMBERS_READ, RUNNER
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
@@ -458,7 +492,10 @@ def main():
                          'the records: run noop --members-read groups after it to set back the members)')
     ap.add_argument('--layout', choices=['files', 'single'], default='files',
                     help='the inventory: one file per workspace (vars plugin) or all workspaces in one file')
+    ap.add_argument('--runner', choices=['modules', 'role'], default='modules',
+                    help='the two Keystone steps in a playbook, or the replicate role as a job runs it')
     args = ap.parse_args()
+    RUNNER = args.runner
     LAYOUT = args.layout
     MEMBERS_READ = args.members_read
     API_TIMEOUT = args.api_timeout
