@@ -31,6 +31,28 @@ except ImportError as exc:  # pragma: no cover - exercised only without the SDK
     TRANSIENT_ERRORS = (OSError,)
     MISSING_SERVICE_ERRORS = ()
 
+
+def no_entry_point_cache():
+    """Turn off stevedore's entry point cache for this process; True when it was on.
+
+    keystoneauth finds its auth plugins through stevedore, which caches the entry points of each ``sys.path`` in a
+    file of ``~/.cache/python-entrypoints`` named after that path. A module's ``sys.path`` holds its AnsiballZ
+    payload, a new temporary path each run: every module run wrote a file of about 110 KB there that no run reads
+    again (13,938 files, 1.5 GB on the CI machine; a scheduled job adds tens of MB a day). stevedore turns the cache
+    off itself only for an interpreter under /tmp."""
+    try:
+        from stevedore import _cache
+    except ImportError:  # pragma: no cover - keystoneauth without stevedore
+        return False
+    cache = getattr(_cache, '_c', None)
+    if cache is None or getattr(cache, '_disable_caching', True):
+        return False
+    cache._disable_caching = True
+    return True
+
+
+no_entry_point_cache()
+
 # Statuses after which a request may or may not have been carried out by the server.
 RETRIABLE_STATUSES = frozenset([500, 502, 503, 504])
 # Keystone (2024.2 and later) pages its listings: without ``limit`` it silently stops at

@@ -206,6 +206,15 @@ def test_readme_replicate_creates_the_projects_with_the_platform_tag(readme, rep
     assert by_tenant['%s/legacy' % shop]['project_id'] is None
 
 
+def test_readme_runs_leave_no_entry_point_cache_in_the_users_home(readme):
+    """keystoneauth's plugin lookup (stevedore) caches entry points per sys.path under ~/.cache/python-entrypoints;
+    a module's sys.path holds its AnsiballZ payload, new each run, so every module run used to leave a file of
+    about 110 KB there, never read again: a scheduled job filled the home it ran in."""
+    assert all(readme.runs[step].rc == 0 for step in ('check', 'replicate', 'meter', 'chargeback'))
+    cache = os.path.join(readme.home, '.cache', 'python-entrypoints')
+    assert not os.path.isdir(cache) or os.listdir(cache) == [], os.listdir(cache)[:5]
+
+
 def test_readme_meter_appends_to_the_default_ledger(readme, replicator):
     run = readme.runs['meter']
     assert run.rc == 0, run.tail()
