@@ -13,7 +13,8 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.dsn 
 
 
 # Options whose values are the inventory (or earlier steps' results built from it): large at scale.
-BULKY_OPTIONS = frozenset(('landing_zones', 'workspaces', 'workspace_files', 'previous_steps'))
+# replication_report's ``steps``: every step's result, every tenant's row (6 MB at 10,000 tenants).
+BULKY_OPTIONS = frozenset(('landing_zones', 'workspaces', 'workspace_files', 'previous_steps', 'steps'))
 
 
 def summarized(key, value):
