@@ -13,6 +13,7 @@ the other phases are measured on that cloud:
     .venv/bin/python bench/scale.py seed --tenants 10000   # instead of converge: by SQL (bench/seed_keystone.py)
     .venv/bin/python bench/scale.py noop        # the whole inventory, nothing to do
     .venv/bin/python bench/scale.py scope       # only_workspaces: one workspace of 25 tenants
+    .venv/bin/python bench/scale.py scope --runner role   # the same as the replicate role runs it (any phase)
     .venv/bin/python bench/scale.py drift       # 1 % of the tenants drifted by hand (a grant added, a member removed)
     .venv/bin/python bench/scale.py delete --count 100   # 100 tenants marked deleted
     .venv/bin/python bench/scale.py grow --count 100     # 100 new tenants, the whole inventory run
@@ -21,8 +22,9 @@ the other phases are measured on that cloud:
     .venv/bin/python bench/scale.py profile [--workspace]   # the access step in-process, every request timed
 
 Desired state as bench/replicate.py: 3 role groups per tenant, 10 bindings (2 readers, 5 users,
-3 admins) from a pool of 300 users, 25 tenants per workspace; modules keystone_tenant and
-keystone_group_binding as replicate.yml runs them (max_workers 8). Each phase reports wall time,
+3 admins) from a pool of 300 users, 25 tenants per workspace; modules inventory_validate, keystone_tenant and
+keystone_group_binding as replicate.yml runs them (max_workers 8; ``--runner role``: the role itself, its argument
+check and report included, quotas off). Each phase reports wall time,
 requests by service and by method (as the modules count them), writes against the minimum, and the
 peak RSS of the module processes (the interpreter is wrapped: getrusage of its child). State (run id,
 tenants converged, deleted tenants) in --state (default <OS_CLIENT_CONFIG_FILE's dir>/bench-scale.json).
@@ -188,8 +190,15 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     by_method, by_service, total, changed, timings, members, reads = {}, {}, 0, False, {}, None, {}
-    # a role's task is named '<role> : <task>'
-    steps = [t for t in data['tasks'] if t['task'].split(' : ')[-1] in STEP_TASKS]
+    # a role's task is named '<role> : <task>'; a step the role ran async (progress) has its result in the last poll
+    steps, tasks = [], data['tasks']
+    for index, task in enumerate(tasks):
+        if task['task'].split(' : ')[-1] not in STEP_TASKS:
+            continue
+        if 'ansible_job_id' in task['result']:
+            polls = [t for t in tasks[index + 1:] if t['task'].endswith('Poll the step') and t['result'].get('finished')]
+            task = dict(task, result=polls[0]['result']) if polls else task
+        steps.append(task)
     for task in data['tasks']:
         changed = changed or bool(task['result'].get('changed'))
     for task in steps:
