@@ -36,7 +36,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._progress import NoProgress, Phase, progress_of
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole, split
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import (
+    handoff,
+    skipped_whole,
+    split,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import References, hold_zones
 from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
@@ -196,7 +200,8 @@ def _apply(module, rest, snap, clock, results, orphans, actions, skipped=(), pur
     timings['apply'] = time.time() - started - sum(timings.values())
     out = dict(changed=any(r.changes for r in results + orphans), tenants=rows, orphans=orphan_rows,
                summary=status_counts(rows + orphan_rows), planned=[a.summary for a in actions],
-               timings=dict((k, round(v, 3)) for k, v in timings.items()), read=snap.scope_read.as_dict())
+               timings=dict((k, round(v, 3)) for k, v in timings.items()), read=snap.scope_read.as_dict(),
+               handoff=handoff(rows))
     if module._diff:
         out['diff'] = dict(before=dict((r.key, r.before) for r in results + orphans if r.changes),
                            after=dict((r.key, r.after) for r in results + orphans if r.changes))

@@ -3,7 +3,9 @@
 """Failure isolation between replication steps, pure.
 
 A later step (access, quotas) is given the registered results of the earlier ones
-(``previous_steps``). A tenant that an earlier step failed is left alone by the later step and
+(``previous_steps``): each step's ``handoff`` (``handoff``: the rows a later step reads; the replicate role passes
+that, not every tenant's row, which Ansible would copy into the next task: seconds at 10,000 tenants), or the whole
+result when the step failed before it made one. A tenant that an earlier step failed is left alone by the later step and
 gets a ``skipped`` row naming the reason; every other tenant goes on. A step that failed as a
 whole (no rows: e.g. Keystone could not be listed) fails every tenant for the later steps.
 """
@@ -11,6 +13,20 @@ whole (no rows: e.g. Keystone could not be listed) fails every tenant for the la
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status, first_error
 
 ALL_TENANTS = '*'
+# what a later step reads of a row (failed_by, adopted_projects, new_projects)
+HANDOFF_FIELDS = ('tenant', 'status', 'skipped', 'adopted_project', 'new_project')
+
+
+def handoff(rows):
+    """What the later steps of the run need of a step's ``rows``: the rows of the tenants it failed, skipped, created
+    or adopted, with those fields and the first error remark (a no-op's is empty)."""
+    kept = []
+    for row in rows:
+        if row.get('status') in (Status.FAILED, Status.SKIPPED) or row.get('new_project') or row.get('adopted_project'):
+            small = dict((k, row[k]) for k in HANDOFF_FIELDS if row.get(k))
+            small['remarks'] = [r for r in row.get('remarks') or () if r.get('severity') == 'error'][:1]
+            kept.append(small)
+    return dict(tenants=kept)
 
 
 def failed_by(previous_steps):

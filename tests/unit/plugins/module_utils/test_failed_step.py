@@ -6,7 +6,13 @@
 import types
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.plan import Result
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import skipped_whole
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import (
+    adopted_projects,
+    failed_by,
+    handoff,
+    new_projects,
+    skipped_whole,
+)
 
 TENANTS = [types.SimpleNamespace(key='shop/web', name='shop-web'), types.SimpleNamespace(key='shop/api', name='shop-api')]
 
@@ -24,3 +30,32 @@ def test_a_step_that_failed_some_tenants_does_not_end_the_later_steps():
         dict(code='api_error', severity='error', message='boom')])])
     assert skipped_whole(TENANTS, dict(tenants=tenants), Result) is None
     assert skipped_whole(TENANTS, None, Result) is None
+
+
+# a step's rows as its module returns them: the later steps get its handoff instead (every row of 10,000 tenants
+# copied into the next task cost Ansible seconds)
+ROWS = [
+    dict(tenant='shop/web', name='shop-web', status='ok', changes=[], remarks=[], new_project=False),
+    dict(tenant='shop/api', name='shop-api', status='failed', new_project=False, changes=['create group x'], remarks=[
+        dict(code='user_not_found', severity='warning', message='later'),
+        dict(code='api_error', severity='error', message='boom'), dict(code='api_error', severity='error', message='2')]),
+    dict(tenant='shop/db', name='shop-db', status='changed', changes=['create project shop-db'], remarks=[],
+         new_project=True),
+    dict(tenant='shop/old', name='shop-old', status='changed', changes=['adopt'], remarks=[], new_project=False,
+         adopted_project='p9'),
+    dict(tenant='shop/ml', name='shop-ml', status='skipped', skipped='quota step failed: x', remarks=[]),
+]
+
+
+def test_the_handoff_holds_what_the_later_steps_read_and_nothing_else():
+    given = handoff(ROWS)
+    assert [r['tenant'] for r in given['tenants']] == ['shop/api', 'shop/db', 'shop/old', 'shop/ml']
+    assert given['tenants'][0] == dict(tenant='shop/api', status='failed', remarks=[
+        dict(code='api_error', severity='error', message='boom')])
+    whole = dict(changed=True, tenants=ROWS)
+    for read in (failed_by, adopted_projects, new_projects):
+        assert read(dict(tenants=given)) == read(dict(tenants=whole)), read
+    assert failed_by(dict(access=given)) == {'shop/api': 'access step failed: api_error: boom',
+                                             'shop/ml': 'quota step failed: x'}
+    # a no-op hands nothing on
+    assert handoff([ROWS[0]] * 10000) == dict(tenants=[])
