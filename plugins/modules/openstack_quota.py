@@ -265,6 +265,16 @@ quota_backends:
   returned: always
   type: dict
   sample: {compute: unified_limits, image: unified_limits}
+read:
+  description:
+    - How the step found its tenants' projects in Keystone; null when it needed none (no quota service wanted).
+    - C(mode) V(listed), every project of the cloud listed, or V(by_name), a run limited to some workspaces
+      (O(only_workspaces)) that looked each one up by the name the inventory gives it; C(reason), why a limited
+      run listed the cloud (a project the lookup did not find under its name with its marker), else null.
+  returned: success
+  type: dict
+  version_added: 0.2.0
+  sample: {mode: by_name, reason: null}
 requests:
   description: >-
     HTTP requests sent, in total, by method, by endpoint (C(by_service)) and by API name

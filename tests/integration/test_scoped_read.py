@@ -16,6 +16,7 @@ from helpers.keystone import recap, replicate, workspace
 
 TENANTS_TASK = 'Replicate tenants'
 ACCESS_TASK = 'Replicate access'
+QUOTAS_TASK = 'Replicate quotas'
 BY_NAME = dict(mode='by_name', reason=None)
 
 
@@ -28,7 +29,8 @@ def test_a_limited_run_reads_its_workspace_by_name_and_lists_the_cloud_when_a_lo
         keystone, replicator, platform, unique, make_user):
     ws = 'sr%s' % unique
     alice, eve = make_user('alice-%s' % unique), make_user('eve-%s' % unique)
-    inventory = [workspace(ws, [project('web', alice), project('api', alice)])]
+    # a quota of its own: the quotas step has a project to find too
+    inventory = [workspace(ws, [dict(project('web', alice), quota={'compute.cores': 4}), project('api', alice)])]
     first = replicate(platform, inventory)
     assert first.rc == 0, first.stdout[-3000:]
     assert first[TENANTS_TASK]['read'] == dict(mode='listed', reason=None)
@@ -36,11 +38,13 @@ def test_a_limited_run_reads_its_workspace_by_name_and_lists_the_cloud_when_a_lo
     limited = replicate(platform, inventory, replicate_only_workspaces=[ws])
     assert limited.rc == 0 and recap(limited, platform)['changed'] == 0, limited.stdout[-3000:]
     assert limited[TENANTS_TASK]['read'] == BY_NAME and limited[ACCESS_TASK]['read'] == BY_NAME
+    assert limited[QUOTAS_TASK]['read'] == BY_NAME
     assert limited[ACCESS_TASK]['members']['mode'] == 'groups'
     # a partial view's report: <platform>.<workspace>.json
     with open(os.path.join(limited.workdir, 'reports', '%s.%s.json' % (platform, ws))) as handle:
         steps = json.load(handle)['steps']
     assert steps['tenants']['read'] == BY_NAME and steps['access']['read'] == BY_NAME
+    assert steps['quotas']['read'] == BY_NAME
 
     # by hand: a project renamed, a member added; the lookup by name misses the project
     api = keystone.project(ws, 'api')

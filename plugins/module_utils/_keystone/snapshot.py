@@ -236,16 +236,12 @@ class Snapshot:
         """What the tenants step plans from: domains and projects, groups while a deletion lifecycle has work.
         ``limited``: the run is limited to some workspaces (it decides no orphans): its projects are looked up by
         name when ``by_name_blocker`` allows and every one is found."""
-        reason = by_name_blocker(tenants) if limited else None
-        if limited and reason is None:
-            snap = cls(platform)
-            reason = snap.read_by_name(rest, tenants, max_workers)
-            if reason is None:
-                snap.read_domains(rest)
-                snap.scope_read = ScopeRead(ReadMode.BY_NAME)
-                return snap
+        snap, scope_read = cls.looked_up(rest, tenants, limited, max_workers, platform=platform)
+        if snap is not None:
+            snap.read_domains(rest)
+            return snap
         snap = cls.read(rest, domains=True, projects=True, platform=platform)
-        snap.scope_read = ScopeRead(ReadMode.LISTED, reason)
+        snap.scope_read = scope_read
         if needs_groups(snap, tenants, prune):
             snap.read_groups(rest)
             if snap.legacy_groups_at_stake(tenants, prune):
@@ -254,6 +250,21 @@ class Snapshot:
                 snap.add_grants(list_assignments(rest, {}))
         snap.read_adoptions(rest, tenants)
         return snap
+
+    @classmethod
+    def looked_up(cls, rest, tenants, limited, max_workers=1, platform=None, groups=False,
+                  members_read=MembersRead.AUTO):
+        """(snapshot, ScopeRead): the ``tenants``' projects (with ``groups`` their groups) looked up by name when the
+        run is ``limited`` to some workspaces, ``by_name_blocker`` allows and ``read_by_name`` finds them all; else
+        (None, LISTED and why a limited run must list the cloud) for the caller to list it."""
+        reason = by_name_blocker(tenants, members_read) if limited else None
+        if limited and reason is None:
+            snap = cls(platform)
+            reason = snap.read_by_name(rest, tenants, max_workers, groups)
+            if reason is None:
+                snap.scope_read = ScopeRead(ReadMode.BY_NAME)
+                return snap, snap.scope_read
+        return None, ScopeRead(ReadMode.LISTED, reason)
 
     def read_by_name(self, rest, tenants, max_workers=1, groups=False):
         """Look the present ``tenants``' projects (and with ``groups`` their groups) up by the names the inventory
@@ -305,17 +316,14 @@ class Snapshot:
         projects and groups looked up by name when ``by_name_blocker`` allows and every one is found) and the
         users the inventory binds (domains only for a project not created yet)."""
         requested = MembersRead(members_read)
-        reason = by_name_blocker(tenants, requested) if limited else None
-        snap = cls(platform)
-        if limited and reason is None:
-            reason = snap.read_by_name(rest, tenants, max_workers, groups=True)
-        if limited and reason is None:
-            snap.scope_read = ScopeRead(ReadMode.BY_NAME)
+        snap, scope_read = cls.looked_up(rest, tenants, limited, max_workers, platform=platform, groups=True,
+                                         members_read=requested)
+        if snap is not None:
             snap.read_roles(rest)
             snap.read_members(rest, tenants, members_mode(requested, True, True), max_workers, scoped=True)
         else:
             snap = cls.read(rest, domains=False, projects=True, groups=True, platform=platform)
-            snap.scope_read = ScopeRead(ReadMode.LISTED, reason)
+            snap.scope_read = scope_read
             if needs_domains(snap, tenants):
                 snap.read_domains(rest)
             groups = snap.groups_of(tenants)

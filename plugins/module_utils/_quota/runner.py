@@ -12,11 +12,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
     is_validated,
     select_tenants,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
-    Snapshot,
-    by_name_blocker,
-    list_keystone,
-)
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     QUOTA_APPLIED_ATTR,
     quota_record_attr,
@@ -166,8 +162,8 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    project_ids, duplicates, records = find_projects(identity, tenants, bool(wanted_services), record_attr, limited,
-                                                     max_workers)
+    projects, scope_read = read_projects(identity, tenants, bool(wanted_services), limited, max_workers)
+    project_ids, duplicates, records = projects_found(projects, tenants, record_attr)
     if check_mode:
         # a project the tenants step would adopt carries no marker yet: its quota is planned on it
         project_ids = dict(adopted_projects(previous_steps), **project_ids)
@@ -211,24 +207,30 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     out = dict(changed=changed, tenants=rows, summary=summary(rows), registered_limits=platform.as_dict(),
                planned=[w.summary for w in registered_writes] + [w.summary for w in writes],
                services=sorted(clients), missing_services=sorted(wanted_services - set(clients)),
-               quota_backends=dict((s, b) for s, b in backends.items() if s in clients), limits_scope=limits_scope)
+               quota_backends=dict((s, b) for s, b in backends.items() if s in clients), limits_scope=limits_scope,
+               read=scope_read.as_dict() if scope_read is not None else None)
     return out, diff(results, platform), clients, _rest.endpoint_of(conn, 'identity')
 
 
 def find_projects(identity, tenants, listed, record_attr=QUOTA_APPLIED_ATTR, limited=False, max_workers=1):
     """(tenant key -> project id, tenant key -> ids of the several projects carrying its marker,
-    tenant key -> (its ``lz_quota`` record, the project is immutable)); the projects are listed
-    only when ``listed`` (some service is wanted), looked up by name in a run ``limited`` to some workspaces when
-    each tenant's project is found so (Snapshot.read_by_name). The records come with the projects: no request of
-    their own."""
-    found = {}
-    if listed:
-        snap = Snapshot()
-        if limited and by_name_blocker(tenants) is None and snap.read_by_name(identity, tenants, max_workers) is None:
-            projects = snap.projects
-        else:
-            projects = list_keystone(identity, '/projects', 'projects')
-        found = projects_by_tenant(projects, tenants)
+    tenant key -> (its ``lz_quota`` record, the project is immutable)) of ``read_projects``."""
+    return projects_found(read_projects(identity, tenants, listed, limited, max_workers)[0], tenants, record_attr)
+
+
+def read_projects(identity, tenants, listed, limited=False, max_workers=1):
+    """(the projects of the ``tenants``, how they were read: a ScopeRead, None when not read): listed only when
+    ``listed`` (some service is wanted), looked up by name in a run ``limited`` to some workspaces when each tenant's
+    project is found so (Snapshot.looked_up). The records come with the projects: no request of their own."""
+    if not listed:
+        return [], None
+    snap, scope_read = Snapshot.looked_up(identity, tenants, limited, max_workers)
+    return (snap.projects if snap is not None else list_keystone(identity, '/projects', 'projects')), scope_read
+
+
+def projects_found(projects, tenants, record_attr=QUOTA_APPLIED_ATTR):
+    """``find_projects``'s three mappings from the ``projects`` read."""
+    found = projects_by_tenant(projects, tenants)
     single = dict((key, projects[0]) for key, projects in found.items() if len(projects) == 1)
     project_ids = dict((key, project['id']) for key, project in single.items())
     duplicates = dict((key, [p['id'] for p in projects]) for key, projects in found.items() if len(projects) > 1)

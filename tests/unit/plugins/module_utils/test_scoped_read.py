@@ -228,6 +228,15 @@ def test_a_limited_quota_step_finds_its_projects_by_name():
     assert ('GET', '/projects', ()) in rest.sent and ids == {'acme/web': 'p1'}
 
 
+def test_the_quota_step_says_how_it_read_its_projects():
+    projects, read = quota_runner.read_projects(NamedRest(converged_snapshot()), [spec()], True, limited=True)
+    assert [p['id'] for p in projects] == ['p1'] and read.as_dict() == {'mode': 'by_name', 'reason': None}
+    read = quota_runner.read_projects(NamedRest(converged_snapshot()), [spec(name='acme-db', key='acme/db')], True,
+                                      limited=True)[1]
+    assert read.as_dict() == {'mode': 'listed', 'reason': 'no single project named acme-db carries the marker of acme/db'}
+    assert quota_runner.read_projects(NamedRest(converged_snapshot()), [spec()], False, limited=True) == ([], None)
+
+
 # ---------------------------------------------------------------------------- the validation
 
 ZONES = {'default': {}}
