@@ -192,8 +192,10 @@ def test_killed_run_writes_nothing_after_and_a_rerun_converges(replicator, uniqu
     inv.write_text(yaml.safe_dump({'all': {'vars': group_vars, 'children': {'platforms': {'hosts': {
         platform: {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}}}))
     play = tmp_path / 'play.yml'
+    # api_timeout 30: the run must still be running when it is killed; a 2 s timeout without retries ended it on a
+    # listing slowed by the other tests (ci12: rc 2 before the first group)
     play.write_text(yaml.safe_dump([{'name': 'kill me', 'hosts': 'platforms', 'gather_facts': False,
-                                     'tasks': tasks('replicator', retries=0)}], sort_keys=False))
+                                     'tasks': tasks('replicator', timeout=30, retries=0)}], sort_keys=False))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ensure_collection_link())
     proc = subprocess.Popen([os.path.join(BIN, 'ansible-playbook'), '-i', str(inv), str(play)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
