@@ -144,7 +144,9 @@ def playbook(workdir, module_args, prune=False, tenants_args=None):
     common.update(module_args)
     # the role's validation task first: the whole inventory once, its fingerprint to the steps (option validated)
     validate = dict((k, v) for k, v in common.items() if k not in ('cloud', 'max_workers', 'api_timeout'))
-    common['validated'] = '{{ validation.fingerprint }}'
+    common['validated'] = '{{ validation.scope_fingerprint | default(validation.fingerprint) }}'
+    # as the role: a run limited to some workspaces hands its steps those only (the validation's scope_workspaces)
+    common['workspaces'] = '{{ validation.scope_workspaces | default(%s) }}' % common['workspaces'][3:-3].strip()
     tenants = dict(common, prune=True) if prune else dict(common)
     tenants.update(tenants_args or {})
     text = [] if LAYOUT == 'files' else [

@@ -72,6 +72,11 @@ PROGRESS = dict(
     progress_file=dict(type='path'),
 )
 
+# every tenant's row of the validation and the steps to a file the report reads (_rows.py)
+ROWS = dict(
+    rows_file=dict(type='path'),
+)
+
 
 # Options that a cloud dict replaces (openstack.cloud refuses them beside a dict the same way).
 CLOUD_DICT_EXCLUSIVE = ('auth', 'auth_type', 'region_name', 'validate_certs', 'ca_cert')

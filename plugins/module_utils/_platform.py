@@ -14,6 +14,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._issues impo
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.audit import WriteLog
 from ansible_collections.landingzone.openstack.plugins.module_utils._ledger.store import open_ledger
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
+from ansible_collections.landingzone.openstack.plugins.module_utils._rows import rows_out
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import (
     Status,
     failure_message,
@@ -130,6 +131,8 @@ class PlatformModule(LandingZoneModule):
         """
         result['requests'] = result.get('requests') or self.requests()
         failed = [row for row in result['tenants'] if row['status'] == Status.FAILED]
+        # a failed step's rows too: the report reads them
+        rows_out(self, result)
         settings = [row for row in extra_failed or [] if row['status'] == Status.FAILED]
         if failed or settings:
             # ``changed`` stays as the run found it: a task that wrote and then failed says so

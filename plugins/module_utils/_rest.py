@@ -257,6 +257,15 @@ def endpoint_of(conn, proxy_name):
         return None
 
 
+def client_endpoint(rest):
+    """The endpoint URL a RestClient's requests go to, or None when it cannot be told."""
+    from keystoneauth1.adapter import Adapter
+    try:
+        return Adapter.get_endpoint(rest.adapter)
+    except Exception:  # noqa: BLE001 - any adapter (a test's, a proxy without catalog): unknown
+        return None
+
+
 def endpoint_region(conn, proxy_name):
     """The region of a service proxy's endpoint: the run's region, else the catalog's (None: unknown)."""
     if conn.config.region_name:

@@ -45,6 +45,7 @@ options:
     default: false
     version_added: 0.1.0
 extends_documentation_fragment:
+  - landingzone.openstack.rows
   - landingzone.openstack.inventory
   - landingzone.openstack.attributes.INFO_MODULE
   - landingzone.openstack.attributes.ACTION_GROUP_INVENTORY
@@ -71,8 +72,37 @@ fingerprint:
   returned: success
   type: str
   sample: 3f0c1e5a9b7d4c2e8f6a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e
+scope_workspaces:
+  description:
+    - A run limited to some workspaces (O(only_workspaces)) only; the JSON text of those workspaces. Pass it as the
+      later steps' O(workspaces) with C(scope_fingerprint) as their C(validated); they then read and validate those
+      workspaces only (the replicate role does).
+  returned: when O(only_workspaces) is given
+  type: str
+scope_fingerprint:
+  description:
+    - The C(fingerprint) of these options with C(scope_workspaces) as the workspaces.
+  returned: when O(only_workspaces) is given
+  type: str
+rows_file:
+  description:
+    - Where every tenant's row went when O(rows_file) was given; C(tenants) is then empty.
+  returned: when O(rows_file) was given and written
+  type: dict
+  contains:
+    path:
+      description: The file, an absolute path.
+      type: str
+    sha256:
+      description: The digest of the file as written (the report refuses a file that no longer has it).
+      type: str
+    rows:
+      description: How many rows the file holds.
+      type: int
 tenants:
-  description: The tenants of the platform, with Keystone names, domains, groups and state.
+  description:
+    - The tenants of the platform, with Keystone names, domains, groups and state.
+    - With O(rows_file) they are in that file and this list is empty.
   returned: success
   type: list
   elements: dict
@@ -114,12 +144,13 @@ errors:
   elements: dict
 '''
 
+from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.runner import OPTIONS, run_validate_module
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
 
 
 def main():
-    run_validate_module(LandingZoneModule(argument_spec=OPTIONS, inventory=True))
+    run_validate_module(LandingZoneModule(argument_spec=dict(OPTIONS, **_argspec.ROWS), inventory=True))
 
 
 if __name__ == '__main__':

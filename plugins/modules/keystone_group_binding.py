@@ -48,6 +48,7 @@ options:
     default: auto
     version_added: 0.2.0
 extends_documentation_fragment:
+  - landingzone.openstack.rows
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
   - landingzone.openstack.isolation
@@ -114,8 +115,26 @@ audit:
     truncated:
       description: True when the run made more writes than C(entries) shows (the export has them all).
       type: bool
+rows_file:
+  description:
+    - Where every tenant's row went when O(rows_file) was given; C(tenants) then holds only the rows whose status is
+      not V(ok).
+  returned: when O(rows_file) was given and written
+  type: dict
+  contains:
+    path:
+      description: The file, an absolute path.
+      type: str
+    sha256:
+      description: The digest of the file as written (the report refuses a file that no longer has it).
+      type: str
+    rows:
+      description: How many rows the file holds.
+      type: int
 tenants:
-  description: One row per tenant of the platform.
+  description:
+    - One row per tenant of the platform.
+    - With O(rows_file) every row is in that file and this list keeps those whose status is not V(ok).
   returned: always
   type: list
   elements: dict
@@ -226,7 +245,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._platform im
 
 def main():
     members_read = dict(type='str', default=str(MembersRead.AUTO), choices=[str(m) for m in MembersRead])
-    module = PlatformModule(argument_spec=dict(_argspec.PROGRESS, members_read=members_read), connection=True, inventory=True, isolation=True,
+    module = PlatformModule(argument_spec=dict(_argspec.PROGRESS, members_read=members_read, **_argspec.ROWS), connection=True, inventory=True, isolation=True,
                             audit='keystone_group_binding')
     run_access_module(module)
 

@@ -85,6 +85,7 @@ options:
     type: dict
     default: {}
 extends_documentation_fragment:
+  - landingzone.openstack.rows
   - landingzone.openstack.openstack
   - landingzone.openstack.inventory
   - landingzone.openstack.isolation
@@ -177,8 +178,26 @@ audit:
     truncated:
       description: True when the run made more writes than C(entries) shows (the export has them all).
       type: bool
+rows_file:
+  description:
+    - Where every tenant's row went when O(rows_file) was given; C(tenants) then holds only the rows whose status is
+      not V(ok).
+  returned: when O(rows_file) was given and written
+  type: dict
+  contains:
+    path:
+      description: The file, an absolute path.
+      type: str
+    sha256:
+      description: The digest of the file as written (the report refuses a file that no longer has it).
+      type: str
+    rows:
+      description: How many rows the file holds.
+      type: int
 tenants:
-  description: One row per tenant of the platform (tenants in state C(deleted) are not listed).
+  description:
+    - One row per tenant of the platform (tenants in state C(deleted) are not listed).
+    - With O(rows_file) every row is in that file and this list keeps those whose status is not V(ok).
   returned: always
   type: list
   elements: dict
@@ -290,6 +309,7 @@ errors:
   elements: dict
 '''
 
+from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 from ansible_collections.landingzone.openstack.plugins.module_utils._platform import PlatformModule
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.quota_keys import AUTO, BACKENDS, SERVICES
 from ansible_collections.landingzone.openstack.plugins.module_utils._quota.runner import run_module
@@ -302,7 +322,7 @@ def main():
             quota_backend=dict(type='dict', default={}, options=dict(
                 compute=dict(type='str', choices=list(BACKENDS), default=AUTO),
                 image=dict(type='str', choices=list(BACKENDS), default=AUTO))),
-            registered_limits=dict(type='dict', default={})),
+            registered_limits=dict(type='dict', default={}), **_argspec.ROWS),
         connection=True, inventory=True, isolation=True, audit='openstack_quota')
     run_module(module)
 

@@ -46,6 +46,9 @@ options:
       - Results of the replication steps, as registered, by step name (for example C(tenants),
         C(access), C(quotas)), and C(validation) for the result of
         M(landingzone.openstack.inventory_validate). A step that did not run may be omitted or null.
+      - A step run with its option C(rows_file) left its rows in that file; they are read back from it, and the
+        file is removed once the report is written. The module fails when the file is gone or no longer has the
+        digest the result gives (another run wrote it since).
     type: dict
     required: true
   only_workspaces:

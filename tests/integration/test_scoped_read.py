@@ -34,6 +34,22 @@ def test_a_limited_run_reads_its_workspace_by_name_and_lists_the_cloud_when_a_lo
     first = replicate(platform, inventory)
     assert first.rc == 0, first.stdout[-3000:]
     assert first[TENANTS_TASK]['read'] == dict(mode='listed', reason=None)
+    # it created: the later steps listed the projects themselves
+    assert first[ACCESS_TASK]['read']['mode'] == 'listed' and 'listing' not in first[TENANTS_TASK]['handoff']
+
+    # a whole no-op: the tenants step wrote nothing and handed its listing on; the rows went through files the report
+    # read back (every tenant in it, with its project) and removed
+    whole = replicate(platform, inventory)
+    assert whole.rc == 0 and recap(whole, platform)['changed'] == 0, whole.stdout[-3000:]
+    assert whole[TENANTS_TASK]['handoff']['listing']['projects'] >= 2
+    assert whole[ACCESS_TASK]['read']['mode'] == 'handed' and whole[QUOTAS_TASK]['read']['mode'] == 'handed'
+    assert whole[TENANTS_TASK]['tenants'] == [] and whole[TENANTS_TASK]['rows_file']['rows'] == 2
+    reports = os.path.join(whole.workdir, 'reports')
+    with open(os.path.join(reports, '%s.json' % platform)) as handle:
+        report = json.load(handle)
+    assert sorted((t['tenant'], t['status'], bool(t['project_id'])) for t in report['tenants']) == [
+        ('%s/api' % ws, 'ok', True), ('%s/web' % ws, 'ok', True)]
+    assert [f for f in os.listdir(reports) if '.rows-' in f] == []
 
     limited = replicate(platform, inventory, replicate_only_workspaces=[ws])
     assert limited.rc == 0 and recap(limited, platform)['changed'] == 0, limited.stdout[-3000:]

@@ -7,9 +7,11 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.s
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.validate import (
     inventory_fingerprint,
     inventory_of,
+    scope_workspaces,
     select_scope,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._issues import InventoryError
+from ansible_collections.landingzone.openstack.plugins.module_utils._rows import rows_out
 
 OPTIONS = dict(inventory_dir=dict(type='path'), shard_hosts=dict(type='list', elements='dict'),
                sliced=dict(type='bool', default=False))
@@ -33,8 +35,11 @@ def run_validate_module(module):
     # what does not fail validation but must not pass unseen: stale approvals, requests under lz_quota_approval: report
     for notice in scope.notices:
         module.warn(str(notice))
-    module.exit_json(changed=False, requests=dict(total=0), fingerprint=inventory_fingerprint(params), notices=[
-        dict(path=n.path, message=n.message) for n in scope.notices], tenants=[
-        dict(tenant=t.key, name=t.name, domain=t.domain, state=str(t.state),
-             groups=dict((g.role, g.name) for g in t.groups),
-             quota_requests=[r.to_dict() for r in t.quota_requests]) for t in scope.tenants])
+    # a run limited to some workspaces: its steps take only those, validated here with the whole inventory
+    limited = dict(zip(('scope_workspaces', 'scope_fingerprint'), scope_workspaces(params) or ()))
+    module.exit_json(**rows_out(module, dict(
+        limited, changed=False, requests=dict(total=0), fingerprint=inventory_fingerprint(params), notices=[
+            dict(path=n.path, message=n.message) for n in scope.notices], tenants=[
+            dict(tenant=t.key, name=t.name, domain=t.domain, state=str(t.state),
+                 groups=dict((g.role, g.name) for g in t.groups),
+                 quota_requests=[r.to_dict() for r in t.quota_requests]) for t in scope.tenants])))

@@ -900,6 +900,20 @@ def inventory_fingerprint(params):
     return digest.hexdigest()
 
 
+def scope_workspaces(params):
+    """(JSON text of the workspaces of ``only_workspaces``, the ``inventory_fingerprint`` of the options with that text
+    as the workspaces) for the steps of a run limited to them: they take the text instead of the whole inventory's
+    (Ansible copies an option's megabytes into every task) and find it validated (``is_validated``). None without
+    ``only_workspaces``."""
+    wanted = params.get('only_workspaces')
+    if not wanted:
+        return None
+    workspaces = json_list(params.get('workspaces'))
+    text = json.dumps([w for w in workspaces or [] if isinstance(w, dict) and w.get('identifier') in wanted],
+                      default=str)
+    return text, inventory_fingerprint(dict(params, workspaces=text))
+
+
 def is_validated(params):
     """True when the option ``validated`` is the ``inventory_fingerprint`` of these options: the run's
     inventory_validate task passed this very inventory."""
@@ -921,12 +935,15 @@ def select_scope(inventory, platform, platforms=None, only_workspaces=None, work
     notices = []
     only = set(only_workspaces) if only_workspaces and validated else None
     errors, tenants = _analyse(inventory, platforms, notices=notices, only=only)
-    errors = with_sources(errors, _workspaces_of(inventory), workspace_files)
+    # validated and limited, the workspaces may be only the run's (inventory_validate's scope_workspaces): the files
+    # were compared with the whole inventory by the validation, which named them in its errors and notices
+    sources = None if only is not None else workspace_files
+    errors = with_sources(errors, _workspaces_of(inventory), sources)
     if errors:
         raise InventoryError(errors)
     notices = tuple(with_sources(unique(notices), _workspaces_of(inventory), {
-        'files': (workspace_files or {}).get('files'), 'identifiers': (workspace_files or {}).get('identifiers')}
-        if workspace_files else None))
+        'files': (sources or {}).get('files'), 'identifiers': (sources or {}).get('identifiers')}
+        if sources else None))
     every = [t for t in tenants if t.platform == platform]
     if identity_platform:
         every = region_tenants(tenants, platform, platforms, identity_platform)

@@ -828,8 +828,7 @@ def _plan_members(tenant, gspec, state, desired, plan):
 
 
 def _role_names(snap, role_ids):
-    names = dict((v, k) for k, v in snap.roles_by_name.items())
-    return [names.get(r, r) for r in role_ids]
+    return [snap.role_name(r) for r in role_ids]
 
 
 def _remark_foreign_grants(snap, grp, proj, res):

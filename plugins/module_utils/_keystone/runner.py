@@ -4,6 +4,7 @@
 (``replicate_access``): validate, connect, read, plan, apply, report, once each. Each step is
 timed; the request count comes from the module's counter."""
 
+import os
 import time
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DeletionResources, State
@@ -33,7 +34,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
     plan_tenants,
     project_deletions,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
+    ReadMode,
+    Snapshot,
+    hand_listing,
+    handed_projects,
+    list_keystone,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._progress import NoProgress, Phase, progress_of
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import (
@@ -42,7 +49,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
     split,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.references import References, hold_zones
-from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, endpoint_of, list_all
+from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient, client_endpoint, endpoint_of, list_all
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import summary as status_counts
 
 
@@ -122,7 +129,25 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     # what the plan read on demand (leftovers, a domain's users, the references)
     timings['leftovers'] = snap.read_seconds + refs.read_seconds
     timings['plan'] = time.time() - started - timings['snapshot'] - timings['leftovers']
-    return _apply(module, rest, snap, (started, timings), results, orphans, actions, purger=purger, progress=progress)
+    out = _apply(module, rest, snap, (started, timings), results, orphans, actions, purger=purger, progress=progress)
+    listing = _hand_listing(module, rest, snap, actions)
+    if listing is not None:
+        out['handoff']['listing'] = listing
+    return out
+
+
+def _hand_listing(module, rest, snap, actions):
+    """The reference to the projects this step listed, written for the run's later steps (``handed_projects``), when it
+    listed them all and wrote nothing and the role gave it a rows file to write beside; else None."""
+    path = module.params.get('rows_file')
+    if not path or actions or snap.scope_read.mode != ReadMode.LISTED:
+        return None
+    try:
+        return hand_listing(os.path.splitext(path)[0] + '.projects.json', snap, client_endpoint(rest),
+                            module.params['platform'])
+    except OSError as exc:
+        module.warn('the project listing for the later steps could not be written (%s): they list the projects' % exc)
+        return None
 
 
 def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_complete=True, others=frozenset()):
@@ -162,7 +187,9 @@ def replicate_access(module, rest, scope, progress=None):
     tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
     snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'],
                                 members_read=module.params['members_read'],
-                                limited=bool(module.params.get('only_workspaces')))
+                                limited=bool(module.params.get('only_workspaces')),
+                                handed=handed_projects(module.params.get('previous_steps'), client_endpoint(rest),
+                                                       module.params['platform'], lambda text: module.warn(text)))
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     progress.enter(Phase.PLAN)

@@ -51,6 +51,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._rest import
     next_query,
     pool_map,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._rows import RowsFileError, read_data, write_data
 
 # Above this many unknown users, one GET /v3/users beats one filtered GET per user.
 USER_LOOKUP_BULK_THRESHOLD = 25
@@ -97,6 +98,8 @@ class ReadMode(str, enum.Enum):
 
     LISTED = 'listed'    # every project (and group) of the cloud listed: renames, duplicates and orphans are seen
     BY_NAME = 'by_name'  # a run limited to some workspaces: each tenant's project and groups looked up by name
+    # a later step: every project as the run's tenants step listed it (it wrote nothing: the listing is the cloud's)
+    HANDED = 'handed'
 
     def __str__(self):
         return self.value
@@ -200,6 +203,7 @@ class Snapshot:
         self.projects = []
         self.groups = []
         self.roles_by_name = {}
+        self._role_names = (0, {})
         # (group_id, project_id) -> set of role ids granted directly to the group on the project
         self.group_grants = {}
         # project_id -> [(user_name, role_name)] for roles given to users directly
@@ -310,11 +314,13 @@ class Snapshot:
         return False
 
     @classmethod
-    def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO, limited=False):
+    def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO, limited=False,
+                    handed=None):
         """What the access step plans from: projects, groups, the roles, the grants and members of
         the tenants' groups (as ``members_read`` says; ``limited``: the run is limited to some workspaces, its
         projects and groups looked up by name when ``by_name_blocker`` allows and every one is found) and the
-        users the inventory binds (domains only for a project not created yet)."""
+        users the inventory binds (domains only for a project not created yet). ``handed``: the projects the run's
+        tenants step listed (``handed_projects``), taken instead of listing them."""
         requested = MembersRead(members_read)
         snap, scope_read = cls.looked_up(rest, tenants, limited, max_workers, platform=platform, groups=True,
                                          members_read=requested)
@@ -322,7 +328,10 @@ class Snapshot:
             snap.read_roles(rest)
             snap.read_members(rest, tenants, members_mode(requested, True, True), max_workers, scoped=True)
         else:
-            snap = cls.read(rest, domains=False, projects=True, groups=True, platform=platform)
+            snap = cls.read(rest, domains=False, projects=handed is None, groups=True, platform=platform)
+            if handed is not None:
+                snap.projects = [p for p in handed if not p.get('is_domain')]
+                scope_read = ScopeRead(ReadMode.HANDED, scope_read.reason)
             snap.scope_read = scope_read
             if needs_domains(snap, tenants):
                 snap.read_domains(rest)
@@ -626,6 +635,15 @@ class Snapshot:
         by_tag = self._index('project_tags', self.projects, lambda p: p.get('tags') or ())
         return carrying(by_tag, marker_tags, self.projects)
 
+    def role_name(self, role_id):
+        """The name of role ``role_id``, its id when the snapshot does not know it."""
+        # the reverse of roles_by_name, kept while that does not grow (built per call it cost 0.7 s at 30,000 groups)
+        size, names = self._role_names
+        if size != len(self.roles_by_name):
+            names = dict((v, k) for k, v in self.roles_by_name.items())
+            self._role_names = (len(self.roles_by_name), names)
+        return names.get(role_id, role_id)
+
     def project(self, project_id):
         """The listed project with id ``project_id``, else None."""
         return (self._index('project_ids', self.projects, lambda p: [p['id']]).get(project_id) or [None])[0]
@@ -669,6 +687,34 @@ class Snapshot:
 # Keystone resolves a cloud-wide listing's projects while it builds it: a project another client deletes meanwhile
 # makes it answer 404 (``Could not find project``), a race of the listing, not a missing resource; asked again.
 ASSIGNMENT_LISTING_ATTEMPTS = 3
+
+
+def hand_listing(path, snap, endpoint, platform):
+    """Write the projects ``snap`` listed for the later steps of the run (``handed_projects``); returns the reference
+    the step's ``handoff`` carries as ``listing``."""
+    ref = write_data(path, dict(endpoint=endpoint, platform=platform, projects=snap.projects))
+    return dict(ref, projects=len(snap.projects))
+
+
+def handed_projects(previous_steps, endpoint, platform, warn=None):
+    """The projects the run's tenants step listed and handed on (its handoff's ``listing``, made only when it wrote
+    nothing, so the listing is still the cloud's), when it is of this Keystone (``endpoint``) and ``platform``; else
+    None and the step lists them. A listing file gone or rewritten is listed again, with a ``warn``ing."""
+    step = (previous_steps or {}).get('tenants')
+    if not isinstance(step, dict) or endpoint is None:
+        return None
+    ref = step.get('listing') or (step.get('handoff') or {}).get('listing')
+    if not isinstance(ref, dict):
+        return None
+    try:
+        data = read_data(ref, 'the tenants step\'s project listing')
+    except RowsFileError as exc:
+        if warn is not None:
+            warn('%s: the projects are listed again' % exc)
+        return None
+    if not isinstance(data, dict) or data.get('endpoint') != endpoint or data.get('platform') != platform:
+        return None
+    return data.get('projects')
 
 
 def list_assignments(rest, params):

@@ -12,7 +12,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.v
     is_validated,
     select_tenants,
 )
-from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import Snapshot, list_keystone
+from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
+    ReadMode,
+    ScopeRead,
+    Snapshot,
+    handed_projects,
+    list_keystone,
+)
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import (
     QUOTA_APPLIED_ATTR,
     quota_record_attr,
@@ -151,18 +157,21 @@ def read_tenant_limits(identity, limits, tenants, project_ids, services, region,
 
 
 def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_mode=False, previous_steps=None,
-             quota_backend=None, registered_limits=None, counter=None, record_attr=QUOTA_APPLIED_ATTR, limited=False):
+             quota_backend=None, registered_limits=None, counter=None, record_attr=QUOTA_APPLIED_ATTR, limited=False,
+             platform=None, warn=None):
     """One whole run against an open connection: returns the module result (without exit).
     ``limited``: the run is limited to some workspaces (its projects are looked up by name, ``find_projects``).
 
     ``quota_backend``: service -> auto / legacy / unified_limits for Nova and Glance (missing: auto);
     ``registered_limits``: flat key -> the platform's registered default (only these are managed).
+    ``platform``: the run's, whose tenants step may have handed its project listing on (``warn``: a listing lost).
     """
     tenants, skipped = split(tenants, previous_steps, Result)
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    projects, scope_read = read_projects(identity, tenants, bool(wanted_services), limited, max_workers)
+    handed = handed_projects(previous_steps, _rest.client_endpoint(identity), platform, warn) if platform else None
+    projects, scope_read = read_projects(identity, tenants, bool(wanted_services), limited, max_workers, handed)
     project_ids, duplicates, records = projects_found(projects, tenants, record_attr)
     if check_mode:
         # a project the tenants step would adopt carries no marker yet: its quota is planned on it
@@ -218,14 +227,19 @@ def find_projects(identity, tenants, listed, record_attr=QUOTA_APPLIED_ATTR, lim
     return projects_found(read_projects(identity, tenants, listed, limited, max_workers)[0], tenants, record_attr)
 
 
-def read_projects(identity, tenants, listed, limited=False, max_workers=1):
+def read_projects(identity, tenants, listed, limited=False, max_workers=1, handed=None):
     """(the projects of the ``tenants``, how they were read: a ScopeRead, None when not read): listed only when
     ``listed`` (some service is wanted), looked up by name in a run ``limited`` to some workspaces when each tenant's
-    project is found so (Snapshot.looked_up). The records come with the projects: no request of their own."""
+    project is found so (Snapshot.looked_up), else the projects the run's tenants step ``handed`` on (it wrote
+    nothing) or listed. The records come with the projects: no request of their own."""
     if not listed:
         return [], None
     snap, scope_read = Snapshot.looked_up(identity, tenants, limited, max_workers)
-    return (snap.projects if snap is not None else list_keystone(identity, '/projects', 'projects')), scope_read
+    if snap is not None:
+        return snap.projects, scope_read
+    if handed is not None:
+        return [p for p in handed if not p.get('is_domain')], ScopeRead(ReadMode.HANDED, scope_read.reason)
+    return list_keystone(identity, '/projects', 'projects'), scope_read
 
 
 def projects_found(projects, tenants, record_attr=QUOTA_APPLIED_ATTR):
@@ -333,7 +347,7 @@ def run_module(module):
         quota_backend=params.get('quota_backend'), registered_limits=platform_registered_limits(params),
         counter=module.counter,
         record_attr=quota_record_attr(params['platform'] if params.get('identity_platform') else None),
-        limited=bool(params.get('only_workspaces')))
+        limited=bool(params.get('only_workspaces')), platform=params['platform'], warn=module.warn)
     if out['limits_scope'] == 'project' and UNIFIED_LIMITS in out['quota_backends'].values():
         module.warn(PROJECT_SCOPED_LIMITS)
     out['requests'] = requests_by_service(module.counter, clients, identity_endpoint)

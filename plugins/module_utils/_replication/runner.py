@@ -16,6 +16,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
     human_summary,
     merge,
 )
+from ansible_collections.landingzone.openstack.plugins.module_utils._rows import RowsFileError, read_rows, remove_rows_files
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status
 
 PLAN_SUFFIX = '.plan'
@@ -58,7 +59,11 @@ def clear_failure(params):
 
 def run_module(module):
     params = module.params
-    steps = params['steps']
+    # a step given a rows file left its rows there (_rows.py): read back, refused when another run rewrote it
+    try:
+        steps = dict((name, read_rows(name, result)) for name, result in params['steps'].items())
+    except RowsFileError as exc:
+        module.fail_json(msg=str(exc))
     names = [s for s in STEP_ORDER if s in steps] + sorted(s for s in steps if s not in STEP_ORDER)
     report = merge([(name, steps[name]) for name in names], check_mode=module.check_mode)
     report['platform'] = params['platform']
@@ -68,6 +73,7 @@ def run_module(module):
                        only_workspaces=params.get('only_workspaces'))
     report['path'] = path
     atomic_write(path, json.dumps(report, indent=2, sort_keys=True) + '\n', move=module.atomic_move)
+    remove_rows_files(params['steps'])
     cleared = None if module.check_mode or report['failure'] else clear_failure(params)
     markdown_path = None
     if module.check_mode:

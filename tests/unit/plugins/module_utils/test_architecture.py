@@ -21,6 +21,7 @@ LAYERS = (
     ('connection messages', ('_clouds',)),   # reads _rest's failures and the clouds.yaml files
     ('registry', ('_kinds',)),   # the resource kinds and meters (reads _time)
     ('results', ('_results',)),
+    ('rows', ('_rows',)),   # a step's rows in a file (reads _results, writes with _files)
     ('inventory and ledger', ('_inventory', '_ledger')),
     ('domain', ('_keystone', '_quota', '_replication', '_metering', '_chargeback', '_events')),
     ('runners', ()),             # <package>/runner.py and RUNNERS

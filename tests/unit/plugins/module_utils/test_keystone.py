@@ -1148,3 +1148,11 @@ class TestOnDemandReads:
         tenant = dataclasses.replace(spec(), quota_overrides={'volume.gigabytes_fast': 10})
         refs.missing([tenant], domain_exists=lambda name: True)
         assert calls == ['roles', 'types', 'roles']
+
+
+def test_a_role_read_after_the_first_name_lookup_is_named_too():
+    snap = ks_snapshot.Snapshot('local')
+    snap.roles_by_name = {'reader': 'r-reader'}
+    assert snap.role_name('r-reader') == 'reader' and snap.role_name('r-member') == 'r-member'
+    snap.roles_by_name['member'] = 'r-member'
+    assert snap.role_name('r-member') == 'member'

@@ -285,3 +285,53 @@ def test_the_steps_skip_the_rest_only_with_the_fingerprint_of_the_same_inventory
         ks_runner.desired_scope(given)
     given['validated'] = inv.inventory_fingerprint(given)
     assert [t.key for t in ks_runner.desired_scope(given).tenants] == ['shop/web']
+
+
+def other():
+    return {'identifier': 'other', 'projects': [{'identifier': 'api', 'landing_zone': 'default'}]}
+
+
+def test_a_limited_run_hands_its_steps_only_its_workspaces_and_they_find_them_validated():
+    files = dict(directory='inv/workspaces', files=['other.yml', 'shop.yml'], identifiers=['other', 'shop'])
+    given = dict(params([other(), shop()]), workspace_files=files)
+    text, fingerprint = inv.scope_workspaces(given)
+    assert [w['identifier'] for w in json.loads(text)] == ['shop']
+    step = dict(given, workspaces=text, validated=fingerprint)
+    assert inv.is_validated(step)
+    # the workspace files name the whole inventory: a step given its scope is not taken for a second source
+    assert [t.key for t in ks_runner.desired_scope(step).tenants] == ['shop/web']
+    # the whole inventory's fingerprint does not pass for the scope, nor the scope's for another scope
+    assert not inv.is_validated(dict(step, validated=inv.inventory_fingerprint(given)))
+    assert not inv.is_validated(dict(step, workspaces=json.dumps([other()])))
+    assert inv.scope_workspaces(dict(given, only_workspaces=None)) is None
+
+
+def test_the_steps_take_the_projects_the_tenants_step_listed_only_from_the_same_keystone_and_platform(tmp_path):
+    snap = ks_snapshot.Snapshot('local')
+    snap.projects = [project()]
+    listing = ks_snapshot.hand_listing(str(tmp_path / 'l.json'), snap, 'http://k/v3', 'local')
+    assert listing['projects'] == 1
+    steps = {'tenants': {'tenants': [], 'listing': listing}}
+    assert [p['id'] for p in ks_snapshot.handed_projects(steps, 'http://k/v3', 'local')] == ['p1']
+    # the whole result, as a user registers it, carries it in its handoff
+    assert ks_snapshot.handed_projects({'tenants': {'handoff': {'listing': listing}}}, 'http://k/v3', 'local')
+    assert ks_snapshot.handed_projects(steps, 'http://other/v3', 'local') is None
+    assert ks_snapshot.handed_projects(steps, 'http://k/v3', 'fra1') is None
+    assert ks_snapshot.handed_projects(steps, None, 'local') is None
+    assert ks_snapshot.handed_projects({'tenants': {'tenants': []}}, 'http://k/v3', 'local') is None
+    warned = []
+    (tmp_path / 'l.json').write_text('{}')
+    assert ks_snapshot.handed_projects(steps, 'http://k/v3', 'local', warned.append) is None
+    assert 'is not the one the step wrote' in warned[0] and 'listed again' in warned[0]
+
+
+def test_a_handed_listing_spares_the_access_and_quota_steps_the_project_listing():
+    rest = ListingRest(converged_snapshot())
+    handed = rest.bodies['/projects']['projects']
+    snap = ks_snapshot.Snapshot.read_access(rest, [spec()], platform='local', handed=handed)
+    assert [p['id'] for p in snap.projects] == [p['id'] for p in handed]
+    assert snap.scope_read.as_dict() == {'mode': 'handed', 'reason': None}
+    assert not [s for s in rest.sent if s[1] == '/projects']
+    projects, read = quota_runner.read_projects(rest, [spec()], True, handed=handed)
+    assert projects == handed and read.as_dict()['mode'] == 'handed'
+    assert not [s for s in rest.sent if s[1] == '/projects']
