@@ -147,14 +147,19 @@ def playbook(workdir, module_args, prune=False, tenants_args=None):
     common['validated'] = '{{ validation.scope_fingerprint | default(validation.fingerprint) }}'
     # as the role: a run limited to some workspaces hands its steps those only (the validation's scope_workspaces)
     common['workspaces'] = '{{ validation.scope_workspaces | default(%s) }}' % common['workspaces'][3:-3].strip()
+    # as the role: every row to a file (the report would read them), the tenants step's handoff to the access step
+    rows = os.path.join(workdir, 'rows')
+    validate['rows_file'] = rows + '.validation.json'
     tenants = dict(common, prune=True) if prune else dict(common)
-    tenants.update(tenants_args or {})
+    tenants.update(tenants_args or {}, rows_file=rows + '.tenants.json')
+    access = dict(common, members_read=MEMBERS_READ, rows_file=rows + '.access.json',
+                  previous_steps={'tenants': '{{ tenants_step.handoff | default(tenants_step) }}'})
     text = [] if LAYOUT == 'files' else [
         {'name': 'text', 'ansible.builtin.set_fact': {'workspaces_text': '{{ workspaces | to_json }}'}}]
     play = [{'name': 'replicate', 'hosts': 'platforms', 'gather_facts': False, 'tasks': text + [
         {'name': 'validate', 'landingzone.openstack.inventory_validate': validate, 'register': 'validation'},
-        {'name': 'tenants', 'landingzone.openstack.keystone_tenant': tenants},
-        {'name': 'access', 'landingzone.openstack.keystone_group_binding': dict(common, members_read=MEMBERS_READ)}]}]
+        {'name': 'tenants', 'landingzone.openstack.keystone_tenant': tenants, 'register': 'tenants_step'},
+        {'name': 'access', 'landingzone.openstack.keystone_group_binding': access}]}]
     if RUNNER == 'role':
         play = role_play(workdir, module_args, prune, tenants_args)
     path = os.path.join(workdir, 'scale.yml')
