@@ -170,7 +170,9 @@ def converge(conn, tenants, services=SERVICES, retries=4, max_workers=8, check_m
     identity = _rest.RestClient(conn.identity, retries=retries)
     declared = by_service(registered_limits or {})
     wanted_services = (set(s for t in tenants for s in by_service(t.quota)) | set(declared)) & set(services)
-    handed = handed_projects(previous_steps, _rest.client_endpoint(identity), platform, warn) if platform else None
+    # read only when some service is wanted: then the projects are needed
+    handed = handed_projects(previous_steps, _rest.client_endpoint(identity), platform, warn) \
+        if platform and wanted_services else None
     projects, scope_read = read_projects(identity, tenants, bool(wanted_services), limited, max_workers, handed)
     project_ids, duplicates, records = projects_found(projects, tenants, record_attr)
     if check_mode:
