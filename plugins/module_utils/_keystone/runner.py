@@ -189,7 +189,7 @@ def replicate_access(module, rest, scope, progress=None):
                                 members_read=module.params['members_read'],
                                 limited=bool(module.params.get('only_workspaces')),
                                 handed=handed_projects(module.params.get('previous_steps'), client_endpoint(rest),
-                                                       module.params['platform'], lambda text: module.warn(text)))
+                                                       module.params['platform'], module.warn))
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     progress.enter(Phase.PLAN)

@@ -572,10 +572,11 @@ def on_a_large_cloud(snap):
 
 
 def module(check_mode=False, platform='local', members_read='auto'):
+    warnings = []
     return types.SimpleNamespace(params={'platform': platform, 'only_workspaces': None, 'max_workers': 2,
                                          'max_deletions': 10, 'allow_empty_inventory': False,
                                          'members_read': members_read},
-                                 check_mode=check_mode, _diff=False)
+                                 check_mode=check_mode, _diff=False, warnings=warnings, warn=warnings.append)
 
 
 class TestNoOpCost:

@@ -47,10 +47,11 @@ class NamedRest(ListingRest):
 
 def limited(members_read='auto', check_mode=False):
     """A module limited to workspace acme; ``check_mode`` for a run that plans writes (the fake Keystone takes none)."""
+    warnings = []
     return types.SimpleNamespace(params={'platform': 'local', 'only_workspaces': ['acme'], 'max_workers': 2,
                                          'max_deletions': 10, 'allow_empty_inventory': False,
                                          'members_read': members_read},
-                                 check_mode=check_mode, _diff=False)
+                                 check_mode=check_mode, _diff=False, warnings=warnings, warn=warnings.append)
 
 
 def scope(*tenants):
