@@ -184,6 +184,9 @@ def test_readme_replicate_creates_the_projects_with_the_platform_tag(readme, rep
         report = json.load(fh)
     assert report['check_mode'] is False and report['failure'] is None
     assert (report['summary']['changed'], report['summary']['ok'], report['summary']['failed']) == (3, 1, 0)
+    # the steps' rows files (and a handed listing) were read back by the report and removed, in the check run too
+    reports = os.listdir(os.path.join(readme.work, 'reports', 'replication'))
+    assert [f for f in reports if '.rows-' in f] == [], reports
     by_tenant = dict((t['tenant'], t) for t in report['tenants'])
     shop, data = readme.workspaces['shop'], readme.workspaces['data']
     projects = dict((p.name, p) for p in projects_of(replicator, readme.platform))
