@@ -31,12 +31,13 @@ def validate_whole(inventory, params):
 
 def run_validate_module(module):
     params = module.params
-    scope = module.run(validate_whole, inventory_of(params), params)
+    inventory = inventory_of(params)
+    scope = module.run(validate_whole, inventory, params)
     # what does not fail validation but must not pass unseen: stale approvals, requests under lz_quota_approval: report
     for notice in scope.notices:
         module.warn(str(notice))
     # a run limited to some workspaces: its steps take only those, validated here with the whole inventory
-    limited = dict(zip(('scope_workspaces', 'scope_fingerprint'), scope_workspaces(params) or ()))
+    limited = dict(zip(('scope_workspaces', 'scope_fingerprint'), scope_workspaces(params, inventory['workspaces']) or ()))
     module.exit_json(**rows_out(module, dict(
         limited, changed=False, requests=dict(total=0), fingerprint=inventory_fingerprint(params), notices=[
             dict(path=n.path, message=n.message) for n in scope.notices], tenants=[

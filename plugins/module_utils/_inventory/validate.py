@@ -900,15 +900,14 @@ def inventory_fingerprint(params):
     return digest.hexdigest()
 
 
-def scope_workspaces(params):
+def scope_workspaces(params, workspaces):
     """(JSON text of the workspaces of ``only_workspaces``, the ``inventory_fingerprint`` of the options with that text
     as the workspaces) for the steps of a run limited to them: they take the text instead of the whole inventory's
-    (Ansible copies an option's megabytes into every task) and find it validated (``is_validated``). None without
-    ``only_workspaces``."""
+    (Ansible copies an option's megabytes into every task) and find it validated (``is_validated``). ``workspaces``:
+    the options' workspaces as ``inventory_of`` decoded them. None without ``only_workspaces``."""
     wanted = params.get('only_workspaces')
     if not wanted:
         return None
-    workspaces = json_list(params.get('workspaces'))
     text = json.dumps([w for w in workspaces or [] if isinstance(w, dict) and w.get('identifier') in wanted],
                       default=str)
     return text, inventory_fingerprint(dict(params, workspaces=text))

@@ -295,7 +295,7 @@ def other():
 def test_a_limited_run_hands_its_steps_only_its_workspaces_and_they_find_them_validated():
     files = dict(directory='inv/workspaces', files=['other.yml', 'shop.yml'], identifiers=['other', 'shop'])
     given = dict(params([other(), shop()]), workspace_files=files)
-    text, fingerprint = inv.scope_workspaces(given)
+    text, fingerprint = inv.scope_workspaces(given, inv.inventory_of(given)['workspaces'])
     assert [w['identifier'] for w in json.loads(text)] == ['shop']
     step = dict(given, workspaces=text, validated=fingerprint)
     assert inv.is_validated(step)
@@ -304,7 +304,7 @@ def test_a_limited_run_hands_its_steps_only_its_workspaces_and_they_find_them_va
     # the whole inventory's fingerprint does not pass for the scope, nor the scope's for another scope
     assert not inv.is_validated(dict(step, validated=inv.inventory_fingerprint(given)))
     assert not inv.is_validated(dict(step, workspaces=json.dumps([other()])))
-    assert inv.scope_workspaces(dict(given, only_workspaces=None)) is None
+    assert inv.scope_workspaces(dict(given, only_workspaces=None), [other(), shop()]) is None
 
 
 def test_the_steps_take_the_projects_the_tenants_step_listed_only_from_the_same_keystone_and_platform(tmp_path):
