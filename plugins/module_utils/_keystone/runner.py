@@ -35,6 +35,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.pl
     project_deletions,
 )
 from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import (
+    Prefetch,
     ReadMode,
     Snapshot,
     hand_listing,
@@ -44,6 +45,7 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.sn
 from ansible_collections.landingzone.openstack.plugins.module_utils._ownership import platform_marker_tags
 from ansible_collections.landingzone.openstack.plugins.module_utils._progress import NoProgress, Phase, progress_of
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.isolation import (
+    failed_whole,
     handoff,
     skipped_whole,
     split,
@@ -69,6 +71,28 @@ def desired_scope(params):
                         params.get('workspace_files'), params.get('shard'), validated=is_validated(params))
 
 
+# What each step lists of the whole cloud in a run that reads while analysing (``scope_and_prefetch``)
+TENANTS_PREFETCH = ('/domains', '/projects')
+ACCESS_PREFETCH = ('/groups', '/roles')
+
+
+def scope_and_prefetch(module, paths, may_connect=True):
+    """(the run's Scope, connection or None, Prefetch or None). A whole run whose inventory the run's
+    inventory_validate passed (option ``validated``: the analysis cannot fail) connects first and lists ``paths``
+    while ``desired_scope`` analyses the inventory (at 10,000 tenants both take seconds: docs/scale.md, "Reading
+    while analysing"); any other run, or one that may not connect, analyses before its first request."""
+    params = module.params
+    if not may_connect or params.get('only_workspaces') or params.get('identity_platform') or not is_validated(params):
+        return desired_scope(params), None, None
+    conn = module.connect()
+    prefetch = Prefetch(module.rest(conn.identity), paths)
+    try:
+        return desired_scope(params), conn, prefetch
+    except BaseException:
+        prefetch.close()
+        raise
+
+
 def desired_tenants(params):
     """The Tenants of ``desired_scope``."""
     return desired_scope(params).tenants
@@ -77,11 +101,11 @@ def desired_tenants(params):
 def run_tenants_module(module, prune=False):
     """Run keystone_tenant to its end (exit_json / fail_json)."""
     progress = module.run(progress_of, module, 'tenants')
-    scope = module.run(desired_scope, module.params)
     module.run(check_max_deletions, module.params['max_deletions'], module.params['platform'])
-    conn = module.connect()
+    scope, conn, prefetch = module.run(scope_and_prefetch, module, TENANTS_PREFETCH)
+    conn = conn or module.connect()
     result = module.run(replicate_tenants, module, module.rest(conn.identity), scope, prune,
-                        progress=progress,
+                        progress=progress, prefetch=prefetch,
                         checker=lambda: Checker(conn, retries=module.params['retries']),
                         volume_types=lambda: read_volume_types(conn, module.params['retries']),
                         purger=lambda checker: Purger(conn, checker, module.counter, module.params['retries']))
@@ -91,15 +115,17 @@ def run_tenants_module(module, prune=False):
 def run_access_module(module):
     """Run keystone_group_binding to its end (exit_json / fail_json)."""
     progress = module.run(progress_of, module, 'access')
-    scope = module.run(desired_scope, module.params)
+    # an earlier step that failed as a whole (it could not connect): this one ends without connecting
+    scope, conn, prefetch = module.run(scope_and_prefetch, module, ACCESS_PREFETCH,
+                                       may_connect=not failed_whole(module.params.get('previous_steps')))
     module.exit_skipped(skipped_whole(scope.tenants, module.params.get('previous_steps'), Result))
-    conn = module.connect()
-    result = module.run(replicate_access, module, module.rest(conn.identity), scope, progress)
+    conn = conn or module.connect()
+    result = module.run(replicate_access, module, module.rest(conn.identity), scope, progress, prefetch)
     module.exit_with_rows(result, module.params['platform'])
 
 
 def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_types=None, purger=None,
-                      progress=None):
+                      progress=None, prefetch=None):
     """Read, plan and (unless check mode) apply projects, domains and the deletion lifecycle of the
     ``scope``'s tenants (validate.Scope); orphans only when the scope decides them.
 
@@ -107,15 +133,19 @@ def replicate_tenants(module, rest, scope, prune=False, checker=None, volume_typ
     be deleted; ``volume_types()`` the platform's volume types (None: no block storage), read only
     when the tenants step is about to write and a quota key names a type; ``purger(checker)`` the
     purge of deletion_resources: purge (purge.Purger), made only when a purge is to run.
-    ``progress``: _progress.Progress."""
+    ``progress``: _progress.Progress; ``prefetch``: listings read while the scope was analysed (snapshot.Prefetch)."""
     progress = progress or NoProgress()
     progress.enter(Phase.READ)
     started = time.time()
     tenants = scope.tenants
-    snap = Snapshot.read_tenants(rest, tenants, prune, platform=module.params['platform'],
-                                 limited=bool(module.params.get('only_workspaces')),
-                                 max_workers=module.params['max_workers']).on_demand(
-        rest, checker, module.params['max_workers'])
+    try:
+        snap = Snapshot.read_tenants(rest, tenants, prune, platform=module.params['platform'],
+                                     limited=bool(module.params.get('only_workspaces')),
+                                     max_workers=module.params['max_workers'], prefetch=prefetch).on_demand(
+            rest, checker, module.params['max_workers'])
+    finally:
+        if prefetch is not None:
+            prefetch.close()
     refs = References(lambda: list_keystone(rest, '/roles', 'roles'), volume_types,
                       lambda fed: read_identity_provider(rest, fed).problem)
     timings = dict(snapshot=time.time() - started)
@@ -178,18 +208,24 @@ def plan_tenant_step(snap, refs, tenants, platform, prune=False, ownership_compl
     return results, orphans, actions
 
 
-def replicate_access(module, rest, scope, progress=None):
+def replicate_access(module, rest, scope, progress=None, prefetch=None):
     """Read, plan and (unless check mode) apply groups, role grants and memberships of the run's
-    ``scope``; a tenant an earlier step failed is skipped (``previous_steps``)."""
+    ``scope``; a tenant an earlier step failed is skipped (``previous_steps``). ``prefetch``: listings read while
+    the scope was analysed (snapshot.Prefetch)."""
     progress = progress or NoProgress()
     progress.enter(Phase.READ)
     started = time.time()
     tenants, skipped = split(scope.tenants, module.params.get('previous_steps'), Result)
-    snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'],
-                                members_read=module.params['members_read'],
-                                limited=bool(module.params.get('only_workspaces')),
-                                handed=handed_projects(module.params.get('previous_steps'), client_endpoint(rest),
-                                                       module.params['platform'], module.warn))
+    try:
+        snap = Snapshot.read_access(rest, tenants, module.params['max_workers'], platform=module.params['platform'],
+                                    members_read=module.params['members_read'],
+                                    limited=bool(module.params.get('only_workspaces')),
+                                    handed=handed_projects(module.params.get('previous_steps'), client_endpoint(rest),
+                                                           module.params['platform'], module.warn),
+                                    prefetch=prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
     project_ids = dict((t.key, None) for t in tenants) if module.check_mode else None
     timings = dict(snapshot=time.time() - started)
     progress.enter(Phase.PLAN)

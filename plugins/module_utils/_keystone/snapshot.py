@@ -20,6 +20,7 @@ import enum
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.model import DEFAULT_DOMAIN_ID, State
@@ -193,12 +194,42 @@ def list_keystone(rest, path, key, params=None):
     return list_all(rest, path, key, params, limit=limit)[0]
 
 
+class Prefetch:
+    """Cloud-wide listings (``paths``: /domains, /projects, /groups, /roles) read in the background while the module
+    analyses the inventory, taken by the snapshot's reads (``take``); a path not prefetched is listed when taken.
+    Only a run whose inventory passed validation earlier (its analysis cannot fail) reads before analysing
+    (docs/scale.md, "Reading while analysing")."""
+
+    def __init__(self, rest=None, paths=()):
+        paths = list(paths)
+        self._pool = ThreadPoolExecutor(max_workers=len(paths)) if paths else None
+        self._listings = dict((path, self._pool.submit(list_keystone, rest, path, path[1:])) for path in paths)
+
+    def take(self, rest, path):
+        """The listing of ``path``: the prefetched one (waited for; its error raised here), else listed now."""
+        future = self._listings.pop(path, None)
+        return list_keystone(rest, path, path[1:]) if future is None else future.result()
+
+    def close(self):
+        """Drop the listings not taken (those still running end first)."""
+        for future in self._listings.values():
+            future.cancel()
+        self._listings = {}
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+NOT_PREFETCHED = Prefetch()
+
+
 class Snapshot:
     """Keystone state of one platform, read in bulk."""
 
     def __init__(self, platform=None):
         # the platform read for: its managed groups are told from another platform's on the same Keystone
         self.platform = platform
+        # the listings read while the module analysed the inventory (``Prefetch``)
+        self.prefetch = NOT_PREFETCHED
         self.domains = []
         self.projects = []
         self.groups = []
@@ -236,15 +267,15 @@ class Snapshot:
 
     # -- reading for a step --------------------------------------------------------------------
     @classmethod
-    def read_tenants(cls, rest, tenants, prune=False, platform=None, limited=False, max_workers=1):
+    def read_tenants(cls, rest, tenants, prune=False, platform=None, limited=False, max_workers=1, prefetch=None):
         """What the tenants step plans from: domains and projects, groups while a deletion lifecycle has work.
         ``limited``: the run is limited to some workspaces (it decides no orphans): its projects are looked up by
-        name when ``by_name_blocker`` allows and every one is found."""
+        name when ``by_name_blocker`` allows and every one is found. ``prefetch``: listings read already (``Prefetch``)."""
         snap, scope_read = cls.looked_up(rest, tenants, limited, max_workers, platform=platform)
         if snap is not None:
             snap.read_domains(rest)
             return snap
-        snap = cls.read(rest, domains=True, projects=True, platform=platform)
+        snap = cls.read(rest, domains=True, projects=True, platform=platform, prefetch=prefetch)
         snap.scope_read = scope_read
         if needs_groups(snap, tenants, prune):
             snap.read_groups(rest)
@@ -315,12 +346,13 @@ class Snapshot:
 
     @classmethod
     def read_access(cls, rest, tenants, max_workers=1, platform=None, members_read=MembersRead.AUTO, limited=False,
-                    handed=None):
+                    handed=None, prefetch=None):
         """What the access step plans from: projects, groups, the roles, the grants and members of
         the tenants' groups (as ``members_read`` says; ``limited``: the run is limited to some workspaces, its
         projects and groups looked up by name when ``by_name_blocker`` allows and every one is found) and the
         users the inventory binds (domains only for a project not created yet). ``handed``: the projects the run's
-        tenants step listed (``handed_projects``), taken instead of listing them."""
+        tenants step listed (``handed_projects``), taken instead of listing them. ``prefetch``: listings read
+        already (``Prefetch``)."""
         requested = MembersRead(members_read)
         snap, scope_read = cls.looked_up(rest, tenants, limited, max_workers, platform=platform, groups=True,
                                          members_read=requested)
@@ -328,7 +360,8 @@ class Snapshot:
             snap.read_roles(rest)
             snap.read_members(rest, tenants, members_mode(requested, True, True), max_workers, scoped=True)
         else:
-            snap = cls.read(rest, domains=False, projects=handed is None, groups=True, platform=platform)
+            snap = cls.read(rest, domains=False, projects=handed is None, groups=True, platform=platform,
+                            prefetch=prefetch)
             if handed is not None:
                 snap.projects = [p for p in handed if not p.get('is_domain')]
                 scope_read = ScopeRead(ReadMode.HANDED, scope_read.reason)
@@ -444,12 +477,13 @@ class Snapshot:
 
     # -- reading ------------------------------------------------------------------------------
     @classmethod
-    def read(cls, rest, projects=True, domains=True, groups=False, assignments=False, platform=None):
+    def read(cls, rest, projects=True, domains=True, groups=False, assignments=False, platform=None, prefetch=None):
         snap = cls(platform)
+        snap.prefetch = prefetch or NOT_PREFETCHED
         if domains:
             snap.read_domains(rest)
         # the two largest listings side by side (10,000 tenants: 3.8 s and 1.9 s one after the other)
-        listed = pool_map(lambda path: list_keystone(rest, path, path[1:]),
+        listed = pool_map(lambda path: snap.prefetch.take(rest, path),
                           [path for path, wanted in (('/projects', projects), ('/groups', groups)) if wanted], 2)
         if projects:
             snap.projects = [p for p in listed.pop(0) if not p.get('is_domain')]
@@ -460,10 +494,10 @@ class Snapshot:
         return snap
 
     def read_domains(self, rest):
-        self.domains = list_keystone(rest, '/domains', 'domains')
+        self.domains = self.prefetch.take(rest, '/domains')
 
     def read_groups(self, rest):
-        self.groups = list_keystone(rest, '/groups', 'groups')
+        self.groups = self.prefetch.take(rest, '/groups')
 
     def read_assignments(self, rest, names=False):
         """Grants and members of every group of the cloud: the direct and the effective listing,
@@ -543,7 +577,7 @@ class Snapshot:
         return [(uid, self.user_names.get(uid, name)) for uid in self.users_by_name.get(keystone_name_key(name), [])]
 
     def read_roles(self, rest):
-        for role in list_keystone(rest, '/roles', 'roles'):
+        for role in self.prefetch.take(rest, '/roles'):
             if not role.get('domain_id'):
                 self.roles_by_name[role['name']] = role['id']
 

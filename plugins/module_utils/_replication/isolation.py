@@ -61,11 +61,16 @@ def split(tenants, previous_steps, result_class):
     return run, skipped
 
 
+def failed_whole(previous_steps):
+    """True when an earlier step failed as a whole (it could not connect, it refused its plan)."""
+    return ALL_TENANTS in failed_by(previous_steps)
+
+
 def skipped_whole(tenants, previous_steps, result_class):
-    """Every tenant's skipped result when an earlier step failed as a whole (it could not connect, it refused its
-    plan), else None: the later step then ends without connecting (an endpoint that does not answer is waited for
-    once per run, not once per step)."""
-    if ALL_TENANTS not in failed_by(previous_steps):
+    """Every tenant's skipped result when an earlier step failed as a whole (``failed_whole``), else None: the later
+    step then ends without connecting (an endpoint that does not answer is waited for once per run, not once per
+    step)."""
+    if not failed_whole(previous_steps):
         return None
     return split(tenants, previous_steps, result_class)[1]
 

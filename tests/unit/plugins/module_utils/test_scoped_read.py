@@ -336,3 +336,110 @@ def test_a_handed_listing_spares_the_access_and_quota_steps_the_project_listing(
     projects, read = quota_runner.read_projects(rest, [spec()], True, handed=handed)
     assert projects == handed and read.as_dict()['mode'] == 'handed'
     assert not [s for s in rest.sent if s[1] == '/projects']
+
+
+# ---------------------------------------------------------------------------- reading while analysing
+
+class PrefetchModule:
+    """A module whose connection, listing client and analysis record their order."""
+
+    def __init__(self, given, rest):
+        self.params = given
+        self.events = []
+        self._rest = rest
+
+    def connect(self):
+        self.events.append('connect')
+        return types.SimpleNamespace(identity='identity')
+
+    def rest(self, adapter):
+        return self._rest
+
+
+class OrderedRest(ListingRest):
+    def __init__(self, snap, events):
+        super().__init__(snap)
+        self.events = events
+
+    def get(self, path, params=None, missing_ok=False):
+        self.events.append('GET ' + path)
+        return super().get(path, params, missing_ok)
+
+
+def whole(validated=True, broken_too=False):
+    given = dict(params([shop()] + ([broken()] if broken_too else [])), only_workspaces=[])
+    if validated:
+        given['validated'] = inv.inventory_fingerprint(given)
+    return given
+
+
+def prefetching(given, monkeypatch, paths=ks_runner.TENANTS_PREFETCH, **kwargs):
+    events = []
+    module = PrefetchModule(given, OrderedRest(converged_snapshot(), events))
+    module.events = events
+    analyse = ks_runner.desired_scope
+
+    def desired_scope(p):
+        events.append('analysed')
+        return analyse(p)
+    monkeypatch.setattr(ks_runner, 'desired_scope', desired_scope)
+    found, conn, prefetch = ks_runner.scope_and_prefetch(module, paths, **kwargs)
+    return events, found, conn, prefetch
+
+
+def test_a_validated_whole_run_lists_the_cloud_while_it_analyses_the_inventory(monkeypatch):
+    events, found, conn, prefetch = prefetching(whole(), monkeypatch)
+    assert [t.key for t in found.tenants] == ['shop/web'] and conn is not None
+    # connected and the listings asked for before the analysis began
+    assert events.index('connect') < events.index('analysed')
+    snap = ks_snapshot.Snapshot.read_tenants(refusing(), found.tenants, platform='local', prefetch=prefetch)
+    prefetch.close()
+    assert sorted(e for e in events if e.startswith('GET')) == ['GET /domains', 'GET /projects']
+    assert [p['id'] for p in snap.projects] == ['p1'] and snap.domains
+
+
+def refusing():
+    # a client that fails when asked: the snapshot must take the prefetched listings
+    class Refusing:
+        def get(self, path, params=None, missing_ok=False):
+            raise AssertionError('listed again: %s' % path)
+    return Refusing()
+
+
+@pytest.mark.parametrize('given, kwargs', [
+    (whole(validated=False), {}),                                      # the analysis must pass first
+    (dict(whole(), only_workspaces=['shop']), {}),                     # a limited run looks its tenants up
+    (whole(), {'may_connect': False}),                                 # an earlier step could not connect
+])
+def test_any_other_run_makes_no_request_before_its_analysis(monkeypatch, given, kwargs):
+    if given.get('only_workspaces'):
+        given['validated'] = inv.inventory_fingerprint(given)
+    events, found, conn, prefetch = prefetching(given, monkeypatch, **kwargs)
+    assert events == ['analysed'] and conn is None and prefetch is None
+    assert [t.key for t in found.tenants] == ['shop/web']
+
+
+def test_a_prefetched_listing_not_taken_is_listed_when_asked_and_dropped_at_close():
+    events = []
+    rest = OrderedRest(converged_snapshot(), events)
+    prefetch = ks_snapshot.Prefetch(rest, ['/groups', '/roles'])
+    assert [g['id'] for g in prefetch.take(rest, '/groups')] == ['g-reader', 'g-user', 'g-admin']
+    # taken once: a second read lists again, as does a path never prefetched
+    prefetch.take(rest, '/groups')
+    prefetch.take(rest, '/domains')
+    prefetch.close()
+    # the roles listing not taken ran or was cancelled before it started, once at most
+    assert sorted(e for e in events if e != 'GET /roles') == ['GET /domains', 'GET /groups', 'GET /groups']
+    assert events.count('GET /roles') <= 1
+    assert prefetch.take(rest, '/roles') == rest.bodies['/roles']['roles']
+
+
+def test_a_listing_that_failed_in_the_background_fails_where_it_is_taken():
+    class Failing(ListingRest):
+        def get(self, path, params=None, missing_ok=False):
+            raise ks_snapshot.ApiError('GET', path, 503, 'unavailable')
+    rest = Failing(converged_snapshot())
+    prefetch = ks_snapshot.Prefetch(rest, ['/projects'])
+    with pytest.raises(ks_snapshot.ApiError):
+        ks_snapshot.Snapshot.read(rest, domains=False, projects=True, prefetch=prefetch)
+    prefetch.close()
