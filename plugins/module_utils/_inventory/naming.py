@@ -143,6 +143,8 @@ def _check_euid_tokens(pattern):
         raise PatternError('euid pattern %r must contain exactly one %%s or %%S (found %d)' % (pattern, tokens))
 
 
+# a user is bound in many projects: each (pattern, euid) is rendered once per run
+@functools.lru_cache(maxsize=65536)
 def render_euid(pattern, euid):
     """Turn an inventory euid into the Keystone user name the pattern describes."""
     check_euid_pattern(pattern)

@@ -362,6 +362,13 @@ def test_custom_default_domain_name_has_no_id():
     ({'euid': ' a', 'role': 'user'}, 'workspaces[0].projects[0].bindings[0].euid', 'whitespace'),
     ({'euid': 'a', 'role': 'user', 'until': 1}, 'workspaces[0].projects[0].bindings[0].until', 'unknown key'),
     ('alice', 'workspaces[0].projects[0].bindings[0]', 'must be a mapping'),
+    # at the edges of the checks' fast path (a plain binding passes without them)
+    ({'euid': 'a\tb', 'role': 'user'}, 'workspaces[0].projects[0].bindings[0].euid', 'control characters'),
+    ({'euid': 'a ', 'role': 'user'}, 'workspaces[0].projects[0].bindings[0].euid', 'whitespace'),
+    ({'euid': 7, 'role': 'user'}, 'workspaces[0].projects[0].bindings[0].euid', 'must be a non-empty string'),
+    ({'euid': 'a', 'role': True}, 'workspaces[0].projects[0].bindings[0].role', 'must be a string'),
+    ({'euid': 'a', 'role': ['user']}, 'workspaces[0].projects[0].bindings[0].role', 'must be a string'),
+    ({'euid': 'a', 'role': 'user', 'expires': 'soon'}, 'workspaces[0].projects[0].bindings[0].expires', ''),
 ])
 def test_binding_errors(binding, path, fragment):
     assert_error(minimal(bindings=[binding]), path, fragment)
