@@ -203,7 +203,7 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
         if task['task'].split(' : ')[-1] not in STEP_TASKS:
             continue
         if 'ansible_job_id' in task['result']:
-            polls = [t for t in tasks[index + 1:] if t['task'].endswith('Poll the step') and t['result'].get('finished')]
+            polls = [t for t in tasks[index + 1:] if ' : Follow the ' in t['task'] and t['result'].get('finished')]
             task = dict(task, result=polls[0]['result']) if polls else task
         steps.append(task)
     for task in data['tasks']:

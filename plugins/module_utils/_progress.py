@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Progress of a long step (docs/scale.md, "Progress"). Ansible gives a running module no channel
 to the controller: a module the replicate role runs with ``async`` writes its phase and counts to
-a status file (atomically, at most once a ``every`` seconds), and the role's polling loop
-(roles/replicate/tasks/progress.yml) prints the file's ``line`` until the job has finished."""
+a status file (atomically, at most once a ``every`` seconds), and the role's follow task
+(landingzone.openstack.follow_step) prints the file's ``line`` until the job has finished."""
 
 import atexit
 import enum
