@@ -73,3 +73,23 @@ def test_the_plugin_gives_the_same_workspaces_as_one_json_text(tmp_path):
     assert [w['identifier'] for w in decoded] == ['shop', 'types']
     assert decoded[0] == result['workspaces'][0]
     assert decoded[1]['when'] == '2026-01-01' and decoded[1]['list'] == ['a', 'b', 'c\u00e9']
+
+
+@pytest.mark.parametrize('enabled', [True, False])
+def test_the_garbage_collector_is_left_as_the_plugin_found_it(tmp_path, enabled, monkeypatch):
+    """Off while the files are read (millions of objects, no cycle: docs/scale.md), then as before, a failure too."""
+    import gc
+    from ansible_collections.landingzone.openstack.plugins.vars import workspaces
+    seen = []
+    real = workspaces._read
+
+    def read(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+    monkeypatch.setattr(workspaces, '_read', read)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        load(tmp_path, {'shop.yml': SHAPES['shop.yml'], 'bad.yml': 'identifier: bad\nprojects: [\n'})
+        assert seen == [False, False] and gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -80,3 +80,17 @@ def test_only_the_platform_base_maps_api_errors(capsys):
     assert result['failed'] and result['msg'] == 'request failed before any change: GET /v3/projects: HTTP 500 boom'
     result = outcome(PlatformModule, raising(_rest.IncompleteListing('projects: truncated at 1000')), capsys)
     assert result['failed'] and result['msg'] == 'projects: truncated at 1000'
+
+
+def test_a_module_keeps_the_collector_from_walking_its_data_again_and_again():
+    """Young cycles are still collected; full collections of millions of acyclic objects are not repeated
+    (0.5 s of a 1.9 s validation at 10,000 tenants, docs/scale.md)."""
+    import gc
+    from ansible_collections.landingzone.openstack.plugins.module_utils._module import GC_THRESHOLDS
+    before = gc.get_threshold()
+    try:
+        with patch_module_args({}):
+            LandingZoneModule(argument_spec={})
+        assert gc.get_threshold() == GC_THRESHOLDS and GC_THRESHOLDS[0] >= 10000 and gc.isenabled()
+    finally:
+        gc.set_threshold(*before)
