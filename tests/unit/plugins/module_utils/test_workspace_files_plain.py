@@ -93,3 +93,16 @@ def test_the_garbage_collector_is_left_as_the_plugin_found_it(tmp_path, enabled,
         assert seen == [False, False] and gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize('limit, frozen', [(1, True), (10 ** 9, False)])
+def test_a_large_inventory_is_kept_out_of_later_collections(tmp_path, monkeypatch, limit, frozen):
+    """gc.freeze once read, from FREEZE_TEXT_BYTES of workspaces' text (it lives as long as the run)."""
+    import gc
+    from ansible_collections.landingzone.openstack.plugins.vars import workspaces
+    calls = []
+    monkeypatch.setattr(workspaces, 'FREEZE_TEXT_BYTES', limit)
+    monkeypatch.setattr(gc, 'freeze', lambda: calls.append(gc.isenabled()))
+    load(tmp_path, {'shop.yml': SHAPES['shop.yml']})
+    # frozen after the collector was turned back on
+    assert calls == ([True] if frozen else [])
