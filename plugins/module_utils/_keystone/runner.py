@@ -79,8 +79,8 @@ ACCESS_PREFETCH = ('/groups', '/roles')
 def scope_and_prefetch(module, paths, may_connect=True):
     """(the run's Scope, connection or None, Prefetch or None). A whole run whose inventory the run's
     inventory_validate passed (option ``validated``: the analysis cannot fail) connects first and lists ``paths``
-    while ``desired_scope`` analyses the inventory (at 10,000 tenants both take seconds: docs/scale.md, "Reading
-    while analysing"); any other run, or one that may not connect, analyses before its first request."""
+    while ``desired_scope`` analyses the inventory (at 10,000 tenants both take seconds: docs/scale.md, "Figures:
+    reading while analysing"); any other run, or one that may not connect, analyses before its first request."""
     params = module.params
     if not may_connect or params.get('only_workspaces') or params.get('identity_platform') or not is_validated(params):
         return desired_scope(params), None, None

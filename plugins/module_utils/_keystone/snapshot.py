@@ -198,7 +198,7 @@ class Prefetch:
     """Cloud-wide listings (``paths``: /domains, /projects, /groups, /roles) read in the background while the module
     analyses the inventory, taken by the snapshot's reads (``take``); a path not prefetched is listed when taken.
     Only a run whose inventory passed validation earlier (its analysis cannot fail) reads before analysing
-    (docs/scale.md, "Reading while analysing")."""
+    (docs/scale.md, "Figures: reading while analysing")."""
 
     def __init__(self, rest=None, paths=()):
         paths = list(paths)
