@@ -8,7 +8,10 @@ can count them, retry only what is safe to retry, and look up after an ambiguous
 Everything that sends a request goes through ``RestClient``; every listing through ``list_all``.
 """
 
+import contextlib
+import os
 import random
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,26 +35,51 @@ except ImportError as exc:  # pragma: no cover - exercised only without the SDK
     MISSING_SERVICE_ERRORS = ()
 
 
-def no_entry_point_cache():
-    """Turn off stevedore's entry point cache for this process; True when it was on.
-
-    keystoneauth finds its auth plugins through stevedore, which caches the entry points of each ``sys.path`` in a
+class EntryPointCache:
+    """keystoneauth finds its auth plugins through stevedore, which caches the entry points of each ``sys.path`` in a
     file of ``~/.cache/python-entrypoints`` named after that path. A module's ``sys.path`` holds its AnsiballZ
-    payload, a new temporary path each run: every module run wrote a file of about 110 KB there that no run reads
-    again (13,938 files, 1.5 GB on the CI machine; a scheduled job adds tens of MB a day). stevedore turns the cache
-    off itself only for an interpreter under /tmp."""
-    try:
-        from stevedore import _cache
-    except ImportError:  # pragma: no cover - keystoneauth without stevedore
-        return False
-    cache = getattr(_cache, '_c', None)
-    if cache is None or getattr(cache, '_disable_caching', True):
-        return False
-    cache._disable_caching = True
-    return True
+    payload, a new temporary zip each run: each run found no file, scanned every installed distribution (0.2 s per
+    connection) and wrote a file of about 110 KB that no run read again (13,938 files, 1.5 GB on the CI machine).
+
+    So the process's cache is off (stevedore turns it off itself only for an interpreter under /tmp), and on only
+    while a connection finds its plugins (``stable``), with the payload off ``sys.path``: the file is named after the
+    interpreter's own path, one file that every module run of that interpreter reads."""
+
+    def __init__(self):
+        try:
+            from stevedore import _cache
+        except ImportError:  # pragma: no cover - keystoneauth without stevedore
+            _cache = None
+        self.cache = getattr(_cache, '_c', None)
+        self.turned_off = bool(self.cache is not None and not getattr(self.cache, '_disable_caching', True))
+        if self.turned_off:
+            self.cache._disable_caching = True
+
+    @staticmethod
+    def payloads(path, module_file=__file__):
+        """The archives of ``path`` this module was loaded from (Ansible's payload zip; none on the controller)."""
+        return [entry for entry in path if entry and module_file.startswith(os.path.join(entry, '')) and
+                os.path.isfile(entry)]
+
+    @contextlib.contextmanager
+    def stable(self):
+        """Plugin lookups in this block read and write the cache file of the interpreter's own ``sys.path``. Only
+        the payload's archive leaves ``sys.path``: it holds no distribution, and the packages loaded from it find
+        their modules by their own ``__path__``."""
+        payloads = self.payloads(sys.path)
+        saved = list(sys.path)
+        sys.path[:] = [entry for entry in saved if entry not in payloads]
+        if self.turned_off:
+            self.cache._disable_caching = False
+        try:
+            yield
+        finally:
+            if self.turned_off:
+                self.cache._disable_caching = True
+            sys.path[:] = saved
 
 
-no_entry_point_cache()
+ENTRY_POINT_CACHE = EntryPointCache()
 
 # Statuses after which a request may or may not have been carried out by the server.
 RETRIABLE_STATUSES = frozenset([500, 502, 503, 504])
@@ -236,7 +264,8 @@ def connect_system_scope(conn, counter=None, retries=0):
 
 
 def _open(kwargs, counter, retries):
-    conn = openstack.connect(**kwargs)
+    with ENTRY_POINT_CACHE.stable():
+        conn = openstack.connect(**kwargs)
     counter = counter or RequestCounter()
     counter.install(conn)
     timeout = kwargs.get('api_timeout')

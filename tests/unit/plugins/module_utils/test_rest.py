@@ -982,3 +982,88 @@ def test_backoff_has_a_ceiling():
     with pytest.raises(ApiError):
         rest.get('/x')
     assert len(sleeps) == 11 and max(sleeps) <= _rest.MAX_BACKOFF
+
+
+# ----------------------------------------------------------------------------------------------
+# stevedore's entry point cache: one file per interpreter, never one per module run
+# ----------------------------------------------------------------------------------------------
+
+class FakeStevedoreCache:
+    def __init__(self, disabled):
+        self._disable_caching = disabled
+        self.seen = []
+
+
+def entry_point_cache(monkeypatch, disabled=False):
+    from stevedore import _cache
+    fake = FakeStevedoreCache(disabled)
+    monkeypatch.setattr(_cache, '_c', fake)
+    return _rest.EntryPointCache(), fake
+
+
+def test_entry_point_cache_is_off_outside_a_connection(monkeypatch):
+    cache, fake = entry_point_cache(monkeypatch)
+    assert cache.turned_off and fake._disable_caching is True
+
+
+def test_entry_point_cache_that_stevedore_turned_off_stays_off(monkeypatch, tmp_path):
+    cache, fake = entry_point_cache(monkeypatch, disabled=True)
+    assert not cache.turned_off
+    with cache.stable():
+        assert fake._disable_caching is True
+    assert fake._disable_caching is True
+
+
+def test_the_payload_archive_leaves_sys_path_while_plugins_are_found(monkeypatch, tmp_path):
+    payload = tmp_path / 'ansible_keystone_tenant_payload.zip'
+    payload.write_bytes(b'PK')
+    module_file = str(payload / 'ansible_collections' / 'landingzone' / 'openstack' / 'plugins' / 'module_utils' / '_rest.py')
+    other_zip = tmp_path / 'python311.zip'
+    other_zip.write_bytes(b'PK')
+    # a directory that holds the module (a collection installed into site-packages) stays: it holds distributions
+    site = str(tmp_path)
+    path = [str(payload), str(other_zip), site, '']
+    assert _rest.EntryPointCache.payloads(path, module_file) == [str(payload)]
+    monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
+    monkeypatch.setattr('sys.path', list(path))
+    cache, fake = entry_point_cache(monkeypatch)
+    import sys
+    with cache.stable():
+        assert sys.path == [str(other_zip), site, '']
+        assert fake._disable_caching is False
+    assert sys.path == path
+    assert fake._disable_caching is True
+
+
+def test_sys_path_and_the_cache_are_restored_when_connecting_fails(monkeypatch, tmp_path):
+    import sys
+    payload = tmp_path / 'payload.zip'
+    payload.write_bytes(b'PK')
+    monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
+    monkeypatch.setattr('sys.path', [str(payload), str(tmp_path)])
+    cache, fake = entry_point_cache(monkeypatch)
+    with pytest.raises(RuntimeError):
+        with cache.stable():
+            raise RuntimeError('no cloud')
+    assert sys.path == [str(payload), str(tmp_path)] and fake._disable_caching is True
+
+
+def test_connect_finds_its_plugins_with_the_stable_path(monkeypatch):
+    seen = []
+
+    class Stable:
+        def __enter__(self):
+            seen.append('enter')
+
+        def __exit__(self, *exc):
+            seen.append('exit')
+
+    monkeypatch.setattr(_rest.ENTRY_POINT_CACHE, 'stable', Stable)
+
+    def fake_connect(**kwargs):
+        seen.append('connect')
+        raise RuntimeError('stop here')
+    monkeypatch.setattr(openstack, 'connect', fake_connect)
+    with pytest.raises(RuntimeError):
+        connect({'cloud': 'x', 'api_timeout': 5})
+    assert seen == ['enter', 'connect', 'exit']
