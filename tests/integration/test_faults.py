@@ -182,6 +182,18 @@ def keystone_state(conn, ws):
     return projects, sorted(g['id'] for g in groups), members
 
 
+def settled_state(read, quiet=6.0, limit=60.0):
+    """``read()`` once it has not changed for ``quiet`` seconds (the requests in flight at a kill have landed), at
+    most ``limit`` seconds after the first read."""
+    state, since, deadline = read(), time.time(), time.time() + limit
+    while time.time() < deadline and time.time() - since < quiet:
+        time.sleep(0.5)
+        now = read()
+        if now != state:
+            state, since = now, time.time()
+    return state
+
+
 @pytest.mark.parametrize('moment', ['first project', 'first group'])
 def test_killed_run_writes_nothing_after_and_a_rerun_converges(replicator, unique, users, cleanup, tmp_path, moment):
     ws = 'kx%s' % unique
@@ -215,9 +227,9 @@ def test_killed_run_writes_nothing_after_and_a_rerun_converges(replicator, uniqu
     assert [p for p in tree if alive(p)] == [], 'a process of the run survived the kill'
     at_kill = keystone_state(replicator, ws)
     # requests sent before the stop may still complete on the server (at most max_workers of them,
-    # 4 here); nothing new may be sent: once those are done, the state must stay as it is
-    time.sleep(3)
-    before = keystone_state(replicator, ws)
+    # 4 here), seconds late when Keystone is loaded; nothing new may be sent: once those are done, the
+    # state must stay as it is
+    before = settled_state(lambda: keystone_state(replicator, ws))
     assert before[0], 'the run was killed before it wrote anything'
     in_flight = sum(len(set(b) - set(a)) for a, b in zip(at_kill, before))
     assert in_flight <= 4, 'more writes landed after the kill than requests can have been in flight: %d' % in_flight
