@@ -26,7 +26,8 @@ Desired state as bench/replicate.py: 3 role groups per tenant, 10 bindings (2 re
 keystone_group_binding as replicate.yml runs them (max_workers 8; ``--runner role``: the role itself, its argument
 check and report included, quotas off). Each phase reports wall time,
 requests by service and by method (as the modules count them), writes against the minimum, and the
-peak RSS of the module processes (the interpreter is wrapped: getrusage of its child). State (run id,
+peak RSS of the module processes (the interpreter is wrapped: getrusage of its child), and the machine's speed
+(``machine_loop_s``: a fixed pure-Python loop just before the run; compare figures of different hours by it). State (run id,
 tenants converged, deleted tenants) in --state (default <OS_CLIENT_CONFIG_FILE's dir>/bench-scale.json).
 
 Prints a table and, last, one JSON line per phase.
@@ -181,7 +182,21 @@ def role_play(workdir, module_args, prune=False, tenants_args=None):
              'roles': [{'role': 'landingzone.openstack.replicate', 'vars': role_vars}]}]
 
 
+def machine_speed(rounds=3, count=2000000):
+    """Seconds this process takes for a fixed pure-Python loop (median of ``rounds``): the same machine kind ran the
+    benches 2x slower in some hours than in others (docs/scale.md), so each phase says how fast the machine was."""
+    times = []
+    for dummy in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(count):
+            total += i
+        times.append(time.perf_counter() - started)
+    return round(sorted(times)[rounds // 2], 3)
+
+
 def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenants_args=None):
+    speed = machine_speed()
     workdir = tempfile.mkdtemp(prefix='lz-scale-')
     python, rss_file = rss_wrapper(workdir)
     env = {'ANSIBLE_COLLECTIONS_PATH': os.path.join(rb.ROOT, 'build', 'collections')}
@@ -223,7 +238,8 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
         rss = [int(line) for line in handle if line.strip()]
     # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
     writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len([t for t in steps if 'requests' in t['result']])
-    return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), layout=LAYOUT,
+    return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), machine_loop_s=speed,
+                layout=LAYOUT,
                 runner=RUNNER, read=reads,
                 requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed,
                 module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings, members=members,
