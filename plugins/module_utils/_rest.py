@@ -54,6 +54,8 @@ class EntryPointCache:
         self.turned_off = bool(self.cache is not None and not getattr(self.cache, '_disable_caching', True))
         if self.turned_off:
             self.cache._disable_caching = True
+        # one block at a time: a second connection opened meanwhile would save and restore sys.path without the payload
+        self.lock = threading.Lock()
 
     @staticmethod
     def payloads(path, module_file=__file__):
@@ -66,17 +68,18 @@ class EntryPointCache:
         """Plugin lookups in this block read and write the cache file of the interpreter's own ``sys.path``. Only
         the payload's archive leaves ``sys.path``: it holds no distribution, and the packages loaded from it find
         their modules by their own ``__path__``."""
-        payloads = self.payloads(sys.path)
-        saved = list(sys.path)
-        sys.path[:] = [entry for entry in saved if entry not in payloads]
-        if self.turned_off:
-            self.cache._disable_caching = False
-        try:
-            yield
-        finally:
+        with self.lock:
+            payloads = self.payloads(sys.path)
+            saved = list(sys.path)
+            sys.path[:] = [entry for entry in saved if entry not in payloads]
             if self.turned_off:
-                self.cache._disable_caching = True
-            sys.path[:] = saved
+                self.cache._disable_caching = False
+            try:
+                yield
+            finally:
+                if self.turned_off:
+                    self.cache._disable_caching = True
+                sys.path[:] = saved
 
 
 ENTRY_POINT_CACHE = EntryPointCache()

@@ -7,6 +7,8 @@ fakes that record what they were asked. Nothing sleeps and nothing goes on the n
 """
 
 import json as jsonlib
+import sys
+import threading
 
 import openstack
 import openstack.exceptions
@@ -991,7 +993,6 @@ def test_backoff_has_a_ceiling():
 class FakeStevedoreCache:
     def __init__(self, disabled):
         self._disable_caching = disabled
-        self.seen = []
 
 
 def entry_point_cache(monkeypatch, disabled=False):
@@ -1006,7 +1007,7 @@ def test_entry_point_cache_is_off_outside_a_connection(monkeypatch):
     assert cache.turned_off and fake._disable_caching is True
 
 
-def test_entry_point_cache_that_stevedore_turned_off_stays_off(monkeypatch, tmp_path):
+def test_entry_point_cache_that_stevedore_turned_off_stays_off(monkeypatch):
     cache, fake = entry_point_cache(monkeypatch, disabled=True)
     assert not cache.turned_off
     with cache.stable():
@@ -1027,7 +1028,6 @@ def test_the_payload_archive_leaves_sys_path_while_plugins_are_found(monkeypatch
     monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
     monkeypatch.setattr('sys.path', list(path))
     cache, fake = entry_point_cache(monkeypatch)
-    import sys
     with cache.stable():
         assert sys.path == [str(other_zip), site, '']
         assert fake._disable_caching is False
@@ -1036,7 +1036,6 @@ def test_the_payload_archive_leaves_sys_path_while_plugins_are_found(monkeypatch
 
 
 def test_sys_path_and_the_cache_are_restored_when_connecting_fails(monkeypatch, tmp_path):
-    import sys
     payload = tmp_path / 'payload.zip'
     payload.write_bytes(b'PK')
     monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
@@ -1067,3 +1066,24 @@ def test_connect_finds_its_plugins_with_the_stable_path(monkeypatch):
     with pytest.raises(RuntimeError):
         connect({'cloud': 'x', 'api_timeout': 5})
     assert seen == ['enter', 'connect', 'exit']
+
+
+def test_a_second_connection_waits_and_the_payload_comes_back(monkeypatch, tmp_path):
+    payload = tmp_path / 'payload.zip'
+    payload.write_bytes(b'PK')
+    monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
+    monkeypatch.setattr('sys.path', [str(payload), str(tmp_path)])
+    cache, fake = entry_point_cache(monkeypatch)
+    inside = []
+
+    def second():
+        with cache.stable():
+            inside.append(list(sys.path))
+    with cache.stable():
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(0.3)
+        assert other.is_alive() and inside == [], 'the second block ran while the first had the payload off sys.path'
+    other.join(5)
+    assert inside == [[str(tmp_path)]]
+    assert sys.path == [str(payload), str(tmp_path)] and fake._disable_caching is True
