@@ -54,6 +54,10 @@ nox.options.download_python = 'never'
 os.environ.setdefault('UV_NATIVE_TLS', '1')  # uv trusts the system's certificates, as pip does here
 nox.options.sessions = ['unit', 'lint', 'changelog']
 INSTALL_ONLY = '--install-only' in sys.argv  # nox skips session.run: no phase to record
+# The clouds the test sessions start hash passwords with bcrypt's 4 rounds, not Keystone's 12: every module run
+# authenticates with a password, and at 12 rounds Keystone's hashing was about an eighth of the suite's CPU
+# (tests/localcloud/README.md). Passwords set in an instance made before keep their rounds.
+os.environ.setdefault('LOCALCLOUD_PASSWORD_HASH_ROUNDS', '4')
 
 
 def _localcloud():
@@ -155,6 +159,9 @@ def unit(session):
         session.run(*PYTEST + junit('unit') + ['tests/unit'] + session.posargs)
 
 
+CLOUD_PARTS = ('pytest', 'exclusive', 'unified_limits')
+
+
 @nox.session(python=False)
 @nox.parametrize('release', [nox.param(r, id=r) for r in RELEASES])
 def cloud(session, release):
@@ -162,10 +169,13 @@ def cloud(session, release):
 
     The first release runs tests/localcloud and tests/integration, the others only the tests marked
     release_matrix (README); in LZ_PYTEST_WORKERS workers, then the tests marked exclusive alone. Test paths
-    in the posargs replace that selection (one worker) and skip unified limits."""
+    in the posargs replace that selection (one worker) and skip unified limits. LZ_CLOUD_PARTS (default
+    `pytest,exclusive,unified_limits`) runs only some of those phases: main() starts the next release's cloud
+    between them."""
     link_collection()
     env = cloud_env(release)
     failed = []
+    parts = os.environ.get('LZ_CLOUD_PARTS', ' '.join(CLOUD_PARTS)).replace(',', ' ').split()
 
     def step(name, *cmds, ok=(0,), last=None):
         try:
@@ -187,17 +197,20 @@ def cloud(session, release):
             chosen = selection(session.posargs)
             first = release == RELEASES[0]
             if chosen:
-                step('pytest %s' % release, PYTEST + junit(release) + session.posargs)
+                if 'pytest' in parts:
+                    step('pytest %s' % release, PYTEST + junit(release) + session.posargs)
             else:
                 tests = ['tests/localcloud', 'tests/integration'] + session.posargs
                 matrix = '' if first else 'release_matrix and '
                 parallel = ['-n', WORKERS, '--dist', 'loadfile'] if WORKERS not in ('0', '1') else []
                 # exit code 5 (no test selected) is fine for a selection by marker
-                step('pytest %s' % release, PYTEST + parallel + junit(release) + ['-m', matrix + 'not exclusive'] + tests,
-                     ok=(0,) if first else (0, 5))
-                step('pytest %s exclusive' % release, PYTEST + junit(release + '-exclusive') + ['-m', matrix + 'exclusive'] + tests,
-                     ok=(0, 5))
-            if not chosen and not left_out('unified_limits'):
+                if 'pytest' in parts:
+                    step('pytest %s' % release, PYTEST + parallel + junit(release) + ['-m', matrix + 'not exclusive'] + tests,
+                         ok=(0,) if first else (0, 5))
+                if 'exclusive' in parts:
+                    step('pytest %s exclusive' % release,
+                         PYTEST + junit(release + '-exclusive') + ['-m', matrix + 'exclusive'] + tests, ok=(0, 5))
+            if not chosen and 'unified_limits' in parts and not left_out('unified_limits'):
                 step('quota unified-limits %s' % release, launcher(release, 'quota-backend', 'unified_limits'),
                      PYTEST + junit(release + '-unified-limits') + ['tests/integration/quota/test_quota_unified_limits_cloud.py'],
                      last=launcher(release, 'quota-backend', 'legacy'))
@@ -417,15 +430,18 @@ def left_out(name):
     return name.split('(')[0] in os.environ.get('LZ_SKIP', '').replace(',', ' ').split()
 
 
-def nox_session(name, *args):
-    """One session in its own nox process (it records its phases); a failure it did not record is recorded here."""
+def nox_session(name, *args, env=None, log=None):
+    """One session in its own nox process (it records its phases); a failure it did not record is recorded here.
+    ``log``: an open file for its output (a session running beside another)."""
     if left_out(name):
         print('=== session %s: skipped (LZ_SKIP)' % name, flush=True)
         return 0
     cmd = [PY, '-m', 'nox', '-f', os.path.join(ROOT, 'noxfile.py'), '-s', name] + list(args)
-    print('+ ' + ' '.join(cmd), flush=True)
+    print('+ %s%s%s' % (''.join('%s=%s ' % kv for kv in (env or {}).items()), ' '.join(cmd),
+                        ' > %s' % log.name if log else ''), flush=True)
     t0, before = time.monotonic(), len(recorded())
-    rc = subprocess.call(cmd, cwd=ROOT)
+    rc = subprocess.call(cmd, cwd=ROOT, env=dict(os.environ, **(env or {})), stdout=log,
+                         stderr=subprocess.STDOUT if log else None)
     if rc != 0 and not [p for p in recorded()[before:] if p['rc']]:
         record(name + ' (nox)', rc, time.monotonic() - t0)
     return rc
@@ -459,9 +475,67 @@ def pytest_counts():
     return counts
 
 
+def bring_up(release, jobs, started):
+    """The release's cloud up: its start-up in the background waited for, else started here (False: it is not up).
+    A cloud started by this run goes into ``started``: that run stops it again."""
+    up = True
+    if release in jobs and jobs[release].name.startswith('cloud-up'):
+        started.add(release)
+        up = jobs.pop(release).wait() == 0
+    elif release in jobs:
+        jobs.pop(release).wait(fatal=False)  # a failed install: cloud-up installs in the foreground
+    state = cloud_state(release) if up else 'up'
+    if state != 'up':
+        if state == 'down':
+            started.add(release)
+        try:
+            with phase('cloud-up %s' % release):
+                subprocess.check_call(cloud_up(release))  # waits for every service's health
+        except subprocess.CalledProcessError:
+            up = False
+    return up
+
+
+def bring_down(release, started):
+    if release in started:
+        with contextlib.suppress(subprocess.CalledProcessError), phase('cloud-down %s' % release):
+            subprocess.check_call(launcher(release, 'down'))
+
+
+def later_legs(releases, pytest_args, jobs, started, log=None):
+    """The legs after the first: the release's cloud up, its cloud session, its cloud down."""
+    for release in releases:
+        if bring_up(release, jobs, started):
+            nox_session('cloud(%s)' % release, '--', *pytest_args, log=log)
+        bring_down(release, started)
+
+
+class Beside:
+    """The later legs in a thread, beside the first leg's last phases; their sessions' output in build/, printed
+    when joined (the phases they record go into the one table)."""
+
+    def __init__(self, releases, pytest_args, jobs, started):
+        self.path = os.path.join(BUILD, 'legs-%s.log' % '-'.join(releases))
+        self.log = open(self.path, 'w')
+        print('=== the legs of %s run beside the rest of this one; their output: %s' % (', '.join(releases), self.path),
+              flush=True)
+        self.thread = threading.Thread(target=later_legs, args=(releases, pytest_args, jobs, started, self.log),
+                                       daemon=True)
+        self.thread.start()
+
+    def join(self):
+        t0 = time.monotonic()
+        self.thread.join()
+        self.log.close()
+        print('=== waited %.0f s for the legs beside; their output (%s):' % (time.monotonic() - t0, self.path), flush=True)
+        with open(self.path) as handle:
+            print(handle.read(), end='', flush=True)
+
+
 def main(pytest_args):
-    """Each release's leg in turn (LOCALCLOUD_RELEASES, default: the first is the default release);
-    the sessions that need no cloud run while the first release's cloud comes up (LZ_OVERLAP=0: before)."""
+    """Each release's leg (LOCALCLOUD_RELEASES, default: the first is the default release): the sessions that need
+    no cloud run while the first release's cloud comes up, the next legs beside the first leg's last phases
+    (LZ_OVERLAP=0: each after the other)."""
     releases = os.environ.get('LOCALCLOUD_RELEASES', '').replace(',', ' ').split() or RELEASES
     # each release's instance says where it is; with one release LOCALCLOUD_STATE_DIR may choose it
     for key in ('OPENSTACK_RELEASE', 'OS_CLIENT_CONFIG_FILE') + (('LOCALCLOUD_STATE_DIR',) if releases[1:] else ()):
@@ -481,37 +555,35 @@ def main(pytest_args):
         nox_session('unit', '--', *[a for a in pytest_args if a not in selection(pytest_args)])
         for name in ('lint', 'sanity', 'changelog', 'build', 'galaxy_importer'):
             nox_session(name)
-        for n, release in enumerate(releases):
-            up = True
-            if release in jobs and jobs[release].name.startswith('cloud-up'):
-                started.add(release)
-                up = jobs.pop(release).wait() == 0
-            elif release in jobs:
-                jobs.pop(release).wait(fatal=False)  # a failed install: cloud-up installs in the foreground
-            state = cloud_state(release) if up else 'up'
-            if state != 'up':
-                if state == 'down':
-                    started.add(release)
-                try:
-                    with phase('cloud-up %s' % release):
-                        subprocess.check_call(cloud_up(release))  # waits for every service's health
-                except subprocess.CalledProcessError:
-                    up = False
-            if up:
-                if n == 0:  # the next releases' server venvs meanwhile, so that their cloud-up only starts services
-                    jobs.update((r, Background('install %s (bg)' % r, launcher(r, 'install'), 'install-%s.log' % r))
-                                for r in releases[1:])
-                nox_session('cloud(%s)' % release, '--', *pytest_args)
-                if n == 0:
-                    nox_session('molecule')
-                    nox_session('lowest')
-                    nox_session('newest')  # its cloud run needs the first release's cloud, as lowest's
-            if release in started:
-                with contextlib.suppress(subprocess.CalledProcessError), phase('cloud-down %s' % release):
-                    subprocess.check_call(launcher(release, 'down'))
+        first, later = releases[0], releases[1:]
+        beside = None
+        if bring_up(first, jobs, started):
+            # the next releases' server venvs meanwhile, so that their cloud-up only starts services
+            jobs.update((r, Background('install %s (bg)' % r, launcher(r, 'install'), 'install-%s.log' % r))
+                        for r in later)
+            nox_session('cloud(%s)' % first, '--', *pytest_args, env={'LZ_CLOUD_PARTS': 'pytest'})
+            # What is left of this leg runs a test or a session at a time and leaves a core free: the next
+            # release's cloud comes up beside its exclusive tests, and the next legs run beside the rest.
+            for r in later[:1]:
+                if r in jobs:
+                    jobs.pop(r).wait(fatal=False)  # a failed install: cloud-up installs in the foreground
+                if cloud_state(r) == 'down':
+                    jobs[r] = Background('cloud-up %s (bg)' % r, cloud_up(r), 'cloud-up-%s.log' % r)
+            nox_session('cloud(%s)' % first, '--', *pytest_args, env={'LZ_CLOUD_PARTS': 'exclusive'})
+            if later and os.environ.get('LZ_OVERLAP', '1') != '0':
+                beside = Beside(later, pytest_args, jobs, started)
+            nox_session('cloud(%s)' % first, '--', *pytest_args, env={'LZ_CLOUD_PARTS': 'unified_limits'})
+            nox_session('molecule')
+            nox_session('lowest')
+            nox_session('newest')  # its cloud run needs the first release's cloud, as lowest's
+        bring_down(first, started)
+        if beside:
+            beside.join()
+        else:
+            later_legs(later, pytest_args, jobs, started)
         nox_session('focus_validator')
     finally:
-        for job in jobs.values():
+        for job in list(jobs.values()):
             job.proc.kill()
         rc = report()
     return rc

@@ -732,9 +732,11 @@ def cmd_install(ctx: Ctx) -> None:
     want = _req_hash(ctx)
     if not (hfile.exists() and hfile.read_text().strip() == want and Path(ctx.venv_bin("uwsgi")).exists()):
         if not (ctx.venv / "bin" / "python").exists():
-            log(f"creating venv {ctx.venv}")
             ctx.state.mkdir(parents=True, exist_ok=True)
-            subprocess.run([sys.executable, "-m", "venv", str(ctx.venv)], check=True)
+            # LOCALCLOUD_PYTHON (the Makefile's: the python3 of PATH before the collection's venv) else this one
+            python = os.environ.get("LOCALCLOUD_PYTHON") or sys.executable
+            log(f"creating venv {ctx.venv} with {python}")
+            subprocess.run([python, "-m", "venv", str(ctx.venv)], check=True)
             subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-U", *ctx.release_info["bootstrap"]], check=True)
         t = time.monotonic()
         argv = pip_install_argv(ctx)
