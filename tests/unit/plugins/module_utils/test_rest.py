@@ -1002,6 +1002,16 @@ def entry_point_cache(monkeypatch, disabled=False):
     return _rest.EntryPointCache(), fake
 
 
+def payload_on_sys_path(monkeypatch, tmp_path):
+    """A module's sys.path: its payload archive, then a directory; the cache of a fake stevedore."""
+    payload = tmp_path / 'payload.zip'
+    payload.write_bytes(b'PK')
+    monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
+    monkeypatch.setattr('sys.path', [str(payload), str(tmp_path)])
+    cache, fake = entry_point_cache(monkeypatch)
+    return payload, cache, fake
+
+
 def test_entry_point_cache_is_off_outside_a_connection(monkeypatch):
     cache, fake = entry_point_cache(monkeypatch)
     assert cache.turned_off and fake._disable_caching is True
@@ -1036,11 +1046,7 @@ def test_the_payload_archive_leaves_sys_path_while_plugins_are_found(monkeypatch
 
 
 def test_sys_path_and_the_cache_are_restored_when_connecting_fails(monkeypatch, tmp_path):
-    payload = tmp_path / 'payload.zip'
-    payload.write_bytes(b'PK')
-    monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
-    monkeypatch.setattr('sys.path', [str(payload), str(tmp_path)])
-    cache, fake = entry_point_cache(monkeypatch)
+    payload, cache, fake = payload_on_sys_path(monkeypatch, tmp_path)
     with pytest.raises(RuntimeError):
         with cache.stable():
             raise RuntimeError('no cloud')
@@ -1069,11 +1075,7 @@ def test_connect_finds_its_plugins_with_the_stable_path(monkeypatch):
 
 
 def test_a_second_connection_waits_and_the_payload_comes_back(monkeypatch, tmp_path):
-    payload = tmp_path / 'payload.zip'
-    payload.write_bytes(b'PK')
-    monkeypatch.setattr(_rest.EntryPointCache, 'payloads', staticmethod(lambda p: [str(payload)]))
-    monkeypatch.setattr('sys.path', [str(payload), str(tmp_path)])
-    cache, fake = entry_point_cache(monkeypatch)
+    payload, cache, fake = payload_on_sys_path(monkeypatch, tmp_path)
     inside = []
 
     def second():
