@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import xml.etree.ElementTree as ET
 
 import nox
@@ -176,6 +177,9 @@ def cloud(session, release):
     env = cloud_env(release)
     failed = []
     parts = os.environ.get('LZ_CLOUD_PARTS', ' '.join(CLOUD_PARTS)).replace(',', ' ').split()
+    if set(parts) - set(CLOUD_PARTS):
+        session.error('LZ_CLOUD_PARTS=%s: unknown %s (the parts: %s)' % (
+            os.environ['LZ_CLOUD_PARTS'], ', '.join(sorted(set(parts) - set(CLOUD_PARTS))), ', '.join(CLOUD_PARTS)))
 
     def step(name, *cmds, ok=(0,), last=None):
         try:
@@ -519,9 +523,17 @@ class Beside:
         self.log = open(self.path, 'w')
         print('=== the legs of %s run beside the rest of this one; their output: %s' % (', '.join(releases), self.path),
               flush=True)
-        self.thread = threading.Thread(target=later_legs, args=(releases, pytest_args, jobs, started, self.log),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(releases, pytest_args, jobs, started), daemon=True)
         self.thread.start()
+
+    def _run(self, releases, pytest_args, jobs, started):
+        # an error in the thread would end it unseen, its legs missing from a table that says ok: recorded as failed
+        t0 = time.monotonic()
+        try:
+            later_legs(releases, pytest_args, jobs, started, self.log)
+        except Exception:  # pylint: disable=broad-except  # recorded as a failed phase, printed on join
+            self.log.write(traceback.format_exc())
+            record('legs %s' % ', '.join(releases), 1, time.monotonic() - t0)
 
     def join(self):
         t0 = time.monotonic()
