@@ -21,6 +21,11 @@ display = Display()
 CHECK_SECONDS = 0.2
 # Without a local job file (another connection) the job is asked through async_status this often.
 REMOTE_CHECK_SECONDS = 1.0
+# How often a running step's process is looked for; a job file that still says running this long after the step's
+# module ended or its process was seen gone will never hold a result (async_wrapper, which writes it at once, was
+# lost with it): the task fails instead of waiting for ever.
+LIVENESS_SECONDS = 2.0
+LOST_AFTER_SECONDS = 30.0
 
 
 def job_state(path):
@@ -52,6 +57,42 @@ def status_line(path, step):
     return '%s step: starting' % step
 
 
+def process_alive(pid):
+    """False when no process ``pid`` runs (none, or a zombie nobody reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            # the state follows the ')' that closes the process name
+            return handle.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (OSError, IndexError):
+        return True
+
+
+def step_gone(job_file, status_file, alive=process_alive):
+    """Why the step of the job can no longer write the job's result (its module ended, or its process is gone), or
+    None while it may. Told by this job's status file only: one written before the job file (the last run's) or
+    without a pid says nothing."""
+    try:
+        started = os.stat(job_file).st_mtime
+        with open(status_file) as handle:
+            written = os.fstat(handle.fileno()).st_mtime
+            status = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(status, dict) or written < started or not isinstance(status.get('pid'), int):
+        return None
+    if status.get('finished'):
+        return 'its module (pid %d) ended' % status['pid']
+    if not alive(status['pid']):
+        return 'its process (pid %d) is gone, ended at "%s"' % (status['pid'], status.get('line'))
+    return None
+
+
 class ActionModule(ActionBase):
 
     _supports_check_mode = True   # it reads the job; the step's own task decides what the module may write
@@ -76,9 +117,19 @@ class ActionModule(ActionBase):
         host = (task_vars or {}).get('inventory_hostname', '')
         interval = max(args['interval'], 1)
         next_line = time.monotonic() + interval
+        next_look, gone_since = time.monotonic() + LIVENESS_SECONDS, None
         while True:
             if local and job_state(job_file) == 'running':
                 time.sleep(CHECK_SECONDS)
+                if time.monotonic() >= next_look:
+                    next_look = time.monotonic() + LIVENESS_SECONDS
+                    gone = step_gone(job_file, args['status_file'])
+                    gone_since = (gone_since or time.monotonic()) if gone else None
+                    if gone and time.monotonic() - gone_since >= LOST_AFTER_SECONDS:
+                        raise AnsibleActionFail(
+                            'the %s step was lost: %s, and for %d s its job file %s has still said running (the '
+                            'async_wrapper that writes its result is gone too). What it wrote before is in the cloud; '
+                            'run again to converge.' % (args['step'], gone, LOST_AFTER_SECONDS, job_file))
             elif local:
                 break   # finished, or missing: async_status says which below
             else:

@@ -8,6 +8,7 @@ a status file (atomically, at most once a ``every`` seconds), and the role's fol
 import atexit
 import enum
 import json
+import os
 import threading
 import time
 
@@ -76,9 +77,10 @@ class Progress:
         if self.failed:
             parts.append('%d tenant(s) failed so far' % self.failed)
         parts.append('%d s' % elapsed)
+        # pid: the follow task tells a step whose process is gone from one that still runs
         return dict(step=self.step, phase=self.phase.name.lower(), done=self.done, total=self.total,
                     failed_tenants=self.failed, elapsed=elapsed, finished=self.phase == Phase.FINISHED,
-                    line=', '.join(parts))
+                    line=', '.join(parts), pid=os.getpid())
 
     def _write(self):
         self.written_at = self.clock()

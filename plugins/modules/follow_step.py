@@ -18,6 +18,10 @@ description:
   - The end of the step is seen within 0.2 seconds by reading the job's file on the controller, which the role's
     local connection (C(ansible_connection=local)) allows; on another connection the job is asked through
     M(ansible.builtin.async_status) once a second, and the line says only that the step runs.
+  - A lost step fails the task instead of being waited for. On the local connection, when the step's module ended
+    or its process is gone (the status file names it) and the job's file still says running 30 seconds later
+    (the C(async_wrapper) that writes the result is gone too), the task fails with C(the <step> step was lost),
+    naming the process and the job's file.
   - The replicate role uses it for its long steps (its variable C(replicate_progress_interval)); the long story is
     in C(docs/scale.md), section "Progress".
   - This is an action plugin; it runs on the controller.

@@ -10,7 +10,6 @@ A run killed mid-way (SIGKILL of ansible-playbook) is followed by a re-run the s
 """
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import yaml
 from helpers.playbook import BIN, ensure_collection_link, run_playbook
 from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
 from helpers.keystone import tagged_projects
+from helpers.processes import alive, kill_tree
 
 ZONES = {'default': {'domain_mode': 'default', 'delete_projects': True}}
 TENANTS = 8
@@ -127,52 +127,6 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
     again = run_playbook(tasks=tasks('replicator'), group_vars=group_vars, host=platform)
     assert again.rc == 0 and not again.changed, again.stdout[-3000:]
     print('faults injected: %s; faulty run rc=%d' % (proxy.counts, faulty.rc))
-
-
-def descendants(pid):
-    """Every process below ``pid`` (from /proc): Ansible's workers call setsid(), so a process group
-    kill misses the module that is writing."""
-    children = {}
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as handle:
-                ppid = int(handle.read().rsplit(')', 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as handle:
-            return handle.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except OSError:
-        return False
-
-
-def kill_tree(pid):
-    """Stop the whole tree first (so nothing forks or writes while it is listed), then kill it."""
-    tree = [pid] + descendants(pid)
-    for each in tree:
-        try:
-            os.kill(each, signal.SIGSTOP)
-        except ProcessLookupError:
-            pass
-    tree = [pid] + descendants(pid)   # what forked before the stop arrived
-    for each in tree:
-        try:
-            os.kill(each, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return tree
 
 
 def keystone_state(conn, ws):

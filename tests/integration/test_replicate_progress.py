@@ -11,10 +11,13 @@ import functools
 import json
 import os
 import re
+import threading
+import time
 
 from ansible.release import __version__ as ansible_core
 from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
 from helpers.keystone import recap, replicate, report, workspace
+from helpers.processes import alive, command_line, kill_tree, parent
 
 # 0: both steps on every run; 1: the tenants step on a run of 1 tenant or more, the access step when the tenants
 # step created or changed 1 tenant or more
@@ -135,3 +138,62 @@ def check_progress(keystone, replicator, platform, unique, make_user, replicate)
         assert again['Replicate access'].get('ansible_job_id') is None
     finally:
         replicator.identity.delete_project(foreign.id, ignore_missing=True)
+
+
+def held_projects_listing(method, path, body):
+    """The tenants step's project listing, answered only after the test is over."""
+    if method == 'GET' and path.startswith('/v3/projects?'):
+        return 'delay'
+    return None
+
+
+def step_wrapper(pid):
+    """The topmost async_wrapper process above the step's module ``pid`` (its watchdog)."""
+    top = None
+    while pid and 'async_wrapper' in command_line(parent(pid) or 0):
+        pid = top = parent(pid)
+    return top
+
+
+def test_a_step_whose_processes_are_lost_fails_the_run_instead_of_hanging(keystone, platform, unique, make_user,
+                                                                       tmp_path):
+    """The step's module and async_wrapper killed (nothing writes the job's result): the follow task ends the wait."""
+    user = 'lost-%s' % unique
+    make_user(user)
+    workdir = str(tmp_path)
+    status_path = os.path.join(workdir, 'reports', '.%s.progress.tenants.json' % platform)
+    with FaultProxy(keystone_port(), {}, delay=600, rule=held_projects_listing) as proxy:
+        path = clouds_yaml_via(proxy.port, 'held')
+        runs = []
+        runner = threading.Thread(target=lambda: runs.append(replicate(
+            platform, [workspace('lost%s' % unique, [project('web', user)])], workdir=workdir, lz_cloud='held',
+            env={'OS_CLIENT_CONFIG_FILE': path}, **EVERY_RUN)))
+        runner.start()
+        try:
+            deadline, status = time.monotonic() + 180, {}
+            while time.monotonic() < deadline and not (status.get('pid') and proxy.counts['delay']):
+                time.sleep(0.2)
+                try:
+                    with open(status_path) as handle:
+                        status = json.load(handle)
+                except (OSError, ValueError):
+                    status = {}
+            assert status.get('pid') and proxy.counts['delay'], (status, proxy.counts, runs and runs[0].stdout)
+            watchdog = step_wrapper(status['pid'])
+            assert watchdog, 'no async_wrapper above the step module %d' % status['pid']
+            tree = kill_tree(watchdog)
+            assert status['pid'] in tree
+            killed = time.monotonic()
+            runner.join(240)
+            assert not runner.is_alive(), 'the run still waits %d s after its step was lost' % (time.monotonic() - killed)
+        finally:
+            # a run that hangs is left to run_playbook's own timeout: the test does not wait for it
+            runner.join(5)
+            os.unlink(path)
+    assert not [pid for pid in tree if alive(pid)]
+    run = runs[0]
+    assert run.rc != 0, run.stdout[-3000:]
+    assert 'the tenants step was lost' in run['Follow the tenants step']['msg'], run['Follow the tenants step']
+    assert 'pid %d' % status['pid'] in run['Follow the tenants step']['msg']
+    assert run[FAIL_TASK]['msg'].startswith('replication of %s failed' % platform), run[FAIL_TASK]
+    assert keystone.project('lost%s' % unique, 'web') is None

@@ -4,8 +4,17 @@
 tests/integration/test_replicate_progress.py, against the local cloud)."""
 
 import json
+import os
+import subprocess
+import sys
+import time
 
-from ansible_collections.landingzone.openstack.plugins.action.follow_step import job_state, status_line
+from ansible_collections.landingzone.openstack.plugins.action.follow_step import (
+    job_state,
+    process_alive,
+    status_line,
+    step_gone,
+)
 
 
 def write(path, data):
@@ -35,3 +44,44 @@ def test_the_line_is_the_status_files_while_the_step_runs(tmp_path):
     assert status_line(str(status), 'tenants') == 'tenants step: starting'
     write(status, '{not json')
     assert status_line(str(status), 'access') == 'access step: starting'
+
+
+def test_a_step_is_gone_when_this_jobs_module_ended_or_its_process_is_gone(tmp_path):
+    job = write(tmp_path / 'j1', {'started': 1, 'finished': 0, 'ansible_job_id': 'j1'})
+    status = tmp_path / 'status.json'
+    running = {'line': 'tenants step: reading Keystone', 'finished': False, 'pid': 4242}
+    # no status of this job yet: nothing told
+    assert step_gone(job, str(status), alive=lambda pid: False) is None
+    write(status, running)
+    assert step_gone(job, str(status), alive=lambda pid: True) is None
+    gone = step_gone(job, str(status), alive=lambda pid: False)
+    assert 'pid 4242' in gone and 'tenants step: reading Keystone' in gone
+    # the module ended (its exit handler wrote finished): async_wrapper writes the result at once, if it runs
+    write(status, dict(running, finished=True))
+    assert 'module (pid 4242) ended' in step_gone(job, str(status), alive=lambda pid: True)
+
+
+def test_the_last_runs_status_or_one_without_pid_tells_nothing(tmp_path):
+    status = write(tmp_path / 'status.json', {'line': 'tenants step: planning', 'finished': False, 'pid': 4242})
+    job = tmp_path / 'j1'
+    write(job, {'started': 1, 'finished': 0, 'ansible_job_id': 'j1'})
+    # the status file is older than the job file: the last run's, left by a run that was killed
+    os.utime(status, (os.stat(str(job)).st_mtime - 5,) * 2)
+    assert step_gone(str(job), status, alive=lambda pid: False) is None
+    write(tmp_path / 'status.json', {'line': 'tenants step: planning', 'finished': True})
+    assert step_gone(str(job), status, alive=lambda pid: False) is None
+    assert step_gone(str(tmp_path / 'missing'), status, alive=lambda pid: False) is None
+
+
+def test_a_process_is_alive_until_it_ended():
+    assert process_alive(os.getpid()) is True
+    child = subprocess.Popen([sys.executable, '-c', 'pass'])
+    child.wait()
+    assert process_alive(child.pid) is False
+    zombie = subprocess.Popen([sys.executable, '-c', 'pass'])
+    deadline = time.monotonic() + 10
+    # not reaped yet: a zombie, which is no running step
+    while time.monotonic() < deadline and process_alive(zombie.pid):
+        time.sleep(0.05)
+    assert process_alive(zombie.pid) is False
+    zombie.wait()

@@ -33,7 +33,7 @@ def test_phases_counts_and_line(tmp_path):
     progress = _progress.Progress(path, 'access', clock=clock)
     progress.enter(_progress.Phase.READ)
     assert read(path) == dict(step='access', phase='read', done=0, total=None, failed_tenants=0, elapsed=0,
-                              finished=False, line='access step: reading Keystone, 0 s')
+                              finished=False, line='access step: reading Keystone, 0 s', pid=os.getpid())
     clock.now += 12
     progress.enter(_progress.Phase.APPLY, total=40)
     for dummy in range(7):
