@@ -62,8 +62,14 @@ def test_a_limited_run_reads_its_workspace_by_name_and_lists_the_cloud_when_a_lo
     assert steps['tenants']['read'] == BY_NAME and steps['access']['read'] == BY_NAME
     assert steps['quotas']['read'] == BY_NAME
 
-    # by hand: a project renamed, a member added; the lookup by name misses the project
+    # by hand: a project renamed, a member added, a group's grant revoked (the project's effective listing then shows
+    # none of that group's members: it is read on its own); the lookup by name misses the project
     api = keystone.project(ws, 'api')
+    api_group = keystone.group_named('%s-api-user' % ws)
+    granted = keystone.group_roles(api_group, api)
+    for role in granted:
+        replicator.identity.unassign_project_role_from_group(api, api_group, replicator.identity.find_role(role))
+    assert granted and keystone.group_roles(api_group, api) == []
     replicator.identity.update_project(api, name='renamed-by-hand-%s' % unique)
     user_group = keystone.group_named('%s-web-user' % ws)
     replicator.identity.add_user_to_group(eve, user_group)
@@ -75,9 +81,12 @@ def test_a_limited_run_reads_its_workspace_by_name_and_lists_the_cloud_when_a_lo
     # the access step runs after the rename back: its lookups find everything
     assert fixed[ACCESS_TASK]['read'] == BY_NAME
     assert keystone.members(user_group) == [alice.name]
-    drift = [r['drift']['field'] for t in fixed[ACCESS_TASK]['tenants'] for r in t['remarks']
-             if r['code'] == 'drift_reverted']
-    assert drift == ['members']
+    assert keystone.group_roles(api_group, api) == granted and keystone.members(api_group) == [alice.name]
+    drift = sorted((t['tenant'], r['drift']['field']) for t in fixed[ACCESS_TASK]['tenants'] for r in t['remarks']
+                   if r['code'] == 'drift_reverted')
+    assert drift == [('%s/api' % ws, 'grants'), ('%s/web' % ws, 'members')]
+    # the api group's members were read on their own and left as they were: only the grants were written
+    assert [c for c in fixed[ACCESS_TASK]['planned'] if '%s-api-user' % ws in c and 'grant' not in c] == []
 
     # a new project: created after a listing (a lookup cannot tell it from one renamed), nothing twice
     inventory[0]['projects'].append(project('db', alice))

@@ -62,8 +62,8 @@ USER_LOOKUP_BULK_THRESHOLD = 25
 # direct assignments). On a smaller cloud they are cheap: named, they give roles and users for free.
 LARGE_CLOUD_GROUPS = 1000
 # On a large cloud, a run whose tenants own at most this many groups (50 tenants of 3 roles), and at
-# most a tenth of the cloud's, reads their members and grants group by group: two small requests
-# each, in parallel, about what Keystone spends on ten groups of the effective listing.
+# most a tenth of the cloud's, reads their grants group by group and their members from one effective
+# listing per tenant project (read_scoped_access): small requests, in parallel.
 SCOPED_READ_GROUP_LIMIT = 150
 SCOPED_READ_COST = 10
 
@@ -389,13 +389,62 @@ class Snapshot:
         return snap
 
     def read_members(self, rest, tenants, mode, max_workers=1, scoped=False):
-        """Members of the ``tenants``' groups as ``mode`` (GROUPS or RECORDS) says, and with ``scoped`` their grants,
-        group by group (a small scope: the members only where no record holds them)."""
+        """Members of the ``tenants``' groups as ``mode`` (GROUPS or RECORDS) says, and with ``scoped`` (a small
+        scope) their grants too (``read_scoped_access``; the members only where no record holds them)."""
         groups = self.groups_of(tenants)
         unread = groups if mode == MembersRead.GROUPS else self.members_from_records(tenants)
-        self.read_group_access(rest, groups if scoped else unread, max_workers, grants=scoped,
-                               members_of=set(g['id'] for g in unread))
+        if scoped:
+            self.read_scoped_access(rest, tenants, groups, set(g['id'] for g in unread), max_workers)
+        else:
+            self.read_group_members(rest, unread, max_workers)
         self.member_reads = MemberReads(mode, len(groups), read=len(unread), from_records=len(groups) - len(unread))
+
+    def read_scoped_access(self, rest, tenants, groups, members_of, max_workers=1):
+        """Grants of ``groups`` group by group (on any project: a foreign one is remarked) and members of those in
+        ``members_of``: one effective listing per tenant project names the members of each group granted there (a
+        request per project, not per group); a group not granted on its tenant's project is read on its own."""
+        projects = {}
+        for tenant in tenants:
+            owned = self.owned_projects(tenant.marker_tags) if tenant.state == State.PRESENT else []
+            if len(owned) == 1:
+                for grp in self.owned_groups(tenant.key):
+                    if grp['id'] in members_of:
+                        projects[grp['id']] = owned[0]['id']
+        reads = [('group.id', g['id']) for g in groups] + [('scope.project.id', p) for p in sorted(set(projects.values()))]
+
+        def read(job):
+            key, ident = job
+            params = {key: ident} if key == 'group.id' else {key: ident, 'effective': 'true', 'include_names': 'true'}
+            return list_keystone(rest, '/role_assignments', 'role_assignments', params=params)
+
+        effective = []
+        for (key, dummy), found in zip(reads, pool_map(read, reads, max_workers)):
+            if key == 'group.id':
+                self.add_grants(found)
+            else:
+                effective.extend(found)
+        covered = set(gid for gid, pid in projects.items() if self.group_grants.get((gid, pid)))
+        for gid in covered:
+            self.members[gid] = {}
+        self.add_members(effective, covered)
+        self.read_group_members(rest, [g for g in groups if g['id'] in members_of and g['id'] not in covered],
+                                max_workers)
+
+    def add_members(self, effective, groups=None):
+        """Remember the members of groups (of those in ``groups``, default all) among ``effective`` role
+        assignments: each user assignment a group gave carries the group in its ``membership`` link."""
+        for ra in effective:
+            link = ra.get('links', {}).get('membership')
+            user = ra.get('user')
+            if not link or not user:
+                continue
+            # .../v3/groups/{group_id}/users/{user_id}
+            group_id = link.rstrip('/').split('/')[-3]
+            if groups is not None and group_id not in groups:
+                continue
+            self.members.setdefault(group_id, {})[user['id']] = user.get('name')
+            if user.get('name') is not None:
+                self.remember_user(user['name'], user['id'])
 
     def members_from_records(self, tenants):
         """Take the members of the present ``tenants``' groups from their projects' ``lz_access`` records
@@ -511,33 +560,15 @@ class Snapshot:
             if ra.get('role', {}).get('name'):
                 self.roles_by_name.setdefault(ra['role']['name'], ra['role']['id'])
         self.add_grants(direct)
-        for ra in effective:
-            link = ra.get('links', {}).get('membership')
-            user = ra.get('user')
-            if not link or not user:
-                continue
-            # .../v3/groups/{group_id}/users/{user_id}
-            parts = link.rstrip('/').split('/')
-            self.members.setdefault(parts[-3], {})[user['id']] = user.get('name')
-            if user.get('name') is not None:
+        self.add_members(effective)
+
+    def read_group_members(self, rest, groups, max_workers=1):
+        """Members of ``groups``, group by group."""
+        for grp, members in zip(groups, pool_map(lambda g: list_keystone(rest, '/groups/%s/users' % g['id'], 'users'),
+                                                 groups, max_workers)):
+            self.members[grp['id']] = dict((u['id'], u['name']) for u in members)
+            for user in members:
                 self.remember_user(user['name'], user['id'])
-
-    def read_group_access(self, rest, groups, max_workers=1, grants=True, members_of=None):
-        """Members (of those in ``members_of``, default all) and, with ``grants``, grants on any project (a foreign one is
-        remarked) of ``groups``, group by group."""
-        def read(grp):
-            members = (list_keystone(rest, '/groups/%s/users' % grp['id'], 'users')
-                       if members_of is None or grp['id'] in members_of else None)
-            return members, (list_keystone(rest, '/role_assignments', 'role_assignments', params={'group.id': grp['id']})
-                             if grants else None)
-
-        for grp, (members, granted) in zip(groups, pool_map(read, groups, max_workers)):
-            if members is not None:
-                self.members[grp['id']] = dict((u['id'], u['name']) for u in members)
-                for user in members:
-                    self.remember_user(user['name'], user['id'])
-            if granted is not None:
-                self.add_grants(granted)
 
     def add_grants(self, assignments):
         """Remember the project grants of groups among ``assignments`` (a direct listing)."""

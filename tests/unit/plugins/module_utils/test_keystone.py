@@ -533,6 +533,7 @@ class ListingRest:
                 effective.append({'user': {'id': uid, 'name': uname}, 'scope': {'project': {'id': 'p1'}},
                                   'links': {'membership': 'http://k/v3/groups/%s/users/%s' % (gid, uid)}})
         self.assignments = (assignments, effective)
+        self.grants = dict(snap.group_grants)
 
         self.members = snap.members
         self.user_names = dict((uid, name) for members in snap.members.values() for uid, name in members.items())
@@ -543,6 +544,8 @@ class ListingRest:
         if path == '/role_assignments':
             if params.get('group.id'):
                 found = [a for a in self.assignments[0] if a['group']['id'] == params['group.id']]
+            elif params.get('scope.project.id') and params.get('effective'):
+                found = self.effective_on(params['scope.project.id'])
             else:
                 found = self.assignments[1 if params.get('effective') else 0]
             if not params.get('include_names'):   # as Keystone: ids only
@@ -560,6 +563,20 @@ class ListingRest:
         if path == '/users' and params and params.get('name'):
             return {'users': [u for u in self.bodies['/users']['users'] if u['name'] == params['name']]}
         return self.bodies[path]
+
+    def effective_on(self, project_id):
+        """As Keystone's effective listing of one project: a user assignment per member and role of each group
+        granted there (a group without members gives none)."""
+        found = []
+        for (gid, pid), roles in sorted(self.grants.items()):
+            for uid, uname in (self.members.get(gid) or {}).items() if pid == project_id else ():
+                for role_id in sorted(roles):
+                    found.append({'user': {'id': uid, 'name': uname}, 'scope': {'project': {'id': pid}},
+                                  'role': {'id': role_id},
+                                  'links': {'membership': 'http://k/v3/groups/%s/users/%s' % (gid, uid),
+                                            'assignment': 'http://k/v3/projects/%s/groups/%s/roles/%s'
+                                                          % (pid, gid, role_id)}})
+        return found
 
     def request(self, method, path, **kwargs):
         raise AssertionError('a no-op run must not write: %s %s' % (method, path))
@@ -589,8 +606,10 @@ class TestNoOpCost:
     def test_a_few_tenants_on_a_large_cloud_read_their_groups_one_by_one(self):
         rest = ListingRest(on_a_large_cloud(converged_snapshot()))
         out = ks.replicate_access(module(), rest, Scope([spec()], frozenset(), True, tuple([spec()])))
-        per_group = [('GET', '/groups/%s/users' % g, ()) for g in ('g-reader', 'g-user', 'g-admin')]
-        per_group += [('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')]
+        # the grants group by group, the members of the three groups in one effective listing of their project
+        per_group = [('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')]
+        per_group += [('GET', '/role_assignments', (('effective', 'true'), ('include_names', 'true'),
+                                                    ('scope.project.id', 'p1')))]
         assert sorted(rest.sent) == sorted([('GET', '/projects', ()), ('GET', '/groups', ()), ('GET', '/roles', ())]
                                            + per_group)
         assert out['changed'] is False and out['summary']['ok'] == 1

@@ -64,8 +64,10 @@ def paths(rest):
 
 PROJECT_BY_PREFIX = ('GET', '/projects', (('name__istartswith', 'acme-web'),))
 GROUPS_BY_PREFIX = ('GET', '/groups', (('name__istartswith', 'acme-web-'),))
-PER_GROUP = ([('GET', '/groups/%s/users' % g, ()) for g in ('g-reader', 'g-user', 'g-admin')]
-             + [('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')])
+# the grants group by group; the members of the groups granted on the tenant's project from its effective listing
+PER_GROUP = ([('GET', '/role_assignments', (('group.id', g),)) for g in ('g-reader', 'g-user', 'g-admin')]
+             + [('GET', '/role_assignments', (('effective', 'true'), ('include_names', 'true'),
+                                              ('scope.project.id', 'p1')))])
 
 
 # ---------------------------------------------------------------------------- the tenants step
@@ -165,14 +167,36 @@ def test_a_limited_access_step_sets_back_a_member_added_by_hand():
     assert out['planned'] == ['remove eve from group acme-web-user']
 
 
+def test_a_group_whose_grant_was_removed_by_hand_is_read_on_its_own_and_granted_again():
+    """The effective listing of the project shows no member of a group granted nothing there: that group's members
+    are read group by group, so the run grants it again and leaves its members, which did not change."""
+    snap = converged_snapshot()
+    del snap.group_grants[('g-admin', 'p1')]
+    rest = NamedRest(snap)
+    out = ks_runner.replicate_access(limited(check_mode=True), rest, scope())
+    assert [p for p in rest.sent if p[1].startswith('/groups/') and p[1] != '/groups'] == [
+        ('GET', '/groups/g-admin/users', ())]
+    assert sorted(out['planned']) == ['grant manager to group acme-web-admin', 'grant member to group acme-web-admin']
+
+
+def test_members_removed_by_hand_from_a_granted_group_are_added_again():
+    """A granted group without members gives no line in the effective listing: it is read as empty."""
+    snap = converged_snapshot()
+    snap.members['g-admin'] = {}
+    rest = NamedRest(snap, [{'id': 'u-alice', 'name': 'alice'}])
+    out = ks_runner.replicate_access(limited(check_mode=True), rest, scope())
+    assert [p for p in rest.sent if p[1].startswith('/groups/') and p[1] != '/groups'] == []
+    assert out['planned'] == ['add alice to group acme-web-admin']
+
+
 def test_records_are_used_on_request_in_a_limited_run():
     rest = NamedRest(converged_snapshot())
     out = ks_runner.replicate_access(limited('records'), rest, scope())
     assert out['read']['mode'] == 'by_name'
     assert out['members'] == {'mode': 'records', 'groups': 3, 'read': 0, 'from_records': 3}
-    # the grants still group by group: a limited run sets back a grant changed by hand
+    # the grants still group by group: a limited run sets back a grant changed by hand; no members are read
     assert [p for p in rest.sent if p[1].startswith('/groups/')] == []
-    assert sorted(p for p in rest.sent if p[1] == '/role_assignments') == sorted(PER_GROUP[3:])
+    assert sorted(p for p in rest.sent if p[1] == '/role_assignments') == sorted(PER_GROUP[:3])
 
 
 def without_record(snap):
