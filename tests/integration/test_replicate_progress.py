@@ -155,8 +155,8 @@ def step_wrapper(pid):
     return top
 
 
-def test_a_step_whose_processes_are_lost_fails_the_run_instead_of_hanging(keystone, platform, unique, make_user,
-                                                                       tmp_path):
+def test_a_step_whose_processes_are_lost_fails_the_run_instead_of_hanging(
+        keystone, platform, unique, make_user, tmp_path):
     """The step's module and async_wrapper killed (nothing writes the job's result): the follow task ends the wait."""
     user = 'lost-%s' % unique
     make_user(user)
