@@ -23,13 +23,16 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FAULTS = ('503_before', '503_after', 'drop_before', 'drop_after', 'delay')
+# what a rule returns for a request that is forwarded as it is, never drawn for a fault
+PASS = 'pass'
 HOP_HEADERS = set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade'])
 
 
 class FaultProxy:
     def __init__(self, upstream_port, rates, delay=3.0, seed=1, upstream_host='127.0.0.1', rule=None):
         """``rule(method, path, body) -> fault or None`` is asked first: faults aimed at chosen requests
-        (e.g. every write of one tenant); ``rates`` then draws faults at random."""
+        (e.g. every write of one tenant), or PASS for a request no fault may hit; ``rates`` then draws faults at
+        random."""
         self.upstream = (upstream_host, upstream_port)
         self.rule = rule
         self.rates = dict(rates)
@@ -52,7 +55,9 @@ class FaultProxy:
                 length = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(length) if length else None
                 fault = proxy.rule(self.command, self.path, body) if proxy.rule else None
-                if fault:
+                if fault == PASS:
+                    fault = None
+                elif fault:
                     with proxy.lock:
                         proxy.counts[fault] += 1
                 else:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from helpers.playbook import BIN, ensure_collection_link, run_playbook
-from faultproxy import FaultProxy, clouds_yaml_via, keystone_port
+from faultproxy import PASS, FaultProxy, clouds_yaml_via, keystone_port
 from helpers.keystone import tagged_projects
 from helpers.processes import alive, kill_tree
 
@@ -93,6 +93,16 @@ def cleanup(replicator):
             replicator.identity.delete_project(proj, ignore_missing=True)
 
 
+def connecting(method, path, body):
+    """A module's version discovery and token request pass. A module that gets no answer to them within api_timeout
+    counts the endpoint as hung and fails at connect, before any write (by design, test_rest.py): with ci24's seed
+    (70c903b5) the discovery was dropped and the token request delayed, the first step failed, and the whole faulty
+    run drew 2 faults instead of the writes' faults this test is about."""
+    if (method == 'GET' and path.rstrip('/') in ('', '/v3')) or (method == 'POST' and path.startswith('/v3/auth/tokens')):
+        return PASS
+    return None
+
+
 def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replicator, unique, users, cleanup):
     ws = 'fx%s' % unique
     platform = 'fault%s' % unique
@@ -100,7 +110,7 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
     group_vars = dict(landing_zones=ZONES, workspaces=inventory(ws, users))
     rates = {'503_before': 0.06, '503_after': 0.08, 'drop_before': 0.03, 'drop_after': 0.05,
              'delay': 0.03}
-    with FaultProxy(keystone_port(), rates, delay=3.0, seed=int(unique, 16)) as proxy:
+    with FaultProxy(keystone_port(), rates, delay=3.0, seed=int(unique, 16), rule=connecting) as proxy:
         path = clouds_yaml_via(proxy.port, 'faulty')
         try:
             faulty = run_playbook(tasks=tasks('faulty'), group_vars=group_vars, host=platform,
@@ -108,7 +118,7 @@ def test_faulty_keystone_then_healthy_rerun_converges_without_duplicates(replica
         finally:
             os.unlink(path)
     injected = sum(proxy.counts[f] for f in ('503_before', '503_after', 'drop_before', 'drop_after', 'delay'))
-    assert injected >= 5, proxy.counts
+    assert injected >= 5, (proxy.counts, faulty.stdout[-3000:])
     assert proxy.by_method.get('POST', 0) >= TENANTS, proxy.by_method
     # Under faults the run either converged through retries or failed cleanly (a module result,
     # never a crash): both are acceptable; what matters is the state after the healthy re-run.
