@@ -658,16 +658,24 @@ def _tenant(project, platform, zone, now):
     user_tags.update(project.tags)
     groups = []
     notice = now + datetime.timedelta(days=zone.expiry_notice_days)
+    by_role = dict((role, []) for role in PROJECT_ROLES)
+    for binding in project.bindings:
+        by_role[binding.role].append(binding)   # a role _bindings passed: one of PROJECT_ROLES
     for role in PROJECT_ROLES:
-        bindings = [b for b in project.bindings if b.role == role]
-        euids = sorted(set(b.euid for b in bindings if not b.expired(now)))
+        bindings = by_role[role]
         values['role'] = role
+        if all(b.expires is None for b in bindings):
+            # most bindings of a large inventory: none expires (the checks below, without a word)
+            euids, expired, expiring = sorted(set(b.euid for b in bindings)), (), ()
+        else:
+            euids = sorted(set(b.euid for b in bindings if not b.expired(now)))
+            expired = sorted((b.euid, day(b.expires)) for b in bindings if b.expired(now))
+            expiring = sorted((b.euid, day(b.expires)) for b in bindings
+                              if not b.expired(now) and b.expires is not None and b.expires <= notice)
         groups.append(Group(role=role, name=render(zone.patterns['group'], values),
                             keystone_roles=list(zone.role_mapping[role]), euids=euids,
                             members=sorted(set(render_euid(zone.euid_pattern, e) for e in euids)),
-                            expired=sorted((b.euid, day(b.expires)) for b in bindings if b.expired(now)),
-                            expiring=sorted((b.euid, day(b.expires)) for b in bindings
-                                            if not b.expired(now) and b.expires is not None and b.expires <= notice)))
+                            expired=expired, expiring=expiring))
     del values['role']
     size = zone.quota_size
     return Tenant(
