@@ -21,6 +21,9 @@ SHAPES = {
     'types.yml': ('identifier: types\nwhen: 2026-01-01\nflag: yes\nn: 0x10\nf: 1e3\nnothing: ~\n'
                   'list: [a, \'b\', "c\\u00e9"]\nfolded: >\n  one\n  two\n'),
     'anchors.yml': 'identifier: anchors\nbase: &base {x: 1, y: [1, 2]}\nm:\n  <<: *base\n  z: 3\nagain: *base\n',
+    # tags the files' direct build leaves to PyYAML's constructors, and aliases of lists in lists
+    'tagged.yml': ('identifier: tagged\ncode: !!str 123\ncount: !!int "7"\nlist: &l [a, [b, c]]\n'
+                   'nested: [*l, {k: *l}]\nempty: {}\nnone: []\n'),
     'shop.yml': ('identifier: shop\nname: Shop\ntags: [retail]\nprojects:\n  - identifier: web\n'
                  '    bindings:\n      - {euid: alice, role: admin}\n'),
 }
@@ -38,6 +41,8 @@ def test_plain_loading_gives_what_ansibles_loader_gives(tmp_path, name):
     'identifier: x\nname: !unsafe "{{ x }}"\n',        # a tag only Ansible's loader knows
     'identifier: x\nname: one\nname: two\n',           # a key twice: Ansible warns or fails (its setting)
     'identifier: x\nprojects: [\n',                    # a syntax error: Ansible's message names the position
+    'identifier: x\nb: &b {k: 1}\nm:\n  <<: *b\n  k: 2\n',  # a merged key set again: Ansible's loader decides
+    'identifier: x\n? [a, b]\n: 1\n',                  # a key that is a list
 ])
 def test_files_only_ansibles_loader_reads_right_go_to_it(tmp_path, text):
     path = tmp_path / 'x.yml'
