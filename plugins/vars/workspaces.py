@@ -118,25 +118,23 @@ _MAP_TAG = 'tag:yaml.org,2002:map'
 
 
 def _build(loader, node, built):
-    """The plain data of ``node``: strings, lists and mappings built directly, every other node (numbers, dates,
-    other tags) by PyYAML's safe constructors. PyYAML's own construction of nested data, through generators, took
-    two thirds of reading 10,000 tenants' files (docs/scale.md). ``built``: the nodes built so far, by id (an alias
-    is the same object, as PyYAML gives it). A mapping with a key twice, or a key that is no string, number or
-    null, raises ``DuplicateKey``."""
-    known = built.get(id(node))
-    if known is not None:
-        return known[1]
-    if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
-        return node.value
+    """The plain data of ``node``: strings, lists and mappings built directly, other scalars (numbers, dates, other
+    tags) by PyYAML's safe constructors. PyYAML's own construction of nested data, through generators, took two
+    thirds of reading 10,000 tenants' files (docs/scale.md). ``built``: the lists and mappings built so far, by node
+    id (an alias is the same object, as PyYAML gives it). A mapping with a key twice, or a key that is no string,
+    number or null, raises ``DuplicateKey``; a list or mapping under another tag (``!!omap``, ``!!set``) is left to
+    Ansible's loader, whose construction of what it holds checks keys as Ansible does."""
+    if id(node) in built:
+        return built[id(node)]
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
     if node.tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
-        value = []
-        built[id(node)] = (node, value)
+        value = built[id(node)] = []
         value.extend([_build(loader, item, built) for item in node.value])
         return value
     if node.tag == _MAP_TAG and isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)   # merge keys (<<) first: an explicit key may override a merged one
-        value = {}
-        built[id(node)] = (node, value)
+        value = built[id(node)] = {}
         for key_node, value_node in node.value:
             key = _build(loader, key_node, built)
             # a key twice, also one merged and one explicit, and an unhashable key (a list): Ansible's loader
@@ -145,9 +143,8 @@ def _build(loader, node, built):
                 raise DuplicateKey('a key twice in one mapping')
             value[key] = _build(loader, value_node, built)
         return value
-    value = loader.construct_object(node, deep=True)
-    built[id(node)] = (node, value)
-    return value
+    raise yaml.constructor.ConstructorError(None, None, 'a %s only Ansible\'s loader builds' % node.tag,
+                                            node.start_mark)
 
 
 class _PlainLoader(_FAST_LOADER):

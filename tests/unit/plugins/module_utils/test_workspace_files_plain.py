@@ -43,6 +43,7 @@ def test_plain_loading_gives_what_ansibles_loader_gives(tmp_path, name):
     'identifier: x\nprojects: [\n',                    # a syntax error: Ansible's message names the position
     'identifier: x\nb: &b {k: 1}\nm:\n  <<: *b\n  k: 2\n',  # a merged key set again: Ansible's loader decides
     'identifier: x\n? [a, b]\n: 1\n',                  # a key that is a list
+    'identifier: x\nm: !!omap [{a: {k: 1, k: 2}}]\n',    # a key twice inside a tagged list
 ])
 def test_files_only_ansibles_loader_reads_right_go_to_it(tmp_path, text):
     path = tmp_path / 'x.yml'
