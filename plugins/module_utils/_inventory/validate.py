@@ -662,20 +662,21 @@ def _tenant(project, platform, zone, now):
     for binding in project.bindings:
         by_role[binding.role].append(binding)   # a role _bindings passed: one of PROJECT_ROLES
     for role in PROJECT_ROLES:
-        bindings = by_role[role]
+        # one pass over the role's bindings: in force (expiring within the notice window or not), or expired
+        euids, expired, expiring = set(), [], []
+        for b in by_role[role]:
+            if b.expired(now):
+                expired.append((b.euid, day(b.expires)))
+                continue
+            euids.add(b.euid)
+            if b.expires is not None and b.expires <= notice:
+                expiring.append((b.euid, day(b.expires)))
+        euids = sorted(euids)
         values['role'] = role
-        if all(b.expires is None for b in bindings):
-            # most bindings of a large inventory: none expires (the checks below, without a word)
-            euids, expired, expiring = sorted(set(b.euid for b in bindings)), (), ()
-        else:
-            euids = sorted(set(b.euid for b in bindings if not b.expired(now)))
-            expired = sorted((b.euid, day(b.expires)) for b in bindings if b.expired(now))
-            expiring = sorted((b.euid, day(b.expires)) for b in bindings
-                              if not b.expired(now) and b.expires is not None and b.expires <= notice)
         groups.append(Group(role=role, name=render(zone.patterns['group'], values),
                             keystone_roles=list(zone.role_mapping[role]), euids=euids,
                             members=sorted(set(render_euid(zone.euid_pattern, e) for e in euids)),
-                            expired=expired, expiring=expiring))
+                            expired=sorted(expired), expiring=sorted(expiring)))
     del values['role']
     size = zone.quota_size
     return Tenant(
