@@ -19,6 +19,7 @@ the other phases are measured on that cloud:
     .venv/bin/python bench/scale.py grow --count 100     # 100 new tenants, the whole inventory run
     .venv/bin/python bench/scale.py dbsize      # Keystone's database size (the instance's MariaDB)
     .venv/bin/python bench/scale.py reads       # each cloud-wide listing alone: time, size, JSON decoding
+    .venv/bin/python bench/scale.py listings    # the no-op's three cloud-wide listings, paged, median of 3
     .venv/bin/python bench/scale.py profile [--workspace]   # the access step in-process, every request timed
 
 Desired state as bench/replicate.py: 3 role groups per tenant, 10 bindings (2 readers, 5 users,
@@ -34,6 +35,7 @@ Prints a table and, last, one JSON line per phase.
 """
 
 import argparse
+import configparser
 import json
 import os
 import random
@@ -249,8 +251,23 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
                 failed=sum(1 for t in data['tasks'] if t['result'].get('failed')))
 
 
+def keystone_response_validation():
+    """The bench Keystone's ``[api] response_validation`` when it is a local cloud's (its keystone.conf beside the
+    clouds.yaml): most of a cloud-wide listing's time at 10,000 tenants (docs/scale.md), so each figure names it."""
+    state_dir = os.path.dirname(os.environ.get('OS_CLIENT_CONFIG_FILE') or '.')
+    conf_path = os.path.join(state_dir, 'etc', 'keystone', 'keystone.conf')
+    if not os.path.exists(conf_path):
+        return None
+    release_path = os.path.join(state_dir, 'release')
+    if os.path.exists(release_path) and open(release_path).read().strip() == '2023.2':
+        return 'none (Keystone 24 has no response validation)'
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.read(conf_path)
+    return conf.get('api', 'response_validation', fallback='warn (the default)')
+
+
 def report(phase, figures):
-    figures = dict(figures, phase=phase)
+    figures = dict(figures, phase=phase, keystone_response_validation=keystone_response_validation())
     print('%-28s %s' % ('measure (%s)' % phase, 'value'))
     for key in sorted(figures):
         print('%-28s %s' % (key, figures[key]))
@@ -448,6 +465,28 @@ def reads(args, conn, users):
     report('reads', figures)
 
 
+def listings(args, conn, users):
+    """The cloud-wide listings of a whole no-op (projects, groups, direct assignments), each read as the collection
+    reads it (paged), three times in turn: median seconds, items. Keystone's own cost, without Ansible's; run it
+    once with ``[api] response_validation`` at its default and once at ``ignore`` to see that check's share."""
+    sys.path.insert(0, os.path.join(rb.ROOT, 'build', 'collections'))
+    from ansible_collections.landingzone.openstack.plugins.module_utils._keystone.snapshot import list_keystone
+    from ansible_collections.landingzone.openstack.plugins.module_utils._rest import RestClient
+    state = converged(args)
+    rest = RestClient(conn.identity)
+    times, counts = {}, {}
+    for dummy in range(3):
+        for label, path in (('projects', '/projects'), ('groups', '/groups'), ('direct', '/role_assignments')):
+            started = time.monotonic()
+            counts[label] = len(list_keystone(rest, path, path[1:]))
+            times.setdefault(label, []).append(time.monotonic() - started)
+    figures = dict(tenants=state['tenants'], machine_loop_s=machine_speed(), load=round(os.getloadavg()[0], 1))
+    for label in times:
+        figures[label] = dict(s=round(sorted(times[label])[1], 2), items=counts[label])
+    figures['total_s'] = round(sum(figures[label]['s'] for label in times), 2)
+    report('listings', figures)
+
+
 def profile(args, conn, users):
     """The access step of a no-op (or, with --workspace, of a one-workspace run) in this process, as
     the module runs it, with every request timed: where its seconds go (validation, each request,
@@ -512,7 +551,7 @@ def dbsize(args, conn, users):
 def main():
     global LAYOUT, API_TIMEOUT, MEMBERS_READ, RUNNER
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'profile'])
+    ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'listings', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
     ap.add_argument('--chunk', type=int, default=1000, help='tenants per converge run')
     ap.add_argument('--users', type=int, default=300)
