@@ -34,43 +34,25 @@ def summarized(key, value):
 GC_THRESHOLDS = (100000, 50, 50)
 
 
-class LandingZoneModule(AnsibleModule):
-    """AnsibleModule with the collection's option groups (``_argspec``)."""
+def module_spec(argument_spec=None, connection=False, inventory=False, ledger=False, isolation=False, audit=False):
+    """The argument spec of a module: its option groups (``_argspec``) and its own options."""
+    groups = [g for g, wanted in ((_argspec.CONNECTION, connection), (_argspec.INVENTORY, inventory),
+                                  (_argspec.LEDGER, ledger), (_argspec.ISOLATION, isolation),
+                                  (_argspec.AUDIT, audit)) if wanted]
+    return _argspec.compose(*groups, **(argument_spec or {}))
 
-    def __init__(self, argument_spec=None, connection=False, inventory=False, ledger=False,
-                 isolation=False, audit=False, **kwargs):
-        # before the arguments are decoded (the inventory's megabytes)
-        gc.set_threshold(*GC_THRESHOLDS)
-        groups = [g for g, wanted in ((_argspec.CONNECTION, connection), (_argspec.INVENTORY, inventory),
-                                      (_argspec.LEDGER, ledger), (_argspec.ISOLATION, isolation),
-                                      (_argspec.AUDIT, audit)) if wanted]
-        kwargs.setdefault('supports_check_mode', True)
-        self.counter = None
-        super().__init__(argument_spec=_argspec.compose(*groups, **(argument_spec or {})), **kwargs)
-        if connection:
-            # again: AnsibleModule skips _log_invocation when the module itself is no_log
-            self.no_log_values.update(_argspec.cloud_secrets(self.params.get('cloud')))
-            problem = _argspec.cloud_problem(self.params)
-            if problem:
-                self.fail(problem)
-        if ledger:
-            # no_log masks the whole DSN; its password may also appear on its own (a driver's
-            # message, a redacted target): mask every secret the DSN holds, in any shape
-            self.no_log_values.update(dsn_secrets(self.params.get('ledger_dsn')))
 
-    def _log_invocation(self):
-        # AnsibleModule logs the arguments before __init__ returns: a cloud dict's secrets are
-        # masked from that log on (and from every result, warning and error)
-        self.no_log_values.update(_argspec.cloud_secrets(self.params.get('cloud')))
-        super()._log_invocation()
+def invocation(params):
+    """The ``invocation`` of a result: the arguments, a bulky option as a count of its items (``summarized``)."""
+    return {'module_args': dict((key, summarized(key, value)) for key, value in params.items())}
 
-    def _return_formatted(self, kwargs):
-        # the inventory is data the run was given, often megabytes: echoed back as ``invocation`` it
-        # would be decoded, pickled and kept as a registered variable by Ansible once more per task
-        # (docs/scale.md, "Where the time goes"); the result names its size instead
-        if 'invocation' not in kwargs:
-            kwargs['invocation'] = {'module_args': dict((key, summarized(key, value)) for key, value in self.params.items())}
-        super()._return_formatted(kwargs)
+
+class ModuleRun:
+    """One way to fail and the typed errors every module maps: for a module process (``LandingZoneModule``) and for
+    an action that runs a module's code in the controller's task process (plugins/action/inventory_validate.py).
+    Needs ``fail_json`` and ``counter``."""
+
+    counter = None
 
     def requests(self):
         """The HTTP requests of this run so far (a product figure, returned by every module)."""
@@ -97,3 +79,40 @@ class LandingZoneModule(AnsibleModule):
             self.fail_user_error(exc)
         except OSError as exc:
             self.fail(str(exc))
+
+
+class LandingZoneModule(ModuleRun, AnsibleModule):
+    """AnsibleModule with the collection's option groups (``_argspec``)."""
+
+    def __init__(self, argument_spec=None, connection=False, inventory=False, ledger=False,
+                 isolation=False, audit=False, **kwargs):
+        # before the arguments are decoded (the inventory's megabytes)
+        gc.set_threshold(*GC_THRESHOLDS)
+        kwargs.setdefault('supports_check_mode', True)
+        self.counter = None
+        super().__init__(argument_spec=module_spec(argument_spec, connection=connection, inventory=inventory,
+                                                   ledger=ledger, isolation=isolation, audit=audit), **kwargs)
+        if connection:
+            # again: AnsibleModule skips _log_invocation when the module itself is no_log
+            self.no_log_values.update(_argspec.cloud_secrets(self.params.get('cloud')))
+            problem = _argspec.cloud_problem(self.params)
+            if problem:
+                self.fail(problem)
+        if ledger:
+            # no_log masks the whole DSN; its password may also appear on its own (a driver's
+            # message, a redacted target): mask every secret the DSN holds, in any shape
+            self.no_log_values.update(dsn_secrets(self.params.get('ledger_dsn')))
+
+    def _log_invocation(self):
+        # AnsibleModule logs the arguments before __init__ returns: a cloud dict's secrets are
+        # masked from that log on (and from every result, warning and error)
+        self.no_log_values.update(_argspec.cloud_secrets(self.params.get('cloud')))
+        super()._log_invocation()
+
+    def _return_formatted(self, kwargs):
+        # the inventory is data the run was given, often megabytes: echoed back as ``invocation`` it
+        # would be decoded, pickled and kept as a registered variable by Ansible once more per task
+        # (docs/scale.md, "Where the time goes"); the result names its size instead
+        if 'invocation' not in kwargs:
+            kwargs['invocation'] = invocation(self.params)
+        super()._return_formatted(kwargs)

@@ -15,6 +15,9 @@ description:
     C(module_defaults) for the inventory group apply to it.
   - On error, every problem is listed with its path in the inventory, for example
     C(workspaces[3].projects[0].bindings[2].role).
+  - On a local connection, as every platform host of the collection has, the validation runs in the controller's
+    task process (this module's action plugin, with this module's code and argument spec), not as a module process
+    that would be handed the whole inventory as its arguments. On any other connection the module runs on the host.
 author:
   - landingzone.openstack maintainers (@landingzone)
 options:
@@ -44,6 +47,14 @@ options:
     type: bool
     default: false
     version_added: 0.1.0
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details: On a local connection the whole validation runs on the controller.
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: none
 extends_documentation_fragment:
   - landingzone.openstack.rows
   - landingzone.openstack.inventory
