@@ -4,8 +4,8 @@
 plugins/modules/inventory_validate.py). On a local connection, as every platform host of the collection has, the
 validation runs here, in the controller's task process: it sends no request and its input is the whole inventory,
 which a module process is handed as megabytes of arguments and decodes again after Ansible packed the module and it
-imported Ansible's module code (about 1 s of a 10,000-tenant run, docs/scale.md). On any other connection the
-module runs on the host, as before."""
+imported Ansible's module code (about 1 s of a 10,000-tenant run, docs/scale.md). On any other connection, or
+with become, the module runs on the host, as before."""
 
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        if self._connection.transport != 'local':
+        # the module on the host: another connection, or another user (become) who would write the rows file
+        if self._connection.transport != 'local' or self._play_context.become:
             result = merge_hash(result, self._execute_module(module_name=MODULE, module_args=self._task.args,
                                                              task_vars=task_vars))
             self._remove_tmp_path(self._connection._shell.tmpdir)

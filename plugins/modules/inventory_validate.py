@@ -17,7 +17,8 @@ description:
     C(workspaces[3].projects[0].bindings[2].role).
   - On a local connection, as every platform host of the collection has, the validation runs in the controller's
     task process (this module's action plugin, with this module's code and argument spec), not as a module process
-    that would be handed the whole inventory as its arguments. On any other connection the module runs on the host.
+    that would be handed the whole inventory as its arguments. On any other connection, or with become, the module
+    runs on the host.
 author:
   - landingzone.openstack maintainers (@landingzone)
 options:

@@ -110,10 +110,10 @@ def test_a_spec_with_secrets_is_refused():
         action.ControllerModule({}, dict(auth=dict(type='dict', no_log=True)))
 
 
-def make_action(transport, args, check_mode=False):
+def make_action(transport, args, check_mode=False, become=False):
     task = mock.MagicMock(args=args, async_val=0, check_mode=check_mode, action=action.MODULE)
     connection = mock.MagicMock(transport=transport)
-    return action.ActionModule(task, connection, mock.MagicMock(), loader=None, templar=None,
+    return action.ActionModule(task, connection, mock.MagicMock(become=become), loader=None, templar=None,
                                shared_loader_obj=None)
 
 
@@ -124,8 +124,9 @@ def test_on_a_local_connection_no_module_runs(capsys):
     assert result['tenants'] == module_result(INVENTORY, capsys)['tenants']
 
 
-def test_on_another_connection_the_module_runs_on_the_host():
-    plugin = make_action('ssh', INVENTORY)
+@pytest.mark.parametrize('transport, become', [('ssh', False), ('local', True)])
+def test_on_another_connection_or_with_become_the_module_runs_on_the_host(transport, become):
+    plugin = make_action(transport, INVENTORY, become=become)
     answer = dict(changed=False, tenants=[], requests=dict(total=0))
     with mock.patch.object(plugin, '_execute_module', return_value=answer) as execute, \
             mock.patch.object(plugin, '_remove_tmp_path'):
