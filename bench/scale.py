@@ -14,6 +14,7 @@ the other phases are measured on that cloud:
     .venv/bin/python bench/scale.py noop        # the whole inventory, nothing to do
     .venv/bin/python bench/scale.py scope       # only_workspaces: one workspace of 25 tenants
     .venv/bin/python bench/scale.py scope --runner role   # the same as the replicate role runs it (any phase)
+    .venv/bin/python bench/scale.py scope --workspaces-cache DIR  # the vars plugin's cache_dir (first run cold)
     .venv/bin/python bench/scale.py drift       # 1 % of the tenants drifted by hand (a grant added, a member removed)
     .venv/bin/python bench/scale.py delete --count 100   # 100 tenants marked deleted
     .venv/bin/python bench/scale.py grow --count 100     # 100 new tenants, the whole inventory run
@@ -40,6 +41,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import stat
 import subprocess
 import sys
@@ -58,6 +60,9 @@ WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
 API_TIMEOUT = 600
 # the access step's members_read (docs/scale.md): auto reads a large cloud's members from the access records
 MEMBERS_READ = 'auto'
+# --workspaces-cache: the vars plugin's cache_dir (docs/scale.md); the inventory is then written where the last run's
+# was, each file only when its text changed, as a git checkout leaves the files it does not change
+WORKSPACES_CACHE = None
 # 'modules': a playbook of the validation and the two Keystone steps as the role runs them; 'role': the
 # replicate role as a scheduled job runs it (argument check, validation, the steps, the report; quotas off: the bench
 # instance is Keystone alone)
@@ -118,21 +123,35 @@ def rss_wrapper(workdir):
     return path, rss_file
 
 
+def write_if_changed(path, data):
+    """Write ``data`` as YAML to ``path`` unless the file holds that text already (its times stay as they were)."""
+    text = yaml.safe_dump(data)
+    if os.path.exists(path):
+        with open(path) as handle:
+            if handle.read() == text:
+                return
+    with open(path, 'w') as handle:
+        handle.write(text)
+
+
 def write_files_inventory(workdir, platform, zones, workspaces, python):
     """The layout docs/inventory.md gives a large inventory: the platforms in hosts.yml, the landing
-    zones in group_vars, one file per workspace read by the vars plugin landingzone.openstack.workspaces."""
-    top = os.path.join(workdir, 'inventory')
-    os.makedirs(os.path.join(top, 'group_vars', 'all'))
-    os.makedirs(os.path.join(top, 'workspaces'))
+    zones in group_vars, one file per workspace read by the vars plugin landingzone.openstack.workspaces.
+    With ``WORKSPACES_CACHE`` in one directory kept from run to run (``<cache dir>-inventory``), else in ``workdir``."""
+    top = WORKSPACES_CACHE.rstrip(os.sep) + '-inventory' if WORKSPACES_CACHE else os.path.join(workdir, 'inventory')
+    os.makedirs(os.path.join(top, 'group_vars', 'all'), exist_ok=True)
+    os.makedirs(os.path.join(top, 'workspaces'), exist_ok=True)
     hosts = {'all': {'children': {'platforms': {'hosts': {platform: {
         'ansible_connection': 'local', 'ansible_python_interpreter': python}}}}}}
     zones_file = os.path.join('group_vars', 'all', 'landing_zones.yml')
     for name, data in (('hosts.yml', hosts), (zones_file, {'landing_zones': zones})):
-        with open(os.path.join(top, name), 'w') as handle:
-            yaml.safe_dump(data, handle)
+        write_if_changed(os.path.join(top, name), data)
+    names = set()
     for ws in workspaces:
-        with open(os.path.join(top, 'workspaces', ws['identifier'] + '.yml'), 'w') as handle:
-            yaml.safe_dump(ws, handle)
+        names.add(ws['identifier'] + '.yml')
+        write_if_changed(os.path.join(top, 'workspaces', ws['identifier'] + '.yml'), ws)
+    for name in set(os.listdir(os.path.join(top, 'workspaces'))) - names:
+        os.unlink(os.path.join(top, 'workspaces', name))
     return os.path.join(top, 'hosts.yml')
 
 
@@ -198,8 +217,17 @@ def machine_speed(rounds=3, count=2000000):
 
 
 def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenants_args=None):
-    speed = machine_speed()
+    """One run; its work directory is removed after it unless LZ_BENCH_KEEP is set."""
     workdir = tempfile.mkdtemp(prefix='lz-scale-')
+    try:
+        return _run_phase(workdir, platform, zones, workspaces, module_args, prune, tenants_args)
+    finally:
+        if not os.environ.get('LZ_BENCH_KEEP'):
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_phase(workdir, platform, zones, workspaces, module_args=None, prune=False, tenants_args=None):
+    speed = machine_speed()
     python, rss_file = rss_wrapper(workdir)
     env = {'ANSIBLE_COLLECTIONS_PATH': os.path.join(rb.ROOT, 'build', 'collections')}
     if LAYOUT == 'files':
@@ -208,9 +236,14 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
         # every workspace file as an inventory source (with 400 files: 0.5-2 s more per run, and warnings)
         env['ANSIBLE_VARS_ENABLED'] = 'host_group_vars,landingzone.openstack.workspaces'
         env['ANSIBLE_INVENTORY_IGNORE_REGEX'] = '^workspaces$'
+        if WORKSPACES_CACHE:
+            env['LZ_WORKSPACES_CACHE_DIR'] = WORKSPACES_CACHE
         module_args = dict(module_args or {}, workspace_files='{{ lz_workspace_files }}')
     else:
         inventory = rb.write_inventory(workdir, platform, zones, workspaces, python)
+    # what the run could take from the cache: nothing on its first run (cold)
+    cache = ('warm' if os.path.isdir(WORKSPACES_CACHE) and os.listdir(WORKSPACES_CACHE) else 'cold') \
+        if WORKSPACES_CACHE and LAYOUT == 'files' else None
     # CPU of ansible-playbook and everything it waited for (the modules): less load-dependent than the wall time
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, data = rb.run_ansible(rb.BIN, inventory, playbook(workdir, module_args or {}, prune, tenants_args), env, workdir)
@@ -244,7 +277,7 @@ def run_phase(platform, zones, workspaces, module_args=None, prune=False, tenant
     # writes: every POST/PUT/PATCH/DELETE but the token request of each module run
     writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS) - len([t for t in steps if 'requests' in t['result']])
     return dict(wall_s=round(wall, 2), cpu_s=round(cpu, 2), load=round(os.getloadavg()[0], 1), machine_loop_s=speed,
-                layout=LAYOUT,
+                layout=LAYOUT, workspaces_cache=cache,
                 runner=RUNNER, read=reads,
                 requests=total, by_method=by_method, by_service=by_service, writes=writes, changed=changed,
                 module_peak_rss_mib=round(max(rss) / 1024.0, 1), timings=timings, members=members,
@@ -549,7 +582,7 @@ def dbsize(args, conn, users):
 
 
 def main():
-    global LAYOUT, API_TIMEOUT, MEMBERS_READ, RUNNER
+    global LAYOUT, API_TIMEOUT, MEMBERS_READ, RUNNER, WORKSPACES_CACHE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('phase', choices=['seed', 'converge', 'grow', 'noop', 'scope', 'drift', 'delete', 'dbsize', 'reads', 'listings', 'profile'])
     ap.add_argument('--tenants', type=int, default=10000)
@@ -568,7 +601,10 @@ def main():
                     help='the inventory: one file per workspace (vars plugin) or all workspaces in one file')
     ap.add_argument('--runner', choices=['modules', 'role'], default='modules',
                     help='the two Keystone steps in a playbook, or the replicate role as a job runs it')
+    ap.add_argument('--workspaces-cache', metavar='DIR',
+                    help='the vars plugin\'s cache_dir; the inventory is kept beside it (DIR-inventory) from run to run')
     args = ap.parse_args()
+    WORKSPACES_CACHE = os.path.abspath(args.workspaces_cache) if args.workspaces_cache else None
     RUNNER = args.runner
     LAYOUT = args.layout
     MEMBERS_READ = args.members_read

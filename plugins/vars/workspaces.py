@@ -49,6 +49,24 @@ options:
         key: directory
     env:
       - name: LZ_WORKSPACES_DIR
+  cache_dir:
+    description:
+      - A directory where the plugin keeps what it read of each workspace file, so that a later run reads again only
+        the files that changed (their size, modification and change times, inode). Reading 10,000 tenants' files
+        took 1.1-2.4 s of every run, the cached ones about 0.1 s (C(docs/scale.md)); it pays on a controller that
+        runs the same inventory again and again, such as event-triggered one-workspace runs, not in a fresh AWX
+        execution environment.
+      - Unset (the default), nothing is kept. The directory is created with mode C(0700) and the files with C(0600);
+        a cache file another user owns is not read. A file that only Ansible's loader reads right (a vault, a tag, a
+        key twice, an error), one whose data JSON cannot hold exactly (a date), and one changed in the last
+        seconds are read every run.
+    type: path
+    version_added: 0.2.0
+    ini:
+      - section: landingzone_openstack_workspaces
+        key: cache_dir
+    env:
+      - name: LZ_WORKSPACES_CACHE_DIR
   stage:
     ini:
       - section: landingzone_openstack_workspaces
@@ -75,8 +93,11 @@ EXAMPLES = r'''
 
 import datetime
 import gc
+import hashlib
 import json
 import os
+import tempfile
+import time
 
 import yaml
 
@@ -85,6 +106,7 @@ from ansible.inventory.group import Group
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.vars import BaseVarsPlugin
 from ansible.release import __version__ as ansible_version
+from ansible.utils.display import Display
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.files import (
     is_workspace_file,
@@ -204,17 +226,110 @@ def _position(exc):
     return 'line %s, column %s: ' % (line, column) if column else 'line %s: ' % line
 
 
-def _read(loader, path, shown):
-    """(shown, data, problem) of one file: plain data when it can be, else as Ansible's loader reads it."""
+def _read(loader, path, shown, cache=None):
+    """(shown, data, problem) of one file: plain data when it can be (from ``cache`` when the file did not change),
+    else as Ansible's loader reads it."""
+    if cache is not None:
+        found = cache.get(shown, path)
+        if found is not None:
+            return shown, _as_data(found), None
     try:
-        return shown, _as_data(load_plain(path)), None
+        data = load_plain(path)
     except NotPlain:
         pass
+    else:
+        if cache is not None:
+            cache.put(shown, path, data)
+        return shown, _as_data(data), None
     try:
         return shown, _as_data(loader.load_from_file(path, cache='none', unsafe=True)), None
     except AnsibleError as exc:
         message = to_native(exc.message if hasattr(exc, 'message') else exc)
         return shown, None, '%s%s' % (_position(exc), message)
+
+
+# What a cached file's data depends on besides the file: this plugin's way of reading and PyYAML's.
+CACHE_FORMAT = 'landingzone.openstack.workspaces/1 PyYAML/%s' % yaml.__version__
+# A file modified this recently (nanoseconds) is not cached: a second write within the file system's timestamp
+# granularity could leave its size and times as they were (git's "racily clean" entries).
+RECENT_NS = 2 * 10 ** 9
+
+
+def _stamp(path):
+    """What tells that a file changed: its size, modification and change times, inode and device."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+class FilesCache:
+    """The plain data of a directory's workspace files as read by an earlier run (the ``cache_dir`` option): one JSON
+    file per directory in ``cache_dir``, named after its real path; an entry is used only while the file's ``_stamp``
+    is the same. A cache that cannot be read is read as empty; one that cannot be written is said once."""
+
+    def __init__(self, cache_dir, root):
+        self.path = os.path.join(cache_dir, hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:32] + '.json')
+        self.cache_dir = cache_dir
+        self.old = self._load()
+        self.new = {}
+        self.changed = False
+
+    def _load(self):
+        try:
+            with open(self.path, 'rb') as handle:
+                if os.fstat(handle.fileno()).st_uid != os.getuid():
+                    Display().warning('landingzone.openstack.workspaces: %s belongs to another user, not read'
+                                      % self.path)
+                    return {}
+                cached = json.load(handle)
+        except (OSError, ValueError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                Display().vvv('landingzone.openstack.workspaces: cache %s not read: %s' % (self.path, exc))
+            return {}
+        if not isinstance(cached, dict) or cached.get('format') != CACHE_FORMAT or \
+                not isinstance(cached.get('files'), dict):
+            return {}
+        return cached['files']
+
+    def get(self, shown, path):
+        entry = self.old.get(shown)
+        try:
+            stamp = _stamp(path)
+        except OSError:
+            return None
+        if isinstance(entry, dict) and entry.get('stamp') == stamp:
+            self.new[shown] = entry
+            return entry.get('data')
+        self.changed = True
+        return None
+
+    def put(self, shown, path, data):
+        try:
+            stamp = _stamp(path)
+            text = json.dumps(data)
+        except (OSError, TypeError, ValueError):   # a date, a non-string key: read again each run
+            return
+        if json.loads(text) != data or stamp[1] > time.time_ns() - RECENT_NS or stamp[2] > time.time_ns() - RECENT_NS:
+            return
+        self.new[shown] = dict(stamp=stamp, data=data)
+        self.changed = True
+
+    def save(self):
+        """Write the entries of this run's files (a file gone is dropped), if any changed."""
+        if not self.changed and set(self.new) == set(self.old):
+            return
+        try:
+            os.makedirs(self.cache_dir, mode=0o700, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.cache_dir, prefix='.workspaces-', suffix='.tmp')
+            try:
+                with os.fdopen(handle, 'w') as out:
+                    json.dump(dict(format=CACHE_FORMAT, files=self.new), out)
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except (OSError, TypeError, ValueError) as exc:
+            Display().warning('landingzone.openstack.workspaces: the cache_dir %s could not be written (%s); '
+                              'the workspace files are read in full each run' % (self.cache_dir, exc))
 
 
 class VarsModule(BaseVarsPlugin):
@@ -244,7 +359,7 @@ class VarsModule(BaseVarsPlugin):
         collecting = gc.isenabled()
         gc.disable()
         try:
-            found = self._read_all(loader, root, setting)
+            found = self._read_all(loader, root, setting, self.get_option('cache_dir'))
         finally:
             if collecting:
                 gc.enable()
@@ -254,7 +369,8 @@ class VarsModule(BaseVarsPlugin):
             gc.freeze()
         return found
 
-    def _read_all(self, loader, root, setting):
+    def _read_all(self, loader, root, setting, cache_dir=None):
+        cache = FilesCache(cache_dir, root) if cache_dir else None
         entries = []
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith('.'))
@@ -264,7 +380,9 @@ class VarsModule(BaseVarsPlugin):
                 full = os.path.join(dirpath, name)
                 # shown as the author knows it: the directory setting, then the path below it
                 shown = os.path.normpath(os.path.join(setting, os.path.relpath(full, root)))
-                entries.append(_read(loader, full, shown))
+                entries.append(_read(loader, full, shown, cache))
+        if cache is not None:
+            cache.save()
         workspaces, files = merge_files(setting, entries)
         # the same list as one JSON text: the replicate role passes it to its steps as it is (ansible-core templates a
         # structure into every task that names it, seconds each at thousands of tenants: docs/scale.md)

@@ -9,14 +9,16 @@ Markdown plan of `--check` lists exactly the new tenant and its groups, and so d
 plain-shell check (examples/repository/ci/pull-request.sh); the new project's quota is planned
 against empty in `--check --diff` and in the Markdown plan, with no `no_project` remark (issue 25);
 replicate for the changed workspace creates them and sets exactly that quota; a second run changes
-nothing. Then a bad file fails validation naming the
-file and the path inside it, and replicate stops before any request.
+nothing. The repository's ansible.cfg sets the plugin's cache_dir: by then it holds both workspace files, private.
+Then a bad file fails validation naming the file and the path inside it (the cached entry of the file is not used),
+and replicate stops before any request.
 """
 
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 
@@ -47,6 +49,9 @@ def write(repo, path, data):
 def make_repository(platform):
     repo = tempfile.mkdtemp(prefix='lz-onboarding-')
     shutil.copy(os.path.join(EXAMPLE, 'ansible.cfg'), repo)
+    # the example's commented cache_dir, set (its section is the file's last)
+    with open(os.path.join(repo, 'ansible.cfg'), 'a') as handle:
+        handle.write('cache_dir = %s\n' % os.path.join(repo, 'cache'))
     write(repo, 'inventory/hosts.yml', {'platforms': {'hosts': {platform: {
         'ansible_connection': 'local', 'ansible_python_interpreter': os.path.join(BIN, 'python'),
         'lz_cloud': 'replicator'}}}})
@@ -160,6 +165,14 @@ def test_pull_request_to_project_and_groups(keystone, platform, unique, make_use
     report = json.loads(read(os.path.join(repo, 'reports', '%s.%s.json' % (platform, ws))))
     assert report['summary']['changed'] == 0 and report['summary']['ok'] == 1, report['summary']
     print('no-op replicate requests: %s' % report['requests'])
+    # the plugin's cache_dir: one private file holding both workspace files (written minutes ago)
+    cache = os.path.join(repo, 'cache')
+    cached = os.listdir(cache)
+    assert len(cached) == 1 and stat.S_IMODE(os.stat(cache).st_mode) == 0o700, cached
+    assert stat.S_IMODE(os.stat(os.path.join(cache, cached[0])).st_mode) == 0o600
+    entries = json.loads(read(os.path.join(cache, cached[0])))['files']
+    assert sorted(entries) == sorted('workspaces/%s.yml' % w for w in (base, ws)), sorted(entries)
+    assert entries['workspaces/%s.yml' % ws]['data']['projects'][0]['bindings'] == [{'euid': owner, 'role': 'admin'}]
 
     # a bad file: validation names the file and the path inside it; replicate sends nothing
     write(repo, 'inventory/workspaces/%s.yml' % ws, {'identifier': ws, 'projects': [
