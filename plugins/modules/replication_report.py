@@ -27,6 +27,8 @@ description:
     created, changed, revoked and deleted, with remarks; a header with the counts), for a CI job to
     post on a pull request.
   - The format is described in C(docs/replication.md).
+  - On a local connection, as every platform host of the collection has, the module's code runs in the controller's
+    task process (its action plugin); on any other connection, or with C(become), the module runs on the host.
 author:
   - landingzone.openstack maintainers (@landingzone)
 options:
@@ -59,6 +61,13 @@ options:
     elements: str
     default: []
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details: On a local connection the whole report is merged and written on the controller.
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: none
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
@@ -162,16 +171,11 @@ requests:
 '''
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import LandingZoneModule
-from ansible_collections.landingzone.openstack.plugins.module_utils._replication.runner import run_module
+from ansible_collections.landingzone.openstack.plugins.module_utils._replication.runner import OPTIONS, run_module
 
 
 def main():
-    run_module(LandingZoneModule(argument_spec=dict(
-        platform=dict(type='str', required=True),
-        path=dict(type='path', required=True),
-        steps=dict(type='dict', required=True),
-        only_workspaces=dict(type='list', elements='str', default=[]),
-    )))
+    run_module(LandingZoneModule(argument_spec=OPTIONS))
 
 
 if __name__ == '__main__':

@@ -19,6 +19,13 @@ from ansible_collections.landingzone.openstack.plugins.module_utils._replication
 from ansible_collections.landingzone.openstack.plugins.module_utils._rows import RowsFileError, read_rows, remove_rows_files
 from ansible_collections.landingzone.openstack.plugins.module_utils._results import Status
 
+# The module's options: its module and its action (in the controller's task process) check the same.
+OPTIONS = dict(
+    platform=dict(type='str', required=True),
+    path=dict(type='path', required=True),
+    steps=dict(type='dict', required=True),
+    only_workspaces=dict(type='list', elements='str', default=[]),
+)
 PLAN_SUFFIX = '.plan'
 FAILED_SUFFIX = '.failed'
 MARKDOWN_EXT = '.md'

@@ -107,7 +107,7 @@ def test_the_collector_is_left_as_it_was(controller_collector):
 
 def test_a_spec_with_secrets_is_refused():
     with pytest.raises(ValueError, match='options auth are secrets'):
-        action.ControllerModule({}, dict(auth=dict(type='dict', no_log=True)))
+        action.ControllerModule({}, dict(auth=dict(type='dict', no_log=True)), action.MODULE)
 
 
 def make_action(transport, args, check_mode=False, become=False):

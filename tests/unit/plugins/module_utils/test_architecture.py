@@ -27,12 +27,14 @@ LAYERS = (
     ('runners', ()),             # <package>/runner.py and RUNNERS
     ('module base', ('_module',)),
     ('platform base', ('_platform',)),
-    ('plugins', ()),             # plugins/modules/*, plugins/vars/*
+    ('controller base', ()),     # plugins/plugin_utils/*: a module's run in the controller's task process
+    ('plugins', ()),             # plugins/modules/*, plugins/action/*, plugins/vars/*
 )
 # Files that run a module without being named runner.py.
 RUNNERS = ('_metering.check', '_metering.policy_runner')
 RANK = dict((name, rank) for rank, (layer, names) in enumerate(LAYERS) for name in names)
 RUNNER_RANK = [layer for layer, dummy in LAYERS].index('runners')
+CONTROLLER_RANK = [layer for layer, dummy in LAYERS].index('controller base')
 PLUGIN_RANK = len(LAYERS) - 1
 
 
@@ -43,6 +45,8 @@ def package(module):
 
 
 def rank(module):
+    if module.startswith('plugin_utils.'):
+        return CONTROLLER_RANK
     if not module.startswith('module_utils.'):
         return PLUGIN_RANK
     if module.endswith('.runner') or module in RUNNERS:
@@ -86,7 +90,7 @@ def forbidden_edges(edges):
         for target in sorted(targets):
             if package(module) == package(target) and module.startswith('module_utils.'):
                 continue
-            if rank(target) >= rank(module):
+            if rank(target) >= rank(module) or (module.startswith('modules.') and target.startswith('plugin_utils.')):
                 problems.append('%s (%s) imports %s (%s)'
                                 % (module, LAYERS[rank(module)][0], target, LAYERS[rank(target)][0]))
     return problems
@@ -157,6 +161,11 @@ def test_the_layer_check_sees_a_forbidden_import_and_a_cycle():
     # a domain package importing another is forbidden too: only runners reach across
     assert forbidden_edges({'module_utils._quota.plan': {'module_utils._keystone.snapshot'}}) != []
     assert forbidden_edges({'module_utils._quota.runner': {'module_utils._keystone.snapshot'}}) == []
+    # controller code: above the module bases, below the plugins; a module never imports it (it is not shipped)
+    assert forbidden_edges({'action.x': {'plugin_utils._controller_module'},
+                            'plugin_utils._controller_module': {'module_utils._module'}}) == []
+    assert forbidden_edges({'module_utils._module': {'plugin_utils._controller_module'}}) != []
+    assert forbidden_edges({'modules.x': {'plugin_utils._controller_module'}}) != []
 
 
 def closure(root, edges):
