@@ -292,8 +292,10 @@ def keystone_response_validation():
     if not os.path.exists(conf_path):
         return None
     release_path = os.path.join(state_dir, 'release')
-    if os.path.exists(release_path) and open(release_path).read().strip() == '2023.2':
-        return 'none (Keystone 24 has no response validation)'
+    if os.path.exists(release_path):
+        with open(release_path) as handle:
+            if handle.read().strip() == '2023.2':
+                return 'none (Keystone 24 has no response validation)'
     conf = configparser.ConfigParser(interpolation=None)
     conf.read(conf_path)
     return conf.get('api', 'response_validation', fallback='warn (the default)')

@@ -91,6 +91,7 @@ def _conf(ctx):
 
 def configure(ctx):
     etc = ctx.etc_dir("keystone")
+    validation = response_validation()
     write_ini(_conf(ctx), {
         # max_db_limit: Keystone pages its listings at this size (default 1000) and, asked without
         # `limit`, silently stops there. The collection follows the pages either way; a larger
@@ -106,7 +107,7 @@ def configure(ctx):
         "cache": {"enabled": True, "backend": "dogpile.cache.memory"},
         **_notifications_conf(ctx),
         # 2023.2's Keystone 24 has no such option (an unknown option is ignored)
-        **({"api": {"response_validation": response_validation()}} if response_validation() else {}),
+        **({"api": {"response_validation": validation}} if validation else {}),
         "auth": {"methods": "password,token,application_credential,mapped," + ",".join(FEDERATION_PROTOCOLS)},
         "federation": {"assertion_prefix": FEDERATION_ASSERTION_PREFIX},
         **{protocol: {"remote_id_attribute": FEDERATION_ASSERTION_PREFIX + "IDP"} for protocol in FEDERATION_PROTOCOLS},
