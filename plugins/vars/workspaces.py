@@ -229,8 +229,10 @@ def _position(exc):
 def _read(loader, path, shown, cache=None):
     """(shown, data, problem) of one file: plain data when it can be (from ``cache`` when the file did not change),
     else as Ansible's loader reads it."""
+    stamp = None
     if cache is not None:
-        found = cache.get(shown, path)
+        # the file's stamp before it is read: a change while it is read makes the next run read it again
+        found, stamp = cache.get(shown, path)
         if found is not None:
             return shown, _as_data(found), None
     try:
@@ -238,8 +240,8 @@ def _read(loader, path, shown, cache=None):
     except NotPlain:
         pass
     else:
-        if cache is not None:
-            cache.put(shown, path, data)
+        if stamp is not None:
+            cache.put(shown, stamp, data)
         return shown, _as_data(data), None
     try:
         return shown, _as_data(loader.load_from_file(path, cache='none', unsafe=True)), None
@@ -291,24 +293,28 @@ class FilesCache:
         return cached['files']
 
     def get(self, shown, path):
+        """(the cached data or None, the file's stamp now or None)."""
         entry = self.old.get(shown)
         try:
             stamp = _stamp(path)
         except OSError:
-            return None
+            return None, None
         if isinstance(entry, dict) and entry.get('stamp') == stamp:
             self.new[shown] = entry
-            return entry.get('data')
+            return entry.get('data'), stamp
         self.changed = True
-        return None
+        return None, stamp
 
-    def put(self, shown, path, data):
-        try:
-            stamp = _stamp(path)
-            text = json.dumps(data)
-        except (OSError, TypeError, ValueError):   # a date, a non-string key: read again each run
+    def put(self, shown, stamp, data):
+        """Keep ``data``, read after the file had ``stamp``, unless JSON cannot hold it exactly or the file is recent."""
+        recent = time.time_ns() - RECENT_NS
+        if stamp[1] > recent or stamp[2] > recent:
             return
-        if json.loads(text) != data or stamp[1] > time.time_ns() - RECENT_NS or stamp[2] > time.time_ns() - RECENT_NS:
+        try:
+            text = json.dumps(data)
+        except (TypeError, ValueError):   # a date: read again each run
+            return
+        if json.loads(text) != data:      # a number or null as a key, NaN: read again each run
             return
         self.new[shown] = dict(stamp=stamp, data=data)
         self.changed = True

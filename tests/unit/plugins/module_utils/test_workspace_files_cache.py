@@ -156,3 +156,20 @@ def test_two_inventories_keep_two_cache_files(tmp_path, old_enough):
         write(tmp_path / name, {'shop.yml': SHOP})
         run(tmp_path / name, cache)
     assert len(cache_files(cache)) == 2
+
+
+def test_a_file_changed_while_it_is_read_is_read_again_next_run(tmp_path, old_enough, monkeypatch):
+    """The stamp is taken before the file is read: the change made meanwhile gives the file another stamp."""
+    cache = tmp_path / 'cache'
+    write(tmp_path, {'shop.yml': SHOP})
+    real = workspaces.load_plain
+
+    def load_plain_then_edit(path):
+        data = real(path)
+        with open(path, 'w') as handle:   # written after the read: the data read is the old text's
+            handle.write(SHOP.replace('Shop', 'Changed'))
+        return data
+    monkeypatch.setattr(workspaces, 'load_plain', load_plain_then_edit)
+    assert run(tmp_path, cache)['workspaces'][0]['name'] == 'Shop'
+    monkeypatch.setattr(workspaces, 'load_plain', real)
+    assert run(tmp_path, cache)['workspaces'][0]['name'] == 'Changed'
