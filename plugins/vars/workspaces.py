@@ -302,11 +302,10 @@ class FilesCache:
         if isinstance(entry, dict) and entry.get('stamp') == stamp:
             self.new[shown] = entry
             return entry.get('data'), stamp
-        self.changed = True
         return None, stamp
 
     def put(self, shown, stamp, data):
-        """Keep ``data``, read after the file had ``stamp``, unless JSON cannot hold it exactly or the file is recent."""
+        """Keep ``data``, read after the file had ``stamp``, unless JSON cannot hold it exactly or it is recent."""
         recent = time.time_ns() - RECENT_NS
         if stamp[1] > recent or stamp[2] > recent:
             return
@@ -320,7 +319,8 @@ class FilesCache:
         self.changed = True
 
     def save(self):
-        """Write the entries of this run's files (a file gone is dropped), if any changed."""
+        """Write the entries of this run's files if an entry was added or dropped (a file gone, changed or no longer
+        cacheable); a file read every run (a date, a vault) does not rewrite the cache."""
         if not self.changed and set(self.new) == set(self.old):
             return
         try:

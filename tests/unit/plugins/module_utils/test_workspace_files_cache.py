@@ -92,10 +92,13 @@ def test_what_the_cache_cannot_hold_exactly_is_read_every_run(tmp_path, old_enou
     cache = tmp_path / 'cache'
     write(tmp_path, {'shop.yml': SHOP, name: text})
     first = run(tmp_path, cache)
+    written = os.stat(str(cache / cache_files(cache)[0])).st_ino
     del parsed[:]
     second = run(tmp_path, cache)
     assert second == first
     assert parsed == [name]   # the other file came from the cache
+    # and the cache was not written again for a file it never keeps (a new file would have a new inode)
+    assert os.stat(str(cache / cache_files(cache)[0])).st_ino == written
 
 
 def test_a_file_changed_in_the_last_seconds_is_not_kept(tmp_path, parsed):
