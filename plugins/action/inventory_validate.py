@@ -11,11 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.landingzone.openstack.plugins.module_utils import _argspec
 from ansible_collections.landingzone.openstack.plugins.module_utils._inventory.runner import OPTIONS, run_validate_module
-from ansible_collections.landingzone.openstack.plugins.plugin_utils._controller_module import (
-    ControllerAction,
-    ControllerModule,
-    run_here,
-)
+from ansible_collections.landingzone.openstack.plugins.plugin_utils._controller_module import ControllerAction, run_here
 
 MODULE = 'landingzone.openstack.inventory_validate'
 
@@ -26,8 +22,7 @@ def _validate(module):
 
 def validate_here(args, check_mode=False):
     """The module's result for ``args``, computed in this process."""
-    return run_here(_validate, lambda: ControllerModule(args, dict(OPTIONS, **_argspec.ROWS), MODULE,
-                                                        check_mode=check_mode, inventory=True))
+    return run_here(_validate, args, dict(OPTIONS, **_argspec.ROWS), MODULE, check_mode=check_mode, inventory=True)
 
 
 class ActionModule(ControllerAction):

@@ -9,18 +9,14 @@ other connection, or with become, the module runs on the host, as before."""
 from __future__ import annotations
 
 from ansible_collections.landingzone.openstack.plugins.module_utils._replication.runner import OPTIONS, run_module
-from ansible_collections.landingzone.openstack.plugins.plugin_utils._controller_module import (
-    ControllerAction,
-    ControllerModule,
-    run_here,
-)
+from ansible_collections.landingzone.openstack.plugins.plugin_utils._controller_module import ControllerAction, run_here
 
 MODULE = 'landingzone.openstack.replication_report'
 
 
 def report_here(args, check_mode=False):
     """The module's result for ``args``, computed in this process."""
-    return run_here(run_module, lambda: ControllerModule(args, OPTIONS, MODULE, check_mode=check_mode))
+    return run_here(run_module, args, OPTIONS, MODULE, check_mode=check_mode)
 
 
 class ActionModule(ControllerAction):

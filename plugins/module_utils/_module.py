@@ -49,7 +49,7 @@ def invocation(params):
 
 class ModuleRun:
     """One way to fail and the typed errors every module maps: for a module process (``LandingZoneModule``) and for
-    an action that runs a module's code in the controller's task process (plugins/action/inventory_validate.py).
+    an action that runs a module's code in the controller's task process (plugins/plugin_utils/_controller_module.py).
     Needs ``fail_json`` and ``counter``."""
 
     counter = None

@@ -108,14 +108,15 @@ def path_info(result):
     return result
 
 
-def run_here(run, module_of):
-    """The result of ``run(module_of())``, computed in this process. The garbage collector does not walk the objects
-    this process held before (the controller's, the inventory among them) and runs as rarely as in a module."""
+def run_here(run, args, argument_spec, name, check_mode=False, **groups):
+    """The result of ``run(module)``, ``module`` a ``ControllerModule`` of ``args``, computed in this process. The
+    garbage collector does not walk the objects this process held before (the controller's, the inventory among them)
+    and runs as rarely as in a module."""
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        run(module_of())
+        run(ControllerModule(args, argument_spec, name, check_mode=check_mode, **groups))
     except ModuleEnd as end:
         return end.result
     finally:

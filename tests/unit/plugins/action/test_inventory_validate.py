@@ -14,6 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.landingzone.openstack.plugins.action import inventory_validate as action
 from ansible_collections.landingzone.openstack.plugins.module_utils._module import GC_THRESHOLDS
 from ansible_collections.landingzone.openstack.plugins.modules import inventory_validate as module
+from ansible_collections.landingzone.openstack.plugins.plugin_utils._controller_module import ControllerModule
 
 INVENTORY = dict(platform='local', platforms=['local', 'other'], landing_zones={'default': {}},
                  workspaces=[{'identifier': 'shop', 'projects': [{'identifier': 'web'}]},
@@ -107,7 +108,7 @@ def test_the_collector_is_left_as_it_was(controller_collector):
 
 def test_a_spec_with_secrets_is_refused():
     with pytest.raises(ValueError, match='options auth are secrets'):
-        action.ControllerModule({}, dict(auth=dict(type='dict', no_log=True)), action.MODULE)
+        ControllerModule({}, dict(auth=dict(type='dict', no_log=True)), action.MODULE)
 
 
 def make_action(transport, args, check_mode=False, become=False):
