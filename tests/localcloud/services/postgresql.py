@@ -13,6 +13,7 @@ Tests and bench read it from there, or from the environment variable LZ_LEDGER_D
 import glob
 import os
 import pwd
+import subprocess
 from pathlib import Path
 
 from localcloud import LocalCloudError, Proc, port_open
@@ -88,7 +89,16 @@ def processes(ctx):
         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",  # test store
         "-c", "max_connections=200", "-c", "logging_collector=off",
     ]), env={"HOME": str(_home(ctx))}, port=ctx.port("postgresql"), timeout=60,
-        ready=lambda c: port_open(c.port("postgresql")) and (_home(c) / f".s.PGSQL.{c.port('postgresql')}").exists())]
+        ready=_accepting)]
+
+
+def _accepting(ctx):
+    # an open port is not enough: a server recovering after an unclean stop answers "the database system is
+    # starting up" for a while, and post_start's psql failed on it
+    if not (port_open(ctx.port("postgresql")) and (_home(ctx) / f".s.PGSQL.{ctx.port('postgresql')}").exists()):
+        return False
+    return subprocess.run([_bin("pg_isready"), "-q", "-h", str(_home(ctx)), "-p", str(ctx.port("postgresql"))],
+                          check=False, timeout=10).returncode == 0
 
 
 def _psql(ctx, sql, db="postgres"):
