@@ -44,8 +44,9 @@ PY = sys.executable  # the collection's venv: nox runs in it
 LAUNCHER = os.path.join(ROOT, 'tests', 'localcloud', 'localcloud.py')
 PYTEST = [PY, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider', '--durations=15']
 # The cloud legs run their tests in LZ_PYTEST_WORKERS pytest-xdist workers (a file stays on one worker: its
-# module fixtures converge once); a test marked `exclusive` runs afterwards, alone.
-WORKERS = os.environ.get('LZ_PYTEST_WORKERS', '2')
+# module fixtures converge once); a test marked `exclusive` runs afterwards, alone. Three on two cores: with two,
+# the cores were idle 15 % of the first leg's pytest (a test waiting for a server, a delayed proxy, a poll).
+WORKERS = os.environ.get('LZ_PYTEST_WORKERS', '3')
 FOCUS_PINS = ['focus-validator==2.2.1', 'numpy<2', 'pyarrow<18']  # FOCUS 1.2; what its pandas/pandera accept
 GALAXY_IMPORTER = 'galaxy-importer==0.4.44'
 
@@ -217,7 +218,9 @@ def cloud(session, release):
             if not chosen and 'unified_limits' in parts and not left_out('unified_limits'):
                 step('quota unified-limits %s' % release, launcher(release, 'quota-backend', 'unified_limits'),
                      PYTEST + junit(release + '-unified-limits') + ['tests/integration/quota/test_quota_unified_limits_cloud.py'],
-                     last=launcher(release, 'quota-backend', 'legacy'))
+                     # a cloud stopped next goes back to legacy without restarting its processes
+                     last=launcher(release, 'quota-backend', 'legacy',
+                                   *(['--no-restart'] if started or os.environ.get('LZ_CLOUD_STOPPED_NEXT') else [])))
     finally:
         if started:
             step('cloud-down %s' % release, launcher(release, 'down'))
@@ -510,7 +513,8 @@ def later_legs(releases, pytest_args, jobs, started, log=None):
     """The legs after the first: the release's cloud up, its cloud session, its cloud down."""
     for release in releases:
         if bring_up(release, jobs, started):
-            nox_session('cloud(%s)' % release, '--', *pytest_args, log=log)
+            nox_session('cloud(%s)' % release, '--', *pytest_args, log=log,
+                        env={'LZ_CLOUD_STOPPED_NEXT': '1'} if release in started else None)
         bring_down(release, started)
 
 

@@ -1,7 +1,7 @@
 """Local, real OpenStack control plane for the collection's tests and benchmarks.
 
     python3 tests/localcloud/localcloud.py [--release 2023.2] install|up|down|status|env|info
-    python3 tests/localcloud/localcloud.py quota-backend [legacy|unified_limits]
+    python3 tests/localcloud/localcloud.py quota-backend [legacy|unified_limits] [--no-restart]
 
 Standard library only. Everything listens on 127.0.0.1. The release series comes from --release
 or OPENSTACK_RELEASE (default 2026.2, see RELEASES). Each release has its own instance: state
@@ -1028,9 +1028,10 @@ def set_registered_limits(ctx: Ctx, mod, mode: str) -> None:
         ks._req("DELETE", f"/registered_limits/{reg['id']}")
 
 
-def cmd_quota_backend(ctx: Ctx, mode: Optional[str]) -> None:
+def cmd_quota_backend(ctx: Ctx, mode: Optional[str], restart: bool = True) -> None:
     """Switch Nova (API, conductor) and Glance of a running instance between the legacy quota driver
-    and unified limits, restarting only those processes; no mode: print the current one."""
+    and unified limits, restarting only those processes; no mode: print the current one. Without
+    ``restart`` (a cloud stopped next) the state, the registered limits and the files change, not the processes."""
     if mode is None:
         print(ctx.quota_backend)
         return
@@ -1042,6 +1043,9 @@ def cmd_quota_backend(ctx: Ctx, mode: Optional[str]) -> None:
         set_registered_limits(ctx, mod, mode)
         mod.configure(ctx)
         procs[mod] = [p for p in mod.processes(ctx) if p.name in mod.QUOTA_PROCESSES]
+    if not restart:
+        log(f"quota backend {mode} from the next start: {', '.join(m.NAME for m in mods)} ({time.monotonic() - t0:.1f}s)")
+        return
     # all of them stop together and start together, each waited for in its own thread (none of them
     # needs another of them to start: nova-conductor does not wait for nova-api)
     _stop(ctx, [r for r in (ctx.record_of(p.name) for ps in procs.values() for p in ps) if r], 15.0)
@@ -1085,6 +1089,9 @@ def main(argv=None) -> int:
                          "(the same as LOCALCLOUD_WITH=a,b)")
     ap.add_argument("mode", nargs="?", choices=QUOTA_BACKENDS,
                     help="quota-backend: legacy or unified_limits (Nova API/conductor and Glance restarted)")
+    ap.add_argument("--no-restart", dest="restart", action="store_false",
+                    help="quota-backend: the mode from the next start on; the running processes keep theirs "
+                         "(for a cloud stopped next)")
     args = ap.parse_args(argv)
     if args.extra:
         os.environ["LOCALCLOUD_WITH"] = ",".join([os.environ.get("LOCALCLOUD_WITH", "")] + args.extra).strip(",")
@@ -1104,7 +1111,7 @@ def main(argv=None) -> int:
         elif args.command == "env":
             print(f"export OS_CLIENT_CONFIG_FILE={shlex.quote(str(ctx.clouds_yaml))}")
         elif args.command == "quota-backend":
-            cmd_quota_backend(ctx, args.mode)
+            cmd_quota_backend(ctx, args.mode, args.restart)
         elif args.command == "info":
             print(json.dumps(instance_info(ctx), indent=1, sort_keys=True))
     except LocalCloudError as e:
