@@ -44,9 +44,9 @@ PY = sys.executable  # the collection's venv: nox runs in it
 LAUNCHER = os.path.join(ROOT, 'tests', 'localcloud', 'localcloud.py')
 PYTEST = [PY, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider', '--durations=15']
 # The cloud legs run their tests in LZ_PYTEST_WORKERS pytest-xdist workers (a file stays on one worker: its
-# module fixtures converge once); a test marked `exclusive` runs afterwards, alone. Three on two cores: with two,
-# the cores were idle 15 % of the first leg's pytest (a test waiting for a server, a delayed proxy, a poll).
-WORKERS = os.environ.get('LZ_PYTEST_WORKERS', '3')
+# module fixtures converge once); a test marked `exclusive` runs afterwards, alone. Two on two cores: three kept
+# the cores busier (idle 8 % instead of 16 % of the first leg's pytest) and took as long (1223 s against 1201-1245 s).
+WORKERS = os.environ.get('LZ_PYTEST_WORKERS', '2')
 FOCUS_PINS = ['focus-validator==2.2.1', 'numpy<2', 'pyarrow<18']  # FOCUS 1.2; what its pandas/pandera accept
 GALAXY_IMPORTER = 'galaxy-importer==0.4.44'
 
@@ -167,7 +167,8 @@ CLOUD_PARTS = ('pytest', 'exclusive', 'unified_limits')
 @nox.session(python=False)
 @nox.parametrize('release', [nox.param(r, id=r) for r in RELEASES])
 def cloud(session, release):
-    """One release's leg: its cloud up if down, pytest, the unified-limits quota tests, down if it started it.
+    """One release's leg: its cloud up if down, pytest, the unified-limits quota tests (a later release: first),
+    down if it started it.
 
     The first release runs tests/localcloud and tests/integration, the others only the tests marked
     release_matrix (README); in LZ_PYTEST_WORKERS workers, then the tests marked exclusive alone. Test paths
@@ -201,6 +202,17 @@ def cloud(session, release):
         if state == 'up' or step('cloud-up %s' % release, cloud_up(release)):
             chosen = selection(session.posargs)
             first = release == RELEASES[0]
+            limits = not chosen and 'unified_limits' in parts and not left_out('unified_limits')
+
+            def unified_limits(stopped_next):
+                step('quota unified-limits %s' % release, launcher(release, 'quota-backend', 'unified_limits'),
+                     PYTEST + junit(release + '-unified-limits') + ['tests/integration/quota/test_quota_unified_limits_cloud.py'],
+                     # a cloud stopped next goes back to legacy without restarting its processes
+                     last=launcher(release, 'quota-backend', 'legacy', *(['--no-restart'] if stopped_next else [])))
+            if limits and not first:
+                # first: a later leg runs beside the first leg's last sessions, and these tests, one at a time,
+                # leave a core to them; its pytest in workers comes after, when the first leg is done
+                unified_limits(False)
             if chosen:
                 if 'pytest' in parts:
                     step('pytest %s' % release, PYTEST + junit(release) + session.posargs)
@@ -215,12 +227,8 @@ def cloud(session, release):
                 if 'exclusive' in parts:
                     step('pytest %s exclusive' % release,
                          PYTEST + junit(release + '-exclusive') + ['-m', matrix + 'exclusive'] + tests, ok=(0, 5))
-            if not chosen and 'unified_limits' in parts and not left_out('unified_limits'):
-                step('quota unified-limits %s' % release, launcher(release, 'quota-backend', 'unified_limits'),
-                     PYTEST + junit(release + '-unified-limits') + ['tests/integration/quota/test_quota_unified_limits_cloud.py'],
-                     # a cloud stopped next goes back to legacy without restarting its processes
-                     last=launcher(release, 'quota-backend', 'legacy',
-                                   *(['--no-restart'] if started or os.environ.get('LZ_CLOUD_STOPPED_NEXT') else [])))
+            if limits and first:
+                unified_limits(started)
     finally:
         if started:
             step('cloud-down %s' % release, launcher(release, 'down'))
@@ -513,22 +521,46 @@ def later_legs(releases, pytest_args, jobs, started, log=None):
     """The legs after the first: the release's cloud up, its cloud session, its cloud down."""
     for release in releases:
         if bring_up(release, jobs, started):
-            nox_session('cloud(%s)' % release, '--', *pytest_args, log=log,
-                        env={'LZ_CLOUD_STOPPED_NEXT': '1'} if release in started else None)
+            nox_session('cloud(%s)' % release, '--', *pytest_args, log=log)
         bring_down(release, started)
 
 
-class Beside:
-    """The later legs in a thread, beside the first leg's last phases; their sessions' output in build/, printed
-    when joined (the phases they record go into the one table)."""
+class Aside:
+    """Work in a thread, beside the rest; its output in a file of build/, printed when joined (the phases it records
+    go into the one table)."""
+
+    def __init__(self, path, what, target, *args):
+        self.path = path
+        self.log = open(self.path, 'w')
+        print('=== %s beside the rest; the output: %s' % (what, self.path), flush=True)
+        self.thread = threading.Thread(target=target, args=args, daemon=True)
+        self.thread.start()
+
+    def join(self):
+        t0 = time.monotonic()
+        self.thread.join()
+        self.log.close()
+        print('=== waited %.0f s for what ran beside; its output (%s):' % (time.monotonic() - t0, self.path), flush=True)
+        with open(self.path) as handle:
+            print(handle.read(), end='', flush=True)
+
+
+class SessionAside(Aside):
+    """One session beside the rest, its output in build/<session>.log."""
+
+    def __init__(self, name):
+        super().__init__(os.path.join(BUILD, '%s.log' % name), 'session %s runs' % name, self._run, name)
+
+    def _run(self, name):
+        nox_session(name, log=self.log)
+
+
+class Beside(Aside):
+    """The later legs in a thread, beside the first leg's last phases."""
 
     def __init__(self, releases, pytest_args, jobs, started):
-        self.path = os.path.join(BUILD, 'legs-%s.log' % '-'.join(releases))
-        self.log = open(self.path, 'w')
-        print('=== the legs of %s run beside the rest of this one; their output: %s' % (', '.join(releases), self.path),
-              flush=True)
-        self.thread = threading.Thread(target=self._run, args=(releases, pytest_args, jobs, started), daemon=True)
-        self.thread.start()
+        super().__init__(os.path.join(BUILD, 'legs-%s.log' % '-'.join(releases)),
+                         'the legs of %s run' % ', '.join(releases), self._run, releases, pytest_args, jobs, started)
 
     def _run(self, releases, pytest_args, jobs, started):
         # an error in the thread would end it unseen, its legs missing from a table that says ok: recorded as failed
@@ -538,14 +570,6 @@ class Beside:
         except Exception:  # pylint: disable=broad-except  # recorded as a failed phase, printed on join
             self.log.write(traceback.format_exc())
             record('legs %s' % ', '.join(releases), 1, time.monotonic() - t0)
-
-    def join(self):
-        t0 = time.monotonic()
-        self.thread.join()
-        self.log.close()
-        print('=== waited %.0f s for the legs beside; their output (%s):' % (time.monotonic() - t0, self.path), flush=True)
-        with open(self.path) as handle:
-            print(handle.read(), end='', flush=True)
 
 
 def main(pytest_args):
@@ -560,7 +584,7 @@ def main(pytest_args):
     for old in glob.glob(PHASES) + glob.glob(os.path.join(BUILD, 'junit-*.xml')):
         os.remove(old)
     shutil.rmtree(os.path.join(BUILD, 'focus'), ignore_errors=True)  # the tests leave their focus.csv here
-    jobs, started, rc = {}, set(), 1
+    jobs, started, rc, focus = {}, set(), 1, None
     try:
         if not left_out('sanity'):
             ensure_shellcheck()  # apt now, not while the cloud's install in the background runs apt
@@ -588,18 +612,24 @@ def main(pytest_args):
             nox_session('cloud(%s)' % first, '--', *pytest_args, env={'LZ_CLOUD_PARTS': 'exclusive'})
             if later and os.environ.get('LZ_OVERLAP', '1') != '0':
                 beside = Beside(later, pytest_args, jobs, started)
+                # the tests wrote their focus.csv files: the validator (one process) beside what follows
+                focus = SessionAside('focus_validator')
             nox_session('cloud(%s)' % first, '--', *pytest_args, env={'LZ_CLOUD_PARTS': 'unified_limits'})
             nox_session('molecule')
             nox_session('lowest')
             nox_session('newest')  # its cloud run needs the first release's cloud, as lowest's
         # the legs beside end first: with the first release's cloud taken down while the 2023.2 leg still ran its
-        # last tests, that leg's Neutron and Nova API stopped answering and two tests waited for ever (ci24, ci25)
+        # last tests, that leg's Neutron and Nova API stopped answering and two tests waited for ever (ci24, ci25;
+        # ci34, with three workers and both clouds up: all four of Neutron 2023.2's uWSGI threads in eventlet's hub)
         if beside:
             beside.join()
         bring_down(first, started)
         if not beside:
             later_legs(later, pytest_args, jobs, started)
-        nox_session('focus_validator')
+        if focus:
+            focus.join()
+        else:
+            nox_session('focus_validator')
     finally:
         for job in list(jobs.values()):
             job.proc.kill()
