@@ -709,6 +709,20 @@ def pip_install_argv(ctx: Ctx) -> list:
     return argv + ["-r", str(req)]
 
 
+def pip_env(ctx: Ctx) -> dict:
+    """The environment of the venv's pip: a wheel cache of the venv's own interpreter. pip keys the wheels it
+    builds by the sdist only, and uWSGI's wheel links the libpython of the interpreter that built it: a wheel built
+    by another Python 3.11 (Debian's 3.11.2 beside pyenv's 3.11.7) loaded the wrong libpython and Keystone died
+    at start (``undefined symbol: _PyModule_Add``)."""
+    cfg = ctx.venv / "pyvenv.cfg"
+    interpreter = cfg.read_text() if cfg.exists() else sys.version
+    lines = [line.strip() for line in interpreter.splitlines() if line.startswith(("home", "version", "executable"))]
+    key = hashlib.sha256("\n".join(lines or [interpreter]).encode()).hexdigest()[:16]
+    base = os.environ.get("PIP_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "pip")
+    return dict(os.environ, PIP_CACHE_DIR=os.path.join(base, f"localcloud-{key}"))
+
+
 def cmd_install(ctx: Ctx) -> None:
     t0 = time.monotonic()
     missing = _apt_missing(ctx)
@@ -737,11 +751,12 @@ def cmd_install(ctx: Ctx) -> None:
             python = os.environ.get("LOCALCLOUD_PYTHON") or sys.executable
             log(f"creating venv {ctx.venv} with {python}")
             subprocess.run([python, "-m", "venv", str(ctx.venv)], check=True)
-            subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-U", *ctx.release_info["bootstrap"]], check=True)
+            subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-U", *ctx.release_info["bootstrap"]], check=True,
+                           env=pip_env(ctx))
         t = time.monotonic()
         argv = pip_install_argv(ctx)
         log(f"OpenStack {ctx.release}: {shlex.join(argv)} (first time 2-5 min)")
-        subprocess.run(argv, check=True)
+        subprocess.run(argv, check=True, env=pip_env(ctx))
         log(f"pip install: {time.monotonic() - t:.1f}s")
         hfile.write_text(want + "\n")
     log(f"install: ok ({time.monotonic() - t0:.1f}s)")

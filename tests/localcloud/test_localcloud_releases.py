@@ -64,6 +64,22 @@ def test_2023_2_instance_differs_in_everything_that_could_collide(clean_env):
     assert not new.release_at_least('2024.1') and old.release_at_least('2024.1')
 
 
+def test_pip_caches_the_wheels_it_builds_per_interpreter(clean_env, tmp_path):
+    clean_env.setenv('LOCALCLOUD_STATE_DIR', str(tmp_path / 'a'))
+    clean_env.setenv('PIP_CACHE_DIR', str(tmp_path / 'cache'))
+    ctx = localcloud.Ctx(release='2026.2')
+    ctx.venv.mkdir(parents=True)
+    caches = []
+    for home, version in (('/root/.pyenv/versions/3.11.7/bin', '3.11.7'), ('/usr/bin', '3.11.2'),
+                          ('/root/.pyenv/versions/3.11.7/bin', '3.11.7')):
+        (ctx.venv / 'pyvenv.cfg').write_text('home = %s\ninclude-system-site-packages = false\nversion = %s\n'
+                                             % (home, version))
+        caches.append(localcloud.pip_env(ctx)['PIP_CACHE_DIR'])
+    # uWSGI's wheel links its builder's libpython: Debian's 3.11.2 and pyenv's 3.11.7 must not share it
+    assert caches[0] != caches[1] and caches[0] == caches[2]
+    assert all(c.startswith(str(tmp_path / 'cache') + os.sep) for c in caches)
+
+
 def test_another_offset_is_another_instance(clean_env):
     clean_env.setenv('LOCALCLOUD_PORT_OFFSET', '200')
     ctx = localcloud.Ctx(release='2026.2')
