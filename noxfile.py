@@ -533,8 +533,17 @@ class Aside:
         self.path = path
         self.log = open(self.path, 'w')
         print('=== %s beside the rest; the output: %s' % (what, self.path), flush=True)
-        self.thread = threading.Thread(target=target, args=args, daemon=True)
+        self.thread = threading.Thread(target=self._guarded, args=(what, target) + args, daemon=True)
         self.thread.start()
+
+    def _guarded(self, what, target, *args):
+        # an error in the thread would end it unseen, its phases missing from a table that says ok: recorded as failed
+        t0 = time.monotonic()
+        try:
+            target(*args)
+        except Exception:  # pylint: disable=broad-except  # recorded as a failed phase, printed on join
+            self.log.write(traceback.format_exc())
+            record(what, 1, time.monotonic() - t0)
 
     def join(self):
         t0 = time.monotonic()
@@ -549,7 +558,7 @@ class SessionAside(Aside):
     """One session beside the rest, its output in build/<session>.log."""
 
     def __init__(self, name):
-        super().__init__(os.path.join(BUILD, '%s.log' % name), 'session %s runs' % name, self._run, name)
+        super().__init__(os.path.join(BUILD, '%s.log' % name), 'session %s' % name, self._run, name)
 
     def _run(self, name):
         nox_session(name, log=self.log)
@@ -560,16 +569,10 @@ class Beside(Aside):
 
     def __init__(self, releases, pytest_args, jobs, started):
         super().__init__(os.path.join(BUILD, 'legs-%s.log' % '-'.join(releases)),
-                         'the legs of %s run' % ', '.join(releases), self._run, releases, pytest_args, jobs, started)
+                         'the legs of %s' % ', '.join(releases), self._run, releases, pytest_args, jobs, started)
 
     def _run(self, releases, pytest_args, jobs, started):
-        # an error in the thread would end it unseen, its legs missing from a table that says ok: recorded as failed
-        t0 = time.monotonic()
-        try:
-            later_legs(releases, pytest_args, jobs, started, self.log)
-        except Exception:  # pylint: disable=broad-except  # recorded as a failed phase, printed on join
-            self.log.write(traceback.format_exc())
-            record('legs %s' % ', '.join(releases), 1, time.monotonic() - t0)
+        later_legs(releases, pytest_args, jobs, started, self.log)
 
 
 def main(pytest_args):
