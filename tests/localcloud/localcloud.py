@@ -714,10 +714,10 @@ def pip_env(ctx: Ctx) -> dict:
     builds by the sdist only, and uWSGI's wheel links the libpython of the interpreter that built it: a wheel built
     by another Python 3.11 (Debian's 3.11.2 beside pyenv's 3.11.7) loaded the wrong libpython and Keystone died
     at start (``undefined symbol: _PyModule_Add``)."""
-    cfg = ctx.venv / "pyvenv.cfg"
-    interpreter = cfg.read_text() if cfg.exists() else sys.version
-    lines = [line.strip() for line in interpreter.splitlines() if line.startswith(("home", "version", "executable"))]
-    key = hashlib.sha256("\n".join(lines or [interpreter]).encode()).hexdigest()[:16]
+    # the interpreter's lines of the venv's config: not its `command`, which names the venv (one cache per instance)
+    lines = [line.strip() for line in (ctx.venv / "pyvenv.cfg").read_text().splitlines()
+             if line.startswith(("home", "version", "executable"))]
+    key = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
     base = os.environ.get("PIP_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "pip")
     return dict(os.environ, PIP_CACHE_DIR=os.path.join(base, f"localcloud-{key}"))
@@ -745,18 +745,21 @@ def cmd_install(ctx: Ctx) -> None:
     hfile = ctx.venv / ".localcloud-requirements.sha256"
     want = _req_hash(ctx)
     if not (hfile.exists() and hfile.read_text().strip() == want and Path(ctx.venv_bin("uwsgi")).exists()):
-        if not (ctx.venv / "bin" / "python").exists():
+        new = not (ctx.venv / "bin" / "python").exists()
+        if new:
             ctx.state.mkdir(parents=True, exist_ok=True)
             # LOCALCLOUD_PYTHON (the Makefile's: the python3 of PATH before the collection's venv) else this one
             python = os.environ.get("LOCALCLOUD_PYTHON") or sys.executable
             log(f"creating venv {ctx.venv} with {python}")
             subprocess.run([python, "-m", "venv", str(ctx.venv)], check=True)
+        env = pip_env(ctx)
+        if new:
             subprocess.run([ctx.venv_bin("pip"), "install", "-q", "-U", *ctx.release_info["bootstrap"]], check=True,
-                           env=pip_env(ctx))
+                           env=env)
         t = time.monotonic()
         argv = pip_install_argv(ctx)
         log(f"OpenStack {ctx.release}: {shlex.join(argv)} (first time 2-5 min)")
-        subprocess.run(argv, check=True, env=pip_env(ctx))
+        subprocess.run(argv, check=True, env=env)
         log(f"pip install: {time.monotonic() - t:.1f}s")
         hfile.write_text(want + "\n")
     log(f"install: ok ({time.monotonic() - t0:.1f}s)")
